@@ -86,6 +86,12 @@ def format_datetime(dt: datetime, tz: str = DEFAULT_TZ) -> str:
     return f"{format_date(local.date())} pukul {format_time(local, tz)}"
 
 
+def format_datetime_short(dt: datetime, tz: str = DEFAULT_TZ) -> str:
+    """Date and time without the weekday, for tables: "26 November 2026 pukul 10.15 WIB"."""
+    local = to_zone(dt, tz)
+    return f"{format_date_short(local.date())} pukul {format_time(local, tz)}"
+
+
 def format_time_range(start: datetime, end: datetime | None, until_done: bool = False,
                       tz: str = DEFAULT_TZ) -> str:
     """Event time span: "Senin, 30 November 2026 pukul 09.00 WIB s.d. selesai" or "... s.d. 12.00 WIB"."""

@@ -1,0 +1,291 @@
+"""Generate the docxtpl letter templates (lembar disposisi, nota dinas, SPT) with python-docx."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from docx import Document
+from docx.document import Document as DocumentType
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
+from docx.table import Table
+from docx.text.paragraph import Paragraph
+
+HERE = Path(__file__).resolve().parent
+FONT = "Arial"
+FONT_SIZE = Pt(11)
+SIGN_INDENT = Cm(8.5)  # left edge of the signature block
+
+
+# --- low-level helpers -------------------------------------------------------------------------
+
+def new_document() -> DocumentType:
+    """An A4 document with Tata Naskah Dinas margins and an Arial base style."""
+    doc = Document()
+    section = doc.sections[0]
+    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+    section.top_margin, section.bottom_margin = Cm(2.0), Cm(2.0)
+    section.left_margin, section.right_margin = Cm(2.5), Cm(2.0)
+    style = doc.styles["Normal"]
+    style.font.name, style.font.size = FONT, FONT_SIZE
+    style.element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
+    style.paragraph_format.space_after = Pt(0)
+    style.paragraph_format.space_before = Pt(0)
+    style.paragraph_format.line_spacing = 1.0
+    return doc
+
+
+def para(container, text: str = "", *, bold: bool = False, underline: bool = False,
+         italic: bool = False, size: float | None = None, align: str | None = None,
+         indent: Cm | None = None, space_after: float = 0) -> Paragraph:
+    """Add a paragraph whose whole text is one run (so every tag stays in a single run)."""
+    p = container.add_paragraph()
+    if text:
+        run(p, text, bold=bold, underline=underline, italic=italic, size=size)
+    fmt = p.paragraph_format
+    if align:
+        p.alignment = getattr(WD_ALIGN_PARAGRAPH, align)
+    if indent is not None:
+        fmt.left_indent = indent
+    fmt.space_after = Pt(space_after)
+    return p
+
+
+def run(p: Paragraph, text: str, *, bold: bool = False, underline: bool = False,
+        italic: bool = False, size: float | None = None) -> None:
+    """Append one formatted run to a paragraph."""
+    r = p.add_run(text)
+    r.bold, r.underline, r.italic = bold or None, underline or None, italic or None
+    if size:
+        r.font.size = Pt(size)
+
+
+def tag(container, statement: str) -> Paragraph:
+    """A paragraph holding only a docxtpl {%p ... %} statement (removed when rendered)."""
+    return para(container, "{%p " + statement + " %}")
+
+
+def bottom_border(p: Paragraph, size: int = 18, style: str = "thickThinSmallGap") -> None:
+    """Draw the kop surat rule under a paragraph."""
+    p_pr = p._p.get_or_add_pPr()
+    borders = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for key, value in (("val", style), ("sz", str(size)), ("space", "1"), ("color", "000000")):
+        bottom.set(qn(f"w:{key}"), value)
+    borders.append(bottom)
+    p_pr.append(borders)
+
+
+def cell_text(cell, text: str, *, bold: bool = False, align: str | None = None) -> None:
+    """Write one run into the first paragraph of a table cell."""
+    p = cell.paragraphs[0]
+    run(p, text, bold=bold)
+    if align:
+        p.alignment = getattr(WD_ALIGN_PARAGRAPH, align)
+
+
+def table(doc: DocumentType, cols: int, widths: list[float], grid: bool = False) -> Table:
+    """A table with fixed column widths in cm; bordered only when `grid`."""
+    t = doc.add_table(rows=0, cols=cols)
+    if grid:
+        t.style = doc.styles["Table Grid"]
+    t.alignment = WD_TABLE_ALIGNMENT.CENTER if grid else WD_TABLE_ALIGNMENT.LEFT
+    t.autofit = False
+    t._widths = widths  # remembered for add_row()
+    return t
+
+
+def row(t: Table, texts: list[str], *, bold: bool = False) -> list:
+    """Append a row, one run per cell, and apply the table's column widths."""
+    cells = t.add_row().cells
+    for cell, text, width in zip(cells, texts, t._widths):
+        cell.width = Cm(width)
+        if text:
+            cell_text(cell, text, bold=bold)
+    return cells
+
+
+def loop_rows(t: Table, loop: str, texts: list[str]) -> list:
+    """A {%tr for %} row, the repeated row, and the {%tr endfor %} row; returns the repeated cells."""
+    row(t, ["{%tr " + loop + " %}"] + [""] * (len(t._widths) - 1))
+    cells = row(t, texts)
+    row(t, ["{%tr endfor %}"] + [""] * (len(t._widths) - 1))
+    return cells
+
+
+# --- shared blocks -----------------------------------------------------------------------------
+
+def kop_surat(doc: DocumentType) -> None:
+    """Letterhead: government, office, address/phone/email/website, double rule."""
+    para(doc, "{{ kop.government }}", bold=True, size=14, align="CENTER")
+    para(doc, "{{ kop.name }}", bold=True, size=15, align="CENTER")
+    para(doc, "{{ kop.address }}", size=10, align="CENTER")
+    last = para(doc, "{{ kop.contact }}", size=10, align="CENTER")
+    bottom_border(last)
+    para(doc, "", space_after=6)
+
+
+def label_table(doc: DocumentType, rows: list[tuple[str, str]], widths=(4.0, 0.5, 12.0)) -> Table:
+    """Borderless "Label : value" rows."""
+    t = table(doc, 3, list(widths))
+    for label, value in rows:
+        row(t, [label, ":", value])
+    return t
+
+
+def signature_block(doc: DocumentType, *, lead: list[str] | None = None) -> None:
+    """Right-hand signature: optional lead lines, position, space, name (bold underlined), rank, NIP."""
+    lead_paragraphs = [para(doc, line, indent=SIGN_INDENT) for line in lead or []]
+    for p in lead_paragraphs:
+        p.paragraph_format.tab_stops.add_tab_stop(SIGN_INDENT + Cm(3.2))
+    if lead_paragraphs:
+        bottom_border(lead_paragraphs[-1], size=4, style="single")
+        lead_paragraphs[-1].paragraph_format.space_after = Pt(6)
+    para(doc, "{{ signer.position }},", bold=True, indent=SIGN_INDENT)
+    for _ in range(4):
+        para(doc, "", indent=SIGN_INDENT)
+    para(doc, "{{ signer.name }}", bold=True, underline=True, indent=SIGN_INDENT)
+    para(doc, "{{ signer.pangkat }}", indent=SIGN_INDENT)
+    para(doc, "NIP. {{ signer.nip }}", indent=SIGN_INDENT)
+
+
+def justified_loop(doc: DocumentType, loop: str, text: str) -> None:
+    """Repeat one justified, first-line-indented paragraph per item."""
+    tag(doc, loop)
+    p = para(doc, text, align="JUSTIFY", space_after=6)
+    p.paragraph_format.first_line_indent = Cm(1.25)
+    tag(doc, "endfor")
+
+
+# --- the three letters -------------------------------------------------------------------------
+
+def build_disposisi() -> DocumentType:
+    """Lembar Disposisi: letter facts and one row per disposition."""
+    doc = new_document()
+    kop_surat(doc)
+    para(doc, "LEMBAR DISPOSISI", bold=True, size=13, align="CENTER", space_after=8)
+    t = table(doc, 4, [3.3, 5.2, 3.3, 4.7], grid=True)
+    row(t, ["Surat dari", "{{ letter.sender }}", "Diterima tanggal", "{{ letter.received }}"])
+    row(t, ["Nomor surat", "{{ letter.number }}", "Nomor agenda", "{{ letter.agenda }}"])
+    row(t, ["Tanggal surat", "{{ letter.date }}", "Sifat", "{{ letter.sifat }}"])
+    for label, value in (("Perihal", "{{ letter.subject }}"), ("Kegiatan", "{{ request.title }}"),
+                         ("Waktu", "{{ request.when }}"), ("Tempat", "{{ request.location }}")):
+        cells = row(t, [label, value, "", ""])
+        cells[1].merge(cells[3])
+    para(doc, "", space_after=6)
+    para(doc, "Riwayat Disposisi", bold=True, space_after=4)
+    d = table(doc, 5, [1.0, 3.6, 3.6, 5.6, 2.7], grid=True)
+    row(d, ["No", "Dari", "Kepada", "Isi disposisi / catatan", "Tanggal"], bold=True)
+    loop_rows(d, "for d in dispositions", ["{{ loop.index }}", "{{ d.sender }}", "{{ d.recipient }}",
+                                            "{{ d.note }}", "{{ d.date }}"])
+    para(doc, "", space_after=6)
+    para(doc, "Kode permohonan: {{ request.code }}. Dicetak oleh Liputan pada {{ printed_at }}.",
+         italic=True, size=9)
+    return doc
+
+
+def build_nota_dinas() -> DocumentType:
+    """Nota Dinas for the schedule/team memo (step 5) and the SPT request (step 7)."""
+    doc = new_document()
+    kop_surat(doc)
+    para(doc, "NOTA DINAS", bold=True, size=13, align="CENTER", space_after=8)
+    label_table(doc, [("Yth.", "{{ recipient.position }}"), ("Dari", "{{ signer.position }}"),
+                      ("Tembusan", "{{ tembusan }}"), ("Tanggal", "{{ date }}"),
+                      ("Nomor", "{{ number }}"), ("Sifat", "{{ sifat }}"),
+                      ("Lampiran", "{{ lampiran }}"), ("Hal", "{{ hal }}")])
+    bottom_border(para(doc, ""), size=6, style="single")
+    para(doc, "", space_after=6)
+    justified_loop(doc, "for paragraph in body", "{{ paragraph }}")
+    tag(doc, "if schedule_rows")
+    s = table(doc, 3, [4.0, 0.5, 11.5])
+    loop_rows(s, "for r in schedule_rows", ["{{ r.label }}", ":", "{{ r.value }}"])
+    para(doc, "", space_after=6)
+    tag(doc, "endif")
+    tag(doc, "if team")
+    m = table(doc, 6, [0.9, 3.6, 3.6, 2.8, 3.2, 2.4], grid=True)
+    row(m, ["No", "Nama", "NIP", "Pangkat/Gol", "Jabatan", "Tugas"], bold=True)
+    loop_rows(m, "for p in team", ["{{ loop.index }}", "{{ p.name }}", "{{ p.nip }}",
+                                    "{{ p.pangkat }}", "{{ p.jabatan }}", "{{ p.task }}"])
+    para(doc, "", space_after=6)
+    tag(doc, "endif")
+    justified_loop(doc, "for paragraph in closing", "{{ paragraph }}")
+    para(doc, "", space_after=6)
+    signature_block(doc)
+    return doc
+
+
+def build_spt() -> DocumentType:
+    """Surat Perintah Tugas with Dasar, Kepada, Untuk, signature, paraf block and signed marker."""
+    doc = new_document()
+    kop_surat(doc)
+    para(doc, "SURAT PERINTAH TUGAS", bold=True, underline=True, size=13, align="CENTER")
+    para(doc, "Nomor : {{ number }}", align="CENTER", space_after=10)
+    numbered_section(doc, "Dasar", "for item in dasar")
+    para(doc, "", space_after=4)
+    para(doc, "MEMERINTAHKAN :", bold=True, align="CENTER", space_after=6)
+    kepada_section(doc)
+    para(doc, "", space_after=4)
+    numbered_section(doc, "Untuk", "for item in untuk")
+    para(doc, "", space_after=4)
+    p = para(doc, "{{ closing }}", align="JUSTIFY", space_after=10)
+    p.paragraph_format.first_line_indent = Cm(1.25)
+    lead = ["Dikeluarkan di\t: {{ place }}", "Pada tanggal\t: {{ date }}"]
+    signature_block(doc, lead=lead)
+    tag(doc, "if signed")
+    para(doc, "", space_after=4)
+    para(doc, "{{ signed.text }}", italic=True, size=9, align="CENTER")
+    tag(doc, "endif")
+    para(doc, "", space_after=8)
+    para(doc, "Paraf koordinasi:", size=9)
+    t = table(doc, 4, [3.5, 5.5, 5.5, 2.0], grid=True)
+    row(t, ["Paraf", "Nama", "Waktu", "Status"], bold=True)
+    loop_rows(t, "for p in initials", ["{{ p.label }}", "{{ p.name }}", "{{ p.at }}", "{{ p.status }}"])
+    return doc
+
+
+def numbered_section(doc: DocumentType, label: str, loop: str) -> None:
+    """Borderless "Label : 1. text" rows, the label only on the first row."""
+    t = table(doc, 4, [2.5, 0.5, 0.8, 12.7])
+    cells = loop_rows(t, loop, ["{% if loop.first %}" + label + "{% endif %}",
+                                "{% if loop.first %}:{% endif %}", "{{ loop.index }}.", "{{ item }}"])
+    cells[3].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+
+
+def kepada_section(doc: DocumentType) -> None:
+    """One row per officer: Nama / NIP / Pangkat/Gol / Jabatan."""
+    t = table(doc, 6, [2.5, 0.5, 0.8, 3.2, 0.5, 9.0])
+    cells = loop_rows(t, "for p in team", ["{% if loop.first %}Kepada{% endif %}",
+                                           "{% if loop.first %}:{% endif %}", "{{ loop.index }}.",
+                                           "Nama", ":", "{{ p.name }}"])
+    for label, value in (("NIP", "{{ p.nip }}"), ("Pangkat/Gol", "{{ p.pangkat }}"),
+                         ("Jabatan", "{{ p.jabatan }}")):
+        run(cells[3].add_paragraph(), label)
+        run(cells[4].add_paragraph(), ":")
+        run(cells[5].add_paragraph(), value)
+
+
+BUILDERS = {
+    "lembar_disposisi.docx": build_disposisi,
+    "nota_dinas.docx": build_nota_dinas,
+    "spt.docx": build_spt,
+}
+
+
+def main(out_dir: Path = HERE) -> list[Path]:
+    """Write every template into `out_dir` and return the paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, build in BUILDERS.items():
+        path = out_dir / name
+        build().save(str(path))
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    for written_path in main(Path(sys.argv[1]) if len(sys.argv) > 1 else HERE):
+        print(written_path)
