@@ -1,0 +1,192 @@
+"""Indonesian dates and times as written in letters: '7 Des 2026', 'jam 8 pagi', '09.00 s.d. selesai'."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo
+
+DEFAULT_TZ = ZoneInfo("Asia/Jakarta")
+ZONES: dict[str, ZoneInfo] = {"WIB": DEFAULT_TZ, "WITA": ZoneInfo("Asia/Makassar"),
+                               "WIT": ZoneInfo("Asia/Jayapura")}
+
+MONTHS: dict[str, int] = {}
+for _num, _names in enumerate((
+        "januari jan january", "februari pebruari feb peb february", "maret mar march",
+        "april apr", "mei may", "juni jun june", "juli jul july",
+        "agustus agu agt ags agus aug august", "september sep sept", "oktober okt oct october",
+        "november nopember nov nop", "desember des dec december"), start=1):
+    for _n in _names.split():
+        MONTHS[_n] = _num
+WEEKDAYS = {"senin": 0, "selasa": 1, "rabu": 2, "kamis": 3, "jumat": 4, "jum'at": 4, "jum’at": 4,
+            "sabtu": 5, "minggu": 6, "ahad": 6}
+
+_MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
+_WEEKDAY_RE = r"senin|selasa|rabu|kamis|jum[’']?at|sabtu|minggu|ahad"
+_RANGE_SEP = r"(?:-|–|—|s\.?\s?d\.?|s/d|sampai(?:\s+dengan)?|hingga|dan|&)"
+_WORD_DATE = re.compile(
+    rf"(?<![\d.:])(\d{{1,2}})(?:\s*{_RANGE_SEP}\s*(\d{{1,2}}))?[\s.-]*\b({_MONTH_RE})\b\.?"
+    rf"(?:[\s,.-]*(\d{{4}})(?!\d))?", re.I)
+_NUM_DATE = re.compile(r"(?<![\d/.:])(\d{1,2})\s?([/.-])\s?(\d{1,2})\s?\2\s?(\d{4}|\d{2})(?![\d/]|\.\d)")
+_WEEKDAY_BEFORE = re.compile(rf"\b({_WEEKDAY_RE})\b[\s,/]*(?:tanggal|tgl\.?)?[\s,/]*$", re.I)
+
+_HOUR = r"(?<![\d.:/])(?P<{p}h>[01]?\d|2[0-4])(?:\s?[.:]\s?(?P<{p}m>[0-5]\d))?(?![\d/]|\.\d)"
+_PERIOD = r"(?:\s*(?P<{p}p>pagi|siang|sore|petang|malam)\b)?"
+_TZ = r"(?:\s*(?P<{p}z>WITA|WIT|WIB)\b)?"
+_PREFIX = r"(?:(?P<{p}x>pukul|pkl\.?|jam)\s*)?"
+
+
+def _part(p: str) -> str:
+    return (_PREFIX + _HOUR + _PERIOD + _TZ).format(p=p)
+
+
+_TIME_RANGE = re.compile(
+    _part("s") + r"(?:\s*(?:-|–|—|s\.?\s?/?\s?d\.?|sd\.?|sampai(?:\s+dengan)?|hingga)\s*"
+    r"(?:(?P<done>selesai)\b|" + _part("e") + "))?", re.I)
+
+
+@dataclass
+class DateHit:
+    """A date found in text, with its position and whether a weekday name precedes it."""
+
+    value: date
+    start: int
+    end: int
+    weekday: bool
+    end_value: date | None = None  # "7 s.d. 9 Desember 2026"
+
+
+@dataclass
+class TimeRange:
+    """Start and end clock times with their zone; end None and until_done for 's.d. selesai'."""
+
+    start: time
+    end: time | None
+    until_done: bool
+    tz: tzinfo
+    pos: int = 0
+    prefixed: bool = False
+
+
+def _year(day: int, month: int, year: str | None, now: datetime) -> date | None:
+    """The date, with a missing year taken as the next occurrence from `now`."""
+    try:
+        if year:
+            y = int(year) + (2000 if len(year) == 2 else 0)
+            if not now.year - 1 <= y <= now.year + 3:
+                return None
+            return date(y, month, day)
+        candidate = date(now.year, month, day)
+        return candidate if candidate >= now.date() else date(now.year + 1, month, day)
+    except ValueError:
+        return None
+
+
+def find_dates(text: str, now: datetime) -> list[DateHit]:
+    """All dates in the text, in order of appearance."""
+    hits: list[DateHit] = []
+    for m in _WORD_DATE.finditer(text):
+        month = MONTHS[m.group(3).lower()]
+        first = _year(int(m.group(1)), month, m.group(4), now)
+        if first is None:
+            continue
+        last = _year(int(m.group(2)), month, m.group(4), now) if m.group(2) else None
+        hits.append(DateHit(first, m.start(), m.end(), _has_weekday(text, m.start()), last))
+    for m in _NUM_DATE.finditer(text):
+        if 1 <= int(m.group(3)) <= 12 and not any(h.start <= m.start() < h.end for h in hits):
+            d = _year(int(m.group(1)), int(m.group(3)), m.group(4), now)
+            if d is not None:
+                hits.append(DateHit(d, m.start(), m.end(), _has_weekday(text, m.start())))
+    return sorted(hits, key=lambda h: h.start)
+
+
+def _has_weekday(text: str, pos: int) -> bool:
+    return bool(_WEEKDAY_BEFORE.search(text[max(0, pos - 30):pos]))
+
+
+def parse_date(text: str, now: datetime) -> date | None:
+    """The first date in a short text (a labelled value); dateparser as a fallback."""
+    hits = find_dates(text or "", now)
+    if hits:
+        return hits[0].value
+    return _dateparser_date(text, now)
+
+
+def _dateparser_date(text: str, now: datetime) -> date | None:
+    if not text or not re.search(r"\d", text) or not re.search(r"[A-Za-z]{3}", text):
+        return None
+    try:
+        import dateparser
+
+        settings = {"DATE_ORDER": "DMY", "PREFER_DATES_FROM": "future",
+                    "RELATIVE_BASE": now.replace(tzinfo=None), "REQUIRE_PARTS": ["day", "month"]}
+        found = dateparser.parse(text, languages=["id", "en"], settings=settings)
+    except Exception:
+        return None
+    if found is None or not now.year - 1 <= found.year <= now.year + 3:
+        return None
+    return found.date()
+
+
+def _clock(h: str, m: str | None, period: str | None) -> time | None:
+    hour, minute = int(h), int(m or 0)
+    period = (period or "").lower()
+    if period == "siang" and hour < 10:
+        hour += 12
+    elif period in ("sore", "petang") and hour < 12:
+        hour += 12
+    elif period == "malam" and 6 <= hour < 12:
+        hour += 12
+    if hour == 24:
+        hour = 0
+    return time(hour, minute) if hour < 24 else None
+
+
+def find_times(text: str, need_prefix: bool = False) -> list[TimeRange]:
+    """Clock times/ranges in the text; a bare number counts only with minutes, 'pukul/jam' or a period."""
+    found: list[TimeRange] = []
+    for m in _TIME_RANGE.finditer(text or ""):
+        g = m.groupdict()
+        prefixed = bool(g["sx"])
+        if not (prefixed or g["sm"] or g["sp"]) or (need_prefix and not (prefixed or g["sz"])):
+            continue
+        if _looks_like_date(text, m.start("sh")):
+            continue
+        start = _clock(g["sh"], g["sm"], g["sp"])
+        if start is None:
+            continue
+        end = _clock(g["eh"], g["em"], g["ep"] or g["sp"]) if g["eh"] and (g["em"] or g["ex"] or g["ep"]) else None
+        zone = ZONES.get((g["sz"] or g["ez"] or _zone_in(text) or "WIB").upper(), DEFAULT_TZ)
+        found.append(TimeRange(start, end, bool(g["done"]), zone, m.start(), prefixed))
+    return found
+
+
+def _looks_like_date(text: str, pos: int) -> bool:
+    """A number followed by a month name is a day of month, not an hour."""
+    return bool(re.match(rf"\d{{1,2}}[\s.-]*(?:{_MONTH_RE})\b", text[pos:pos + 20], re.I))
+
+
+def _zone_in(text: str) -> str | None:
+    m = re.search(r"\b(WITA|WIT|WIB)\b", text or "", re.I)
+    return m.group(1) if m else None
+
+
+def parse_time(text: str) -> TimeRange | None:
+    """The first time or time range in a short text (a labelled value)."""
+    found = find_times(text)
+    return found[0] if found else None
+
+
+def combine(day: date | None, tr: TimeRange | None,
+            end_day: date | None = None) -> tuple[datetime | None, datetime | None, bool]:
+    """(start, end, until_done) as aware datetimes; start None when the date or time is missing."""
+    if day is None or tr is None:
+        return None, None, bool(tr and tr.until_done)
+    start = datetime.combine(day, tr.start, tzinfo=tr.tz)
+    end = None
+    if tr.end is not None:
+        end = datetime.combine(end_day or day, tr.end, tzinfo=tr.tz)
+        if end <= start:
+            end += timedelta(days=1)
+    return start, end, tr.until_done
