@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 Decision = Literal["approve", "reject", "revise"]
@@ -54,6 +54,8 @@ class RequestFacts:
     outside_island: bool | None = None
     source: str = "body"  # body | html | pdf | docx | ocr | forwarded
     missing: list[str] = field(default_factory=list)
+    forwarded_from: str | None = None  # the requester's address when the letter came forwarded
+    event_date: date | None = None  # the day, kept even when the time (and so `start`) is missing
 
     def compute_missing(self) -> list[str]:
         """List the required fields that are still empty."""
