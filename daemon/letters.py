@@ -216,7 +216,7 @@ def letter_reference(req: Mapping) -> str:
     if req["letter_number"] != EMPTY:
         dated = f" tanggal {req['letter_date']}" if req["letter_date"] != EMPTY else ""
         return f"surat {req['requester']} Nomor {req['letter_number']}{dated} perihal {req['subject']}"
-    return f"agenda/permohonan peliputan dari {req['requester']} perihal {req['subject']}"
+    return f"permohonan peliputan dari {req['requester']} perihal {req['subject']}"
 
 
 def local_now(now: datetime | None) -> datetime:
