@@ -37,7 +37,8 @@ AUTO_BODY_RE = re.compile(
     re.IGNORECASE,
 )
 STRONG_DECISION_RE = re.compile(
-    r"\b(setuju|disetujui|setujui|acc|lanjutkan|tolak|ditolak|revisi|batal|approved?|rejected?)\b",
+    r"\b(setuju|disetujui|setujui|acc|lanjutkan|tolak|ditolak|revisi|batal|approved?|rejected?|ganti|diganti|"
+    r"tambahkan|ubah|diubah|perbaiki|diperbaiki|koreksi)\b",
     re.IGNORECASE,
 )
 AUTO_BODY_MAX_CHARS = 600
@@ -201,7 +202,7 @@ def _auto_reply(msg: Message, subject: str) -> Classification | None:
 
 
 def _auto_body(msg: Message) -> Classification | None:
-    from daemon.replies import own_text  # replies imports nothing from here; keeps modules apart
+    from daemon.replies import default_lexicon, own_text, read_text  # late: replies imports classify lazily
 
     text = own_text(msg).strip()
     if not text or len(text) > AUTO_BODY_MAX_CHARS:
@@ -209,6 +210,8 @@ def _auto_body(msg: Message) -> Classification | None:
     match = AUTO_BODY_RE.search(text)
     if match is None or STRONG_DECISION_RE.search(text):
         return None
+    if read_text(text[: match.start()], default_lexicon()).decision is not None:
+        return None  # a person wrote a decision before mentioning their leave
     return Classification(kind="auto_reply", reason=f"out-of-office text: {match.group(0)!r}")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from email.message import EmailMessage, Message
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,16 @@ def load_lexicon(path: str | Path = "rules/lexicon.yaml") -> dict[str, list[str]
     """Load the reply vocabulary; every entry becomes a lower-case string (YAML `no` stays "no")."""
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     return normalise_lexicon(data)
+
+
+@lru_cache(maxsize=1)
+def default_lexicon() -> dict[str, list[str]]:
+    """The lexicon shipped in rules/lexicon.yaml next to the package (empty lists if it is missing)."""
+    path = Path(__file__).resolve().parents[1] / "rules" / "lexicon.yaml"
+    try:
+        return load_lexicon(path)
+    except (OSError, yaml.YAMLError):
+        return normalise_lexicon({})
 
 
 def normalise_lexicon(data: dict[str, Any]) -> dict[str, list[str]]:
