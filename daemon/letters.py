@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -46,7 +47,33 @@ DEFAULT_SIFAT = "Biasa"
 EMPTY = "-"
 PDF_TIMEOUT_S = 120
 
-_JINJA_ENV = Environment(autoescape=True)
+COMPILED_CACHE_SIZE = 64
+
+
+class CachingEnvironment(Environment):
+    """Jinja environment that reuses compiled templates for identical sources (docxtpl recompiles per render)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._compiled: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Any:
+        """Compile once per distinct source string; other calls fall through to Jinja."""
+        if globals is not None or template_class is not None or not isinstance(source, str):
+            return super().from_string(source, globals, template_class)
+        with self._lock:
+            template = self._compiled.get(source)
+        if template is None:
+            template = super().from_string(source)
+            with self._lock:
+                if len(self._compiled) >= COMPILED_CACHE_SIZE:
+                    self._compiled.pop(next(iter(self._compiled)))
+                self._compiled[source] = template
+        return template
+
+
+_JINJA_ENV = CachingEnvironment(autoescape=True)
 
 
 # --- numbering ---------------------------------------------------------------------------------

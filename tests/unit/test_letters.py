@@ -194,6 +194,14 @@ def test_dataclass_request_is_accepted(office: dict, tmp_path: Path) -> None:
     assert "Permohonan peliputan dari Bagian Protokol Setda perihal Upacara Hari Jadi;" in text
 
 
+def test_repeated_renders_use_their_own_context(office: dict, request_dict: dict, tmp_path: Path) -> None:
+    first = render_spt(office, request_dict, tmp_path, office["roles"]["kadis"], signed=False)
+    request_dict["title"] = "Pelantikan Pejabat Administrator"
+    second = render_spt(office, request_dict, tmp_path, office["roles"]["kadis"], signed=False)
+    assert "Musyawarah" in first and "Musyawarah" not in second
+    assert "Pelantikan Pejabat Administrator" in second
+
+
 # --- nota dinas --------------------------------------------------------------------------------
 
 def test_memo_team(office: dict, request_dict: dict, tmp_path: Path) -> None:
