@@ -95,6 +95,8 @@ def table(doc: DocumentType, cols: int, widths: list[float], grid: bool = False)
         t.style = doc.styles["Table Grid"]
     t.alignment = WD_TABLE_ALIGNMENT.CENTER if grid else WD_TABLE_ALIGNMENT.LEFT
     t.autofit = False
+    for column, width in zip(t.columns, widths):
+        column.width = Cm(width)  # tblGrid, used by LibreOffice
     t._widths = widths  # remembered for add_row()
     return t
 
