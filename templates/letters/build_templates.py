@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import sys
+import zipfile
+from datetime import datetime
 from pathlib import Path
 
 from docx import Document
@@ -19,6 +22,10 @@ HERE = Path(__file__).resolve().parent
 FONT = "Arial"
 FONT_SIZE = Pt(11)
 SIGN_INDENT = Cm(8.5)  # left edge of the signature block
+FIXED_TIME = datetime(2026, 1, 1)  # reproducible builds: same bytes on every run
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+TITLES = {"lembar_disposisi.docx": "Lembar Disposisi", "nota_dinas.docx": "Nota Dinas",
+          "spt.docx": "Surat Perintah Tugas"}
 
 
 # --- low-level helpers -------------------------------------------------------------------------
@@ -277,13 +284,35 @@ BUILDERS = {
 }
 
 
+def set_properties(doc: DocumentType, title: str) -> None:
+    """Fixed document properties (no build time, no tool name)."""
+    props = doc.core_properties
+    props.title, props.author, props.last_modified_by = title, "Liputan", "Liputan"
+    props.comments, props.revision = "", 1
+    props.created = props.modified = FIXED_TIME
+
+
+def reproducible_bytes(doc: DocumentType) -> bytes:
+    """The .docx zip with fixed member timestamps, so rebuilding changes nothing."""
+    raw = io.BytesIO()
+    doc.save(raw)
+    out = io.BytesIO()
+    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(zipfile.ZipInfo(info.filename, ZIP_TIME), src.read(info.filename),
+                         compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
 def main(out_dir: Path = HERE) -> list[Path]:
     """Write every template into `out_dir` and return the paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, build in BUILDERS.items():
+        doc = build()
+        set_properties(doc, TITLES[name])
         path = out_dir / name
-        build().save(str(path))
+        path.write_bytes(reproducible_bytes(doc))
         written.append(path)
     return written
 
