@@ -238,11 +238,17 @@ def _human(msg: Message, subject: str, tag: str | None, refs: list[str], our_dom
         return Classification(kind="request", reason=f"forwarded letter ({why})", references=refs)
     if refs and not (our_domain and looks_request):
         return Classification(kind="reply", reason="In-Reply-To/References present", references=refs)
-    if REPLY_PREFIX_RE.match(subject) and QUOTE_MARK_RE.search(body) and not looks_request:
+    if REPLY_PREFIX_RE.match(subject) and QUOTE_MARK_RE.search(body) and not _looks_like_request(msg, subject, _own(body))[0]:
         return Classification(kind="reply", reason="reply subject with quoted text", references=refs)
     if looks_request:
         return Classification(kind="request", reason=why, references=refs)
     return Classification(kind="unknown", reason="no reply, request or automatic markers", references=refs)
+
+
+def _own(body: str) -> str:
+    from daemon.replies import strip_quotes
+
+    return strip_quotes(body)
 
 
 def _starts_with_forward(body: str) -> bool:
