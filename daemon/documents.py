@@ -30,6 +30,14 @@ class Document:
     tables: list[Table] = field(default_factory=list)
     name: str = ""
 
+    def __post_init__(self) -> None:
+        self.text = newlines(self.text)
+
+
+def newlines(text: str) -> str:
+    """Text with CRLF/CR line ends turned into LF."""
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n")
+
 
 def _clean(text: str) -> str:
     return re.sub(r"[ \t\xa0]+", " ", text or "").strip()
