@@ -1,0 +1,218 @@
+"""A whole office on one machine, without servers: mail goes into the inbound table and comes
+out of the outbox, so workflow tests read like the SOP. Integration tests add real IMAP/SMTP."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import hashlib
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from daemon import db, mime
+from daemon.config import load_config
+from daemon.context import Context
+from daemon.dispatcher import Dispatcher
+from daemon.models import Inbound, Outbox, Request
+
+ROOT = Path(__file__).resolve().parents[1]
+WIB = ZoneInfo("Asia/Jakarta")
+KADIS = "kadis@bengkaliskab.go.id"
+SEKDIS = "sekdis@bengkaliskab.go.id"
+KABID = "kabid.ikp@bengkaliskab.go.id"
+KASI = "kasi.liputan@bengkaliskab.go.id"
+OPERATOR = "operator.liputan@bengkaliskab.go.id"
+
+CONFIG = """
+[office]
+name = "Diskominfotik Kabupaten Bengkalis"
+domain = "bengkaliskab.go.id"
+timezone = "Asia/Jakarta"
+operator = "{operator}"
+
+[mailbox]
+host = "127.0.0.1"
+port = {imap_port}
+security = "none"
+username = "liputan@bengkaliskab.go.id"
+password = "rahasia"
+idle_seconds = 60
+poll_seconds = 1
+timeout = 10
+
+[smtp]
+host = "127.0.0.1"
+port = {smtp_port}
+security = "none"
+from = "Liputan Diskominfotik <liputan@bengkaliskab.go.id>"
+timeout = 10
+
+[paths]
+database = "{database}"
+state = "state"
+dropbox = "hasil-liputan"
+archive = "arsip"
+
+[rules]
+dir = "{rules}"
+"""
+
+
+def write_config(folder: Path, database: str, imap_port: int = 143, smtp_port: int = 25) -> Path:
+    path = folder / "liputan.toml"
+    path.write_text(CONFIG.format(operator=OPERATOR, imap_port=imap_port, smtp_port=smtp_port,
+                                  database=database, rules=ROOT / "rules"), encoding="utf-8")
+    return path
+
+
+class Clock:
+    def __init__(self, start: datetime):
+        self.t = start
+
+    def __call__(self) -> datetime:
+        return self.t
+
+    def advance(self, **kw: float) -> None:
+        self.t += timedelta(**kw)
+
+
+class Office:
+    """Drives the daemon's core with .eml messages and reads what it would send."""
+
+    def __init__(self, folder: Path, database: str | None = None, now: datetime | None = None):
+        self.folder = folder
+        database = database or f"sqlite:///{folder / 'liputan.db'}"
+        self.cfg = load_config(write_config(folder, database))
+        self.clock = Clock(now or datetime(2026, 11, 30, 8, 0, tzinfo=WIB))
+        self.ctx = Context.load(self.cfg, now=self.clock)
+        self.engine = db.make_engine(self.cfg.paths.database)
+        db.upgrade(self.engine)
+        self.factory = db.sessions(self.engine)
+        self.dispatcher = Dispatcher(self.ctx, self.factory)
+        self.uid = 0
+        self.seen_outbox = 0
+
+    # ---- in -------------------------------------------------------------------------------
+    def deliver(self, raw: bytes | EmailMessage) -> Inbound:
+        """Store a message as the mailbox would, then let the dispatcher handle it."""
+        if isinstance(raw, EmailMessage):
+            raw = raw.as_bytes(policy=email.policy.SMTP)
+        msg = mime.parse(raw)
+        digest = hashlib.sha256(raw).hexdigest()
+        path = self.folder / "raw" / f"{digest}.eml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(raw)
+        self.uid += 1
+        mid = mime.header(msg, "Message-ID") or f"<{digest}@liputan.invalid>"
+        with db.transaction(self.factory) as s:
+            row = Inbound(message_id=mid, folder="INBOX", uidvalidity=1, uid=self.uid,
+                          raw_path=str(path), sha256=digest, size=len(raw),
+                          from_addr=mime.address(msg)[1], subject=mime.header(msg, "Subject"))
+            s.add(row)
+        self.dispatcher.run_once()
+        with self.factory() as s:
+            return s.get(Inbound, row.id)
+
+    # ---- out ------------------------------------------------------------------------------
+    def outbox(self) -> list[EmailMessage]:
+        with self.factory() as s:
+            rows = s.scalars(select(Outbox).order_by(Outbox.id)).all()
+        return [mime.parse(r.raw) for r in rows]
+
+    def new_mail(self) -> list[EmailMessage]:
+        """Mail written since the last call."""
+        out = self.outbox()
+        fresh, self.seen_outbox = out[self.seen_outbox:], len(out)
+        return fresh
+
+    def mail_to(self, address: str, mails: list[EmailMessage] | None = None) -> list[EmailMessage]:
+        mails = self.outbox() if mails is None else mails
+        return [m for m in mails if address in mime.addresses(m, "To")]
+
+    def last_to(self, address: str) -> EmailMessage:
+        found = self.mail_to(address)
+        assert found, f"no mail to {address}"
+        return found[-1]
+
+    def request(self, code: str | None = None) -> Request:
+        with self.factory() as s:
+            q = select(Request).order_by(Request.id)
+            if code:
+                q = q.where(Request.code == code)
+            rows = s.scalars(q).all()
+            assert rows, "no request"
+            return rows[-1]
+
+    def events(self, code: str) -> list[tuple]:
+        from daemon.models import Event
+        with self.factory() as s:
+            req = s.scalars(select(Request).where(Request.code == code)).one()
+            return [(e.step, e.kind, e.decision, e.actor, e.note) for e in
+                    s.scalars(select(Event).where(Event.request_id == req.id).order_by(Event.id))]
+
+
+# ---- mail as people write it ------------------------------------------------------------------
+def letter(sender: str, subject: str, body: str, *, display: str = "", attachments=(),
+           date: datetime | None = None) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = f"{display} <{sender}>" if display else sender
+    msg["To"] = "Liputan Diskominfotik <liputan@bengkaliskab.go.id>"
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(date or datetime(2026, 11, 30, 7, 30, tzinfo=WIB))
+    msg["Message-ID"] = make_msgid(domain=sender.split("@")[1])
+    msg.set_content(body)
+    for name, ctype, data in attachments:
+        main, sub = ctype.split("/", 1)
+        msg.add_attachment(data, maintype=main, subtype=sub, filename=name)
+    return msg
+
+
+QUOTE_HEADERS = {
+    "gmail": "Pada Sen, 30 Nov 2026 pukul 08.05 Liputan Diskominfotik <liputan@bengkaliskab.go.id> menulis:",
+    "outlook": ("________________________________\nDari: Liputan Diskominfotik <liputan@bengkaliskab.go.id>\n"
+                "Dikirim: Senin, 30 November 2026 08.05\nKepada: {to}\nSubjek: {subject}"),
+    "iphone": "Pada 30 Nov 2026, pukul 08.05, Liputan Diskominfotik <liputan@bengkaliskab.go.id> menulis:",
+}
+SIGNATURES = {"gmail": "", "outlook": "\n\nSalam,\n{name}", "iphone": "\n\nDikirim dari iPhone saya"}
+
+
+def reply(to_msg: EmailMessage, sender: str, text: str, *, style: str = "gmail",
+          display: str = "", subject_prefix: str = "Re: ") -> EmailMessage:
+    """A reply as a mail client writes it: own text on top, the whole message quoted below."""
+    original = mime.body_text(to_msg)
+    head = QUOTE_HEADERS[style].format(to=sender, subject=mime.header(to_msg, "Subject"))
+    quoted = "\n".join(("> " + ln) if style != "outlook" else ln for ln in original.splitlines())
+    body = text + SIGNATURES[style].format(name=display or sender) + "\n\n" + head + "\n" + quoted + "\n"
+    msg = EmailMessage()
+    msg["From"] = f"{display} <{sender}>" if display else sender
+    msg["To"] = mime.header(to_msg, "From")
+    msg["Subject"] = subject_prefix + mime.header(to_msg, "Subject")
+    msg["Date"] = format_datetime(datetime(2026, 11, 30, 9, 0, tzinfo=WIB))
+    msg["Message-ID"] = make_msgid(domain=sender.split("@")[1])
+    msg["In-Reply-To"] = mime.header(to_msg, "Message-ID")
+    msg["References"] = mime.header(to_msg, "Message-ID")
+    msg.set_content(body)
+    return msg
+
+
+def docx_text(data: bytes) -> str:
+    """All text of a .docx: paragraphs and table cells."""
+    import io
+
+    import docx
+
+    d = docx.Document(io.BytesIO(data))
+    parts = [p.text for p in d.paragraphs]
+    for t in d.tables:
+        for row in t.rows:
+            parts += [c.text for c in row.cells]
+    return "\n".join(parts)
+
+
+def attachments_of(msg: EmailMessage) -> dict[str, bytes]:
+    return {a.filename: a.data for a in mime.attachments(msg)}
