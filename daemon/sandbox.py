@@ -1,0 +1,123 @@
+"""`liputan sandbox`: the whole office on this machine — a private Dovecot holding everyone's
+mailbox, a local SMTP server that delivers into it, and the daemon working the office mailbox."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import logging
+import os
+import threading
+from email.utils import getaddresses
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+
+from daemon.config import load_config
+from daemon.devservers import Dovecot, free_port
+
+log = logging.getLogger("daemon.sandbox")
+PASSWORD = "rahasia"
+OFFICE_MAILBOX = "liputan@bengkaliskab.go.id"
+ROOT = Path(__file__).resolve().parent.parent
+
+CONFIG = """# written by `liputan sandbox`; the daemon uses the local servers below
+[office]
+name = "Dinas Komunikasi, Informatika dan Statistik Kabupaten Bengkalis"
+domain = "bengkaliskab.go.id"
+timezone = "Asia/Jakarta"
+operator = "operator.liputan@bengkaliskab.go.id"
+
+[mailbox]
+host = "127.0.0.1"
+port = {imap}
+security = "none"
+username = "{mailbox}"
+password = "{password}"
+poll_seconds = 2
+
+[smtp]
+host = "127.0.0.1"
+port = {smtp}
+security = "none"
+from = "Liputan Diskominfotik <{mailbox}>"
+
+[paths]
+database = "sqlite:///liputan.db"
+state = "state"
+dropbox = "hasil-liputan"
+archive = "arsip"
+
+[rules]
+dir = "{rules}"
+"""
+
+
+class Delivery:
+    """An SMTP handler that files each message into every recipient's Dovecot INBOX."""
+
+    def __init__(self, dovecot: Dovecot, copies: Path):
+        self.dovecot, self.copies = dovecot, copies
+        self.count = 0
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001
+        raw = envelope.original_content or envelope.content
+        await asyncio.to_thread(self.deliver, list(envelope.rcpt_tos), raw)
+        return "250 OK delivered"
+
+    def deliver(self, rcpts: list[str], raw: bytes) -> None:
+        with self.lock:
+            self.count += 1
+            msg = email.message_from_bytes(raw, policy=email.policy.default)
+            to = ", ".join(a for _, a in getaddresses([str(msg.get("To", ""))]))
+            name = f"{self.count:04d}.eml"
+            (self.copies / name).write_bytes(raw)
+            for rcpt in rcpts:
+                user = rcpt.lower()
+                if user not in self.dovecot.users:
+                    self.dovecot.add_user(user, PASSWORD)
+                self.dovecot.append(user, "INBOX", raw)
+            log.info("mail %s to %s: %s", name, to, msg.get("Subject", ""))
+
+
+def main(folder: str = "sandbox") -> int:
+    base = Path(folder).resolve()
+    base.mkdir(parents=True, exist_ok=True)
+    (base / "mail").mkdir(exist_ok=True)
+    from daemon.rules import load_rules
+    rules = load_rules(ROOT / "rules")
+    users = {OFFICE_MAILBOX: PASSWORD, "operator.liputan@bengkaliskab.go.id": PASSWORD}
+    for role in rules.office.roles.values():
+        users[role.email] = PASSWORD
+        users.update({a.email: PASSWORD for a in role.acting})
+    users.update({p.email: PASSWORD for p in rules.office.staff})
+    dovecot = Dovecot(base / "dovecot", port=int(os.environ.get("LIPUTAN_SANDBOX_IMAP", 0)) or free_port(),
+                      users=users).start()
+    handler = Delivery(dovecot, base / "mail")
+    smtp_port = int(os.environ.get("LIPUTAN_SANDBOX_SMTP", 0)) or free_port()
+    smtp = Controller(handler, hostname="127.0.0.1", port=smtp_port)
+    smtp.start()
+    config = base / "liputan.toml"
+    config.write_text(CONFIG.format(imap=dovecot.port, smtp=smtp_port, mailbox=OFFICE_MAILBOX,
+                                    password=PASSWORD, rules=ROOT / "rules"), encoding="utf-8")
+    print(f"""
+Liputan sandbox is running (Ctrl-C stops everything).
+
+  Send a coverage request: SMTP 127.0.0.1:{smtp_port}, to {OFFICE_MAILBOX}, e.g.
+      python -m daemon.sandbox_send --port {smtp_port} tests/data/requests/<a letter>.eml
+  or with swaks / any mail client (no login needed).
+  Read and answer mail as any official: IMAP 127.0.0.1:{dovecot.port}, user = the address in
+      rules/office.yaml (e.g. kadis@bengkaliskab.go.id), password "{PASSWORD}";
+      replies go out through the same SMTP server.
+  Every message sent is also copied to {base / 'mail'}/NNNN.eml
+  Status: liputan requests -c {config}   and   liputan show LPT-YYYY-NNNN -c {config}
+""", flush=True)
+    from daemon.service import Service
+    try:
+        asyncio.run(Service(load_config(config)).run())
+    finally:
+        smtp.stop()
+        dovecot.stop()
+    return 0
