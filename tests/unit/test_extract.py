@@ -1,0 +1,211 @@
+"""Request extraction against the corpus in tests/data/requests and the reply/missing-field helpers."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from email.message import EmailMessage
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from daemon import mime
+from daemon.extract import (complete_from_reply, extract_requests, missing_fields_text, split_forwarded,
+                            title_from_subject)
+from daemon.places import load_places
+from daemon.types import RequestFacts
+
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS = ROOT / "tests" / "data" / "requests"
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
+CASES = sorted(p.name[: -len(".eml")] for p in CORPUS.glob("*.eml"))
+
+
+@pytest.fixture(scope="module")
+def places():
+    return load_places(ROOT / "rules" / "places.yaml")
+
+
+def _load(name: str) -> tuple[EmailMessage, dict]:
+    msg = mime.parse((CORPUS / f"{name}.eml").read_bytes())
+    expected = yaml.safe_load((CORPUS / f"{name}.expected.yaml").read_text(encoding="utf-8"))
+    return msg, expected
+
+
+def _squash(text: str | None) -> str:
+    return re.sub(r"\s+", " ", (text or "")).strip().casefold()
+
+
+def _check(facts: RequestFacts, exp: dict) -> list[str]:
+    """Differences between one reading and its expectation, as readable strings."""
+    errors: list[str] = []
+    for key, want in exp.items():
+        if key.endswith("_contains"):
+            got = getattr(facts, key[: -len("_contains")])
+            if _squash(want) not in _squash(got):
+                errors.append(f"{key}: {want!r} not in {got!r}")
+        elif key in ("start", "end"):
+            got = getattr(facts, key)
+            want_dt = datetime.fromisoformat(want) if want else None
+            if got != want_dt or (got and got.utcoffset() != want_dt.utcoffset()):
+                errors.append(f"{key}: want {want} got {got and got.isoformat()}")
+        elif key == "start_offset_hours":
+            if facts.start is None or facts.start.utcoffset().total_seconds() != want * 3600:
+                errors.append(f"start offset: want {want}h got {facts.start}")
+        elif key == "event_date":
+            if facts.event_date != date.fromisoformat(want):
+                errors.append(f"event_date: want {want} got {facts.event_date}")
+        elif key == "missing":
+            if sorted(facts.missing) != sorted(want):
+                errors.append(f"missing: want {want} got {facts.missing}")
+        elif getattr(facts, key) != want:
+            errors.append(f"{key}: want {want!r} got {getattr(facts, key)!r}")
+    return errors
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_corpus_message(name: str, places) -> None:
+    msg, expected = _load(name)
+    got = extract_requests(msg, places, NOW)
+    want = expected["requests"]
+    assert len(got) == len(want), [g.title for g in got]
+    errors = [f"event {i + 1}: {e}" for i, (g, w) in enumerate(zip(got, want)) for e in _check(g, w)]
+    assert not errors, "\n".join(errors)
+
+
+def test_corpus_is_big_enough() -> None:
+    assert len(CASES) >= 16
+    assert all((CORPUS / f"{c}.expected.yaml").exists() for c in CASES)
+
+
+def test_tesseract_is_installed_with_indonesian() -> None:
+    """OCR cases must fail loudly, not skip, when tesseract or its Indonesian data is missing."""
+    import pytesseract
+
+    assert pytesseract.get_tesseract_version()
+    assert "ind" in pytesseract.get_languages(config="")
+
+
+def test_rfc2047_subject_and_rfc2231_attachment_name() -> None:
+    msg, expected = _load("14_bpbd_rfc2231_pdf")
+    assert mime.header(msg, "Subject") == expected["subject"]
+    assert [a.filename for a in mime.attachments(msg)] == [expected["attachment_name"]]
+
+
+def test_agenda_marks_only_mainland_events_outside(places) -> None:
+    msg, _ = _load("10_protokol_agenda_numbered")
+    got = extract_requests(msg, places, NOW)
+    assert [f.outside_island for f in got] == [False, True, False, False]
+    assert len({f.requester for f in got}) == 1
+
+
+# ---- never raises ------------------------------------------------------------------------------
+def test_empty_message_gives_one_all_missing_reading(places) -> None:
+    got = extract_requests(mime.parse(b""), places, NOW)
+    assert len(got) == 1
+    assert got[0].missing == ["title", "start", "location", "requester"]
+
+
+def test_broken_attachments_do_not_raise(places) -> None:
+    msg = EmailMessage()
+    msg["From"] = "Dinas Pendidikan <disdik@bengkaliskab.go.id>"
+    msg["Subject"] = "Permohonan Peliputan"
+    msg.set_content("Terlampir.")
+    msg.add_attachment(b"%PDF-1.4 rusak", maintype="application", subtype="pdf", filename="a.pdf")
+    msg.add_attachment(b"PK\x03\x04 rusak", maintype="application", subtype="octet-stream", filename="b.docx")
+    msg.add_attachment(b"\xff\xd8 rusak", maintype="image", subtype="jpeg", filename="c.jpg")
+    got = extract_requests(msg, places, NOW)
+    assert len(got) == 1 and got[0].requester == "Dinas Pendidikan"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=400), st.text(max_size=80))
+def test_any_text_body_never_raises(places, body: str, subject: str) -> None:
+    head = "Subject: " + re.sub(r"[\r\n]", " ", subject) + "\nContent-Type: text/plain; charset=utf-8\n\n"
+    msg = mime.parse((head + body).encode("utf-8", "replace"))
+    got = extract_requests(msg, places, NOW)
+    assert got and all(isinstance(f, RequestFacts) for f in got)
+
+
+# ---- helpers -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("subject,title", [
+    ("Permohonan Peliputan Pembukaan OSN Tingkat Kabupaten", "Pembukaan OSN Tingkat Kabupaten"),
+    ("Fwd: RE: Undangan Peliputan: Rapat Koordinasi Stunting", "Rapat Koordinasi Stunting"),
+    ("Permohonan Peliputan", None),
+    ("Surat Permohonan Liputan Kegiatan", None),
+    ("mohon diliput", None),
+])
+def test_title_from_subject(subject: str, title: str | None) -> None:
+    assert title_from_subject(subject) == title
+
+
+def test_split_forwarded_gmail_english() -> None:
+    body = ("fyi\n\n---------- Forwarded message ---------\nFrom: Camat Bantan <camat.bantan@gmail.com>\n"
+            "Date: Thu, Nov 26, 2026 at 10:15 AM\nSubject: Undangan\nTo: a@b.c\n\nDengan hormat,\nisi surat\n")
+    headers, text = split_forwarded(body)
+    assert headers["from"].endswith("<camat.bantan@gmail.com>") and headers["subject"] == "Undangan"
+    assert text.strip().startswith("Dengan hormat") and "Date:" not in text
+
+
+def test_location_naming_only_the_regency_is_unknown(places) -> None:
+    msg = EmailMessage()
+    msg["From"] = "Dinas Pendidikan <disdik@bengkaliskab.go.id>"
+    msg["Subject"] = "Permohonan Peliputan"
+    msg.set_content("Acara : Rapat Kerja Guru\nHari/Tanggal : Senin, 7 Desember 2026\nPukul : 09.00 WIB\n"
+                    "Tempat : Aula Dinas Pendidikan Kabupaten Bengkalis\n")
+    (facts,) = extract_requests(msg, places, NOW)
+    assert facts.location and facts.kecamatan is None and facts.outside_island is None
+
+
+def test_missing_fields_text_names_fields_and_reply_lines() -> None:
+    facts = RequestFacts(requester="Dinas Sosial")
+    facts.compute_missing()
+    text = missing_fields_text(facts)
+    for words in ("nama acara", "hari/tanggal dan waktu", "tempat pelaksanaan", "Acara: ...",
+                  "Hari/Tanggal: ...", "Pukul: ...", "Tempat: ...", "Dengan hormat"):
+        assert words in text
+    assert "unit kerja pengirim" not in text
+
+
+def test_missing_fields_text_asks_only_for_the_time_when_the_day_is_known(places) -> None:
+    msg, _ = _load("15_dkp_missing_time_place")
+    (facts,) = extract_requests(msg, places, NOW)
+    text = missing_fields_text(facts)
+    assert "waktu (pukul)" in text and "Pukul: ..." in text and "Hari/Tanggal: ..." not in text
+    assert "Tempat: ..." in text and "nama acara" not in text
+
+
+def test_complete_from_reply_fills_time_and_place(places) -> None:
+    msg, _ = _load("15_dkp_missing_time_place")
+    (facts,) = extract_requests(msg, places, NOW)
+    reply = ("Baik, berikut kami lengkapi:\r\nPukul: 09.00 WIB s.d. selesai\r\n"
+             "Tempat: Desa Bantan Tengah, Kecamatan Bantan\r\n\r\n"
+             "Pada Rab, 9 Des 2026 pukul 10.15 Diskominfotik <diskominfotik@bengkaliskab.go.id> menulis:\r\n"
+             "> Tempat: Kantor Camat Rupat\r\n")
+    done = complete_from_reply(facts, reply, places, NOW)
+    assert done.start == datetime(2026, 12, 21, 9, 0, tzinfo=ZoneInfo("Asia/Jakarta")) and done.until_done
+    assert done.location == "Desa Bantan Tengah, Kecamatan Bantan" and done.kecamatan == "Bantan"
+    assert done.outside_island is False and done.missing == []
+    assert facts.missing == ["start", "location"]  # the original is left alone
+
+
+def test_complete_from_reply_full_fields_and_requester(places) -> None:
+    facts = RequestFacts()
+    facts.compute_missing()
+    reply = ("Acara: Lomba Perahu Layar\nHari/Tanggal: Sabtu, 9 Januari 2027\nPukul: jam 2 siang\n"
+             "Tempat: Pantai Teluk Rhu\nUnit Pengirim: Dinas Pariwisata\n")
+    done = complete_from_reply(facts, reply, places, NOW)
+    assert done.title == "Lomba Perahu Layar" and done.requester == "Dinas Pariwisata"
+    assert done.start == datetime(2027, 1, 9, 14, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
+    assert done.kecamatan == "Rupat Utara" and done.outside_island is True and done.missing == []
+
+
+def test_complete_from_reply_does_not_overwrite_known_fields(places) -> None:
+    facts = RequestFacts(title="Rapat A", location="Wisma Sri Mahkota", requester="Bagian Umum")
+    facts.compute_missing()
+    done = complete_from_reply(facts, "Acara: Rapat B\nHari/Tanggal: 7/12/2026\nPukul: 13.30\n", places, NOW)
+    assert done.title == "Rapat A" and done.start == datetime(2026, 12, 7, 13, 30, tzinfo=ZoneInfo("Asia/Jakarta"))
