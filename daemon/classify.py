@@ -71,12 +71,21 @@ def _classify(msg: Message, our_domain: str | None) -> Classification:
     subject = mime.header(msg, "Subject")
     tag = find_tag(subject)
     refs = references(msg)
+    found = machine(msg, subject)
+    if found is not None:
+        found.tag, found.references = tag, refs
+        return found
+    return _human(msg, subject, tag, refs, our_domain)
+
+
+def machine(msg: Message, subject: str | None = None) -> Classification | None:
+    """The bounce, auto-reply or list classification of machine-sent mail, else None."""
+    subject = mime.header(msg, "Subject") if subject is None else subject
     for judge in (_bounce, _auto_reply, _list):
         found = judge(msg, subject)
         if found is not None:
-            found.tag, found.references = tag, refs
             return found
-    return _human(msg, subject, tag, refs, our_domain)
+    return None
 
 
 def find_tag(subject: str) -> str | None:

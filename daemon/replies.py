@@ -341,9 +341,12 @@ def _read(msg_or_text: EmailMessage | Message | str | bytes, lexicon: dict[str, 
 
 
 def _automatic(msg: Message) -> bool:
-    from daemon.classify import classify  # classify imports this module; import late
+    from daemon.classify import machine  # classify imports this module; import late
 
-    return classify(msg).kind in ("auto_reply", "bounce", "list")  # type: ignore[arg-type]
+    try:
+        return machine(msg) is not None
+    except Exception:
+        return True  # unreadable headers: do not let them decide anything
 
 
 def read_text(text: str, lexicon: dict[str, Any]) -> Reading:
