@@ -239,13 +239,14 @@ def missing_fields_text(facts: RequestFacts) -> str:
     if "start" in missing and facts.event_date is not None:
         names[missing.index("start")] = "waktu (pukul) pelaksanaan"
         lines = [ln for ln in lines if not ln.startswith("Hari/Tanggal")]
-    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " dan " + names[-1]
-    return ("Dengan hormat, permohonan peliputan Bapak/Ibu telah kami terima. Namun demikian, "
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + ", serta " + names[-1]
+    which = f" untuk kegiatan \u201c{facts.title}\u201d" if facts.title else ""
+    return (f"Permohonan peliputan Bapak/Ibu{which} telah kami terima. Namun demikian, "
             f"surat tersebut belum memuat keterangan mengenai {listed}. Untuk melengkapinya, "
             "mohon kiranya Bapak/Ibu membalas surel ini dengan menuliskan keterangan tersebut "
             "pada baris tersendiri dengan format sebagai berikut:\n\n" + "\n".join(lines) +
             "\n\nPermohonan akan kami proses segera setelah keterangan tersebut kami terima. "
-            "Atas perhatian dan kerja samanya, kami ucapkan terima kasih.")
+            "Atas perhatian dan kerja sama Bapak/Ibu, kami ucapkan terima kasih.")
 
 
 _QUOTE_START = re.compile(r"^(?:>|\s*Pada\s.+menulis:|\s*On\s.+wrote:|-{3,}|_{10,}|\s*(?:Dari|From)\s*:)", re.I)
@@ -253,6 +254,14 @@ _QUOTE_START = re.compile(r"^(?:>|\s*Pada\s.+menulis:|\s*On\s.+wrote:|-{3,}|_{10
 
 def complete_from_reply(facts: RequestFacts, reply_text: str, places: Places, now: datetime) -> RequestFacts:
     """A copy of facts with missing fields filled from 'Acara: / Hari/Tanggal: / Pukul: / Tempat:' lines."""
+    try:
+        return _complete_from_reply(facts, reply_text, places, now)
+    except Exception:
+        log.exception("reading the reply failed")
+        return dataclasses.replace(facts, missing=list(facts.missing))
+
+
+def _complete_from_reply(facts: RequestFacts, reply_text: str, places: Places, now: datetime) -> RequestFacts:
     own: list[str] = []
     for line in newlines(reply_text).splitlines():
         if _QUOTE_START.match(line):
@@ -265,6 +274,8 @@ def complete_from_reply(facts: RequestFacts, reply_text: str, places: Places, no
         hit = best_date(text, now)
         times = find_times(text, need_prefix=True)
         got.day, got.time = (hit.value if hit else None), (times[0] if times else None)
+    if got.location is None:
+        got.location = event_from_text(text, now, []).location
     new = dataclasses.replace(facts, missing=list(facts.missing))
     _complete(new, got, text, places)
     new.compute_missing()

@@ -166,7 +166,7 @@ def test_missing_fields_text_names_fields_and_reply_lines() -> None:
     facts.compute_missing()
     text = missing_fields_text(facts)
     for words in ("nama acara", "hari/tanggal dan waktu", "tempat pelaksanaan", "Acara: ...",
-                  "Hari/Tanggal: ...", "Pukul: ...", "Tempat: ...", "Dengan hormat"):
+                  "Hari/Tanggal: ...", "Pukul: ...", "Tempat: ...", "mohon kiranya"):
         assert words in text
     assert "unit kerja pengirim" not in text
 
@@ -177,6 +177,7 @@ def test_missing_fields_text_asks_only_for_the_time_when_the_day_is_known(places
     text = missing_fields_text(facts)
     assert "waktu (pukul)" in text and "Pukul: ..." in text and "Hari/Tanggal: ..." not in text
     assert "Tempat: ..." in text and "nama acara" not in text
+    assert "\u201cGerakan Pangan Murah" in text
 
 
 def test_complete_from_reply_fills_time_and_place(places) -> None:
