@@ -106,24 +106,28 @@ def references(msg: Message) -> list[str]:
 
 # ---- bounces ----------------------------------------------------------------------------------
 def _bounce(msg: Message, subject: str) -> Classification | None:
-    ctype = msg.get_content_type()
-    report_type = str(msg.get_param("report-type", "") or "").lower()
-    sender = mime.address(msg, "From")[1]
-    has_dsn = _has_part(msg, "message/delivery-status")
-    empty_return_path = mime.header(msg, "Return-Path").replace(" ", "") == "<>"
-    reason = None
-    if ctype == "multipart/report" and report_type == "delivery-status":
-        reason = "multipart/report delivery-status"
-    elif BOUNCE_SENDER_RE.match(sender) and (has_dsn or BOUNCE_SUBJECT_RE.search(subject)):
-        reason = f"from {sender}"
-    elif empty_return_path and (has_dsn or BOUNCE_SUBJECT_RE.search(subject)):
-        reason = "empty Return-Path with a delivery report"
-    elif mime.header(msg, "X-MS-Exchange-Message-Is-Ndr") or mime.header(msg, "X-Failed-Recipients"):
-        reason = "NDR header"
+    reason = _bounce_reason(msg, subject)
     if reason is None:
         return None
     ids, rcpts = _bounce_details(msg)
     return Classification(kind="bounce", reason=reason, bounced_message_ids=ids, failed_recipients=rcpts)
+
+
+def _bounce_reason(msg: Message, subject: str) -> str | None:
+    # cheapest tests first: every header read re-parses it under the default policy
+    if msg.get_content_type() == "multipart/report":
+        if str(msg.get_param("report-type", "") or "").lower() == "delivery-status":
+            return "multipart/report delivery-status"
+    if msg.get("X-MS-Exchange-Message-Is-Ndr") is not None or msg.get("X-Failed-Recipients") is not None:
+        return "NDR header"
+    empty_return_path = mime.header(msg, "Return-Path").replace(" ", "") == "<>"
+    sender = mime.address(msg, "From")[1]
+    from_daemon = bool(BOUNCE_SENDER_RE.match(sender))
+    if not (from_daemon or empty_return_path):
+        return None
+    if BOUNCE_SUBJECT_RE.search(subject) or _has_part(msg, "message/delivery-status"):
+        return f"from {sender}" if from_daemon else "empty Return-Path with a delivery report"
+    return None
 
 
 def _has_part(msg: Message, ctype: str) -> bool:
