@@ -24,8 +24,17 @@ LABELS: list[tuple[str, str]] = [
     ("requester", r"unit\s+pengirim|unit\s+kerja|pengirim|instansi|penyelenggara|pemohon"),
 ]
 _PREFIX = r"^[ \t>]*(?:\(?\d{1,2}[.)]|\(?[a-e][.)]|[-•*▪])?[ \t]*"
-_LABEL_RES = [(kind, re.compile(_PREFIX + rf"(?:{rx})[ \t.]*(?:[:;：]|\t)[ \t:;]*(?P<value>.*)$", re.I))
-              for kind, rx in LABELS]
+_SEP = r"[ \t.]*(?:[:;：]|\t)[ \t:;]*"
+_DIGIT_SEP = r"[ ]+(?=\d)"  # "Pukul 09.00", "Tanggal 7 Desember 2026"
+
+
+def _label_re(kind: str, rx: str, loose: bool = True) -> re.Pattern:
+    sep = f"{_SEP}|{_DIGIT_SEP}" if loose and kind in ("date", "time") else _SEP
+    return re.compile(_PREFIX + rf"(?:{rx})(?:{sep})(?P<value>.*)$", re.I)
+
+
+_LABEL_RES = [(kind, _label_re(kind, rx)) for kind, rx in LABELS]
+_STRICT_RES = [_label_re(kind, rx, loose=False) for kind, rx in LABELS]
 _NUMBERED = re.compile(r"^[ \t]*\(?\d{1,2}[.)][ \t]+\S")
 _ABBREV_DOT = r"(?<!\bJl)(?<!\bJln)(?<!\bKec)(?<!\bKel)(?<!\bDs)(?<!\bNo)(?<!\bKab)(?<!\bSdr)(?<!\bHj)(?<!\bH)"
 _END = rf"(?={_ABBREV_DOT}\.(?:\s|$)|,\s*(?:pada|dengan|yang|untuk|dan|serta)\b|\s+pada\s+(?:hari|tanggal|pukul)|\n|$)"
@@ -97,7 +106,8 @@ def _clean_value(value: str) -> str:
 
 
 def _is_label(line: str) -> bool:
-    return any(rx.match(line or "") for _, rx in _LABEL_RES)
+    """A 'Label :' line (a value such as 'jam 2 siang' is not a label)."""
+    return any(rx.match(line or "") for rx in _STRICT_RES)
 
 
 def _continuation(lines: list[str], i: int) -> list[str]:

@@ -210,3 +210,52 @@ def test_complete_from_reply_does_not_overwrite_known_fields(places) -> None:
     facts.compute_missing()
     done = complete_from_reply(facts, "Acara: Rapat B\nHari/Tanggal: 7/12/2026\nPukul: 13.30\n", places, NOW)
     assert done.title == "Rapat A" and done.start == datetime(2026, 12, 7, 13, 30, tzinfo=ZoneInfo("Asia/Jakarta"))
+
+
+# ---- shapes not in the corpus files ------------------------------------------------------------
+def _inline(places, body: str, html: bool = False, subject: str = "Permohonan Peliputan",
+            sender: str = "Staf <staf@gmail.com>") -> list[RequestFacts]:
+    msg = EmailMessage()
+    msg["From"], msg["Subject"] = sender, subject
+    msg.set_content(body, subtype="html" if html else "plain")
+    return extract_requests(msg, places, NOW)
+
+
+def test_separate_hari_and_tanggal_labels_dot_leaders_and_value_on_next_line(places) -> None:
+    (f,) = _inline(places, "Dengan hormat,\nHari : Senin\nTanggal : 7 Desember 2026\nWaktu : 09.00 WIB\n"
+                           "Tempat ......: Aula Kantor Camat Mandau\nAcara :\nRapat Kerja Camat\n\n"
+                           "Kepala Bagian Umum\n")
+    assert (f.title, f.location, f.kecamatan, f.requester) == ("Rapat Kerja Camat", "Aula Kantor Camat Mandau",
+                                                               "Mandau", "Bagian Umum")
+    assert f.start == datetime(2026, 12, 7, 9, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
+
+
+def test_agenda_items_take_the_heading_date(places) -> None:
+    got = _inline(places, "AGENDA BUPATI BENGKALIS\nSelasa, 8 Desember 2026\n\n1. Pukul 08.00 WIB\n"
+                          "   Acara : Upacara Hari Bela Negara\n   Tempat : Lapangan Tugu Bengkalis\n"
+                          "2. Pukul 14.00 WIB\n   Acara : Meninjau Pelabuhan\n   Tempat : Pelabuhan Sungai Pakning\n",
+                  sender="Bagian Protokol <protokol@bengkaliskab.go.id>")
+    assert [f.start.hour for f in got] == [8, 14] and all(f.start.day == 8 for f in got)
+    assert [f.outside_island for f in got] == [False, True]
+
+
+def test_html_only_gmail_forward(places) -> None:
+    html = ('<div dir="ltr">Mohon ditindaklanjuti<br><br><div class="gmail_quote"><div class="gmail_attr">'
+            '---------- Forwarded message ---------<br>From: <strong>Camat Pinggir</strong> <span>&lt;'
+            '<a href="mailto:kec.pinggir@gmail.com">kec.pinggir@gmail.com</a>&gt;</span><br>Date: Kam, 26 Nov 2026 '
+            'pukul 10.15<br>Subject: Undangan Peliputan Festival Budaya Sakai<br></div><br><div dir="ltr">'
+            'Dengan hormat,<br>Kami mohon kiranya dapat meliput Festival Budaya Sakai yang akan dilaksanakan pada '
+            'hari Sabtu, 12 Desember 2026 pukul 08.00 WIB s.d. selesai bertempat di Lapangan Desa Pinggir, '
+            'Kecamatan Pinggir.<br><br>Camat Pinggir</div></div></div>')
+    (f,) = _inline(places, html, html=True, subject="Fwd: Undangan Peliputan Festival Budaya Sakai")
+    assert f.forwarded_from == "kec.pinggir@gmail.com" and f.source == "forwarded"
+    assert f.title == "Festival Budaya Sakai" and f.kecamatan == "Pinggir" and f.until_done
+    assert f.requester == "Kecamatan Pinggir"
+
+
+def test_running_text_skips_referenced_letter_dates(places) -> None:
+    (f,) = _inline(places, "Dengan hormat,\nSehubungan dengan surat Sekda tanggal 20 November 2026, kami akan "
+                           "menyelenggarakan Lomba Kebersihan Desa pada tanggal 10 Desember 2026 pukul 09.00 WIB "
+                           "bertempat di Kantor Desa Pedekik.\n\nKepala Dinas Lingkungan Hidup\n")
+    assert f.start == datetime(2026, 12, 10, 9, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
+    assert f.title.startswith("Lomba Kebersihan Desa") and f.kecamatan == "Bengkalis"
