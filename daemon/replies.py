@@ -24,8 +24,6 @@ FILLERS = {"pak", "bu", "bapak", "ibu", "yth", "sdr", "sdri", "dik", "adik", "ma
 WEAK_APPROVE = {"ok", "oke", "okay", "ya", "sip", "siap", "silakan", "silahkan", "baik"}
 # Revise keywords that label a note ("revisi: ...") rather than being part of the instruction.
 LABEL_REVISE = {"revisi", "koreksi", "perbaikan", "revise", "catatan"}
-# Extra vocabulary merged into rules/lexicon.yaml at load time (regional spellings of "not").
-EXTRA_NEGATIONS = ("tak", "gk", "ndak", "kagak")
 
 ATTRIBUTION_RE = re.compile(
     r"^\s*(pada|on|am|le|el)\b.{0,300}?\b(menulis|wrote|schrieb|a écrit|escribió)\s*:?\s*$",
@@ -75,12 +73,13 @@ def default_lexicon() -> dict[str, list[str]]:
         return normalise_lexicon({})
 
 
-def normalise_lexicon(data: dict[str, Any]) -> dict[str, list[str]]:
-    """Lower-case string lists per category, with the built-in extra negations merged in."""
+def normalise_lexicon(data: Any) -> dict[str, list[str]]:
+    """Lower-case string lists per category (missing categories become empty lists); accepts rules.Lexicon too."""
+    if hasattr(data, "model_dump"):
+        data = data.model_dump()
     lexicon: dict[str, list[str]] = {}
     for key in ("approve", "reject", "revise", "negations", "but"):
         lexicon[key] = [_as_word(w) for w in (data.get(key) or []) if _as_word(w)]
-    lexicon["negations"] += [w for w in EXTRA_NEGATIONS if w not in lexicon["negations"]]
     return lexicon
 
 
@@ -320,7 +319,7 @@ def _sentence_break(tokens: list[_Token], text: str, a: int, b: int) -> bool:
     return bool(re.search(r"[.!?\n]", between))
 
 
-def read_reply(msg_or_text: EmailMessage | Message | str | bytes, lexicon: dict[str, Any]) -> Reading:
+def read_reply(msg_or_text: EmailMessage | Message | str | bytes, lexicon: Any) -> Reading:
     """Read the decision and note from a reply (message, raw bytes or text); never raises."""
     try:
         return _read(msg_or_text, lexicon)
@@ -328,7 +327,7 @@ def read_reply(msg_or_text: EmailMessage | Message | str | bytes, lexicon: dict[
         return Reading(decision=None, note="", text="")
 
 
-def _read(msg_or_text: EmailMessage | Message | str | bytes, lexicon: dict[str, Any]) -> Reading:
+def _read(msg_or_text: EmailMessage | Message | str | bytes, lexicon: Any) -> Reading:
     if isinstance(msg_or_text, bytes):
         msg_or_text = mime.parse(msg_or_text)
     if isinstance(msg_or_text, Message):
@@ -349,7 +348,7 @@ def _automatic(msg: Message) -> bool:
         return True  # unreadable headers: do not let them decide anything
 
 
-def read_text(text: str, lexicon: dict[str, Any]) -> Reading:
+def read_text(text: str, lexicon: Any) -> Reading:
     """Read the decision from a reply's own text (already free of quotes and signatures)."""
     lex = normalise_lexicon(lexicon)
     tokens = _tokens(text)

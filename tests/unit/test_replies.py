@@ -141,3 +141,11 @@ def test_it_explains_in_formal_indonesian() -> None:
     assert "Balas SETUJU untuk menyetujui, TOLAK untuk menolak, atau REVISI: catatan" in unclear
     assert "PENOLAKAN" in explain(Reading("reject", "", "tolak"))
     assert "REVISI" in explain(Reading("revise", "ganti tempat", "revisi: ganti tempat"))
+
+
+def test_it_accepts_the_validated_rules_lexicon() -> None:
+    from daemon.rules import load_rules
+
+    lexicon = load_rules(corpus.ROOT / "rules").lexicon
+    assert read_reply("gk setuju", lexicon).decision == "reject"
+    assert read_reply("Setuju, tapi tambahkan fotografer", lexicon).note == "tambahkan fotografer"
