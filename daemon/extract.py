@@ -129,7 +129,7 @@ def _read(doc: Document, now: datetime) -> _Reading:
         events = _agenda(events, doc.text, now)
     if len(events) <= 1:
         ev = events[0] if events else Event()
-        _fill(ev, event_from_text(_body_part(doc.text), now, []))
+        _fill(ev, event_from_text(_body_part(doc.text), now))
         events = [ev] if ev.score() else []
     return _Reading(doc, events, common_facts(doc.text, now))
 
@@ -275,7 +275,7 @@ def _complete_from_reply(facts: RequestFacts, reply_text: str, places: Places, n
         times = find_times(text, need_prefix=True)
         got.day, got.time = (hit.value if hit else None), (times[0] if times else None)
     if got.location is None:
-        got.location = event_from_text(text, now, []).location
+        got.location = event_from_text(text, now).location
     new = dataclasses.replace(facts, missing=list(facts.missing))
     _complete(new, got, text, places)
     new.compute_missing()

@@ -237,7 +237,7 @@ _PLACE_PATTERNS = [
 ]
 
 
-def event_from_text(text: str, now: datetime, skip: list[tuple[int, int]]) -> Event:
+def event_from_text(text: str, now: datetime) -> Event:
     """One event from running text ('... meliput kegiatan X pada hari Senin, ... bertempat di ...')."""
     flat = flatten(text)
     ev = Event()
