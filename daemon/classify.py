@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from email.message import EmailMessage, Message
 from email.parser import HeaderParser
 
@@ -26,8 +27,12 @@ AUTO_SUBJECT_RE = re.compile(
     r"otomatis|di luar kantor|sedang cuti|auto|abwesenheitsnotiz|r[ée]ponse automatique)\b",
     re.IGNORECASE,
 )
-# Body phrases of out-of-office notes. They only count on a short own text whose decisive
-# words (if any) are weak ones, so "setuju, saya sedang dinas luar tapi lanjutkan" stays a reply.
+# Body phrases of out-of-office notes, for autoresponders that set no header. Because people
+# mention their leave in real answers, a phrase only counts when (1) the own text (quotes removed)
+# is short, (2) it holds no strong decision word (setuju, tolak, revisi, ganti, ...; weak ones like
+# "silakan hubungi" are normal in leave notes) and (3) nothing before the phrase reads as a
+# decision. So "setuju, saya sedang dinas luar tapi lanjutkan" stays a reply, while "Saya sedang
+# cuti sampai 7 Desember. Untuk keperluan mendesak silakan hubungi ..." is an auto-reply.
 AUTO_BODY_RE = re.compile(
     r"\b(sedang cuti|sedang dinas luar|sedang melaksanakan dinas luar|sedang tidak berada di kantor|"
     r"sedang berada di luar kantor|tidak berada di kantor|di luar kantor sampai|cuti sampai|"
@@ -134,7 +139,7 @@ def _has_part(msg: Message, ctype: str) -> bool:
     return any(part.get_content_type() == ctype for part in _walk(msg))
 
 
-def _walk(msg: Message):  # type: ignore[no-untyped-def]
+def _walk(msg: Message) -> Iterator[Message]:
     try:
         yield from msg.walk()
     except Exception:
@@ -200,6 +205,7 @@ def _auto_reply(msg: Message, subject: str) -> Classification | None:
     auto_submitted = mime.header(msg, "Auto-Submitted").split(";")[0].strip().lower()
     if auto_submitted and auto_submitted != "no":
         return Classification(kind="auto_reply", reason=f"Auto-Submitted: {auto_submitted}")
+    # Inbox-Rules-Loop marks mail an Exchange rule sent or forwarded: no person decided anything.
     for name in ("X-Autoreply", "X-Autorespond", "X-Autoresponder", "X-Auto-Reply",
                  "X-MS-Exchange-Generated-Message-Source", "X-MS-Exchange-Inbox-Rules-Loop"):
         if msg.get(name) is not None:
@@ -251,7 +257,8 @@ def _human(msg: Message, subject: str, tag: str | None, refs: list[str], our_dom
         return Classification(kind="request", reason=f"forwarded letter ({why})", references=refs)
     if refs and not (our_domain and looks_request):
         return Classification(kind="reply", reason="In-Reply-To/References present", references=refs)
-    if REPLY_PREFIX_RE.match(subject) and QUOTE_MARK_RE.search(body) and not _looks_like_request(msg, subject, _own(body))[0]:
+    quoted_reply = REPLY_PREFIX_RE.match(subject) and QUOTE_MARK_RE.search(body)
+    if quoted_reply and not _looks_like_request(msg, subject, _own(body))[0]:
         return Classification(kind="reply", reason="reply subject with quoted text", references=refs)
     if looks_request:
         return Classification(kind="request", reason=why, references=refs)

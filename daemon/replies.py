@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from email.message import EmailMessage, Message
@@ -35,7 +36,7 @@ SEPARATOR_RE = re.compile(
     re.IGNORECASE,
 )
 HEADER_LINE_RE = re.compile(
-    r"^\s*\*?(dari|from|dikirim|sent|tanggal|date|kepada|ke|to|cc|subjek|subject|perihal|hal)\s*:\*?\s*",
+    r"^\s*\*?(dari|from|dikirim|terkirim|sent|tanggal|date|kepada|ke|to|cc|subjek|subject|perihal|hal|judul)\s*:\*?\s*",
     re.IGNORECASE,
 )
 FROM_LINE_RE = re.compile(r"^\s*\*?(dari|from)\s*:\*?\s*\S", re.IGNORECASE)
@@ -134,7 +135,7 @@ def _bodies(msg: Message) -> tuple[str | None, str | None]:
     return plain, html
 
 
-def _walk(msg: Message):  # type: ignore[no-untyped-def]
+def _walk(msg: Message) -> Iterator[Message]:
     try:
         yield from msg.walk()
     except Exception:
@@ -161,7 +162,8 @@ def unflow(text: str, delsp: bool = False) -> str:
 def clean_html(html: str) -> str:
     """HTML with quoted messages removed (Gmail, Outlook, Apple Mail, Thunderbird, Yahoo)."""
     soup = BeautifulSoup(html, "lxml")
-    for marker in soup.select("#appendonsend, #divRplyFwdMsg, div.OutlookMessageHeader, #mail-editor-reference-message-container"):
+    markers = "#appendonsend, #divRplyFwdMsg, div.OutlookMessageHeader, #mail-editor-reference-message-container"
+    for marker in soup.select(markers):
         if marker.parent is not None:
             _cut_after(marker)
     for hr in soup.find_all("hr"):  # Outlook: <hr> then a From:/Sent: block
@@ -169,8 +171,8 @@ def clean_html(html: str) -> str:
         if nxt and FROM_LINE_RE.match(str(nxt)):
             _cut_after(hr)
             break
-    selectors = ("div.gmail_quote", "blockquote", "div.yahoo_quoted", "div.moz-cite-prefix",
-                 "div.gmail_signature", "div[data-smartmail=gmail_signature]", "div.ms-outlook-mobile-reference-message")
+    selectors = ("div.gmail_quote", "blockquote", "div.yahoo_quoted", "div.moz-cite-prefix", "div.gmail_signature",
+                 "div[data-smartmail=gmail_signature]", "div.ms-outlook-mobile-reference-message")
     for selector in selectors:
         for node in soup.select(selector):
             node.decompose()
@@ -356,7 +358,8 @@ def read_text(text: str, lexicon: Any) -> Reading:
     chosen = _decide(hits, tokens, text)
     if chosen is None:
         return Reading(decision=None, note="", text=text)
-    return Reading(decision=chosen.category, note=_note(chosen, hits, tokens, text), text=text)  # type: ignore[arg-type]
+    decision: Decision = chosen.category  # type: ignore[assignment]
+    return Reading(decision=decision, note=_note(chosen, hits, tokens, text), text=text)
 
 
 def _note(chosen: _Hit, hits: list[_Hit], tokens: list[_Token], text: str) -> str:
