@@ -42,7 +42,8 @@ def _drop_boundaries(raw: bytes, at: int, _: bytes) -> bytes:
 
 def _random_charset(raw: bytes, at: int, junk: bytes) -> bytes:
     name = junk.decode("latin-1")[:20].replace('"', "").replace("\n", "") or "x-unknown"
-    return re.sub(rb"charset=\"?[\w.-]+\"?", b'charset="' + name.encode("latin-1") + b'"', raw)
+    value = b'charset="' + name.encode("latin-1") + b'"'
+    return re.sub(rb"charset=\"?[\w.-]+\"?", lambda _: value, raw)
 
 
 def _break_base64(raw: bytes, at: int, junk: bytes) -> bytes:
@@ -65,8 +66,8 @@ def _insert(raw: bytes, at: int, junk: bytes) -> bytes:
 MUTATIONS = [_truncate, _flip, _drop_boundaries, _random_charset, _break_base64, _huge_header, _insert]
 
 mangled = st.builds(
-    lambda raw, op, at, junk: op(raw, at, junk),
-    st.sampled_from(RAWS),
+    lambda index, op, at, junk: op(RAWS[index], at, junk),
+    st.integers(min_value=0, max_value=len(RAWS) - 1),
     st.sampled_from(MUTATIONS),
     st.integers(min_value=0, max_value=10**6),
     st.binary(min_size=0, max_size=64),
