@@ -23,6 +23,8 @@ FILLERS = {"pak", "bu", "bapak", "ibu", "yth", "sdr", "sdri", "dik", "adik", "ma
            "ya", "saja", "aja", "dulu", "kadis", "kabid", "kasi", "sekdis"}
 # Approve words too common to outweigh a later revise/reject word in the same sentence.
 WEAK_APPROVE = {"ok", "oke", "okay", "ya", "sip", "siap", "silakan", "silahkan", "baik"}
+# Word pairs that look decisive but are instructions ("jangan lupa bawa kamera" = don't forget).
+NOT_DECISIONS = {("jangan", "lupa"), ("jangan", "sampai"), ("jangan", "terlambat"), ("jangan", "ketinggalan")}
 # Revise keywords that label a note ("revisi: ...") rather than being part of the instruction.
 LABEL_REVISE = {"revisi", "koreksi", "perbaikan", "revise", "catatan"}
 
@@ -285,7 +287,7 @@ def _hits(tokens: list[_Token], phrases: list[_Phrase], negations: set[str]) -> 
     i = 0
     while i < len(words):
         phrase = next((p for p in phrases if tuple(words[i : i + len(p.words)]) == p.words), None)
-        if phrase is None:
+        if phrase is None or tuple(words[i : i + 2]) in NOT_DECISIONS:
             i += 1
             continue
         first, category = i, phrase.category

@@ -149,3 +149,9 @@ def test_it_accepts_the_validated_rules_lexicon() -> None:
     lexicon = load_rules(corpus.ROOT / "rules").lexicon
     assert read_reply("gk setuju", lexicon).decision == "reject"
     assert read_reply("Setuju, tapi tambahkan fotografer", lexicon).note == "tambahkan fotografer"
+
+
+def test_it_does_not_take_jangan_lupa_for_a_refusal() -> None:
+    got = _read("Jangan lupa dokumentasikan sambutan Bupati. Setuju.")
+    assert got.decision == "approve"
+    assert _read("Setuju, jangan lupa bawa drone").note == "jangan lupa bawa drone"
