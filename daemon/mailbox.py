@@ -1,0 +1,454 @@
+"""IMAP intake: store every new message (raw file + inbound row) once, then file it when handled."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import socket
+import ssl
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Callable, Iterable
+
+from imapclient import IMAPClient, SocketTimeout
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from daemon import mime
+from daemon.config import Config
+from daemon.models import Checkpoint, Inbound
+
+log = logging.getLogger("daemon.mailbox")
+
+BATCH_MESSAGES = 100
+BATCH_BYTES = 32 * 1024 * 1024
+IDLE_CHECK_SECONDS = 1.0
+FILE_CHECK_SECONDS = 10.0
+BACKOFF_MAX = 60.0
+FILED_STATUSES = ("done", "ignored", "quarantined")
+MAX_MESSAGE_ID = 998
+
+
+class ConnectionLost(Exception):
+    """The IMAP connection is dead or the server said goodbye."""
+
+
+@dataclass
+class Fetched:
+    """One message read from the server, already on disk."""
+
+    uid: int
+    raw: bytes
+    sha256: str
+    path: Path
+
+
+def message_id_of(raw: bytes, digest: str) -> tuple[str, bool, str, str]:
+    """(Message-ID, synthetic?, from address, subject) of raw bytes; never raises."""
+    try:
+        msg = mime.parse(raw)
+        ids = mime.message_ids(mime.header(msg, "Message-ID"))
+        from_addr = mime.address(msg)[1][:320]
+        subject = mime.header(msg, "Subject")
+    except Exception:  # a parser bug must not stop intake: the raw bytes are kept anyway
+        ids, from_addr, subject = [], "", ""
+    if ids and len(ids[0]) <= MAX_MESSAGE_ID:
+        return ids[0], False, from_addr, subject
+    return f"<{digest}@liputan.invalid>", True, from_addr, subject
+
+
+def write_raw(raw_dir: Path, raw: bytes, digest: str, now: datetime) -> Path:
+    """Write raw bytes to raw_dir/yyyy/mm/<sha256>.eml durably (file and folder fsynced)."""
+    folder = raw_dir / f"{now:%Y}" / f"{now:%m}"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{digest}.eml"
+    if path.exists() and path.stat().st_size == len(raw):
+        return path  # content-addressed: the same bytes are already there
+    tmp = folder / f".{digest}.{os.getpid()}.{threading.get_ident()}.tmp"
+    with open(tmp, "wb") as fh:
+        fh.write(raw)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    return path
+
+
+def fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class MailboxWorker:
+    """Reads one IMAP folder into the inbound table and files handled messages away."""
+
+    def __init__(self, cfg: Config, factory: sessionmaker[Session], raw_dir: Path):
+        self.cfg = cfg
+        self.box = cfg.mailbox
+        self.factory = factory
+        self.raw_dir = Path(raw_dir)
+        self.client: IMAPClient | None = None
+        self.uidvalidity: int | None = None
+        self.folder = self.box.folder
+        self._poke = threading.Event()
+        self._delim: str | None = None
+        self._quick_empty = 0
+        self._last_file_check = 0.0
+
+    # -- connection ---------------------------------------------------------------------
+    def connect(self) -> IMAPClient:
+        """Connect, log in, make our folders and select the intake folder."""
+        self.close()
+        box = self.box
+        timeout = SocketTimeout(connect=box.timeout, read=box.timeout)
+        context = ssl.create_default_context() if box.security != "none" else None
+        client = IMAPClient(box.host, port=box.port, ssl=box.security == "ssl",
+                            ssl_context=context, timeout=timeout)
+        try:
+            if box.security == "starttls":
+                client.starttls(context)
+            client.login(box.username, box.secret())
+            self.client = client
+            self._ensure_folders()
+            self._select()
+        except BaseException:
+            self.client = None
+            _shutdown(client)
+            raise
+        log.info("connected to %s:%s as %s, folder %s (UIDVALIDITY %s)",
+                 box.host, box.port, box.username, self.folder, self.uidvalidity)
+        return client
+
+    def close(self) -> None:
+        client, self.client = self.client, None
+        if client is None:
+            return
+        try:
+            client.sock.settimeout(2)  # a dead peer must not keep us in logout
+            client.logout()
+        except Exception:
+            _shutdown(client)
+
+    def poke(self) -> None:
+        """Ask a running worker to leave IDLE and do a round now (e.g. after messages were handled)."""
+        self._poke.set()
+
+    def _server_name(self, name: str) -> str:
+        """Config folder names use '/' between levels; the server may use another separator."""
+        assert self.client is not None
+        if name.upper() == "INBOX":
+            return name
+        delim = self._delimiter()
+        return name.replace("/", delim) if delim and delim != "/" else name
+
+    def _delimiter(self) -> str:
+        if self._delim is None:
+            assert self.client is not None
+            folders = self.client.list_folders(directory="", pattern="INBOX")
+            delim = folders[0][1] if folders else b"/"
+            self._delim = delim.decode() if isinstance(delim, bytes) else (delim or "/")
+        return self._delim
+
+    def _ensure_folders(self) -> None:
+        assert self.client is not None
+        self.folder = self._server_name(self.box.folder)
+        for name in (self.box.processed_folder, self.box.quarantine_folder, self.box.ignored_folder):
+            server_name = self._server_name(name)
+            if not self.client.folder_exists(server_name):
+                log.info("creating folder %s", server_name)
+                self.client.create_folder(server_name)
+                try:
+                    self.client.subscribe_folder(server_name)
+                except Exception:  # subscription is a courtesy for mail clients
+                    pass
+
+    def _select(self) -> None:
+        assert self.client is not None
+        info = self.client.select_folder(self.folder)
+        self.uidvalidity = int(info[b"UIDVALIDITY"])
+
+    def _ensure(self) -> IMAPClient:
+        return self.client if self.client is not None else self.connect()
+
+    # -- one round ----------------------------------------------------------------------
+    def run_once(self) -> int:
+        """One round: store new messages, file handled ones; returns how many were stored."""
+        self._ensure()
+        stored = self.fetch_new()
+        self.file_handled()
+        return stored
+
+    def _checkpoint(self) -> int:
+        """The last UID already stored; resets (and resyncs) when UIDVALIDITY changed."""
+        assert self.uidvalidity is not None
+        with self.factory() as session, session.begin():
+            cp = session.get(Checkpoint, self.box.folder)
+            if cp is None:
+                session.add(Checkpoint(folder=self.box.folder, uidvalidity=self.uidvalidity, last_uid=0))
+                return 0
+            if cp.uidvalidity != self.uidvalidity:
+                log.warning("UIDVALIDITY of %s changed from %s to %s: resyncing by Message-ID",
+                            self.folder, cp.uidvalidity, self.uidvalidity)
+                cp.uidvalidity, cp.last_uid = self.uidvalidity, 0
+                return 0
+            return cp.last_uid
+
+    def fetch_new(self) -> int:
+        """Store every message above the checkpoint, in batches; returns how many were new."""
+        client = self._ensure()
+        self._select()  # refresh UIDVALIDITY (and the server's view of the folder)
+        last = self._checkpoint()
+        uids = sorted(u for u in client.search(["UID", f"{last + 1}:*"]) if u > last)
+        if not uids:
+            return 0
+        sizes = client.fetch(uids, ["RFC822.SIZE"])
+        stored = 0
+        for batch in _batches(uids, sizes):
+            stored += self._store_batch(client, batch)
+        if stored:
+            log.info("stored %d new message(s) from %s", stored, self.folder)
+        return stored
+
+    def _store_batch(self, client: IMAPClient, uids: list[int]) -> int:
+        data = client.fetch(uids, ["BODY.PEEK[]"])
+        now = datetime.now(self.cfg.tz)
+        fetched: list[Fetched] = []
+        for uid in uids:
+            raw = data.get(uid, {}).get(b"BODY[]")
+            if raw is None:
+                continue  # expunged between SEARCH and FETCH
+            digest = hashlib.sha256(raw).hexdigest()
+            fetched.append(Fetched(uid, raw, digest, write_raw(self.raw_dir, raw, digest, now)))
+        for folder in {f.path.parent for f in fetched}:
+            fsync_dir(folder)
+        top = max(uids)
+        try:
+            return self._insert(fetched, top)
+        except IntegrityError:
+            # another holder stored some of these meanwhile: go one by one
+            log.warning("conflict storing UIDs %s..%s; retrying one at a time", uids[0], top)
+            return sum(self._insert([f], f.uid) for f in fetched) + self._advance(top)
+
+    def _insert(self, fetched: Iterable[Fetched], top: int) -> int:
+        """Insert rows and advance the checkpoint to `top` in one transaction."""
+        stored = 0
+        with self.factory() as session, session.begin():
+            cp = session.get(Checkpoint, self.box.folder, with_for_update=True)
+            if cp is None or cp.uidvalidity != self.uidvalidity:
+                raise ConnectionLost("checkpoint changed under us; reselecting")
+            seen: set[str] = set()
+            for f in fetched:
+                if f.uid <= cp.last_uid:
+                    continue
+                stored += self._add(session, f, seen)
+            cp.last_uid = max(cp.last_uid, top)
+        return stored
+
+    def _advance(self, top: int) -> int:
+        with self.factory() as session, session.begin():
+            cp = session.get(Checkpoint, self.box.folder, with_for_update=True)
+            if cp is not None and cp.uidvalidity == self.uidvalidity:
+                cp.last_uid = max(cp.last_uid, top)
+        return 0
+
+    def _add(self, session: Session, f: Fetched, seen: set[str]) -> int:
+        msgid, synthetic, from_addr, subject = message_id_of(f.raw, f.sha256)
+        if msgid in seen:
+            log.info("UID %s repeats Message-ID %s in this batch; not stored again", f.uid, msgid)
+            return 0
+        seen.add(msgid)
+        existing = session.scalar(select(Inbound).where(Inbound.message_id == msgid))
+        if existing is not None:
+            self._relocate(existing, f.uid)
+            return 0
+        session.add(Inbound(
+            message_id=msgid, synthetic_id=synthetic, folder=self.box.folder,
+            uidvalidity=self.uidvalidity, uid=f.uid, raw_path=str(f.path), sha256=f.sha256,
+            size=len(f.raw), from_addr=from_addr, subject=subject))
+        return 1
+
+    def _relocate(self, row: Inbound, uid: int) -> None:
+        """A known Message-ID: after a UIDVALIDITY change, point the row at its new UID."""
+        if row.folder == self.box.folder and row.uidvalidity != self.uidvalidity:
+            log.info("Message-ID %s now UID %s (UIDVALIDITY %s)", row.message_id, uid, self.uidvalidity)
+            row.uidvalidity, row.uid = self.uidvalidity, uid
+        else:
+            log.info("UID %s: Message-ID %s already stored (inbound %s); skipped", uid, row.message_id, row.id)
+
+    # -- filing -------------------------------------------------------------------------
+    def _destination(self, status: str) -> str:
+        name = {"done": self.box.processed_folder, "ignored": self.box.ignored_folder,
+                "quarantined": self.box.quarantine_folder}[status]
+        return self._server_name(name)
+
+    def pending_filing(self) -> list[tuple[int, str, int, int, str]]:
+        with self.factory() as session:
+            rows = session.execute(
+                select(Inbound.id, Inbound.status, Inbound.uidvalidity, Inbound.uid, Inbound.message_id)
+                .where(Inbound.status.in_(FILED_STATUSES), Inbound.filed.is_(False),
+                       Inbound.folder == self.box.folder)
+                .order_by(Inbound.id).limit(500)).all()
+        return [tuple(r) for r in rows]
+
+    def file_handled(self) -> int:
+        """Move handled messages to their folders; returns how many rows were marked filed."""
+        client = self._ensure()
+        rows = self.pending_filing()
+        if not rows:
+            return 0
+        by_dest: dict[str, list[tuple[int, int]]] = {}
+        for row_id, status, uidvalidity, uid, msgid in rows:
+            if uidvalidity != self.uidvalidity:
+                found = client.search(["HEADER", "Message-ID", msgid]) if not msgid.endswith(
+                    "@liputan.invalid>") else []
+                uid = found[0] if found else 0
+            by_dest.setdefault(self._destination(status), []).append((row_id, uid))
+        for dest, items in by_dest.items():
+            self._move([uid for _, uid in items if uid], dest)
+            self._mark_filed([row_id for row_id, _ in items])
+        return len(rows)
+
+    def _move(self, uids: list[int], dest: str) -> None:
+        client = self.client
+        assert client is not None
+        if not uids:
+            return
+        present = client.search(["UID", ",".join(map(str, uids))]) if uids else []
+        present = [u for u in present if u in set(uids)]
+        if not present:
+            return
+        if client.has_capability("MOVE"):
+            client.move(present, dest)
+        else:
+            client.copy(present, dest)
+            client.add_flags(present, [b"\\Deleted"])
+            if client.has_capability("UIDPLUS"):
+                client.uid_expunge(present)
+            else:
+                client.expunge()
+        log.info("filed %d message(s) into %s", len(present), dest)
+
+    def _mark_filed(self, ids: list[int]) -> None:
+        with self.factory() as session, session.begin():
+            for row in session.scalars(select(Inbound).where(Inbound.id.in_(ids))):
+                row.filed = True
+
+    # -- the loop -----------------------------------------------------------------------
+    def run(self, stop: threading.Event, wake: Callable[[], None] | None = None) -> None:
+        """Work the mailbox until `stop` is set: IDLE (or poll), reconnecting with backoff."""
+        backoff = 1.0
+        while not stop.is_set():
+            try:
+                self.connect()
+                self._round(wake)
+                backoff = 1.0
+                if self.client is not None and self.client.has_capability("IDLE"):
+                    self._idle_loop(stop, wake)
+                else:
+                    self._poll_loop(stop, wake)
+            except Exception as exc:
+                if stop.is_set():
+                    break
+                log.warning("mailbox connection failed (%s: %s); retrying in %.0f s",
+                            type(exc).__name__, exc, backoff, exc_info=log.isEnabledFor(logging.DEBUG))
+                self.close()
+                stop.wait(backoff)
+                backoff = min(backoff * 2, BACKOFF_MAX)
+        self.close()
+        log.info("mailbox worker stopped")
+
+    def _round(self, wake: Callable[[], None] | None) -> None:
+        self._poke.clear()
+        if self.run_once() and wake is not None:
+            wake()
+
+    def _poll_loop(self, stop: threading.Event, wake: Callable[[], None] | None) -> None:
+        while not stop.is_set():
+            deadline = time.monotonic() + self.box.poll_seconds
+            while not stop.is_set() and time.monotonic() < deadline and not self._poke.is_set():
+                stop.wait(min(IDLE_CHECK_SECONDS, max(0.0, deadline - time.monotonic())))
+            if stop.is_set():
+                return
+            self.client.noop()  # type: ignore[union-attr]
+            self._round(wake)
+
+    def _idle_loop(self, stop: threading.Event, wake: Callable[[], None] | None) -> None:
+        while not stop.is_set():
+            self._idle_once(stop)
+            if stop.is_set():
+                return
+            self._round(wake)  # after news, and at every IDLE re-issue as a catch-up
+
+    def _idle_once(self, stop: threading.Event) -> bool:
+        """One IDLE period; True when the server reported news or filing is due."""
+        client = self.client
+        assert client is not None
+        client.idle()
+        started = time.monotonic()
+        self._last_file_check = started
+        self._quick_empty = 0
+        news = False
+        while not stop.is_set() and time.monotonic() - started < self.box.idle_seconds:
+            news = self._idle_step(client)
+            if news:
+                break
+        # idle_done reads the tagged reply with the socket's read timeout, so a cut network
+        # raises socket.timeout here instead of hanging
+        client.idle_done()
+        return news
+
+    def _idle_step(self, client: IMAPClient) -> bool:
+        t0 = time.monotonic()
+        responses = client.idle_check(timeout=IDLE_CHECK_SECONDS)
+        if any(isinstance(r, tuple) and r and r[0] == b"BYE" for r in responses):
+            raise ConnectionLost("server said BYE")
+        if responses:
+            self._quick_empty = 0
+            return any(_is_news(r) for r in responses)
+        # poll() reporting "readable" with nothing to read means the peer closed the socket
+        quick = time.monotonic() - t0 < IDLE_CHECK_SECONDS / 2
+        self._quick_empty = self._quick_empty + 1 if quick else 0
+        if self._quick_empty >= 3:
+            raise ConnectionLost("socket closed during IDLE")
+        if self._poke.is_set():
+            return True
+        if time.monotonic() - self._last_file_check > FILE_CHECK_SECONDS:
+            self._last_file_check = time.monotonic()
+            return bool(self.pending_filing())
+        return False
+
+
+def _is_news(response: object) -> bool:
+    return isinstance(response, tuple) and len(response) >= 2 and response[1] in (b"EXISTS", b"RECENT")
+
+
+def _batches(uids: list[int], sizes: dict) -> Iterable[list[int]]:
+    """Group UIDs so that one FETCH stays under BATCH_MESSAGES and about BATCH_BYTES."""
+    batch: list[int] = []
+    total = 0
+    for uid in uids:
+        size = int(sizes.get(uid, {}).get(b"RFC822.SIZE", 0) or 0)
+        if batch and (len(batch) >= BATCH_MESSAGES or total + size > BATCH_BYTES):
+            yield batch
+            batch, total = [], 0
+        batch.append(uid)
+        total += size
+    if batch:
+        yield batch
+
+
+def _shutdown(client: IMAPClient) -> None:
+    try:
+        client.shutdown()
+    except Exception:
+        try:
+            client.sock.shutdown(socket.SHUT_RDWR)
+        except Exception:
+            pass

@@ -1,0 +1,202 @@
+"""Shared fixtures: real Dovecot, SMTP capture and PostgreSQL servers, and a config per test."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from daemon.config import Config, load_config
+from daemon.db import make_engine, sessions, upgrade
+from daemon.devservers import Dovecot, Postgres, SmtpCapture
+
+REPO = Path(__file__).resolve().parent.parent
+DOMAIN = "bengkaliskab.go.id"
+PASSWORD = "rahasia"
+OFFICE_USER = f"liputan@{DOMAIN}"
+POOL_SIZE = 80  # one fresh mailbox per test that asks for one
+
+
+def _backends() -> list[str]:
+    choice = os.environ.get("LIPUTAN_TEST_DB", "both").strip().lower()
+    if choice not in ("sqlite", "postgresql", "both"):
+        raise pytest.UsageError("LIPUTAN_TEST_DB must be sqlite, postgresql or both")
+    return ["sqlite", "postgresql"] if choice == "both" else [choice]
+
+
+def _start(server: object, what: str) -> object:
+    try:
+        return server.start()  # type: ignore[attr-defined]
+    except RuntimeError as exc:
+        pytest.fail(f"cannot start the test {what}: {exc}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def server_root() -> Iterator[Path]:
+    """A folder for server data that the servers' unprivileged users can reach.
+
+    pytest keeps its own temp root at mode 0700, which dovecot and postgres cannot traverse.
+    """
+    root = Path(tempfile.mkdtemp(prefix="liputan-servers-"))
+    os.chmod(root, 0o755)
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def server_dir(server_root: Path) -> Path:
+    """A fresh folder under server_root for a server of one test's own."""
+    path = server_root / uuid.uuid4().hex[:10]
+    path.mkdir(mode=0o755)
+    return path
+
+
+@pytest.fixture(scope="session")
+def dovecot(server_root: Path) -> Iterator[Dovecot]:
+    """A private Dovecot with the office mailbox and a pool of spare mailboxes (password 'rahasia')."""
+    users = {OFFICE_USER: PASSWORD}
+    users.update({f"kotak{n:02d}@{DOMAIN}": PASSWORD for n in range(POOL_SIZE)})
+    try:
+        server = Dovecot(server_root / "dovecot", users=users)
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    _start(server, "Dovecot")
+    yield server
+    server.stop()
+
+
+_pool = itertools.count()
+
+
+@pytest.fixture
+def mailbox_user(dovecot: Dovecot) -> str:
+    """A mailbox no other test has touched."""
+    n = next(_pool)
+    if n >= POOL_SIZE:
+        user = f"extra{n}@{DOMAIN}"
+        dovecot.add_user(user, PASSWORD)
+        return user
+    return f"kotak{n:02d}@{DOMAIN}"
+
+
+@pytest.fixture(scope="session")
+def smtp_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SmtpCapture]:
+    server = SmtpCapture(maildir_path=tmp_path_factory.mktemp("smtp") / "Maildir")
+    _start(server, "SMTP capture server")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp(smtp_server: SmtpCapture) -> Iterator[SmtpCapture]:
+    """The SMTP capture server, emptied (messages and failure script) for this test."""
+    if smtp_server._controller is None:
+        smtp_server.start()
+    smtp_server.clear()
+    yield smtp_server
+    smtp_server.clear()
+
+
+@pytest.fixture(scope="session")
+def postgres(server_root: Path) -> Iterator[Postgres]:
+    """A private PostgreSQL server for the whole session."""
+    try:
+        server = Postgres(server_root / "postgres")
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    _start(server, "PostgreSQL")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=_backends())
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database: a SQLite file, or a fresh database in the session's PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'liputan.db'}"
+        return
+    server: Postgres = request.getfixturevalue("postgres")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    url = server.create_database(name)
+    yield url
+    server.drop_database(name)
+
+
+@pytest.fixture
+def factory(db_url: str) -> Iterator[sessionmaker[Session]]:
+    """A sessionmaker on the upgraded test database."""
+    engine = make_engine(db_url)
+    upgrade(engine)
+    yield sessions(engine)
+    engine.dispose()
+
+
+CONFIG_TEMPLATE = """\
+[office]
+name = "Dinas Komunikasi, Informatika dan Statistik Kabupaten Bengkalis"
+domain = "{domain}"
+timezone = "Asia/Jakarta"
+operator = "operator.liputan@{domain}"
+
+[mailbox]
+host = "127.0.0.1"
+port = {imap_port}
+security = "none"
+username = "{imap_user}"
+password = "{password}"
+folder = "{folder}"
+timeout = 10
+idle_seconds = {idle_seconds}
+poll_seconds = 1
+
+[smtp]
+host = "127.0.0.1"
+port = {smtp_port}
+security = "none"
+username = "liputan@{domain}"
+password = "{password}"
+from = "Liputan Diskominfotik <liputan@{domain}>"
+timeout = 10
+max_attempts = {max_attempts}
+
+[paths]
+database = "{db_url}"
+state = "state"
+dropbox = "dropbox"
+archive = "archive"
+
+[rules]
+dir = "{rules}"
+"""
+
+
+@pytest.fixture
+def make_config(tmp_path: Path, db_url: str, dovecot: Dovecot, mailbox_user: str,
+                smtp: SmtpCapture) -> Callable[..., Config]:
+    """Write a TOML config for the test servers (overrides: imap_port, smtp_port, folder, ...)."""
+
+    def make(**overrides: object) -> Config:
+        values = dict(domain=DOMAIN, imap_port=dovecot.port, imap_user=mailbox_user,
+                      password=PASSWORD, folder="INBOX", idle_seconds=10, smtp_port=smtp.port,
+                      max_attempts=3, db_url=db_url, rules=REPO / "rules")
+        values.update(overrides)
+        path = tmp_path / "liputan.toml"
+        path.write_text(CONFIG_TEMPLATE.format(**values), encoding="utf-8")
+        for sub in ("state", "dropbox", "archive"):
+            (tmp_path / sub).mkdir(exist_ok=True)
+        return load_config(path)
+
+    return make
+
+
+@pytest.fixture
+def config(make_config: Callable[..., Config]) -> Config:
+    """The config of this test: its own mailbox, the capture SMTP server, its own database."""
+    return make_config()
