@@ -43,7 +43,7 @@ AUTO_BODY_RE = re.compile(
 )
 STRONG_DECISION_RE = re.compile(
     r"\b(setuju|disetujui|setujui|acc|lanjutkan|tolak|ditolak|revisi|batal|approved?|rejected?|ganti|diganti|"
-    r"tambahkan|ubah|diubah|perbaiki|diperbaiki|koreksi)\b",
+    r"tambahkan|ubah|diubah|perbaiki|diperbaiki|koreksi|delegasi|delegasikan|didelegasikan|diwakilkan|wakilkan)\b",
     re.IGNORECASE,
 )
 AUTO_BODY_MAX_CHARS = 600

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from daemon import classify, intake, mails, mime, replies, steps, trust, workflow
 from daemon.context import Context
 from daemon.extract import complete_from_reply, extract_requests
-from daemon.models import Inbound, Outbox, Request, Task
+from daemon.models import Inbound, Outbox, Request, Task, utcnow
 from daemon.types import Classification
 
 log = logging.getLogger("daemon.dispatcher")
@@ -208,7 +208,7 @@ class Dispatcher:
 
     def answer(self, s, req, to, mid, reason, understood: str = "") -> None:
         """One short answer, never to ourselves, and at most a few an hour to one address."""
-        since = self.ctx.now() - timedelta(hours=1)
+        since = utcnow() - timedelta(hours=1)  # the outbox stamps rows with the wall clock
         rows = s.scalars(select(Outbox.recipients).where(Outbox.kind == "answer",
                                                          Outbox.created_at >= since)).all()
         recent = sum(1 for r in rows if to in (r or []))
@@ -279,6 +279,10 @@ class Dispatcher:
         ctx = self.ctx
         facts_list = [f for f in extract_requests(msg, ctx.places, ctx.now())
                       if f.title or f.start or f.location or getattr(f, "event_date", None)]
+        if c.kind != "request":  # a title guessed from a subject alone is not a request
+            facts_list = [f for f in facts_list if f.start or f.location or getattr(f, "event_date", None)]
+        if not sender:
+            raise Outcome("quarantined", "no sender address: nobody to acknowledge or ask")
         if not facts_list:
             raise Outcome("quarantined", f"not understood as a coverage request ({c.kind}: {c.reason}); "
                           "no event title, date or place found")

@@ -8,7 +8,7 @@ import email.policy
 import hashlib
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -160,7 +160,7 @@ class Office:
 def letter(sender: str, subject: str, body: str, *, display: str = "", attachments=(),
            date: datetime | None = None) -> EmailMessage:
     msg = EmailMessage()
-    msg["From"] = f"{display} <{sender}>" if display else sender
+    msg["From"] = formataddr((display, sender)) if display else sender
     msg["To"] = "Liputan Diskominfotik <liputan@bengkaliskab.go.id>"
     msg["Subject"] = subject
     msg["Date"] = format_datetime(date or datetime(2026, 11, 30, 7, 30, tzinfo=WIB))
@@ -189,7 +189,7 @@ def reply(to_msg: EmailMessage, sender: str, text: str, *, style: str = "gmail",
     quoted = "\n".join(("> " + ln) if style != "outlook" else ln for ln in original.splitlines())
     body = text + SIGNATURES[style].format(name=display or sender) + "\n\n" + head + "\n" + quoted + "\n"
     msg = EmailMessage()
-    msg["From"] = f"{display} <{sender}>" if display else sender
+    msg["From"] = formataddr((display, sender)) if display else sender
     msg["To"] = mime.header(to_msg, "From")
     msg["Subject"] = subject_prefix + mime.header(to_msg, "Subject")
     msg["Date"] = format_datetime(datetime(2026, 11, 30, 9, 0, tzinfo=WIB))
