@@ -16,8 +16,9 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 @pytest.fixture
-def office(tmp_path):
-    return Office(tmp_path)
+def office(tmp_path, db_url):
+    """The office on SQLite and on PostgreSQL (see tests/conftest.py)."""
+    return Office(tmp_path, database=db_url)
 
 
 BROKEN = [

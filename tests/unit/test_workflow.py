@@ -14,8 +14,9 @@ from test_workflow_bodies import BANTAN, DURI
 
 
 @pytest.fixture
-def office(tmp_path):
-    return Office(tmp_path)
+def office(tmp_path, db_url):
+    """The office on SQLite and on PostgreSQL (see tests/conftest.py)."""
+    return Office(tmp_path, database=db_url)
 
 
 def send_letter(office, body, sender="camat.bantan@bengkaliskab.go.id", subject="Permohonan Peliputan"):
@@ -154,10 +155,10 @@ def test_delegation_to_the_plt(office):
     assert ("delegated" in [e[1] for e in office.events(req.code)])
 
 
-def test_acting_official_on_leave_dates_gets_the_mail(tmp_path):
+def test_acting_official_on_leave_dates_gets_the_mail(tmp_path, db_url):
     from datetime import datetime
     from harness import WIB
-    office = Office(tmp_path, now=datetime(2026, 12, 15, 8, 0, tzinfo=WIB))
+    office = Office(tmp_path, database=db_url, now=datetime(2026, 12, 15, 8, 0, tzinfo=WIB))
     send_letter(office, BANTAN.replace("7 Desember 2026", "18 Desember 2026"))
     mail = office.last_to(SEKDIS)  # Plt. Kepala Dinas from 14 to 24 December
     assert "Plt." in mime.body_text(mail)
