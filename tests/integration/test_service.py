@@ -1,0 +1,83 @@
+"""`liputan run` as an operator runs it: a real process on real servers, stopped by a signal."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import email.policy
+import pytest
+
+from harness import letter
+from test_workflow_bodies import BANTAN
+
+pytestmark = pytest.mark.integration
+
+
+def liputan(*args: str, timeout: float = 30) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "daemon.cli", *args], capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def wait_for(predicate, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.3)
+    raise AssertionError("condition not met in time")
+
+
+def test_the_daemon_handles_a_request_and_stops_on_sigterm_within_5_s(config, dovecot, mailbox_user, smtp):
+    path = str(config.source)
+    proc = subprocess.Popen([sys.executable, "-m", "daemon.cli", "run", "-c", path],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        dovecot.append(mailbox_user, "INBOX", letter(
+            "camat.bantan@bengkaliskab.go.id", "Permohonan peliputan Musrenbang", BANTAN
+        ).as_bytes(policy=email.policy.SMTP))
+
+        def listed():
+            out = liputan("requests", "-c", path, "--json")
+            rows = json.loads(out.stdout or "[]")
+            return rows if rows and rows[0]["step"] == 2 else None
+
+        rows = wait_for(listed, 60)
+        assert rows[0]["waiting_for"] == ["kadis@bengkaliskab.go.id"]
+        assert rows[0]["event_start"] == "2026-12-07T09:00:00+07:00"
+        assert rows[0]["outside_island"] is False
+        wait_for(lambda: any("kadis@bengkaliskab.go.id" in r.rcpt_tos for r in smtp.messages), 30)
+        shown = json.loads(liputan("show", rows[0]["code"], "-c", path, "--json").stdout)
+        assert {"time", "step", "actor", "decision", "note", "message_id", "kind"} <= set(shown["events"][0])
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=10)
+        assert time.monotonic() - started < 5.0
+        assert code == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_sigint_stops_an_idle_daemon_within_5_s(config):
+    proc = subprocess.Popen([sys.executable, "-m", "daemon.cli", "run", "-c", str(config.source)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    time.sleep(3)
+    started = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=10) == 0
+    assert time.monotonic() - started < 5.0
+
+
+def test_a_fatal_configuration_error_exits_non_zero(tmp_path):
+    bad = tmp_path / "liputan.toml"
+    bad.write_text("[office]\nname = 1\n")
+    out = liputan("run", "-c", str(bad))
+    assert out.returncode != 0
+    assert "liputan.toml" in out.stderr
