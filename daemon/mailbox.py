@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import hashlib
 import logging
 import os
@@ -11,6 +13,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -46,17 +49,27 @@ class Fetched:
     raw: bytes
     sha256: str
     path: Path
+    message_id: str
+    synthetic: bool
+    from_addr: str
+    subject: str
+
+
+_HEADERS = BytesHeaderParser(policy=email.policy.default)
 
 
 def message_id_of(raw: bytes, digest: str) -> tuple[str, bool, str, str]:
     """(Message-ID, synthetic?, from address, subject) of raw bytes; never raises."""
     try:
-        msg = mime.parse(raw)
-        ids = mime.message_ids(mime.header(msg, "Message-ID"))
-        from_addr = mime.address(msg)[1][:320]
-        subject = mime.header(msg, "Subject")
+        # compat32 hands back the Message-ID as written (and 3x faster than the default policy)
+        ids = mime.message_ids(str(email.message_from_bytes(raw).get("Message-ID") or ""))
     except Exception:  # a parser bug must not stop intake: the raw bytes are kept anyway
-        ids, from_addr, subject = [], "", ""
+        ids = []
+    try:
+        headers = _HEADERS.parsebytes(raw)  # the body is not needed here
+        from_addr, subject = mime.address(headers)[1][:320], mime.header(headers, "Subject")
+    except Exception:
+        from_addr, subject = "", ""
     if ids and len(ids[0]) <= MAX_MESSAGE_ID:
         return ids[0], False, from_addr, subject
     return f"<{digest}@liputan.invalid>", True, from_addr, subject
@@ -225,7 +238,8 @@ class MailboxWorker:
             if raw is None:
                 continue  # expunged between SEARCH and FETCH
             digest = hashlib.sha256(raw).hexdigest()
-            fetched.append(Fetched(uid, raw, digest, write_raw(self.raw_dir, raw, digest, now)))
+            path = write_raw(self.raw_dir, raw, digest, now)
+            fetched.append(Fetched(uid, raw, digest, path, *message_id_of(raw, digest)))
         for folder in {f.path.parent for f in fetched}:
             fsync_dir(folder)
         top = max(uids)
@@ -236,20 +250,27 @@ class MailboxWorker:
             log.warning("conflict storing UIDs %s..%s; retrying one at a time", uids[0], top)
             return sum(self._insert([f], f.uid) for f in fetched) + self._advance(top)
 
-    def _insert(self, fetched: Iterable[Fetched], top: int) -> int:
+    def _insert(self, fetched: list[Fetched], top: int) -> int:
         """Insert rows and advance the checkpoint to `top` in one transaction."""
         stored = 0
         with self.factory() as session, session.begin():
             cp = session.get(Checkpoint, self.box.folder, with_for_update=True)
             if cp is None or cp.uidvalidity != self.uidvalidity:
                 raise ConnectionLost("checkpoint changed under us; reselecting")
-            seen: set[str] = set()
+            known = self._known(session, [f.message_id for f in fetched])
             for f in fetched:
-                if f.uid <= cp.last_uid:
-                    continue
-                stored += self._add(session, f, seen)
+                if f.uid > cp.last_uid:
+                    stored += self._add(session, f, known)
             cp.last_uid = max(cp.last_uid, top)
         return stored
+
+    @staticmethod
+    def _known(session: Session, ids: list[str]) -> dict[str, Inbound]:
+        found: dict[str, Inbound] = {}
+        for chunk in range(0, len(ids), 500):
+            rows = session.scalars(select(Inbound).where(Inbound.message_id.in_(ids[chunk:chunk + 500])))
+            found.update((r.message_id, r) for r in rows)
+        return found
 
     def _advance(self, top: int) -> int:
         with self.factory() as session, session.begin():
@@ -258,20 +279,17 @@ class MailboxWorker:
                 cp.last_uid = max(cp.last_uid, top)
         return 0
 
-    def _add(self, session: Session, f: Fetched, seen: set[str]) -> int:
-        msgid, synthetic, from_addr, subject = message_id_of(f.raw, f.sha256)
-        if msgid in seen:
-            log.info("UID %s repeats Message-ID %s in this batch; not stored again", f.uid, msgid)
-            return 0
-        seen.add(msgid)
-        existing = session.scalar(select(Inbound).where(Inbound.message_id == msgid))
+    def _add(self, session: Session, f: Fetched, known: dict[str, Inbound]) -> int:
+        existing = known.get(f.message_id)
         if existing is not None:
             self._relocate(existing, f.uid)
             return 0
-        session.add(Inbound(
-            message_id=msgid, synthetic_id=synthetic, folder=self.box.folder,
+        row = Inbound(
+            message_id=f.message_id, synthetic_id=f.synthetic, folder=self.box.folder,
             uidvalidity=self.uidvalidity, uid=f.uid, raw_path=str(f.path), sha256=f.sha256,
-            size=len(f.raw), from_addr=from_addr, subject=subject))
+            size=len(f.raw), from_addr=f.from_addr, subject=f.subject)
+        session.add(row)
+        known[f.message_id] = row  # a repeat within the batch is a duplicate too
         return 1
 
     def _relocate(self, row: Inbound, uid: int) -> None:
