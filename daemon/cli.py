@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         return sandbox.main()
     try:
         cfg = load_config(args.config)
+        _TZ["zone"] = cfg.office.timezone
         if args.command == "check":
             return check(cfg)
         if args.command == "run":
@@ -81,7 +82,8 @@ def open_db(cfg: Config):
 
 
 def iso(dt) -> str | None:
-    return dt.isoformat() if dt else None
+    """ISO 8601 with the office's offset (WIB), as people read times."""
+    return dt.astimezone(_tz()).isoformat() if dt else None
 
 
 def summary(s, req: Request) -> dict:
@@ -89,21 +91,20 @@ def summary(s, req: Request) -> dict:
                                                               Task.status == "open"))]
     if req.state == "open" and req.step == 10 and req.team:
         waiting = [m["email"] for m in req.team]
-    start = req.event_start.astimezone(_tz()) if req.event_start else None
     return {"code": req.code, "title": req.title, "state": req.state,
             "step": req.step if req.state == "open" else None, "waiting_for": waiting,
-            "event_start": iso(start), "location": req.location,
+            "event_start": iso(req.event_start), "location": req.location,
             "outside_island": req.outside_island, "requester": req.requester,
             "requester_email": req.requester_email, "created_at": iso(req.created_at),
             "duplicate_of": None, "missing": req.missing, "flags": req.flags}
 
 
-_TZ = None
+_TZ = {"zone": "Asia/Jakarta"}
 
 
 def _tz():
     from zoneinfo import ZoneInfo
-    return ZoneInfo("Asia/Jakarta")
+    return ZoneInfo(_TZ["zone"])
 
 
 def list_requests(factory, args) -> int:

@@ -57,6 +57,7 @@ DISCLAIMER_RE = re.compile(r"^\s*(disclaimer|confidentiality notice|pemberitahua
 NIP_RE = re.compile(r"^\s*nip\.?\s*:?\s*\d", re.IGNORECASE)
 WORD_RE = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*", re.IGNORECASE)
 TRIM_CHARS = " \t\n\r,.;:!?-–—\"'()[]*"
+TRIM_END = " \t\n\r,.;:!?-–—\"'(*["
 
 
 # ---- lexicon ---------------------------------------------------------------------------------
@@ -394,7 +395,11 @@ def _trim_fillers(rest: str, same: set[str]) -> str:
         if not match or (match.group(0).lower() not in FILLERS and match.group(0).lower() not in same):
             break
         rest = rest[match.end() :]
-    return " ".join(rest.split()).strip(TRIM_CHARS)
+    flat = " ".join(rest.split()).lstrip(TRIM_CHARS).rstrip(TRIM_END)
+    # keep a closing bracket that closes something in the note: "Fajar (video)"
+    while flat.endswith((")", "]")) and flat.count("(") + flat.count("[") < flat.count(")") + flat.count("]"):
+        flat = flat[:-1].rstrip(TRIM_END)
+    return flat
 
 
 # ---- explaining back -------------------------------------------------------------------------

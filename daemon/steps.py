@@ -249,7 +249,7 @@ def delegate_hint(ctx: Context, role: str) -> str:
     if acting is None:
         return ""
     return (f"Apabila Bapak/Ibu berhalangan, balas DELEGASIKAN untuk meneruskan kepada "
-            f"{acting.title} {acting.name}.")
+            f"{acting.title} {acting.name.rstrip('.')}.")
 
 
 def notes_for(req: Request, note: str) -> list[str]:
