@@ -50,18 +50,25 @@ def make(ctx: Context, s: Session, req: Request, kind: str, context: dict[str, A
     version = (prev.version + 1) if prev else 1
     out = ctx.documents_dir / req.code / f"{stem}-{req.code}-v{version}.docx"
     letters.render(template, context, out)
+    pdf = letters.render_pdf(out) if letters.office_binary() else None  # optional PDF copy
     doc = Document(request_id=req.id, kind=kind, number=context.get("number"), version=version,
                    path=str(out), meta=meta if meta is not None else (dict(prev.meta) if prev else {}),
                    created_at=ctx.now())
     s.add(doc)
     s.flush()
-    log.info("%s: %s v%d rendered (%s)", req.code, kind, version, doc.number)
+    log.info("%s: %s v%d rendered (%s)%s", req.code, kind, version, doc.number,
+             " with a PDF copy" if pdf else "")
     return doc
 
 
-def attachment(doc: Document) -> tuple[str, str, bytes]:
+def attachments(doc: Document) -> list[tuple[str, str, bytes]]:
+    """The .docx, and its PDF copy when LibreOffice made one."""
     path = Path(doc.path)
-    return path.name, DOCX, path.read_bytes()
+    out = [(path.name, DOCX, path.read_bytes())]
+    pdf = path.with_suffix(".pdf")
+    if pdf.is_file():
+        out.append((pdf.name, "application/pdf", pdf.read_bytes()))
+    return out
 
 
 def request_data(req: Request) -> dict[str, Any]:

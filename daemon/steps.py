@@ -143,7 +143,7 @@ def attachments_for(ctx: Context, s: Session, req: Request, step: Step) -> list[
         else:
             doc = paperwork.latest(s, req, name)
             if doc is not None:
-                out.append(paperwork.attachment(doc))
+                out += paperwork.attachments(doc)
     return out
 
 
