@@ -34,6 +34,7 @@ name = "Diskominfotik Kabupaten Bengkalis"
 domain = "bengkaliskab.go.id"
 timezone = "Asia/Jakarta"
 operator = "{operator}"
+{authserv}
 
 [mailbox]
 host = "127.0.0.1"
@@ -63,10 +64,13 @@ dir = "{rules}"
 """
 
 
-def write_config(folder: Path, database: str, imap_port: int = 143, smtp_port: int = 25) -> Path:
+def write_config(folder: Path, database: str, imap_port: int = 143, smtp_port: int = 25,
+                 authserv_id: str | None = None) -> Path:
     path = folder / "liputan.toml"
+    authserv = f'authserv_id = "{authserv_id}"' if authserv_id else ""
     path.write_text(CONFIG.format(operator=OPERATOR, imap_port=imap_port, smtp_port=smtp_port,
-                                  database=database, rules=ROOT / "rules"), encoding="utf-8")
+                                  database=database, rules=ROOT / "rules", authserv=authserv),
+                    encoding="utf-8")
     return path
 
 
@@ -84,10 +88,11 @@ class Clock:
 class Office:
     """Drives the daemon's core with .eml messages and reads what it would send."""
 
-    def __init__(self, folder: Path, database: str | None = None, now: datetime | None = None):
+    def __init__(self, folder: Path, database: str | None = None, now: datetime | None = None,
+                 authserv_id: str | None = None):
         self.folder = folder
         database = database or f"sqlite:///{folder / 'liputan.db'}"
-        self.cfg = load_config(write_config(folder, database))
+        self.cfg = load_config(write_config(folder, database, authserv_id=authserv_id))
         self.clock = Clock(now or datetime(2026, 11, 30, 8, 0, tzinfo=WIB))
         self.ctx = Context.load(self.cfg, now=self.clock)
         self.engine = db.make_engine(self.cfg.paths.database)

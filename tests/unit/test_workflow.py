@@ -203,6 +203,9 @@ def test_a_double_booked_staff_member_is_refused(office):
     approve(office, KASI, "Setuju. Tim: Andi Saputra (berita), Rina Marlina (foto)")
     first = office.request()
     assert {m["name"] for m in first.team} == {"Andi Saputra", "Rina Marlina"}
+    confirmed = office.last_to(KASI)  # the change is confirmed back to the Kasi
+    assert "Perubahan tim" in mime.header(confirmed, "Subject")
+    assert "Rina Marlina" in mime.body_text(confirmed)
     # a second event at the same time elsewhere on the island
     send_letter(office, BANTAN.replace("Musrenbang Kecamatan Bantan", "Pelantikan Pengurus PKK Desa Selatbaru")
                 .replace("Musyawarah Perencanaan", "Pelantikan").replace("Aula Kantor Camat Bantan", "Balai Desa Selatbaru"),
@@ -277,3 +280,20 @@ def test_history_records_who_decided_what_and_when(office):
     ev = [e for e in office.events(office.request().code) if e[1] == "decided"][0]
     assert ev[0] == 2 and ev[2] == "approve" and ev[3] == KADIS
     assert "foto yang bagus" in ev[4]
+
+
+def authenticated(msg, result: str):
+    msg["Authentication-Results"] = (f"mx.bengkaliskab.go.id; dkim={result} header.d=bengkaliskab.go.id; "
+                                     f"spf={result} smtp.mailfrom=kadis@bengkaliskab.go.id")
+    return msg
+
+
+def test_with_authserv_id_a_reply_failing_dkim_and_spf_is_refused(tmp_path, db_url):
+    office = Office(tmp_path, database=db_url, authserv_id="mx.bengkaliskab.go.id")
+    send_letter(office, BANTAN)
+    row = office.deliver(authenticated(reply(office.last_to(KADIS), KADIS, "Setuju"), "fail"))
+    assert row.status == "quarantined" and "authentication" in row.reason
+    assert office.request().step == 2
+    assert "DKIM/SPF" in mime.body_text(office.last_to(KADIS))
+    office.deliver(authenticated(reply(office.mail_to(KADIS)[0], KADIS, "Setuju"), "pass"))
+    assert office.request().step == 3
