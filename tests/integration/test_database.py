@@ -6,11 +6,14 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import inspect
+from alembic import command
+from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from daemon.db import current_revision, head_revision, make_engine, next_value, sessions, transaction, upgrade
+from daemon.db import (_alembic_config, current_revision, head_revision, make_engine, next_value,
+                       sessions, transaction, upgrade)
+from daemon.models import Checkpoint, Inbound
 
 pytestmark = pytest.mark.integration
 
@@ -25,6 +28,32 @@ def test_upgrade_builds_an_empty_database_and_then_does_nothing(db_url: str) -> 
         assert {"inbound", "checkpoint", "outbox", "request", "sequence", "lease"} <= tables
         assert upgrade(engine) is False
         assert current_revision(engine) == head_revision()
+    finally:
+        engine.dispose()
+
+
+def test_imap_uids_up_to_2_to_the_32_fit(factory: sessionmaker[Session]) -> None:
+    top = 2**32 - 1
+    with transaction(factory) as session:
+        session.add(Checkpoint(folder="INBOX", uidvalidity=top, last_uid=top))
+        session.add(Inbound(message_id="<a@b>", folder="INBOX", uidvalidity=top, uid=top,
+                            raw_path="x", sha256="0" * 64, size=1))
+    with factory() as session:
+        cp = session.get(Checkpoint, "INBOX")
+        assert cp is not None and (cp.uidvalidity, cp.last_uid) == (top, top)
+        assert session.scalar(select(Inbound.uid)) == top
+
+
+def test_upgrade_from_the_first_schema_keeps_the_rows(db_url: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        command.upgrade(_alembic_config(db_url), "0001")
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO checkpoint (folder, uidvalidity, last_uid, updated_at) "
+                              "VALUES ('INBOX', 7, 42, CURRENT_TIMESTAMP)"))
+        assert upgrade(engine) is True
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT last_uid FROM checkpoint")).scalar() == 42
     finally:
         engine.dispose()
 
