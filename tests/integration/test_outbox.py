@@ -183,3 +183,26 @@ def test_enqueue_builds_a_full_message_and_is_idempotent(factory: sessionmaker[S
 def test_retry_delays_double_up_to_an_hour() -> None:
     assert [retry_delay(n).total_seconds() for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
     assert retry_delay(30).total_seconds() == 3600
+
+
+def test_the_loop_sends_when_woken_and_stops_on_request(
+        config: Config, factory: sessionmaker[Session], smtp: SmtpCapture) -> None:
+    import asyncio
+
+    async def scenario() -> float:
+        stop, wake = asyncio.Event(), asyncio.Event()
+        task = asyncio.create_task(OutboxWorker(config, factory).run(stop, wake, interval=30))
+        await asyncio.sleep(0.3)
+        await asyncio.to_thread(queue, factory, 9)
+        wake.set()
+        for _ in range(50):
+            if smtp.messages:
+                break
+            await asyncio.sleep(0.1)
+        t0 = asyncio.get_running_loop().time()
+        stop.set()
+        await asyncio.wait_for(task, 5)
+        return asyncio.get_running_loop().time() - t0
+
+    assert asyncio.run(scenario()) < 2
+    assert len(smtp.messages) == 1
