@@ -15,7 +15,7 @@ from docxtpl import DocxTemplate
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from daemon import letters  # noqa: E402
+from daemon import letter_context, letters  # noqa: E402
 
 RUNS = 200
 WIB = ZoneInfo("Asia/Jakarta")
@@ -32,7 +32,7 @@ def spt_context() -> dict:
                "subject": "Permohonan Peliputan"}
     signer = office["roles"]["kadis"]["acting"][0]
     initials = [{"role": "kabid", "name": office["roles"]["kabid"]["name"], "at": now}]
-    return letters.spt_context(office, request, office["staff"][:3], "800.1.11.1/DISKOMINFOTIK/007/2026",
+    return letter_context.spt_context(office, request, office["staff"][:3], "800.1.11.1/DISKOMINFOTIK/007/2026",
                                signer, initials, {"name": signer["name"], "at": now}, now)
 
 

@@ -8,6 +8,7 @@ from email.message import EmailMessage, Message
 from email.parser import HeaderParser
 
 from daemon import mime
+from daemon.quotes import own_text, strip_quotes
 from daemon.types import Classification
 
 TAG_RE = re.compile(r"\bLPT-(\d{4})-(\d{3,6})\b", re.IGNORECASE)
@@ -221,7 +222,7 @@ def _auto_reply(msg: Message, subject: str) -> Classification | None:
 
 
 def _auto_body(msg: Message) -> Classification | None:
-    from daemon.replies import default_lexicon, own_text, read_text  # late: replies imports classify lazily
+    from daemon.replies import default_lexicon, read_text  # late: replies imports classify lazily
 
     text = own_text(msg).strip()
     if not text or len(text) > AUTO_BODY_MAX_CHARS:
@@ -266,8 +267,6 @@ def _human(msg: Message, subject: str, tag: str | None, refs: list[str], our_dom
 
 
 def _own(body: str) -> str:
-    from daemon.replies import strip_quotes
-
     return strip_quotes(body)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from daemon import classify, intake, mails, mime, replies, steps, trust, workflow
+from daemon import classify, intake, mails, mime, quotes, replies, steps, trust, workflow
 from daemon.context import Context
 from daemon.extract import complete_from_reply, extract_requests
 from daemon.models import Inbound, Outbox, Request, Task, utcnow
@@ -224,7 +224,7 @@ class Dispatcher:
         if intake.CANCEL.search(mime.body_text(msg)[:2000]):
             intake.cancel_request(ctx, s, req, actor=req.requester_email, note="dibatalkan oleh pemohon")
             raise Outcome("done", "requester cancelled")
-        text = replies.own_text(msg)
+        text = quotes.own_text(msg)
         facts = complete_from_reply(intake.facts_of(req), text, ctx.places, ctx.now())
         if req.missing == [] and not facts.missing:  # a correction after a revision request
             facts = self.corrected(msg, facts)
@@ -260,7 +260,7 @@ class Dispatcher:
     def from_requester(self, s, inbound, msg, req, task) -> None:
         """A requester writes about their request: cancel, new time, or a note for the record."""
         ctx = self.ctx
-        text = replies.own_text(msg) or mime.body_text(msg)
+        text = quotes.own_text(msg) or mime.body_text(msg)
         if req.state == "open" and intake.CANCEL.search(text[:2000]):
             intake.cancel_request(ctx, s, req, actor=req.requester_email, note="dibatalkan oleh pemohon")
             raise Outcome("done", "requester cancelled")

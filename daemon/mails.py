@@ -11,7 +11,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy.orm import Session
 
-from daemon import indonesian, letters, outbox
+from daemon import indonesian, letter_context, outbox
 from daemon.models import Outbox
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "email"
@@ -23,7 +23,7 @@ def environment() -> Environment:
                       autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True,
                       keep_trailing_newline=True)
     env.filters["waktu"] = lambda dt: indonesian.format_datetime(dt) if dt else "-"
-    env.filters["judul"] = lambda t: letters.title_case(t) if t and (t.isupper() or t.istitle()) else t
+    env.filters["judul"] = lambda t: letter_context.title_case(t) if t and (t.isupper() or t.istitle()) else t
     env.filters["tanggal"] = lambda d: indonesian.format_date(d) if d else "-"
     env.filters["jam"] = lambda dt: indonesian.format_time(dt) if dt else "-"
     env.filters["rentang"] = lambda r: (indonesian.format_time_range(r.event_start, r.event_end,

@@ -44,7 +44,7 @@ def number_for(ctx: Context, s: Session, req: Request, kind: str) -> str:
 
 def make(ctx: Context, s: Session, req: Request, kind: str, context: dict[str, Any],
          meta: dict[str, Any] | None = None) -> Document:
-    """Render a new version of a request's letter; `context` comes from daemon.letters' builders."""
+    """Render a new version of a request's letter; `context` comes from daemon.letter_context's builders."""
     template, _, stem = KINDS[kind]
     prev = latest(s, req, kind)
     version = (prev.version + 1) if prev else 1

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from daemon import team as teamlib
+from daemon import teamchanges
 from daemon.context import Context
 from daemon.models import Assignment, Request
 from daemon.team import Member, Schedule
@@ -81,7 +82,7 @@ def propose(ctx: Context, s: Session, req: Request) -> teamlib.Proposal:
 def apply_reply(ctx: Context, s: Session, req: Request, reply_text: str) -> tuple[str | None, bool]:
     """Apply the Kasi's team changes; (problem to answer, whether the team changed)."""
     people = roster(ctx)
-    change = teamlib.parse_team_change(reply_text, people)
+    change = teamchanges.parse_team_change(reply_text, people)
     if change.unknown:
         return ("Nama berikut tidak kami temukan atau tidak jelas dalam daftar petugas: "
                 + "; ".join(change.unknown) + ". Mohon tulis ulang dengan nama lengkap."), False
@@ -89,8 +90,8 @@ def apply_reply(ctx: Context, s: Session, req: Request, reply_text: str) -> tupl
     if change.empty:
         new_members, new_roles = members, roles
     else:
-        new_members = teamlib.apply_change(members, change, people)
-        new_roles = teamlib.apply_roles(roles, change, new_members)
+        new_members = teamchanges.apply_change(members, change, people)
+        new_roles = teamchanges.apply_roles(roles, change, new_members)
     schedule = schedule_from_json(req.schedule)
     clashes = teamlib.check_busy(new_members, schedule, busy_elsewhere(s, req)) if schedule else []
     if clashes:

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from daemon import calendar, letters, mails, mime, paperwork, planning
+from daemon import calendar, letter_context, mails, mime, paperwork, planning
 from daemon.context import Context
 from daemon.models import Inbound, Request, Task
 from daemon.rules import Acting, Person, Step
@@ -78,7 +78,7 @@ def make_disposition_sheet(ctx: Context, s: Session, req: Request, pending: Step
         rows.append({"from": pending.actors[0], "to": jabatan(ctx, pending.to),
                      "note": pending.instruction, "at": None})
     number = paperwork.number_for(ctx, s, req, "lembar_disposisi")
-    context = letters.disposition_context(ctx.office_dict(), paperwork.request_data(req), rows,
+    context = letter_context.disposition_context(ctx.office_dict(), paperwork.request_data(req), rows,
                                           number, ctx.now())
     return paperwork.make(ctx, s, req, "lembar_disposisi", context)
 
@@ -91,7 +91,7 @@ def make_memo(ctx: Context, s: Session, req: Request, step: Step, kind: str) -> 
     recipient, rtitle = ctx.rules.office.holder(recipient_role, ctx.local_now().date())
     schedule = planning.schedule_from_json(req.schedule)
     number = paperwork.number_for(ctx, s, req, kind)
-    context = letters.memo_context(
+    context = letter_context.memo_context(
         ctx.office_dict(), paperwork.request_data(req), signer_dict(sender, stitle, sender_role),
         signer_dict(recipient, rtitle, recipient_role), memo, req.team,
         {"depart": schedule.depart} if schedule else {}, number, ctx.now())
@@ -109,7 +109,7 @@ def make_spt(ctx: Context, s: Session, req: Request, meta: dict | None = None) -
     initials = [{**i, "at": datetime.fromisoformat(i["at"])} for i in meta.get("initials", [])]
     signed_ctx = {**signed, "at": datetime.fromisoformat(signed["at"])} if signed else None
     number = paperwork.number_for(ctx, s, req, "spt")
-    context = letters.spt_context(ctx.office_dict(), paperwork.request_data(req), req.team, number,
+    context = letter_context.spt_context(ctx.office_dict(), paperwork.request_data(req), req.team, number,
                                   signer, initials, signed_ctx, ctx.now())
     return paperwork.make(ctx, s, req, "spt", context, meta=meta)
 

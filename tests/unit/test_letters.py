@@ -13,6 +13,7 @@ import yaml
 from docx import Document
 from docxtpl import DocxTemplate
 
+from daemon import letter_context as C
 from daemon import letters as L
 from daemon.types import RequestFacts
 
@@ -118,7 +119,7 @@ def render_spt(office: dict, request: dict, tmp_path: Path, signer: dict, signed
                initials: list[dict] | None = None) -> str:
     team = office["staff"][:3]
     marker = {"name": signer["name"], "at": NOW + timedelta(hours=1)} if signed else None
-    ctx = L.spt_context(office, request, team, SPT_NO, signer, initials or [], marker, NOW)
+    ctx = C.spt_context(office, request, team, SPT_NO, signer, initials or [], marker, NOW)
     out = L.render(L.SPT_TEMPLATE, ctx, tmp_path / "spt.docx")
     return all_text(out)
 
@@ -159,7 +160,7 @@ def test_spt_unsigned_has_no_marker_and_blank_paraf(office: dict, request_dict: 
     text = render_spt(office, request_dict, tmp_path, office["roles"]["kadis"], signed=False)
     assert "Ditandatangani secara elektronik" not in text
     assert_clean(text)
-    ctx = L.spt_context(office, request_dict, [], SPT_NO, office["roles"]["kadis"], [], None, NOW)
+    ctx = C.spt_context(office, request_dict, [], SPT_NO, office["roles"]["kadis"], [], None, NOW)
     assert [(r["label"], r["name"], r["at"]) for r in ctx["initials"]] == [
         ("Paraf Kabid", "", ""), ("Paraf Sekretaris", "", "")]
 
@@ -188,7 +189,7 @@ def test_dataclass_request_is_accepted(office: dict, tmp_path: Path) -> None:
     facts = RequestFacts(title="Upacara Hari Jadi", start=datetime(2026, 12, 1, 8, 0, tzinfo=WIB),
                          end=datetime(2026, 12, 1, 10, 0, tzinfo=WIB), location="Lapangan Tugu",
                          requester="Bagian Protokol Setda")
-    ctx = L.spt_context(office, facts, office["staff"][:1], SPT_NO, office["roles"]["kadis"], [], None, NOW)
+    ctx = C.spt_context(office, facts, office["staff"][:1], SPT_NO, office["roles"]["kadis"], [], None, NOW)
     text = all_text(L.render(L.SPT_TEMPLATE, ctx, tmp_path / "dc.docx"))
     assert "Selasa, 1 Desember 2026 pukul 08.00 WIB s.d. 10.00 WIB" in text
     assert "Permohonan peliputan dari Bagian Protokol Setda perihal Upacara Hari Jadi;" in text
@@ -208,7 +209,7 @@ def test_memo_team(office: dict, request_dict: dict, tmp_path: Path) -> None:
     roles, team = office["roles"], office["staff"][:2]
     schedule = {"depart": datetime(2026, 11, 30, 6, 30, tzinfo=WIB), "transport": "Kendaraan dinas"}
     number = L.format_number(office["numbering"]["nota_dinas"], 5, NOW.date())
-    ctx = L.memo_context(office, request_dict, roles["kasi"], roles["kabid"], "team", team, schedule,
+    ctx = C.memo_context(office, request_dict, roles["kasi"], roles["kabid"], "team", team, schedule,
                          number, NOW)
     text = all_text(L.render(L.NOTA_DINAS_TEMPLATE, ctx, tmp_path / "nd.docx"))
     assert_clean(text)
@@ -225,7 +226,7 @@ def test_memo_team(office: dict, request_dict: dict, tmp_path: Path) -> None:
 def test_memo_spt_request_with_acting_recipient(office: dict, request_dict: dict, tmp_path: Path) -> None:
     roles = office["roles"]
     acting_kadis = roles["kadis"]["acting"][0]
-    ctx = L.memo_context(office, request_dict, roles["kabid"], acting_kadis, "spt", office["staff"][:3], None,
+    ctx = C.memo_context(office, request_dict, roles["kabid"], acting_kadis, "spt", office["staff"][:3], None,
                          "000.1.2.3/DISKOMINFOTIK-IKP/006/XI/2026", NOW)
     text = all_text(L.render(L.NOTA_DINAS_TEMPLATE, ctx, tmp_path / "nd.docx"))
     assert "Plt. Kepala Dinas Komunikasi, Informatika dan Statistik" in text
@@ -237,11 +238,11 @@ def test_memo_spt_request_with_acting_recipient(office: dict, request_dict: dict
 
 def test_memo_text_overrides_and_kind_check(office: dict, request_dict: dict) -> None:
     roles = office["roles"]
-    ctx = L.memo_context(office, request_dict, roles["kasi"], roles["kabid"], "team", [], None, "1", NOW,
+    ctx = C.memo_context(office, request_dict, roles["kasi"], roles["kabid"], "team", [], None, "1", NOW,
                          hal="Hal khusus", body=["Paragraf satu."], closing=["Penutup."])
     assert (ctx["hal"], ctx["body"], ctx["closing"]) == ("Hal khusus", ["Paragraf satu."], ["Penutup."])
     with pytest.raises(ValueError):
-        L.memo_context(office, request_dict, roles["kasi"], roles["kabid"], "other", [], None, "1", NOW)
+        C.memo_context(office, request_dict, roles["kasi"], roles["kabid"], "other", [], None, "1", NOW)
 
 
 # --- lembar disposisi --------------------------------------------------------------------------
@@ -252,7 +253,7 @@ def test_disposition_sheet(office: dict, request_dict: dict, tmp_path: Path) -> 
         {"from": "kadis", "to": "kabid", "note": "Tindak lanjuti & jadwalkan <segera>", "at": NOW},
         {"from": office["roles"]["kabid"], "to": "kasi", "note": "Siapkan jadwal dan tim", "at": None},
     ]
-    ctx = L.disposition_context(office, request_dict, dispositions, number, NOW)
+    ctx = C.disposition_context(office, request_dict, dispositions, number, NOW)
     text = all_text(L.render(L.DISPOSISI_TEMPLATE, ctx, tmp_path / "disp.docx"))
     assert_clean(text)
     for expected in ("LEMBAR DISPOSISI", "Kantor Camat Mandau", "005/KEC-MDU/XI/2026/412",

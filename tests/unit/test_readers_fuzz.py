@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from daemon import mime
 from daemon.classify import classify
-from daemon.replies import load_lexicon, own_text, read_reply
+from daemon.quotes import own_text
+from daemon.replies import load_lexicon, read_reply
 from daemon.trust import auth_passes, impersonation
 from daemon.types import Classification, Reading
 

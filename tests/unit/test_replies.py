@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from daemon import mime
-from daemon.replies import explain, load_lexicon, read_reply, strip_quotes
+from daemon.quotes import strip_quotes
+from daemon.replies import explain, load_lexicon, read_reply
 from daemon.types import Reading
 
 try:

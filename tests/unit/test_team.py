@@ -12,18 +12,14 @@ from hypothesis import strategies as st
 from daemon.team import (
     Busy,
     Member,
-    TeamChange,
-    apply_change,
-    apply_roles,
     check_busy,
     confirmation_text,
     members_from_staff,
     needed_skills,
-    parse_team_change,
     plan_schedule,
     propose,
-    resolve_name,
 )
+from daemon.teamchanges import TeamChange, apply_change, apply_roles, parse_team_change, resolve_name
 
 WIB = ZoneInfo("Asia/Jakarta")
 
