@@ -14,6 +14,7 @@ from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.models import Sequence
@@ -118,13 +119,20 @@ def _backup_sqlite(engine: Engine, current: str | None) -> None:
 
 
 def next_value(session: Session, name: str, year: int) -> int:
-    """The next number of a gap-free per-year sequence, inside the caller's transaction."""
-    row = session.execute(
-        select(Sequence).where(Sequence.name == name, Sequence.year == year).with_for_update()
-    ).scalar_one_or_none()
+    """The next number of a gap-free per-year sequence, inside the caller's transaction.
+
+    The row is locked until the caller commits, so numbers are never skipped or shared; a
+    rolled-back transaction gives its number back.
+    """
+    query = select(Sequence).where(Sequence.name == name, Sequence.year == year).with_for_update()
+    row = session.execute(query).scalar_one_or_none()
     if row is None:
-        row = Sequence(name=name, year=year, value=0)
-        session.add(row)
+        try:
+            with session.begin_nested():  # two first-of-the-year allocations may race here
+                session.add(Sequence(name=name, year=year, value=0))
+        except IntegrityError:
+            pass
+        row = session.execute(query).scalar_one()
     row.value += 1
     session.flush()
     return row.value

@@ -23,8 +23,11 @@ def header(msg: Message, name: str) -> str:
     """A header as text ('' when absent or undecodable), folded whitespace collapsed."""
     try:
         value = msg.get(name)
-    except Exception:  # malformed encoded-words and the like
-        value = msg.get_all(name, failobj=[""])[0] if hasattr(msg, "get_all") else ""
+    except Exception:  # the policy's header parser fails on some mangled headers: use the raw text
+        try:
+            value = next((str(v) for k, v in msg.raw_items() if k.lower() == name.lower()), "")
+        except Exception:
+            value = ""
     if value is None:
         return ""
     try:
