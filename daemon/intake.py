@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import logging
 import re
 from datetime import timedelta
@@ -26,13 +25,17 @@ def norm(text: str | None) -> str:
 
 
 def similar(a: str | None, b: str | None) -> float:
-    """How alike two titles or places are, 0..1 (token overlap or sequence ratio)."""
-    a, b = norm(a), norm(b)
-    if not a or not b:
+    """How alike two titles or places are, 0..1: shared words over all words (Jaccard).
+
+    Titles that name different numbers ("MTQ ke-50" / "MTQ ke-51") are different events.
+    """
+    ta, tb = set(norm(a).split()), set(norm(b).split())
+    if not ta or not tb:
         return 0.0
-    ta, tb = set(a.split()), set(b.split())
-    overlap = len(ta & tb) / max(1, min(len(ta), len(tb)))
-    return max(overlap, difflib.SequenceMatcher(None, a, b).ratio())
+    numbers_a, numbers_b = {t for t in ta if t.isdigit()}, {t for t in tb if t.isdigit()}
+    if numbers_a and numbers_b and numbers_a != numbers_b:
+        return 0.0
+    return len(ta & tb) / len(ta | tb)
 
 
 def span(req: Request) -> tuple:
@@ -48,7 +51,7 @@ def same_event(s: Session, facts: RequestFacts, email: str) -> tuple[Request | N
         alike = similar(req.title, facts.title)
         same_time = bool(facts.start and req.event_start and
                          abs(req.event_start - facts.start) <= timedelta(minutes=30))
-        if same_unit and alike >= 0.6:
+        if same_unit and (alike >= 0.75 or (same_time and alike >= 0.5)):
             return req, ("same" if same_time or not facts.start else "moved")
         if same_time and (alike >= 0.5 or similar(req.location, facts.location) >= 0.8):
             return req, "same"
