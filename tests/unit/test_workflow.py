@@ -297,3 +297,15 @@ def test_with_authserv_id_a_reply_failing_dkim_and_spf_is_refused(tmp_path, db_u
     assert "DKIM/SPF" in mime.body_text(office.last_to(KADIS))
     office.deliver(authenticated(reply(office.mail_to(KADIS)[0], KADIS, "Setuju"), "pass"))
     assert office.request().step == 3
+
+
+def test_two_different_events_of_one_unit_are_two_requests_not_a_reschedule(office):
+    first = BANTAN.replace("Musrenbang Kecamatan Bantan Tahun 2027", "Musrenbang Desa Selatbaru")
+    second = (BANTAN.replace("Musrenbang Kecamatan Bantan Tahun 2027", "Musrenbang Desa Pambang")
+              .replace("Senin, 7 Desember 2026", "Selasa, 8 Desember 2026")
+              .replace("Aula Kantor Camat Bantan", "Balai Desa Pambang"))
+    send_letter(office, first)
+    send_letter(office, second)
+    a, b = office.request("LPT-2026-0001"), office.request("LPT-2026-0002")
+    assert a.event_start.day == 7 and b.event_start.day == 8
+    assert "rescheduled" not in [e[1] for e in office.events(a.code)]
