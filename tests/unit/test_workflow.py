@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -309,3 +310,35 @@ def test_two_different_events_of_one_unit_are_two_requests_not_a_reschedule(offi
     a, b = office.request("LPT-2026-0001"), office.request("LPT-2026-0002")
     assert a.event_start.day == 7 and b.event_start.day == 8
     assert "rescheduled" not in [e[1] for e in office.events(a.code)]
+
+
+REQUESTS = Path(__file__).resolve().parents[1] / "data" / "requests"
+
+
+def test_a_bupati_agenda_becomes_one_request_per_event(office):
+    office.deliver((REQUESTS / "10_protokol_agenda_numbered.eml").read_bytes())
+    with office.factory() as s:
+        from sqlalchemy import select
+        from daemon.models import Request
+        rows = s.scalars(select(Request).order_by(Request.id)).all()
+    assert len(rows) == 4
+    assert [r.outside_island for r in rows] == [False, True, False, False]
+    assert all(r.step == 2 and r.requester_email == "protokol@bengkaliskab.go.id" for r in rows)
+    # each event is its own disposition for the Kadis, with its own code in the subject
+    subjects = [mime.header(m, "Subject") for m in office.mail_to(KADIS)]
+    assert {r.code for r in rows} == {s.split("]")[0].strip("[") for s in subjects}
+
+
+def test_a_scanned_letter_is_read_and_routed(office):
+    office.deliver((REQUESTS / "05_bantan_scanned_pdf.eml").read_bytes())
+    req = office.request()
+    assert req.step == 2 and req.outside_island is False
+    files = attachments_of(office.last_to(KADIS))
+    assert "scan_surat_kecamatan.pdf" in files  # the original letter travels with the disposition
+
+
+def test_a_forwarded_letter_is_acknowledged_to_the_unit_that_wrote_it(office):
+    office.deliver((REQUESTS / "08_gmail_forward_terusan.eml").read_bytes())
+    req = office.request()
+    assert req.requester_email == "kesra@bengkaliskab.go.id"
+    assert req.code in mime.header(office.last_to("kesra@bengkaliskab.go.id"), "Subject")
