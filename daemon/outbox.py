@@ -195,14 +195,17 @@ class OutboxWorker:
             return Claimed(row.id, row.message_id, row.kind, list(row.recipients), row.raw,
                            row.attempts, row.subject, row.request_id)
 
-    def _finish(self, item: Claimed, error: SendError | None) -> str:
+    def _finish(self, item: Claimed, error: SendError | None, refused: list[str] = ()) -> str:
         """Record the outcome; returns the row's new status."""
         with self.factory() as session, session.begin():
             row = session.get(Outbox, item.id, with_for_update=True)
             if row is None or row.status != "sending" or row.attempts != item.attempts:
                 return row.status if row else "gone"  # another worker took over after our lease
             if error is None:
-                row.status, row.sent_at, row.last_error = "sent", utcnow(), None
+                row.status, row.sent_at = "sent", utcnow()
+                row.last_error = ("refused for: " + "; ".join(refused))[:2000] if refused else None
+                if refused and row.kind != "alert":  # someone the step needs got nothing
+                    self._alert(session, row)
                 return row.status
             row.last_error = str(error)[:2000]
             if error.permanent or row.attempts >= self.smtp_cfg.max_attempts:
@@ -218,7 +221,9 @@ class OutboxWorker:
         domain = self.cfg.office.domain
         text = (
             "Yth. Operator Liputan,\n\n"
-            "Sebuah surat dari sistem Liputan tidak dapat dikirim dan tidak akan dicoba lagi.\n\n"
+            + ("Sebuah surat dari sistem Liputan tidak diterima oleh sebagian penerimanya.\n\n"
+               if row.status == "sent" else
+               "Sebuah surat dari sistem Liputan tidak dapat dikirim dan tidak akan dicoba lagi.\n\n") +
             f"Perihal   : {row.subject}\n"
             f"Penerima  : {', '.join(row.recipients)}\n"
             f"Jenis     : {row.kind}\n"
@@ -253,8 +258,11 @@ class OutboxWorker:
             except Exception:
                 smtp.close()
 
-    async def _send(self, item: Claimed) -> None:
-        """One SMTP transaction; raises SendError classified as temporary or permanent."""
+    async def _send(self, item: Claimed) -> list[str]:
+        """One SMTP transaction; returns the recipients refused while others accepted it.
+
+        Raises SendError classified as temporary or permanent.
+        """
         after_data = False
         try:
             smtp = await self._connection()
@@ -276,6 +284,7 @@ class OutboxWorker:
             raise SendError(f"{type(exc).__name__}: {exc}", False, after_data) from None
         if refused:
             log.warning("outbox %s sent, but refused for %s", item.id, "; ".join(refused))
+        return refused
 
     async def _rcpts(self, smtp: aiosmtplib.SMTP, recipients: list[str]) -> list[str]:
         """RCPT TO each address; fails only when every recipient was refused."""
@@ -316,15 +325,16 @@ class OutboxWorker:
 
     async def _attempt(self, item: Claimed) -> int:
         error: SendError | None = None
+        refused: list[str] = []
         try:
-            await self._send(item)
+            refused = await self._send(item)
         except SendError as exc:
             error = exc
             if exc.after_data:
                 log.warning("outbox %s: connection lost after DATA (%s); the server may have "
                             "accepted it, resending with the same Message-ID %s",
                             item.id, exc, item.message_id)
-        status = await asyncio.to_thread(self._finish, item, error)
+        status = await asyncio.to_thread(self._finish, item, error, refused)
         if error is None:
             log.info("sent %s %s to %s", item.kind, item.message_id, ", ".join(item.recipients))
             return 1

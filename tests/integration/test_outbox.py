@@ -97,6 +97,20 @@ def test_it_fails_at_once_on_550_and_alerts_the_operator(
     assert "tidak dapat dikirim" in body and queued.message_id in body
 
 
+def test_a_recipient_refused_while_others_accept_is_reported_to_the_operator(
+        config: Config, factory: sessionmaker[Session], smtp: SmtpCapture) -> None:
+    queued = queue(factory, 5, to=["nobody@bengkaliskab.go.id", KABID])
+    smtp.fail_next(550, message="No such user", stage="RCPT")
+    worker = OutboxWorker(config, factory)
+    assert worker.run_once() == 2  # the message to the Kabid, then the alert
+    sent = row(factory, queued.id)
+    assert sent.status == "sent" and "nobody@bengkaliskab.go.id" in (sent.last_error or "")
+    assert smtp.messages[0].rcpt_tos == [KABID]
+    alert = parsed(smtp.messages[1].data)
+    assert smtp.messages[1].rcpt_tos == [config.office.operator]
+    assert "sebagian penerimanya" in mime.body_text(alert)
+
+
 def test_it_does_not_alert_about_a_failed_alert(
         config: Config, factory: sessionmaker[Session], smtp: SmtpCapture) -> None:
     queue(factory, 3, kind="alert")
