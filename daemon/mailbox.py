@@ -114,6 +114,7 @@ class MailboxWorker:
         self._delim: str | None = None
         self._quick_empty = 0
         self._last_file_check = 0.0
+        self._duplicates: list[int] = []  # UIDs of second copies of stored messages
 
     # -- connection ---------------------------------------------------------------------
     def connect(self) -> IMAPClient:
@@ -298,7 +299,9 @@ class MailboxWorker:
             log.info("Message-ID %s now UID %s (UIDVALIDITY %s)", row.message_id, uid, self.uidvalidity)
             row.uidvalidity, row.uid = self.uidvalidity, uid
         else:
-            log.info("UID %s: Message-ID %s already stored (inbound %s); skipped", uid, row.message_id, row.id)
+            log.info("UID %s: Message-ID %s already stored (inbound %s); filed as ignored",
+                     uid, row.message_id, row.id)
+            self._duplicates.append(uid)
 
     # -- filing -------------------------------------------------------------------------
     def _destination(self, status: str) -> str:
@@ -318,6 +321,9 @@ class MailboxWorker:
     def file_handled(self) -> int:
         """Move handled messages to their folders; returns how many rows were marked filed."""
         client = self._ensure()
+        if self._duplicates:  # a second copy of a message we have: out of the operator's way
+            self._move(self._duplicates, self._destination("ignored"))
+            self._duplicates = []
         rows = self.pending_filing()
         if not rows:
             return 0

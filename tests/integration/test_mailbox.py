@@ -223,6 +223,13 @@ def test_it_stores_mail_without_message_id_and_with_broken_mime(
     dovecot.append(config.mailbox.username, "INBOX", NO_MESSAGE_ID)
     assert worker.run_once() == 0
     assert count(factory) == 2
+    # ... and the second copy leaves the INBOX for the "ignored" folder
+    imap = dovecot.client(config.mailbox.username)
+    try:
+        imap.select_folder("Liputan/Diabaikan", readonly=True)
+        assert len(imap.search()) == 1
+    finally:
+        imap.logout()
 
 
 @pytest.mark.parametrize("move", [True, False], ids=["MOVE", "COPY+EXPUNGE"])
