@@ -21,6 +21,8 @@ from daemon.types import Classification
 log = logging.getLogger("daemon.dispatcher")
 DELEGATE = re.compile(r"^\W*(delegasi|delegasikan|didelegasikan|diwakilkan|wakilkan|diteruskan ke plt)\b", re.I)
 MAX_ANSWERS_PER_HOUR = 5
+# our mail that asks for no decision: a reply to it is recorded, never applied to a step
+INFORMATIONAL = ("notice", "assignment", "ack", "rejected", "forged", "alert")
 
 
 class Outcome(Exception):
@@ -116,6 +118,8 @@ class Dispatcher:
                                                  Outbox.request_id.is_not(None)).limit(1)).first()
             req = s.get(Request, out.request_id) if out else s.scalars(
                 select(Request).where(Request.thread_id.in_(refs)).limit(1)).first()
+            if req is not None and out is not None and out.kind in INFORMATIONAL:
+                return None, req  # "ok" to a notice is an acknowledgement, not a decision
             if req is not None:
                 return self.open_task_of(s, req, sender), req
         if c.tag:
@@ -140,6 +144,14 @@ class Dispatcher:
             self.check_forgery(s, req, display, sender, mid)
             if sender == req.requester_email:
                 self.from_requester(s, inbound, msg, req, task)
+            waiting = self.open_task_of(s, req, sender)
+            if waiting is not None:  # an official answering a notice, not the step's own mail
+                workflow.record(s, ctx, req, "ignored", actor=sender, message_id=mid,
+                                note="balasan atas surel pemberitahuan; tidak dianggap keputusan")
+                self.answer(s, req, sender, mid, "Balasan Bapak/Ibu atas surel pemberitahuan telah "
+                            f"kami catat. Untuk memberi keputusan pada langkah {waiting.step}, mohon "
+                            "balas surel permintaan tindakan yang kami kirimkan untuk langkah tersebut.")
+                raise Outcome("done", "reply to a notice from an official with an open step; recorded")
             workflow.record(s, ctx, req, "ignored", actor=sender, message_id=mid,
                             note="balasan dari pengirim yang tidak sedang ditunggu")
             self.answer(s, req, sender, mid, "Tidak ada langkah pada permohonan ini yang sedang "
@@ -193,8 +205,9 @@ class Dispatcher:
         raise Outcome("quarantined", f"display name imitates {victim} from {sender}; refused")
 
     def check_authentication(self, s, msg, req, task, sender, mid) -> None:
+        """Officials' decisions must pass the office server's DKIM/SPF check, when configured."""
         authserv = self.ctx.cfg.office.authserv_id
-        if not authserv:
+        if not authserv or task.role == "requester":  # units write from anywhere
             return
         ok, why = trust.auth_passes(msg, authserv)
         if ok:

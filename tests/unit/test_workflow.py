@@ -342,3 +342,17 @@ def test_a_forwarded_letter_is_acknowledged_to_the_unit_that_wrote_it(office):
     req = office.request()
     assert req.requester_email == "kesra@bengkaliskab.go.id"
     assert req.code in mime.header(office.last_to("kesra@bengkaliskab.go.id"), "Subject")
+
+
+def test_ok_to_a_reschedule_notice_is_not_a_decision(office):
+    send_letter(office, BANTAN)
+    send_letter(office, BANTAN.replace("Senin, 7 Desember 2026", "Selasa, 8 Desember 2026"),
+                subject="Perubahan jadwal Musrenbang Kecamatan Bantan")
+    notice = office.last_to(KADIS)
+    assert "Perubahan jadwal" in mime.header(notice, "Subject")
+    office.deliver(reply(notice, KADIS, "Ok, terima kasih"))
+    assert office.request().step == 2
+    assert "langkah 2" in mime.body_text(office.last_to(KADIS))
+    approve_first = office.mail_to(KADIS)[0]  # the step's own mail still works
+    office.deliver(reply(approve_first, KADIS, "Setuju"))
+    assert office.request().step == 3
