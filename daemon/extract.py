@@ -15,6 +15,7 @@ from daemon.documents import Document, attachment_document, html_document, newli
 from daemon.extract_fields import (Common, Event, best_date, common_facts, event_from_text,
                                    events_from_labels, events_from_tables, labelled_lines)
 from daemon.places import Places
+from daemon.quotes import strip_quotes
 from daemon.types import RequestFacts
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,8 @@ def _documents(msg: EmailMessage) -> tuple[list[Document], dict[str, str]]:
     if split:
         fwd, fwd_body = split
         docs.append(Document(fwd_body, "forwarded", html_doc.tables if html_doc else []))
+    elif _is_reply(msg) and (own := strip_quotes(body)) and len(own) < len(body.strip()):
+        docs.append(Document(own, "body"))  # a reply's own words ("diundur menjadi ...") before the quote
     for att in mime.attachments(msg):
         doc = attachment_document(att)
         if doc is not None:
@@ -100,6 +103,10 @@ def _documents(msg: EmailMessage) -> tuple[list[Document], dict[str, str]]:
     if plain and plain.strip():
         docs.append(Document(plain, "body"))
     return docs, fwd
+
+
+def _is_reply(msg: EmailMessage) -> bool:
+    return bool(mime.header(msg, "In-Reply-To") or mime.header(msg, "References"))
 
 
 def split_forwarded(body: str) -> tuple[dict[str, str], str] | None:

@@ -37,7 +37,9 @@ _LABEL_RES = [(kind, _label_re(kind, rx)) for kind, rx in LABELS]
 _STRICT_RES = [_label_re(kind, rx, loose=False) for kind, rx in LABELS]
 _NUMBERED = re.compile(r"^[ \t]*\(?\d{1,2}[.)][ \t]+\S")
 _ABBREV_DOT = r"(?<!\bJl)(?<!\bJln)(?<!\bKec)(?<!\bKel)(?<!\bDs)(?<!\bNo)(?<!\bKab)(?<!\bSdr)(?<!\bHj)(?<!\bH)"
-_END = rf"(?={_ABBREV_DOT}\.(?:\s|$)|,\s*(?:pada|dengan|yang|untuk|dan|serta)\b|\s+pada\s+(?:hari|tanggal|pukul)|\n|$)"
+_WEEKDAY = r"(?:senin|selasa|rabu|kamis|jum'?at|sabtu|minggu|ahad)"
+_END = (rf"(?={_ABBREV_DOT}\.(?:\s|$)|,\s*(?:pada|dengan|yang|untuk|dan|serta)\b"
+        rf"|\s+pada\s+(?:hari|tanggal|tgl|pukul|{_WEEKDAY}\b|\d)|\n|$)")
 PHONE = re.compile(r"(?<![\d+])(?:\+62|62|0)[\s.-]?8\d{1,2}(?:[\s.-]?\d{2,5}){2,3}(?!\d)")
 _OFFICE_WORDS = re.compile(r"komunikasi,?\s+informatika|diskominfo", re.I)
 _UNIT_START = (r"DINAS|BADAN|SEKRETARIAT|KECAMATAN|RUMAH\s+SAKIT|RSUD|DEWAN|BAGIAN|KANTOR|INSPEKTORAT"
@@ -228,12 +230,22 @@ _TITLE_PATTERNS = [
     rf"(?:kegiatan|acara)\s+(?P<t>.+?){_END}",
     rf"(?:menyelenggarakan|mengadakan|melaksanakan|menggelar)\s+(?:kegiatan\s+|acara\s+)?(?P<t>.+?){_END}",
     rf"dalam\s+rangka\s+(?P<t>.+?){_END}",
+    # "Mohon peliputan Rapat Paripurna DPRD hari Senin ...": a capitalised name right after the request
+    rf"\b(?:mohon|memohon)\s+(?:bantuan\s+|kiranya\s+)?(?:untuk\s+)?(?:di)?(?:liput|liputan|peliputan|meliput)"
+    rf"\s+(?P<t>(?-i:[A-Z0-9]).+?){_END}",
+    # "... bahwa kegiatan Musrenbang X yang sedianya dilaksanakan ..." (cancellations, new dates)
+    rf"\b(?:kegiatan|acara)\s+(?P<t>(?-i:[A-Z0-9]).+?){_END}",
 ]
-_TITLE_STOP = re.compile(r"\s+(?:yang\s+(?:akan|insya)|pada\s+hari|pada\s+tanggal|bertempat|di\s+(?:aula|gedung|kantor|lapangan))\b.*$", re.I)
+_TITLE_STOP = re.compile(r"\s+(?:yang\s+(?:akan|insya|sedianya|semula|rencananya|direncanakan)|pada\s+hari"
+                         r"|pada\s+tanggal|bertempat|di\s+(?:aula|gedung|kantor|lapangan|taman)"
+                         rf"|(?:pada\s+)?(?:hari\s+)?{_WEEKDAY}\b(?=,?\s*(?:tanggal\s+|tgl\.?\s+)?\d)"
+                         r"|(?:pada\s+)?(?:tanggal|tgl\.?)\s+\d+|(?:pada\s+)?(?:pukul|jam|pkl\.?)\s+\d+)\b.*$", re.I)
 _PLACE_PATTERNS = [
     rf"\b(?:bertempat|berlokasi|lokasi(?:nya)?)\s+(?:di\s+)?(?P<p>[A-Z].+?){_END}",
     rf"\bdi\s+(?P<p>(?:Aula|Gedung|Kantor|Lapangan|Masjid|Balai|Desa|Kelurahan|Kecamatan|Pantai|Hotel|Ruang"
-    rf"|Wisma|Pendopo|Halaman|Rumah|Stadion|Puskesmas|RSUD|Pelabuhan|Jalan|Jl\.)\b.+?){_END}",
+    rf"|Wisma|Pendopo|Halaman|Rumah|Stadion|Puskesmas|RSUD|Pelabuhan|Jalan|Jl\.|Taman|Arena|Gelanggang|GOR"
+    rf"|Alun-alun|Sekolah|SDN?|SMPN?|SMAN?|SMKN?|MAN|MTsN?|Kampus|Politeknik|Universitas|Pondok|Dermaga"
+    rf"|Islamic\s+Center|Mushola|Musholla|Surau|Tugu)\b.+?){_END}",
 ]
 
 

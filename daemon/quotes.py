@@ -32,7 +32,8 @@ SENT_FROM_RE = re.compile(
     re.IGNORECASE,
 )
 CLOSING_RE = re.compile(
-    r"^\s*(salam|wassalam\w*|hormat (saya|kami)|terima ?kasih|terimakasih|trims|tks|thanks|thank you|"
+    r"^\s*(salam|wa?ss?alam\w*(?:['’`]\w+)?(?:\s+(?:wr\.?\s*wb|warahmatullahi\s+wabarakatuh)\w*)?"
+    r"|hormat (saya|kami)|terima ?kasih|terimakasih|trims|tks|thanks|thank you|"
     r"regards|best regards|kind regards|salam hormat)\s*[,.!]*\s*$",
     re.IGNORECASE,
 )

@@ -26,6 +26,8 @@ WEAK_APPROVE = {"ok", "oke", "okay", "ya", "sip", "siap", "silakan", "silahkan",
 NOT_DECISIONS = {("jangan", "lupa"), ("jangan", "sampai"), ("jangan", "terlambat"), ("jangan", "ketinggalan")}
 # Revise keywords that label a note ("revisi: ...") rather than being part of the instruction.
 LABEL_REVISE = {"revisi", "koreksi", "perbaikan", "revise", "catatan"}
+# Words that may stand between a negation and the approve word it negates ("belum bisa saya setujui").
+NEGATION_BRIDGE = {"bisa", "dapat", "sanggup", "mau", "akan", "saya", "sy", "kami", "kita", "perlu", "boleh", "pernah"}
 
 WORD_RE = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*", re.IGNORECASE)
 TRIM_CHARS = " \t\n\r,.;:!?-–—\"'()[]*"
@@ -107,7 +109,7 @@ class _Hit:
     words: tuple[str, ...]
 
 
-def _hits(tokens: list[_Token], phrases: list[_Phrase], negations: set[str]) -> list[_Hit]:
+def _hits(tokens: list[_Token], phrases: list[_Phrase], negations: set[str], text: str = "") -> list[_Hit]:
     hits: list[_Hit] = []
     words = [t.word for t in tokens]
     i = 0
@@ -117,13 +119,27 @@ def _hits(tokens: list[_Token], phrases: list[_Phrase], negations: set[str]) -> 
             i += 1
             continue
         first, category = i, phrase.category
-        if category == "approve" and i > 0 and words[i - 1] in negations:
-            first, category = i - 1, "reject"  # "tidak setuju", "belum disetujui", "jangan lanjutkan"
+        negation = _negation_before(tokens, i, negations, text) if category == "approve" else None
+        if negation is not None:
+            first, category = negation, "reject"  # "tidak setuju", "belum bisa saya setujui"
             if hits and hits[-1].first == first and hits[-1].category == "reject":
                 hits.pop()  # "jangan" alone was already taken as a rejection
         hits.append(_Hit(category, first, i + len(phrase.words), phrase.words))
         i += len(phrase.words)
     return hits
+
+
+def _negation_before(tokens: list[_Token], i: int, negations: set[str], text: str) -> int | None:
+    """Index of a negation directly before token i, or before it across bridge words in the same
+    clause ("belum bisa saya setujui"; not "Tidak, saya setuju")."""
+    if i > 0 and tokens[i - 1].word in negations:
+        return i - 1
+    j = i - 1
+    while j >= 0 and i - j <= 3 and tokens[j].word in NEGATION_BRIDGE:
+        j -= 1
+    if j < 0 or j == i - 1 or tokens[j].word not in negations:
+        return None
+    return None if re.search(r"[,.;:!?\n]", text[tokens[j].end : tokens[i].start]) else j
 
 
 def _decide(hits: list[_Hit], tokens: list[_Token], text: str) -> _Hit | None:
@@ -182,7 +198,7 @@ def read_text(text: str, lexicon: Any) -> Reading:
     """Read the decision from a reply's own text (already free of quotes and signatures)."""
     lex = normalise_lexicon(lexicon)
     tokens = _tokens(text)
-    hits = _hits(tokens, _phrases(lex), set(lex["negations"]))
+    hits = _hits(tokens, _phrases(lex), set(lex["negations"]), _fold(text))
     chosen = _decide(hits, tokens, text)
     if chosen is None:
         return Reading(decision=None, note="", text=text)
