@@ -132,3 +132,14 @@ def test_it_answers_a_repeated_setuju_by_name_and_title(office):
     body = mime.body_text(office.last_to(KADIS))
     assert "Johansyah" in body  # greeted by name, like every other mail to the Kadis
     assert "kabid.ikp@bengkaliskab.go.id" not in body  # "menunggu Kepala Bidang ...", not an address
+
+
+@pytest.mark.xfail(strict=True, reason="engine: 'Setuju, tapi tambahkan fotografer' at step 4 approves with the "
+                                       "team unchanged; the note is neither applied nor passed on or answered")
+def test_it_adds_a_photographer_when_the_kasi_asks_for_one_at_step_4(office):
+    req = _at_step_4(office)
+    before = len(req.team)
+    approve(office, KASI, "Setuju, tapi tambahkan fotografer")
+    req = office.request()
+    photographers = [m for m in req.team if "foto" in (m.get("role") or "")]
+    assert len(req.team) == before + 1 and len(photographers) >= 2
