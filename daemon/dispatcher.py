@@ -158,35 +158,40 @@ class Dispatcher:
                         "menunggu tindakan dari alamat surel Bapak/Ibu, sehingga balasan ini hanya "
                         "kami catat.")
             raise Outcome("done", "reply from someone the request is not waiting for; recorded")
+        reading = replies.read_reply(msg, ctx.lexicon)
         if task.status != "open":
             workflow.record(s, ctx, req, "ignored", step=task.step, actor=sender, message_id=mid,
                             note=f"balasan untuk langkah yang sudah {task.status}")
-            self.answer(s, req, sender, mid, f"Langkah {task.step} yang Bapak/Ibu balas sudah "
-                        "ditutup atau digantikan oleh langkah lain, sehingga balasan ini tidak kami "
-                        "terapkan." + self.where_now(s, req))
+            if task.status == "closed" and task.decision == reading.decision:
+                reason = (f"Keputusan Bapak/Ibu pada langkah {task.step} sudah kami catat "
+                          "sebelumnya, sehingga balasan ini tidak perlu dikirim ulang.")
+            else:
+                reason = (f"Langkah {task.step} yang Bapak/Ibu balas sudah ditutup atau digantikan "
+                          "oleh langkah lain, sehingga balasan ini tidak kami terapkan.")
+            self.answer(s, req, sender, mid, reason + self.where_now(s, req))
             raise Outcome("done", f"reply to a {task.status} step; recorded, not applied")
         self.check_authentication(s, msg, req, task, sender, mid)
         if task.role == "requester":
             self.complete(s, inbound, msg, req, task)
-        reading = replies.read_reply(msg, ctx.lexicon)
         if DELEGATE.match(reading.text or ""):
             result = workflow.delegate(ctx, s, task, actor=sender, message_id=mid)
             if result == "delegated":
                 raise Outcome("done", "delegated to the acting official")
-        if reading.decision is None:
+        decision = steps.interpret(ctx, ctx.rules.sop.step(task.step), reading)
+        if decision is None:
             workflow.record(s, ctx, req, "ignored", step=task.step, actor=sender, message_id=mid,
                             note="keputusan tidak jelas")
             self.answer(s, req, sender, mid, "Kami belum dapat memahami keputusan Bapak/Ibu.",
                         understood=replies.explain(reading))
             raise Outcome("done", "no clear decision; sender told what to write")
-        result = workflow.decide(ctx, s, task, reading.decision, reading.note, actor=sender,
+        result = workflow.decide(ctx, s, task, decision, reading.note, actor=sender,
                                  message_id=mid, reply_text=reading.text)
-        raise Outcome("done", f"decision {reading.decision} on step {task.step}: {result}")
+        raise Outcome("done", f"decision {decision} on step {task.step}: {result}")
 
     def where_now(self, s: Session, req: Request) -> str:
         if req.state != "open":
             return f" Permohonan ini sudah berstatus {req.state}."
-        waiting = [w for t in workflow.open_tasks(s, req) for w in t.who[:1]]
+        waiting = [steps.described(self.ctx, t.who[0]) for t in workflow.open_tasks(s, req)]
         return f" Saat ini permohonan berada pada langkah {req.step}" + (
             f" dan menunggu {', '.join(waiting)}." if waiting else ".")
 

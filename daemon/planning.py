@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict
 from datetime import datetime
 
@@ -15,6 +16,8 @@ from daemon.models import Assignment, Request
 from daemon.team import Member, Schedule
 
 SCHEDULE_KEYS = ("depart", "arrive", "start", "end", "return_by")
+# "tambahkan fotografer", "perlu videografer juga": a skill asked for without naming anyone
+ASK_SKILL = re.compile(r"\b(?:tambah|tambahkan|ditambah|perlu|butuh|minta)\b(?P<what>[^.;\n]*)", re.I)
 
 
 def roster(ctx: Context) -> list[Member]:
@@ -79,6 +82,36 @@ def propose(ctx: Context, s: Session, req: Request) -> teamlib.Proposal:
     return proposal
 
 
+def skills_asked(text: str) -> list[str]:
+    """Skills the Kasi asks to add without naming a person ("tambahkan fotografer")."""
+    found: list[str] = []
+    for m in ASK_SKILL.finditer(text or ""):
+        found += [k for k in teamlib.skills_in(m.group("what")) if k not in found]
+    return found
+
+
+def changes_team(ctx: Context, text: str) -> bool:
+    """Whether a reply at the team step says anything about the team."""
+    return not teamchanges.parse_team_change(text, roster(ctx)).empty or bool(skills_asked(text))
+
+
+def add_for_skills(ctx: Context, s: Session, req: Request, members: list[Member],
+                   roles: dict[str, str], skills: list[str]) -> str | None:
+    """Add one free person per asked skill (fair rotation); a problem to answer when nobody is."""
+    schedule = schedule_from_json(req.schedule)
+    taken = {m.email for m in members}
+    for skill in skills:
+        pool = [m for m in roster(ctx) if m.email not in taken and skill in m.skills]
+        pick = teamlib.propose(pool, [skill], schedule, busy_elsewhere(s, req), history(s), 1)
+        if not pick.members:
+            return (f"Tidak ada petugas dengan keahlian {skill} yang tersedia pada waktu tersebut. "
+                    "Mohon tuliskan nama petugas yang Bapak/Ibu tunjuk.")
+        members.append(pick.members[0])
+        roles[pick.members[0].email] = skill
+        taken.add(pick.members[0].email)
+    return None
+
+
 def apply_reply(ctx: Context, s: Session, req: Request, reply_text: str) -> tuple[str | None, bool]:
     """Apply the Kasi's team changes; (problem to answer, whether the team changed)."""
     people = roster(ctx)
@@ -88,10 +121,15 @@ def apply_reply(ctx: Context, s: Session, req: Request, reply_text: str) -> tupl
                 + "; ".join(change.unknown) + ". Mohon tulis ulang dengan nama lengkap."), False
     members, roles = team_from_json(req.team)
     if change.empty:
-        new_members, new_roles = members, roles
+        new_members, new_roles = list(members), dict(roles)
     else:
         new_members = teamchanges.apply_change(members, change, people)
         new_roles = teamchanges.apply_roles(roles, change, new_members)
+    asked = skills_asked(reply_text) if not change.add and change.members is None else []
+    if asked:
+        problem = add_for_skills(ctx, s, req, new_members, new_roles, asked)
+        if problem:
+            return problem, False
     schedule = schedule_from_json(req.schedule)
     clashes = teamlib.check_busy(new_members, schedule, busy_elsewhere(s, req)) if schedule else []
     if clashes:
@@ -101,7 +139,7 @@ def apply_reply(ctx: Context, s: Session, req: Request, reply_text: str) -> tupl
         return "Tim peliputan masih kosong. Mohon tuliskan nama petugas, misalnya \"Tim: Andi, Rina (foto)\".", False
     req.team = team_to_json(new_members, new_roles)
     book(ctx, s, req)
-    return None, not change.empty
+    return None, not change.empty or bool(asked)
 
 
 def book(ctx: Context, s: Session, req: Request) -> None:

@@ -318,10 +318,29 @@ def sign(ctx: Context, s: Session, req: Request, step: Step, task: Task, p: Pers
 
 def answer(ctx: Context, s: Session, req: Request | None, to: str, reason: str,
            in_reply_to: str | None, understood: str = "", hint: str = "") -> None:
+    p, title, _ = person(ctx, to)
+    greeting = f"{title + ' ' if title else ''}{p.name}" if p else None
     mails.send(s, ctx.cfg, "answer", to=[to], request_id=req.id if req else None,
                in_reply_to=in_reply_to, references=[in_reply_to] if in_reply_to else [], r=req,
                tag=mails.tag(req.code) if req else "[Liputan]", office=ctx.rules.office,
-               reason=reason, understood=understood, hint=hint)
+               reason=reason, understood=understood, hint=hint, greeting=greeting)
+
+
+def described(ctx: Context, email: str) -> str:
+    """An official as people name them: "Kepala Bidang ... (Muhammad Fadli, S.Kom., M.T.)"."""
+    p, title, role = person(ctx, email)
+    if p is None:
+        return email
+    return f"{title + ' ' if title else ''}{jabatan(ctx, role or '')} ({p.name})"
+
+
+def interpret(ctx: Context, step: Step, reading: Any) -> str | None:
+    """The decision a reply makes at this step: at the team step, naming people (or a skill
+    to add) is the Kasi setting the team, whatever word they used."""
+    if step.kind == "plan" and reading.decision in (None, "revise") and \
+            planning.changes_team(ctx, reading.text):
+        return "approve"
+    return reading.decision
 
 
 def announce_end(ctx: Context, s: Session, req: Request, state: str, *, note: str,

@@ -109,8 +109,6 @@ def _at_step_4(office):
     return office.request()
 
 
-@pytest.mark.xfail(strict=True, reason="engine: a Kasi's 'ganti X dengan Y' at step 4 is sent back to the Kabid "
-                                       "instead of changing the team")
 def test_it_applies_the_kasis_swap_at_step_4_instead_of_sending_it_back(office):
     req = _at_step_4(office)
     assert any(m["name"] == "Fajar Ramadhan" for m in req.team)
@@ -121,8 +119,6 @@ def test_it_applies_the_kasis_swap_at_step_4_instead_of_sending_it_back(office):
     assert "Hendra Gunawan" in names and "Fajar Ramadhan" not in names
 
 
-@pytest.mark.xfail(strict=True, reason="engine: the answer to a repeated reply greets 'Bapak/Ibu' and names the "
-                                       "waiting official by bare e-mail address")
 def test_it_answers_a_repeated_setuju_by_name_and_title(office):
     send_bantan(office)
     first = office.last_to(KADIS)
@@ -134,8 +130,6 @@ def test_it_answers_a_repeated_setuju_by_name_and_title(office):
     assert "kabid.ikp@bengkaliskab.go.id" not in body  # "menunggu Kepala Bidang ...", not an address
 
 
-@pytest.mark.xfail(strict=True, reason="engine: 'Setuju, tapi tambahkan fotografer' at step 4 approves with the "
-                                       "team unchanged; the note is neither applied nor passed on or answered")
 def test_it_adds_a_photographer_when_the_kasi_asks_for_one_at_step_4(office):
     req = _at_step_4(office)
     before = len(req.team)
