@@ -203,7 +203,18 @@ def read_text(text: str, lexicon: Any) -> Reading:
     if chosen is None:
         return Reading(decision=None, note="", text=text)
     decision: Decision = chosen.category  # type: ignore[assignment]
-    return Reading(decision=decision, note=_note(chosen, hits, tokens, text), text=text)
+    return Reading(decision=decision, note=_without_thanks(_note(chosen, hits, tokens, text)),
+                   text=text)
+
+
+THANKS = re.compile(r"(?:^|(?<=[.!]\s))(?:terima\s*kasih|trims|makasih|thanks?|thank\s+you)\b"
+                    r"(?:\W+\w+){0,3}\W*$", re.I)
+
+
+def _without_thanks(note: str) -> str:
+    """Drop a closing "Terima kasih Bapak" from a note: courtesy, not instruction."""
+    trimmed = THANKS.sub("", note).strip()
+    return trimmed.rstrip(" .,;!") if trimmed != note else note
 
 
 def _note(chosen: _Hit, hits: list[_Hit], tokens: list[_Token], text: str) -> str:

@@ -137,3 +137,16 @@ def test_it_adds_a_photographer_when_the_kasi_asks_for_one_at_step_4(office):
     req = office.request()
     photographers = [m for m in req.team if "foto" in (m.get("role") or "")]
     assert len(req.team) == before + 1 and len(photographers) >= 2
+
+
+@pytest.mark.parametrize("text, decision, note", [
+    ("Setuju, lanjutkan. Terima kasih Bapak", "approve", ""),
+    ("Setuju, tambahkan fotografer. Trims", "approve", "tambahkan fotografer"),
+    ("revisi: ganti tempat. Terima kasih banyak pak", "revise", "ganti tempat"),
+    ("batalkan saja", "reject", ""),
+    ("nggak usah, batalkan saja", "reject", ""),
+])
+def test_courtesy_is_not_a_note_and_batalkan_refuses(text, decision, note):
+    from daemon.replies import load_lexicon, read_text
+    got = read_text(text, load_lexicon("rules/lexicon.yaml"))
+    assert (got.decision, got.note) == (decision, note)
