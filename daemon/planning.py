@@ -112,6 +112,20 @@ def add_for_skills(ctx: Context, s: Session, req: Request, members: list[Member]
     return None
 
 
+def fill_roles(ctx: Context, req: Request, members: list[Member], roles: dict[str, str]) -> None:
+    """Give people named without a task one from their skills, covering what the event needs."""
+    rules = ctx.rules.office.team
+    needed = teamlib.needed_skills(req.title or "", req.subject or "", list(rules.default_skills))
+    covered = {k.strip() for e, r in roles.items() if r for k in r.split(",")}
+    for m in members:
+        if roles.get(m.email):
+            continue
+        open_skills = [k for k in needed if k not in covered and k in m.skills]
+        pick = open_skills[0] if open_skills else (m.skills[0] if m.skills else "")
+        roles[m.email] = pick
+        covered.add(pick)
+
+
 def apply_reply(ctx: Context, s: Session, req: Request, reply_text: str) -> tuple[str | None, bool]:
     """Apply the Kasi's team changes; (problem to answer, whether the team changed)."""
     people = roster(ctx)
@@ -130,6 +144,7 @@ def apply_reply(ctx: Context, s: Session, req: Request, reply_text: str) -> tupl
         problem = add_for_skills(ctx, s, req, new_members, new_roles, asked)
         if problem:
             return problem, False
+    fill_roles(ctx, req, new_members, new_roles)
     schedule = schedule_from_json(req.schedule)
     clashes = teamlib.check_busy(new_members, schedule, busy_elsewhere(s, req)) if schedule else []
     if clashes:

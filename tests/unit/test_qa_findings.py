@@ -150,3 +150,10 @@ def test_courtesy_is_not_a_note_and_batalkan_refuses(text, decision, note):
     from daemon.replies import load_lexicon, read_text
     got = read_text(text, load_lexicon("rules/lexicon.yaml"))
     assert (got.decision, got.note) == (decision, note)
+
+
+def test_people_named_without_a_task_get_one_from_their_skills(office):
+    _at_step_4(office)
+    approve(office, KASI, "Setuju. Tim: Rina dan Nurul")
+    roles = {m["name"]: m["role"] for m in office.request().team}
+    assert roles == {"Rina Marlina": "foto", "Nurul Hidayah": "berita"}
