@@ -14,7 +14,7 @@ from email.utils import format_datetime, parseaddr
 from typing import Sequence
 
 import aiosmtplib
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.config import Config

@@ -6,7 +6,6 @@ Create Date: 2026-11-26 04:11:28.834827
 """
 from alembic import op
 import sqlalchemy as sa
-import daemon.models
 
 
 revision = '0002'
