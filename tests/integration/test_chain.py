@@ -75,6 +75,33 @@ class Office:
             return s.scalars(select(Request).order_by(Request.id.desc())).first()
 
 
+def check_every_mail(office: Office, code: str, title: str, date: str) -> None:
+    """Every mail we sent for the request: auto-generated, tagged, Indonesian dates, and every
+    letter attached a valid .docx naming the event, its date and a numbered letter."""
+    import re
+    from icalendar import Calendar
+    seen = 0
+    for got in office.smtp.messages:
+        msg = email.message_from_bytes(got.data, policy=email.policy.default)
+        if msg["X-Liputan-Kind"] == "alert":
+            continue
+        seen += 1
+        assert msg["Auto-Submitted"] == "auto-generated"
+        assert f"[{code}]" in msg["Subject"]
+        assert msg["Message-ID"].endswith("@bengkaliskab.go.id>")
+        for name, data in attachments_of(msg).items():
+            if name.endswith(".docx"):
+                text = docx_text(data)
+                assert title in text and date in text, name
+                assert re.search(r"\d{3}/(?:[IVX]+/)?2026", text), name  # a letter number
+                for nip in ("19680411 199303 1 009",) if name.startswith("SPT") else ():
+                    assert nip in text
+            elif name.endswith(".ics"):
+                cal = Calendar.from_ical(data)
+                assert str(cal["METHOD"]) == "REQUEST"
+    assert seen >= 6
+
+
 @pytest.fixture
 def office(config, factory, dovecot, mailbox_user, smtp):
     o = Office(config, factory, dovecot, mailbox_user, smtp)
@@ -111,6 +138,7 @@ def test_bantan_request_walks_steps_1_to_10_by_mail(office):
         assert "Senin, 7 Desember 2026" in mime.body_text(got)
     kinds = [h[1] for h in office.history(req.code)]
     assert kinds.count("decided") == 4 and kinds.count("skipped") == 3
+    check_every_mail(office, req.code, "Musrenbang Kecamatan Bantan", "7 Desember 2026")
 
 
 def test_duri_request_goes_through_the_spt_by_mail(office):
@@ -135,3 +163,4 @@ def test_duri_request_goes_through_the_spt_by_mail(office):
     decided = [h for h in office.history(req.code) if h[1] == "decided"]
     assert [h[0] for h in decided] == [2, 3, 4, 6, 9, 9, 9]
     assert [h[3] for h in decided][-3:] == [KABID, SEKDIS, KADIS]
+    check_every_mail(office, req.code, "Peresmian Gedung Sekolah Dasar", "9 Desember 2026")
