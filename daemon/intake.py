@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from daemon import db, indonesian, mails, workflow
+from daemon import db, indonesian, mails, planning, workflow
 from daemon.context import Context
 from daemon.extract import missing_fields_text
 from daemon.models import Inbound, Request
@@ -172,8 +172,6 @@ def cancel_request(ctx: Context, s: Session, req: Request, *, actor: str, note: 
 def reschedule(ctx: Context, s: Session, req: Request, facts: RequestFacts, *, actor: str,
                message_id: str | None) -> None:
     """The requester moved the event: new time on the request, people told, bookings moved."""
-    from daemon import planning
-
     old = indonesian.format_datetime(req.event_start) if req.event_start else "-"
     req.event_start, req.event_end, req.until_done = facts.start, facts.end, facts.until_done
     if facts.location and facts.location != req.location:
