@@ -18,6 +18,7 @@ from daemon.rules import Acting, Person, Step
 log = logging.getLogger("daemon.workflow")
 HEADINGS = {"disposition": "Mohon disposisi", "plan": "Mohon penetapan tim dan jadwal peliputan",
             "sign": "Mohon paraf/tanda tangan SPT"}
+MAX_LETTER_BYTES = 10 * 1024 * 1024  # officials read on phones; the mailbox keeps the original
 LETTER_TYPES = ("application/pdf", "application/msword", "image/jpeg", "image/png",
                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 
@@ -130,7 +131,12 @@ def original_letter(ctx: Context, s: Session, req: Request) -> list[tuple[str, s
     raw = Path(inbound.raw_path).read_bytes()
     files = [(a.filename, a.content_type, a.data) for a in mime.attachments(mime.parse(raw))
              if a.content_type in LETTER_TYPES and a.data]
-    return files or [(f"Surat-Permohonan-{req.code}.eml", "application/octet-stream", raw)]
+    files = files or [(f"Surat-Permohonan-{req.code}.eml", "application/octet-stream", raw)]
+    if sum(len(f[2]) for f in files) > MAX_LETTER_BYTES:  # a video is no letter to forward
+        log.warning("%s: the letter's files are too large to attach (%d bytes)", req.code,
+                    sum(len(f[2]) for f in files))
+        return []
+    return files
 
 
 def attachments_for(ctx: Context, s: Session, req: Request, step: Step) -> list[tuple[str, str, bytes]]:
