@@ -181,8 +181,7 @@ class Dispatcher:
         if decision is None:
             workflow.record(s, ctx, req, "ignored", step=task.step, actor=sender, message_id=mid,
                             note="keputusan tidak jelas")
-            self.answer(s, req, sender, mid, "Kami belum dapat memahami keputusan Bapak/Ibu.",
-                        understood=replies.explain(reading))
+            self.answer(s, req, sender, mid, replies.explain(reading))
             raise Outcome("done", "no clear decision; sender told what to write")
         result = workflow.decide(ctx, s, task, decision, reading.note, actor=sender,
                                  message_id=mid, reply_text=reading.text)
@@ -224,7 +223,7 @@ class Dispatcher:
                     "surel resmi kantor.")
         raise Outcome("quarantined", f"authentication failed: {why}")
 
-    def answer(self, s, req, to, mid, reason, understood: str = "") -> None:
+    def answer(self, s, req, to, mid, reason) -> None:
         """One short answer, never to ourselves, and at most a few an hour to one address."""
         since = utcnow() - timedelta(hours=1)  # the outbox stamps rows with the wall clock
         rows = s.scalars(select(Outbox.recipients).where(Outbox.kind == "answer",
@@ -233,7 +232,7 @@ class Dispatcher:
         if (recent or 0) >= MAX_ANSWERS_PER_HOUR or to == self.ctx.cfg.from_address:
             log.warning("not answering %s again (%s answers this hour)", to, recent)
             return
-        steps.answer(self.ctx, s, req, to, reason, mid, understood=understood)
+        steps.answer(self.ctx, s, req, to, reason, mid)
 
     # ---- requesters ----------------------------------------------------------------------------
     def complete(self, s, inbound, msg, req, task) -> None:

@@ -23,7 +23,9 @@ from daemon.models import Outbox
 log = logging.getLogger("daemon.outbox")
 
 # 7bit: every body part is QP/base64-encoded, so any relay takes it without 8BITMIME
-POLICY = email.policy.SMTP.clone(cte_type="7bit")
+# long subjects stay on one line (RFC 5322 allows 998): the 78-column folding of Python
+# puts the whole Subject on a continuation line, which some clients show with a leading space
+POLICY = email.policy.SMTP.clone(cte_type="7bit", max_line_length=998)
 RETRY_FIRST = 30.0
 RETRY_MAX = 3600.0
 LEASE = timedelta(minutes=15)  # a claimed row whose sender died is retried after this

@@ -323,13 +323,14 @@ def sign(ctx: Context, s: Session, req: Request, step: Step, task: Task, p: Pers
 
 
 def answer(ctx: Context, s: Session, req: Request | None, to: str, reason: str,
-           in_reply_to: str | None, understood: str = "", hint: str = "") -> None:
+           in_reply_to: str | None) -> None:
+    """One short answer explaining why a reply was not applied, greeting the person by name."""
     p, title, _ = person(ctx, to)
     greeting = f"{title + ' ' if title else ''}{p.name}" if p else None
     mails.send(s, ctx.cfg, "answer", to=[to], request_id=req.id if req else None,
                in_reply_to=in_reply_to, references=[in_reply_to] if in_reply_to else [], r=req,
                tag=mails.tag(req.code) if req else "[Liputan]", office=ctx.rules.office,
-               reason=reason, understood=understood, hint=hint, greeting=greeting)
+               reason=reason, greeting=greeting)
 
 
 def described(ctx: Context, email: str) -> str:
