@@ -152,7 +152,7 @@ security = "none"
 username = "{imap_user}"
 password = "{password}"
 folder = "{folder}"
-timeout = 10
+timeout = {timeout}
 idle_seconds = {idle_seconds}
 poll_seconds = 1
 
@@ -163,7 +163,7 @@ security = "none"
 username = "liputan@{domain}"
 password = "{password}"
 from = "Liputan Diskominfotik <liputan@{domain}>"
-timeout = 10
+timeout = {timeout}
 max_attempts = {max_attempts}
 
 [paths]
@@ -180,11 +180,11 @@ dir = "{rules}"
 @pytest.fixture
 def make_config(tmp_path: Path, db_url: str, dovecot: Dovecot, mailbox_user: str,
                 smtp: SmtpCapture) -> Callable[..., Config]:
-    """Write a TOML config for the test servers (overrides: imap_port, smtp_port, folder, ...)."""
+    """Write a TOML config for the test servers (overrides: imap_port, smtp_port, folder, timeout, ...)."""
 
     def make(**overrides: object) -> Config:
         values = dict(domain=DOMAIN, imap_port=dovecot.port, imap_user=mailbox_user,
-                      password=PASSWORD, folder="INBOX", idle_seconds=10, smtp_port=smtp.port,
+                      password=PASSWORD, folder="INBOX", idle_seconds=10, timeout=10, smtp_port=smtp.port,
                       max_attempts=3, db_url=db_url, rules=REPO / "rules")
         values.update(overrides)
         path = tmp_path / "liputan.toml"
