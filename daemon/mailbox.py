@@ -150,6 +150,15 @@ class MailboxWorker:
         except Exception:
             _shutdown(client)
 
+    def abort(self) -> None:
+        """From another thread, at shutdown: cut the socket so a blocked read returns at once."""
+        client = self.client
+        if client is not None:
+            try:
+                client.socket().shutdown(socket.SHUT_RDWR)
+            except Exception:  # already closed, or never connected
+                pass
+
     def poke(self) -> None:
         """Ask a running worker to leave IDLE and do a round now (e.g. after messages were handled)."""
         self._poke.set()

@@ -44,7 +44,10 @@ class Service:
         def wake_dispatcher() -> None:
             loop.call_soon_threadsafe(wake.set)
 
-        mailbox = loop.run_in_executor(None, self.mailbox.run, self.stop_thread, wake_dispatcher)
+        # a daemon thread, not the executor: a hung network read must not hold up the exit
+        mailbox = threading.Thread(target=self.mailbox.run, args=(self.stop_thread, wake_dispatcher),
+                                   name="mailbox", daemon=True)
+        mailbox.start()
         tasks = [asyncio.create_task(self.dispatch_loop(stop, wake), name="dispatcher"),
                  asyncio.create_task(self.outbox.run(stop), name="outbox")]
         log.info("liputan running: mailbox %s@%s, database %s", self.cfg.mailbox.username,
@@ -53,8 +56,13 @@ class Service:
         log.info("stopping")
         self.stop_thread.set()
         wake.set()
-        await asyncio.wait(tasks, timeout=4)
-        await asyncio.wait([mailbox], timeout=4)
+        await asyncio.wait(tasks, timeout=3)
+        await asyncio.to_thread(mailbox.join, 1)
+        if mailbox.is_alive():  # blocked on a dead connection: cut it
+            self.mailbox.abort()
+            await asyncio.to_thread(mailbox.join, 1)
+        if mailbox.is_alive():
+            log.warning("mailbox worker still blocked; exiting without it (nothing is lost)")
         self.engine.dispose()
         log.info("stopped")
 

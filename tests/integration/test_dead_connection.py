@@ -166,3 +166,28 @@ def test_outbox_survives_a_cut_in_the_middle_of_a_transaction(
     assert statuses == ["sent"]  # no alert either
     assert _delivered(smtp, queued.message_id) == 1
     assert len(smtp.messages) == 1
+
+
+def test_the_daemon_stops_within_5_s_while_its_imap_connection_is_blackholed(
+        imap_proxy: BlackholeProxy, make_config: Callable[..., Config]) -> None:
+    import signal
+    import subprocess
+    import sys
+    cfg = make_config(imap_port=imap_proxy.port, timeout=30)  # the default read timeout
+    proc = subprocess.Popen([sys.executable, "-m", "daemon.cli", "run", "-c", str(cfg.source)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while imap_proxy.accepted < 1 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(2)  # connected, folders made, idling
+        imap_proxy.cut()
+        time.sleep(1)
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=15) == 0
+        assert time.monotonic() - started < 5.0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
