@@ -8,6 +8,7 @@ import email
 import email.policy
 import logging
 import os
+import tempfile
 import threading
 from email.utils import getaddresses
 from pathlib import Path
@@ -82,6 +83,14 @@ class Delivery:
             log.info("mail %s to %s: %s", name, to, msg.get("Subject", ""))
 
 
+def dovecot_dir(base: Path) -> Path:
+    """Dovecot's folder; unix socket paths are limited to 108 bytes, so a deep folder moves to /tmp."""
+    wanted = base / "dovecot"
+    if len(str(wanted / "run" / "anvil-auth-penalty")) < 100:
+        return wanted
+    return Path(tempfile.mkdtemp(prefix="liputan-dovecot-"))
+
+
 def main(folder: str = "sandbox") -> int:
     base = Path(folder).resolve()
     base.mkdir(parents=True, exist_ok=True)
@@ -93,7 +102,7 @@ def main(folder: str = "sandbox") -> int:
         users[role.email] = PASSWORD
         users.update({a.email: PASSWORD for a in role.acting})
     users.update({p.email: PASSWORD for p in rules.office.staff})
-    dovecot = Dovecot(base / "dovecot", port=int(os.environ.get("LIPUTAN_SANDBOX_IMAP", 0)) or free_port(),
+    dovecot = Dovecot(dovecot_dir(base), port=int(os.environ.get("LIPUTAN_SANDBOX_IMAP", 0)) or free_port(),
                       users=users).start()
     handler = Delivery(dovecot, base / "mail")
     smtp_port = int(os.environ.get("LIPUTAN_SANDBOX_SMTP", 0)) or free_port()
