@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from daemon import classify, intake, mails, mime, quotes, replies, steps, trust, workflow
+from daemon import classify, intake, mails, mime, people, quotes, replies, steps, trust, workflow
 from daemon.context import Context
 from daemon.extract import complete_from_reply, extract_requests
 from daemon.models import Inbound, Outbox, Request, Task, utcnow
@@ -190,7 +190,7 @@ class Dispatcher:
     def where_now(self, s: Session, req: Request) -> str:
         if req.state != "open":
             return f" Permohonan ini sudah berstatus {req.state}."
-        waiting = [steps.described(self.ctx, t.who[0]) for t in workflow.open_tasks(s, req)]
+        waiting = [people.described(self.ctx, t.who[0]) for t in workflow.open_tasks(s, req)]
         return f" Saat ini permohonan berada pada langkah {req.step}" + (
             f" dan menunggu {', '.join(waiting)}." if waiting else ".")
 
@@ -202,7 +202,7 @@ class Dispatcher:
             return
         workflow.record(s, self.ctx, req, "refused", actor=sender, message_id=mid,
                         note=f"nama pengirim meniru pejabat ({victim}) dari alamat lain")
-        p, _, _ = steps.person(self.ctx, victim)
+        p, _, _ = people.person(self.ctx, victim)
         mails.send(s, self.ctx.cfg, "forged", to=[victim], cc=[self.ctx.cfg.office.operator],
                    request_id=req.id, r=req, tag=mails.tag(req.code), office=self.ctx.rules.office,
                    person=p, display=display, sender=sender)

@@ -1,4 +1,5 @@
-"""A request's letters: numbered once (gap-free, per year), rendered as new versions, attached."""
+"""A request's letters: built from its data, numbered once (gap-free, per year), rendered as
+new versions, and attached to the step's mail with the original letter and the invitation."""
 
 from __future__ import annotations
 
@@ -10,12 +11,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from daemon import db, letters
+from daemon import calendar, db, letter_context, letters, mime, people, planning
 from daemon.context import Context
-from daemon.models import Document, Request
+from daemon.models import Document, Inbound, Request
+from daemon.rules import Step
 
 log = logging.getLogger("daemon.letters")
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+MAX_LETTER_BYTES = 10 * 1024 * 1024  # officials read on phones; the mailbox keeps the original
+LETTER_TYPES = ("application/pdf", "application/msword", "image/jpeg", "image/png",
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 # document kind -> (template, numbering sequence, file name stem)
 KINDS = {
     "lembar_disposisi": (letters.DISPOSISI_TEMPLATE, "disposisi", "Lembar-Disposisi"),
@@ -84,3 +89,102 @@ def when(value: Any) -> datetime | None:
     if isinstance(value, datetime) or value is None:
         return value
     return datetime.fromisoformat(value)
+
+
+# ---- the letters of the SOP's steps ---------------------------------------------------------
+def dispositions(req: Request) -> list[dict]:
+    return [n for n in req.notes if n.get("kind") == "disposisi"]
+
+
+def make_disposition_sheet(ctx: Context, s: Session, req: Request, pending: Step | None) -> Any:
+    rows = [{"from": d["role"], "to": people.jabatan(ctx, d["to"]), "note": d["note"],
+             "at": datetime.fromisoformat(d["at"])} for d in dispositions(req)]
+    if pending is not None and pending.to:
+        rows.append({"from": pending.actors[0], "to": people.jabatan(ctx, pending.to),
+                     "note": pending.instruction, "at": None})
+    number = number_for(ctx, s, req, "lembar_disposisi")
+    context = letter_context.disposition_context(ctx.office_dict(), request_data(req), rows,
+                                          number, ctx.now())
+    return make(ctx, s, req, "lembar_disposisi", context)
+
+
+def make_memo(ctx: Context, s: Session, req: Request, step: Step, kind: str) -> Any:
+    memo = "team" if kind == "nota_dinas_tim" else "spt"
+    sender_role = step.actors[0]
+    recipient_role = step.to or "kadis"
+    sender, stitle = ctx.rules.office.holder(sender_role, ctx.local_now().date())
+    recipient, rtitle = ctx.rules.office.holder(recipient_role, ctx.local_now().date())
+    schedule = planning.schedule_from_json(req.schedule)
+    number = number_for(ctx, s, req, kind)
+    context = letter_context.memo_context(
+        ctx.office_dict(), request_data(req), people.signer_dict(sender, stitle, sender_role),
+        people.signer_dict(recipient, rtitle, recipient_role), memo, req.team,
+        {"depart": schedule.depart} if schedule else {}, number, ctx.now())
+    return make(ctx, s, req, kind, context)
+
+
+def make_spt(ctx: Context, s: Session, req: Request, meta: dict | None = None) -> Any:
+    meta = meta if meta is not None else {"initials": [], "signed": None}
+    signed = meta.get("signed")
+    if signed:
+        signer = signed
+    else:
+        holder, title = ctx.rules.office.holder("kadis", ctx.local_now().date())
+        signer = people.signer_dict(holder, title, "kadis")
+    initials = [{**i, "at": datetime.fromisoformat(i["at"])} for i in meta.get("initials", [])]
+    signed_ctx = {**signed, "at": datetime.fromisoformat(signed["at"])} if signed else None
+    number = number_for(ctx, s, req, "spt")
+    context = letter_context.spt_context(ctx.office_dict(), request_data(req), req.team, number,
+                                  signer, initials, signed_ctx, ctx.now())
+    return make(ctx, s, req, "spt", context, meta=meta)
+
+
+def make_document(ctx: Context, s: Session, req: Request, step: Step, kind: str) -> Any:
+    if kind == "lembar_disposisi":
+        return make_disposition_sheet(ctx, s, req, step if step.mode == "reply" else None)
+    if kind in ("nota_dinas_tim", "nota_dinas_spt"):
+        return make_memo(ctx, s, req, step, kind)
+    return make_spt(ctx, s, req)
+
+
+def original_letter(ctx: Context, s: Session, req: Request) -> list[tuple[str, str, bytes]]:
+    """The request letter as it came: its PDF/DOCX/image attachments, else the whole mail."""
+    inbound = s.get(Inbound, req.source_inbound_id) if req.source_inbound_id else None
+    if inbound is None or not Path(inbound.raw_path).is_file():
+        return []
+    raw = Path(inbound.raw_path).read_bytes()
+    files = [(a.filename, a.content_type, a.data) for a in mime.attachments(mime.parse(raw))
+             if a.content_type in LETTER_TYPES and a.data]
+    files = files or [(f"Surat-Permohonan-{req.code}.eml", "application/octet-stream", raw)]
+    if sum(len(f[2]) for f in files) > MAX_LETTER_BYTES:  # a video is no letter to forward
+        log.warning("%s: the letter's files are too large to attach (%d bytes)", req.code,
+                    sum(len(f[2]) for f in files))
+        return []
+    return files
+
+
+def attachments_for(ctx: Context, s: Session, req: Request, step: Step) -> list[tuple[str, str, bytes]]:
+    out: list[tuple[str, str, bytes]] = []
+    for name in step.attach:
+        if name == "surat":
+            out += original_letter(ctx, s, req)
+        elif name == "undangan_kalender":
+            out.append(invitation(ctx, req))
+        else:
+            doc = latest(s, req, name)
+            if doc is not None:
+                out += attachments(doc)
+    return out
+
+
+def invitation(ctx: Context, req: Request) -> tuple[str, str, bytes]:
+    schedule = planning.schedule_from_json(req.schedule)
+    domain = ctx.cfg.from_address.split("@", 1)[1]
+    data = calendar.invitation(
+        uid=f"{req.code.lower()}@{domain}", summary=f"Peliputan: {req.title}",
+        start=schedule.depart if schedule else req.event_start,
+        end=schedule.return_by if schedule else req.event_end, location=req.location or "",
+        description=f"{req.code} - {req.title}\nPemohon: {req.requester}",
+        organizer_email=ctx.cfg.from_address,
+        attendees=[(m["name"], m["email"]) for m in req.team])
+    return f"{req.code}.ics", "text/calendar; method=REQUEST", data

@@ -4,173 +4,26 @@ effect of their approval. The engine (daemon/workflow.py) calls these by the ste
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from daemon import calendar, letter_context, mails, mime, paperwork, planning
+from daemon import mails, paperwork, people, planning
 from daemon.context import Context
-from daemon.models import Inbound, Request, Task
-from daemon.rules import Acting, Person, Step
+from daemon.models import Request, Task
+from daemon.rules import Person, Step
 
 log = logging.getLogger("daemon.workflow")
 HEADINGS = {"disposition": "Mohon disposisi", "plan": "Mohon penetapan tim dan jadwal peliputan",
             "sign": "Mohon paraf/tanda tangan SPT"}
-MAX_LETTER_BYTES = 10 * 1024 * 1024  # officials read on phones; the mailbox keeps the original
-LETTER_TYPES = ("application/pdf", "application/msword", "image/jpeg", "image/png",
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
-
-
-# ---- people ----------------------------------------------------------------------------------
-def acting_for(ctx: Context, role: str) -> Acting | None:
-    """The role's acting official: the one in office today, else the first one listed."""
-    if role not in ctx.rules.office.roles:
-        return None
-    acting = ctx.rules.office.roles[role].acting  # type: ignore[index]
-    today = ctx.local_now().date()
-    current = [a for a in acting if a.from_ <= today <= a.to]
-    return (current or acting or [None])[0]
-
-
-def addresses_for(ctx: Context, req: Request, role: str) -> list[str]:
-    """Whose reply counts for a role today: the acting official first (if any), then the holder."""
-    if role == "requester":
-        return [req.requester_email]
-    holder, title = ctx.rules.office.holder(role, ctx.local_now().date())
-    official = ctx.rules.office.roles[role].email  # type: ignore[index]
-    return [holder.email] if not title else [holder.email, official]
-
-
-def person(ctx: Context, email: str) -> tuple[Person | None, str | None, str | None]:
-    """(person, acting title, role) of an official's address; acting entries carry their title."""
-    email = email.lower()
-    for role, off in ctx.rules.office.roles.items():
-        if off.email == email:
-            return off, None, role
-    for role, off in ctx.rules.office.roles.items():
-        for a in off.acting:
-            if a.email == email:
-                return a, a.title, role
-    return None, None, None
-
-
-def jabatan(ctx: Context, role: str) -> str:
-    if role in ctx.rules.office.roles:
-        return ctx.rules.office.roles[role].jabatan  # type: ignore[index]
-    return {"team": "Tim Peliputan", "requester": "Pemohon"}.get(role, role)
-
-
-def signer_dict(p: Person, title: str | None, role: str) -> dict[str, Any]:
-    return {"name": p.name, "nip": p.nip, "pangkat": p.pangkat, "jabatan": p.jabatan,
-            "email": p.email, "title": title or "", "role": role}
-
-
-# ---- letters ---------------------------------------------------------------------------------
-def dispositions(req: Request) -> list[dict]:
-    return [n for n in req.notes if n.get("kind") == "disposisi"]
-
-
-def make_disposition_sheet(ctx: Context, s: Session, req: Request, pending: Step | None) -> Any:
-    rows = [{"from": d["role"], "to": jabatan(ctx, d["to"]), "note": d["note"],
-             "at": datetime.fromisoformat(d["at"])} for d in dispositions(req)]
-    if pending is not None and pending.to:
-        rows.append({"from": pending.actors[0], "to": jabatan(ctx, pending.to),
-                     "note": pending.instruction, "at": None})
-    number = paperwork.number_for(ctx, s, req, "lembar_disposisi")
-    context = letter_context.disposition_context(ctx.office_dict(), paperwork.request_data(req), rows,
-                                          number, ctx.now())
-    return paperwork.make(ctx, s, req, "lembar_disposisi", context)
-
-
-def make_memo(ctx: Context, s: Session, req: Request, step: Step, kind: str) -> Any:
-    memo = "team" if kind == "nota_dinas_tim" else "spt"
-    sender_role = step.actors[0]
-    recipient_role = step.to or "kadis"
-    sender, stitle = ctx.rules.office.holder(sender_role, ctx.local_now().date())
-    recipient, rtitle = ctx.rules.office.holder(recipient_role, ctx.local_now().date())
-    schedule = planning.schedule_from_json(req.schedule)
-    number = paperwork.number_for(ctx, s, req, kind)
-    context = letter_context.memo_context(
-        ctx.office_dict(), paperwork.request_data(req), signer_dict(sender, stitle, sender_role),
-        signer_dict(recipient, rtitle, recipient_role), memo, req.team,
-        {"depart": schedule.depart} if schedule else {}, number, ctx.now())
-    return paperwork.make(ctx, s, req, kind, context)
-
-
-def make_spt(ctx: Context, s: Session, req: Request, meta: dict | None = None) -> Any:
-    meta = meta if meta is not None else {"initials": [], "signed": None}
-    signed = meta.get("signed")
-    if signed:
-        signer = signed
-    else:
-        holder, title = ctx.rules.office.holder("kadis", ctx.local_now().date())
-        signer = signer_dict(holder, title, "kadis")
-    initials = [{**i, "at": datetime.fromisoformat(i["at"])} for i in meta.get("initials", [])]
-    signed_ctx = {**signed, "at": datetime.fromisoformat(signed["at"])} if signed else None
-    number = paperwork.number_for(ctx, s, req, "spt")
-    context = letter_context.spt_context(ctx.office_dict(), paperwork.request_data(req), req.team, number,
-                                  signer, initials, signed_ctx, ctx.now())
-    return paperwork.make(ctx, s, req, "spt", context, meta=meta)
-
-
-def make_document(ctx: Context, s: Session, req: Request, step: Step, kind: str) -> Any:
-    if kind == "lembar_disposisi":
-        return make_disposition_sheet(ctx, s, req, step if step.mode == "reply" else None)
-    if kind in ("nota_dinas_tim", "nota_dinas_spt"):
-        return make_memo(ctx, s, req, step, kind)
-    return make_spt(ctx, s, req)
-
-
-def original_letter(ctx: Context, s: Session, req: Request) -> list[tuple[str, str, bytes]]:
-    """The request letter as it came: its PDF/DOCX/image attachments, else the whole mail."""
-    inbound = s.get(Inbound, req.source_inbound_id) if req.source_inbound_id else None
-    if inbound is None or not Path(inbound.raw_path).is_file():
-        return []
-    raw = Path(inbound.raw_path).read_bytes()
-    files = [(a.filename, a.content_type, a.data) for a in mime.attachments(mime.parse(raw))
-             if a.content_type in LETTER_TYPES and a.data]
-    files = files or [(f"Surat-Permohonan-{req.code}.eml", "application/octet-stream", raw)]
-    if sum(len(f[2]) for f in files) > MAX_LETTER_BYTES:  # a video is no letter to forward
-        log.warning("%s: the letter's files are too large to attach (%d bytes)", req.code,
-                    sum(len(f[2]) for f in files))
-        return []
-    return files
-
-
-def attachments_for(ctx: Context, s: Session, req: Request, step: Step) -> list[tuple[str, str, bytes]]:
-    out: list[tuple[str, str, bytes]] = []
-    for name in step.attach:
-        if name == "surat":
-            out += original_letter(ctx, s, req)
-        elif name == "undangan_kalender":
-            out.append(invitation(ctx, req))
-        else:
-            doc = paperwork.latest(s, req, name)
-            if doc is not None:
-                out += paperwork.attachments(doc)
-    return out
-
-
-def invitation(ctx: Context, req: Request) -> tuple[str, str, bytes]:
-    schedule = planning.schedule_from_json(req.schedule)
-    domain = ctx.cfg.from_address.split("@", 1)[1]
-    data = calendar.invitation(
-        uid=f"{req.code.lower()}@{domain}", summary=f"Peliputan: {req.title}",
-        start=schedule.depart if schedule else req.event_start,
-        end=schedule.return_by if schedule else req.event_end, location=req.location or "",
-        description=f"{req.code} - {req.title}\nPemohon: {req.requester}",
-        organizer_email=ctx.cfg.from_address,
-        attendees=[(m["name"], m["email"]) for m in req.team])
-    return f"{req.code}.ics", "text/calendar; method=REQUEST", data
 
 
 # ---- the step's effects ----------------------------------------------------------------------
 def perform(ctx: Context, s: Session, req: Request, step: Step) -> None:
     """An automatic or external step: write its letters; at the coverage, brief the team."""
     for kind in step.documents:
-        make_document(ctx, s, req, step, kind)
+        paperwork.make_document(ctx, s, req, step, kind)
     if step.kind == "coverage":
         brief_team(ctx, s, req, step)
 
@@ -180,8 +33,8 @@ def brief_team(ctx: Context, s: Session, req: Request, step: Step) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     spt = paperwork.latest(s, req, "spt")
     mails.send(s, ctx.cfg, "assignment", to=[m["email"] for m in req.team],
-               cc=addresses_for(ctx, req, "kasi")[:1], request_id=req.id,
-               attachments=attachments_for(ctx, s, req, step), r=req, tag=mails.tag(req.code),
+               cc=people.addresses_for(ctx, req, "kasi")[:1], request_id=req.id,
+               attachments=paperwork.attachments_for(ctx, s, req, step), r=req, tag=mails.tag(req.code),
                office=ctx.rules.office, team=req.team,
                schedule=planning.schedule_from_json(req.schedule), folder=str(folder),
                spt_number=spt.number if spt else None)
@@ -219,14 +72,14 @@ def ask(ctx: Context, s: Session, req: Request, step: Step, task: Task, *, note:
         flags = list(req.flags)
     for kind in step.documents:
         if step.kind != "sign":
-            make_document(ctx, s, req, step, kind)
-    recipient, title, _ = person(ctx, task.who[0])
+            paperwork.make_document(ctx, s, req, step, kind)
+    recipient, title, _ = people.person(ctx, task.who[0])
     recipient = recipient or ctx.rules.office.roles[task.role]  # type: ignore[index]
-    files = attachments_for(ctx, s, req, step)
+    files = paperwork.attachments_for(ctx, s, req, step)
     mails.send(s, ctx.cfg, "task", to=[task.who[0]], cc=task.who[1:], request_id=req.id,
                message_id=task.message_id, attachments=files, r=req, tag=mails.tag(req.code),
                office=ctx.rules.office, step=step, person=recipient, acting_title=title,
-               role_jabatan=jabatan(ctx, task.role), heading=HEADINGS.get(step.kind, step.name),
+               role_jabatan=people.jabatan(ctx, task.role), heading=HEADINGS.get(step.kind, step.name),
                intro=intro(ctx, step, task), flags=flags, notes=notes_for(req, note),
                team=req.team if step.kind in ("plan", "disposition", "sign") and req.team else [],
                schedule=planning.schedule_from_json(req.schedule) if step.kind == "plan" else None,
@@ -251,7 +104,7 @@ def approve_text(step: Step, task: Task) -> str:
 
 
 def delegate_hint(ctx: Context, role: str) -> str:
-    acting = acting_for(ctx, role)
+    acting = people.acting_for(ctx, role)
     if acting is None:
         return ""
     return (f"Apabila Bapak/Ibu berhalangan, balas DELEGASIKAN untuk meneruskan kepada "
@@ -259,7 +112,7 @@ def delegate_hint(ctx: Context, role: str) -> str:
 
 
 def notes_for(req: Request, note: str) -> list[str]:
-    out = [f"{d['name']}: {d['note']}" for d in dispositions(req) if d.get("note")]
+    out = [f"{d['name']}: {d['note']}" for d in paperwork.dispositions(req) if d.get("note")]
     if note:
         out.append(f"Catatan terakhir: {note}")
     return out
@@ -268,10 +121,10 @@ def notes_for(req: Request, note: str) -> list[str]:
 def last_actor_jabatan(ctx: Context, req: Request) -> str:
     revisions = [n for n in req.notes if n.get("kind") == "revise"]
     by = revisions[-1]["by"] if revisions else None
-    p, title, role = person(ctx, by or "")
+    p, title, role = people.person(ctx, by or "")
     if p is None:
         return "petugas Diskominfotik"
-    return f"{title + ' ' if title else ''}{jabatan(ctx, role or '')}"
+    return f"{title + ' ' if title else ''}{people.jabatan(ctx, role or '')}"
 
 
 def ask_requester(ctx: Context, s: Session, req: Request, origin: Step, *, note: str,
@@ -286,8 +139,8 @@ def ask_requester(ctx: Context, s: Session, req: Request, origin: Step, *, note:
 def on_approve(ctx: Context, s: Session, req: Request, step: Step, task: Task, *, note: str,
                actor: str, reply_text: str, message_id: str | None) -> str | None:
     """The effect of an approval; returns a reason to hold the step open instead."""
-    p, title, role = person(ctx, actor)
-    name = f"{title + ' ' if title else ''}{p.name}" if p else actor
+    p, title, role = people.person(ctx, actor)
+    name = people.title_name(p, title) if p else actor
     at = ctx.now().isoformat()
     if step.kind == "disposition":
         req.notes = [*req.notes, {"kind": "disposisi", "step": step.number, "role": task.role,
@@ -314,31 +167,23 @@ def sign(ctx: Context, s: Session, req: Request, step: Step, task: Task, p: Pers
     """Record a paraf or the signature on the SPT and render the new version."""
     doc = paperwork.latest(s, req, "spt")
     meta = dict(doc.meta) if doc else {"initials": [], "signed": None}
-    who = signer_dict(p, title, task.role) if p else {"name": actor, "email": actor, "role": task.role}
+    who = people.signer_dict(p, title, task.role) if p else {"name": actor, "email": actor, "role": task.role}
     if step.signers[task.seq].action == "paraf":
         meta["initials"] = [*meta.get("initials", []), {**who, "at": at}]
     else:
         meta["signed"] = {**who, "at": at}
-    make_spt(ctx, s, req, meta)
+    paperwork.make_spt(ctx, s, req, meta)
 
 
 def answer(ctx: Context, s: Session, req: Request | None, to: str, reason: str,
            in_reply_to: str | None) -> None:
     """One short answer explaining why a reply was not applied, greeting the person by name."""
-    p, title, _ = person(ctx, to)
-    greeting = f"{title + ' ' if title else ''}{p.name}" if p else None
+    p, title, _ = people.person(ctx, to)
+    greeting = people.title_name(p, title) if p else None
     mails.send(s, ctx.cfg, "answer", to=[to], request_id=req.id if req else None,
                in_reply_to=in_reply_to, references=[in_reply_to] if in_reply_to else [], r=req,
                tag=mails.tag(req.code) if req else "[Liputan]", office=ctx.rules.office,
                reason=reason, greeting=greeting)
-
-
-def described(ctx: Context, email: str) -> str:
-    """An official as people name them: "Kepala Bidang ... (Muhammad Fadli, S.Kom., M.T.)"."""
-    p, title, role = person(ctx, email)
-    if p is None:
-        return email
-    return f"{title + ' ' if title else ''}{jabatan(ctx, role or '')} ({p.name})"
 
 
 def interpret(ctx: Context, step: Step, reading: Any) -> str | None:
@@ -353,8 +198,8 @@ def interpret(ctx: Context, step: Step, reading: Any) -> str | None:
 def announce_end(ctx: Context, s: Session, req: Request, state: str, *, note: str,
                  actor: str | None) -> None:
     """Tell the requester of a refusal; tell the team when their assignment is withdrawn."""
-    p, title, role = person(ctx, actor or "")
-    by = f"{title + ' ' if title else ''}{jabatan(ctx, role)}" if role else "Diskominfotik"
+    p, title, role = people.person(ctx, actor or "")
+    by = f"{title + ' ' if title else ''}{people.jabatan(ctx, role)}" if role else "Diskominfotik"
     if state == "rejected":
         mails.send(s, ctx.cfg, "rejected", to=[req.requester_email], request_id=req.id,
                    in_reply_to=req.thread_id, r=req, tag=mails.tag(req.code),

@@ -13,7 +13,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from daemon import steps
+from daemon import people, steps
 from daemon.context import Context
 from daemon.models import Assignment, Event, Request, Task
 from daemon.rules import Step
@@ -130,7 +130,7 @@ def open_task(ctx: Context, s: Session, req: Request, step: Step, seq: int, *,
     domain = ctx.cfg.from_address.split("@", 1)[1]
     task = Task(request_id=req.id, step=step.number, seq=seq, role=role, token=token,
                 message_id=f"<{req.code.lower()}.s{step.number}.{token}@{domain}>",
-                who=who or steps.addresses_for(ctx, req, role), status="open",
+                who=who or people.addresses_for(ctx, req, role), status="open",
                 deadline=ctx.now() + timedelta(minutes=step.minutes) if step.minutes else None,
                 created_at=ctx.now())
     s.add(task)
@@ -180,7 +180,7 @@ def delegate(ctx: Context, s: Session, task: Task, *, actor: str, message_id: st
     """Hand an open task to the role's acting official (Plt./Plh.) named in office.yaml."""
     req = s.get(Request, task.request_id)
     assert req is not None
-    acting = steps.acting_for(ctx, task.role)
+    acting = people.acting_for(ctx, task.role)
     if acting is None:
         return "no-acting"
     step = ctx.rules.sop.step(task.step)
