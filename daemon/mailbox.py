@@ -1,30 +1,22 @@
-"""IMAP intake: store every new message (raw file + inbound row) once, then file it when handled."""
+"""IMAP intake: the mailbox worker's connection, its IDLE/poll loop and the fetching of new mail."""
 
 from __future__ import annotations
 
-import email
-import email.policy
-import hashlib
 import logging
-import os
 import socket
 import ssl
 import threading
 import time
-from dataclasses import dataclass
 from datetime import datetime
-from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Callable, Iterable
 
 from imapclient import IMAPClient, SocketTimeout
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from daemon import mime
+from daemon import filing
 from daemon.config import Config
-from daemon.models import Checkpoint, Inbound
+from daemon.inbound_store import CheckpointMoved, checkpoint, save_raw, store_batch
 
 log = logging.getLogger("daemon.mailbox")
 
@@ -33,70 +25,10 @@ BATCH_BYTES = 32 * 1024 * 1024
 IDLE_CHECK_SECONDS = 1.0
 FILE_CHECK_SECONDS = 10.0
 BACKOFF_MAX = 60.0
-FILED_STATUSES = ("done", "ignored", "quarantined")
-MAX_MESSAGE_ID = 998
 
 
 class ConnectionLost(Exception):
     """The IMAP connection is dead or the server said goodbye."""
-
-
-@dataclass
-class Fetched:
-    """One message read from the server, already on disk."""
-
-    uid: int
-    raw: bytes
-    sha256: str
-    path: Path
-    message_id: str
-    synthetic: bool
-    from_addr: str
-    subject: str
-
-
-_HEADERS = BytesHeaderParser(policy=email.policy.default)
-
-
-def message_id_of(raw: bytes, digest: str) -> tuple[str, bool, str, str]:
-    """(Message-ID, synthetic?, from address, subject) of raw bytes; never raises."""
-    try:
-        # compat32 hands back the Message-ID as written (and 3x faster than the default policy)
-        ids = mime.message_ids(str(email.message_from_bytes(raw).get("Message-ID") or ""))
-    except Exception:  # a parser bug must not stop intake: the raw bytes are kept anyway
-        ids = []
-    try:
-        headers = _HEADERS.parsebytes(raw)  # the body is not needed here
-        from_addr, subject = mime.address(headers)[1][:320], mime.header(headers, "Subject")
-    except Exception:
-        from_addr, subject = "", ""
-    if ids and len(ids[0]) <= MAX_MESSAGE_ID:
-        return ids[0], False, from_addr, subject
-    return f"<{digest}@liputan.invalid>", True, from_addr, subject
-
-
-def write_raw(raw_dir: Path, raw: bytes, digest: str, now: datetime) -> Path:
-    """Write raw bytes to raw_dir/yyyy/mm/<sha256>.eml durably (file and folder fsynced)."""
-    folder = raw_dir / f"{now:%Y}" / f"{now:%m}"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{digest}.eml"
-    if path.exists() and path.stat().st_size == len(raw):
-        return path  # content-addressed: the same bytes are already there
-    tmp = folder / f".{digest}.{os.getpid()}.{threading.get_ident()}.tmp"
-    with open(tmp, "wb") as fh:
-        fh.write(raw)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    return path
-
-
-def fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class MailboxWorker:
@@ -209,26 +141,12 @@ class MailboxWorker:
         self.file_handled()
         return stored
 
-    def _checkpoint(self) -> int:
-        """The last UID already stored; resets (and resyncs) when UIDVALIDITY changed."""
-        assert self.uidvalidity is not None
-        with self.factory() as session, session.begin():
-            cp = session.get(Checkpoint, self.box.folder)
-            if cp is None:
-                session.add(Checkpoint(folder=self.box.folder, uidvalidity=self.uidvalidity, last_uid=0))
-                return 0
-            if cp.uidvalidity != self.uidvalidity:
-                log.warning("UIDVALIDITY of %s changed from %s to %s: resyncing by Message-ID",
-                            self.folder, cp.uidvalidity, self.uidvalidity)
-                cp.uidvalidity, cp.last_uid = self.uidvalidity, 0
-                return 0
-            return cp.last_uid
-
     def fetch_new(self) -> int:
         """Store every message above the checkpoint, in batches; returns how many were new."""
         client = self._ensure()
         self._select()  # refresh UIDVALIDITY (and the server's view of the folder)
-        last = self._checkpoint()
+        assert self.uidvalidity is not None
+        last = checkpoint(self.factory, self.box.folder, self.uidvalidity, self.folder)
         uids = sorted(u for u in client.search(["UID", f"{last + 1}:*"]) if u > last)
         if not uids:
             return 0
@@ -242,76 +160,12 @@ class MailboxWorker:
 
     def _store_batch(self, client: IMAPClient, uids: list[int]) -> int:
         data = client.fetch(uids, ["BODY.PEEK[]"])
-        now = datetime.now(self.cfg.tz)
-        fetched: list[Fetched] = []
-        for uid in uids:
-            raw = data.get(uid, {}).get(b"BODY[]")
-            if raw is None:
-                continue  # expunged between SEARCH and FETCH
-            digest = hashlib.sha256(raw).hexdigest()
-            path = write_raw(self.raw_dir, raw, digest, now)
-            fetched.append(Fetched(uid, raw, digest, path, *message_id_of(raw, digest)))
-        for folder in {f.path.parent for f in fetched}:
-            fsync_dir(folder)
-        top = max(uids)
+        fetched = save_raw(data, uids, self.raw_dir, datetime.now(self.cfg.tz))
         try:
-            return self._insert(fetched, top)
-        except IntegrityError:
-            # another holder stored some of these meanwhile: go one by one
-            log.warning("conflict storing UIDs %s..%s; retrying one at a time", uids[0], top)
-            return sum(self._insert([f], f.uid) for f in fetched) + self._advance(top)
-
-    def _insert(self, fetched: list[Fetched], top: int) -> int:
-        """Insert rows and advance the checkpoint to `top` in one transaction."""
-        stored = 0
-        with self.factory() as session, session.begin():
-            cp = session.get(Checkpoint, self.box.folder, with_for_update=True)
-            if cp is None or cp.uidvalidity != self.uidvalidity:
-                raise ConnectionLost("checkpoint changed under us; reselecting")
-            known = self._known(session, [f.message_id for f in fetched])
-            for f in fetched:
-                if f.uid > cp.last_uid:
-                    stored += self._add(session, f, known)
-            cp.last_uid = max(cp.last_uid, top)
-        return stored
-
-    @staticmethod
-    def _known(session: Session, ids: list[str]) -> dict[str, Inbound]:
-        found: dict[str, Inbound] = {}
-        for chunk in range(0, len(ids), 500):
-            rows = session.scalars(select(Inbound).where(Inbound.message_id.in_(ids[chunk:chunk + 500])))
-            found.update((r.message_id, r) for r in rows)
-        return found
-
-    def _advance(self, top: int) -> int:
-        with self.factory() as session, session.begin():
-            cp = session.get(Checkpoint, self.box.folder, with_for_update=True)
-            if cp is not None and cp.uidvalidity == self.uidvalidity:
-                cp.last_uid = max(cp.last_uid, top)
-        return 0
-
-    def _add(self, session: Session, f: Fetched, known: dict[str, Inbound]) -> int:
-        existing = known.get(f.message_id)
-        if existing is not None:
-            self._relocate(existing, f.uid)
-            return 0
-        row = Inbound(
-            message_id=f.message_id, synthetic_id=f.synthetic, folder=self.box.folder,
-            uidvalidity=self.uidvalidity, uid=f.uid, raw_path=str(f.path), sha256=f.sha256,
-            size=len(f.raw), from_addr=f.from_addr, subject=f.subject)
-        session.add(row)
-        known[f.message_id] = row  # a repeat within the batch is a duplicate too
-        return 1
-
-    def _relocate(self, row: Inbound, uid: int) -> None:
-        """A known Message-ID: after a UIDVALIDITY change, point the row at its new UID."""
-        if row.folder == self.box.folder and row.uidvalidity != self.uidvalidity:
-            log.info("Message-ID %s now UID %s (UIDVALIDITY %s)", row.message_id, uid, self.uidvalidity)
-            row.uidvalidity, row.uid = self.uidvalidity, uid
-        else:
-            log.info("UID %s: Message-ID %s already stored (inbound %s); filed as ignored",
-                     uid, row.message_id, row.id)
-            self._duplicates.append(uid)
+            return store_batch(self.factory, self.box.folder, self.uidvalidity, uids, fetched,
+                               self._duplicates)
+        except CheckpointMoved as exc:
+            raise ConnectionLost(str(exc)) from exc
 
     # -- filing -------------------------------------------------------------------------
     def _destination(self, status: str) -> str:
@@ -319,60 +173,14 @@ class MailboxWorker:
                 "quarantined": self.box.quarantine_folder}[status]
         return self._server_name(name)
 
-    def pending_filing(self) -> list[tuple[int, str, int, int, str]]:
-        with self.factory() as session:
-            rows = session.execute(
-                select(Inbound.id, Inbound.status, Inbound.uidvalidity, Inbound.uid, Inbound.message_id)
-                .where(Inbound.status.in_(FILED_STATUSES), Inbound.filed.is_(False),
-                       Inbound.folder == self.box.folder)
-                .order_by(Inbound.id).limit(500)).all()
-        return [tuple(r) for r in rows]
-
     def file_handled(self) -> int:
         """Move handled messages to their folders; returns how many rows were marked filed."""
         client = self._ensure()
         if self._duplicates:  # a second copy of a message we have: out of the operator's way
-            self._move(self._duplicates, self._destination("ignored"))
+            filing.move(client, self._duplicates, self._destination("ignored"))
             self._duplicates = []
-        rows = self.pending_filing()
-        if not rows:
-            return 0
-        by_dest: dict[str, list[tuple[int, int]]] = {}
-        for row_id, status, uidvalidity, uid, msgid in rows:
-            if uidvalidity != self.uidvalidity:
-                found = client.search(["HEADER", "Message-ID", msgid]) if not msgid.endswith(
-                    "@liputan.invalid>") else []
-                uid = found[0] if found else 0
-            by_dest.setdefault(self._destination(status), []).append((row_id, uid))
-        for dest, items in by_dest.items():
-            self._move([uid for _, uid in items if uid], dest)
-            self._mark_filed([row_id for row_id, _ in items])
-        return len(rows)
-
-    def _move(self, uids: list[int], dest: str) -> None:
-        client = self.client
-        assert client is not None
-        if not uids:
-            return
-        present = client.search(["UID", ",".join(map(str, uids))]) if uids else []
-        present = [u for u in present if u in set(uids)]
-        if not present:
-            return
-        if client.has_capability("MOVE"):
-            client.move(present, dest)
-        else:
-            client.copy(present, dest)
-            client.add_flags(present, [b"\\Deleted"])
-            if client.has_capability("UIDPLUS"):
-                client.uid_expunge(present)
-            else:
-                client.expunge()
-        log.info("filed %d message(s) into %s", len(present), dest)
-
-    def _mark_filed(self, ids: list[int]) -> None:
-        with self.factory() as session, session.begin():
-            for row in session.scalars(select(Inbound).where(Inbound.id.in_(ids))):
-                row.filed = True
+        return filing.file_pending(client, self.factory, self.box.folder, self.uidvalidity,
+                                   self._destination)
 
     # -- the loop -----------------------------------------------------------------------
     def run(self, stop: threading.Event, wake: Callable[[], None] | None = None) -> None:
@@ -455,7 +263,7 @@ class MailboxWorker:
             return True
         if time.monotonic() - self._last_file_check > FILE_CHECK_SECONDS:
             self._last_file_check = time.monotonic()
-            return bool(self.pending_filing())
+            return bool(filing.pending(self.factory, self.box.folder))
         return False
 
 
