@@ -17,7 +17,8 @@ sys.path.insert(0, str(ROOT))
 
 from daemon.config import Config, load_config  # noqa: E402
 from daemon.db import make_engine, sessions, upgrade  # noqa: E402
-from daemon.devservers import Dovecot, Postgres  # noqa: E402
+from daemon.devservers.dovecot import Dovecot  # noqa: E402
+from daemon.devservers.postgres import Postgres  # noqa: E402
 from daemon.mailbox import MailboxWorker  # noqa: E402
 from daemon.models import Inbound  # noqa: E402
 

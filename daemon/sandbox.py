@@ -16,7 +16,8 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 
 from daemon.config import load_config
-from daemon.devservers import Dovecot, free_port
+from daemon.devservers import free_port
+from daemon.devservers.dovecot import Dovecot
 
 log = logging.getLogger("daemon.sandbox")
 PASSWORD = "rahasia"

@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.config import Config, load_config
 from daemon.db import make_engine, sessions, upgrade
-from daemon.devservers import Dovecot, Postgres, SmtpCapture
+from daemon.devservers.dovecot import Dovecot
+from daemon.devservers.postgres import Postgres
+from daemon.devservers.smtp import SmtpCapture
 
 REPO = Path(__file__).resolve().parent.parent
 DOMAIN = "bengkaliskab.go.id"

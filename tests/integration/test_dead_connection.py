@@ -19,7 +19,8 @@ from test_mailbox import Running, assert_stored_once, count, mail, wait_for
 from test_outbox import make_due, queue, row
 
 from daemon.config import Config
-from daemon.devservers import Dovecot, SmtpCapture
+from daemon.devservers.dovecot import Dovecot
+from daemon.devservers.smtp import SmtpCapture
 from daemon.mailbox import MailboxWorker
 from daemon.models import Outbox
 from daemon.outbox import OutboxWorker

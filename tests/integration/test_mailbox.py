@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.config import Config
-from daemon.devservers import Dovecot
+from daemon.devservers.dovecot import Dovecot
 from daemon.mailbox import MailboxWorker
 from daemon.models import Checkpoint, Inbound
 

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from daemon import mime
 from daemon.config import Config
-from daemon.devservers import SmtpCapture, free_port
+from daemon.devservers import free_port
+from daemon.devservers.smtp import SmtpCapture
 from daemon.models import Outbox
 from daemon.outbox import OutboxWorker, enqueue, make_message_id, retry_delay, utcnow
 

@@ -1,0 +1,130 @@
+"""An aiosmtpd SMTP capture server that keeps every message and fails on demand, for tests."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from daemon.devservers import _Managed, free_port, wait_port
+
+
+@dataclass
+class Received:
+    """One message as the SMTP capture server accepted it."""
+
+    mail_from: str
+    rcpt_tos: list[str]
+    data: bytes
+    path: Path
+    auth_user: str | None = None
+
+
+@dataclass
+class _Failure:
+    code: int
+    message: str
+    times: int
+    stage: str = "DATA"
+
+
+@dataclass
+class _Script:
+    failures: list[_Failure] = field(default_factory=list)
+
+    def take(self, stage: str) -> _Failure | None:
+        for f in self.failures:
+            if f.stage == stage and f.times != 0:
+                f.times -= 1 if f.times > 0 else 0
+                return f
+        return None
+
+
+class _CaptureHandler:
+    def __init__(self, owner: "SmtpCapture"):
+        self.owner = owner
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
+                          options: list[str]) -> str:
+        failure = self.owner._script.take("RCPT")
+        if failure:
+            return f"{failure.code} {failure.message}"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        failure = self.owner._script.take("DATA")
+        if failure:
+            return f"{failure.code} {failure.message}"
+        auth = session.auth_data.login.decode() if getattr(session, "auth_data", None) else None
+        self.owner._store(envelope.mail_from, list(envelope.rcpt_tos), envelope.content, auth)
+        return "250 Message accepted for delivery"
+
+
+def _accept_any(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> Any:
+    from aiosmtpd.smtp import AuthResult
+
+    return AuthResult(success=True, auth_data=auth_data)
+
+
+class SmtpCapture(_Managed):
+    """An aiosmtpd server that keeps every message (in memory and as files) and fails on demand."""
+
+    def __init__(self, port: int | None = None, maildir_path: str | Path | None = None):
+        self.port = port or free_port()
+        self.maildir = Path(maildir_path) if maildir_path else None
+        self.messages: list[Received] = []
+        self._script = _Script()
+        self._lock = threading.Lock()
+        self._controller: Any = None
+
+    def start(self) -> "SmtpCapture":
+        from aiosmtpd.controller import Controller
+
+        if self.maildir:
+            for sub in ("tmp", "new", "cur"):
+                (self.maildir / sub).mkdir(parents=True, exist_ok=True)
+        self._controller = Controller(
+            _CaptureHandler(self), hostname="127.0.0.1", port=self.port,
+            auth_require_tls=False, authenticator=_accept_any, decode_data=False,
+            server_hostname="capture.liputan.test", ready_timeout=10)
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+            wait_port(self.port, up=False)
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def fail_next(self, code: int = 451, times: int = 1, message: str | None = None,
+                  stage: str = "DATA") -> None:
+        """Answer the next `times` DATA (or RCPT) commands with `code`; times=-1 means forever."""
+        text = message or ("Try again later" if code < 500 else "Rejected")
+        with self._lock:
+            self._script.failures.append(_Failure(code, text, times, stage))
+
+    def clear(self) -> None:
+        """Forget captured messages and pending failures."""
+        with self._lock:
+            self.messages.clear()
+            self._script.failures.clear()
+
+    def _store(self, mail_from: str, rcpts: list[str], data: bytes, auth: str | None) -> None:
+        digest = hashlib.sha256(data).hexdigest()
+        path = Path(f"{digest}.eml")
+        if self.maildir:
+            name = f"{time.time_ns()}.{digest[:16]}.liputan"
+            tmp = self.maildir / "tmp" / name
+            tmp.write_bytes(data)
+            path = self.maildir / "new" / name
+            tmp.replace(path)
+        with self._lock:
+            self.messages.append(Received(mail_from, rcpts, data, path, auth))
