@@ -220,24 +220,23 @@ class OutboxWorker:
 
     def _alert(self, session: Session, row: Outbox) -> None:
         """Tell the operator (in Indonesian) that a message could not be delivered."""
-        domain = self.cfg.office.domain
-        text = (
-            "Yth. Operator Liputan,\n\n"
-            + ("Sebuah surat dari sistem Liputan tidak diterima oleh sebagian penerimanya.\n\n"
-               if row.status == "sent" else
-               "Sebuah surat dari sistem Liputan tidak dapat dikirim dan tidak akan dicoba lagi.\n\n") +
-            f"Perihal   : {row.subject}\n"
-            f"Penerima  : {', '.join(row.recipients)}\n"
-            f"Jenis     : {row.kind}\n"
-            f"Message-ID: {row.message_id}\n"
-            f"Percobaan : {row.attempts}\n"
-            f"Galat     : {row.last_error}\n\n"
-            "Mohon periksa alamat penerima dan server surat keluar, lalu kirim ulang bila perlu.\n\n"
-            "-- \nPesan otomatis dari Liputan, mohon tidak dibalas.\n")
-        enqueue(session, kind="alert", sender=self.smtp_cfg.from_, to=[self.cfg.office.operator],
-                subject=f"[Liputan] Surat gagal terkirim: {row.subject}", text=text,
-                request_id=row.request_id, message_id=f"<alert.outbox-{row.id}@{domain}>")
-        log.warning("outbox %s (%s) failed for good; operator alerted", row.id, row.message_id)
+        from daemon import mails  # mails builds on this module's enqueue
+
+        partly = row.status == "sent"
+        mails.send(session, self.cfg, "alert", to=[self.cfg.office.operator],
+                   request_id=row.request_id,
+                   message_id=f"<alert.outbox-{row.id}@{self.cfg.office.domain}>",
+                   heading=f"Surat gagal terkirim: {row.subject}",
+                   message=("Sebuah surat dari sistem Liputan tidak diterima oleh sebagian penerimanya."
+                            if partly else "Sebuah surat dari sistem Liputan tidak dapat dikirim "
+                            "dan tidak akan dicoba lagi."),
+                   lines=["", f"Perihal   : {row.subject}", f"Penerima  : {', '.join(row.recipients)}",
+                          f"Jenis     : {row.kind}", f"Message-ID: {row.message_id}",
+                          f"Percobaan : {row.attempts}", f"Galat     : {row.last_error}", "",
+                          "Mohon periksa alamat penerima dan server surat keluar, lalu kirim "
+                          "ulang bila perlu."])
+        log.warning("outbox %s (%s) %s; operator alerted", row.id, row.message_id,
+                    "partly refused" if partly else "failed for good")
 
     # -- SMTP -------------------------------------------------------------------------------
     async def _connection(self) -> aiosmtplib.SMTP:
