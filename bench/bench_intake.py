@@ -17,6 +17,7 @@ sys.path.insert(0, str(ROOT))
 
 from daemon.config import Config, load_config  # noqa: E402
 from daemon.db import make_engine, sessions, upgrade  # noqa: E402
+from daemon.devservers.config import write_config  # noqa: E402
 from daemon.devservers.dovecot import Dovecot  # noqa: E402
 from daemon.devservers.postgres import Postgres  # noqa: E402
 from daemon.mailbox import MailboxWorker  # noqa: E402
@@ -24,34 +25,6 @@ from daemon.models import Inbound  # noqa: E402
 
 USER, PASSWORD = "liputan@bengkaliskab.go.id", "rahasia"
 
-CONFIG = """\
-[office]
-name = "Diskominfotik Kabupaten Bengkalis"
-domain = "bengkaliskab.go.id"
-operator = "operator.liputan@bengkaliskab.go.id"
-
-[mailbox]
-host = "127.0.0.1"
-port = {port}
-security = "none"
-username = "{user}"
-password = "{password}"
-
-[smtp]
-host = "127.0.0.1"
-port = 25
-security = "none"
-from = "Liputan <{user}>"
-
-[paths]
-database = "{db_url}"
-state = "state"
-dropbox = "dropbox"
-archive = "archive"
-
-[rules]
-dir = "{rules}"
-"""
 
 
 def message(n: int) -> bytes:
@@ -109,9 +82,8 @@ def main() -> None:
         append_s = time.perf_counter() - t0
         db_url = pg.start().url() if pg else f"sqlite:///{base / 'liputan.db'}"
         try:
-            (base / "liputan.toml").write_text(CONFIG.format(
-                port=dovecot.port, user=USER, password=PASSWORD, db_url=db_url, rules=ROOT / "rules"))
-            cfg = load_config(base / "liputan.toml")
+            cfg = load_config(write_config(base / "liputan.toml", imap_port=dovecot.port, smtp_port=25,
+                                           database=db_url, rules=ROOT / "rules", user=USER))
             fetch_s = baseline(dovecot)
             store_s = intake(cfg, base / "raw", args.messages)
         finally:

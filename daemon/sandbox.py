@@ -17,43 +17,12 @@ from aiosmtpd.controller import Controller
 
 from daemon.config import load_config
 from daemon.devservers import free_port
+from daemon.devservers.config import OFFICE_MAILBOX, PASSWORD, write_config
 from daemon.devservers.dovecot import Dovecot
 
 log = logging.getLogger("daemon.sandbox")
-PASSWORD = "rahasia"
-OFFICE_MAILBOX = "liputan@bengkaliskab.go.id"
 ROOT = Path(__file__).resolve().parent.parent
 
-CONFIG = """# written by `liputan sandbox`; the daemon uses the local servers below
-[office]
-name = "Dinas Komunikasi, Informatika dan Statistik Kabupaten Bengkalis"
-domain = "bengkaliskab.go.id"
-timezone = "Asia/Jakarta"
-operator = "operator.liputan@bengkaliskab.go.id"
-
-[mailbox]
-host = "127.0.0.1"
-port = {imap}
-security = "none"
-username = "{mailbox}"
-password = "{password}"
-poll_seconds = 2
-
-[smtp]
-host = "127.0.0.1"
-port = {smtp}
-security = "none"
-from = "Liputan Diskominfotik <{mailbox}>"
-
-[paths]
-database = "sqlite:///liputan.db"
-state = "state"
-dropbox = "hasil-liputan"
-archive = "arsip"
-
-[rules]
-dir = "{rules}"
-"""
 
 
 class Delivery:
@@ -109,9 +78,9 @@ def main(folder: str = "sandbox") -> int:
     smtp_port = int(os.environ.get("LIPUTAN_SANDBOX_SMTP", 0)) or free_port()
     smtp = Controller(handler, hostname="127.0.0.1", port=smtp_port)
     smtp.start()
-    config = base / "liputan.toml"
-    config.write_text(CONFIG.format(imap=dovecot.port, smtp=smtp_port, mailbox=OFFICE_MAILBOX,
-                                    password=PASSWORD, rules=ROOT / "rules"), encoding="utf-8")
+    config = write_config(base / "liputan.toml", imap_port=dovecot.port, smtp_port=smtp_port,
+                          database="sqlite:///liputan.db", rules=ROOT / "rules",
+                          mailbox={"poll_seconds": 2})
     print(f"""
 Liputan sandbox is running (Ctrl-C stops everything).
 

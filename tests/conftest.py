@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.config import Config, load_config
 from daemon.db import make_engine, sessions, upgrade
+from daemon.devservers.config import write_config
 from daemon.devservers.dovecot import Dovecot
 from daemon.devservers.postgres import Postgres
 from daemon.devservers.smtp import SmtpCapture
@@ -140,43 +141,6 @@ def factory(db_url: str) -> Iterator[sessionmaker[Session]]:
     engine.dispose()
 
 
-CONFIG_TEMPLATE = """\
-[office]
-name = "Dinas Komunikasi, Informatika dan Statistik Kabupaten Bengkalis"
-domain = "{domain}"
-timezone = "Asia/Jakarta"
-operator = "operator.liputan@{domain}"
-
-[mailbox]
-host = "127.0.0.1"
-port = {imap_port}
-security = "none"
-username = "{imap_user}"
-password = "{password}"
-folder = "{folder}"
-timeout = {timeout}
-idle_seconds = {idle_seconds}
-poll_seconds = 1
-
-[smtp]
-host = "127.0.0.1"
-port = {smtp_port}
-security = "none"
-username = "liputan@{domain}"
-password = "{password}"
-from = "Liputan Diskominfotik <liputan@{domain}>"
-timeout = {timeout}
-max_attempts = {max_attempts}
-
-[paths]
-database = "{db_url}"
-state = "state"
-dropbox = "dropbox"
-archive = "archive"
-
-[rules]
-dir = "{rules}"
-"""
 
 
 @pytest.fixture
@@ -185,15 +149,20 @@ def make_config(tmp_path: Path, db_url: str, dovecot: Dovecot, mailbox_user: str
     """Write a TOML config for the test servers (overrides: imap_port, smtp_port, folder, timeout, ...)."""
 
     def make(**overrides: object) -> Config:
-        values = dict(domain=DOMAIN, imap_port=dovecot.port, imap_user=mailbox_user,
-                      password=PASSWORD, folder="INBOX", idle_seconds=10, timeout=10, smtp_port=smtp.port,
-                      max_attempts=3, db_url=db_url, rules=REPO / "rules")
+        values = dict(imap_port=dovecot.port, imap_user=mailbox_user, folder="INBOX", idle_seconds=10,
+                      timeout=10, smtp_port=smtp.port, max_attempts=3)
         values.update(overrides)
-        path = tmp_path / "liputan.toml"
-        path.write_text(CONFIG_TEMPLATE.format(**values), encoding="utf-8")
-        for sub in ("state", "dropbox", "archive"):
-            (tmp_path / sub).mkdir(exist_ok=True)
-        return load_config(path)
+        path = write_config(
+            tmp_path / "liputan.toml", imap_port=values["imap_port"], smtp_port=values["smtp_port"],
+            database=db_url, rules=REPO / "rules", user=values["imap_user"],
+            mailbox={"folder": values["folder"], "timeout": values["timeout"],
+                     "idle_seconds": values["idle_seconds"], "poll_seconds": 1},
+            smtp={"username": f"liputan@{DOMAIN}", "password": PASSWORD,
+                  "timeout": values["timeout"], "max_attempts": values["max_attempts"]})
+        cfg = load_config(path)
+        for folder in (cfg.paths.state, cfg.paths.dropbox, cfg.paths.archive):
+            Path(folder).mkdir(exist_ok=True)
+        return cfg
 
     return make
 

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from daemon import db, mime
 from daemon.config import load_config
 from daemon.context import Context
+from daemon.devservers import config as devconfig
 from daemon.dispatcher import Dispatcher
 from daemon.models import Inbound, Outbox, Request
 
@@ -28,50 +29,15 @@ KABID = "kabid.ikp@bengkaliskab.go.id"
 KASI = "kasi.liputan@bengkaliskab.go.id"
 OPERATOR = "operator.liputan@bengkaliskab.go.id"
 
-CONFIG = """
-[office]
-name = "Diskominfotik Kabupaten Bengkalis"
-domain = "bengkaliskab.go.id"
-timezone = "Asia/Jakarta"
-operator = "{operator}"
-{authserv}
-
-[mailbox]
-host = "127.0.0.1"
-port = {imap_port}
-security = "none"
-username = "liputan@bengkaliskab.go.id"
-password = "rahasia"
-idle_seconds = 60
-poll_seconds = 1
-timeout = 10
-
-[smtp]
-host = "127.0.0.1"
-port = {smtp_port}
-security = "none"
-from = "Liputan Diskominfotik <liputan@bengkaliskab.go.id>"
-timeout = 10
-
-[paths]
-database = "{database}"
-state = "state"
-dropbox = "hasil-liputan"
-archive = "arsip"
-
-[rules]
-dir = "{rules}"
-"""
 
 
 def write_config(folder: Path, database: str, imap_port: int = 143, smtp_port: int = 25,
                  authserv_id: str | None = None) -> Path:
-    path = folder / "liputan.toml"
-    authserv = f'authserv_id = "{authserv_id}"' if authserv_id else ""
-    path.write_text(CONFIG.format(operator=OPERATOR, imap_port=imap_port, smtp_port=smtp_port,
-                                  database=database, rules=ROOT / "rules", authserv=authserv),
-                    encoding="utf-8")
-    return path
+    return devconfig.write_config(folder / "liputan.toml", imap_port=imap_port, smtp_port=smtp_port,
+                                  database=database, rules=ROOT / "rules",
+                                  office={"authserv_id": authserv_id},
+                                  mailbox={"idle_seconds": 60, "poll_seconds": 1, "timeout": 10},
+                                  smtp={"timeout": 10})
 
 
 class Clock:
