@@ -1,5 +1,5 @@
 """Requests walked through SOP steps 1-10 per second (engine, readers, letters, outbox rows on
-SQLite), next to rendering the same number of letters with daemon.letters alone."""
+SQLite), next to rendering the same number of letters with daemon.paperwork.letters alone."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from sqlalchemy import func, select  # noqa: E402
-
-from daemon import letters  # noqa: E402
-from daemon.models import Document, Request  # noqa: E402
 from harness import KABID, KADIS, KASI, SEKDIS, Office, letter, reply  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 from test_workflow_bodies import BANTAN, DURI  # noqa: E402
+
+from daemon.core.models import Document, Request  # noqa: E402
+from daemon.paperwork import letters  # noqa: E402
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 10
 
@@ -62,7 +62,7 @@ def main() -> None:
         # baseline: render as many letters again, straight from a template
         started = time.perf_counter()
         out = Path(tmp) / "baseline.docx"
-        from daemon import letter_context
+        from daemon.paperwork import letter_context
         office_dict = office.ctx.office_dict()
         req = {"code": "LPT-2026-9999", "title": "Bench", "start": office.clock(), "end": None,
                "until_done": True, "location": "Duri", "requester": "Dinas", "letter_number": None,

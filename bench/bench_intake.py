@@ -15,13 +15,13 @@ from sqlalchemy import func, select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from daemon.config import Config, load_config  # noqa: E402
-from daemon.db import make_engine, sessions, upgrade  # noqa: E402
+from daemon.core.config import Config, load_config  # noqa: E402
+from daemon.core.db import make_engine, sessions, upgrade  # noqa: E402
+from daemon.core.models import Inbound  # noqa: E402
 from daemon.devservers.config import write_config  # noqa: E402
 from daemon.devservers.dovecot import Dovecot  # noqa: E402
 from daemon.devservers.postgres import Postgres  # noqa: E402
-from daemon.mailbox import MailboxWorker  # noqa: E402
-from daemon.models import Inbound  # noqa: E402
+from daemon.mail.mailbox import MailboxWorker  # noqa: E402
 
 USER, PASSWORD = "liputan@bengkaliskab.go.id", "rahasia"
 

@@ -1,4 +1,4 @@
-"""Benchmark: SPT rendering through daemon.letters against a bare DocxTemplate render+save."""
+"""Benchmark: SPT rendering through daemon.paperwork.letters against a bare DocxTemplate render+save."""
 
 from __future__ import annotations
 
@@ -15,7 +15,10 @@ from docxtpl import DocxTemplate
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from daemon import letter_context, letters  # noqa: E402
+from daemon.paperwork import (
+    letter_context,
+    letters,  # noqa: E402
+)
 
 RUNS = 200
 WIB = ZoneInfo("Asia/Jakarta")
@@ -48,7 +51,7 @@ def timed(label: str, action) -> float:
 
 
 def main() -> None:
-    """Compare daemon.letters.render with DocxTemplate(...).render(ctx); save() on the same input."""
+    """Compare daemon.paperwork.letters.render with DocxTemplate(...).render(ctx); save() on the same input."""
     ctx = spt_context()
     template = letters.TEMPLATE_DIR / letters.SPT_TEMPLATE
     with tempfile.TemporaryDirectory(prefix="bench-letters-") as tmp:
@@ -64,7 +67,7 @@ def main() -> None:
 
         ours(-1)  # warm the template cache and imports
         bare_rate = timed("bare DocxTemplate.render + save", bare)
-        ours_rate = timed("daemon.letters.render (autoescape, atomic)", ours)
+        ours_rate = timed("daemon.paperwork.letters.render (autoescape, atomic)", ours)
     print(f"ratio liputan/bare: {ours_rate / bare_rate:.2f}")
 
 

@@ -14,9 +14,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from daemon import mime  # noqa: E402
-from daemon.classify import classify  # noqa: E402
-from daemon.replies import load_lexicon, read_reply  # noqa: E402
+from daemon.mail import mime  # noqa: E402
+from daemon.reading.classify import classify  # noqa: E402
+from daemon.reading.replies import load_lexicon, read_reply  # noqa: E402
 
 
 def baseline(raw: bytes) -> None:

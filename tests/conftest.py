@@ -13,8 +13,8 @@ from typing import Callable, Iterator
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from daemon.config import Config, load_config
-from daemon.db import make_engine, sessions, upgrade
+from daemon.core.config import Config, load_config
+from daemon.core.db import make_engine, sessions, upgrade
 from daemon.devservers.config import write_config
 from daemon.devservers.dovecot import Dovecot
 from daemon.devservers.postgres import Postgres

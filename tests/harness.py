@@ -14,12 +14,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from daemon import db, mime
-from daemon.config import load_config
-from daemon.context import Context
+from daemon.app.dispatcher import Dispatcher
+from daemon.core import db
+from daemon.core.config import load_config
+from daemon.core.context import Context
+from daemon.core.models import Inbound, Outbox, Request
 from daemon.devservers import config as devconfig
-from daemon.dispatcher import Dispatcher
-from daemon.models import Inbound, Outbox, Request
+from daemon.mail import mime
 
 ROOT = Path(__file__).resolve().parents[1]
 WIB = ZoneInfo("Asia/Jakarta")
@@ -120,7 +121,7 @@ class Office:
             return rows[-1]
 
     def events(self, code: str) -> list[tuple]:
-        from daemon.models import Event
+        from daemon.core.models import Event
         with self.factory() as s:
             req = s.scalars(select(Request).where(Request.code == code)).one()
             return [(e.step, e.kind, e.decision, e.actor, e.note) for e in

@@ -7,15 +7,25 @@ import email.policy
 from datetime import datetime
 
 import pytest
-
-from daemon import mime
-from daemon.context import Context
-from daemon.dispatcher import Dispatcher
-from daemon.mailbox import MailboxWorker
-from daemon.outbox import OutboxWorker
-from harness import (KABID, KADIS, KASI, SEKDIS, WIB, Clock, attachments_of, docx_text, letter,
-                     reply)
+from harness import (
+    KABID,
+    KADIS,
+    KASI,
+    SEKDIS,
+    WIB,
+    Clock,
+    attachments_of,
+    docx_text,
+    letter,
+    reply,
+)
 from test_workflow_bodies import BANTAN, DURI
+
+from daemon.app.dispatcher import Dispatcher
+from daemon.core.context import Context
+from daemon.mail import mime
+from daemon.mail.mailbox import MailboxWorker
+from daemon.mail.outbox import OutboxWorker
 
 pytestmark = pytest.mark.integration
 
@@ -61,7 +71,7 @@ class Office:
     def history(self, code: str) -> list:
         from sqlalchemy import select
 
-        from daemon.models import Event, Request
+        from daemon.core.models import Event, Request
         with self.factory() as s:
             req = s.scalars(select(Request).where(Request.code == code)).one()
             return [(e.step, e.kind, e.decision, e.actor) for e in
@@ -70,7 +80,7 @@ class Office:
     def request(self):
         from sqlalchemy import select
 
-        from daemon.models import Request
+        from daemon.core.models import Request
         with self.factory() as s:
             return s.scalars(select(Request).order_by(Request.id.desc())).first()
 
@@ -79,6 +89,7 @@ def check_every_mail(office: Office, code: str, title: str, date: str) -> None:
     """Every mail we sent for the request: auto-generated, tagged, Indonesian dates, and every
     letter attached a valid .docx naming the event, its date and a numbered letter."""
     import re
+
     from icalendar import Calendar
     seen = 0
     for got in office.smtp.messages:

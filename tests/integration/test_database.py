@@ -11,9 +11,17 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from daemon.db import (_alembic_config, current_revision, head_revision, make_engine, next_value,
-                       sessions, transaction, upgrade)
-from daemon.models import Checkpoint, Inbound
+from daemon.core.db import (
+    _alembic_config,
+    current_revision,
+    head_revision,
+    make_engine,
+    next_value,
+    sessions,
+    transaction,
+    upgrade,
+)
+from daemon.core.models import Checkpoint, Inbound
 
 pytestmark = pytest.mark.integration
 

@@ -18,12 +18,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from test_mailbox import Running, assert_stored_once, count, mail, wait_for
 from test_outbox import make_due, queue, row
 
-from daemon.config import Config
+from daemon.core.config import Config
+from daemon.core.models import Outbox
 from daemon.devservers.dovecot import Dovecot
 from daemon.devservers.smtp import SmtpCapture
-from daemon.mailbox import MailboxWorker
-from daemon.models import Outbox
-from daemon.outbox import OutboxWorker
+from daemon.mail.mailbox import MailboxWorker
+from daemon.mail.outbox import OutboxWorker
 
 pytestmark = pytest.mark.integration
 
@@ -175,7 +175,7 @@ def test_the_daemon_stops_within_5_s_while_its_imap_connection_is_blackholed(
     import subprocess
     import sys
     cfg = make_config(imap_port=imap_proxy.port, timeout=30)  # the default read timeout
-    proc = subprocess.Popen([sys.executable, "-m", "daemon.cli", "run", "-c", str(cfg.source)],
+    proc = subprocess.Popen([sys.executable, "-m", "daemon.app.cli", "run", "-c", str(cfg.source)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 30

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from daemon.config import Config
+from daemon.core.config import Config
+from daemon.core.models import Checkpoint, Inbound
 from daemon.devservers.dovecot import Dovecot
-from daemon.mailbox import MailboxWorker
-from daemon.models import Checkpoint, Inbound
+from daemon.mail.mailbox import MailboxWorker
 
 pytestmark = pytest.mark.integration
 

@@ -12,12 +12,13 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from daemon import mime
-from daemon.config import Config
+from daemon.core.config import Config
+from daemon.core.models import Outbox
 from daemon.devservers import free_port
 from daemon.devservers.smtp import SmtpCapture
-from daemon.models import Outbox
-from daemon.outbox import OutboxWorker, enqueue, make_message_id, retry_delay, utcnow
+from daemon.mail import mime
+from daemon.mail.outbox import OutboxWorker, retry_delay, utcnow
+from daemon.mail.outgoing import enqueue, make_message_id
 
 pytestmark = pytest.mark.integration
 

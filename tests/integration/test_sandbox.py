@@ -36,7 +36,7 @@ def test_a_request_sent_to_the_sandbox_reaches_the_kadis_inbox(tmp_path):
     imap, smtp = free_port(), free_port()
     env = {**os.environ, "LIPUTAN_SANDBOX_IMAP": str(imap), "LIPUTAN_SANDBOX_SMTP": str(smtp)}
     log = (tmp_path / "sandbox.log").open("w")  # a file, not a pipe nobody drains
-    proc = subprocess.Popen([sys.executable, "-m", "daemon.cli", "sandbox"], cwd=tmp_path, env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "daemon.app.cli", "sandbox"], cwd=tmp_path, env=env,
                             stdout=log, stderr=subprocess.STDOUT, text=True)
     try:
         banner = ""
@@ -45,7 +45,7 @@ def test_a_request_sent_to_the_sandbox_reaches_the_kadis_inbox(tmp_path):
             time.sleep(0.2)
             banner = (tmp_path / "sandbox.log").read_text()
         assert f"127.0.0.1:{smtp}" in banner and f"127.0.0.1:{imap}" in banner
-        sent = subprocess.run([sys.executable, "-m", "daemon.sandbox_send", "--port", str(smtp),
+        sent = subprocess.run([sys.executable, "-m", "daemon.app.sandbox_send", "--port", str(smtp),
                                str(LETTER)], capture_output=True, text=True, timeout=30)
         assert sent.returncode == 0, sent.stderr
         deadline = time.monotonic() + 60

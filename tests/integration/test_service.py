@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+import email.policy
 import json
 import signal
 import subprocess
 import sys
 import time
 
-import email.policy
 import pytest
-
 from harness import letter
 from test_workflow_bodies import BANTAN
 
@@ -18,7 +17,7 @@ pytestmark = pytest.mark.integration
 
 
 def liputan(*args: str, timeout: float = 30) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "daemon.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "daemon.app.cli", *args], capture_output=True,
                           text=True, timeout=timeout)
 
 
@@ -34,7 +33,7 @@ def wait_for(predicate, timeout: float = 30.0):
 
 def test_the_daemon_handles_a_request_and_stops_on_sigterm_within_5_s(config, dovecot, mailbox_user, smtp):
     path = str(config.source)
-    proc = subprocess.Popen([sys.executable, "-m", "daemon.cli", "run", "-c", path],
+    proc = subprocess.Popen([sys.executable, "-m", "daemon.app.cli", "run", "-c", path],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         dovecot.append(mailbox_user, "INBOX", letter(
@@ -65,7 +64,7 @@ def test_the_daemon_handles_a_request_and_stops_on_sigterm_within_5_s(config, do
 
 
 def test_sigint_stops_an_idle_daemon_within_5_s(config):
-    proc = subprocess.Popen([sys.executable, "-m", "daemon.cli", "run", "-c", str(config.source)],
+    proc = subprocess.Popen([sys.executable, "-m", "daemon.app.cli", "run", "-c", str(config.source)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     time.sleep(3)
     started = time.monotonic()

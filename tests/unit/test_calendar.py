@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from daemon.calendar import invitation
+from daemon.paperwork.calendar import invitation
 
 WIB = ZoneInfo("Asia/Jakarta")
 START = datetime(2026, 11, 30, 9, 0, tzinfo=WIB)

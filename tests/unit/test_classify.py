@@ -6,8 +6,8 @@ from email.message import EmailMessage
 
 import pytest
 
-from daemon import mime
-from daemon.classify import classify, find_tag
+from daemon.mail import mime
+from daemon.reading.classify import classify, find_tag
 
 try:
     from . import corpus

@@ -4,15 +4,15 @@ and no auto-reply, forged sender or quoted "setuju" ever approves."""
 from __future__ import annotations
 
 import email
-import re
 import email.policy
+import re
 
 import pytest
-
 from corpus import cases
-from daemon import mime
 from harness import KADIS, Office, letter
 from test_workflow_bodies import BANTAN
+
+from daemon.mail import mime
 
 REQUESTER = "camat.bantan@bengkaliskab.go.id"
 EXPECTED_STEP = {"approve": 3, "revise": 1, None: 2}

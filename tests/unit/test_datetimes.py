@@ -6,7 +6,15 @@ from datetime import date, datetime, time
 
 import pytest
 
-from daemon.datetimes import DEFAULT_TZ, ZONES, combine, find_dates, find_times, parse_date, parse_time
+from daemon.reading.datetimes import (
+    DEFAULT_TZ,
+    ZONES,
+    combine,
+    find_dates,
+    find_times,
+    parse_date,
+    parse_time,
+)
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=DEFAULT_TZ)
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
-
-from daemon import mime
-from daemon.models import Event, Inbound
 from harness import KADIS, OPERATOR, Office, letter, reply
+from sqlalchemy import select
 from test_workflow_bodies import BANTAN
+
+from daemon.core.models import Event, Inbound
+from daemon.mail import mime
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -39,7 +39,7 @@ def test_a_malformed_message_is_quarantined_with_a_reason(office, raw):
 
 
 def test_a_crash_on_one_message_quarantines_it_and_the_next_is_handled(office, monkeypatch):
-    from daemon import dispatcher as d
+    from daemon.app import dispatcher as d
     real = d.Dispatcher.handle
     calls = {"n": 0}
 
@@ -60,8 +60,8 @@ def test_a_crash_on_one_message_quarantines_it_and_the_next_is_handled(office, m
 
 
 def test_requeue_handles_a_quarantined_message_again(office, monkeypatch, tmp_path):
-    from daemon import cli
-    from daemon import dispatcher as d
+    from daemon.app import cli
+    from daemon.app import dispatcher as d
     real = d.Dispatcher.handle
     monkeypatch.setattr(d.Dispatcher, "handle", lambda *a: (_ for _ in ()).throw(RuntimeError("bug")))
     bad = office.deliver(letter("camat.bantan@bengkaliskab.go.id", "Permohonan", BANTAN))

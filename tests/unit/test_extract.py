@@ -13,11 +13,16 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from daemon import mime
-from daemon.extract import (complete_from_reply, extract_requests, missing_fields_text, split_forwarded,
-                            title_from_subject)
-from daemon.places import load_places
-from daemon.types import RequestFacts
+from daemon.core.places import load_places
+from daemon.core.types import RequestFacts
+from daemon.mail import mime
+from daemon.reading.extract import (
+    complete_from_reply,
+    extract_requests,
+    missing_fields_text,
+    split_forwarded,
+    title_from_subject,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "data" / "requests"

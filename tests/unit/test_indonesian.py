@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from daemon import indonesian as ind
+from daemon.core import indonesian as ind
 
 WIB = ZoneInfo("Asia/Jakarta")
 

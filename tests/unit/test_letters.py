@@ -13,9 +13,9 @@ import yaml
 from docx import Document
 from docxtpl import DocxTemplate
 
-from daemon import letter_context as C
-from daemon import letters as L
-from daemon.types import RequestFacts
+from daemon.core.types import RequestFacts
+from daemon.paperwork import letter_context as C
+from daemon.paperwork import letters as L
 
 ROOT = Path(__file__).resolve().parents[2]
 WIB = ZoneInfo("Asia/Jakarta")

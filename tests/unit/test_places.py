@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from daemon.places import Resolution, load_places
+from daemon.core.places import Resolution, load_places
 
 ROOT = Path(__file__).resolve().parents[2]
 ALL_KECAMATAN = {"Bengkalis", "Bantan", "Rupat", "Rupat Utara", "Mandau", "Pinggir", "Bathin Solapan",
@@ -29,7 +29,7 @@ def test_file_has_all_eleven_kecamatan_with_the_expected_keys() -> None:
 
 
 def test_file_validates_with_the_rules_schema() -> None:
-    rules = pytest.importorskip("daemon.rules")
+    rules = pytest.importorskip("daemon.core.rules")
     data = yaml.safe_load((ROOT / "rules" / "places.yaml").read_text(encoding="utf-8"))
     rules.PlacesFile.model_validate(data)
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-
-from daemon import mime
-from daemon.extract import extract_requests
-from daemon.replies import default_lexicon, read_reply, read_text
 from harness import KABID, KADIS, KASI, WIB, Office, letter, reply
-
 from test_workflow_bodies import BANTAN
+
+from daemon.mail import mime
+from daemon.reading.extract import extract_requests
+from daemon.reading.replies import default_lexicon, read_reply, read_text
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=WIB)
 BANTAN_UNIT = "camat.bantan@bengkaliskab.go.id"
@@ -147,7 +146,7 @@ def test_it_adds_a_photographer_when_the_kasi_asks_for_one_at_step_4(office):
     ("nggak usah, batalkan saja", "reject", ""),
 ])
 def test_courtesy_is_not_a_note_and_batalkan_refuses(text, decision, note):
-    from daemon.replies import load_lexicon, read_text
+    from daemon.reading.replies import load_lexicon, read_text
     got = read_text(text, load_lexicon("rules/lexicon.yaml"))
     assert (got.decision, got.note) == (decision, note)
 

@@ -7,12 +7,12 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from daemon import mime
-from daemon.classify import classify
-from daemon.quotes import own_text
-from daemon.replies import load_lexicon, read_reply
-from daemon.trust import auth_passes, impersonation
-from daemon.types import Classification, Reading
+from daemon.core.types import Classification, Reading
+from daemon.mail import mime
+from daemon.reading.classify import classify
+from daemon.reading.quotes import own_text
+from daemon.reading.replies import load_lexicon, read_reply
+from daemon.reading.trust import auth_passes, impersonation
 
 try:
     from . import corpus

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from daemon import mime
-from daemon.quotes import strip_quotes
-from daemon.replies import explain, load_lexicon, read_reply
-from daemon.types import Reading
+from daemon.core.types import Reading
+from daemon.mail import mime
+from daemon.reading.quotes import strip_quotes
+from daemon.reading.replies import explain, load_lexicon, read_reply
 
 try:
     from . import corpus
@@ -145,7 +145,7 @@ def test_it_explains_in_formal_indonesian() -> None:
 
 
 def test_it_accepts_the_validated_rules_lexicon() -> None:
-    from daemon.rules import load_rules
+    from daemon.core.rules import load_rules
 
     lexicon = load_rules(corpus.ROOT / "rules").lexicon
     assert read_reply("gk setuju", lexicon).decision == "reject"

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from daemon.team import (
+from daemon.sop.team import (
     Busy,
     Member,
     check_busy,
@@ -19,7 +19,13 @@ from daemon.team import (
     plan_schedule,
     propose,
 )
-from daemon.teamchanges import TeamChange, apply_change, apply_roles, parse_team_change, resolve_name
+from daemon.sop.teamchanges import (
+    TeamChange,
+    apply_change,
+    apply_roles,
+    parse_team_change,
+    resolve_name,
+)
 
 WIB = ZoneInfo("Asia/Jakarta")
 

@@ -6,8 +6,8 @@ from email.message import EmailMessage
 
 import pytest
 
-from daemon import mime
-from daemon.trust import aligned, auth_passes, impersonation, name_tokens
+from daemon.mail import mime
+from daemon.reading.trust import aligned, auth_passes, impersonation, name_tokens
 
 try:
     from . import corpus

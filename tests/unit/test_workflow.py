@@ -6,12 +6,20 @@ import re
 from pathlib import Path
 
 import pytest
-
-from daemon import mime
-from harness import (KABID, KADIS, KASI, SEKDIS, Office, attachments_of, docx_text, letter,
-                     reply)
-
+from harness import (
+    KABID,
+    KADIS,
+    KASI,
+    SEKDIS,
+    Office,
+    attachments_of,
+    docx_text,
+    letter,
+    reply,
+)
 from test_workflow_bodies import BANTAN, DURI
+
+from daemon.mail import mime
 
 
 @pytest.fixture
@@ -158,6 +166,7 @@ def test_delegation_to_the_plt(office):
 
 def test_acting_official_on_leave_dates_gets_the_mail(tmp_path, db_url):
     from datetime import datetime
+
     from harness import WIB
     office = Office(tmp_path, database=db_url, now=datetime(2026, 12, 15, 8, 0, tzinfo=WIB))
     send_letter(office, BANTAN.replace("7 Desember 2026", "18 Desember 2026"))
@@ -230,7 +239,8 @@ def test_the_same_event_sent_twice_is_linked_not_doubled(office):
     send_letter(office, BANTAN, sender="bappeda@bengkaliskab.go.id")
     with office.factory() as s:
         from sqlalchemy import func, select
-        from daemon.models import Request
+
+        from daemon.core.models import Request
         assert s.scalar(select(func.count()).select_from(Request)) == 1
     req = office.request()
     assert [e[1] for e in office.events(req.code)].count("duplicate") == 2
@@ -319,7 +329,8 @@ def test_a_bupati_agenda_becomes_one_request_per_event(office):
     office.deliver((REQUESTS / "10_protokol_agenda_numbered.eml").read_bytes())
     with office.factory() as s:
         from sqlalchemy import select
-        from daemon.models import Request
+
+        from daemon.core.models import Request
         rows = s.scalars(select(Request).order_by(Request.id)).all()
     assert len(rows) == 4
     assert [r.outside_island for r in rows] == [False, True, False, False]

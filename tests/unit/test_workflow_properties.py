@@ -6,14 +6,14 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from harness import KABID, KADIS, KASI, SEKDIS, Office, letter, reply
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
-
-from daemon import mime
-from daemon.models import Document, Event, Request, Task
-from harness import KABID, KADIS, KASI, SEKDIS, Office, letter, reply
 from test_workflow_bodies import BANTAN, DURI
+
+from daemon.core.models import Document, Event, Request, Task
+from daemon.mail import mime
 
 PEOPLE = [KADIS, KABID, KASI, SEKDIS, "staf.lain@bengkaliskab.go.id"]
 WORDS = ["Setuju", "tidak setuju", "Tolak, bentrok", "revisi: perbaiki jadwal", "acc", "ok",

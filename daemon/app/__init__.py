@@ -1,0 +1,1 @@
+"""The application: the dispatcher, the service, the command line, the sandbox."""

@@ -1,0 +1,161 @@
+"""The `liputan` command: run, check, requests, show, requeue."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from pathlib import Path
+
+from sqlalchemy import select
+
+from daemon.core import db
+from daemon.core.config import Config, load_config
+from daemon.core.errors import ConfigError
+from daemon.core.models import Event, Inbound, Request, Task
+from daemon.core.rules import load_rules
+
+DEFAULT_CONFIG = "/etc/liputan/liputan.toml"
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="liputan", description="Liputan: the coverage SOP by email.")
+    p.add_argument("-c", "--config", default=DEFAULT_CONFIG, help="path to liputan.toml")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the daemon in the foreground")
+    sub.add_parser("check", help="validate the config and every file in rules/")
+    r = sub.add_parser("requests", help="the requests and where each stands")
+    r.add_argument("--json", action="store_true")
+    s = sub.add_parser("show", help="one request with its whole history")
+    s.add_argument("code")
+    s.add_argument("--json", action="store_true")
+    q = sub.add_parser("requeue", help="handle a quarantined inbound message again")
+    q.add_argument("inbound_id", type=int)
+    sub.add_parser("sandbox", help="start local Dovecot + SMTP capture and run the daemon on them")
+    for name in ("run", "check", "requests", "show", "requeue"):
+        sub.choices[name].add_argument("-c", "--config", default=argparse.SUPPRESS)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "sandbox":
+        from daemon.app import sandbox
+        return sandbox.main()
+    try:
+        cfg = load_config(args.config)
+        _TZ["zone"] = cfg.office.timezone
+        if args.command == "check":
+            return check(cfg)
+        if args.command == "run":
+            return run(cfg)
+        factory = open_db(cfg)
+        return {"requests": list_requests, "show": show, "requeue": requeue}[args.command](factory, args)
+    except ConfigError as exc:
+        print(f"liputan: {exc}", file=sys.stderr)
+        return 2
+
+
+def check(cfg: Config) -> int:
+    load_rules(Path(cfg.rules.dir))
+    from daemon.core.context import Context
+    Context.load(cfg)
+    for w in cfg.warnings():
+        print(f"warning: {w}")
+    print(f"{cfg.source}: ok; rules in {Path(cfg.rules.dir).resolve()}: ok")
+    return 0
+
+
+def run(cfg: Config) -> int:
+    from daemon.app.service import Service
+    asyncio.run(Service(cfg).run())
+    return 0
+
+
+def open_db(cfg: Config):
+    engine = db.make_engine(cfg.paths.database)
+    db.upgrade(engine)
+    return db.sessions(engine)
+
+
+def iso(dt) -> str | None:
+    """ISO 8601 with the office's offset (WIB), as people read times."""
+    return dt.astimezone(_tz()).isoformat() if dt else None
+
+
+def summary(s, req: Request) -> dict:
+    waiting = [t.who[0] for t in s.scalars(select(Task).where(Task.request_id == req.id,
+                                                              Task.status == "open"))]
+    if req.state == "open" and req.step == 10 and req.team:
+        waiting = [m["email"] for m in req.team]
+    return {"code": req.code, "title": req.title, "state": req.state,
+            "step": req.step if req.state == "open" else None, "waiting_for": waiting,
+            "event_start": iso(req.event_start), "location": req.location,
+            "outside_island": req.outside_island, "requester": req.requester,
+            "requester_email": req.requester_email, "created_at": iso(req.created_at),
+            "duplicate_of": None, "missing": req.missing, "flags": req.flags}
+
+
+_TZ = {"zone": "Asia/Jakarta"}
+
+
+def _tz():
+    from zoneinfo import ZoneInfo
+    return ZoneInfo(_TZ["zone"])
+
+
+def list_requests(factory, args) -> int:
+    with factory() as s:
+        rows = [summary(s, r) for r in s.scalars(select(Request).order_by(Request.id))]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{'KODE':<14} {'STATUS':<10} {'LANGKAH':<7} {'WAKTU ACARA':<26} ACARA")
+    for r in rows:
+        print(f"{r['code']:<14} {r['state']:<10} {str(r['step'] or '-'):<7} "
+              f"{(r['event_start'] or '-')[:25]:<26} {r['title']}")
+    return 0
+
+
+def show(factory, args) -> int:
+    with factory() as s:
+        req = s.scalars(select(Request).where(Request.code == args.code.upper())).first()
+        if req is None:
+            print(f"liputan: no request {args.code}", file=sys.stderr)
+            return 1
+        data = summary(s, req)
+        data["team"], data["schedule"] = req.team, req.schedule
+        data["events"] = [{"time": iso(e.time), "step": e.step, "actor": e.actor,
+                           "decision": e.decision, "note": e.note, "message_id": e.message_id,
+                           "kind": e.kind}
+                          for e in s.scalars(select(Event).where(Event.request_id == req.id)
+                                             .order_by(Event.id))]
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{data['code']}  {data['title']}\n  status {data['state']}, langkah {data['step']}, "
+          f"menunggu {', '.join(data['waiting_for']) or '-'}\n  acara {data['event_start']} di "
+          f"{data['location']} (luar pulau: {data['outside_island']})\n  pemohon {data['requester']} "
+          f"<{data['requester_email']}>")
+    for e in data["events"]:
+        print(f"  {e['time'][:19]}  step {e['step'] or '-':<3} {e['kind']:<11} "
+              f"{e['decision'] or '':<8} {e['actor'] or '':<36} {e['note'] or ''}")
+    return 0
+
+
+def requeue(factory, args) -> int:
+    with factory() as s, s.begin():
+        row = s.get(Inbound, args.inbound_id)
+        if row is None or row.status not in ("quarantined", "ignored"):
+            print(f"liputan: inbound {args.inbound_id} is not quarantined", file=sys.stderr)
+            return 1
+        row.status, row.filed, row.reason = "new", False, None
+    print(f"inbound {args.inbound_id} queued again; the running daemon will handle it")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,344 @@
+"""Decides what each stored inbound message is and hands it to intake or the workflow engine,
+one transaction per message; what fails is quarantined with its reason, never lost."""
+
+from __future__ import annotations
+
+import logging
+import re
+import traceback
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from daemon.core.context import Context
+from daemon.core.models import Inbound, Outbox, Request, Task, utcnow
+from daemon.core.types import Classification
+from daemon.mail import mails, mime
+from daemon.reading import classify, quotes, replies, trust
+from daemon.reading.extract import complete_from_reply, extract_requests
+from daemon.sop import intake, people, steps, workflow
+
+log = logging.getLogger("daemon.app.dispatcher")
+DELEGATE = re.compile(r"^\W*(delegasi|delegasikan|didelegasikan|diwakilkan|wakilkan|diteruskan ke plt)\b", re.I)
+MAX_ANSWERS_PER_HOUR = 5
+# our mail that asks for no decision: a reply to it is recorded, never applied to a step
+INFORMATIONAL = ("notice", "assignment", "ack", "rejected", "forged", "alert")
+
+
+class Outcome(Exception):
+    """Stop handling a message with a final status and reason."""
+
+    def __init__(self, status: str, reason: str):
+        super().__init__(reason)
+        self.status, self.reason = status, reason
+
+
+class Dispatcher:
+    """Works the inbound table: every row with status 'new' is handled exactly once."""
+
+    def __init__(self, ctx: Context, factory: sessionmaker[Session]):
+        self.ctx, self.factory = ctx, factory
+
+    def run_once(self) -> int:
+        """Handle every waiting message; returns how many were handled."""
+        done = 0
+        while (inbound_id := self._next()) is not None:
+            self.handle_id(inbound_id)
+            done += 1
+        return done
+
+    def _next(self) -> int | None:
+        with self.factory() as s:
+            return s.scalars(select(Inbound.id).where(Inbound.status == "new")
+                             .order_by(Inbound.id).limit(1)).first()
+
+    def handle_id(self, inbound_id: int) -> None:
+        try:
+            with self.factory() as s, s.begin():
+                inbound = s.get(Inbound, inbound_id)
+                if inbound is None or inbound.status != "new":
+                    return
+                status, kind, reason = self.handle(s, inbound)
+                inbound.status, inbound.kind, inbound.reason = status, kind, reason
+                inbound.processed_at = self.ctx.now()
+                log.info("inbound %d (%s) -> %s: %s", inbound_id, inbound.message_id, status, reason)
+        except Exception as exc:  # noqa: BLE001 - one bad message must never stop the service
+            log.exception("inbound %d failed; quarantined", inbound_id)
+            self.quarantine(inbound_id, exc)
+
+    def quarantine(self, inbound_id: int, exc: Exception) -> None:
+        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        with self.factory() as s, s.begin():
+            inbound = s.get(Inbound, inbound_id)
+            inbound.status, inbound.attempts = "quarantined", inbound.attempts + 1
+            inbound.reason = f"internal error while handling: {detail[:500]}"
+            inbound.processed_at = self.ctx.now()
+            mails.send(s, self.ctx.cfg, "alert", to=[self.ctx.cfg.office.operator],
+                       heading="Pesan masuk dikarantina karena galat",
+                       message=f"Pesan {inbound.message_id} dari {inbound.from_addr or '-'} "
+                               f"(subjek: {inbound.subject or '-'}) tidak dapat diproses dan "
+                               "dipindahkan ke folder karantina.",
+                       lines=[f"Alasan: {detail[:500]}",
+                              f"Setelah diperbaiki, jalankan: liputan requeue {inbound.id}"])
+
+    # ---- one message ---------------------------------------------------------------------------
+    def handle(self, s: Session, inbound: Inbound) -> tuple[str, str, str]:
+        raw = Path(inbound.raw_path).read_bytes()
+        msg = mime.parse(raw)
+        ctx = self.ctx
+        c = classify.classify(msg, ctx.cfg.office.domain)
+        display, sender = mime.address(msg)
+        try:
+            if sender and sender == ctx.cfg.from_address:
+                raise Outcome("ignored", "our own message came back (mail loop)")
+            if c.kind == "bounce":
+                self.bounce(s, inbound, c)
+            if c.kind == "auto_reply":
+                self.auto_reply(s, inbound, msg, c, sender)
+            if c.kind == "list":
+                raise Outcome("ignored", f"mailing list or newsletter: {c.reason}")
+            task, req = self.correlate(s, msg, c, sender)
+            if req is not None:
+                self.answer_thread(s, inbound, msg, c, task, req, display, sender)
+            self.new_letter(s, inbound, msg, c, sender)
+        except Outcome as out:
+            return out.status, c.kind, out.reason
+        return "done", c.kind, "handled"
+
+    def correlate(self, s: Session, msg, c: Classification, sender: str) -> tuple[Task | None, Request | None]:
+        """The step (task) or request a message answers: by Message-ID references, then by tag."""
+        refs = c.references or mime.message_ids(mime.header(msg, "In-Reply-To") + " "
+                                                + mime.header(msg, "References"))
+        if refs:
+            task = s.scalars(select(Task).where(Task.message_id.in_(refs))
+                             .order_by(Task.id.desc()).limit(1)).first()
+            if task is not None:
+                return task, s.get(Request, task.request_id)
+            out = s.scalars(select(Outbox).where(Outbox.message_id.in_(refs),
+                                                 Outbox.request_id.is_not(None)).limit(1)).first()
+            req = s.get(Request, out.request_id) if out else s.scalars(
+                select(Request).where(Request.thread_id.in_(refs)).limit(1)).first()
+            if req is not None and out is not None and out.kind in INFORMATIONAL:
+                return None, req  # "ok" to a notice is an acknowledgement, not a decision
+            if req is not None:
+                return self.open_task_of(s, req, sender), req
+        if c.tag:
+            req = s.scalars(select(Request).where(Request.code == c.tag.upper())).first()
+            if req is not None:
+                return self.open_task_of(s, req, sender), req
+        return None, None
+
+    @staticmethod
+    def open_task_of(s: Session, req: Request, sender: str) -> Task | None:
+        for t in workflow.open_tasks(s, req):
+            if sender in t.who:
+                return t
+        return None
+
+    # ---- replies -------------------------------------------------------------------------------
+    def answer_thread(self, s, inbound, msg, c, task, req, display, sender) -> None:
+        ctx = self.ctx
+        inbound.request_id = req.id
+        mid = inbound.message_id
+        if task is None or sender not in task.who:
+            self.check_forgery(s, req, display, sender, mid)
+            if sender == req.requester_email:
+                self.from_requester(s, inbound, msg, req, task)
+            waiting = self.open_task_of(s, req, sender)
+            if waiting is not None:  # an official answering a notice, not the step's own mail
+                workflow.record(s, ctx, req, "ignored", actor=sender, message_id=mid,
+                                note="balasan atas surel pemberitahuan; tidak dianggap keputusan")
+                self.answer(s, req, sender, mid, "Balasan Bapak/Ibu atas surel pemberitahuan telah "
+                            f"kami catat. Untuk memberi keputusan pada langkah {waiting.step}, mohon "
+                            "balas surel permintaan tindakan yang kami kirimkan untuk langkah tersebut.")
+                raise Outcome("done", "reply to a notice from an official with an open step; recorded")
+            workflow.record(s, ctx, req, "ignored", actor=sender, message_id=mid,
+                            note="balasan dari pengirim yang tidak sedang ditunggu")
+            self.answer(s, req, sender, mid, "Tidak ada langkah pada permohonan ini yang sedang "
+                        "menunggu tindakan dari alamat surel Bapak/Ibu, sehingga balasan ini hanya "
+                        "kami catat.")
+            raise Outcome("done", "reply from someone the request is not waiting for; recorded")
+        reading = replies.read_reply(msg, ctx.lexicon)
+        if task.status != "open":
+            workflow.record(s, ctx, req, "ignored", step=task.step, actor=sender, message_id=mid,
+                            note=f"balasan untuk langkah yang sudah {task.status}")
+            if task.status == "closed" and task.decision == reading.decision:
+                reason = (f"Keputusan Bapak/Ibu pada langkah {task.step} sudah kami catat "
+                          "sebelumnya, sehingga balasan ini tidak perlu dikirim ulang.")
+            else:
+                reason = (f"Langkah {task.step} yang Bapak/Ibu balas sudah ditutup atau digantikan "
+                          "oleh langkah lain, sehingga balasan ini tidak kami terapkan.")
+            self.answer(s, req, sender, mid, reason + self.where_now(s, req))
+            raise Outcome("done", f"reply to a {task.status} step; recorded, not applied")
+        self.check_authentication(s, msg, req, task, sender, mid)
+        if task.role == "requester":
+            self.complete(s, inbound, msg, req, task)
+        if DELEGATE.match(reading.text or ""):
+            result = workflow.delegate(ctx, s, task, actor=sender, message_id=mid)
+            if result == "delegated":
+                raise Outcome("done", "delegated to the acting official")
+        decision = steps.interpret(ctx, ctx.rules.sop.step(task.step), reading)
+        if decision is None:
+            workflow.record(s, ctx, req, "ignored", step=task.step, actor=sender, message_id=mid,
+                            note="keputusan tidak jelas")
+            self.answer(s, req, sender, mid, replies.explain(reading))
+            raise Outcome("done", "no clear decision; sender told what to write")
+        result = workflow.decide(ctx, s, task, decision, reading.note, actor=sender,
+                                 message_id=mid, reply_text=reading.text)
+        raise Outcome("done", f"decision {decision} on step {task.step}: {result}")
+
+    def where_now(self, s: Session, req: Request) -> str:
+        if req.state != "open":
+            return f" Permohonan ini sudah berstatus {req.state}."
+        waiting = [people.described(self.ctx, t.who[0]) for t in workflow.open_tasks(s, req)]
+        return f" Saat ini permohonan berada pada langkah {req.step}" + (
+            f" dan menunggu {', '.join(waiting)}." if waiting else ".")
+
+    def check_forgery(self, s, req, display, sender, mid) -> None:
+        officials = [(p.name, p.email) for p in self.ctx.rules.office.roles.values()]
+        officials += [(a.name, a.email) for p in self.ctx.rules.office.roles.values() for a in p.acting]
+        victim = trust.impersonation(display, sender, officials)
+        if victim is None:
+            return
+        workflow.record(s, self.ctx, req, "refused", actor=sender, message_id=mid,
+                        note=f"nama pengirim meniru pejabat ({victim}) dari alamat lain")
+        p, _, _ = people.person(self.ctx, victim)
+        mails.send(s, self.ctx.cfg, "forged", to=[victim], cc=[self.ctx.cfg.office.operator],
+                   request_id=req.id, r=req, tag=mails.tag(req.code), office=self.ctx.rules.office,
+                   person=p, display=display, sender=sender)
+        raise Outcome("quarantined", f"display name imitates {victim} from {sender}; refused")
+
+    def check_authentication(self, s, msg, req, task, sender, mid) -> None:
+        """Officials' decisions must pass the office server's DKIM/SPF check, when configured."""
+        authserv = self.ctx.cfg.office.authserv_id
+        if not authserv or task.role == "requester":  # units write from anywhere
+            return
+        ok, why = trust.auth_passes(msg, authserv)
+        if ok:
+            return
+        workflow.record(s, self.ctx, req, "refused", step=task.step, actor=sender, message_id=mid,
+                        note=f"surel tidak lolos pemeriksaan DKIM/SPF: {why}")
+        self.answer(s, req, sender, mid, "Balasan Bapak/Ibu tidak lolos pemeriksaan keaslian surel "
+                    "(DKIM/SPF) server kantor, sehingga tidak kami terapkan. Mohon balas dari akun "
+                    "surel resmi kantor.")
+        raise Outcome("quarantined", f"authentication failed: {why}")
+
+    def answer(self, s, req, to, mid, reason) -> None:
+        """One short answer, never to ourselves, and at most a few an hour to one address."""
+        since = utcnow() - timedelta(hours=1)  # the outbox stamps rows with the wall clock
+        rows = s.scalars(select(Outbox.recipients).where(Outbox.kind == "answer",
+                                                         Outbox.created_at >= since)).all()
+        recent = sum(1 for r in rows if to in (r or []))
+        if (recent or 0) >= MAX_ANSWERS_PER_HOUR or to == self.ctx.cfg.from_address:
+            log.warning("not answering %s again (%s answers this hour)", to, recent)
+            return
+        steps.answer(self.ctx, s, req, to, reason, mid)
+
+    # ---- requesters ----------------------------------------------------------------------------
+    def complete(self, s, inbound, msg, req, task) -> None:
+        """The requester supplies what was missing (or corrects what was sent back)."""
+        ctx = self.ctx
+        if intake.CANCEL.search(mime.body_text(msg)[:2000]):
+            intake.cancel_request(ctx, s, req, actor=req.requester_email, note="dibatalkan oleh pemohon")
+            raise Outcome("done", "requester cancelled")
+        text = quotes.own_text(msg)
+        facts = complete_from_reply(intake.facts_of(req), text, ctx.places, ctx.now())
+        if req.missing == [] and not facts.missing:  # a correction after a revision request
+            facts = self.corrected(msg, facts)
+        intake.apply_facts(req, facts)
+        if facts.missing:
+            workflow.record(s, ctx, req, "received", step=task.step, actor=req.requester_email,
+                            message_id=inbound.message_id, note="data belum lengkap: " + ", ".join(facts.missing))
+            mails.send(s, ctx.cfg, "missing", to=[req.requester_email], request_id=req.id,
+                       in_reply_to=inbound.message_id, r=req, tag=mails.tag(req.code),
+                       office=ctx.rules.office, missing_text=intake.missing_text(req))
+            raise Outcome("done", "requester reply still incomplete; asked again")
+        workflow.close(ctx, s, req, task, "approve", "data dilengkapi/diperbaiki pemohon",
+                       req.requester_email, inbound.message_id)
+        workflow.supersede(ctx, s, req, reason="data lengkap")
+        revised = any(n.get("kind") == "revise" for n in req.notes)
+        if revised:
+            first = ctx.rules.sop.steps[0]
+            workflow.go(ctx, s, req, first.then["done"], first)
+        else:
+            intake.start_chain(ctx, s, req)
+        raise Outcome("done", "requester completed the request")
+
+    def corrected(self, msg, facts):
+        found = extract_requests(msg, self.ctx.places, self.ctx.now())
+        if len(found) == 1:
+            new = found[0]
+            for name in ("title", "start", "end", "location", "kecamatan", "outside_island"):
+                if getattr(new, name) not in (None, ""):
+                    setattr(facts, name, getattr(new, name))
+            facts.until_done = new.until_done if new.start else facts.until_done
+        return facts
+
+    def from_requester(self, s, inbound, msg, req, task) -> None:
+        """A requester writes about their request: cancel, new time, or a note for the record."""
+        ctx = self.ctx
+        text = quotes.own_text(msg) or mime.body_text(msg)
+        if req.state == "open" and intake.CANCEL.search(text[:2000]):
+            intake.cancel_request(ctx, s, req, actor=req.requester_email, note="dibatalkan oleh pemohon")
+            raise Outcome("done", "requester cancelled")
+        found = extract_requests(msg, ctx.places, ctx.now())
+        if req.state == "open" and len(found) == 1 and found[0].start and req.event_start and \
+                found[0].start != req.event_start:
+            intake.reschedule(ctx, s, req, found[0], actor=req.requester_email,
+                              message_id=inbound.message_id)
+            raise Outcome("done", "requester moved the event")
+        workflow.record(s, ctx, req, "note", actor=req.requester_email, message_id=inbound.message_id,
+                        note=(text or "").strip()[:500])
+        raise Outcome("done", "message from the requester recorded")
+
+    # ---- new letters, bounces, auto-replies ----------------------------------------------------
+    def new_letter(self, s, inbound, msg, c, sender) -> None:
+        ctx = self.ctx
+        facts_list = [f for f in extract_requests(msg, ctx.places, ctx.now())
+                      if f.title or f.start or f.location or getattr(f, "event_date", None)]
+        if c.kind != "request":  # a title guessed from a subject alone is not a request
+            facts_list = [f for f in facts_list if f.start or f.location or getattr(f, "event_date", None)]
+        if not sender:
+            raise Outcome("quarantined", "no sender address: nobody to acknowledge or ask")
+        if not facts_list:
+            raise Outcome("quarantined", f"not understood as a coverage request ({c.kind}: {c.reason}); "
+                          "no event title, date or place found")
+        subject = mime.header(msg, "Subject")
+        cancel = bool(intake.CANCEL.search(subject + " " + mime.body_text(msg)[:3000]))
+        for facts in facts_list:
+            email = (getattr(facts, "forwarded_from", None) or sender).lower()
+            existing, how = intake.same_event(s, facts, email)
+            if existing is not None:
+                intake.repeat(ctx, s, inbound, existing, facts, how, email, cancel)
+            elif cancel:
+                raise Outcome("quarantined", "a cancellation for an event we have no request for")
+            else:
+                intake.open_request(ctx, s, inbound, facts, email, subject)
+        raise Outcome("done", f"{len(facts_list)} request letter(s) read")
+
+    def bounce(self, s, inbound, c) -> None:
+        ctx = self.ctx
+        rows = s.scalars(select(Outbox).where(Outbox.message_id.in_(c.bounced_message_ids or ["-"]))).all()
+        for out in rows:
+            req = s.get(Request, out.request_id) if out.request_id else None
+            if req is not None:
+                workflow.record(s, ctx, req, "bounced", actor=", ".join(c.failed_recipients) or None,
+                                message_id=out.message_id,
+                                note=f"surel '{out.subject}' tidak terkirim ke {', '.join(c.failed_recipients) or '-'}")
+            if out.kind != "alert":
+                mails.send(s, ctx.cfg, "alert", to=[ctx.cfg.office.operator], request_id=out.request_id,
+                           heading="Surel Liputan tidak terkirim (bounce)",
+                           message=f"Surel '{out.subject}' ({out.message_id}) ditolak server penerima.",
+                           lines=[f"Penerima gagal: {', '.join(c.failed_recipients) or '-'}",
+                                  f"Permohonan: {req.code if req else '-'}"])
+        raise Outcome("ignored", f"bounce of {len(rows)} message(s) of ours: {c.reason}")
+
+    def auto_reply(self, s, inbound, msg, c, sender) -> None:
+        task, req = self.correlate(s, msg, c, sender)
+        if req is not None:
+            inbound.request_id = req.id
+            workflow.record(s, self.ctx, req, "ignored", actor=sender, message_id=inbound.message_id,
+                            note=f"balasan otomatis, tidak mengubah status ({c.reason})")
+        raise Outcome("ignored", f"auto-reply: {c.reason}")

@@ -1,0 +1,80 @@
+"""The daemon: one asyncio process composing the mailbox, dispatcher and outbox workers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import threading
+from pathlib import Path
+
+from daemon.app.dispatcher import Dispatcher
+from daemon.core import db
+from daemon.core.config import Config
+from daemon.core.context import Context
+from daemon.mail.mailbox import MailboxWorker
+from daemon.mail.outbox import OutboxWorker
+
+log = logging.getLogger("daemon.app.service")
+DISPATCH_INTERVAL = 5.0  # seconds between sweeps even without a wake-up (requeued messages)
+
+
+class Service:
+    """Owns the database and the workers; `run()` until SIGTERM/SIGINT, then stops within 5 s."""
+
+    def __init__(self, cfg: Config, ctx: Context | None = None):
+        self.cfg = cfg
+        self.ctx = ctx or Context.load(cfg)
+        self.engine = db.make_engine(cfg.paths.database)
+        db.upgrade(self.engine)
+        self.factory = db.sessions(self.engine)
+        Path(cfg.paths.state).mkdir(parents=True, exist_ok=True)
+        self.dispatcher = Dispatcher(self.ctx, self.factory)
+        self.mailbox = MailboxWorker(cfg, self.factory, self.ctx.raw_dir)
+        self.outbox = OutboxWorker(cfg, self.factory)
+        self.stop_thread = threading.Event()
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        wake = asyncio.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+
+        def wake_dispatcher() -> None:
+            loop.call_soon_threadsafe(wake.set)
+
+        # a daemon thread, not the executor: a hung network read must not hold up the exit
+        mailbox = threading.Thread(target=self.mailbox.run, args=(self.stop_thread, wake_dispatcher),
+                                   name="mailbox", daemon=True)
+        mailbox.start()
+        tasks = [asyncio.create_task(self.dispatch_loop(stop, wake), name="dispatcher"),
+                 asyncio.create_task(self.outbox.run(stop), name="outbox")]
+        log.info("liputan running: mailbox %s@%s, database %s", self.cfg.mailbox.username,
+                 self.cfg.mailbox.host, self.engine.url.render_as_string(hide_password=True))
+        await stop.wait()
+        log.info("stopping")
+        self.stop_thread.set()
+        wake.set()
+        await asyncio.wait(tasks, timeout=3)
+        await asyncio.to_thread(mailbox.join, 1)
+        if mailbox.is_alive():  # blocked on a dead connection: cut it
+            self.mailbox.abort()
+            await asyncio.to_thread(mailbox.join, 1)
+        if mailbox.is_alive():
+            log.warning("mailbox worker still blocked; exiting without it (nothing is lost)")
+        self.engine.dispose()
+        log.info("stopped")
+
+    async def dispatch_loop(self, stop: asyncio.Event, wake: asyncio.Event) -> None:
+        """Handle stored messages whenever the mailbox stores some (and every few seconds)."""
+        while not stop.is_set():
+            try:
+                await asyncio.to_thread(self.dispatcher.run_once)
+            except Exception:  # noqa: BLE001 - e.g. the database briefly away; try again
+                log.exception("dispatcher round failed")
+            wake.clear()
+            try:
+                await asyncio.wait_for(wake.wait(), timeout=DISPATCH_INTERVAL)
+            except asyncio.TimeoutError:
+                pass

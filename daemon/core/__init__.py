@@ -1,0 +1,1 @@
+"""The bottom layer: configuration, rules as data, the database and its models, plain types."""

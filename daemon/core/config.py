@@ -1,0 +1,200 @@
+"""The TOML configuration: typed, validated at start-up, with passwords read from files."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from daemon.core.errors import ConfigError
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OfficeCfg(Section):
+    name: str
+    domain: str
+    timezone: str = "Asia/Jakarta"
+    operator: str = Field(description="operator's address for alerts (bounces, failed mail)")
+    # the office mail server's authserv-id; when set, replies must pass its DKIM/SPF check
+    authserv_id: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone '{v}'") from None
+        return v
+
+
+class Secret(Section):
+    password: str | None = None
+    password_file: str | None = None
+
+    def secret(self) -> str:
+        if self.password_file:
+            try:
+                return Path(self.password_file).read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ConfigError(self.password_file, None, f"cannot read password: {exc.strerror}") from None
+        return self.password or ""
+
+
+class MailboxCfg(Secret):
+    host: str
+    port: int = Field(ge=1, le=65535)
+    security: Literal["ssl", "starttls", "none"] = "ssl"
+    username: str
+    folder: str = "INBOX"
+    processed_folder: str = "Liputan/Diproses"
+    quarantine_folder: str = "Liputan/Karantina"
+    ignored_folder: str = "Liputan/Diabaikan"
+    timeout: float = Field(30, gt=0, description="socket timeout, seconds")
+    idle_seconds: int = Field(300, ge=10, le=1500, description="re-issue IDLE this often")
+    poll_seconds: int = Field(60, ge=1, description="poll interval when IDLE is not offered")
+
+
+class SmtpCfg(Secret):
+    host: str
+    port: int = Field(ge=1, le=65535)
+    security: Literal["ssl", "starttls", "none"] = "starttls"
+    username: str | None = None
+    from_: str = Field(alias="from")
+    timeout: float = Field(30, gt=0)
+    max_attempts: int = Field(8, ge=1)
+
+    @field_validator("from_")
+    @classmethod
+    def _addr(cls, v: str) -> str:
+        if "@" not in parseaddr(v)[1]:
+            raise ValueError(f"'from' must be an address like 'Liputan <liputan@example.go.id>', got {v!r}")
+        return v
+
+
+class PathsCfg(Section):
+    database: str
+    state: str
+    dropbox: str
+    archive: str
+
+    @field_validator("database")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        if not re.match(r"^(sqlite|postgresql(\+\w+)?)://", v):
+            raise ValueError("database must be 'sqlite:///PATH' or 'postgresql+psycopg://...'")
+        return v
+
+
+class RulesCfg(Section):
+    dir: str = "rules"
+
+
+class Config(Section):
+    office: OfficeCfg
+    mailbox: MailboxCfg
+    smtp: SmtpCfg
+    paths: PathsCfg
+    rules: RulesCfg = RulesCfg()
+    source: Path | None = None
+
+    def warnings(self) -> list[str]:
+        """Problems that only matter when the daemon runs (e.g. credentials not yet in place)."""
+        out = []
+        for name in ("mailbox", "smtp"):
+            pf = getattr(self, name).password_file
+            if pf and not Path(pf).is_file():
+                out.append(f"[{name}] password_file {pf} is not readable here")
+        return out
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.office.timezone)
+
+    @property
+    def from_address(self) -> str:
+        return parseaddr(self.smtp.from_)[1].lower()
+
+    @property
+    def state_dir(self) -> Path:
+        return Path(self.paths.state)
+
+
+def _resolve(data: dict, base: Path) -> dict:
+    """Make relative paths relative to the config file's folder."""
+    paths = data.get("paths", {})
+    for key in ("state", "dropbox", "archive"):
+        if isinstance(paths.get(key), str) and not Path(paths[key]).is_absolute():
+            paths[key] = str(base / paths[key])
+    db = paths.get("database")
+    if isinstance(db, str) and db.startswith("sqlite:///") and not db.startswith("sqlite:////"):
+        rel = db[len("sqlite:///"):]
+        if rel and rel != ":memory:":
+            paths["database"] = "sqlite:///" + str(base / rel)
+    rules = data.get("rules", {})
+    if isinstance(rules.get("dir"), str) and not Path(rules["dir"]).is_absolute():
+        rules["dir"] = str(base / rules["dir"])
+    elif "rules" not in data:
+        data["rules"] = {"dir": str(base / "rules")}
+    for sec in ("mailbox", "smtp"):
+        pf = data.get(sec, {}).get("password_file")
+        if isinstance(pf, str) and not Path(pf).is_absolute():
+            data[sec]["password_file"] = str(base / pf)
+    return data
+
+
+def _line_of(text: str, loc: tuple) -> int | None:
+    """Best-effort line of a [section] key in TOML text."""
+    section = str(loc[0]) if loc else ""
+    key = str(loc[1]) if len(loc) > 1 else None
+    if key == "from_":
+        key = "from"
+    in_section, header_line = False, None
+    for n, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            in_section = stripped.strip("[] ") == section
+            if in_section:
+                header_line = n
+            continue
+        if in_section and key and re.match(rf"{re.escape(key)}\s*=", stripped):
+            return n
+    return header_line
+
+
+def load_config(path: str | Path) -> Config:
+    """Read, resolve and validate a config file; raise ConfigError naming file and line."""
+    path = Path(path).resolve()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(path, None, f"cannot read config: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        raise ConfigError(path, int(m.group(1)) if m else None, f"not valid TOML: {exc}") from None
+    data = _resolve(data, path.parent)
+    try:
+        cfg = Config.model_validate(data)
+    except ValidationError as exc:
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        err = errors[0]
+        where = ".".join(str(p) for p in err["loc"]) or "config"
+        if err["type"] == "extra_forbidden":
+            msg = f"unknown setting '{where}' (misspelled?)"
+        elif err["type"] == "missing":
+            msg = f"setting '{where}' is required but missing"
+        else:
+            msg = f"setting '{where}': {err['msg']}"
+        raise ConfigError(path, _line_of(text, err["loc"]), msg) from None
+    cfg.source = path
+    return cfg

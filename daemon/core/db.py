@@ -1,0 +1,138 @@
+"""Database engine, sessions and self-upgrade (Alembic), on SQLite (WAL) or PostgreSQL."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from daemon.core.models import Sequence
+
+log = logging.getLogger("daemon.core.db")
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine with the pragmas the service relies on (SQLite: WAL, busy timeout, FKs)."""
+    if url.startswith("sqlite"):
+        path = url.split("sqlite:///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        @event.listens_for(engine, "connect")
+        def _own_transactions(dbapi_conn, _record) -> None:  # noqa: ANN001
+            dbapi_conn.isolation_level = None  # SQLAlchemy's "begin" below issues BEGIN
+
+        @event.listens_for(engine, "begin")
+        def _immediate(conn) -> None:  # noqa: ANN001
+            # take the write lock up front: a read-then-write transaction (sequences, claims)
+            # then waits for busy_timeout instead of failing with "database is locked"
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on any error."""
+    with factory() as session, session.begin():
+        yield session
+
+
+def _alembic_config(url: str) -> AlembicConfig:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(_alembic_config("sqlite://")).get_current_head()
+
+
+def upgrade(engine: Engine) -> bool:
+    """Bring the schema to the newest revision; returns True when it changed anything.
+
+    SQLite: the file is copied aside first, so a failed upgrade can be undone by hand.
+    PostgreSQL: an advisory lock keeps two starting instances from migrating at once.
+    """
+    head = head_revision()
+    url = engine.url.render_as_string(hide_password=False)
+    cfg = _alembic_config(url)
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_lock(727110)"))
+        try:
+            current = MigrationContext.configure(conn).get_current_revision()
+            if current == head:
+                return False
+            _backup_sqlite(engine, current)
+            log.info("upgrading database from %s to %s", current or "empty", head)
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+            conn.commit()
+        finally:
+            if engine.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_unlock(727110)"))
+                conn.commit()
+    return True
+
+
+def _backup_sqlite(engine: Engine, current: str | None) -> None:
+    if engine.dialect.name != "sqlite" or current is None:
+        return
+    path = Path(engine.url.database or "")
+    if path.is_file():
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+        shutil.copy2(path, path.with_name(f"{path.name}.before-{current}-{stamp}"))
+
+
+def next_value(session: Session, name: str, year: int) -> int:
+    """The next number of a gap-free per-year sequence, inside the caller's transaction.
+
+    The row is locked until the caller commits, so numbers are never skipped or shared; a
+    rolled-back transaction gives its number back.
+    """
+    query = select(Sequence).where(Sequence.name == name, Sequence.year == year).with_for_update()
+    row = session.execute(query).scalar_one_or_none()
+    if row is None:
+        try:
+            with session.begin_nested():  # two first-of-the-year allocations may race here
+                session.add(Sequence(name=name, year=year, value=0))
+        except IntegrityError:
+            pass
+        row = session.execute(query).scalar_one()
+    row.value += 1
+    session.flush()
+    return row.value

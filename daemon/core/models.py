@@ -1,0 +1,222 @@
+"""The database: every input, request, waiting step, letter and outgoing mail is a row."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware datetimes on every backend: stored as UTC, returned aware."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Checkpoint(Base):
+    """Per IMAP folder: the UIDVALIDITY seen and the highest UID already stored."""
+
+    __tablename__ = "checkpoint"
+    folder: Mapped[str] = mapped_column(String(255), primary_key=True)
+    # IMAP UIDVALIDITY and UIDs are unsigned 32-bit: beyond a signed INTEGER on PostgreSQL
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Inbound(Base):
+    """One received message, stored (raw file on disk) before anything acts on it."""
+
+    __tablename__ = "inbound"
+    __table_args__ = (UniqueConstraint("folder", "uidvalidity", "uid", name="uq_inbound_uid"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(998), unique=True)
+    synthetic_id: Mapped[bool] = mapped_column(Boolean, default=False)
+    folder: Mapped[str] = mapped_column(String(255))
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    uid: Mapped[int] = mapped_column(BigInteger)
+    raw_path: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    from_addr: Mapped[str] = mapped_column(String(320), default="")
+    subject: Mapped[str] = mapped_column(Text, default="")
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # new -> done | ignored | quarantined ; "moved" records that the IMAP copy was filed
+    status: Mapped[str] = mapped_column(String(16), default="new", index=True)
+    kind: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    processed_at: Mapped[datetime | None]
+    filed: Mapped[bool] = mapped_column(Boolean, default=False)
+    request_id: Mapped[int | None] = mapped_column(Integer, index=True)  # no FK: requests point here
+
+
+class Request(Base):
+    """A coverage request (one event) and where it stands in the SOP."""
+
+    __tablename__ = "request"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    step: Mapped[int | None] = mapped_column(Integer)
+    event_start: Mapped[datetime | None]
+    event_end: Mapped[datetime | None]
+    until_done: Mapped[bool] = mapped_column(Boolean, default=False)
+    location: Mapped[str | None] = mapped_column(Text)
+    kecamatan: Mapped[str | None] = mapped_column(String(64))
+    outside_island: Mapped[bool | None] = mapped_column(Boolean)
+    requester: Mapped[str | None] = mapped_column(Text)
+    requester_email: Mapped[str] = mapped_column(String(320))
+    contact_name: Mapped[str | None] = mapped_column(Text)
+    contact_phone: Mapped[str | None] = mapped_column(String(64))
+    letter_number: Mapped[str | None] = mapped_column(Text)
+    letter_date: Mapped[str | None] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(Text, default="")
+    missing: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    team: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    schedule: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    notes: Mapped[list[Any]] = mapped_column(JSON, default=list)  # official notes carried down
+    flags: Mapped[list[Any]] = mapped_column(JSON, default=list)  # clash warnings etc.
+    thread_id: Mapped[str | None] = mapped_column(String(998))  # Message-ID of the letter
+    source_inbound_id: Mapped[int | None] = mapped_column(ForeignKey("inbound.id"))
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("request.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    events: Mapped[list["Event"]] = relationship(order_by="Event.id", back_populates="request")
+
+
+class Task(Base):
+    """A request waiting on a person: one row per (request, step, signer), closed once."""
+
+    __tablename__ = "task"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("request.id"), index=True)
+    step: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer, default=0)  # position among a step's signers
+    role: Mapped[str] = mapped_column(String(16))
+    who: Mapped[list[Any]] = mapped_column(JSON)  # addresses whose reply counts
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    message_id: Mapped[str] = mapped_column(String(998), unique=True)  # of the mail we sent
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    decision: Mapped[str | None] = mapped_column(String(16))
+    deadline: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+
+
+class Event(Base):
+    """One line of a request's history: what happened, when, at which step, by whom."""
+
+    __tablename__ = "event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("request.id"), index=True)
+    time: Mapped[datetime] = mapped_column(default=utcnow)
+    step: Mapped[int | None] = mapped_column(Integer)
+    actor: Mapped[str | None] = mapped_column(String(320))
+    kind: Mapped[str] = mapped_column(String(32))
+    decision: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[str | None] = mapped_column(String(998))
+    request: Mapped[Request] = relationship(back_populates="events")
+
+
+class Document(Base):
+    """A letter generated for a request (disposition sheet, memo, SPT), numbered and versioned."""
+
+    __tablename__ = "document"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("request.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    number: Mapped[str | None] = mapped_column(String(128))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    path: Mapped[str] = mapped_column(Text)
+    meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Sequence(Base):
+    """Gap-free per-year counters for letter numbers and request codes."""
+
+    __tablename__ = "sequence"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Assignment(Base):
+    """A staff member booked for a request, over the whole trip (departure to return)."""
+
+    __tablename__ = "assignment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("request.id"), index=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    name: Mapped[str] = mapped_column(Text)
+    skill: Mapped[str] = mapped_column(String(16))
+    start: Mapped[datetime]
+    end: Mapped[datetime]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Outbox(Base):
+    """An outgoing message, fixed Message-ID assigned when written, sent with retry."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(998), unique=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("request.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    recipients: Mapped[list[Any]] = mapped_column(JSON)
+    subject: Mapped[str] = mapped_column(Text)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+
+class Lease(Base):
+    """Who works the mailbox: one holder at a time, renewed while alive (standby takes over)."""
+
+    __tablename__ = "lease"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(255))
+    expires_at: Mapped[datetime]

@@ -1,0 +1,70 @@
+"""Our outgoing mail: Jinja2 templates in templates/email/ rendered into outbox rows."""
+
+from __future__ import annotations
+
+import html as htmlmod
+import re
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlalchemy.orm import Session
+
+from daemon.core import indonesian, resources
+from daemon.core.models import Outbox
+from daemon.mail import outgoing
+
+TEMPLATE_DIR = resources.templates_dir("email")
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATE_DIR), undefined=StrictUndefined,
+                      autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True,
+                      keep_trailing_newline=True)
+    env.filters["waktu"] = lambda dt: indonesian.format_datetime(dt) if dt else "-"
+    env.filters["judul"] = lambda t: indonesian.title_case(t) if t and (t.isupper() or t.istitle()) else t
+    env.filters["tanggal"] = lambda d: indonesian.format_date(d) if d else "-"
+    env.filters["jam"] = lambda dt: indonesian.format_time(dt) if dt else "-"
+    env.filters["rentang"] = lambda r: (indonesian.format_time_range(r.event_start, r.event_end,
+                                                                     r.until_done)
+                                        if r.event_start else "belum diketahui")
+    return env
+
+
+def render(name: str, **ctx: Any) -> tuple[str, str, str]:
+    """(subject, text, html) of the template set `<name>.subject.txt` / `.body.txt` [/ `.body.html`]."""
+    env = environment()
+    subject = env.get_template(f"{name}.subject.txt").render(**ctx).strip()
+    text = env.get_template(f"{name}.body.txt").render(**ctx).strip() + "\n"
+    try:
+        html = env.get_template(f"{name}.body.html").render(**ctx)
+    except Exception as exc:  # noqa: BLE001 - a missing HTML part falls back to the text
+        if "not found" not in str(exc) and exc.__class__.__name__ != "TemplateNotFound":
+            raise
+        html = text_to_html(text)
+    return re.sub(r"\s+", " ", subject), text, html
+
+
+def text_to_html(text: str) -> str:
+    """A plain HTML rendering of a text mail: paragraphs, with lines kept."""
+    paras = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
+    body = "\n".join("<p>" + htmlmod.escape(p).replace("\n", "<br>\n") + "</p>" for p in paras)
+    return ('<!DOCTYPE html><html lang="id"><head><meta charset="utf-8"></head>'
+            f'<body style="font-family:Arial,sans-serif;font-size:14px">{body}</body></html>')
+
+
+def tag(code: str) -> str:
+    return f"[{code}]"
+
+
+def send(session: Session, cfg: Any, name: str, *, to: list[str], request_id: int | None = None,
+         message_id: str | None = None, in_reply_to: str | None = None,
+         references: list[str] | None = None, attachments: list[tuple[str, str, bytes]] | None = None,
+         cc: list[str] | None = None, **ctx: Any) -> Outbox:
+    """Render template `name` and write it to the outbox in the caller's transaction."""
+    subject, text, html = render(name, **ctx)
+    return outgoing.enqueue(session, kind=name, sender=cfg.smtp.from_, to=to, cc=cc or [],
+                          subject=subject, text=text, html=html, attachments=attachments or [],
+                          request_id=request_id, in_reply_to=in_reply_to,
+                          references=references or [], message_id=message_id)

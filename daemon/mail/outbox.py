@@ -1,0 +1,251 @@
+"""Outgoing mail: build messages with a fixed Message-ID, queue them as rows, send with retry."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import aiosmtplib
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from daemon.core.config import Config
+from daemon.core.models import Outbox
+from daemon.mail import mails
+
+log = logging.getLogger("daemon.mail.outbox")
+
+# 7bit: every body part is QP/base64-encoded, so any relay takes it without 8BITMIME
+# long subjects stay on one line (RFC 5322 allows 998): the 78-column folding of Python
+# puts the whole Subject on a continuation line, which some clients show with a leading space
+RETRY_FIRST = 30.0
+RETRY_MAX = 3600.0
+LEASE = timedelta(minutes=15)  # a claimed row whose sender died is retried after this
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min, ... capped at one hour, after the n-th failed attempt."""
+    return timedelta(seconds=min(RETRY_FIRST * 2 ** max(attempts - 1, 0), RETRY_MAX))
+
+
+@dataclass
+class Claimed:
+    id: int
+    message_id: str
+    kind: str
+    recipients: list[str]
+    raw: bytes
+    attempts: int
+    subject: str
+    request_id: int | None
+
+
+class SendError(Exception):
+    """A send attempt failed; `permanent` when the server refused for good (5xx)."""
+
+    def __init__(self, message: str, permanent: bool, after_data: bool = False):
+        super().__init__(message)
+        self.permanent, self.after_data = permanent, after_data
+
+
+class OutboxWorker:
+    """Sends queued rows over SMTP; one row is claimed by exactly one worker at a time."""
+
+    def __init__(self, cfg: Config, factory: sessionmaker[Session]):
+        self.cfg, self.smtp_cfg, self.factory = cfg, cfg.smtp, factory
+        self._smtp: aiosmtplib.SMTP | None = None
+
+    # -- claiming (blocking DB work, run in a thread) --------------------------------------
+    def _due_ids(self, limit: int = 50) -> list[int]:
+        now = utcnow()
+        with self.factory() as session:
+            return list(session.scalars(
+                select(Outbox.id).where(Outbox.status.in_(("queued", "sending")),
+                                        Outbox.next_attempt_at <= now)
+                .order_by(Outbox.next_attempt_at, Outbox.id).limit(limit)))
+
+    def _claim(self, row_id: int) -> Claimed | None:
+        """Take the row if it is still due: a conditional UPDATE only one worker can win."""
+        now = utcnow()
+        with self.factory() as session, session.begin():
+            won = session.execute(
+                update(Outbox)
+                .where(Outbox.id == row_id, Outbox.status.in_(("queued", "sending")),
+                       Outbox.next_attempt_at <= now)
+                .values(status="sending", attempts=Outbox.attempts + 1, next_attempt_at=now + LEASE)
+                .execution_options(synchronize_session=False)).rowcount
+            if won != 1:
+                return None
+            row = session.get(Outbox, row_id)
+            assert row is not None
+            return Claimed(row.id, row.message_id, row.kind, list(row.recipients), row.raw,
+                           row.attempts, row.subject, row.request_id)
+
+    def _finish(self, item: Claimed, error: SendError | None, refused: list[str] = ()) -> str:
+        """Record the outcome; returns the row's new status."""
+        with self.factory() as session, session.begin():
+            row = session.get(Outbox, item.id, with_for_update=True)
+            if row is None or row.status != "sending" or row.attempts != item.attempts:
+                return row.status if row else "gone"  # another worker took over after our lease
+            if error is None:
+                row.status, row.sent_at = "sent", utcnow()
+                row.last_error = ("refused for: " + "; ".join(refused))[:2000] if refused else None
+                if refused and row.kind != "alert":  # someone the step needs got nothing
+                    self._alert(session, row)
+                return row.status
+            row.last_error = str(error)[:2000]
+            if error.permanent or row.attempts >= self.smtp_cfg.max_attempts:
+                row.status = "failed"
+                if row.kind != "alert":
+                    self._alert(session, row)
+            else:
+                row.status, row.next_attempt_at = "queued", utcnow() + retry_delay(row.attempts)
+            return row.status
+
+    def _alert(self, session: Session, row: Outbox) -> None:
+        """Tell the operator (in Indonesian) that a message could not be delivered."""
+        partly = row.status == "sent"
+        mails.send(session, self.cfg, "alert", to=[self.cfg.office.operator],
+                   request_id=row.request_id,
+                   message_id=f"<alert.outbox-{row.id}@{self.cfg.office.domain}>",
+                   heading=f"Surat gagal terkirim: {row.subject}",
+                   message=("Sebuah surat dari sistem Liputan tidak diterima oleh sebagian penerimanya."
+                            if partly else "Sebuah surat dari sistem Liputan tidak dapat dikirim "
+                            "dan tidak akan dicoba lagi."),
+                   lines=["", f"Perihal   : {row.subject}", f"Penerima  : {', '.join(row.recipients)}",
+                          f"Jenis     : {row.kind}", f"Message-ID: {row.message_id}",
+                          f"Percobaan : {row.attempts}", f"Galat     : {row.last_error}", "",
+                          "Mohon periksa alamat penerima dan server surat keluar, lalu kirim "
+                          "ulang bila perlu."])
+        log.warning("outbox %s (%s) %s; operator alerted", row.id, row.message_id,
+                    "partly refused" if partly else "failed for good")
+
+    # -- SMTP -------------------------------------------------------------------------------
+    async def _connection(self) -> aiosmtplib.SMTP:
+        if self._smtp is not None and self._smtp.is_connected:
+            return self._smtp
+        c = self.smtp_cfg
+        smtp = aiosmtplib.SMTP(hostname=c.host, port=c.port, timeout=c.timeout,
+                               use_tls=c.security == "ssl", start_tls=c.security == "starttls")
+        await smtp.connect()
+        if c.username:
+            await smtp.login(c.username, c.secret())
+        self._smtp = smtp
+        return smtp
+
+    async def close(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None and smtp.is_connected:
+            try:
+                await smtp.quit()
+            except Exception:
+                smtp.close()
+
+    async def _send(self, item: Claimed) -> list[str]:
+        """One SMTP transaction; returns the recipients refused while others accepted it.
+
+        Raises SendError classified as temporary or permanent.
+        """
+        after_data = False
+        try:
+            smtp = await self._connection()
+        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
+            # refused, unreachable, bad greeting or login: the server or our settings, not the mail
+            await self.close()
+            raise SendError(f"cannot connect to {self.smtp_cfg.host}:{self.smtp_cfg.port}: "
+                            f"{type(exc).__name__}: {exc}", False) from None
+        try:
+            await smtp.mail(self.cfg.from_address)
+            refused = await self._rcpts(smtp, item.recipients)
+            after_data = True
+            await smtp.data(item.raw)
+        except aiosmtplib.SMTPResponseException as exc:
+            await self._reset()
+            raise SendError(f"{exc.code} {exc.message}", exc.code >= 500) from None
+        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
+            await self.close()
+            raise SendError(f"{type(exc).__name__}: {exc}", False, after_data) from None
+        if refused:
+            log.warning("outbox %s sent, but refused for %s", item.id, "; ".join(refused))
+        return refused
+
+    async def _rcpts(self, smtp: aiosmtplib.SMTP, recipients: list[str]) -> list[str]:
+        """RCPT TO each address; fails only when every recipient was refused."""
+        refused: list[tuple[int, str]] = []
+        for rcpt in recipients:
+            try:
+                await smtp.rcpt(rcpt)
+            except aiosmtplib.SMTPRecipientRefused as exc:
+                refused.append((exc.code, f"{rcpt}: {exc.code} {exc.message}"))
+        if refused and len(refused) == len(recipients):
+            code = min(c for c, _ in refused)  # temporary if any refusal was temporary
+            raise aiosmtplib.SMTPResponseException(code, "; ".join(t for _, t in refused))
+        return [t for _, t in refused]
+
+    async def _reset(self) -> None:
+        if self._smtp is not None and self._smtp.is_connected:
+            try:
+                await self._smtp.rset()
+            except Exception:
+                await self.close()
+
+    # -- rounds -----------------------------------------------------------------------------
+    async def run_once_async(self) -> int:
+        """Send every due row once; returns how many were sent."""
+        sent = 0
+        try:
+            while True:  # again while rows were claimed: failures may have queued alerts
+                claimed = 0
+                for row_id in await asyncio.to_thread(self._due_ids):
+                    item = await asyncio.to_thread(self._claim, row_id)
+                    if item is not None:
+                        claimed += 1
+                        sent += await self._attempt(item)
+                if not claimed:
+                    return sent
+        finally:
+            await self.close()
+
+    async def _attempt(self, item: Claimed) -> int:
+        error: SendError | None = None
+        refused: list[str] = []
+        try:
+            refused = await self._send(item)
+        except SendError as exc:
+            error = exc
+            if exc.after_data:
+                log.warning("outbox %s: connection lost after DATA (%s); the server may have "
+                            "accepted it, resending with the same Message-ID %s",
+                            item.id, exc, item.message_id)
+        status = await asyncio.to_thread(self._finish, item, error, refused)
+        if error is None:
+            log.info("sent %s %s to %s", item.kind, item.message_id, ", ".join(item.recipients))
+            return 1
+        log.warning("outbox %s attempt %d failed (%s): now %s", item.id, item.attempts, error, status)
+        return 0
+
+    def run_once(self) -> int:
+        """Blocking wrapper of run_once_async for tests and the CLI."""
+        return asyncio.run(self.run_once_async())
+
+    async def run(self, stop: asyncio.Event, wake: asyncio.Event | None = None,
+                  interval: float = 2.0) -> None:
+        """Send due mail until `stop` is set; `wake` cuts the pause short (new mail queued)."""
+        wake = wake or asyncio.Event()
+        while not stop.is_set():
+            try:
+                await self.run_once_async()
+            except Exception:
+                log.exception("outbox round failed; retrying")
+            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
+            await asyncio.wait(waiters, timeout=interval, return_when=asyncio.FIRST_COMPLETED)
+            for w in waiters:
+                w.cancel()
+            wake.clear()
+        log.info("outbox worker stopped")

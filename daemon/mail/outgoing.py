@@ -1,0 +1,123 @@
+"""Outgoing mail as rows: a message built once (fixed Message-ID) and written to the outbox table."""
+
+from __future__ import annotations
+
+import email.policy
+import logging
+import re
+import secrets
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+from typing import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from daemon.core.models import Outbox, utcnow
+
+log = logging.getLogger("daemon.outbox")
+Attachment = tuple[str, str, bytes]
+POLICY = email.policy.SMTP.clone(cte_type="7bit", max_line_length=998)
+
+
+def make_message_id(domain: str, hint: str) -> str:
+    """A globally unique Message-ID: <hint.random@domain>."""
+    clean = re.sub(r"[^A-Za-z0-9._-]+", "-", hint).strip(".-") or "liputan"
+    return f"<{clean}.{secrets.token_hex(8)}@{domain}>"
+
+
+def _split_type(mime_type: str) -> tuple[str, str, dict[str, str]]:
+    head, *params = [p.strip() for p in mime_type.split(";")]
+    maintype, _, subtype = head.lower().partition("/")
+    extra = dict(p.split("=", 1) for p in params if "=" in p)
+    return maintype or "application", subtype or "octet-stream", {k.strip().lower(): v.strip().strip('"')
+                                                                    for k, v in extra.items()}
+
+
+def _alternative_part(msg: EmailMessage) -> EmailMessage | None:
+    if msg.get_content_type() == "multipart/alternative":
+        return msg
+    if msg.is_multipart():
+        for part in msg.iter_parts():
+            if part.get_content_type() == "multipart/alternative":
+                return part  # type: ignore[return-value]
+    return None
+
+
+def _add_calendar(msg: EmailMessage, filename: str, mime_type: str, data: bytes) -> None:
+    """An invitation: inline text/calendar (what Outlook acts on) plus the .ics as a file."""
+    _, _, params = _split_type(mime_type)
+    method = params.get("method", "REQUEST").upper()
+    text = data.decode("utf-8", "replace")
+    body = _alternative_part(msg)
+    if body is not None:
+        body.add_alternative(text, subtype="calendar", params={"method": method})
+    msg.add_attachment(data, maintype="application", subtype="ics", filename=filename)
+
+
+def build_message(*, sender: str, to: Sequence[str], subject: str, text: str, html: str | None,
+                  attachments: Sequence[Attachment], cc: Sequence[str], message_id: str,
+                  in_reply_to: str | None, references: Sequence[str], reply_to: str | None,
+                  kind: str, extra_headers: dict[str, str]) -> EmailMessage:
+    """The message as it will be sent, headers fixed now (a resend is byte-identical)."""
+    msg = EmailMessage(policy=POLICY)
+    msg["Message-ID"] = message_id
+    msg["Date"] = format_datetime(utcnow())
+    msg["From"] = sender
+    msg["To"] = ", ".join(to)
+    if cc:
+        msg["Cc"] = ", ".join(cc)
+    if reply_to:
+        msg["Reply-To"] = reply_to
+    msg["Subject"] = subject
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+    if references:
+        msg["References"] = " ".join(references)
+    # keep vacation responders and Exchange's out-of-office from answering us
+    msg["Auto-Submitted"] = "auto-generated"
+    msg["X-Auto-Response-Suppress"] = "All"
+    msg["X-Liputan-Kind"] = kind
+    for name, value in extra_headers.items():
+        msg[name] = value
+    msg.set_content(text)
+    calendars = [a for a in attachments if _split_type(a[1])[:2] == ("text", "calendar")]
+    if html is not None or calendars:
+        if html is not None:
+            msg.add_alternative(html, subtype="html")
+        else:
+            msg.make_alternative()
+    for filename, mime_type, data in attachments:
+        if (filename, mime_type, data) in calendars:
+            _add_calendar(msg, filename, mime_type, data)
+            continue
+        maintype, subtype, _ = _split_type(mime_type)
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+    return msg
+
+
+def enqueue(session: Session, *, kind: str, sender: str, to: list[str], subject: str, text: str,
+            html: str | None = None, attachments: Sequence[Attachment] = (),
+            cc: Sequence[str] = (), request_id: int | None = None, in_reply_to: str | None = None,
+            references: Sequence[str] = (), message_id: str | None = None,
+            reply_to: str | None = None, extra_headers: dict[str, str] | None = None) -> Outbox:
+    """Queue one message in the caller's transaction (no commit); idempotent by message_id."""
+    if message_id is not None:
+        existing = session.scalar(select(Outbox).where(Outbox.message_id == message_id))
+        if existing is not None:
+            return existing
+    else:
+        domain = parseaddr(sender)[1].rpartition("@")[2] or "liputan.invalid"
+        message_id = make_message_id(domain, kind)
+    msg = build_message(sender=sender, to=to, subject=subject, text=text, html=html,
+                        attachments=attachments, cc=cc, message_id=message_id,
+                        in_reply_to=in_reply_to, references=references, reply_to=reply_to,
+                        kind=kind, extra_headers=extra_headers or {})
+    recipients = [parseaddr(a)[1] for a in [*to, *cc] if parseaddr(a)[1]]
+    row = Outbox(message_id=message_id, request_id=request_id, kind=kind, recipients=recipients,
+                 subject=subject, raw=msg.as_bytes(), status="queued", attempts=0,
+                 next_attempt_at=utcnow())
+    session.add(row)
+    session.flush()
+    log.debug("queued %s %s to %s", kind, message_id, ", ".join(recipients))
+    return row

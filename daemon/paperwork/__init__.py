@@ -1,0 +1,1 @@
+"""Documents: letter contexts, docxtpl rendering, numbering, calendar invitations."""

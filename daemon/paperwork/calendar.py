@@ -1,0 +1,105 @@
+"""iCalendar (RFC 5545/5546) invitations for coverage assignments, in Asia/Jakarta time."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from icalendar import (
+    Alarm,
+    Calendar,
+    Event,
+    Timezone,
+    TimezoneStandard,
+    vCalAddress,
+    vText,
+)
+
+TZ_NAME = "Asia/Jakarta"
+PRODID = "-//Diskominfotik Kabupaten Bengkalis//Liputan//ID"
+DEFAULT_DURATION = timedelta(hours=3)
+ALARM_BEFORE = timedelta(minutes=60)
+METHODS = ("REQUEST", "CANCEL", "PUBLISH")
+
+
+def local(dt: datetime) -> datetime:
+    """An aware datetime in Asia/Jakarta (a naive one is taken as already local)."""
+    zone = ZoneInfo(TZ_NAME)
+    return dt.replace(tzinfo=zone) if dt.tzinfo is None else dt.astimezone(zone)
+
+
+def mailto(email: str, **params: str) -> vCalAddress:
+    """A calendar address with parameters (CN, ROLE, ...)."""
+    address = vCalAddress(f"mailto:{email}")
+    for key, value in params.items():
+        if value:
+            address.params[key.upper()] = vText(value) if key.lower() == "cn" else value
+    return address
+
+
+def vtimezone() -> Timezone:
+    """VTIMEZONE for Asia/Jakarta: WIB, UTC+7 all year (no daylight saving since 1964)."""
+    standard = TimezoneStandard()
+    standard.add("dtstart", datetime(1970, 1, 1))
+    standard.add("tzoffsetfrom", timedelta(hours=7))
+    standard.add("tzoffsetto", timedelta(hours=7))
+    standard.add("tzname", "WIB")
+    tz = Timezone()
+    tz.add("tzid", TZ_NAME)
+    tz.add_component(standard)
+    return tz
+
+
+def alarm(summary: str) -> Alarm:
+    """A display reminder 60 minutes before the start."""
+    reminder = Alarm()
+    reminder.add("action", "DISPLAY")
+    reminder.add("description", f"Pengingat: {summary}")
+    reminder.add("trigger", -ALARM_BEFORE)
+    return reminder
+
+
+def event(uid: str, summary: str, start: datetime, end: datetime, location: str, description: str,
+          organizer: vCalAddress, attendees: list[tuple[str, str]], sequence: int, status: str) -> Event:
+    """The VEVENT with its attendees and reminder."""
+    ev = Event()
+    ev.add("uid", uid)
+    ev.add("dtstamp", datetime.now(timezone.utc))
+    ev.add("dtstart", start)
+    ev.add("dtend", end)
+    ev.add("summary", summary)
+    ev.add("location", location)
+    ev.add("description", description)
+    ev.add("organizer", organizer)
+    for name, email in attendees:
+        ev.add("attendee", mailto(email, cn=name, cutype="INDIVIDUAL", role="REQ-PARTICIPANT",
+                                  partstat="NEEDS-ACTION", rsvp="FALSE"))
+    ev.add("sequence", sequence)
+    ev.add("status", status)
+    ev.add("transp", "OPAQUE")
+    ev.add_component(alarm(summary))
+    return ev
+
+
+def invitation(uid: str, summary: str, start: datetime, end: datetime | None, location: str,
+               description: str, organizer_email: str, attendees: list[tuple[str, str]],
+               sequence: int = 0, method: str = "REQUEST", *, organizer_name: str = "") -> bytes:
+    """An iTIP invitation (METHOD:REQUEST by default; CANCEL marks the event cancelled) as .ics bytes."""
+    method = method.upper()
+    if method not in METHODS:
+        raise ValueError(f"unsupported iTIP method {method!r}")
+    start = local(start)
+    end = local(end) if end is not None else start + DEFAULT_DURATION
+    if end <= start:
+        raise ValueError("event end must be after its start")
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", method)
+    cal.add_component(vtimezone())
+    status = "CANCELLED" if method == "CANCEL" else "CONFIRMED"
+    organizer = mailto(organizer_email, cn=organizer_name)
+    cal.add_component(event(uid, summary, start, end, location, description, organizer,
+                            attendees, sequence, status))
+    return cal.to_ical()

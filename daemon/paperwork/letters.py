@@ -1,0 +1,123 @@
+"""Letter numbers and docxtpl rendering (and the optional PDF copy) of the disposition sheet, nota dinas and SPT."""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from docxtpl import DocxTemplate
+from jinja2 import Environment
+
+from daemon.core import resources
+from daemon.core.indonesian import roman_month
+
+log = logging.getLogger(__name__)
+
+TEMPLATE_DIR = resources.templates_dir("letters")
+DISPOSISI_TEMPLATE = "lembar_disposisi.docx"
+NOTA_DINAS_TEMPLATE = "nota_dinas.docx"
+SPT_TEMPLATE = "spt.docx"
+TEMPLATES = (DISPOSISI_TEMPLATE, NOTA_DINAS_TEMPLATE, SPT_TEMPLATE)
+
+PDF_TIMEOUT_S = 120
+
+COMPILED_CACHE_SIZE = 64
+
+
+class CachingEnvironment(Environment):
+    """Jinja environment that reuses compiled templates for identical sources (docxtpl recompiles per render)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._compiled: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Any:
+        """Compile once per distinct source string; other calls fall through to Jinja."""
+        if globals is not None or template_class is not None or not isinstance(source, str):
+            return super().from_string(source, globals, template_class)
+        with self._lock:
+            template = self._compiled.get(source)
+        if template is None:
+            template = super().from_string(source)
+            with self._lock:
+                if len(self._compiled) >= COMPILED_CACHE_SIZE:
+                    self._compiled.pop(next(iter(self._compiled)))
+                self._compiled[source] = template
+        return template
+
+
+_JINJA_ENV = CachingEnvironment(autoescape=True)
+
+
+# --- numbering ---------------------------------------------------------------------------------
+
+def format_number(pattern: str, seq: int, when: date) -> str:
+    """Fill a numbering pattern: {seq} {year} {month} {roman_month}, format specs allowed ({seq:03d})."""
+    if seq < 1:
+        raise ValueError(f"letter sequence must start at 1, got {seq}")
+    fields = {"seq": seq, "year": when.year, "month": when.month, "roman_month": roman_month(when.month)}
+    try:
+        return pattern.format(**fields)
+    except (KeyError, IndexError) as exc:
+        raise ValueError(f"unknown field in numbering pattern {pattern!r}: {exc}") from exc
+
+
+# --- rendering ---------------------------------------------------------------------------------
+
+def template_path(template_name: str) -> Path:
+    """Resolve a template name (in TEMPLATE_DIR) or an explicit path."""
+    path = Path(template_name)
+    return path if path.is_absolute() or path.parent != Path(".") else TEMPLATE_DIR / path
+
+
+@lru_cache(maxsize=16)
+def _template_bytes(path: str, mtime_ns: int) -> bytes:
+    """Template file contents, cached until the file changes."""
+    return Path(path).read_bytes()
+
+
+def render(template_name: str, context: dict, out_path: Path) -> Path:
+    """Render a .docx template with autoescaping and write it atomically to out_path."""
+    path = template_path(template_name)
+    data = _template_bytes(str(path), path.stat().st_mtime_ns)
+    doc = DocxTemplate(io.BytesIO(data))
+    doc.render(context, jinja_env=_JINJA_ENV, autoescape=True)
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.tmp")
+    doc.save(str(tmp))
+    os.replace(tmp, out_path)
+    return out_path
+
+
+def office_binary() -> str | None:
+    """The LibreOffice executable on PATH, if any."""
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def render_pdf(docx_path: Path) -> Path | None:
+    """Convert a .docx to PDF beside it with headless LibreOffice; None when unavailable or failing."""
+    binary = office_binary()
+    if binary is None:
+        return None
+    docx_path = Path(docx_path)
+    with tempfile.TemporaryDirectory(prefix="liputan-lo-") as profile:
+        cmd = [binary, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless",
+               "--convert-to", "pdf", "--outdir", str(docx_path.parent), str(docx_path)]
+        try:
+            subprocess.run(cmd, check=True, capture_output=True, timeout=PDF_TIMEOUT_S)
+        except (OSError, subprocess.SubprocessError) as exc:
+            log.warning("PDF conversion of %s failed: %s", docx_path, exc)
+            return None
+    pdf = docx_path.with_suffix(".pdf")
+    return pdf if pdf.exists() else None

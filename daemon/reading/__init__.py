@@ -1,0 +1,1 @@
+"""Readers of people's mail: classification, replies, quotes, letters, trust, dates."""

@@ -1,0 +1,288 @@
+"""Decide what kind of inbound message this is: bounce, auto-reply, list mail, reply, request or unknown."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from email.message import EmailMessage, Message
+from email.parser import HeaderParser
+
+from daemon.core.lexicon import default_lexicon
+from daemon.core.types import Classification
+from daemon.mail import mime
+from daemon.reading.decisions import read_text
+from daemon.reading.quotes import own_text, strip_quotes
+
+TAG_RE = re.compile(r"\bLPT-(\d{4})-(\d{3,6})\b", re.IGNORECASE)
+REPLY_PREFIX_RE = re.compile(r"^\s*(re|bls|balas|aw|sv|antw|r)\s*(\[\d+\])?\s*:", re.IGNORECASE)
+FORWARD_PREFIX_RE = re.compile(r"^\s*(fwd?|trs|tr|wg|terusan|diteruskan)\s*:", re.IGNORECASE)
+FORWARD_BODY_RE = re.compile(
+    r"^-{2,}\s*(forwarded message|pesan terusan|pesan yang diteruskan)\s*-{2,}"
+    r"|^(begin forwarded message|awal pesan yang diteruskan)\s*:",
+    re.IGNORECASE | re.MULTILINE,
+)
+QUOTE_MARK_RE = re.compile(
+    r"^\s*>|\b(menulis|wrote)\s*:\s*$|^-{3,}\s*(pesan asli|original message)|^\s*\*?(dari|from)\s*:\*?\s",
+    re.IGNORECASE | re.MULTILINE,
+)
+AUTO_SUBJECT_RE = re.compile(
+    r"^\s*(balasan otomatis|automatic reply|auto(matic)?[ -]?reply|autoreply|out of (the )?office|"
+    r"otomatis|di luar kantor|sedang cuti|auto|abwesenheitsnotiz|r[ée]ponse automatique)\b",
+    re.IGNORECASE,
+)
+# Body phrases of out-of-office notes, for autoresponders that set no header. Because people
+# mention their leave in real answers, a phrase only counts when (1) the own text (quotes removed)
+# is short, (2) it holds no strong decision word (setuju, tolak, revisi, ganti, ...; weak ones like
+# "silakan hubungi" are normal in leave notes) and (3) nothing before the phrase reads as a
+# decision. So "setuju, saya sedang dinas luar tapi lanjutkan" stays a reply, while "Saya sedang
+# cuti sampai 7 Desember. Untuk keperluan mendesak silakan hubungi ..." is an auto-reply.
+AUTO_BODY_RE = re.compile(
+    r"\b(sedang cuti|sedang dinas luar|sedang melaksanakan dinas luar|sedang tidak berada di kantor|"
+    r"sedang berada di luar kantor|tidak berada di kantor|di luar kantor sampai|cuti sampai|"
+    r"out of (the )?office|away from (the|my) office|on (annual )?leave until|"
+    r"balasan otomatis|pesan (ini )?(dikirim|dibalas) secara otomatis|this is an automatic reply|"
+    r"akan membalas (email|surel|pesan) (anda|bapak/ibu|bapak|ibu) (setelah|sekembalinya))",
+    re.IGNORECASE,
+)
+STRONG_DECISION_RE = re.compile(
+    r"\b(setuju|disetujui|setujui|acc|lanjutkan|tolak|ditolak|revisi|batal|approved?|rejected?|ganti|diganti|"
+    r"tambahkan|ubah|diubah|perbaiki|diperbaiki|koreksi|delegasi|delegasikan|didelegasikan|diwakilkan|wakilkan)\b",
+    re.IGNORECASE,
+)
+AUTO_BODY_MAX_CHARS = 600
+REQUEST_WORDS_RE = re.compile(
+    r"\b(peliputan|liputan|meliput|diliput|undangan|acara|kegiatan|hari\s*/\s*tanggal|tanggal|tempat|"
+    r"pukul|dokumentasi|agenda)\b",
+    re.IGNORECASE,
+)
+DOCUMENT_TYPES = ("application/pdf", "application/msword", "application/vnd.openxmlformats")
+BOUNCE_SENDER_RE = re.compile(r"^(mailer-daemon|postmaster|mail-daemon|mdaemon)@", re.IGNORECASE)
+BOUNCE_SUBJECT_RE = re.compile(
+    r"(undeliver|undelivered mail|delivery status notification|delivery failure|failure notice|"
+    r"returned mail|mail delivery failed|tidak dapat (di)?terkirim|tidak terkirim|gagal terkirim|"
+    r"tidak dapat diterima)",
+    re.IGNORECASE,
+)
+MSGID_LINE_RE = re.compile(r"^message-id:\s*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
+FAILED_ADDR_RE = re.compile(r"<([^<>\s@]+@[^<>\s]+)>\s*:", re.MULTILINE)
+
+
+def classify(msg: EmailMessage, our_domain: str | None = None) -> Classification:
+    """Classify an inbound message; never raises (a failure yields kind 'unknown' with the reason)."""
+    try:
+        return _classify(msg, (our_domain or "").lower().strip() or None)
+    except Exception as exc:  # the dispatcher must always get an answer
+        return Classification(kind="unknown", reason=f"classifier failed: {type(exc).__name__}: {exc}"[:300])
+
+
+def _classify(msg: Message, our_domain: str | None) -> Classification:
+    subject = mime.header(msg, "Subject")
+    tag = find_tag(subject)
+    refs = references(msg)
+    found = machine(msg, subject)
+    if found is not None:
+        found.tag, found.references = tag, refs
+        return found
+    return _human(msg, subject, tag, refs, our_domain)
+
+
+def machine(msg: Message, subject: str | None = None) -> Classification | None:
+    """The bounce, auto-reply or list classification of machine-sent mail, else None."""
+    subject = mime.header(msg, "Subject") if subject is None else subject
+    for judge in (_bounce, _auto_reply, _list):
+        found = judge(msg, subject)
+        if found is not None:
+            return found
+    return None
+
+
+def find_tag(subject: str) -> str | None:
+    """The request code (e.g. 'LPT-2026-0007') found anywhere in a subject, upper-cased."""
+    match = TAG_RE.search(subject or "")
+    return f"LPT-{match.group(1)}-{match.group(2)}" if match else None
+
+
+def references(msg: Message) -> list[str]:
+    """Message-IDs from In-Reply-To then References, without duplicates."""
+    found: list[str] = []
+    for name in ("In-Reply-To", "References"):
+        for mid in mime.message_ids(mime.header(msg, name)):
+            if mid not in found:
+                found.append(mid)
+    return found
+
+
+# ---- bounces ----------------------------------------------------------------------------------
+def _bounce(msg: Message, subject: str) -> Classification | None:
+    reason = _bounce_reason(msg, subject)
+    if reason is None:
+        return None
+    ids, rcpts = _bounce_details(msg)
+    return Classification(kind="bounce", reason=reason, bounced_message_ids=ids, failed_recipients=rcpts)
+
+
+def _bounce_reason(msg: Message, subject: str) -> str | None:
+    # cheapest tests first: every header read re-parses it under the default policy
+    if msg.get_content_type() == "multipart/report":
+        if str(msg.get_param("report-type", "") or "").lower() == "delivery-status":
+            return "multipart/report delivery-status"
+    if msg.get("X-MS-Exchange-Message-Is-Ndr") is not None or msg.get("X-Failed-Recipients") is not None:
+        return "NDR header"
+    empty_return_path = mime.header(msg, "Return-Path").replace(" ", "") == "<>"
+    sender = mime.address(msg, "From")[1]
+    from_daemon = bool(BOUNCE_SENDER_RE.match(sender))
+    if not (from_daemon or empty_return_path):
+        return None
+    if BOUNCE_SUBJECT_RE.search(subject) or _has_part(msg, "message/delivery-status"):
+        return f"from {sender}" if from_daemon else "empty Return-Path with a delivery report"
+    return None
+
+
+def _has_part(msg: Message, ctype: str) -> bool:
+    return any(part.get_content_type() == ctype for part in _walk(msg))
+
+
+def _walk(msg: Message) -> Iterator[Message]:
+    try:
+        yield from msg.walk()
+    except Exception:
+        yield msg
+
+
+def _bounce_details(msg: Message) -> tuple[list[str], list[str]]:
+    ids: list[str] = []
+    rcpts: list[str] = []
+    for part in _walk(msg):
+        ctype = part.get_content_type()
+        if ctype == "message/delivery-status":
+            _add_all(rcpts, _dsn_recipients(part))
+        elif ctype in ("message/rfc822", "message/global"):
+            _add_all(ids, _attached_message_ids(part))
+        elif ctype in ("text/rfc822-headers", "message/rfc822-headers", "text/rfc822-header"):
+            _add_all(ids, _header_text_ids(mime.decode_part(part)))
+    if not ids:  # plain-text bounces (qmail, some Exchange) quote the headers in the body
+        _add_all(ids, MSGID_LINE_RE.findall(mime.body_text(msg)))
+    if not rcpts:
+        _add_all(rcpts, [a.lower() for a in mime.addresses(msg, "X-Failed-Recipients")])
+    if not rcpts:
+        _add_all(rcpts, [a.lower() for a in FAILED_ADDR_RE.findall(mime.body_text(msg))])
+    return ids, rcpts
+
+
+def _add_all(target: list[str], items: list[str]) -> None:
+    for item in items:
+        if item and item not in target:
+            target.append(item)
+
+
+def _dsn_recipients(part: Message) -> list[str]:
+    found: list[str] = []
+    blocks = part.get_payload()
+    if isinstance(blocks, str):  # undecoded: parse the field blocks ourselves
+        blocks = [HeaderParser().parsestr(chunk) for chunk in re.split(r"\n\s*\n", blocks.replace("\r", ""))]
+    for block in blocks if isinstance(blocks, list) else []:
+        for name in ("Final-Recipient", "Original-Recipient"):
+            value = mime.header(block, name)
+            addr = value.split(";", 1)[-1].strip().strip("<>").lower()
+            if "@" in addr and addr not in found:
+                found.append(addr)
+    return found
+
+
+def _attached_message_ids(part: Message) -> list[str]:
+    payload = part.get_payload()
+    inner = payload[0] if isinstance(payload, list) and payload else None
+    if isinstance(inner, Message):
+        return mime.message_ids(mime.header(inner, "Message-ID"))[:1]
+    return _header_text_ids(payload if isinstance(payload, str) else "")
+
+
+def _header_text_ids(text: str) -> list[str]:
+    headers = HeaderParser().parsestr(text.replace("\r", ""), headersonly=True)
+    ids = mime.message_ids(mime.header(headers, "Message-ID"))[:1]
+    return ids or MSGID_LINE_RE.findall(text)[:1]
+
+
+# ---- auto-replies and list mail -------------------------------------------------------------
+def _auto_reply(msg: Message, subject: str) -> Classification | None:
+    auto_submitted = mime.header(msg, "Auto-Submitted").split(";")[0].strip().lower()
+    if auto_submitted and auto_submitted != "no":
+        return Classification(kind="auto_reply", reason=f"Auto-Submitted: {auto_submitted}")
+    # Inbox-Rules-Loop marks mail an Exchange rule sent or forwarded: no person decided anything.
+    for name in ("X-Autoreply", "X-Autorespond", "X-Autoresponder", "X-Auto-Reply",
+                 "X-MS-Exchange-Generated-Message-Source", "X-MS-Exchange-Inbox-Rules-Loop"):
+        if msg.get(name) is not None:
+            return Classification(kind="auto_reply", reason=f"{name} header")
+    precedence = mime.header(msg, "Precedence").lower()
+    is_list = bool(mime.header(msg, "List-Id") or mime.header(msg, "List-Unsubscribe"))
+    # bulk/junk on list mail is the list's business; only auto_reply means an autoresponder there
+    if precedence == "auto_reply" or (precedence in ("bulk", "junk") and not is_list):
+        return Classification(kind="auto_reply", reason=f"Precedence: {precedence}")
+    if AUTO_SUBJECT_RE.match(subject):
+        return Classification(kind="auto_reply", reason="auto-reply subject")
+    return _auto_body(msg)
+
+
+def _auto_body(msg: Message) -> Classification | None:
+    text = own_text(msg).strip()
+    if not text or len(text) > AUTO_BODY_MAX_CHARS:
+        return None
+    match = AUTO_BODY_RE.search(text)
+    if match is None or STRONG_DECISION_RE.search(text):
+        return None
+    if read_text(text[: match.start()], default_lexicon()).decision is not None:
+        return None  # a person wrote a decision before mentioning their leave
+    return Classification(kind="auto_reply", reason=f"out-of-office text: {match.group(0)!r}")
+
+
+def _list(msg: Message, subject: str) -> Classification | None:
+    for name in ("List-Id", "List-Unsubscribe", "List-Post", "X-Campaign-Id", "X-Mailchimp-Campaign"):
+        if mime.header(msg, name):
+            return Classification(kind="list", reason=f"{name} header")
+    if mime.header(msg, "Precedence").lower() == "list":
+        return Classification(kind="list", reason="Precedence: list")
+    return None
+
+
+# ---- people: replies and requests -----------------------------------------------------------
+def _human(msg: Message, subject: str, tag: str | None, refs: list[str], our_domain: str | None) -> Classification:
+    ours = [r for r in refs if our_domain and r.lower().rstrip(">").endswith(our_domain)]
+    body = mime.body_text(msg)
+    forwarded = bool(FORWARD_PREFIX_RE.match(subject)) or _starts_with_forward(body)
+    if tag:
+        return Classification(kind="reply", reason=f"subject tag {tag}", tag=tag, references=refs)
+    if ours:
+        return Classification(kind="reply", reason="references our message", tag=tag, references=refs)
+    looks_request, why = _looks_like_request(msg, subject, body)
+    if forwarded and looks_request:
+        return Classification(kind="request", reason=f"forwarded letter ({why})", references=refs)
+    if refs and not (our_domain and looks_request):
+        return Classification(kind="reply", reason="In-Reply-To/References present", references=refs)
+    quoted_reply = REPLY_PREFIX_RE.match(subject) and QUOTE_MARK_RE.search(body)
+    if quoted_reply and not _looks_like_request(msg, subject, _own(body))[0]:
+        return Classification(kind="reply", reason="reply subject with quoted text", references=refs)
+    if looks_request:
+        return Classification(kind="request", reason=why, references=refs)
+    return Classification(kind="unknown", reason="no reply, request or automatic markers", references=refs)
+
+
+def _own(body: str) -> str:
+    return strip_quotes(body)
+
+
+def _starts_with_forward(body: str) -> bool:
+    match = FORWARD_BODY_RE.search(body)
+    return match is not None and len(body[: match.start()].strip()) < 400
+
+
+def _looks_like_request(msg: Message, subject: str, body: str) -> tuple[bool, str]:
+    files = mime.attachments(msg)
+    for att in files:
+        if att.content_type.startswith(DOCUMENT_TYPES) or att.content_type.startswith("image/"):
+            return True, f"attachment {att.filename}"
+    names = " ".join(att.filename for att in files)
+    for where, text in (("subject", subject), ("body", body[:20000]), ("attachment name", names)):
+        match = REQUEST_WORDS_RE.search(text)
+        if match:
+            return True, f"{where} mentions {match.group(0).lower()!r}"
+    return False, ""

@@ -1,0 +1,209 @@
+"""Read an official's decision from the reply's own text, with quotes and signatures removed."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from daemon.core.lexicon import normalise_lexicon
+from daemon.core.types import Decision, Reading
+
+CATEGORIES: tuple[Decision, ...] = ("approve", "reject", "revise")
+# Words that are filler at the start of a note ("tdk setuju pak, ..."); not decisions.
+FILLERS = {"pak", "bu", "bapak", "ibu", "yth", "sdr", "sdri", "dik", "adik", "mas", "mbak", "bang", "kak",
+           "ya", "saja", "aja", "dulu", "kadis", "kabid", "kasi", "sekdis"}
+# Approve words too common to outweigh a later revise/reject word in the same sentence.
+WEAK_APPROVE = {"ok", "oke", "okay", "ya", "sip", "siap", "silakan", "silahkan", "baik"}
+# Word pairs that look decisive but are instructions ("jangan lupa bawa kamera" = don't forget).
+NOT_DECISIONS = {("jangan", "lupa"), ("jangan", "sampai"), ("jangan", "terlambat"), ("jangan", "ketinggalan")}
+# Revise keywords that label a note ("revisi: ...") rather than being part of the instruction.
+LABEL_REVISE = {"revisi", "koreksi", "perbaikan", "revise", "catatan"}
+# Words that may stand between a negation and the approve word it negates ("belum bisa saya setujui").
+NEGATION_BRIDGE = {"bisa", "dapat", "sanggup", "mau", "akan", "saya", "sy", "kami", "kita", "perlu", "boleh", "pernah"}
+
+WORD_RE = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*", re.IGNORECASE)
+TRIM_CHARS = " \t\n\r,.;:!?-–—\"'()[]*"
+TRIM_END = " \t\n\r,.;:!?-–—\"'(*["
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    words: tuple[str, ...]
+    category: str
+
+
+def _phrases(lexicon: dict[str, list[str]]) -> list[_Phrase]:
+    found = [
+        _Phrase(tuple(w.split()), cat)
+        for cat in (*CATEGORIES, "but")
+        for w in lexicon.get(cat, [])
+        if w
+    ]
+    return sorted(found, key=lambda p: -len(p.words))  # longer phrases win
+
+
+# ---- decision --------------------------------------------------------------------------------
+@dataclass
+class _Token:
+    word: str
+    start: int
+    end: int
+
+
+def _tokens(text: str) -> list[_Token]:
+    folded = _fold(text)
+    return [_Token(m.group(0).lower(), m.start(), m.end()) for m in WORD_RE.finditer(folded)]
+
+
+def _fold(text: str) -> str:
+    """Strip diacritics while keeping string offsets (one char in, one char out)."""
+    return "".join(unicodedata.normalize("NFKD", ch)[0] if ch.isalpha() else ch for ch in text)
+
+
+@dataclass
+class _Hit:
+    category: str
+    first: int  # token index where the phrase starts
+    last: int  # token index after the phrase
+    words: tuple[str, ...]
+
+
+def _hits(tokens: list[_Token], phrases: list[_Phrase], negations: set[str], text: str = "") -> list[_Hit]:
+    hits: list[_Hit] = []
+    words = [t.word for t in tokens]
+    i = 0
+    while i < len(words):
+        phrase = next((p for p in phrases if tuple(words[i : i + len(p.words)]) == p.words), None)
+        if phrase is None or tuple(words[i : i + 2]) in NOT_DECISIONS:
+            i += 1
+            continue
+        first, category = i, phrase.category
+        negation = _negation_before(tokens, i, negations, text) if category == "approve" else None
+        if negation is not None:
+            first, category = negation, "reject"  # "tidak setuju", "belum bisa saya setujui"
+            if hits and hits[-1].first == first and hits[-1].category == "reject":
+                hits.pop()  # "jangan" alone was already taken as a rejection
+        hits.append(_Hit(category, first, i + len(phrase.words), phrase.words))
+        i += len(phrase.words)
+    return hits
+
+
+def _negation_before(tokens: list[_Token], i: int, negations: set[str], text: str) -> int | None:
+    """Index of a negation directly before token i, or before it across bridge words in the same
+    clause ("belum bisa saya setujui"; not "Tidak, saya setuju")."""
+    if i > 0 and tokens[i - 1].word in negations:
+        return i - 1
+    j = i - 1
+    while j >= 0 and i - j <= 3 and tokens[j].word in NEGATION_BRIDGE:
+        j -= 1
+    if j < 0 or j == i - 1 or tokens[j].word not in negations:
+        return None
+    return None if re.search(r"[,.;:!?\n]", text[tokens[j].end : tokens[i].start]) else j
+
+
+def _decide(hits: list[_Hit], tokens: list[_Token], text: str) -> _Hit | None:
+    decisive = [h for h in hits if h.category in CATEGORIES]
+    if not decisive:
+        return None
+    first = decisive[0]
+    if first.category == "approve" and first.words[0] in WEAK_APPROVE and len(first.words) == 1:
+        for later in decisive[1:]:
+            if _but_between(hits, first, later) or _sentence_break(tokens, text, first.last - 1, later.first):
+                break
+            if later.category != "approve":
+                return later  # "ya, tolong revisi ..." / "ok tolak saja"
+    return first
+
+
+def _but_between(hits: list[_Hit], a: _Hit, b: _Hit) -> bool:
+    return any(h.category == "but" and a.last <= h.first < b.first for h in hits)
+
+
+def _sentence_break(tokens: list[_Token], text: str, a: int, b: int) -> bool:
+    between = text[tokens[a].end : tokens[b].start]
+    return bool(re.search(r"[.!?\n]", between))
+
+
+def read_text(text: str, lexicon: Any) -> Reading:
+    """Read the decision from a reply's own text (already free of quotes and signatures)."""
+    lex = normalise_lexicon(lexicon)
+    tokens = _tokens(text)
+    hits = _hits(tokens, _phrases(lex), set(lex["negations"]), _fold(text))
+    chosen = _decide(hits, tokens, text)
+    if chosen is None:
+        return Reading(decision=None, note="", text=text)
+    decision: Decision = chosen.category  # type: ignore[assignment]
+    return Reading(decision=decision, note=_without_thanks(_note(chosen, hits, tokens, text)),
+                   text=text)
+
+
+THANKS = re.compile(r"(?:^|(?<=[.!]\s))(?:terima\s*kasih|trims|makasih|thanks?|thank\s+you)\b"
+                    r"(?:\W+\w+){0,3}\W*$", re.I)
+
+
+def _without_thanks(note: str) -> str:
+    """Drop a closing "Terima kasih Bapak" from a note: courtesy, not instruction."""
+    trimmed = THANKS.sub("", note).strip()
+    return trimmed.rstrip(" .,;!") if trimmed != note else note
+
+
+def _note(chosen: _Hit, hits: list[_Hit], tokens: list[_Token], text: str) -> str:
+    if chosen.category == "revise" and chosen.words[0] not in LABEL_REVISE:
+        return _trim_fillers(text[tokens[chosen.first].start :], set())  # the instruction itself
+    after = chosen.last
+    same = {w for h in hits if h.category == chosen.category == "approve" or h is chosen for w in h.words}
+    but = next((h for h in hits if h.category == "but" and h.first >= after), None)
+    if chosen.category == "approve" and but is not None and _only_fillers(tokens[after : but.first], same):
+        after = but.last  # "Setuju, tapi tambahkan fotografer"
+    if after >= len(tokens):
+        return ""
+    return _trim_fillers(_paragraph(text[tokens[after - 1].end :]), same)
+
+
+def _only_fillers(tokens: list[_Token], same: set[str]) -> bool:
+    return all(t.word in FILLERS or t.word in same for t in tokens)
+
+
+def _paragraph(rest: str) -> str:
+    rest = rest.lstrip(TRIM_CHARS)
+    return re.split(r"\n\s*\n", rest, maxsplit=1)[0]
+
+
+def _trim_fillers(rest: str, same: set[str]) -> str:
+    """Drop leading honorifics and repeated decision words, collapse whitespace, trim punctuation."""
+    while True:
+        rest = rest.lstrip(TRIM_CHARS)
+        match = WORD_RE.match(_fold(rest))
+        if not match or (match.group(0).lower() not in FILLERS and match.group(0).lower() not in same):
+            break
+        rest = rest[match.end() :]
+    flat = " ".join(rest.split()).lstrip(TRIM_CHARS).rstrip(TRIM_END)
+    # keep a closing bracket that closes something in the note: "Fajar (video)"
+    while flat.endswith((")", "]")) and flat.count("(") + flat.count("[") < flat.count(")") + flat.count("]"):
+        flat = flat[:-1].rstrip(TRIM_END)
+    return flat
+
+
+# ---- explaining back -------------------------------------------------------------------------
+INSTRUCTION = "Balas SETUJU untuk menyetujui, TOLAK untuk menolak, atau REVISI: catatan untuk meminta perbaikan."
+UNDERSTOOD = {"approve": "PERSETUJUAN", "reject": "PENOLAKAN", "revise": "PERMINTAAN REVISI"}
+
+
+def explain(reading: Reading) -> str:
+    """A short formal Indonesian sentence: what was understood from the reply and what to write."""
+    if reading.decision is None:
+        seen = _shorten(reading.text)
+        quoted = f" (teks yang kami terima: \u201c{seen}\u201d)" if seen else ""
+        return f"Mohon maaf, kami belum dapat memahami keputusan dalam balasan Bapak/Ibu{quoted}. {INSTRUCTION}"
+    note = f" dengan catatan \u201c{_shorten(reading.note)}\u201d" if reading.note else ""
+    return (
+        f"Balasan Bapak/Ibu kami pahami sebagai {UNDERSTOOD[reading.decision]}{note}. "
+        f"Apabila tidak sesuai, mohon balas kembali. {INSTRUCTION}"
+    )
+
+
+def _shorten(text: str, limit: int = 160) -> str:
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "\u2026"

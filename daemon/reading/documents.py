@@ -1,0 +1,203 @@
+"""Text and tables of the places a letter can live in: HTML bodies, PDF (text or scanned), DOCX, photos."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from dataclasses import dataclass, field
+
+from bs4 import BeautifulSoup
+
+from daemon.mail.mime import Attachment, html_to_text
+
+log = logging.getLogger(__name__)
+
+Table = list[list[str]]
+OCR_LANG = "ind+eng"
+OCR_DPI = 200
+MAX_PAGES = 4
+MAX_BYTES = 20 * 1024 * 1024
+IMAGE_TYPES = ("image/jpeg", "image/jpg", "image/png", "image/tiff", "image/webp")
+
+
+@dataclass
+class Document:
+    """One readable rendering of a letter with where it came from."""
+
+    text: str
+    source: str  # body | html | pdf | docx | ocr | forwarded
+    tables: list[Table] = field(default_factory=list)
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        self.text = newlines(self.text)
+
+
+def newlines(text: str) -> str:
+    """Text with CRLF/CR line ends turned into LF."""
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"[ \t\xa0]+", " ", text or "").strip()
+
+
+def html_tables(html: str) -> list[Table]:
+    """The rows of every HTML table, with rowspan/colspan cells repeated into the grid."""
+    soup = BeautifulSoup(html, "lxml")
+    tables: list[Table] = []
+    for table in soup.find_all("table"):
+        if table.find("table"):
+            continue  # layout table around the real ones
+        tables.append(_grid(table))
+    return [t for t in tables if t]
+
+
+def _grid(table) -> Table:
+    rows: Table = []
+    pending: dict[int, tuple[str, int]] = {}  # column -> (text, rows left)
+    for tr in table.find_all("tr"):
+        row: list[str] = []
+        cells = list(tr.find_all(["td", "th"]))
+        col = 0
+        while cells or col in pending:
+            if col in pending:
+                text, left = pending.pop(col)
+                row.append(text)
+                if left > 1:
+                    pending[col] = (text, left - 1)
+                col += 1
+                continue
+            cell = cells.pop(0)
+            text = _clean(cell.get_text(" "))
+            span = _int(cell.get("rowspan"))
+            for _ in range(_int(cell.get("colspan"))):
+                if span > 1:
+                    pending[col] = (text, span - 1)
+                row.append(text)
+                col += 1
+        rows.append(row)
+    return rows
+
+
+def _int(value) -> int:
+    try:
+        return max(1, min(int(value), 50))
+    except (TypeError, ValueError):
+        return 1
+
+
+def html_document(html: str) -> Document:
+    """An HTML body as text plus its tables."""
+    return Document(html_to_text(html), "html", html_tables(html))
+
+
+def pdf_document(data: bytes, name: str = "") -> Document | None:
+    """A PDF's text layer; pages without text are read by OCR."""
+    try:
+        import pdfplumber
+
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            pages = pdf.pages[:MAX_PAGES]
+            texts = [(p.extract_text() or "") for p in pages]
+            tables = [t for p in pages for t in (p.extract_tables() or [])]
+    except Exception:
+        log.warning("pdfplumber failed on %s", name, exc_info=True)
+        texts, tables = _pypdf_texts(data), []
+    if sum(len(t.strip()) for t in texts) >= 40:
+        clean = [[[_clean(c or "") for c in row] for row in t] for t in tables]
+        return Document("\n".join(texts), "pdf", clean, name)
+    return _ocr_pdf(data, name)
+
+
+def _pypdf_texts(data: bytes) -> list[str]:
+    try:
+        from pypdf import PdfReader
+
+        return [(p.extract_text() or "") for p in PdfReader(io.BytesIO(data)).pages[:MAX_PAGES]]
+    except Exception:
+        log.warning("pypdf failed", exc_info=True)
+        return []
+
+
+def _ocr_pdf(data: bytes, name: str) -> Document | None:
+    from pdf2image import convert_from_bytes
+
+    images = convert_from_bytes(data, dpi=OCR_DPI, first_page=1, last_page=MAX_PAGES)
+    text = "\n".join(ocr_image(img) for img in images)
+    return Document(text, "ocr", [], name)
+
+
+def ocr_image(image) -> str:
+    """Tesseract text of a page image (Indonesian + English), lightly cleaned up first."""
+    import pytesseract
+    from PIL import ImageOps
+
+    img = ImageOps.exif_transpose(image).convert("L")
+    if img.width < 1400:
+        scale = 1800 / img.width
+        img = img.resize((int(img.width * scale), int(img.height * scale)))
+    img = ImageOps.autocontrast(img, cutoff=1)
+    return pytesseract.image_to_string(img, lang=OCR_LANG, config="--psm 4")
+
+
+def image_document(data: bytes, name: str = "") -> Document | None:
+    """A photo or scan of a letter, read by OCR."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as img:
+        return Document(ocr_image(img), "ocr", [], name)
+
+
+def docx_document(data: bytes, name: str = "") -> Document | None:
+    """A DOCX letter: header (kop surat), paragraphs and tables, in reading order."""
+    import docx
+
+    doc = docx.Document(io.BytesIO(data))
+    lines: list[str] = []
+    for section in doc.sections[:1]:
+        lines += [p.text for p in section.header.paragraphs if p.text.strip()]
+        for table in section.header.tables:
+            lines += ["\t".join(r) for r in _docx_rows(table)]
+    tables: list[Table] = []
+    for block in doc.iter_inner_content():
+        if hasattr(block, "rows"):
+            rows = _docx_rows(block)
+            tables.append(rows)
+            lines += ["\t".join(r) for r in rows]
+        else:
+            lines.append(block.text)
+    return Document("\n".join(lines), "docx", tables, name)
+
+
+def _docx_rows(table) -> Table:
+    rows: Table = []
+    for row in table.rows:
+        cells: list[str] = []
+        previous = None
+        for cell in row.cells:
+            if cell._tc is previous:  # a horizontally merged cell repeats itself
+                continue
+            previous = cell._tc
+            cells.append(_clean(cell.text))
+        rows.append(cells)
+    return rows
+
+
+def attachment_document(att: Attachment) -> Document | None:
+    """The readable document in an attachment, or None for other files or failures."""
+    if not att.data or len(att.data) > MAX_BYTES:
+        return None
+    name = (att.filename or "").lower()
+    ctype = (att.content_type or "").lower()
+    try:
+        if ctype == "application/pdf" or name.endswith(".pdf") or att.data[:5] == b"%PDF-":
+            return pdf_document(att.data, att.filename)
+        if name.endswith(".docx") or "wordprocessingml" in ctype:
+            return docx_document(att.data, att.filename)
+        if ctype in IMAGE_TYPES or name.endswith((".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp")):
+            return image_document(att.data, att.filename)
+    except Exception:
+        log.warning("could not read attachment %s", att.filename, exc_info=True)
+    return None

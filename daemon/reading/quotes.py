@@ -1,0 +1,187 @@
+"""Removes quoted messages and signatures from a reply, leaving the text its author wrote."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from email.message import EmailMessage, Message
+from typing import Any
+
+from bs4 import BeautifulSoup, Tag
+
+from daemon.mail import mime
+
+ATTRIBUTION_RE = re.compile(
+    r"^\s*(pada|on|am|le|el)\b.{0,300}?\b(menulis|wrote|schrieb|a écrit|escribió)\s*:?\s*$",
+    re.IGNORECASE | re.DOTALL,
+)
+SEPARATOR_RE = re.compile(
+    r"^\s*(-{2,}\s*(pesan asli|original message|pesan awal|forwarded message|pesan terusan|"
+    r"pesan yang diteruskan)\s*-{2,}|(begin forwarded message|awal pesan yang diteruskan)\s*:)",
+    re.IGNORECASE,
+)
+HEADER_LINE_RE = re.compile(
+    r"^\s*\*?(dari|from|dikirim|terkirim|sent|tanggal|date|kepada|ke|to|cc|subjek|subject|perihal|hal|judul)\s*:\*?\s*",
+    re.IGNORECASE,
+)
+FROM_LINE_RE = re.compile(r"^\s*\*?(dari|from)\s*:\*?\s*\S", re.IGNORECASE)
+UNDERSCORES_RE = re.compile(r"^\s*_{8,}\s*$")
+SENT_FROM_RE = re.compile(
+    r"^\s*(dikirim dari|sent from|get outlook for|dapatkan outlook untuk|sent via|dikirim melalui|"
+    r"dikirim menggunakan)\b",
+    re.IGNORECASE,
+)
+CLOSING_RE = re.compile(
+    r"^\s*(salam|wa?ss?alam\w*(?:['’`]\w+)?(?:\s+(?:wr\.?\s*wb|warahmatullahi\s+wabarakatuh)\w*)?"
+    r"|hormat (saya|kami)|terima ?kasih|terimakasih|trims|tks|thanks|thank you|"
+    r"regards|best regards|kind regards|salam hormat)\s*[,.!]*\s*$",
+    re.IGNORECASE,
+)
+DISCLAIMER_RE = re.compile(r"^\s*(disclaimer|confidentiality notice|pemberitahuan kerahasiaan)\b", re.IGNORECASE)
+NIP_RE = re.compile(r"^\s*nip\.?\s*:?\s*\d", re.IGNORECASE)
+
+
+def own_text(msg: EmailMessage | Message) -> str:
+    """The reply's own text: text/plain (format=flowed joined), else cleaned HTML; quotes and signatures removed."""
+    try:
+        plain, html = _bodies(msg)
+        if plain is not None and plain.strip():
+            return strip_quotes(plain)
+        if html:
+            return strip_quotes(mime.html_to_text(clean_html(html)))
+    except Exception:
+        return ""
+    return ""
+
+
+def _bodies(msg: Message) -> tuple[str | None, str | None]:
+    plain = html = None
+    for part in _walk(msg):
+        if part.is_multipart() or part.get_content_disposition() == "attachment":
+            continue
+        ctype = part.get_content_type()
+        if ctype == "text/plain" and plain is None:
+            plain = mime.decode_part(part)
+            if str(part.get_param("format", "") or "").lower() == "flowed":
+                plain = unflow(plain, str(part.get_param("delsp", "") or "").lower() == "yes")
+        elif ctype == "text/html" and html is None:
+            html = mime.decode_part(part)
+    return plain, html
+
+
+def _walk(msg: Message) -> Iterator[Message]:
+    try:
+        yield from msg.walk()
+    except Exception:
+        yield msg
+
+
+def unflow(text: str, delsp: bool = False) -> str:
+    """Join RFC 3676 format=flowed soft line breaks (lines ending in a space)."""
+    out: list[str] = []
+    buffer = ""
+    for line in text.replace("\r\n", "\n").split("\n"):
+        if line.startswith(" "):  # space-stuffing
+            line = line[1:]
+        if line.endswith(" ") and line.strip() != "--":
+            buffer += line[:-1] if delsp else line
+            continue
+        out.append(buffer + line)
+        buffer = ""
+    if buffer:
+        out.append(buffer)
+    return "\n".join(out)
+
+
+def clean_html(html: str) -> str:
+    """HTML with quoted messages removed (Gmail, Outlook, Apple Mail, Thunderbird, Yahoo)."""
+    soup = BeautifulSoup(html, "lxml")
+    markers = "#appendonsend, #divRplyFwdMsg, div.OutlookMessageHeader, #mail-editor-reference-message-container"
+    for marker in soup.select(markers):
+        if marker.parent is not None:
+            _cut_after(marker)
+    for hr in soup.find_all("hr"):  # Outlook: <hr> then a From:/Sent: block
+        nxt = hr.find_next(string=True)
+        if nxt and FROM_LINE_RE.match(str(nxt)):
+            _cut_after(hr)
+            break
+    selectors = ("div.gmail_quote", "blockquote", "div.yahoo_quoted", "div.moz-cite-prefix", "div.gmail_signature",
+                 "div[data-smartmail=gmail_signature]", "div.ms-outlook-mobile-reference-message")
+    for selector in selectors:
+        for node in soup.select(selector):
+            node.decompose()
+    return str(soup)
+
+
+def _cut_after(node: Tag) -> None:
+    """Remove a node and everything after it in document order."""
+    current: Any = node
+    while current is not None and getattr(current, "name", None) not in ("body", "html", "[document]"):
+        for sibling in list(current.next_siblings):
+            sibling.extract()
+        current = current.parent
+    node.extract()
+
+
+def strip_quotes(text: str) -> str:
+    """The text above the first quote header or quoted line, without its signature."""
+    lines = (text or "").replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ").split("\n")
+    cut = _quote_start(lines)
+    own = lines[:cut]
+    if not "".join(own).strip() and cut < len(lines):
+        own = _bottom_posted(lines[cut:])
+    return "\n".join(_strip_signature(own)).strip()
+
+
+def _quote_start(lines: list[str]) -> int:
+    for i, line in enumerate(lines):
+        if line.lstrip().startswith(">") or SEPARATOR_RE.match(line):
+            return i
+        if _is_attribution(lines, i) or _is_header_block(lines, i):
+            return i
+        if UNDERSCORES_RE.match(line) and any(FROM_LINE_RE.match(x) for x in lines[i + 1 : i + 3]):
+            return i
+    return len(lines)
+
+
+def _is_attribution(lines: list[str], i: int) -> bool:
+    if not re.match(r"^\s*(pada|on|am|le|el)\b", lines[i], re.IGNORECASE):
+        return False
+    for span in (1, 2, 3):  # clients wrap long attributions before "menulis:"
+        joined = " ".join(x.strip() for x in lines[i : i + span])
+        if ATTRIBUTION_RE.match(joined):
+            return True
+    return False
+
+
+def _is_header_block(lines: list[str], i: int) -> bool:
+    if not FROM_LINE_RE.match(lines[i]):
+        return False
+    following = [x for x in lines[i + 1 : i + 6] if x.strip()]
+    return sum(1 for x in following[:4] if HEADER_LINE_RE.match(x)) >= 2
+
+
+def _bottom_posted(rest: list[str]) -> list[str]:
+    """Unquoted lines written below a `>` quote (bottom-posting), when nothing is above it."""
+    i = 0
+    while i < len(rest) and (rest[i].lstrip().startswith(">") or not rest[i].strip() or _is_attribution(rest, i)):
+        i += 1
+    tail = rest[i:]
+    if not tail or _quote_start(tail) == 0:
+        return []
+    return tail[: _quote_start(tail)]
+
+
+def _strip_signature(lines: list[str]) -> list[str]:
+    for i, line in enumerate(lines):
+        if line.strip() == "--" or SENT_FROM_RE.match(line) or DISCLAIMER_RE.match(line):
+            return _strip_signature(lines[:i])
+        if CLOSING_RE.match(line) and _looks_like_signature(lines[i + 1 :]):
+            return lines[:i]
+    return [ln for ln in lines if not NIP_RE.match(ln)]
+
+
+def _looks_like_signature(rest: list[str]) -> bool:
+    body = [ln for ln in rest if ln.strip()]
+    decisive = re.compile(r"\b(setuju|disetujui|acc|tolak|ditolak|revisi|lanjutkan|batal)\b", re.IGNORECASE)
+    return len(body) <= 8 and all(len(ln) <= 90 and not decisive.search(ln) for ln in body)

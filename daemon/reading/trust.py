@@ -1,0 +1,129 @@
+"""Decide whether a sender is who they claim: Authentication-Results from our server, and look-alike names."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from email.message import Message
+
+from daemon.mail import mime
+
+# Second-level public suffixes seen in this office's mail; the organisational domain sits one label below.
+MULTI_LABEL_SUFFIXES = {
+    "go.id", "co.id", "ac.id", "or.id", "sch.id", "web.id", "my.id", "net.id", "mil.id", "desa.id", "ponpes.id",
+    "biz.id", "co.uk", "org.uk", "ac.uk", "com.au", "com.sg", "com.my", "gov.my",
+}
+# Titles and academic degrees that say nothing about who a person is.
+TITLES = {
+    "drs", "dra", "dr", "h", "hj", "ir", "prof", "kh", "st", "se", "sh", "mh", "mm", "mt", "msi", "skom", "mkom",
+    "ssos", "sikom", "spd", "mpd", "sip", "map", "sstp", "ak", "amd", "ssi", "sag", "mag", "lc", "ma", "mba",
+    "phd", "bapak", "ibu", "pak", "bu", "sdr", "sdri", "yth", "plt", "plh", "kadis", "kabid", "kasi", "sekdis",
+}
+
+
+def auth_passes(msg: Message, authserv_id: str) -> tuple[bool, str]:
+    """Whether our own server's Authentication-Results show DKIM or SPF passing, aligned with From."""
+    try:
+        return _auth_passes(msg, authserv_id.strip().lower())
+    except Exception as exc:
+        return False, f"cannot read Authentication-Results: {type(exc).__name__}"
+
+
+def _auth_passes(msg: Message, authserv_id: str) -> tuple[bool, str]:
+    senders = mime.addresses(msg, "From")
+    if len(senders) != 1 or "@" not in senders[0]:
+        return False, "From must hold exactly one address"
+    from_domain = senders[0].rsplit("@", 1)[1]
+    results = _our_results(msg, authserv_id)
+    if results is None:
+        return False, f"no Authentication-Results from {authserv_id}"
+    seen: list[str] = []
+    for method, result, props in results:
+        seen.append(f"{method}={result}")
+        if method == "dkim" and result == "pass":
+            domain = props.get("header.d") or props.get("header.i", "").rsplit("@", 1)[-1]
+            if aligned(domain, from_domain):
+                return True, f"dkim=pass header.d={domain} aligned with From {from_domain}"
+        if method == "spf" and result == "pass":
+            domain = props.get("smtp.mailfrom", "").rsplit("@", 1)[-1]
+            if aligned(domain, from_domain):
+                return True, f"spf=pass smtp.mailfrom={domain} aligned with From {from_domain}"
+    return False, f"{authserv_id}: {' '.join(seen) or 'no results'}; nothing passes aligned with {from_domain}"
+
+
+def _our_results(msg: Message, authserv_id: str) -> list[tuple[str, str, dict[str, str]]] | None:
+    # Our MTA prepends its header, so the topmost one with our id is ours; lower ones may be forged.
+    for raw in msg.get_all("Authentication-Results") or []:
+        value = _strip_comments(" ".join(str(raw).split()))
+        parts = [p.strip() for p in value.split(";")]
+        server = parts[0].split()[0].lower() if parts[0].split() else ""
+        if server == authserv_id:
+            return [r for r in (_resinfo(p) for p in parts[1:]) if r is not None]
+    return None
+
+
+def _strip_comments(value: str) -> str:
+    previous = None
+    while previous != value:  # nested comments, innermost first
+        previous, value = value, re.sub(r"\([^()]*\)", " ", value)
+    return value
+
+
+def _resinfo(text: str) -> tuple[str, str, dict[str, str]] | None:
+    pairs = re.findall(r"([\w.-]+)\s*=\s*(\"[^\"]*\"|[^\s;]+)", text)
+    if not pairs:
+        return None
+    method, result = pairs[0][0].lower(), pairs[0][1].strip('"').lower()
+    props = {k.lower(): v.strip('"').lower() for k, v in pairs[1:]}
+    return method, result, props
+
+
+def org_domain(domain: str) -> str:
+    """The organisational domain: the registrable name below the public suffix."""
+    labels = domain.strip(".").lower().split(".")
+    depth = 3 if ".".join(labels[-2:]) in MULTI_LABEL_SUFFIXES else 2
+    return ".".join(labels[-depth:])
+
+
+def aligned(domain: str, from_domain: str) -> bool:
+    """Relaxed alignment: same organisational domain (equal, parent or subdomain), never a bare suffix."""
+    domain, from_domain = domain.strip(".").lower(), from_domain.strip(".").lower()
+    if not domain or not from_domain or domain in MULTI_LABEL_SUFFIXES or "." not in domain:
+        return False
+    return org_domain(domain) == org_domain(from_domain)
+
+
+def impersonation(display_name: str, addr: str, officials: list[tuple[str, str]]) -> str | None:
+    """The email of the official whose name the display name copies while the address differs, else None."""
+    try:
+        shown = name_tokens(display_name)
+        if not shown:
+            return None
+        matching = [email.strip().lower() for name, email in officials if _same_person(shown, name_tokens(name))]
+        if not matching or addr.strip().lower() in matching:
+            return None
+        return matching[0]
+    except Exception:
+        return None
+
+
+def _same_person(shown: list[str], official: list[str]) -> bool:
+    if not official:
+        return False
+    overlap = len(set(shown) & set(official))
+    return overlap >= 2 or shown == official
+
+
+def name_tokens(name: str) -> list[str]:
+    """Significant lower-case name tokens: no diacritics, titles, degrees or initials."""
+    folded = unicodedata.normalize("NFKD", name or "")
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch)).lower()
+    folded = folded.split(",", 1)[0] if "," in folded else folded  # degrees follow the first comma
+    tokens = []
+    for raw in folded.split():
+        if "." in raw.strip("."):  # "s.kom.", "m.si"
+            continue
+        word = re.sub(r"[^a-z0-9]", "", raw)
+        if len(word) > 1 and word not in TITLES:
+            tokens.append(word)
+    return tokens

@@ -1,0 +1,1 @@
+"""The SOP: the engine, the step kinds, people and roles, team planning."""

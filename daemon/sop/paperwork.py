@@ -1,0 +1,193 @@
+"""A request's letters: built from its data, numbered once (gap-free, per year), rendered as
+new versions, and attached to the step's mail with the original letter and the invitation."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from daemon.core import db
+from daemon.core.context import Context
+from daemon.core.models import Document, Inbound, Request
+from daemon.core.rules import Step
+from daemon.mail import mime
+from daemon.paperwork import calendar, letter_context, letters
+from daemon.sop import people, planning
+
+log = logging.getLogger("daemon.paperwork.letters")
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+MAX_LETTER_BYTES = 10 * 1024 * 1024  # officials read on phones; the mailbox keeps the original
+LETTER_TYPES = ("application/pdf", "application/msword", "image/jpeg", "image/png",
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+# document kind -> (template, numbering sequence, file name stem)
+KINDS = {
+    "lembar_disposisi": (letters.DISPOSISI_TEMPLATE, "disposisi", "Lembar-Disposisi"),
+    "nota_dinas_tim": (letters.NOTA_DINAS_TEMPLATE, "nota_dinas", "Nota-Dinas-Tim-Peliputan"),
+    "nota_dinas_spt": (letters.NOTA_DINAS_TEMPLATE, "nota_dinas", "Nota-Dinas-Pengajuan-SPT"),
+    "spt": (letters.SPT_TEMPLATE, "spt", "SPT"),
+}
+
+
+def latest(s: Session, req: Request, kind: str) -> Document | None:
+    return s.scalars(select(Document).where(Document.request_id == req.id, Document.kind == kind)
+                     .order_by(Document.version.desc()).limit(1)).first()
+
+
+def number_for(ctx: Context, s: Session, req: Request, kind: str) -> str:
+    """The letter's number: reused across versions, else the next of its yearly sequence."""
+    prev = latest(s, req, kind)
+    if prev is not None and prev.number:
+        return prev.number
+    seq_name = KINDS[kind][1]
+    when = ctx.local_now().date()
+    seq = db.next_value(s, seq_name, when.year)
+    pattern = getattr(ctx.rules.office.numbering, seq_name)
+    return letters.format_number(pattern, seq, when)
+
+
+def make(ctx: Context, s: Session, req: Request, kind: str, context: dict[str, Any],
+         meta: dict[str, Any] | None = None) -> Document:
+    """Render a new version of a request's letter; `context` comes from daemon.paperwork.letter_context's builders."""
+    template, _, stem = KINDS[kind]
+    prev = latest(s, req, kind)
+    version = (prev.version + 1) if prev else 1
+    out = ctx.documents_dir / req.code / f"{stem}-{req.code}-v{version}.docx"
+    letters.render(template, context, out)
+    pdf = letters.render_pdf(out) if letters.office_binary() else None  # optional PDF copy
+    doc = Document(request_id=req.id, kind=kind, number=context.get("number"), version=version,
+                   path=str(out), meta=meta if meta is not None else (dict(prev.meta) if prev else {}),
+                   created_at=ctx.now())
+    s.add(doc)
+    s.flush()
+    log.info("%s: %s v%d rendered (%s)%s", req.code, kind, version, doc.number,
+             " with a PDF copy" if pdf else "")
+    return doc
+
+
+def attachments(doc: Document) -> list[tuple[str, str, bytes]]:
+    """The .docx, and its PDF copy when LibreOffice made one."""
+    path = Path(doc.path)
+    out = [(path.name, DOCX, path.read_bytes())]
+    pdf = path.with_suffix(".pdf")
+    if pdf.is_file():
+        out.append((pdf.name, "application/pdf", pdf.read_bytes()))
+    return out
+
+
+def request_data(req: Request) -> dict[str, Any]:
+    """The request as the letter builders want it."""
+    return {"code": req.code, "title": req.title, "start": req.event_start, "end": req.event_end,
+            "until_done": req.until_done, "location": req.location, "requester": req.requester,
+            "letter_number": req.letter_number, "letter_date": req.letter_date,
+            "subject": req.subject or req.title, "received": req.created_at}
+
+
+def when(value: Any) -> datetime | None:
+    """A datetime from its stored ISO form."""
+    if isinstance(value, datetime) or value is None:
+        return value
+    return datetime.fromisoformat(value)
+
+
+# ---- the letters of the SOP's steps ---------------------------------------------------------
+def dispositions(req: Request) -> list[dict]:
+    return [n for n in req.notes if n.get("kind") == "disposisi"]
+
+
+def make_disposition_sheet(ctx: Context, s: Session, req: Request, pending: Step | None) -> Any:
+    rows = [{"from": d["role"], "to": people.jabatan(ctx, d["to"]), "note": d["note"],
+             "at": datetime.fromisoformat(d["at"])} for d in dispositions(req)]
+    if pending is not None and pending.to:
+        rows.append({"from": pending.actors[0], "to": people.jabatan(ctx, pending.to),
+                     "note": pending.instruction, "at": None})
+    number = number_for(ctx, s, req, "lembar_disposisi")
+    context = letter_context.disposition_context(ctx.office_dict(), request_data(req), rows,
+                                          number, ctx.now())
+    return make(ctx, s, req, "lembar_disposisi", context)
+
+
+def make_memo(ctx: Context, s: Session, req: Request, step: Step, kind: str) -> Any:
+    memo = "team" if kind == "nota_dinas_tim" else "spt"
+    sender_role = step.actors[0]
+    recipient_role = step.to or "kadis"
+    sender, stitle = ctx.rules.office.holder(sender_role, ctx.local_now().date())
+    recipient, rtitle = ctx.rules.office.holder(recipient_role, ctx.local_now().date())
+    schedule = planning.schedule_from_json(req.schedule)
+    number = number_for(ctx, s, req, kind)
+    context = letter_context.memo_context(
+        ctx.office_dict(), request_data(req), people.signer_dict(sender, stitle, sender_role),
+        people.signer_dict(recipient, rtitle, recipient_role), memo, req.team,
+        {"depart": schedule.depart} if schedule else {}, number, ctx.now())
+    return make(ctx, s, req, kind, context)
+
+
+def make_spt(ctx: Context, s: Session, req: Request, meta: dict | None = None) -> Any:
+    meta = meta if meta is not None else {"initials": [], "signed": None}
+    signed = meta.get("signed")
+    if signed:
+        signer = signed
+    else:
+        holder, title = ctx.rules.office.holder("kadis", ctx.local_now().date())
+        signer = people.signer_dict(holder, title, "kadis")
+    initials = [{**i, "at": datetime.fromisoformat(i["at"])} for i in meta.get("initials", [])]
+    signed_ctx = {**signed, "at": datetime.fromisoformat(signed["at"])} if signed else None
+    number = number_for(ctx, s, req, "spt")
+    context = letter_context.spt_context(ctx.office_dict(), request_data(req), req.team, number,
+                                  signer, initials, signed_ctx, ctx.now())
+    return make(ctx, s, req, "spt", context, meta=meta)
+
+
+def make_document(ctx: Context, s: Session, req: Request, step: Step, kind: str) -> Any:
+    if kind == "lembar_disposisi":
+        return make_disposition_sheet(ctx, s, req, step if step.mode == "reply" else None)
+    if kind in ("nota_dinas_tim", "nota_dinas_spt"):
+        return make_memo(ctx, s, req, step, kind)
+    return make_spt(ctx, s, req)
+
+
+def original_letter(ctx: Context, s: Session, req: Request) -> list[tuple[str, str, bytes]]:
+    """The request letter as it came: its PDF/DOCX/image attachments, else the whole mail."""
+    inbound = s.get(Inbound, req.source_inbound_id) if req.source_inbound_id else None
+    if inbound is None or not Path(inbound.raw_path).is_file():
+        return []
+    raw = Path(inbound.raw_path).read_bytes()
+    files = [(a.filename, a.content_type, a.data) for a in mime.attachments(mime.parse(raw))
+             if a.content_type in LETTER_TYPES and a.data]
+    files = files or [(f"Surat-Permohonan-{req.code}.eml", "application/octet-stream", raw)]
+    if sum(len(f[2]) for f in files) > MAX_LETTER_BYTES:  # a video is no letter to forward
+        log.warning("%s: the letter's files are too large to attach (%d bytes)", req.code,
+                    sum(len(f[2]) for f in files))
+        return []
+    return files
+
+
+def attachments_for(ctx: Context, s: Session, req: Request, step: Step) -> list[tuple[str, str, bytes]]:
+    out: list[tuple[str, str, bytes]] = []
+    for name in step.attach:
+        if name == "surat":
+            out += original_letter(ctx, s, req)
+        elif name == "undangan_kalender":
+            out.append(invitation(ctx, req))
+        else:
+            doc = latest(s, req, name)
+            if doc is not None:
+                out += attachments(doc)
+    return out
+
+
+def invitation(ctx: Context, req: Request) -> tuple[str, str, bytes]:
+    schedule = planning.schedule_from_json(req.schedule)
+    domain = ctx.cfg.from_address.split("@", 1)[1]
+    data = calendar.invitation(
+        uid=f"{req.code.lower()}@{domain}", summary=f"Peliputan: {req.title}",
+        start=schedule.depart if schedule else req.event_start,
+        end=schedule.return_by if schedule else req.event_end, location=req.location or "",
+        description=f"{req.code} - {req.title}\nPemohon: {req.requester}",
+        organizer_email=ctx.cfg.from_address,
+        attendees=[(m["name"], m["email"]) for m in req.team])
+    return f"{req.code}.ics", "text/calendar; method=REQUEST", data
