@@ -79,6 +79,9 @@ class Inbound(Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     # new -> done | ignored | quarantined ; "moved" records that the IMAP copy was filed
     status: Mapped[str] = mapped_column(String(16), default="new", index=True)
+    # a dispatcher that claims the row (several instances on one database) holds it until then
+    lease_until: Mapped[datetime | None]
+    leased_by: Mapped[str | None] = mapped_column(String(64))
     kind: Mapped[str | None] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -96,6 +99,8 @@ class Request(Base):
     title: Mapped[str] = mapped_column(Text, default="")
     state: Mapped[str] = mapped_column(String(16), default="open", index=True)
     step: Mapped[int | None] = mapped_column(Integer)
+    # the SOP revision (content hash of sop.yaml) the request started under; its steps stay put
+    sop_revision: Mapped[str | None] = mapped_column(String(64))
     event_start: Mapped[datetime | None]
     event_end: Mapped[datetime | None]
     until_done: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -168,6 +173,9 @@ class Document(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     path: Mapped[str] = mapped_column(Text)
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # pending (its render job has not run) -> ready | failed
+    status: Mapped[str] = mapped_column(String(16), default="ready")
+    pdf_path: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -205,12 +213,48 @@ class Outbox(Base):
     recipients: Mapped[list[Any]] = mapped_column(JSON)
     subject: Mapped[str] = mapped_column(Text)
     raw: Mapped[bytes] = mapped_column(LargeBinary)
+    # waiting (for the jobs in `waits_on`) -> queued -> sending -> sent | failed
     status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    waits_on: Mapped[list[Any]] = mapped_column(JSON, default=list)  # job ids
+    parts: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the unbuilt message while waiting
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+
+
+class SopRevision(Base):
+    """One revision of rules/sop.yaml, by content hash: requests keep the one they started under."""
+
+    __tablename__ = "sop_revision"
+    hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    label: Mapped[str] = mapped_column(Text, default="")  # the file's own `revision:` text
+    content: Mapped[str] = mapped_column(Text)  # the YAML as it was
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Job(Base):
+    """Slow or outside work (render a letter, convert to PDF, OCR, publish, a timer): run by the
+    job runner with retry and backoff, claimed with a lease so two daemons never run it twice."""
+
+    __tablename__ = "job"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    key: Mapped[str | None] = mapped_column(String(255), unique=True)  # idempotency key
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("request.id"), index=True)
+    # queued -> running -> done | failed (permanent) ; cancelled when its request moved on
+    state: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=8)
+    next_run_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    lease_until: Mapped[datetime | None]
+    leased_by: Mapped[str | None] = mapped_column(String(64))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
 
 
 class Lease(Base):

@@ -119,3 +119,50 @@ def test_sessions_share_one_engine_per_url(db_url: str) -> None:
     with factory() as s:
         assert s.get_bind() is engine
     engine.dispose()
+
+
+@pytest.mark.parametrize("start", ["0001", "0002"])
+def test_upgrade_from_every_earlier_version_keeps_requests_mail_and_letters(db_url: str, start: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        command.upgrade(_alembic_config(db_url), start)
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO request (code, title, state, step, until_done, requester_email, subject, "
+                "missing, team, schedule, notes, flags, created_at, updated_at) VALUES "
+                "('LPT-2026-0001', 'Rapat', 'open', 4, false, 'a@b.id', 's', '[]', '[]', '{}', '[]', "
+                "'[]', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+            conn.execute(text(
+                "INSERT INTO outbox (message_id, request_id, kind, recipients, subject, raw, status, "
+                "attempts, next_attempt_at, created_at) VALUES ('<m@x>', 1, 'task', '[\"k@b.id\"]', "
+                "'s', :raw, 'queued', 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"), {"raw": b"x"})
+            conn.execute(text(
+                "INSERT INTO document (request_id, kind, number, version, path, meta, created_at) "
+                "VALUES (1, 'spt', '800/1', 1, '/x.docx', '{}', CURRENT_TIMESTAMP)"))
+        assert upgrade(engine) is True
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT step, sop_revision FROM request")).one() == (4, None)
+            assert conn.execute(text("SELECT status FROM outbox")).scalar() == "queued"
+            assert conn.execute(text("SELECT status FROM document")).scalar() == "ready"
+            assert conn.execute(text("SELECT count(*) FROM job")).scalar() == 0
+        assert current_revision(engine) == head_revision()
+    finally:
+        engine.dispose()
+
+
+def test_the_models_match_the_migrations(db_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from daemon.core.models import Base
+
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine)
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        if engine.dialect.name == "sqlite":  # 0002 leaves SQLite's 64-bit INTEGERs alone on purpose
+            diff = [d for d in diff if not (isinstance(d, list) and d[0][0] == "modify_type")]
+        assert diff == []
+    finally:
+        engine.dispose()
