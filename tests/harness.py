@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from daemon.app import work
 from daemon.app.dispatcher import Dispatcher
 from daemon.core import db
 from daemon.core.config import load_config
@@ -86,9 +87,14 @@ class Office:
                           raw_path=str(path), sha256=digest, size=len(raw),
                           from_addr=mime.address(msg)[1], subject=mime.header(msg, "Subject"))
             s.add(row)
-        self.dispatcher.run_once()
+        self.settle()
         with self.factory() as s:
             return s.get(Inbound, row.id)
+
+    def settle(self) -> None:
+        """Handle every stored message and run every job that is due, as the daemon would."""
+        while self.dispatcher.run_once() + work.run_due(self.ctx, self.factory):
+            pass
 
     # ---- out ------------------------------------------------------------------------------
     def outbox(self) -> list[EmailMessage]:

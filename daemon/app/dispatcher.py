@@ -18,7 +18,7 @@ from daemon.core.types import Classification
 from daemon.mail import mails, mime
 from daemon.reading import classify, quotes, replies, trust
 from daemon.reading.extract import complete_from_reply, extract_requests
-from daemon.sop import intake, people, steps, workflow
+from daemon.sop import engine, people, requests
 
 log = logging.getLogger("daemon.app.dispatcher")
 DELEGATE = re.compile(r"^\W*(delegasi|delegasikan|didelegasikan|diwakilkan|wakilkan|diteruskan ke plt)\b", re.I)
@@ -132,7 +132,7 @@ class Dispatcher:
 
     @staticmethod
     def open_task_of(s: Session, req: Request, sender: str) -> Task | None:
-        for t in workflow.open_tasks(s, req):
+        for t in engine.open_tasks(s, req):
             if sender in t.who:
                 return t
         return None
@@ -148,13 +148,13 @@ class Dispatcher:
                 self.from_requester(s, inbound, msg, req, task)
             waiting = self.open_task_of(s, req, sender)
             if waiting is not None:  # an official answering a notice, not the step's own mail
-                workflow.record(s, ctx, req, "ignored", actor=sender, message_id=mid,
+                engine.record(ctx, s, req, "ignored", actor=sender, message_id=mid,
                                 note="balasan atas surel pemberitahuan; tidak dianggap keputusan")
                 self.answer(s, req, sender, mid, "Balasan Bapak/Ibu atas surel pemberitahuan telah "
                             f"kami catat. Untuk memberi keputusan pada langkah {waiting.step}, mohon "
                             "balas surel permintaan tindakan yang kami kirimkan untuk langkah tersebut.")
                 raise Outcome("done", "reply to a notice from an official with an open step; recorded")
-            workflow.record(s, ctx, req, "ignored", actor=sender, message_id=mid,
+            engine.record(ctx, s, req, "ignored", actor=sender, message_id=mid,
                             note="balasan dari pengirim yang tidak sedang ditunggu")
             self.answer(s, req, sender, mid, "Tidak ada langkah pada permohonan ini yang sedang "
                         "menunggu tindakan dari alamat surel Bapak/Ibu, sehingga balasan ini hanya "
@@ -162,7 +162,7 @@ class Dispatcher:
             raise Outcome("done", "reply from someone the request is not waiting for; recorded")
         reading = replies.read_reply(msg, ctx.lexicon)
         if task.status != "open":
-            workflow.record(s, ctx, req, "ignored", step=task.step, actor=sender, message_id=mid,
+            engine.record(ctx, s, req, "ignored", step=task.step, actor=sender, message_id=mid,
                             note=f"balasan untuk langkah yang sudah {task.status}")
             if task.status == "closed" and task.decision == reading.decision:
                 reason = (f"Keputusan Bapak/Ibu pada langkah {task.step} sudah kami catat "
@@ -176,23 +176,23 @@ class Dispatcher:
         if task.role == "requester":
             self.complete(s, inbound, msg, req, task)
         if DELEGATE.match(reading.text or ""):
-            result = workflow.delegate(ctx, s, task, actor=sender, message_id=mid)
+            result = engine.delegate(ctx, s, task, actor=sender, message_id=mid)
             if result == "delegated":
                 raise Outcome("done", "delegated to the acting official")
-        decision = steps.interpret(ctx, ctx.rules.sop.step(task.step), reading)
+        decision = engine.interpret(ctx, s, task, reading)
         if decision is None:
-            workflow.record(s, ctx, req, "ignored", step=task.step, actor=sender, message_id=mid,
+            engine.record(ctx, s, req, "ignored", step=task.step, actor=sender, message_id=mid,
                             note="keputusan tidak jelas")
             self.answer(s, req, sender, mid, replies.explain(reading))
             raise Outcome("done", "no clear decision; sender told what to write")
-        result = workflow.decide(ctx, s, task, decision, reading.note, actor=sender,
+        result = engine.decide(ctx, s, task, decision, reading.note, actor=sender,
                                  message_id=mid, reply_text=reading.text)
         raise Outcome("done", f"decision {decision} on step {task.step}: {result}")
 
     def where_now(self, s: Session, req: Request) -> str:
         if req.state != "open":
             return f" Permohonan ini sudah berstatus {req.state}."
-        waiting = [people.described(self.ctx, t.who[0]) for t in workflow.open_tasks(s, req)]
+        waiting = [people.described(self.ctx, t.who[0]) for t in engine.open_tasks(s, req)]
         return f" Saat ini permohonan berada pada langkah {req.step}" + (
             f" dan menunggu {', '.join(waiting)}." if waiting else ".")
 
@@ -202,7 +202,7 @@ class Dispatcher:
         victim = trust.impersonation(display, sender, officials)
         if victim is None:
             return
-        workflow.record(s, self.ctx, req, "refused", actor=sender, message_id=mid,
+        engine.record(self.ctx, s, req, "refused", actor=sender, message_id=mid,
                         note=f"nama pengirim meniru pejabat ({victim}) dari alamat lain")
         p, _, _ = people.person(self.ctx, victim)
         mails.send(s, self.ctx.cfg, "forged", to=[victim], cc=[self.ctx.cfg.office.operator],
@@ -218,7 +218,7 @@ class Dispatcher:
         ok, why = trust.auth_passes(msg, authserv)
         if ok:
             return
-        workflow.record(s, self.ctx, req, "refused", step=task.step, actor=sender, message_id=mid,
+        engine.record(self.ctx, s, req, "refused", step=task.step, actor=sender, message_id=mid,
                         note=f"surel tidak lolos pemeriksaan DKIM/SPF: {why}")
         self.answer(s, req, sender, mid, "Balasan Bapak/Ibu tidak lolos pemeriksaan keaslian surel "
                     "(DKIM/SPF) server kantor, sehingga tidak kami terapkan. Mohon balas dari akun "
@@ -234,36 +234,21 @@ class Dispatcher:
         if (recent or 0) >= MAX_ANSWERS_PER_HOUR or to == self.ctx.cfg.from_address:
             log.warning("not answering %s again (%s answers this hour)", to, recent)
             return
-        steps.answer(self.ctx, s, req, to, reason, mid)
+        engine.answer(self.ctx, s, req, to, reason, mid)
 
     # ---- requesters ----------------------------------------------------------------------------
     def complete(self, s, inbound, msg, req, task) -> None:
         """The requester supplies what was missing (or corrects what was sent back)."""
         ctx = self.ctx
-        if intake.CANCEL.search(mime.body_text(msg)[:2000]):
-            intake.cancel_request(ctx, s, req, actor=req.requester_email, note="dibatalkan oleh pemohon")
+        if requests.CANCEL.search(mime.body_text(msg)[:2000]):
+            engine.cancel(ctx, s, req, actor=req.requester_email, note="dibatalkan oleh pemohon")
             raise Outcome("done", "requester cancelled")
         text = quotes.own_text(msg)
-        facts = complete_from_reply(intake.facts_of(req), text, ctx.places, ctx.now())
+        facts = complete_from_reply(requests.facts_of(req), text, ctx.places, ctx.now())
         if req.missing == [] and not facts.missing:  # a correction after a revision request
             facts = self.corrected(msg, facts)
-        intake.apply_facts(req, facts)
-        if facts.missing:
-            workflow.record(s, ctx, req, "received", step=task.step, actor=req.requester_email,
-                            message_id=inbound.message_id, note="data belum lengkap: " + ", ".join(facts.missing))
-            mails.send(s, ctx.cfg, "missing", to=[req.requester_email], request_id=req.id,
-                       in_reply_to=inbound.message_id, r=req, tag=mails.tag(req.code),
-                       office=ctx.rules.office, missing_text=intake.missing_text(req))
+        if engine.requester_update(ctx, s, req, task, facts, inbound.message_id) == "incomplete":
             raise Outcome("done", "requester reply still incomplete; asked again")
-        workflow.close(ctx, s, req, task, "approve", "data dilengkapi/diperbaiki pemohon",
-                       req.requester_email, inbound.message_id)
-        workflow.supersede(ctx, s, req, reason="data lengkap")
-        revised = any(n.get("kind") == "revise" for n in req.notes)
-        if revised:
-            first = ctx.rules.sop.steps[0]
-            workflow.go(ctx, s, req, first.then["done"], first)
-        else:
-            intake.start_chain(ctx, s, req)
         raise Outcome("done", "requester completed the request")
 
     def corrected(self, msg, facts):
@@ -280,16 +265,16 @@ class Dispatcher:
         """A requester writes about their request: cancel, new time, or a note for the record."""
         ctx = self.ctx
         text = quotes.own_text(msg) or mime.body_text(msg)
-        if req.state == "open" and intake.CANCEL.search(text[:2000]):
-            intake.cancel_request(ctx, s, req, actor=req.requester_email, note="dibatalkan oleh pemohon")
+        if req.state == "open" and requests.CANCEL.search(text[:2000]):
+            engine.cancel(ctx, s, req, actor=req.requester_email, note="dibatalkan oleh pemohon")
             raise Outcome("done", "requester cancelled")
         found = extract_requests(msg, ctx.places, ctx.now())
         if req.state == "open" and len(found) == 1 and found[0].start and req.event_start and \
                 found[0].start != req.event_start:
-            intake.reschedule(ctx, s, req, found[0], actor=req.requester_email,
+            engine.reschedule(ctx, s, req, found[0], actor=req.requester_email,
                               message_id=inbound.message_id)
             raise Outcome("done", "requester moved the event")
-        workflow.record(s, ctx, req, "note", actor=req.requester_email, message_id=inbound.message_id,
+        engine.record(ctx, s, req, "note", actor=req.requester_email, message_id=inbound.message_id,
                         note=(text or "").strip()[:500])
         raise Outcome("done", "message from the requester recorded")
 
@@ -306,16 +291,16 @@ class Dispatcher:
             raise Outcome("quarantined", f"not understood as a coverage request ({c.kind}: {c.reason}); "
                           "no event title, date or place found")
         subject = mime.header(msg, "Subject")
-        cancel = bool(intake.CANCEL.search(subject + " " + mime.body_text(msg)[:3000]))
+        cancel = bool(requests.CANCEL.search(subject + " " + mime.body_text(msg)[:3000]))
         for facts in facts_list:
             email = (getattr(facts, "forwarded_from", None) or sender).lower()
-            existing, how = intake.same_event(s, facts, email)
+            existing, how = requests.same_event(s, facts, email)
             if existing is not None:
-                intake.repeat(ctx, s, inbound, existing, facts, how, email, cancel)
+                engine.repeat_letter(ctx, s, inbound, existing, facts, how, email, cancel)
             elif cancel:
                 raise Outcome("quarantined", "a cancellation for an event we have no request for")
             else:
-                intake.open_request(ctx, s, inbound, facts, email, subject)
+                engine.open_request(ctx, s, inbound, facts, email, subject)
         raise Outcome("done", f"{len(facts_list)} request letter(s) read")
 
     def bounce(self, s, inbound, c) -> None:
@@ -324,7 +309,7 @@ class Dispatcher:
         for out in rows:
             req = s.get(Request, out.request_id) if out.request_id else None
             if req is not None:
-                workflow.record(s, ctx, req, "bounced", actor=", ".join(c.failed_recipients) or None,
+                engine.record(ctx, s, req, "bounced", actor=", ".join(c.failed_recipients) or None,
                                 message_id=out.message_id,
                                 note=f"surel '{out.subject}' tidak terkirim ke {', '.join(c.failed_recipients) or '-'}")
             if out.kind != "alert":
@@ -339,6 +324,6 @@ class Dispatcher:
         task, req = self.correlate(s, msg, c, sender)
         if req is not None:
             inbound.request_id = req.id
-            workflow.record(s, self.ctx, req, "ignored", actor=sender, message_id=inbound.message_id,
+            engine.record(self.ctx, s, req, "ignored", actor=sender, message_id=inbound.message_id,
                             note=f"balasan otomatis, tidak mengubah status ({c.reason})")
         raise Outcome("ignored", f"auto-reply: {c.reason}")

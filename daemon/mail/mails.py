@@ -61,10 +61,12 @@ def tag(code: str) -> str:
 def send(session: Session, cfg: Any, name: str, *, to: list[str], request_id: int | None = None,
          message_id: str | None = None, in_reply_to: str | None = None,
          references: list[str] | None = None, attachments: list[tuple[str, str, bytes]] | None = None,
-         cc: list[str] | None = None, **ctx: Any) -> Outbox:
+         cc: list[str] | None = None, waits_on: list[int] | None = None,
+         pending: list[dict] | None = None, **ctx: Any) -> Outbox:
     """Render template `name` and write it to the outbox in the caller's transaction."""
     subject, text, html = render(name, **ctx)
     return outgoing.enqueue(session, kind=name, sender=cfg.smtp.from_, to=to, cc=cc or [],
                           subject=subject, text=text, html=html, attachments=attachments or [],
                           request_id=request_id, in_reply_to=in_reply_to,
-                          references=references or [], message_id=message_id)
+                          references=references or [], message_id=message_id,
+                          waits_on=waits_on or [], pending=pending or [])

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import email.policy
 import logging
 import re
 import secrets
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
-from typing import Sequence
+from typing import Callable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -100,8 +101,13 @@ def enqueue(session: Session, *, kind: str, sender: str, to: list[str], subject:
             html: str | None = None, attachments: Sequence[Attachment] = (),
             cc: Sequence[str] = (), request_id: int | None = None, in_reply_to: str | None = None,
             references: Sequence[str] = (), message_id: str | None = None,
-            reply_to: str | None = None, extra_headers: dict[str, str] | None = None) -> Outbox:
-    """Queue one message in the caller's transaction (no commit); idempotent by message_id."""
+            reply_to: str | None = None, extra_headers: dict[str, str] | None = None,
+            waits_on: Sequence[int] = (), pending: Sequence[dict] = ()) -> Outbox:
+    """Queue one message in the caller's transaction (no commit); idempotent by message_id.
+
+    With `waits_on` (job ids) the message is kept unbuilt, status "waiting", with `pending`
+    (references to attachments still being made); `release()` builds and queues it later.
+    """
     if message_id is not None:
         existing = session.scalar(select(Outbox).where(Outbox.message_id == message_id))
         if existing is not None:
@@ -109,15 +115,40 @@ def enqueue(session: Session, *, kind: str, sender: str, to: list[str], subject:
     else:
         domain = parseaddr(sender)[1].rpartition("@")[2] or "liputan.invalid"
         message_id = make_message_id(domain, kind)
-    msg = build_message(sender=sender, to=to, subject=subject, text=text, html=html,
-                        attachments=attachments, cc=cc, message_id=message_id,
-                        in_reply_to=in_reply_to, references=references, reply_to=reply_to,
-                        kind=kind, extra_headers=extra_headers or {})
+    parts = dict(sender=sender, to=list(to), subject=subject, text=text, html=html, cc=list(cc),
+                 message_id=message_id, in_reply_to=in_reply_to, references=list(references),
+                 reply_to=reply_to, kind=kind, extra_headers=extra_headers or {})
     recipients = [parseaddr(a)[1] for a in [*to, *cc] if parseaddr(a)[1]]
     row = Outbox(message_id=message_id, request_id=request_id, kind=kind, recipients=recipients,
-                 subject=subject, raw=msg.as_bytes(), status="queued", attempts=0,
-                 next_attempt_at=utcnow())
+                 subject=subject, raw=b"", status="queued", attempts=0, next_attempt_at=utcnow(),
+                 waits_on=list(waits_on))
+    if waits_on:
+        row.status, row.parts = "waiting", {**parts, "items": [*map(inline, attachments), *pending]}
+    else:
+        row.raw = build_message(attachments=attachments, **parts).as_bytes()
     session.add(row)
     session.flush()
     log.debug("queued %s %s to %s", kind, message_id, ", ".join(recipients))
     return row
+
+
+
+def inline(attachment: Attachment) -> dict:
+    """An attachment already made, kept inside a waiting message (small: .ics, a letter)."""
+    name, mime_type, data = attachment
+    return {"name": name, "type": mime_type, "b64": base64.b64encode(data).decode("ascii")}
+
+
+def release(session: Session, row: Outbox, resolve: Callable[[dict], list[Attachment]]) -> None:
+    """Build a waiting message now that its attachments exist, and queue it for sending.
+
+    `resolve` turns each pending reference (e.g. {"document": 7}) into its files, in order.
+    """
+    parts = dict(row.parts or {})
+    files: list[Attachment] = []
+    for item in parts.pop("items", []):
+        files += ([(item["name"], item["type"], base64.b64decode(item["b64"]))]
+                  if "b64" in item else resolve(item))
+    msg = build_message(attachments=files, **parts)
+    row.raw, row.status, row.parts, row.next_attempt_at = msg.as_bytes(), "queued", None, utcnow()
+    session.flush()

@@ -1,5 +1,5 @@
-"""A request's letters: built from its data, numbered once (gap-free, per year), rendered as
-new versions, and attached to the step's mail with the original letter and the invitation."""
+"""A request's letters: built from its data and numbered (gap-free, per year) in the caller's
+transaction; rendered later by a job. Mail attaching a letter waits for its job."""
 
 from __future__ import annotations
 
@@ -13,7 +13,10 @@ from sqlalchemy.orm import Session
 
 from daemon.core import db
 from daemon.core.context import Context
-from daemon.core.models import Document, Inbound, Request
+from daemon.core import jobs
+from daemon.core.models import Document, Inbound, Job, Request
+from daemon.mail import outgoing
+from daemon.paperwork import render
 from daemon.core.rules import Step
 from daemon.mail import mime
 from daemon.paperwork import calendar, letter_context, letters
@@ -52,28 +55,35 @@ def number_for(ctx: Context, s: Session, req: Request, kind: str) -> str:
 
 def make(ctx: Context, s: Session, req: Request, kind: str, context: dict[str, Any],
          meta: dict[str, Any] | None = None) -> Document:
-    """Render a new version of a request's letter; `context` comes from daemon.paperwork.letter_context's builders."""
+    """A new version of a request's letter, numbered now and rendered by a job."""
     template, _, stem = KINDS[kind]
     prev = latest(s, req, kind)
     version = (prev.version + 1) if prev else 1
     out = ctx.documents_dir / req.code / f"{stem}-{req.code}-v{version}.docx"
-    letters.render(template, context, out)
-    pdf = letters.render_pdf(out) if letters.office_binary() else None  # optional PDF copy
     doc = Document(request_id=req.id, kind=kind, number=context.get("number"), version=version,
                    path=str(out), meta=meta if meta is not None else (dict(prev.meta) if prev else {}),
-                   created_at=ctx.now())
+                   status="pending", created_at=ctx.now())
     s.add(doc)
     s.flush()
-    log.info("%s: %s v%d rendered (%s)%s", req.code, kind, version, doc.number,
-             " with a PDF copy" if pdf else "")
+    jobs.enqueue(s, "render_letter", render.payload(template, context, out, doc.id),
+                 key=render_key(doc.id), request_id=req.id, run_at=ctx.now())
+    log.info("%s: %s v%d numbered %s; rendering queued", req.code, kind, version, doc.number)
     return doc
+
+
+def render_key(document_id: int) -> str:
+    return f"render_letter:{document_id}"
+
+
+def render_job(s: Session, doc: Document) -> Job | None:
+    return s.scalars(select(Job).where(Job.key == render_key(doc.id))).first()
 
 
 def attachments(doc: Document) -> list[tuple[str, str, bytes]]:
     """The .docx, and its PDF copy when LibreOffice made one."""
     path = Path(doc.path)
     out = [(path.name, DOCX, path.read_bytes())]
-    pdf = path.with_suffix(".pdf")
+    pdf = Path(doc.pdf_path) if doc.pdf_path else path.with_suffix(".pdf")
     if pdf.is_file():
         out.append((pdf.name, "application/pdf", pdf.read_bytes()))
     return out
@@ -142,12 +152,23 @@ def make_spt(ctx: Context, s: Session, req: Request, meta: dict | None = None) -
     return make(ctx, s, req, "spt", context, meta=meta)
 
 
-def make_document(ctx: Context, s: Session, req: Request, step: Step, kind: str) -> Any:
-    if kind == "lembar_disposisi":
-        return make_disposition_sheet(ctx, s, req, step if step.mode == "reply" else None)
-    if kind in ("nota_dinas_tim", "nota_dinas_spt"):
+BUILDERS = {"lembar_disposisi": "disposition_sheet", "nota_dinas_tim": "memo",
+            "nota_dinas_spt": "memo", "spt": "spt"}
+
+
+def make_document(ctx: Context, s: Session, req: Request, step: Step | None, kind: str,
+                  meta: dict | None = None) -> Document:
+    """Build a document by its name; an unknown name is an error, never a silent SPT."""
+    builder = BUILDERS.get(kind)
+    if builder == "disposition_sheet":
+        return make_disposition_sheet(ctx, s, req, step if step and step.mode == "reply" else None)
+    if builder == "memo":
+        if step is None:
+            raise ValueError(f"document {kind!r} needs the step that sends it")
         return make_memo(ctx, s, req, step, kind)
-    return make_spt(ctx, s, req)
+    if builder == "spt":
+        return make_spt(ctx, s, req, meta)
+    raise ValueError(f"unknown document {kind!r}")
 
 
 def original_letter(ctx: Context, s: Session, req: Request) -> list[tuple[str, str, bytes]]:
@@ -166,18 +187,35 @@ def original_letter(ctx: Context, s: Session, req: Request) -> list[tuple[str, s
     return files
 
 
-def attachments_for(ctx: Context, s: Session, req: Request, step: Step) -> list[tuple[str, str, bytes]]:
-    out: list[tuple[str, str, bytes]] = []
-    for name in step.attach:
+def mail_files(ctx: Context, s: Session, req: Request, names: list[str]) -> tuple[list[dict], list[int]]:
+    """What a mail attaches, in order, as items for the outbox; and the render jobs it waits on."""
+    items: list[dict] = []
+    waits: list[int] = []
+    for name in names:
         if name == "surat":
-            out += original_letter(ctx, s, req)
+            items.append({"letter": req.id})
         elif name == "undangan_kalender":
-            out.append(invitation(ctx, req))
+            items.append(outgoing.inline(invitation(ctx, req)))
         else:
             doc = latest(s, req, name)
-            if doc is not None:
-                out += attachments(doc)
-    return out
+            if doc is None:
+                continue
+            items.append({"document": doc.id})
+            job = render_job(s, doc) if doc.status == "pending" else None
+            if job is not None:
+                waits.append(job.id)
+    return items, waits
+
+
+def resolve(ctx: Context, s: Session, item: dict) -> list[tuple[str, str, bytes]]:
+    """The files of one attachment item (see mail_files)."""
+    if "document" in item:
+        doc = s.get(Document, item["document"])
+        return attachments(doc) if doc is not None and Path(doc.path).is_file() else []
+    if "letter" in item:
+        req = s.get(Request, item["letter"])
+        return original_letter(ctx, s, req) if req is not None else []
+    raise ValueError(f"unknown attachment item {item!r}")
 
 
 def invitation(ctx: Context, req: Request) -> tuple[str, str, bytes]:

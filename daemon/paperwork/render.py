@@ -1,0 +1,53 @@
+"""The letter-rendering job: a stored context rendered with docxtpl, then the optional PDF copy."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from daemon.paperwork import letters
+
+
+def encode(context: Any) -> Any:
+    """A letter context as JSON-safe data (datetimes and dates tagged), for a job's payload."""
+    if isinstance(context, datetime):
+        return {"__datetime__": context.isoformat()}
+    if isinstance(context, date):
+        return {"__date__": context.isoformat()}
+    if isinstance(context, dict):
+        return {str(k): encode(v) for k, v in context.items()}
+    if isinstance(context, (list, tuple)):
+        return [encode(v) for v in context]
+    if context is None or isinstance(context, (str, int, float, bool)):
+        return context
+    return encode(vars(context)) if hasattr(context, "__dict__") else str(context)
+
+
+def decode(data: Any) -> Any:
+    if isinstance(data, dict):
+        if set(data) == {"__datetime__"}:
+            return datetime.fromisoformat(data["__datetime__"])
+        if set(data) == {"__date__"}:
+            return date.fromisoformat(data["__date__"])
+        return {k: decode(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [decode(v) for v in data]
+    return data
+
+
+def payload(template: str, context: dict, out: Path, document_id: int) -> dict:
+    data = {"template": template, "context": encode(context), "out": str(out),
+            "document_id": document_id}
+    json.dumps(data)  # fail now, in the caller's transaction, not later in the job
+    return data
+
+
+def render_letter(data: dict) -> dict:
+    """Run one render job: the .docx (atomic), then a PDF copy when LibreOffice is there."""
+    out = letters.render(data["template"], decode(data["context"]), Path(data["out"]))
+    pdf = letters.render_pdf(out) if letters.office_binary() else None
+    return {"path": str(out), "pdf": str(pdf) if pdf else None,
+            "pdf_note": None if pdf else "salinan PDF tidak dibuat: LibreOffice tidak terpasang"
+            if not letters.office_binary() else "salinan PDF gagal dibuat"}

@@ -1,0 +1,359 @@
+"""The engine: the only code that changes a request's step or state.
+
+It takes an event (a new letter, a trusted reading of a reply, a requester's update, a job
+that finished, a timer that fired), lets the step kind's handler (daemon/sop/kinds) say what
+it means, follows `then:` in the request's own SOP revision, and writes the effects the
+handlers asked for (mail, letters, jobs) as rows in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from daemon.core import indonesian
+from daemon.core.context import Context
+from daemon.core.models import Assignment, Inbound, Outbox, Request, Task
+from daemon.core.rules import Step
+from daemon.core.types import RequestFacts
+from daemon.sop import conditions, people, planning, requests
+from daemon.sop.effects import Effects
+from daemon.sop.kinds import kind_of
+from daemon.sop.kinds.base import tag
+from daemon.sop.run import Run, current_revision
+from daemon.sop.writer import write_effects
+
+log = logging.getLogger("daemon.engine")
+FINAL = {"rejected", "cancelled", "done"}
+
+
+# ---- events ------------------------------------------------------------------------------------
+def open_request(ctx: Context, s: Session, inbound: Inbound, facts: RequestFacts, email: str,
+                 subject: str) -> Request:
+    """A new letter: the request is recorded under the current SOP revision and enters intake."""
+    req = Request(code=requests.new_code(ctx, s), requester_email=email, subject=subject,
+                  state="open", thread_id=inbound.message_id, source_inbound_id=inbound.id,
+                  sop_revision=current_revision(ctx, s), created_at=ctx.now())
+    requests.apply_facts(req, facts)
+    s.add(req)
+    s.flush()
+    inbound.request_id = req.id
+    run = Run.of(ctx, s, req)
+    intake = intake_step(run)
+    req.step = intake.number
+    run.record("received", actor=email, message_id=inbound.message_id, note=f"sumber: {facts.source}")
+    log.info("%s opened from %s: %s", req.code, email, req.title)
+    _enter(run, intake.number)
+    return _commit(run)
+
+
+def repeat_letter(ctx: Context, s: Session, inbound: Inbound, req: Request, facts: RequestFacts,
+                  how: str, email: str, cancelled: bool) -> Request:
+    """A letter about an event we already have: a duplicate, a cancellation or a new time."""
+    inbound.request_id = req.id
+    if cancelled and req.requester_email == email:
+        Run.of(ctx, s, req).record("received", actor=email, message_id=inbound.message_id,
+                                   note="surat pembatalan dari pemohon")
+        cancel(ctx, s, req, actor=email, note="dibatalkan oleh pemohon")
+        return req
+    if how == "moved" and facts.start:
+        reschedule(ctx, s, req, facts, actor=email, message_id=inbound.message_id)
+        return req
+    run = Run.of(ctx, s, req)
+    run.record("duplicate", actor=email, message_id=inbound.message_id,
+               note=f"permohonan yang sama dari {facts.requester or email}")
+    run.fx.mail("notice", [email], in_reply_to=inbound.message_id, r=req, tag=tag(req),
+                office=ctx.rules.office, heading="Permohonan peliputan sudah tercatat",
+                greeting=facts.requester,
+                message=f"Permohonan peliputan untuk kegiatan ini sudah tercatat dengan kode {req.code}, "
+                        "sehingga tidak kami catat dua kali. Perkembangannya dapat Bapak/Ibu ikuti "
+                        "dengan kode tersebut.", lines=[])
+    return _commit(run)
+
+
+def decide(ctx: Context, s: Session, task: Task, decision: str, note: str, *, actor: str,
+           message_id: str | None, reply_text: str) -> str:
+    """A trusted decision on the step it answers; returns what happened."""
+    run = Run.of(ctx, s, s.get(Request, task.request_id))
+    result = _decide(run, task, decision, note, actor=actor, message_id=message_id,
+                     reply_text=reply_text)
+    _commit(run)
+    return result
+
+
+def interpret(ctx: Context, s: Session, task: Task, reading: object) -> str | None:
+    """The decision a reading makes at its task's step (the step kind may read more into it)."""
+    run = Run.of(ctx, s, s.get(Request, task.request_id))
+    step = run.step(task.step)
+    return kind_of(step.kind).interpret(run, step, reading)
+
+
+def delegate(ctx: Context, s: Session, task: Task, *, actor: str, message_id: str | None) -> str:
+    """Hand an open task to the role's acting official (Plt./Plh.) named in office.yaml."""
+    run = Run.of(ctx, s, s.get(Request, task.request_id))
+    acting = people.acting_for(ctx, task.role)
+    if acting is None:
+        return "no-acting"
+    task.status, task.closed_at = "superseded", ctx.now()
+    run.record("delegated", step=task.step, actor=actor, message_id=message_id,
+               note=f"didelegasikan kepada {acting.title} {acting.name} <{acting.email}>")
+    _open_task(run, run.step(task.step), task.seq, role=task.role,
+               who=[acting.email, *[w for w in task.who if w != acting.email]])
+    _commit(run)
+    return "delegated"
+
+
+def requester_update(ctx: Context, s: Session, req: Request, task: Task, facts: RequestFacts,
+                     message_id: str) -> str:
+    """The requester supplies what was missing, or corrects what was sent back."""
+    run = Run.of(ctx, s, req)
+    requests.apply_facts(req, facts)
+    if facts.missing:
+        run.record("received", step=task.step, actor=req.requester_email, message_id=message_id,
+                   note="data belum lengkap: " + ", ".join(facts.missing))
+        run.fx.mail("missing", [req.requester_email], in_reply_to=message_id, r=req, tag=tag(req),
+                    office=ctx.rules.office, missing_text=requests.missing_text(req))
+        _commit(run)
+        return "incomplete"
+    _close(run, task, "approve", "data dilengkapi/diperbaiki pemohon", req.requester_email, message_id)
+    _supersede(run, reason="data lengkap")
+    intake = intake_step(run)
+    if any(n.get("kind") == "revise" for n in req.notes):
+        _go(run, intake.then["done"], intake)
+    else:
+        _enter(run, intake.number)
+    _commit(run)
+    return "completed"
+
+
+def cancel(ctx: Context, s: Session, req: Request, *, actor: str, note: str) -> None:
+    """The requester cancels: everyone waiting (and the team, if briefed) is told."""
+    run = Run.of(ctx, s, req)
+    waiting = [w for t in open_tasks(s, req) for w in t.who[:1]]
+    _finish(run, "cancelled", note=note, actor=actor)
+    for to in sorted(set(waiting + [req.requester_email])):
+        run.fx.mail("notice", [to], r=req, tag=tag(req), office=ctx.rules.office,
+                    heading="Permohonan peliputan dibatalkan", greeting=None,
+                    message=f"Permohonan peliputan {req.code} telah DIBATALKAN oleh pemohon. "
+                            "Tidak ada tindakan lebih lanjut yang diperlukan.", lines=[])
+    _commit(run)
+
+
+def reschedule(ctx: Context, s: Session, req: Request, facts: RequestFacts, *, actor: str,
+               message_id: str | None) -> None:
+    """The requester moved the event: new time on the request, people told, bookings moved."""
+    run = Run.of(ctx, s, req)
+    old = indonesian.format_datetime(req.event_start) if req.event_start else "-"
+    req.event_start, req.event_end, req.until_done = facts.start, facts.end, facts.until_done
+    if facts.location and facts.location != req.location:
+        req.location, req.kecamatan, req.outside_island = (facts.location, facts.kecamatan,
+                                                           facts.outside_island)
+    req.flags = requests.clashes(s, req)
+    note = f"jadwal diubah dari {old} menjadi {indonesian.format_datetime(req.event_start)}"
+    run.record("rescheduled", actor=actor, message_id=message_id, note=note)
+    if req.schedule:
+        planning.replan(ctx, s, req)
+    told = [w for t in open_tasks(s, req) for w in t.who[:1]] + [m["email"] for m in req.team]
+    for to in sorted(set(told + [req.requester_email])):
+        run.fx.mail("notice", [to], r=req, tag=tag(req), office=ctx.rules.office,
+                    heading="Perubahan jadwal kegiatan", greeting=None,
+                    message=f"Jadwal kegiatan {req.code} diubah oleh pemohon: {note}.", lines=req.flags)
+    _commit(run)
+
+
+def timer(ctx: Context, s: Session, payload: dict) -> None:
+    """A step's timer fired (e.g. the event is over): its kind says whether the step is done."""
+    req = s.get(Request, payload.get("request_id"))
+    if req is None or req.state != "open" or req.step != payload.get("step"):
+        return  # the request moved on meanwhile
+    run = Run.of(ctx, s, req)
+    step = run.step(req.step)
+    if kind_of(step.kind).on_timer(run, step, payload) == "done":
+        run.record("done", step=step.number, actor="system", note="acara telah berakhir")
+        _go(run, step.then["done"], step)
+    _commit(run)
+
+
+def record(ctx: Context, s: Session, req: Request, kind: str, **kw: object) -> None:
+    """A line in the request's history that changes nothing (ignored, refused, bounced, note)."""
+    Run.of(ctx, s, req).record(kind, **kw)  # type: ignore[arg-type]
+
+
+def answer(ctx: Context, s: Session, req: Request | None, to: str, reason: str,
+           in_reply_to: str | None) -> None:
+    """One short answer explaining why a reply was not applied, greeting the person by name."""
+    p, title, _ = people.person(ctx, to)
+    greeting = people.title_name(p, title) if p else None
+    fx = Effects()
+    fx.mail("answer", [to], in_reply_to=in_reply_to, references=[in_reply_to] if in_reply_to else [],
+            r=req, tag=tag(req) if req else "[Liputan]", office=ctx.rules.office, reason=reason,
+            greeting=greeting)
+    write_effects(ctx, s, req, fx)
+
+
+def open_tasks(s: Session, req: Request) -> list[Task]:
+    return list(s.scalars(select(Task).where(Task.request_id == req.id, Task.status == "open")))
+
+
+def intake_step(run: Run) -> Step:
+    """The step that receives letters: the first of kind intake (else the first step)."""
+    return run.first_of_kind("intake") or run.sop.steps[0]
+
+
+# ---- walking the SOP ---------------------------------------------------------------------------
+def _commit(run: Run) -> Request:
+    write_effects(run.ctx, run.s, run.req, run.fx)
+    return run.req
+
+
+def _enter(run: Run, number: int, *, note: str = "") -> None:
+    """Enter a step: skip it when its condition fails, else let its kind say what happens."""
+    step = run.step(number)
+    if not conditions.applies(step, run.req):
+        run.record("skipped", step=number, note=f"syarat '{step.when}' tidak terpenuhi")
+        nxt = next((st.number for st in run.sop.steps if st.number > number), None)
+        _go(run, nxt if nxt is not None else "done", step, note=note)
+        return
+    run.req.step = number
+    log.info("%s enters step %d (%s)", run.req.code, number, step.kind)
+    kind = kind_of(step.kind)
+    entered = kind.enter(run, step, note)
+    if entered == "done":
+        run.record("done", step=number, actor="system")
+        _go(run, step.then["done"], step)
+    elif entered == "task":
+        _open_task(run, step, 0, note=note)
+    elif entered == "requester":
+        _open_task(run, step, 0, note=note, role="requester")
+    else:
+        run.record("waiting", step=number, note=kind.waiting_note(step))
+
+
+def _go(run: Run, target: int | str | None, origin: Step, *, note: str = "",
+        actor: str | None = None) -> None:
+    """Follow a `then` target: a step number, back, rejected, cancelled or done."""
+    if isinstance(target, int):
+        _enter(run, target, note=note)
+    elif target == "back":
+        _back(run, origin, note=note, actor=actor)
+    elif target in ("rejected", "cancelled"):
+        _finish(run, target, note=note, actor=actor)
+    else:
+        _finish(run, "done", note=note, actor=actor)
+
+
+def _back(run: Run, origin: Step, *, note: str, actor: str | None) -> None:
+    """Back to the previous person with the note; before the first official, the requester."""
+    run.req.notes = [*run.req.notes, {"step": origin.number, "by": actor, "note": note,
+                                      "kind": "revise"}]
+    earlier = [st for st in run.sop.steps if st.number < origin.number and st.mode == "reply"
+               and conditions.applies(st, run.req)]
+    if earlier:
+        _enter(run, earlier[-1].number, note=note)
+        return
+    intake = intake_step(run)
+    run.req.step = intake.number
+    _open_task(run, intake, 0, note=note, role="requester")
+
+
+def _finish(run: Run, state: str, *, note: str = "", actor: str | None = None) -> None:
+    """End the request: rejected, cancelled or done; close what waits and free the team."""
+    req = run.req
+    _supersede(run, reason=state)
+    briefed = team_briefed(run)
+    req.state = state
+    if state != "done":
+        for a in run.s.scalars(select(Assignment).where(Assignment.request_id == req.id)):
+            a.active = False
+    run.record(state, actor=actor, note=note)
+    _announce_end(run, state, note=note, actor=actor, briefed=briefed)
+    req.step = None if state != "done" else req.step
+
+
+def team_briefed(run: Run) -> bool:
+    """Whether the team has had its assignment mail (so a withdrawal must reach them)."""
+    return bool(run.req.team) and run.s.scalars(
+        select(Outbox.id).where(Outbox.request_id == run.req.id, Outbox.kind == "assignment")
+        .limit(1)).first() is not None
+
+
+def _announce_end(run: Run, state: str, *, note: str, actor: str | None, briefed: bool) -> None:
+    ctx, req = run.ctx, run.req
+    _, title, role = people.person(ctx, actor or "")
+    by = f"{title + ' ' if title else ''}{people.jabatan(ctx, role)}" if role else "Diskominfotik"
+    if state == "rejected":
+        run.fx.mail("rejected", [req.requester_email], in_reply_to=req.thread_id, r=req,
+                    tag=tag(req), office=ctx.rules.office, note=note, by=by)
+    if state in ("rejected", "cancelled") and briefed:
+        run.fx.mail("notice", [m["email"] for m in req.team], r=req, tag=tag(req),
+                    office=ctx.rules.office, heading="Penugasan peliputan dibatalkan",
+                    greeting="Tim Peliputan",
+                    message="Penugasan peliputan berikut DIBATALKAN. Mohon abaikan undangan "
+                            "kalender sebelumnya.", lines=[])
+
+
+def _supersede(run: Run, *, reason: str) -> None:
+    """Close every open task of the request; replies to them are answered, not applied."""
+    for t in open_tasks(run.s, run.req):
+        t.status, t.closed_at = "superseded", run.ctx.now()
+        run.record("superseded", step=t.step, note=reason)
+
+
+def _task_role(step: Step, seq: int) -> str:
+    return step.signers[seq].role if step.signers else step.actors[0]
+
+
+def _open_task(run: Run, step: Step, seq: int, *, note: str = "", role: str | None = None,
+               who: list[str] | None = None) -> Task:
+    """Start waiting on a person: a task row and the mail that asks them to act."""
+    ctx, req = run.ctx, run.req
+    role = role or _task_role(step, seq)
+    token = secrets.token_hex(8)
+    domain = ctx.cfg.from_address.split("@", 1)[1]
+    task = Task(request_id=req.id, step=step.number, seq=seq, role=role, token=token,
+                message_id=f"<{req.code.lower()}.s{step.number}.{token}@{domain}>",
+                who=who or people.addresses_for(ctx, req, role), status="open",
+                deadline=ctx.now() + timedelta(minutes=step.minutes) if step.minutes else None,
+                created_at=ctx.now())
+    run.s.add(task)
+    run.s.flush()
+    kind = kind_of(intake_step(run).kind) if role == "requester" else kind_of(step.kind)
+    kind.ask(run, step, task, note=note)
+    run.record("sent", step=step.number, actor=",".join(task.who), message_id=task.message_id,
+               note=kind_of(step.kind).task_label(step, task))
+    return task
+
+
+def _close(run: Run, task: Task, decision: str, note: str, actor: str,
+           message_id: str | None) -> None:
+    task.status, task.decision, task.closed_at = "closed", decision, run.ctx.now()
+    run.record("decided", step=task.step, actor=actor, decision=decision, note=note,
+               message_id=message_id)
+
+
+def _decide(run: Run, task: Task, decision: str, note: str, *, actor: str,
+            message_id: str | None, reply_text: str) -> str:
+    step = run.step(task.step)
+    if decision == "approve":
+        hold = kind_of(step.kind).on_approve(run, step, task, actor, note, reply_text, message_id)
+        if hold:
+            run.record("held", step=step.number, actor=actor, decision=decision, note=hold,
+                       message_id=message_id)
+            return "held"
+    _close(run, task, decision, note, actor, message_id)
+    if decision == "approve" and step.signers and task.seq + 1 < len(step.signers):
+        _open_task(run, step, task.seq + 1, note=note)
+        return "next-signer"
+    if decision != "approve" and task.role == "requester":
+        return "closed"
+    target = step.then.get(decision)
+    if target is None:  # a step without its own answer to this decision (e.g. the requester's)
+        target = step.then.get("done") if decision == "approve" else (
+            "back" if decision == "revise" else "rejected")
+    _supersede(run, reason=f"step {step.number} {decision}")
+    _go(run, target, step, note=note, actor=actor)
+    return "applied"

@@ -1,0 +1,23 @@
+"""Step kinds as handlers, looked up by `kind:` in rules/sop.yaml."""
+
+from __future__ import annotations
+
+from daemon.sop.kinds.base import Kind
+from daemon.sop.kinds.coverage import Coverage
+from daemon.sop.kinds.disposition import Disposition
+from daemon.sop.kinds.intake import Intake
+from daemon.sop.kinds.manual import Manual
+from daemon.sop.kinds.plan import Plan
+from daemon.sop.kinds.sign import Sign
+from daemon.sop.kinds.simple import Draft, Memo
+
+KINDS: dict[str, Kind] = {k.name: k for k in (Intake(), Disposition(), Plan(), Memo(), Draft(),
+                                               Sign(), Coverage())}
+# not automated yet: the request waits there for the staff (the delivery issue builds them)
+KINDS.update({name: Manual(name) for name in ("report", "publish", "archive")})
+
+
+def kind_of(name: str) -> Kind:
+    if name not in KINDS:
+        raise LookupError(f"unknown step kind {name!r} (known: {', '.join(sorted(KINDS))})")
+    return KINDS[name]

@@ -1,0 +1,110 @@
+"""What every step kind does unless it says otherwise: letters, the mail asking for a decision,
+and what entering the step means for its mode (auto: done; reply: ask; external: wait)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from daemon.core.models import Task
+from daemon.core.rules import Step
+from daemon.sop import documents, people, planning
+from daemon.sop.run import Run
+
+Entered = Literal["done", "task", "wait", "requester"]
+HEADINGS = {"disposition": "Mohon disposisi", "plan": "Mohon penetapan tim dan jadwal peliputan",
+            "sign": "Mohon paraf/tanda tangan SPT"}
+
+
+class Kind:
+    """A step kind's handler; the engine calls these and does the moving itself."""
+
+    name = "base"
+    letters_when_asking = True  # write the step's documents before asking (not when signing)
+
+    def enter(self, run: Run, step: Step, note: str = "") -> Entered:
+        if step.mode == "reply":
+            return "task"
+        self.perform(run, step)
+        return "done" if step.mode == "auto" else "wait"
+
+    def perform(self, run: Run, step: Step) -> None:
+        """An automatic or external step's own work: its letters."""
+        for name in step.documents:
+            run.fx.letter(name, step=step)
+
+    def interpret(self, run: Run, step: Step, reading: Any) -> str | None:
+        return reading.decision
+
+    def on_approve(self, run: Run, step: Step, task: Task, actor: str, note: str,
+                   reply_text: str, message_id: str | None) -> str | None:
+        """The effect of an approval; returns a reason to hold the step open instead."""
+        return None
+
+    def on_timer(self, run: Run, step: Step, payload: dict) -> str | None:
+        """A timer of this step fired; returns "done" when the step is complete."""
+        return None
+
+    def waiting_note(self, step: Step) -> str:
+        return f"menunggu: {step.name}"
+
+    def task_label(self, step: Step, task: Task) -> str:
+        return f"{step.kind} oleh {task.role}"
+
+    # ---- the mail that asks a person to decide -------------------------------------------------
+    def flags(self, run: Run, step: Step) -> list[str]:
+        return list(run.req.flags)
+
+    def ask(self, run: Run, step: Step, task: Task, note: str = "") -> None:
+        ctx, req = run.ctx, run.req
+        flags = self.flags(run, step)
+        if self.letters_when_asking:
+            for name in step.documents:
+                run.fx.letter(name, step=step)
+        recipient, title, _ = people.person(ctx, task.who[0])
+        recipient = recipient or ctx.rules.office.roles[task.role]  # type: ignore[index]
+        run.fx.mail("task", [task.who[0]], cc=task.who[1:], message_id=task.message_id,
+                    attach=list(step.attach), r=req, tag=tag(req), office=ctx.rules.office,
+                    step=step, person=recipient, acting_title=title,
+                    role_jabatan=people.jabatan(ctx, task.role),
+                    heading=HEADINGS.get(step.kind, step.name), intro=self.intro(step, task),
+                    flags=flags, notes=notes_for(req, note), team=self.team_shown(run, step),
+                    schedule=self.schedule_shown(run, step), extra="",
+                    action=f"Mohon Bapak/Ibu {step.instruction}.",
+                    approve_text=self.approve_text(step, task), deadline=task.deadline,
+                    delegate_hint=delegate_hint(run, task.role))
+
+    def intro(self, step: Step, task: Task) -> str:
+        return (f"Permohonan peliputan berikut menunggu tindakan Bapak/Ibu (langkah {step.number} "
+                f"SOP: {step.name}).")
+
+    def approve_text(self, step: Step, task: Task) -> str:
+        return step.instruction or "menyetujui"
+
+    def team_shown(self, run: Run, step: Step) -> list:
+        return run.req.team if step.kind in ("plan", "disposition", "sign") and run.req.team else []
+
+    def schedule_shown(self, run: Run, step: Step) -> Any:
+        return None
+
+
+def tag(req: Any) -> str:
+    return f"[{req.code}]"
+
+
+def delegate_hint(run: Run, role: str) -> str:
+    acting = people.acting_for(run.ctx, role)
+    if acting is None:
+        return ""
+    return (f"Apabila Bapak/Ibu berhalangan, balas DELEGASIKAN untuk meneruskan kepada "
+            f"{acting.title} {acting.name.rstrip('.')}.")
+
+
+def notes_for(req: Any, note: str) -> list[str]:
+    out = [f"{d['name']}: {d['note']}" for d in documents.dispositions(req) if d.get("note")]
+    if note:
+        out.append(f"Catatan terakhir: {note}")
+    return out
+
+
+def schedule_of(req: Any) -> Any:
+    return planning.schedule_from_json(req.schedule)

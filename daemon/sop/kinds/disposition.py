@@ -1,0 +1,23 @@
+"""Disposition (lembar disposisi): an official routes the request down, with a note."""
+
+from __future__ import annotations
+
+from daemon.core.models import Task
+from daemon.core.rules import Step
+from daemon.sop import people
+from daemon.sop.kinds.base import Kind
+from daemon.sop.run import Run
+
+
+class Disposition(Kind):
+    name = "disposition"
+
+    def on_approve(self, run: Run, step: Step, task: Task, actor: str, note: str,
+                   reply_text: str, message_id: str | None) -> str | None:
+        p, title, _ = people.person(run.ctx, actor)
+        name = people.title_name(p, title) if p else actor
+        run.req.notes = [*run.req.notes, {"kind": "disposisi", "step": step.number,
+                                          "role": task.role, "to": step.to,
+                                          "note": note or step.instruction, "by": actor,
+                                          "name": name, "at": run.ctx.now().isoformat()}]
+        return None

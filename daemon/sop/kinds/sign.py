@@ -1,0 +1,42 @@
+"""Paraf and signature of a document, one signer after another (Kabid, Sekretaris, Kadis)."""
+
+from __future__ import annotations
+
+from daemon.core.models import Task
+from daemon.core.rules import Step
+from daemon.sop import documents, people
+from daemon.sop.kinds.base import Kind
+from daemon.sop.run import Run
+
+
+class Sign(Kind):
+    name = "sign"
+    letters_when_asking = False  # the document was drafted before; signing makes new versions
+
+    def task_label(self, step: Step, task: Task) -> str:
+        return f"{step.signers[task.seq].action} oleh {task.role}"
+
+    def intro(self, step: Step, task: Task) -> str:
+        action = "paraf" if step.signers[task.seq].action == "paraf" else "tanda tangan"
+        return (f"Terlampir Surat Perintah Tugas (SPT) untuk peliputan berikut yang memerlukan "
+                f"{action} Bapak/Ibu (langkah {step.number} SOP: {step.name}).")
+
+    def approve_text(self, step: Step, task: Task) -> str:
+        return "memberi paraf" if step.signers[task.seq].action == "paraf" else "menandatangani SPT"
+
+    def on_approve(self, run: Run, step: Step, task: Task, actor: str, note: str,
+                   reply_text: str, message_id: str | None) -> str | None:
+        """Record a paraf or the signature on the document and make its new version."""
+        name = step.documents[0] if step.documents else "spt"
+        p, title, _ = people.person(run.ctx, actor)
+        doc = documents.latest(run.s, run.req, name)
+        meta = dict(doc.meta) if doc else {"initials": [], "signed": None}
+        who = (people.signer_dict(p, title, task.role) if p
+               else {"name": actor, "email": actor, "role": task.role})
+        at = run.ctx.now().isoformat()
+        if step.signers[task.seq].action == "paraf":
+            meta["initials"] = [*meta.get("initials", []), {**who, "at": at}]
+        else:
+            meta["signed"] = {**who, "at": at}
+        run.fx.letter(name, step=step, meta=meta)
+        return None

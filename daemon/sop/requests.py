@@ -1,0 +1,104 @@
+"""A request's facts: codes, the same event sent twice, clashes in the schedule book."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from daemon.core import db, indonesian
+from daemon.core.context import Context
+from daemon.core.models import Request
+from daemon.core.types import RequestFacts
+
+from daemon.reading.extract import missing_fields_text
+
+
+log = logging.getLogger("daemon.sop.intake")
+CANCEL = re.compile(r"\b(batal|dibatalkan|pembatalan|membatalkan|tidak jadi|ditiadakan)\b", re.I)
+DEFAULT_LENGTH = timedelta(hours=3)
+
+
+def norm(text: str | None) -> str:
+    return re.sub(r"[^a-z0-9 ]+", " ", (text or "").lower()).strip()
+
+
+def similar(a: str | None, b: str | None) -> float:
+    """How alike two titles or places are, 0..1: shared words over all words (Jaccard).
+
+    Titles that name different numbers ("MTQ ke-50" / "MTQ ke-51") are different events.
+    """
+    ta, tb = set(norm(a).split()), set(norm(b).split())
+    if not ta or not tb:
+        return 0.0
+    numbers_a, numbers_b = {t for t in ta if t.isdigit()}, {t for t in tb if t.isdigit()}
+    if numbers_a and numbers_b and numbers_a != numbers_b:
+        return 0.0
+    return len(ta & tb) / len(ta | tb)
+
+
+def span(req: Request) -> tuple:
+    return req.event_start, req.event_end or (req.event_start + DEFAULT_LENGTH)
+
+
+def same_event(s: Session, facts: RequestFacts, email: str) -> tuple[Request | None, str]:
+    """An open request this letter repeats: ('same', sent again), ('moved', new time) or ('other')."""
+    rows = s.scalars(select(Request).where(Request.state == "open")).all()
+    for req in rows:
+        same_unit = req.requester_email == email or (
+            facts.requester and similar(req.requester, facts.requester) > 0.9)
+        alike = similar(req.title, facts.title)
+        same_time = bool(facts.start and req.event_start and
+                         abs(req.event_start - facts.start) <= timedelta(minutes=30))
+        if same_unit and (alike >= 0.75 or (same_time and alike >= 0.5)):
+            return req, ("same" if same_time or not facts.start else "moved")
+        if same_time and (alike >= 0.5 or similar(req.location, facts.location) >= 0.8):
+            return req, "same"
+    return None, "other"
+
+
+def apply_facts(req: Request, facts: RequestFacts) -> None:
+    req.title = facts.title or req.title or ""
+    req.event_start, req.event_end, req.until_done = facts.start, facts.end, facts.until_done
+    req.location, req.kecamatan, req.outside_island = facts.location, facts.kecamatan, facts.outside_island
+    req.requester = facts.requester or req.requester
+    req.contact_name, req.contact_phone = facts.contact_name, facts.contact_phone
+    req.letter_number, req.letter_date = facts.letter_number, facts.letter_date
+    req.missing = list(facts.missing)
+
+
+def facts_of(req: Request) -> RequestFacts:
+    f = RequestFacts(title=req.title or None, start=req.event_start, end=req.event_end,
+                     until_done=req.until_done, location=req.location, requester=req.requester,
+                     contact_name=req.contact_name, contact_phone=req.contact_phone,
+                     letter_number=req.letter_number, letter_date=req.letter_date,
+                     kecamatan=req.kecamatan, outside_island=req.outside_island)
+    f.compute_missing()
+    return f
+
+
+def clashes(s: Session, req: Request) -> list[str]:
+    """Warnings for the approvers: other open events at the same time."""
+    if req.event_start is None:
+        return []
+    start, end = span(req)
+    out = []
+    for other in s.scalars(select(Request).where(Request.state == "open", Request.id != req.id,
+                                                 Request.event_start.is_not(None))):
+        o_start, o_end = span(other)
+        if o_start < end and start < o_end:
+            out.append(f"Waktu acara bersamaan dengan {other.code} ({other.title}, "
+                       f"{indonesian.format_datetime(other.event_start)}, {other.location or '-'}).")
+    return out
+
+
+def new_code(ctx: Context, s: Session) -> str:
+    year = ctx.local_now().year
+    return f"LPT-{year}-{db.next_value(s, 'request', year):04d}"
+
+
+def missing_text(req: Request) -> str:
+    return missing_fields_text(facts_of(req))

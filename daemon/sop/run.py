@@ -1,0 +1,76 @@
+"""One request being handled in one transaction: its pinned SOP, its history, its effects."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import yaml
+from sqlalchemy.orm import Session
+
+from daemon.core.context import Context
+from daemon.core.models import Event, Request, SopRevision
+from daemon.core.rules import Sop, Step
+from daemon.sop.effects import Effects
+
+_REVISIONS: dict[str, Sop] = {}  # content hash -> parsed SOP (revisions never change)
+
+
+def revision_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def current_revision(ctx: Context, s: Session) -> str:
+    """The hash of rules/sop.yaml as loaded; stored once so later edits keep it readable."""
+    text = ctx.sop_text
+    digest = revision_hash(text)
+    if s.get(SopRevision, digest) is None:
+        s.add(SopRevision(hash=digest, label=ctx.rules.sop.revision, content=text,
+                          created_at=ctx.now()))
+        s.flush()
+    _REVISIONS.setdefault(digest, ctx.rules.sop)
+    return digest
+
+
+def sop_of(ctx: Context, s: Session, req: Request) -> Sop:
+    """The SOP revision a request started under (the current one for requests from before 0003)."""
+    digest = req.sop_revision
+    if not digest or digest == revision_hash(ctx.sop_text):
+        return ctx.rules.sop
+    if digest not in _REVISIONS:
+        row = s.get(SopRevision, digest)
+        if row is None:
+            raise LookupError(f"{req.code}: SOP revision {digest} is not stored")
+        _REVISIONS[digest] = Sop.model_validate(yaml.safe_load(row.content))
+    return _REVISIONS[digest]
+
+
+@dataclass
+class Run:
+    """The context of handling one event for one request."""
+
+    ctx: Context
+    s: Session
+    req: Request
+    sop: Sop
+    fx: Effects = field(default_factory=Effects)
+
+    @classmethod
+    def of(cls, ctx: Context, s: Session, req: Request) -> "Run":
+        return cls(ctx=ctx, s=s, req=req, sop=sop_of(ctx, s, req))
+
+    def step(self, number: int) -> Step:
+        return self.sop.step(number)
+
+    def first_of_kind(self, kind: str) -> Step | None:
+        return next((st for st in self.sop.steps if st.kind == kind), None)
+
+    def record(self, kind: str, *, step: int | None = None, actor: str | None = None,
+               decision: str | None = None, note: str | None = None,
+               message_id: str | None = None) -> Event:
+        """Append one line to the request's history."""
+        ev = Event(request_id=self.req.id, time=self.ctx.now(),
+                   step=step if step is not None else self.req.step, actor=actor, kind=kind,
+                   decision=decision, note=note or None, message_id=message_id)
+        self.s.add(ev)
+        return ev

@@ -1,0 +1,95 @@
+"""Effects written as rows: letters numbered and queued for rendering, jobs queued, mail
+written to the outbox (waiting for the letters it carries); and what a finished job releases."""
+
+from __future__ import annotations
+
+import base64
+import logging
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from daemon.core import jobs
+from daemon.core.context import Context
+from daemon.core.models import Document, Event, Job, Outbox, Request
+from daemon.mail import mails, outgoing
+from daemon.paperwork import letters
+from daemon.sop import documents
+from daemon.sop.effects import Effects, Job as JobEffect, Letter, Mail
+
+log = logging.getLogger("daemon.engine")
+
+
+def write_effects(ctx: Context, s: Session, req: Request | None, fx: Effects) -> None:
+    """Write every effect, in order, in the caller's transaction."""
+    for effect in fx.drain():
+        if isinstance(effect, Letter):
+            documents.make_document(ctx, s, req, effect.step, effect.name, effect.meta)
+        elif isinstance(effect, JobEffect):
+            jobs.enqueue(s, effect.kind, effect.payload, key=effect.key,
+                         request_id=req.id if req else None, run_at=effect.run_at or ctx.now())
+        elif isinstance(effect, Mail):
+            _mail(ctx, s, req, effect)
+
+
+def _mail(ctx: Context, s: Session, req: Request | None, m: Mail) -> None:
+    items, waits = documents.mail_files(ctx, s, req, m.attach) if req and m.attach else ([], [])
+    names = file_names(ctx, s, items)
+    common = dict(to=m.to, cc=m.cc, request_id=req.id if req else None, message_id=m.message_id,
+                  in_reply_to=m.in_reply_to, references=m.references)
+    values = {**m.values, "files": names} if m.template == "task" else m.values
+    if waits:
+        mails.send(s, ctx.cfg, m.template, waits_on=waits, pending=items, **common, **values)
+        return
+    files = [f for item in items for f in resolve(ctx, s, item)]
+    mails.send(s, ctx.cfg, m.template, attachments=files, **common, **values)
+
+
+def resolve(ctx: Context, s: Session, item: dict) -> list[tuple[str, str, bytes]]:
+    if "b64" in item:
+        return [(item["name"], item["type"], base64.b64decode(item["b64"]))]
+    return documents.resolve(ctx, s, item)
+
+
+def file_names(ctx: Context, s: Session, items: list[dict]) -> list[str]:
+    """The names of a mail's attachments, as the mail's text lists them."""
+    out: list[str] = []
+    for item in items:
+        if "document" in item:
+            doc = s.get(Document, item["document"])
+            path = Path(doc.path)
+            out.append(path.name)
+            if (doc.status == "pending" and letters.office_binary()) or (doc.pdf_path and doc.status == "ready"):
+                out.append(path.with_suffix(".pdf").name)
+        elif "letter" in item:
+            out += [f[0] for f in resolve(ctx, s, item)]
+        else:
+            out.append(item["name"])
+    return out
+
+
+# ---- jobs finishing --------------------------------------------------------------------------
+def letter_rendered(ctx: Context, s: Session, job: Job | object, result: dict) -> None:
+    """A letter's render job finished: the document is ready; mail waiting for it goes out."""
+    doc = s.get(Document, result.get("document_id") or job.payload["document_id"])
+    if doc is None:
+        return
+    doc.status, doc.pdf_path = "ready", result.get("pdf")
+    if result.get("pdf_note"):
+        s.add(Event(request_id=doc.request_id, time=ctx.now(), step=None, actor="system",
+                    kind="document", note=f"{doc.kind} v{doc.version}: {result['pdf_note']}"))
+    release_waiting(ctx, s, doc.request_id)
+
+
+def release_waiting(ctx: Context, s: Session, request_id: int | None) -> int:
+    """Queue every waiting mail of the request whose jobs have all finished."""
+    released = 0
+    rows = s.scalars(select(Outbox).where(Outbox.status == "waiting",
+                                          Outbox.request_id == request_id).order_by(Outbox.id))
+    for row in rows:
+        states = set(s.scalars(select(Job.state).where(Job.id.in_(row.waits_on or []))))
+        if states <= {"done", "failed", "cancelled"}:
+            outgoing.release(s, row, lambda item: resolve(ctx, s, item))
+            released += 1
+    return released
