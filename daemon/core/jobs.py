@@ -56,8 +56,9 @@ def enqueue(s: Session, kind: str, payload: dict[str, Any], *, key: str | None =
 
 def _due(now: datetime, kinds: Collection[str] | None) -> ColumnElement[bool]:
     """Queued and due, or running under a lease that has run out (its holder died)."""
+    lapsed = or_(Job.lease_until.is_(None), Job.lease_until < now)
     due = or_(and_(Job.state == "queued", Job.next_run_at <= now),
-              and_(Job.state == "running", Job.lease_until < now))
+              and_(Job.state == "running", lapsed))
     return due if kinds is None else and_(due, Job.kind.in_(list(kinds)))
 
 
@@ -151,12 +152,13 @@ def fail(s: Session, job_id: int, holder: str, error: str, permanent: bool,
     return True
 
 
-def cancel_for_request(s: Session, request_id: int, kinds: Collection[str] | None = None) -> int:
+def cancel_for_request(s: Session, request_id: int, kinds: Collection[str] | None = None,
+                       *, now: datetime | None = None) -> int:
     """Cancel the request's queued jobs (of `kinds`, or all); running ones finish. Returns how many."""
     where = and_(Job.request_id == request_id, Job.state == "queued")
     if kinds is not None:
         where = and_(where, Job.kind.in_(list(kinds)))
-    done = s.execute(update(JOB).where(where).values(state="cancelled", finished_at=utcnow()))
+    done = s.execute(update(JOB).where(where).values(state="cancelled", finished_at=now or utcnow()))
     return done.rowcount
 
 

@@ -179,6 +179,19 @@ def test_cancel_backlog_and_next_due(factory: sessionmaker[Session]) -> None:
         assert complete(s, running.id, "a")
 
 
+def test_postgresql_claims_skip_rows_another_claimer_has_locked(factory: sessionmaker[Session],
+                                                                db_url: str) -> None:
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SKIP LOCKED is PostgreSQL's; SQLite serialises claims with BEGIN IMMEDIATE")
+    first_job, second_job = add_jobs(factory, 2)
+    first_mail, second_mail = add_inbound(factory, 2)
+    with factory() as s, s.begin():  # another claimer between its SELECT and its UPDATE
+        s.execute(select(Job.id).where(Job.id == first_job).with_for_update())
+        s.execute(select(Inbound.id).where(Inbound.id == first_mail).with_for_update())
+        assert claim(factory, "b", now=T0).id == second_job
+        assert claim_inbound(factory, "b", now=T0) == second_mail
+
+
 # --- the runner -----------------------------------------------------------------------------
 
 class Clock:
@@ -200,8 +213,13 @@ def test_runner_runs_handlers_and_calls_on_done_in_the_same_transaction(
         seen.append((s.get(Job, done.id).state, result))
         s.add(Sequence(name="after-letter", year=2026, value=done.id))
 
-    runner = JobRunner(factory, {"letter": lambda j: {"path": j.payload["doc"] + ".docx"}}, "a",
-                       on_done=on_done, clock=Clock())
+    def render(j: ClaimedJob) -> dict:
+        with transaction(factory) as s:  # no transaction of the runner's is open meanwhile
+            assert (s.get(Job, j.id).state, s.get(Job, j.id).leased_by) == ("running", "a")
+            s.add(Sequence(name="rendered", year=2026, value=1))
+        return {"path": j.payload["doc"] + ".docx"}
+
+    runner = JobRunner(factory, {"letter": render}, "a", on_done=on_done, clock=Clock())
     with caplog.at_level("INFO", logger="daemon.app.jobrunner"):
         assert runner.run_once() == 1
     assert seen == [("done", {"path": "spt.docx"})]
@@ -214,7 +232,7 @@ def test_runner_runs_handlers_and_calls_on_done_in_the_same_transaction(
 def test_runner_failures_unknown_kind_permanent_and_transient(
         factory: sessionmaker[Session], caplog: pytest.LogCaptureFixture) -> None:
     with transaction(factory) as s:
-        ids = [enqueue(s, kind, {}, run_at=T0).id for kind in ("ocr", "bad", "flaky")]
+        ids = [enqueue(s, kind, {}, run_at=T0).id for kind in ("ocr", "bad", "flaky", "odd")]
 
     def bad(_: ClaimedJob) -> None:
         raise PermanentJobError("template letters/spt.docx is missing")
@@ -222,13 +240,14 @@ def test_runner_failures_unknown_kind_permanent_and_transient(
     def flaky(_: ClaimedJob) -> None:
         raise ConnectionError("WordPress is down")
 
-    runner = JobRunner(factory, {"bad": bad, "flaky": flaky}, "a", clock=Clock())
-    assert runner.run_once() == 3
+    runner = JobRunner(factory, {"bad": bad, "flaky": flaky, "odd": lambda j: 42}, "a", clock=Clock())
+    assert runner.run_once() == 4
     rows = [job(factory, i) for i in ids]
-    assert [r.state for r in rows] == ["failed", "failed", "queued"]
-    assert rows[0].last_error == "no handler for job kind 'ocr' (known: bad, flaky)"
+    assert [r.state for r in rows] == ["failed", "failed", "queued", "failed"]
+    assert rows[0].last_error == "no handler for job kind 'ocr' (known: bad, flaky, odd)"
     assert rows[1].last_error == "template letters/spt.docx is missing"
     assert rows[2].last_error == "ConnectionError: WordPress is down" and rows[2].next_run_at > T0
+    assert rows[3].last_error == "the handler returned int, not a dict"
     assert f"job {ids[2]} (flaky, request None) failed (attempt 1/8), will retry" in caplog.text
 
 
@@ -272,27 +291,32 @@ def test_a_runner_whose_lease_was_taken_over_drops_its_result(factory: sessionma
     assert (row.state, row.leased_by, row.attempts, done) == ("running", "b", 2, [])
 
 
-def test_run_loop_wakes_for_new_jobs_and_stops(factory: sessionmaker[Session]) -> None:
-    ran = threading.Event()
-    runner = JobRunner(factory, {"race": lambda j: ran.set()}, "a", poll=30)
+def test_run_loop_sleeps_until_the_next_job_is_due_wakes_early_and_stops(
+        factory: sessionmaker[Session]) -> None:
+    ran: list[int] = []
+    runner = JobRunner(factory, {"race": lambda j: ran.append(j.id)}, "a", poll=30)
+
+    async def until(n: int) -> None:
+        for _ in range(100):
+            if len(ran) >= n:
+                return
+            await asyncio.sleep(0.05)
 
     async def scenario() -> None:
         stop, wake = asyncio.Event(), asyncio.Event()
+        add_jobs(factory, 1, run_at=datetime.now(timezone.utc) + timedelta(seconds=0.3))
         task = asyncio.create_task(runner.run(stop, wake))
-        await asyncio.sleep(0.2)
+        await until(1)  # no wake: the sleep ends when the job is due, not after 30 s
         add_jobs(factory, 1, run_at=datetime.now(timezone.utc))
         wake.set()
-        for _ in range(100):
-            if ran.is_set():
-                break
-            await asyncio.sleep(0.05)
+        await until(2)
         stop.set()
         await asyncio.wait_for(task, 2)
 
     asyncio.run(scenario())
-    assert ran.is_set()
+    assert len(ran) == 2
     with factory() as s:
-        assert backlog(s)["done"] == 1
+        assert backlog(s)["done"] == 2
 
 
 # --- races: every job runs exactly once -----------------------------------------------------
