@@ -13,7 +13,15 @@ from typing import Any, Callable
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.core.db import transaction
-from daemon.core.jobs import ClaimedJob, PermanentJobError, claim, complete, fail, next_due
+from daemon.core.jobs import (
+    HOLDER_MAX,
+    ClaimedJob,
+    PermanentJobError,
+    claim,
+    complete,
+    fail,
+    next_due,
+)
 from daemon.core.models import utcnow
 
 log = logging.getLogger("daemon.app.jobrunner")
@@ -45,6 +53,8 @@ class JobRunner:
     def __init__(self, factory: sessionmaker[Session], handlers: Mapping[str, Handler], holder: str,
                  on_done: OnDone | None = None, clock: Callable[[], datetime] | None = None,
                  lease: timedelta = timedelta(minutes=10), poll: float = POLL_SECONDS) -> None:
+        if not 0 < len(holder) <= HOLDER_MAX:
+            raise ValueError(f"holder must be 1 to {HOLDER_MAX} characters: {holder!r}")
         self.factory, self.handlers, self.holder = factory, dict(handlers), holder
         self.on_done, self.now = on_done, clock or utcnow
         self.lease, self.poll = lease, poll
@@ -121,8 +131,9 @@ class JobRunner:
     async def run(self, stop: asyncio.Event, wake: asyncio.Event) -> None:
         """Run jobs until `stop`; `wake` (set after new jobs are committed) cuts the sleep short.
 
-        A handler already running when `stop` is set finishes first; if the task is cancelled
-        instead, its lease runs out and the job is run again later (handlers are idempotent).
+        A handler already running when `stop` is set finishes first (its thread cannot be
+        interrupted: give slow handlers their own timeouts). If the process dies meanwhile, the
+        lease runs out and the job runs again later: handlers must be idempotent.
         """
         while not stop.is_set():
             wake.clear()

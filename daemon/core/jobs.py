@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -14,12 +15,14 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from daemon.core.models import Job, utcnow
 
+log = logging.getLogger("daemon.core.jobs")
 JOB = Job.__table__  # updates as plain SQL: no ORM bookkeeping, callers hold no Job objects
 
 STATES = ("queued", "running", "done", "failed", "cancelled")
 BACKOFF_FIRST = timedelta(seconds=10)
 BACKOFF_CAP = timedelta(hours=1)
 MAX_ERROR = 4000
+HOLDER_MAX = 64  # job.leased_by and inbound.leased_by
 
 
 class PermanentJobError(Exception):
@@ -111,8 +114,11 @@ def _take(s: Session, row: Any, holder: str, until: datetime) -> bool:
 
 def _give_up_orphan(s: Session, row: Any, now: datetime) -> None:
     error = f"lease ran out after attempt {row.attempts} of {row.max_attempts} (worker died?)"
-    s.execute(update(JOB).where(_unchanged(row))
-              .values(state="failed", lease_until=None, last_error=error, finished_at=now))
+    gone = s.execute(update(JOB).where(_unchanged(row))
+                     .values(state="failed", lease_until=None, last_error=error, finished_at=now))
+    if gone.rowcount == 1:
+        log.error("job %d (%s, request %s) failed for good: %s", row.id, row.kind, row.request_id,
+                  error)
 
 
 def _mine(job_id: int, holder: str) -> ColumnElement[bool]:
@@ -121,7 +127,8 @@ def _mine(job_id: int, holder: str) -> ColumnElement[bool]:
 
 def complete(s: Session, job_id: int, holder: str, result: dict[str, Any] | None = None,
              *, now: datetime | None = None) -> bool:
-    """Mark the job done if `holder` still holds it; False when another holder took it over."""
+    """Mark the job done if `holder` still holds it (even past its lease, if nobody took it over);
+    False when the job is no longer this holder's, and then nothing is changed."""
     done = s.execute(update(JOB).where(_mine(job_id, holder))
                      .values(state="done", result=result, lease_until=None, last_error=None,
                              finished_at=now or utcnow()))
