@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 import traceback
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
@@ -21,6 +23,7 @@ from daemon.core.jobs import (
     complete,
     fail,
     next_due,
+    renew,
 )
 from daemon.core.models import utcnow
 
@@ -82,13 +85,37 @@ class JobRunner:
             return
         started = time.monotonic()
         try:
-            result = _checked(handler(job))
+            with self._heartbeat(job):
+                result = _checked(handler(job))
         except PermanentJobError as exc:
             self._fail(job, str(exc) or _describe(exc), True)
         except Exception as exc:  # noqa: BLE001 - any other error is worth another try
             self._fail(job, _describe(exc), False)
         else:
             self._finish(job, result, time.monotonic() - started)
+
+    @contextmanager
+    def _heartbeat(self, job: ClaimedJob) -> Iterator[None]:
+        """Renew the lease every third of it while the handler runs, so only a dead worker's
+        jobs are taken over."""
+        done = threading.Event()
+        beat = threading.Thread(target=self._renew_until, args=(job, done), daemon=True,
+                                name=f"lease-job-{job.id}")
+        beat.start()
+        try:
+            yield
+        finally:
+            done.set()
+            beat.join()
+
+    def _renew_until(self, job: ClaimedJob, done: threading.Event) -> None:
+        while not done.wait(self.lease.total_seconds() / 3):
+            try:
+                if not renew(self.factory, job.id, self.holder, self.lease, now=self.now()):
+                    log.warning("%s: lease lost while running", _label(job))
+                    return
+            except Exception:  # noqa: BLE001 - try again at the next beat
+                log.warning("%s: could not renew the lease", _label(job), exc_info=True)
 
     def _finish(self, job: ClaimedJob, result: dict[str, Any], seconds: float) -> None:
         try:

@@ -135,6 +135,15 @@ def complete(s: Session, job_id: int, holder: str, result: dict[str, Any] | None
     return done.rowcount == 1
 
 
+def renew(factory: sessionmaker[Session], job_id: int, holder: str, lease: timedelta,
+          now: datetime | None = None) -> bool:
+    """Extend `holder`'s lease on a job it is still running; False when it is no longer its."""
+    with factory() as s, s.begin():
+        done = s.execute(update(JOB).where(_mine(job_id, holder))
+                         .values(lease_until=(now or utcnow()) + lease))
+        return done.rowcount == 1
+
+
 def backoff(attempts: int, rand: Callable[[], float] = random.random) -> timedelta:
     """Delay before the next try after `attempts` tries: 10 s doubling, +-20 % jitter, at most 1 h."""
     base = BACKOFF_FIRST * 2 ** min(max(attempts - 1, 0), 20)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable
@@ -291,6 +292,20 @@ def test_a_runner_whose_lease_was_taken_over_drops_its_result(factory: sessionma
     assert (row.state, row.leased_by, row.attempts, done) == ("running", "b", 2, [])
 
 
+def test_a_slow_handler_keeps_its_lease(factory: sessionmaker[Session]) -> None:
+    job_id, = add_jobs(factory, 1, run_at=datetime.now(timezone.utc))
+    lease = timedelta(seconds=1.2)
+    others: list[ClaimedJob | None] = []
+
+    def slow(j: ClaimedJob) -> None:
+        time.sleep(1.6)  # past the first lease: renewed twice meanwhile
+        others.append(claim(factory, "b", lease=lease))
+
+    assert JobRunner(factory, {"race": slow}, "a", lease=lease).run_once() == 1
+    row = job(factory, job_id)
+    assert (others, row.state, row.attempts, row.leased_by) == ([None], "done", 1, "a")
+
+
 def test_run_loop_sleeps_until_the_next_job_is_due_wakes_early_and_stops(
         factory: sessionmaker[Session]) -> None:
     ran: list[int] = []
@@ -317,6 +332,31 @@ def test_run_loop_sleeps_until_the_next_job_is_due_wakes_early_and_stops(
     assert len(ran) == 2
     with factory() as s:
         assert backlog(s)["done"] == 2
+
+
+def test_run_loop_survives_a_database_error(factory: sessionmaker[Session],
+                                            caplog: pytest.LogCaptureFixture) -> None:
+    add_jobs(factory, 1)
+    ran = threading.Event()
+    runner = JobRunner(factory, {"race": lambda j: ran.set()}, "a", poll=0.1)
+    claim_for_real, failures = runner.claim, [ConnectionError("server closed the connection")]
+
+    def flaky_claim() -> ClaimedJob | None:
+        if failures:
+            raise failures.pop()
+        return claim_for_real()
+
+    runner.claim = flaky_claim  # type: ignore[method-assign]
+
+    async def scenario() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(runner.run(stop, asyncio.Event()))
+        await asyncio.to_thread(ran.wait, 5)
+        stop.set()
+        await asyncio.wait_for(task, 2)
+
+    asyncio.run(scenario())
+    assert ran.is_set() and "job runner: database error" in caplog.text
 
 
 # --- races: every job runs exactly once -----------------------------------------------------
