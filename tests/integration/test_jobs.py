@@ -6,16 +6,18 @@ import asyncio
 import multiprocessing
 import threading
 import time
+import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.app.jobrunner import JobRunner
-from daemon.core.db import make_engine, sessions, transaction
+from conftest import _backends
+from daemon.core.db import make_engine, sessions, transaction, upgrade
 from daemon.core.jobs import (
     ClaimedJob,
     PermanentJobError,
@@ -36,6 +38,37 @@ pytestmark = pytest.mark.integration
 HOLDERS = ("p1", "p2")
 T0 = datetime(2026, 11, 30, 2, 0, tzinfo=timezone.utc)
 LEASE = timedelta(minutes=10)
+
+
+@pytest.fixture(scope="module", params=_backends())
+def shared_db(request: pytest.FixtureRequest,
+              tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, sessionmaker[Session]]]:
+    """One upgraded database per backend for this module: building one per test cost most of
+    its time. `factory` empties the tables these tests use before each test."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('jobs') / 'liputan.db'}"
+    else:
+        url = request.getfixturevalue("postgres").create_database(name)
+    engine = make_engine(url)
+    upgrade(engine)
+    yield url, sessions(engine)
+    engine.dispose()
+    if request.param == "postgresql":
+        request.getfixturevalue("postgres").drop_database(name)
+
+
+@pytest.fixture
+def db_url(shared_db: tuple[str, sessionmaker[Session]]) -> str:
+    return shared_db[0]
+
+
+@pytest.fixture
+def factory(shared_db: tuple[str, sessionmaker[Session]]) -> sessionmaker[Session]:
+    with transaction(shared_db[1]) as s:
+        for table in (Job, Request, Inbound, Sequence):  # children before parents
+            s.execute(delete(table))
+    return shared_db[1]
 
 
 def add_jobs(factory: sessionmaker[Session], n: int, kind: str = "race", **kw) -> list[int]:
