@@ -158,7 +158,7 @@ def fail(s: Session, job_id: int, holder: str, error: str, permanent: bool,
     job = s.scalars(select(Job).where(_mine(job_id, holder)).with_for_update()).first()
     if job is None:
         return False
-    job.last_error, job.lease_until = error[:MAX_ERROR], None
+    job.last_error, job.lease_until = error.replace("\x00", "\\0")[:MAX_ERROR], None  # PG text: no NUL
     if permanent or job.attempts >= job.max_attempts:
         job.state, job.finished_at = "failed", now
     else:

@@ -160,8 +160,9 @@ def test_a_permanent_failure_is_not_retried(factory: sessionmaker[Session]) -> N
     claim(factory, "a", now=T0)
     with transaction(factory) as s:
         assert fail(s, job_id, "b", "not mine", permanent=True) is False
-        assert fail(s, job_id, "a", "bad payload", permanent=True, now=T0)
-    assert (job(factory, job_id).state, job(factory, job_id).attempts) == ("failed", 1)
+        assert fail(s, job_id, "a", "bad payload \x00", permanent=True, now=T0)
+    row = job(factory, job_id)
+    assert (row.state, row.attempts, row.last_error) == ("failed", 1, "bad payload \\0")
     assert claim(factory, "a", now=T0 + timedelta(days=1)) is None
 
 
