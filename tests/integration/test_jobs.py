@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from daemon.app.jobrunner import JobRunner
 from conftest import _backends
+from daemon.app.jobrunner import JobRunner
 from daemon.core.db import make_engine, sessions, transaction, upgrade
 from daemon.core.jobs import (
     ClaimedJob,
@@ -71,9 +71,10 @@ def factory(shared_db: tuple[str, sessionmaker[Session]]) -> sessionmaker[Sessio
     return shared_db[1]
 
 
-def add_jobs(factory: sessionmaker[Session], n: int, kind: str = "race", **kw) -> list[int]:
+def add_jobs(factory: sessionmaker[Session], n: int, kind: str = "race", run_at: datetime = T0,
+             **kw: Any) -> list[int]:
     with transaction(factory) as s:
-        return [enqueue(s, kind, {"n": i}, run_at=kw.pop("run_at", T0), **kw).id for i in range(n)]
+        return [enqueue(s, kind, {"n": i}, run_at=run_at, **kw).id for i in range(n)]
 
 
 def job(factory: sessionmaker[Session], job_id: int) -> Job:
