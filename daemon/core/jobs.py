@@ -2,13 +2,43 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+import logging
+import random
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Callable
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
 
 from daemon.core.models import Job, utcnow
+
+log = logging.getLogger("daemon.core.jobs")
+JOB = Job.__table__  # updates as plain SQL: no ORM bookkeeping, callers hold no Job objects
+
+STATES = ("queued", "running", "done", "failed", "cancelled")
+BACKOFF_FIRST = timedelta(seconds=10)
+BACKOFF_CAP = timedelta(hours=1)
+MAX_ERROR = 4000
+HOLDER_MAX = 64  # job.leased_by and inbound.leased_by
+
+
+class PermanentJobError(Exception):
+    """Raised by a job handler when retrying cannot help (bad payload, missing template, ...)."""
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    """A job this holder now runs under a lease: plain data, safe to use outside a session."""
+
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    request_id: int | None
+    attempts: int
+    max_attempts: int
 
 
 def enqueue(s: Session, kind: str, payload: dict[str, Any], *, key: str | None = None,
@@ -25,3 +55,141 @@ def enqueue(s: Session, kind: str, payload: dict[str, Any], *, key: str | None =
     s.add(job)
     s.flush()
     return job
+
+
+def _due(now: datetime, kinds: Collection[str] | None) -> ColumnElement[bool]:
+    """Queued and due, or running under a lease that has run out (its holder died)."""
+    lapsed = or_(Job.lease_until.is_(None), Job.lease_until < now)
+    due = or_(and_(Job.state == "queued", Job.next_run_at <= now),
+              and_(Job.state == "running", lapsed))
+    return due if kinds is None else and_(due, Job.kind.in_(list(kinds)))
+
+
+def claim(factory: sessionmaker[Session], holder: str, kinds: Collection[str] | None = None,
+          lease: timedelta = timedelta(minutes=10), now: datetime | None = None) -> ClaimedJob | None:
+    """Take one due job for `holder` (unique per worker) and mark it running under a lease.
+
+    PostgreSQL: the candidate row is locked with SKIP LOCKED, so concurrent claimers take
+    different jobs. Everywhere: the UPDATE only applies if state and attempts are still what
+    was read, so a lost race just tries the next job. A job whose lease ran out with no
+    attempts left is marked failed instead of being run again.
+    """
+    now = now or utcnow()
+    if kinds is not None and not kinds:
+        return None
+    for _ in range(100):  # only lost races and exhausted orphans loop
+        with factory() as s, s.begin():
+            row = _candidate(s, now, kinds)
+            if row is None:
+                return None
+            if row.state == "running" and row.attempts >= row.max_attempts:
+                _give_up_orphan(s, row, now)
+                continue
+            if _take(s, row, holder, now + lease):
+                return ClaimedJob(row.id, row.kind, dict(row.payload or {}), row.request_id,
+                                  row.attempts + 1, row.max_attempts)
+    return None
+
+
+def _candidate(s: Session, now: datetime, kinds: Collection[str] | None) -> Any:
+    query = (select(Job.id, Job.kind, Job.payload, Job.request_id, Job.state, Job.attempts,
+                    Job.max_attempts)
+             .where(_due(now, kinds)).order_by(Job.next_run_at, Job.id).limit(1))
+    if s.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return s.execute(query).first()
+
+
+def _unchanged(row: Any) -> ColumnElement[bool]:
+    # every claim raises attempts, so (state, attempts) identifies the version that was read
+    return and_(Job.id == row.id, Job.state == row.state, Job.attempts == row.attempts)
+
+
+def _take(s: Session, row: Any, holder: str, until: datetime) -> bool:
+    done = s.execute(update(JOB).where(_unchanged(row))
+                     .values(state="running", attempts=JOB.c.attempts + 1, lease_until=until,
+                             leased_by=holder))
+    return done.rowcount == 1
+
+
+def _give_up_orphan(s: Session, row: Any, now: datetime) -> None:
+    error = f"lease ran out after attempt {row.attempts} of {row.max_attempts} (worker died?)"
+    gone = s.execute(update(JOB).where(_unchanged(row))
+                     .values(state="failed", lease_until=None, last_error=error, finished_at=now))
+    if gone.rowcount == 1:
+        log.error("job %d (%s, request %s) failed for good: %s", row.id, row.kind, row.request_id,
+                  error)
+
+
+def _mine(job_id: int, holder: str) -> ColumnElement[bool]:
+    return and_(Job.id == job_id, Job.state == "running", Job.leased_by == holder)
+
+
+def complete(s: Session, job_id: int, holder: str, result: dict[str, Any] | None = None,
+             *, now: datetime | None = None) -> bool:
+    """Mark the job done if `holder` still holds it (even past its lease, if nobody took it over);
+    False when the job is no longer this holder's, and then nothing is changed."""
+    done = s.execute(update(JOB).where(_mine(job_id, holder))
+                     .values(state="done", result=result, lease_until=None, last_error=None,
+                             finished_at=now or utcnow()))
+    return done.rowcount == 1
+
+
+def renew(factory: sessionmaker[Session], job_id: int, holder: str, lease: timedelta,
+          now: datetime | None = None) -> bool:
+    """Extend `holder`'s lease on a job it is still running; False when it is no longer its."""
+    with factory() as s, s.begin():
+        done = s.execute(update(JOB).where(_mine(job_id, holder))
+                         .values(lease_until=(now or utcnow()) + lease))
+        return done.rowcount == 1
+
+
+def backoff(attempts: int, rand: Callable[[], float] = random.random) -> timedelta:
+    """Delay before the next try after `attempts` tries: 10 s doubling, +-20 % jitter, at most 1 h."""
+    base = BACKOFF_FIRST * 2 ** min(max(attempts - 1, 0), 20)
+    return min(base * (0.8 + 0.4 * rand()), BACKOFF_CAP)
+
+
+def fail(s: Session, job_id: int, holder: str, error: str, permanent: bool,
+         now: datetime | None = None) -> bool:
+    """Record a failed try if `holder` still holds the job: retry later, or failed for good when
+    `permanent` or out of attempts. False when the job is no longer this holder's."""
+    now = now or utcnow()
+    job = s.scalars(select(Job).where(_mine(job_id, holder)).with_for_update()).first()
+    if job is None:
+        return False
+    job.last_error, job.lease_until = error.replace("\x00", "\\0")[:MAX_ERROR], None  # PG text: no NUL
+    if permanent or job.attempts >= job.max_attempts:
+        job.state, job.finished_at = "failed", now
+    else:
+        job.state, job.leased_by = "queued", None
+        job.next_run_at = now + backoff(job.attempts)
+    s.flush()
+    return True
+
+
+def cancel_for_request(s: Session, request_id: int, kinds: Collection[str] | None = None,
+                       *, now: datetime | None = None) -> int:
+    """Cancel the request's queued jobs (of `kinds`, or all); running ones finish. Returns how many."""
+    where = and_(Job.request_id == request_id, Job.state == "queued")
+    if kinds is not None:
+        where = and_(where, Job.kind.in_(list(kinds)))
+    done = s.execute(update(JOB).where(where).values(state="cancelled", finished_at=now or utcnow()))
+    return done.rowcount
+
+
+def backlog(s: Session) -> dict[str, int]:
+    """How many jobs are in each state (every state listed, zero included)."""
+    counts = dict.fromkeys(STATES, 0)
+    counts.update(s.execute(select(Job.state, func.count()).group_by(Job.state)).all())
+    return counts
+
+
+def next_due(s: Session, kinds: Collection[str] | None = None) -> datetime | None:
+    """When the earliest queued job is due or the earliest running lease runs out (None: no work)."""
+    queued = select(func.min(Job.next_run_at)).where(Job.state == "queued")
+    running = select(func.min(Job.lease_until)).where(Job.state == "running")
+    if kinds is not None:
+        queued, running = (q.where(Job.kind.in_(list(kinds))) for q in (queued, running))
+    times = [t for t in (s.scalar(queued), s.scalar(running)) if t is not None]
+    return min(times, default=None)

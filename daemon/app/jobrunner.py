@@ -1,0 +1,183 @@
+"""The job runner: claims due jobs, runs their handlers outside any transaction, records the outcome."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+import traceback
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from daemon.core.db import transaction
+from daemon.core.jobs import (
+    HOLDER_MAX,
+    ClaimedJob,
+    PermanentJobError,
+    claim,
+    complete,
+    fail,
+    next_due,
+    renew,
+)
+from daemon.core.models import utcnow
+
+log = logging.getLogger("daemon.app.jobrunner")
+
+Handler = Callable[[ClaimedJob], "dict[str, Any] | None"]
+OnDone = Callable[[Session, ClaimedJob, "dict[str, Any]"], None]
+POLL_SECONDS = 2.0
+
+
+def _describe(exc: BaseException) -> str:
+    return "".join(traceback.format_exception_only(type(exc), exc)).strip()
+
+
+def _checked(result: object) -> dict[str, Any]:
+    if result is None:
+        return {}
+    if not isinstance(result, dict):
+        raise PermanentJobError(f"the handler returned {type(result).__name__}, not a dict")
+    return result
+
+
+def _label(job: ClaimedJob) -> str:
+    return f"job {job.id} ({job.kind}, request {job.request_id})"
+
+
+class JobRunner:
+    """Runs jobs for one `holder` (unique per process or worker); see core/jobs.py for claims."""
+
+    def __init__(self, factory: sessionmaker[Session], handlers: Mapping[str, Handler], holder: str,
+                 on_done: OnDone | None = None, clock: Callable[[], datetime] | None = None,
+                 lease: timedelta = timedelta(minutes=10), poll: float = POLL_SECONDS) -> None:
+        if not 0 < len(holder) <= HOLDER_MAX:
+            raise ValueError(f"holder must be 1 to {HOLDER_MAX} characters: {holder!r}")
+        self.factory, self.handlers, self.holder = factory, dict(handlers), holder
+        self.on_done, self.now = on_done, clock or utcnow
+        self.lease, self.poll = lease, poll
+
+    def run_once(self, max_jobs: int | None = None) -> int:
+        """Run due jobs one by one until none is due (or `max_jobs` ran); returns how many ran."""
+        ran = 0
+        while max_jobs is None or ran < max_jobs:
+            job = self.claim()
+            if job is None:
+                break
+            self.run_job(job)
+            ran += 1
+        return ran
+
+    def claim(self) -> ClaimedJob | None:
+        return claim(self.factory, self.holder, lease=self.lease, now=self.now())
+
+    def run_job(self, job: ClaimedJob) -> None:
+        """Run a claimed job's handler and record done, retry or failed."""
+        handler = self.handlers.get(job.kind)
+        if handler is None:
+            known = ", ".join(sorted(self.handlers)) or "none"
+            self._fail(job, f"no handler for job kind {job.kind!r} (known: {known})", True)
+            return
+        started = time.monotonic()
+        try:
+            with self._heartbeat(job):
+                result = _checked(handler(job))
+        except PermanentJobError as exc:
+            self._fail(job, str(exc) or _describe(exc), True)
+        except Exception as exc:  # noqa: BLE001 - any other error is worth another try
+            self._fail(job, _describe(exc), False)
+        else:
+            self._finish(job, result, time.monotonic() - started)
+
+    @contextmanager
+    def _heartbeat(self, job: ClaimedJob) -> Iterator[None]:
+        """Renew the lease every third of it while the handler runs, so only a dead worker's
+        jobs are taken over."""
+        done = threading.Event()
+        beat = threading.Thread(target=self._renew_until, args=(job, done), daemon=True,
+                                name=f"lease-job-{job.id}")
+        beat.start()
+        try:
+            yield
+        finally:
+            done.set()
+            beat.join()
+
+    def _renew_until(self, job: ClaimedJob, done: threading.Event) -> None:
+        while not done.wait(self.lease.total_seconds() / 3):
+            try:
+                if not renew(self.factory, job.id, self.holder, self.lease, now=self.now()):
+                    log.warning("%s: lease lost while running", _label(job))
+                    return
+            except Exception:  # noqa: BLE001 - try again at the next beat
+                log.warning("%s: could not renew the lease", _label(job), exc_info=True)
+
+    def _finish(self, job: ClaimedJob, result: dict[str, Any], seconds: float) -> None:
+        try:
+            with transaction(self.factory) as s:
+                if not complete(s, job.id, self.holder, result, now=self.now()):
+                    log.warning("%s finished, but its lease was taken over: result dropped", _label(job))
+                    return
+                if self.on_done is not None:
+                    self.on_done(s, job, result)
+        except Exception as exc:  # noqa: BLE001 - rolled back: the job stays ours and is retried
+            log.exception("%s: recording its result failed; will retry", _label(job))
+            self._fail(job, f"after the handler succeeded: {_describe(exc)}", False)
+            return
+        log.info("%s done in %.2f s (attempt %d)", _label(job), seconds, job.attempts)
+
+    def _fail(self, job: ClaimedJob, error: str, permanent: bool) -> None:
+        try:
+            with transaction(self.factory) as s:
+                recorded = fail(s, job.id, self.holder, error, permanent, now=self.now())
+        except Exception:  # noqa: BLE001 - the lease runs out and the job is claimed again
+            log.exception("%s: could not record its failure; retried when the lease ends", _label(job))
+            return
+        if not recorded:
+            log.warning("%s failed, but its lease was taken over: %s", _label(job), error)
+        elif permanent or job.attempts >= job.max_attempts:
+            log.error("%s failed for good after attempt %d/%d: %s", _label(job), job.attempts,
+                      job.max_attempts, error)
+        else:
+            log.warning("%s failed (attempt %d/%d), will retry: %s", _label(job), job.attempts,
+                        job.max_attempts, error)
+
+    def seconds_to_next(self) -> float:
+        """How long to sleep: until the earliest job is due, at most the poll interval."""
+        with self.factory() as s:
+            due = next_due(s)
+        if due is None:
+            return self.poll
+        return min(self.poll, max(0.05, (due - self.now()).total_seconds()))
+
+    async def run(self, stop: asyncio.Event, wake: asyncio.Event) -> None:
+        """Run jobs until `stop`; `wake` (set after new jobs are committed) cuts the sleep short.
+
+        A handler already running when `stop` is set finishes first (its thread cannot be
+        interrupted: give slow handlers their own timeouts). If the process dies meanwhile, the
+        lease runs out and the job runs again later: handlers must be idempotent.
+        """
+        while not stop.is_set():
+            wake.clear()
+            try:
+                while not stop.is_set() and (job := await asyncio.to_thread(self.claim)):
+                    await asyncio.to_thread(self.run_job, job)
+                pause = await asyncio.to_thread(self.seconds_to_next)
+            except Exception:  # noqa: BLE001 - e.g. the database restarting: try again later
+                log.exception("job runner: database error; trying again in %.0f s", self.poll)
+                pause = self.poll
+            await _wait_any(stop, wake, pause)
+
+
+async def _wait_any(stop: asyncio.Event, wake: asyncio.Event, timeout: float) -> None:
+    waiters = [asyncio.create_task(stop.wait()), asyncio.create_task(wake.wait())]
+    try:
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()

@@ -1,0 +1,55 @@
+"""Claiming stored messages for dispatch, so two instances on one database never handle the same one."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from daemon.core.models import Inbound, utcnow
+
+INBOUND = Inbound.__table__  # updates as plain SQL: no ORM bookkeeping
+
+
+def claim_inbound(factory: sessionmaker[Session], holder: str,
+                  lease: timedelta = timedelta(minutes=5), now: datetime | None = None) -> int | None:
+    """The id of the oldest 'new' message not leased by anyone (or whose lease ran out), now
+    leased to `holder` until now + lease; None when there is none.
+
+    PostgreSQL skips rows another claimer has locked (SKIP LOCKED); everywhere the UPDATE only
+    applies if the lease is still the one read, so a lost race tries the next message.
+    """
+    now = now or utcnow()
+    for _ in range(100):  # only lost races loop
+        with factory() as s, s.begin():
+            row = _candidate(s, now)
+            if row is None:
+                return None
+            if _take(s, row, holder, now + lease):
+                return row.id
+    return None
+
+
+def _candidate(s: Session, now: datetime) -> Any:
+    free = or_(Inbound.lease_until.is_(None), Inbound.lease_until < now)
+    query = (select(Inbound.id, Inbound.lease_until)
+             .where(Inbound.status == "new", free).order_by(Inbound.id).limit(1))
+    if s.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return s.execute(query).first()
+
+
+def _take(s: Session, row: Any, holder: str, until: datetime) -> bool:
+    unchanged = and_(Inbound.id == row.id, Inbound.status == "new",
+                     Inbound.lease_until.is_not_distinct_from(row.lease_until))
+    done = s.execute(update(INBOUND).where(unchanged).values(lease_until=until, leased_by=holder))
+    return done.rowcount == 1
+
+
+def release_inbound(s: Session, inbound_id: int, holder: str) -> bool:
+    """Give a claimed message back (e.g. on shutdown) so another instance may take it at once."""
+    mine = and_(Inbound.id == inbound_id, Inbound.leased_by == holder)
+    done = s.execute(update(INBOUND).where(mine).values(lease_until=None, leased_by=None))
+    return done.rowcount == 1
