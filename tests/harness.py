@@ -67,6 +67,7 @@ class Office:
         db.upgrade(self.engine)
         self.factory = db.sessions(self.engine)
         self.dispatcher = Dispatcher(self.ctx, self.factory)
+        self.jobs = work.runner(self.ctx, self.factory, "harness")
         self.uid = 0
         self.seen_outbox = 0
 
@@ -93,7 +94,7 @@ class Office:
 
     def settle(self) -> None:
         """Handle every stored message and run every job that is due, as the daemon would."""
-        while self.dispatcher.run_once() + work.run_due(self.ctx, self.factory):
+        while self.dispatcher.run_once() + self.jobs.run_once():
             pass
 
     # ---- out ------------------------------------------------------------------------------

@@ -153,6 +153,7 @@ def requeue(factory, args) -> int:
             print(f"liputan: inbound {args.inbound_id} is not quarantined", file=sys.stderr)
             return 1
         row.status, row.filed, row.reason = "new", False, None
+        row.lease_until, row.leased_by = None, None
     print(f"inbound {args.inbound_id} queued again; the running daemon will handle it")
     return 0
 

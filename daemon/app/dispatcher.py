@@ -16,6 +16,7 @@ from daemon.core.context import Context
 from daemon.core.models import Inbound, Outbox, Request, Task, utcnow
 from daemon.core.types import Classification
 from daemon.mail import mails, mime
+from daemon.mail.inbound_claim import claim_inbound
 from daemon.reading import classify, quotes, replies, trust
 from daemon.reading.extract import complete_from_reply, extract_requests
 from daemon.sop import engine, people, requests
@@ -38,8 +39,8 @@ class Outcome(Exception):
 class Dispatcher:
     """Works the inbound table: every row with status 'new' is handled exactly once."""
 
-    def __init__(self, ctx: Context, factory: sessionmaker[Session]):
-        self.ctx, self.factory = ctx, factory
+    def __init__(self, ctx: Context, factory: sessionmaker[Session], holder: str = "dispatcher"):
+        self.ctx, self.factory, self.holder = ctx, factory, holder
 
     def run_once(self) -> int:
         """Handle every waiting message; returns how many were handled."""
@@ -50,16 +51,15 @@ class Dispatcher:
         return done
 
     def _next(self) -> int | None:
-        with self.factory() as s:
-            return s.scalars(select(Inbound.id).where(Inbound.status == "new")
-                             .order_by(Inbound.id).limit(1)).first()
+        """Claim the oldest new message (two daemons on one database never take the same)."""
+        return claim_inbound(self.factory, self.holder)
 
     def handle_id(self, inbound_id: int) -> None:
         try:
             with self.factory() as s, s.begin():
-                inbound = s.get(Inbound, inbound_id)
-                if inbound is None or inbound.status != "new":
-                    return
+                inbound = s.get(Inbound, inbound_id, with_for_update=True)
+                if inbound is None or inbound.status != "new" or inbound.leased_by != self.holder:
+                    return  # handled meanwhile, or our lease ran out and another took it
                 status, kind, reason = self.handle(s, inbound)
                 inbound.status, inbound.kind, inbound.reason = status, kind, reason
                 inbound.processed_at = self.ctx.now()

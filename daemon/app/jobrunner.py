@@ -31,6 +31,7 @@ log = logging.getLogger("daemon.app.jobrunner")
 
 Handler = Callable[[ClaimedJob], "dict[str, Any] | None"]
 OnDone = Callable[[Session, ClaimedJob, "dict[str, Any]"], None]
+OnFailed = Callable[[Session, ClaimedJob, str], None]
 POLL_SECONDS = 2.0
 
 
@@ -55,11 +56,12 @@ class JobRunner:
 
     def __init__(self, factory: sessionmaker[Session], handlers: Mapping[str, Handler], holder: str,
                  on_done: OnDone | None = None, clock: Callable[[], datetime] | None = None,
-                 lease: timedelta = timedelta(minutes=10), poll: float = POLL_SECONDS) -> None:
+                 lease: timedelta = timedelta(minutes=10), poll: float = POLL_SECONDS,
+                 on_failed: OnFailed | None = None) -> None:
         if not 0 < len(holder) <= HOLDER_MAX:
             raise ValueError(f"holder must be 1 to {HOLDER_MAX} characters: {holder!r}")
         self.factory, self.handlers, self.holder = factory, dict(handlers), holder
-        self.on_done, self.now = on_done, clock or utcnow
+        self.on_done, self.on_failed, self.now = on_done, on_failed, clock or utcnow
         self.lease, self.poll = lease, poll
 
     def run_once(self, max_jobs: int | None = None) -> int:
@@ -135,6 +137,9 @@ class JobRunner:
         try:
             with transaction(self.factory) as s:
                 recorded = fail(s, job.id, self.holder, error, permanent, now=self.now())
+                final = permanent or job.attempts >= job.max_attempts
+                if recorded and final and self.on_failed is not None:
+                    self._failed_for_good(s, job, error)
         except Exception:  # noqa: BLE001 - the lease runs out and the job is claimed again
             log.exception("%s: could not record its failure; retried when the lease ends", _label(job))
             return
@@ -146,6 +151,14 @@ class JobRunner:
         else:
             log.warning("%s failed (attempt %d/%d), will retry: %s", _label(job), job.attempts,
                         job.max_attempts, error)
+
+    def _failed_for_good(self, s: Session, job: ClaimedJob, error: str) -> None:
+        """Tell the engine (in a savepoint: its own error must not undo the failure's record)."""
+        try:
+            with s.begin_nested():
+                self.on_failed(s, job, error)  # type: ignore[misc]
+        except Exception:  # noqa: BLE001 - the failure itself stays recorded
+            log.exception("%s: handling its failure failed", _label(job))
 
     def seconds_to_next(self) -> float:
         """How long to sleep: until the earliest job is due, at most the poll interval."""

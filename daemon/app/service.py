@@ -8,6 +8,7 @@ import signal
 import threading
 from pathlib import Path
 
+from daemon.app import work
 from daemon.app.dispatcher import Dispatcher
 from daemon.core import db
 from daemon.core.config import Config
@@ -29,7 +30,8 @@ class Service:
         db.upgrade(self.engine)
         self.factory = db.sessions(self.engine)
         Path(cfg.paths.state).mkdir(parents=True, exist_ok=True)
-        self.dispatcher = Dispatcher(self.ctx, self.factory)
+        self.dispatcher = Dispatcher(self.ctx, self.factory, work.holder_name("dispatcher"))
+        self.jobs = work.runner(self.ctx, self.factory)
         self.mailbox = MailboxWorker(cfg, self.factory, self.ctx.raw_dir)
         self.outbox = OutboxWorker(cfg, self.factory)
         self.stop_thread = threading.Event()
@@ -48,14 +50,17 @@ class Service:
         mailbox = threading.Thread(target=self.mailbox.run, args=(self.stop_thread, wake_dispatcher),
                                    name="mailbox", daemon=True)
         mailbox.start()
+        self.wake_jobs, self.wake_outbox = asyncio.Event(), asyncio.Event()
         tasks = [asyncio.create_task(self.dispatch_loop(stop, wake), name="dispatcher"),
-                 asyncio.create_task(self.outbox.run(stop), name="outbox")]
+                 asyncio.create_task(self.jobs_loop(stop), name="jobs"),
+                 asyncio.create_task(self.outbox.run(stop, self.wake_outbox), name="outbox")]
         log.info("liputan running: mailbox %s@%s, database %s", self.cfg.mailbox.username,
                  self.cfg.mailbox.host, self.engine.url.render_as_string(hide_password=True))
         await stop.wait()
         log.info("stopping")
         self.stop_thread.set()
         wake.set()
+        self.wake_jobs.set()
         await asyncio.wait(tasks, timeout=3)
         await asyncio.to_thread(mailbox.join, 1)
         if mailbox.is_alive():  # blocked on a dead connection: cut it
@@ -70,7 +75,9 @@ class Service:
         """Handle stored messages whenever the mailbox stores some (and every few seconds)."""
         while not stop.is_set():
             try:
-                await asyncio.to_thread(self.dispatcher.run_once)
+                if await asyncio.to_thread(self.dispatcher.run_once):
+                    self.wake_jobs.set()
+                    self.wake_outbox.set()
             except Exception:  # noqa: BLE001 - e.g. the database briefly away; try again
                 log.exception("dispatcher round failed")
             wake.clear()
@@ -78,3 +85,21 @@ class Service:
                 await asyncio.wait_for(wake.wait(), timeout=DISPATCH_INTERVAL)
             except asyncio.TimeoutError:
                 pass
+
+    async def jobs_loop(self, stop: asyncio.Event) -> None:
+        """Run due jobs (letters, timers) beside the dispatcher; wake the outbox after each, as
+        a finished letter releases the mail that waited for it."""
+        while not stop.is_set():
+            self.wake_jobs.clear()
+            try:
+                while not stop.is_set() and (job := await asyncio.to_thread(self.jobs.claim)):
+                    await asyncio.to_thread(self.jobs.run_job, job)
+                    self.wake_outbox.set()
+                pause = await asyncio.to_thread(self.jobs.seconds_to_next)
+            except Exception:  # noqa: BLE001 - e.g. the database briefly away; try again
+                log.exception("job runner round failed")
+                pause = DISPATCH_INTERVAL
+            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.wake_jobs.wait())]
+            await asyncio.wait(waiters, timeout=pause, return_when=asyncio.FIRST_COMPLETED)
+            for w in waiters:
+                w.cancel()

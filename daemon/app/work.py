@@ -2,49 +2,49 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from typing import Any, Callable
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from daemon.app.jobrunner import JobRunner
 from daemon.core.context import Context
-from daemon.core.models import Job
+from daemon.core.jobs import ClaimedJob
 from daemon.paperwork import render
 from daemon.sop import engine, writer
 from daemon.sop.kinds.coverage import TIMER
 
-Handler = Callable[[Any], dict | None]
+
+def holder_name(role: str) -> str:
+    """Unique per process and worker: host, pid and role (jobs and inbound claims name it)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{role}"[:64]
 
 
-def handlers() -> dict[str, Handler]:
+def handlers() -> dict[str, Callable[[ClaimedJob], dict | None]]:
     """Job kind -> the slow work, given the claimed job."""
     return {"render_letter": lambda job: render.render_letter(job.payload),
             TIMER: lambda job: {}}
 
 
-def on_done(ctx: Context) -> Callable[[Session, Any, dict], None]:
+def on_done(ctx: Context) -> Callable[[Session, ClaimedJob, dict], None]:
     """What a finished job changes, in the transaction that marks it done."""
-    def done(s: Session, job: Any, result: dict | None) -> None:
+    def done(s: Session, job: ClaimedJob, result: dict[str, Any]) -> None:
         if job.kind == "render_letter":
-            writer.letter_rendered(ctx, s, job, result or {})
+            writer.letter_rendered(ctx, s, job, result)
         elif job.kind == TIMER:
             engine.timer(ctx, s, job.payload)
     return done
 
 
-def run_due(ctx: Context, factory: sessionmaker[Session]) -> int:
-    """Run every job due by the context's clock, one after another (tests and the harness)."""
-    ran = 0
-    table, finish = handlers(), on_done(ctx)
-    while True:
-        with factory() as s:
-            job = s.scalars(select(Job).where(Job.state == "queued", Job.next_run_at <= ctx.now())
-                            .order_by(Job.next_run_at, Job.id).limit(1)).first()
-        if job is None:
-            return ran
-        result = table[job.kind](job)
-        with factory() as s, s.begin():
-            row = s.get(Job, job.id)
-            row.state, row.result, row.attempts, row.finished_at = "done", result, row.attempts + 1, ctx.now()
-            finish(s, row, result)
-        ran += 1
+def on_failed(ctx: Context) -> Callable[[Session, ClaimedJob, str], None]:
+    """A job failed for good: the request's history says so, the operator is told, and mail
+    that waited for it goes out without it."""
+    def failed(s: Session, job: ClaimedJob, error: str) -> None:
+        writer.job_failed(ctx, s, job, error)
+    return failed
+
+
+def runner(ctx: Context, factory: sessionmaker[Session], holder: str | None = None) -> JobRunner:
+    return JobRunner(factory, handlers(), holder or holder_name("jobs"), on_done=on_done(ctx),
+                     on_failed=on_failed(ctx), clock=ctx.now)

@@ -93,3 +93,21 @@ def release_waiting(ctx: Context, s: Session, request_id: int | None) -> int:
             outgoing.release(s, row, lambda item: resolve(ctx, s, item))
             released += 1
     return released
+
+
+def job_failed(ctx: Context, s: Session, job: Job | object, error: str) -> None:
+    """A job failed for good: recorded in the request's history, the operator alerted, and the
+    mail that waited for it released without it."""
+    request_id = getattr(job, "request_id", None)
+    if job.kind == "render_letter":
+        doc = s.get(Document, job.payload.get("document_id"))
+        if doc is not None:
+            doc.status = "failed"
+    if request_id is not None:
+        s.add(Event(request_id=request_id, time=ctx.now(), step=None, actor="system", kind="failed",
+                    note=f"pekerjaan {job.kind} gagal: {error[:300]}"))
+    mails.send(s, ctx.cfg, "alert", to=[ctx.cfg.office.operator], request_id=request_id,
+               heading=f"Pekerjaan latar gagal: {job.kind}",
+               message="Sebuah pekerjaan latar Liputan gagal dan tidak akan dicoba lagi.",
+               lines=[f"Pekerjaan: {job.kind} (#{job.id})", f"Galat: {error[:500]}"])
+    release_waiting(ctx, s, request_id)

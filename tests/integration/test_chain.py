@@ -21,6 +21,7 @@ from harness import (
 )
 from test_workflow_bodies import BANTAN, DURI
 
+from daemon.app import work
 from daemon.app.dispatcher import Dispatcher
 from daemon.core.context import Context
 from daemon.mail import mime
@@ -38,13 +39,15 @@ class Office:
         self.ctx = Context.load(config, now=self.clock)
         self.mailbox = MailboxWorker(config, factory, self.ctx.raw_dir)
         self.dispatcher = Dispatcher(self.ctx, factory)
+        self.jobs = work.runner(self.ctx, factory, "chain")
         self.outbox = OutboxWorker(config, factory)
         self.dovecot, self.user, self.smtp = dovecot, mailbox_user, smtp
         self.factory = factory
 
     def pump(self) -> None:
         for _ in range(20):
-            moved = self.mailbox.run_once() + self.dispatcher.run_once() + self.outbox.run_once()
+            moved = (self.mailbox.run_once() + self.dispatcher.run_once() + self.jobs.run_once()
+                     + self.outbox.run_once())
             if not moved:
                 return
         raise AssertionError("the office never went quiet")
