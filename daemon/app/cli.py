@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from daemon.core import db
+from daemon.core import db, indonesian
 from daemon.core.config import Config, load_config
 from daemon.core.errors import ConfigError
 from daemon.core.models import Event, Inbound, Request, Task
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         return sandbox.main()
     try:
         cfg = load_config(args.config)
-        _TZ["zone"] = cfg.office.timezone
+        indonesian.set_zone(cfg.office.timezone)
         if args.command == "check":
             return check(cfg)
         if args.command == "run":
@@ -82,8 +82,8 @@ def open_db(cfg: Config):
 
 
 def iso(dt) -> str | None:
-    """ISO 8601 with the office's offset (WIB), as people read times."""
-    return dt.astimezone(_tz()).isoformat() if dt else None
+    """ISO 8601 with the offset of the office's zone ([office] timezone), as people read times."""
+    return indonesian.to_zone(dt).isoformat() if dt else None
 
 
 def summary(s, req: Request) -> dict:
@@ -97,14 +97,6 @@ def summary(s, req: Request) -> dict:
             "outside_island": req.outside_island, "requester": req.requester,
             "requester_email": req.requester_email, "created_at": iso(req.created_at),
             "duplicate_of": None, "missing": req.missing, "flags": req.flags}
-
-
-_TZ = {"zone": "Asia/Jakarta"}
-
-
-def _tz():
-    from zoneinfo import ZoneInfo
-    return ZoneInfo(_TZ["zone"])
 
 
 def list_requests(factory, args) -> int:

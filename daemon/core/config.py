@@ -13,6 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from daemon.core.errors import ConfigError
 
+DEFAULT_TIMEZONE = "Asia/Jakarta"  # [office] timezone when a config names none
+
 
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -21,7 +23,7 @@ class Section(BaseModel):
 class OfficeCfg(Section):
     name: str
     domain: str
-    timezone: str = "Asia/Jakarta"
+    timezone: str = DEFAULT_TIMEZONE
     operator: str = Field(description="operator's address for alerts (bounces, failed mail)")
     # the office mail server's authserv-id; when set, replies must pass its DKIM/SPF check
     authserv_id: str | None = None

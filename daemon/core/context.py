@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+from daemon.core import indonesian
 from daemon.core.config import Config
 from daemon.core.lexicon import normalise_lexicon
 from daemon.core.places import Places, load_places
@@ -27,6 +28,8 @@ class Context:
 
     @classmethod
     def load(cls, cfg: Config, now: Callable[[], datetime] | None = None) -> "Context":
+        """The context of a running daemon; times shown to people use the config's office zone."""
+        indonesian.set_zone(cfg.office.timezone)
         rules = load_rules(Path(cfg.rules.dir))
         places = load_places(Path(cfg.rules.dir) / "places.yaml")
         sop_text = (Path(cfg.rules.dir) / "sop.yaml").read_text(encoding="utf-8")

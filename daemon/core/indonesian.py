@@ -2,16 +2,54 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import get_day_names, get_month_names
 
-DEFAULT_TZ = "Asia/Jakarta"
+from daemon.core.config import DEFAULT_TIMEZONE
+
 LOCALE = "id"
 ROMAN_MONTHS = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
-ZONE_ABBREVIATIONS = {7: "WIB", 8: "WITA", 9: "WIT"}
+# The one table of Indonesian zone labels; the first zone of a label is the one its label means.
+ZONE_LABELS = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA",
+               "Asia/Jayapura": "WIT"}
+
+Zone = str | tzinfo | None  # a zone name, a tzinfo, or None for the office's zone
+_office_zone = ZoneInfo(DEFAULT_TIMEZONE)
+
+
+def set_zone(name: str) -> None:
+    """The office's zone ([office] timezone), used when a caller names none; set once at start."""
+    global _office_zone
+    _office_zone = ZoneInfo(name)
+
+
+def office_zone() -> ZoneInfo:
+    return _office_zone
+
+
+def zone(tz: Zone = None) -> tzinfo:
+    """A tzinfo for a zone name or tzinfo; the office's zone for None."""
+    if tz is None:
+        return _office_zone
+    return ZoneInfo(tz) if isinstance(tz, str) else tz
+
+
+def label_zone(label: str) -> ZoneInfo:
+    """The zone a label (WIB/WITA/WIT) means: the office's own when the label is its label."""
+    label = label.upper()
+    if ZONE_LABELS.get(office_zone().key) == label:
+        return office_zone()
+    return ZoneInfo(next(name for name, lab in ZONE_LABELS.items() if lab == label))
+
+
+@lru_cache(maxsize=1)
+def _offset_labels() -> dict[timedelta, str]:
+    """UTC offset -> label, for datetimes carrying a fixed-offset tzinfo (+07:00 -> WIB)."""
+    jan = datetime(2000, 1, 1)
+    return {ZoneInfo(name).utcoffset(jan): label for name, label in reversed(ZONE_LABELS.items())}
 
 
 @lru_cache(maxsize=1)
@@ -57,56 +95,58 @@ def format_date(d: date) -> str:
     return f"{day_name(d)}, {format_date_short(d)}"
 
 
-def to_zone(dt: datetime, tz: str = DEFAULT_TZ) -> datetime:
-    """Convert an aware datetime to `tz`; a naive one is taken as already in `tz`."""
-    zone = ZoneInfo(tz)
-    return dt.replace(tzinfo=zone) if dt.tzinfo is None else dt.astimezone(zone)
+def to_zone(dt: datetime, tz: Zone = None) -> datetime:
+    """Convert an aware datetime to `tz` (the office's zone by default); a naive one is taken as in `tz`."""
+    target = zone(tz)
+    return dt.replace(tzinfo=target) if dt.tzinfo is None else dt.astimezone(target)
 
 
 def zone_abbreviation(dt: datetime) -> str:
-    """WIB / WITA / WIT from the UTC offset (+7/+8/+9); otherwise "UTC+h"."""
+    """WIB / WITA / WIT for an Indonesian zone or offset (+7/+8/+9); otherwise "UTC+h"."""
+    key = getattr(dt.tzinfo, "key", None)
     offset = dt.utcoffset() or timedelta(0)
-    hours = offset.total_seconds() / 3600
-    if hours in ZONE_ABBREVIATIONS:
-        return ZONE_ABBREVIATIONS[int(hours)]
-    sign = "+" if hours >= 0 else "-"
+    label = ZONE_LABELS.get(key) if key else _offset_labels().get(offset)
+    if label:
+        return label
+    sign = "+" if offset >= timedelta(0) else "-"
     h, m = divmod(int(abs(offset.total_seconds())) // 60, 60)
     return f"UTC{sign}{h}" + (f":{m:02d}" if m else "")
 
 
-def format_time(dt: datetime, tz: str = DEFAULT_TZ) -> str:
+def format_time(dt: datetime, tz: Zone = None) -> str:
     """Clock time with zone: "09.00 WIB"."""
     local = to_zone(dt, tz)
     return f"{local.hour:02d}.{local.minute:02d} {zone_abbreviation(local)}"
 
 
-def format_datetime(dt: datetime, tz: str = DEFAULT_TZ) -> str:
+def format_datetime(dt: datetime, tz: Zone = None) -> str:
     """Full date and time: "Senin, 30 November 2026 pukul 09.00 WIB"."""
     local = to_zone(dt, tz)
-    return f"{format_date(local.date())} pukul {format_time(local, tz)}"
+    return f"{format_date(local.date())} pukul {format_time(local)}"
 
 
-def format_datetime_short(dt: datetime, tz: str = DEFAULT_TZ) -> str:
+def format_datetime_short(dt: datetime, tz: Zone = None) -> str:
     """Date and time without the weekday, for tables: "26 November 2026 pukul 10.15 WIB"."""
     local = to_zone(dt, tz)
-    return f"{format_date_short(local.date())} pukul {format_time(local, tz)}"
+    return f"{format_date_short(local.date())} pukul {format_time(local)}"
 
 
 def format_time_range(start: datetime, end: datetime | None, until_done: bool = False,
-                      tz: str = DEFAULT_TZ) -> str:
+                      tz: Zone = None) -> str:
     """Event time span: "Senin, 30 November 2026 pukul 09.00 WIB s.d. selesai" or "... s.d. 12.00 WIB"."""
-    text = format_datetime(start, tz)
+    local_start = to_zone(start, tz)
+    text = format_datetime(local_start)
     if end is None:
         return f"{text} s.d. selesai" if until_done else text
-    local_start, local_end = to_zone(start, tz), to_zone(end, tz)
+    local_end = to_zone(end, tz)
     if local_end.date() == local_start.date():
-        return f"{text} s.d. {format_time(local_end, tz)}"
-    return f"{text} s.d. {format_datetime(local_end, tz)}"
+        return f"{text} s.d. {format_time(local_end)}"
+    return f"{text} s.d. {format_datetime(local_end)}"
 
 
-def place_date(city: str, d: date | datetime) -> str:
+def place_date(city: str, d: date | datetime, tz: Zone = None) -> str:
     """Place and date line of a letter: "Bengkalis, 26 November 2026"."""
-    day = to_zone(d).date() if isinstance(d, datetime) else d
+    day = to_zone(d, tz).date() if isinstance(d, datetime) else d
     return f"{city}, {format_date_short(day)}"
 
 

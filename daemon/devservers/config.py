@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from daemon.core.config import DEFAULT_TIMEZONE
+
 DOMAIN = "bengkaliskab.go.id"
 OFFICE_MAILBOX = f"liputan@{DOMAIN}"
 PASSWORD = "rahasia"
@@ -27,7 +29,7 @@ def write_config(path: Path, *, imap_port: int, smtp_port: int, database: str, r
     """Write a liputan.toml for servers on 127.0.0.1 without TLS; the dicts add or override keys."""
     sections = {
         "office": {"name": "Dinas Komunikasi, Informatika dan Statistik Kabupaten Bengkalis",
-                   "domain": DOMAIN, "timezone": "Asia/Jakarta",
+                   "domain": DOMAIN, "timezone": DEFAULT_TIMEZONE,
                    "operator": f"operator.liputan@{DOMAIN}", **(office or {})},
         "mailbox": {"host": "127.0.0.1", "port": imap_port, "security": "none", "username": user,
                     "password": PASSWORD, **(mailbox or {})},

@@ -6,8 +6,6 @@ import email
 import email.policy
 import hashlib
 import logging
-import os
-import threading
 from dataclasses import dataclass
 from datetime import datetime
 from email.parser import BytesHeaderParser
@@ -17,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from daemon.core.durable import atomic_write, fsync_dir
 from daemon.core.models import Checkpoint, Inbound
 from daemon.mail import mime
 
@@ -64,27 +63,11 @@ def message_id_of(raw: bytes, digest: str) -> tuple[str, bool, str, str]:
 
 
 def write_raw(raw_dir: Path, raw: bytes, digest: str, now: datetime) -> Path:
-    """Write raw bytes to raw_dir/yyyy/mm/<sha256>.eml durably (file and folder fsynced)."""
-    folder = raw_dir / f"{now:%Y}" / f"{now:%m}"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{digest}.eml"
+    """Write raw bytes to raw_dir/yyyy/mm/<sha256>.eml, the file fsynced (save_raw fsyncs the folder)."""
+    path = raw_dir / f"{now:%Y}" / f"{now:%m}" / f"{digest}.eml"
     if path.exists() and path.stat().st_size == len(raw):
         return path  # content-addressed: the same bytes are already there
-    tmp = folder / f".{digest}.{os.getpid()}.{threading.get_ident()}.tmp"
-    with open(tmp, "wb") as fh:
-        fh.write(raw)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    return path
-
-
-def fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    return atomic_write(path, raw, sync_dir=False)
 
 
 def save_raw(data: dict, uids: list[int], raw_dir: Path, now: datetime) -> list[Fetched]:

@@ -1,31 +1,22 @@
-"""iCalendar (RFC 5545/5546) invitations for coverage assignments, in Asia/Jakarta time."""
+"""iCalendar (RFC 5545/5546) invitations for coverage assignments, in the office's time zone."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta, timezone, tzinfo
 
-from icalendar import (
-    Alarm,
-    Calendar,
-    Event,
-    Timezone,
-    TimezoneStandard,
-    vCalAddress,
-    vText,
-)
+from icalendar import Alarm, Calendar, Event, Timezone, vCalAddress, vText
 
-TZ_NAME = "Asia/Jakarta"
+from daemon.core import indonesian
+
 PRODID = "-//Diskominfotik Kabupaten Bengkalis//Liputan//ID"
 DEFAULT_DURATION = timedelta(hours=3)
 ALARM_BEFORE = timedelta(minutes=60)
 METHODS = ("REQUEST", "CANCEL", "PUBLISH")
 
 
-def local(dt: datetime) -> datetime:
-    """An aware datetime in Asia/Jakarta (a naive one is taken as already local)."""
-    zone = ZoneInfo(TZ_NAME)
-    return dt.replace(tzinfo=zone) if dt.tzinfo is None else dt.astimezone(zone)
+def local(dt: datetime, tz: indonesian.Zone = None) -> datetime:
+    """An aware datetime in `tz`, the office's zone by default (a naive one is taken as already local)."""
+    return indonesian.to_zone(dt, tz)
 
 
 def mailto(email: str, **params: str) -> vCalAddress:
@@ -37,17 +28,9 @@ def mailto(email: str, **params: str) -> vCalAddress:
     return address
 
 
-def vtimezone() -> Timezone:
-    """VTIMEZONE for Asia/Jakarta: WIB, UTC+7 all year (no daylight saving since 1964)."""
-    standard = TimezoneStandard()
-    standard.add("dtstart", datetime(1970, 1, 1))
-    standard.add("tzoffsetfrom", timedelta(hours=7))
-    standard.add("tzoffsetto", timedelta(hours=7))
-    standard.add("tzname", "WIB")
-    tz = Timezone()
-    tz.add("tzid", TZ_NAME)
-    tz.add_component(standard)
-    return tz
+def vtimezone(zone: tzinfo) -> Timezone:
+    """The VTIMEZONE of a zone (TZID is its IANA name, e.g. Asia/Jakarta), from the zoneinfo data."""
+    return Timezone.from_tzinfo(zone)
 
 
 def alarm(summary: str) -> Alarm:
@@ -60,11 +43,12 @@ def alarm(summary: str) -> Alarm:
 
 
 def event(uid: str, summary: str, start: datetime, end: datetime, location: str, description: str,
-          organizer: vCalAddress, attendees: list[tuple[str, str]], sequence: int, status: str) -> Event:
+          organizer: vCalAddress, attendees: list[tuple[str, str]], sequence: int, status: str,
+          stamp: datetime) -> Event:
     """The VEVENT with its attendees and reminder."""
     ev = Event()
     ev.add("uid", uid)
-    ev.add("dtstamp", datetime.now(timezone.utc))
+    ev.add("dtstamp", stamp.astimezone(timezone.utc))
     ev.add("dtstart", start)
     ev.add("dtend", end)
     ev.add("summary", summary)
@@ -83,13 +67,17 @@ def event(uid: str, summary: str, start: datetime, end: datetime, location: str,
 
 def invitation(uid: str, summary: str, start: datetime, end: datetime | None, location: str,
                description: str, organizer_email: str, attendees: list[tuple[str, str]],
-               sequence: int = 0, method: str = "REQUEST", *, organizer_name: str = "") -> bytes:
-    """An iTIP invitation (METHOD:REQUEST by default; CANCEL marks the event cancelled) as .ics bytes."""
+               sequence: int = 0, method: str = "REQUEST", *, organizer_name: str = "",
+               tz: indonesian.Zone = None, stamp: datetime | None = None) -> bytes:
+    """An iTIP invitation (METHOD:REQUEST by default; CANCEL marks the event cancelled) as .ics bytes.
+
+    Times are shown in `tz` (the office's zone by default); `stamp` is DTSTAMP, the caller's clock
+    (the wall clock when not given)."""
     method = method.upper()
     if method not in METHODS:
         raise ValueError(f"unsupported iTIP method {method!r}")
-    start = local(start)
-    end = local(end) if end is not None else start + DEFAULT_DURATION
+    start = local(start, tz)
+    end = local(end, tz) if end is not None else start + DEFAULT_DURATION
     if end <= start:
         raise ValueError("event end must be after its start")
     cal = Calendar()
@@ -97,9 +85,9 @@ def invitation(uid: str, summary: str, start: datetime, end: datetime | None, lo
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", method)
-    cal.add_component(vtimezone())
+    cal.add_component(vtimezone(start.tzinfo))
     status = "CANCELLED" if method == "CANCEL" else "CONFIRMED"
     organizer = mailto(organizer_email, cn=organizer_name)
     cal.add_component(event(uid, summary, start, end, location, description, organizer,
-                            attendees, sequence, status))
+                            attendees, sequence, status, stamp or datetime.now(timezone.utc)))
     return cal.to_ical()

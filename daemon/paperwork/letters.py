@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import logging
-import os
 import shutil
 import subprocess
 import tempfile
@@ -18,6 +17,7 @@ from docxtpl import DocxTemplate
 from jinja2 import Environment
 
 from daemon.core import resources
+from daemon.core.durable import atomic_write
 from daemon.core.indonesian import roman_month
 
 log = logging.getLogger(__name__)
@@ -87,17 +87,14 @@ def _template_bytes(path: str, mtime_ns: int) -> bytes:
 
 
 def render(template_name: str, context: dict, out_path: Path) -> Path:
-    """Render a .docx template with autoescaping and write it atomically to out_path."""
+    """Render a .docx template with autoescaping and write it to out_path atomically and durably."""
     path = template_path(template_name)
     data = _template_bytes(str(path), path.stat().st_mtime_ns)
     doc = DocxTemplate(io.BytesIO(data))
     doc.render(context, jinja_env=_JINJA_ENV, autoescape=True)
-    out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.tmp")
-    doc.save(str(tmp))
-    os.replace(tmp, out_path)
-    return out_path
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return atomic_write(Path(out_path), buffer.getvalue())
 
 
 def office_binary() -> str | None:

@@ -5,11 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
-from zoneinfo import ZoneInfo
 
-DEFAULT_TZ = ZoneInfo("Asia/Jakarta")
-ZONES: dict[str, ZoneInfo] = {"WIB": DEFAULT_TZ, "WITA": ZoneInfo("Asia/Makassar"),
-                               "WIT": ZoneInfo("Asia/Jayapura")}
+from daemon.core import indonesian
 
 MONTHS: dict[str, int] = {}
 for _num, _names in enumerate((
@@ -157,7 +154,8 @@ def find_times(text: str, need_prefix: bool = False) -> list[TimeRange]:
         if start is None:
             continue
         end = _clock(g["eh"], g["em"], g["ep"] or g["sp"]) if g["eh"] and (g["em"] or g["ex"] or g["ep"]) else None
-        zone = ZONES.get((g["sz"] or g["ez"] or _zone_in(text) or "WIB").upper(), DEFAULT_TZ)
+        label = g["sz"] or g["ez"] or _zone_in(text)
+        zone = indonesian.label_zone(label) if label else indonesian.office_zone()
         found.append(TimeRange(start, end, bool(g["done"]), zone, m.start(), prefixed))
     return found
 

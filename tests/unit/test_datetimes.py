@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from daemon.reading.datetimes import (
-    DEFAULT_TZ,
-    ZONES,
     combine,
     find_dates,
     find_times,
@@ -16,6 +15,8 @@ from daemon.reading.datetimes import (
     parse_time,
 )
 
+DEFAULT_TZ = ZoneInfo("Asia/Jakarta")  # the office's zone by default
+ZONES = {"WIB": DEFAULT_TZ, "WITA": ZoneInfo("Asia/Makassar"), "WIT": ZoneInfo("Asia/Jayapura")}
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=DEFAULT_TZ)
 
 
