@@ -1,0 +1,142 @@
+"""PDF copies through one long-lived LibreOffice (unoserver): real letters, reuse, restart, timeout, fallback."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Iterator
+from zoneinfo import ZoneInfo
+
+import pdfplumber
+import pytest
+import yaml
+
+from daemon.paperwork import letter_context as C
+from daemon.paperwork import letters as L
+from daemon.paperwork import pdf
+from daemon.paperwork.pdf import PdfConverter
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+WIB = ZoneInfo("Asia/Jakarta")
+NOW = datetime(2026, 11, 26, 10, 15, tzinfo=WIB)
+SPT_NO = "800.1.11.1/DISKOMINFOTIK/007/2026"
+
+_probe = PdfConverter()
+needs_office = pytest.mark.skipif(
+    not (_probe.available() and _probe.mode == pdf.SERVER),
+    reason=f"LibreOffice via unoserver is not usable here: {_probe.reason} "
+           "(apt-get install libreoffice-writer-nogui python3-uno; pip install -e '.[pdf]')")
+
+
+def render_spt(out: Path, title: str = "Musyawarah Perencanaan Pembangunan Kecamatan Mandau") -> Path:
+    """A real SPT .docx, as tests/unit/test_letters.py renders it."""
+    office = yaml.safe_load((ROOT / "rules" / "office.yaml").read_text(encoding="utf-8"))
+    request = {"code": "LPT-2026-0007", "title": title,
+               "start": datetime(2026, 11, 30, 9, 0, tzinfo=WIB), "end": None, "until_done": True,
+               "location": "Aula Kantor Camat Mandau, Duri", "requester": "Kantor Camat Mandau",
+               "letter_number": "005/KEC-MDU/XI/2026/412", "letter_date": "20 November 2026",
+               "subject": "Permohonan Peliputan"}
+    kadis = office["roles"]["kadis"]
+    ctx = C.spt_context(office, request, office["staff"][:3], SPT_NO, kadis, [], {"name": kadis["name"], "at": NOW},
+                        NOW)
+    return L.render(L.SPT_TEMPLATE, ctx, out)
+
+
+def pdf_text(path: Path) -> str:
+    with pdfplumber.open(path) as doc:
+        return "\n".join(page.extract_text() or "" for page in doc.pages)
+
+
+@pytest.fixture(scope="module")
+def converter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PdfConverter]:
+    """One converter (one office) shared by the module's tests."""
+    with PdfConverter(tmp_path_factory.mktemp("pdf-state")) as conv:
+        yield conv
+
+
+@needs_office
+def test_converts_a_rendered_letter(converter: PdfConverter, tmp_path: Path) -> None:
+    docx = render_spt(tmp_path / "spt.docx")
+    out = converter.convert(docx)
+    assert out == tmp_path / "spt.pdf"
+    assert out.read_bytes().startswith(b"%PDF")
+    text = " ".join(pdf_text(out).split())
+    for expected in ("SURAT PERINTAH TUGAS", SPT_NO, "Musyawarah Perencanaan Pembangunan Kecamatan Mandau"):
+        assert expected in text, expected
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["spt.docx", "spt.pdf"]  # no temp files left
+
+
+@needs_office
+def test_conversions_reuse_one_office_process(converter: PdfConverter, tmp_path: Path) -> None:
+    first = converter.convert(render_spt(tmp_path / "a.docx", "Rapat Pertama"))
+    pid = converter.office_pid
+    second = converter.convert(render_spt(tmp_path / "b.docx", "Rapat Kedua"))
+    assert first and second and pid is not None
+    assert converter.office_pid == pid and converter.starts == 1
+    assert "Rapat Kedua" in pdf_text(second)
+
+
+@needs_office
+def test_threads_share_the_converter(converter: PdfConverter, tmp_path: Path) -> None:
+    docs = [render_spt(tmp_path / f"t{i}.docx", f"Kegiatan Nomor {i}") for i in range(4)]
+    results: dict[int, Path | None] = {}
+    threads = [threading.Thread(target=lambda i=i: results.__setitem__(i, converter.convert(docs[i])))
+               for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    for i in range(4):
+        assert results[i] == tmp_path / f"t{i}.pdf" and f"Kegiatan Nomor {i}" in pdf_text(results[i])
+    assert converter.starts == 1
+
+
+@needs_office
+def test_killed_office_is_restarted(tmp_path: Path) -> None:
+    with PdfConverter(tmp_path / "state") as conv:
+        assert conv.convert(render_spt(tmp_path / "a.docx"))
+        dead = conv.office_pid
+        os.kill(dead, signal.SIGKILL)
+        out = conv.convert(render_spt(tmp_path / "b.docx", "Setelah Mogok"))
+        assert out and "Setelah Mogok" in pdf_text(out)
+        assert conv.starts == 2 and conv.office_pid not in (None, dead)
+
+
+@needs_office
+def test_hung_office_times_out_and_is_replaced(tmp_path: Path) -> None:
+    with PdfConverter(tmp_path / "state", convert_timeout=3) as conv:
+        assert conv.convert(render_spt(tmp_path / "a.docx"))
+        os.kill(conv.office_pid, signal.SIGSTOP)  # a frozen office: the conversion never finishes
+        assert conv.convert(render_spt(tmp_path / "b.docx")) is None
+        assert "took over 3 s" in conv.reason and conv.server_pid is None
+        assert conv.convert(render_spt(tmp_path / "c.docx")) == tmp_path / "c.pdf"
+        assert conv.starts == 2
+
+
+@needs_office
+def test_render_pdf_goes_through_the_default_converter(tmp_path: Path) -> None:
+    out = L.render_pdf(render_spt(tmp_path / "spt.docx"))
+    assert out == tmp_path / "spt.pdf" and out.read_bytes().startswith(b"%PDF")
+    assert pdf.default_converter().office_pid is not None
+    assert pdf.default_converter() is pdf.default_converter()
+
+
+def test_missing_libreoffice_gives_none_and_a_reason(tmp_path: Path) -> None:
+    docx = render_spt(tmp_path / "spt.docx")
+    conv = PdfConverter(tmp_path / "state", office=str(tmp_path / "no-such-soffice"))
+    assert conv.available() is False
+    assert conv.convert(docx) is None
+    assert "not found" in conv.reason and "no-such-soffice" in conv.reason
+    conv.close()
+    assert not (tmp_path / "spt.pdf").exists() and not (tmp_path / "state").exists()
+
+
+def test_no_soffice_on_path_gives_none_and_a_reason(tmp_path: Path) -> None:
+    conv = PdfConverter(office="")
+    assert conv.available() is False and conv.convert(render_spt(tmp_path / "spt.docx")) is None
+    assert conv.reason == "LibreOffice is not installed (no soffice on PATH)"
