@@ -92,6 +92,14 @@ def group_pids(pgid: int) -> dict[int, str]:
     return found
 
 
+def cmdline(pid: int) -> str:
+    """A process's command line ('' when it is gone)."""
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
 def kill_group(pgid: int, sig: int) -> None:
     """Signal a whole process group, ignoring one that is already gone."""
     try:
@@ -162,7 +170,14 @@ class PdfConverter:
             if not self.available():
                 return None
             data = self._convert_server(docx) if self.mode == SERVER else self._convert_oneshot(docx)
-            return self._write(docx.with_suffix(".pdf"), data) if data is not None else None
+            if data is None:
+                return None
+            try:
+                return self._write(docx.with_suffix(".pdf"), data)
+            except OSError as exc:
+                self.reason = f"cannot write the PDF of {docx.name}: {exc}"
+                log.warning("%s", self.reason)
+                return None
 
     def close(self) -> None:
         """Stop LibreOffice and remove the state folder if this converter made it."""
@@ -248,6 +263,7 @@ class PdfConverter:
         """Start unoserver (under the uno-capable Python) with a fresh private profile; wait until it answers."""
         self._stop()
         base, began = self._base(), time.monotonic()
+        self._kill_stale(base)
         port, uno_port = free_port(), free_port()
         while uno_port == port:
             uno_port = free_port()
@@ -259,6 +275,7 @@ class PdfConverter:
             self._proc = subprocess.Popen(cmd, cwd=base, env=self._server_env(base), stdin=subprocess.DEVNULL,
                                           stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         self._port = port
+        (base / "server.pid").write_text(f"{self._proc.pid}\n")
         if not self._wait_ready(began + self.start_timeout):
             self.reason = f"LibreOffice did not start within {self.start_timeout:.0f} s (see {base / 'unoserver.log'})"
             log.warning("%s", self.reason)
@@ -268,6 +285,16 @@ class PdfConverter:
         self.cold_start_s = time.monotonic() - began
         log.info("LibreOffice ready in %.1f s (unoserver pid %d, port %d)", self.cold_start_s, self._proc.pid, port)
         return True
+
+    def _kill_stale(self, base: Path) -> None:
+        """Kill an office left running on this state folder by a process that died without closing it."""
+        try:
+            pgid = int((base / "server.pid").read_text())
+        except (OSError, ValueError):
+            return
+        if any(str(base) in cmdline(pid) for pid in group_pids(pgid)):
+            log.warning("killing a stale LibreOffice (process group %d) left on %s", pgid, base)
+            kill_group(pgid, signal.SIGKILL)
 
     def _fresh_dir(self, base: Path, name: str) -> Path:
         """An empty folder under base (a crashed office may leave a broken profile or stray temp files)."""

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator
 from zoneinfo import ZoneInfo
 
 import pdfplumber
@@ -77,7 +79,7 @@ def test_conversions_reuse_one_office_process(converter: PdfConverter, tmp_path:
     pid = converter.office_pid
     second = converter.convert(render_spt(tmp_path / "b.docx", "Rapat Kedua"))
     assert first and second and pid is not None
-    assert converter.office_pid == pid and converter.starts == 1
+    assert converter.office_pid == pid
     assert "Rapat Kedua" in pdf_text(second)
 
 
@@ -85,6 +87,7 @@ def test_conversions_reuse_one_office_process(converter: PdfConverter, tmp_path:
 def test_threads_share_the_converter(converter: PdfConverter, tmp_path: Path) -> None:
     docs = [render_spt(tmp_path / f"t{i}.docx", f"Kegiatan Nomor {i}") for i in range(4)]
     results: dict[int, Path | None] = {}
+    pid = converter.office_pid
     threads = [threading.Thread(target=lambda i=i: results.__setitem__(i, converter.convert(docs[i])))
                for i in range(4)]
     for t in threads:
@@ -93,18 +96,17 @@ def test_threads_share_the_converter(converter: PdfConverter, tmp_path: Path) ->
         t.join(120)
     for i in range(4):
         assert results[i] == tmp_path / f"t{i}.pdf" and f"Kegiatan Nomor {i}" in pdf_text(results[i])
-    assert converter.starts == 1
+    assert converter.office_pid == pid
 
 
 @needs_office
-def test_killed_office_is_restarted(tmp_path: Path) -> None:
-    with PdfConverter(tmp_path / "state") as conv:
-        assert conv.convert(render_spt(tmp_path / "a.docx"))
-        dead = conv.office_pid
-        os.kill(dead, signal.SIGKILL)
-        out = conv.convert(render_spt(tmp_path / "b.docx", "Setelah Mogok"))
-        assert out and "Setelah Mogok" in pdf_text(out)
-        assert conv.starts == 2 and conv.office_pid not in (None, dead)
+def test_killed_office_is_restarted(converter: PdfConverter, tmp_path: Path) -> None:
+    assert converter.convert(render_spt(tmp_path / "a.docx"))
+    dead, starts = converter.office_pid, converter.starts
+    os.kill(dead, signal.SIGKILL)
+    out = converter.convert(render_spt(tmp_path / "b.docx", "Setelah Mogok"))
+    assert out and "Setelah Mogok" in pdf_text(out)
+    assert converter.starts == starts + 1 and converter.office_pid not in (None, dead)
 
 
 @needs_office
@@ -140,3 +142,18 @@ def test_no_soffice_on_path_gives_none_and_a_reason(tmp_path: Path) -> None:
     conv = PdfConverter(office="")
     assert conv.available() is False and conv.convert(render_spt(tmp_path / "spt.docx")) is None
     assert conv.reason == "LibreOffice is not installed (no soffice on PATH)"
+
+
+@needs_office
+def test_office_left_by_a_dead_owner_is_killed(tmp_path: Path) -> None:
+    docx, state = render_spt(tmp_path / "spt.docx"), tmp_path / "state"
+    owner = ("import os, sys; from pathlib import Path; from daemon.paperwork.pdf import PdfConverter\n"
+             "c = PdfConverter(Path(sys.argv[1])); assert c.convert(Path(sys.argv[2]))\n"
+             "print(c.server_pid, flush=True); os._exit(0)  # dies without close()")
+    done = subprocess.run([sys.executable, "-c", owner, str(state), str(docx)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, check=True)
+    orphan = int(done.stdout.split()[-1])
+    assert pdf.group_pids(orphan)  # the office outlived its owner
+    with PdfConverter(state) as conv:
+        assert conv.convert(docx)
+        assert not pdf.group_pids(orphan)
