@@ -25,6 +25,7 @@ UNO_PYTHON = "/usr/bin/python3"  # Debian's python3-uno gives this interpreter `
 START_TIMEOUT_S = 60.0
 CONVERT_TIMEOUT_S = 60
 STOP_GRACE_S = 5.0
+SERVER_RETRY_S = 300.0  # after a failed start, one soffice per document for this long
 UNOSERVER_API = "3"
 OFFICE_PROCESS = "soffice.bin"
 
@@ -146,6 +147,8 @@ class PdfConverter:
         self._own_state = state_dir is None
         self.mode: str | None = None
         self.reason = ""
+        self._mode_reason = ""
+        self._server_retry_at = 0.0
         self.cold_start_s: float | None = None
         self.starts = 0
         self._lock = threading.RLock()
@@ -159,7 +162,8 @@ class PdfConverter:
         """Whether PDFs can be made here at all (LibreOffice installed)."""
         with self._lock:
             if self.mode is None:
-                self.mode, self.reason = self._probe()
+                self.mode, self._mode_reason = self._probe()
+                self.reason = self._mode_reason
                 log.info("PDF conversion mode: %s%s", self.mode, f" ({self.reason})" if self.reason else "")
             return self.mode != NONE
 
@@ -169,6 +173,7 @@ class PdfConverter:
         with self._lock:
             if not self.available():
                 return None
+            self.reason = self._mode_reason
             data = self._convert_server(docx) if self.mode == SERVER else self._convert_oneshot(docx)
             if data is None:
                 return None
@@ -234,9 +239,13 @@ class PdfConverter:
 
     def _convert_server(self, docx: Path) -> bytes | None:
         """PDF bytes from the long-lived office; restarts it (once) when it died."""
+        if time.monotonic() < self._server_retry_at:
+            return self._convert_oneshot(docx)
         for _attempt in range(2):
             if not self._healthy() and not self._start():
-                return None
+                self._server_retry_at = time.monotonic() + SERVER_RETRY_S
+                self._mode_reason = self.reason
+                return self._convert_oneshot(docx)
             began = time.monotonic()
             try:
                 return rpc(self._port, self.convert_timeout + 5).convert(
@@ -277,11 +286,13 @@ class PdfConverter:
         self._port = port
         (base / "server.pid").write_text(f"{self._proc.pid}\n")
         if not self._wait_ready(began + self.start_timeout):
-            self.reason = f"LibreOffice did not start within {self.start_timeout:.0f} s (see {base / 'unoserver.log'})"
+            self.reason = (f"unoserver did not answer within {self.start_timeout:.0f} s (see {base / 'unoserver.log'});"
+                           f" one soffice per document for {SERVER_RETRY_S:.0f} s")
             log.warning("%s", self.reason)
             self._stop()
             return False
         self.starts += 1
+        self._mode_reason = ""
         self.cold_start_s = time.monotonic() - began
         log.info("LibreOffice ready in %.1f s (unoserver pid %d, port %d)", self.cold_start_s, self._proc.pid, port)
         return True

@@ -157,3 +157,15 @@ def test_office_left_by_a_dead_owner_is_killed(tmp_path: Path) -> None:
     with PdfConverter(state) as conv:
         assert conv.convert(docx)
         assert not pdf.group_pids(orphan)
+
+
+@needs_office
+def test_server_that_cannot_start_falls_back_to_one_soffice_per_document(tmp_path: Path) -> None:
+    fake_python = tmp_path / "python3"
+    fake_python.write_text("#!/bin/sh\nexit 0\n")  # "imports uno", but no unoserver ever answers
+    fake_python.chmod(0o755)
+    with PdfConverter(tmp_path / "state", uno_python=str(fake_python), start_timeout=5) as conv:
+        out = conv.convert(render_spt(tmp_path / "spt.docx"))
+        assert out == tmp_path / "spt.pdf" and "SURAT PERINTAH TUGAS" in pdf_text(out)
+        assert conv.mode == pdf.SERVER and conv.starts == 0
+        assert "unoserver did not answer" in conv.reason and "one soffice per document" in conv.reason
