@@ -184,6 +184,13 @@ class PdfConverter:
                 log.warning("%s", self.reason)
                 return None
 
+    def warm(self) -> bool:
+        """Start the office now rather than on the first letter (e.g. from a thread at daemon start)."""
+        with self._lock:
+            if not self.available() or self.mode != SERVER:
+                return False
+            return self._healthy() or self._start()
+
     def close(self) -> None:
         """Stop LibreOffice and remove the state folder if this converter made it."""
         with self._lock:

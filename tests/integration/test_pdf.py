@@ -58,6 +58,8 @@ def pdf_text(path: Path) -> str:
 def converter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PdfConverter]:
     """One converter (one office) shared by the module's tests."""
     with PdfConverter(tmp_path_factory.mktemp("pdf-state")) as conv:
+        if conv.available() and conv.mode == pdf.SERVER:
+            assert conv.warm() and conv.starts == 1
         yield conv
 
 
@@ -71,6 +73,7 @@ def test_converts_a_rendered_letter(converter: PdfConverter, tmp_path: Path) -> 
     for expected in ("SURAT PERINTAH TUGAS", SPT_NO, "Musyawarah Perencanaan Pembangunan Kecamatan Mandau"):
         assert expected in text, expected
     assert sorted(p.name for p in tmp_path.iterdir()) == ["spt.docx", "spt.pdf"]  # no temp files left
+    assert converter.starts == 1  # warmed by the fixture, not started again
 
 
 @needs_office
