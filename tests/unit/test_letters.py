@@ -276,7 +276,7 @@ def test_oneshot_fallback_with_fake_soffice(tmp_path: Path) -> None:
     """No uno-capable Python: one soffice run per document, output moved beside the .docx."""
     fake = tmp_path / "soffice"
     fake.write_text('#!/bin/sh\nwhile [ $# -gt 0 ]; do case "$1" in --outdir) out="$2"; shift;; esac; '
-                    'last="$1"; shift; done\necho "%PDF-1.4" > "$out/$(basename "$last" .docx).pdf"\n')
+                    'last="$1"; shift; done\nname="${last##*/}"\necho "%PDF-1.4" > "$out/${name%.docx}.pdf"\n')
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     docx = tmp_path / "letter.docx"
     docx.write_bytes(b"")
