@@ -172,3 +172,11 @@ def test_server_that_cannot_start_falls_back_to_one_soffice_per_document(tmp_pat
         assert out == tmp_path / "spt.pdf" and "SURAT PERINTAH TUGAS" in pdf_text(out)
         assert conv.mode == pdf.SERVER and conv.starts == 0
         assert "unoserver did not answer" in conv.reason and "one soffice per document" in conv.reason
+
+
+@pytest.mark.skipif(pdf.find_office() is None, reason="LibreOffice is not installed (apt-get install libreoffice-writer-nogui)")
+def test_without_uno_each_letter_gets_its_own_soffice(tmp_path: Path) -> None:
+    with PdfConverter(tmp_path / "state", uno_python=str(tmp_path / "no-python3")) as conv:
+        out = conv.convert(render_spt(tmp_path / "spt.docx"))
+        assert conv.mode == pdf.ONESHOT and "cannot import uno" in conv.reason and conv.server_pid is None
+    assert out == tmp_path / "spt.pdf" and SPT_NO in pdf_text(out)
