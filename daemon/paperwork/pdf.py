@@ -287,11 +287,14 @@ class PdfConverter:
                "--uno-port", str(uno_port), "--executable", str(self.office),
                "--user-installation", str(self._fresh_dir(base, "profile")),
                "--conversion-timeout", str(self.convert_timeout), "--temp-dir", str(self._fresh_dir(base, "tmp"))]
-        with open(base / "unoserver.log", "ab") as out:
-            self._proc = subprocess.Popen(cmd, cwd=base, env=self._server_env(base), stdin=subprocess.DEVNULL,
-                                          stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            with open(base / "unoserver.log", "ab") as out:
+                self._proc = subprocess.Popen(cmd, cwd=base, env=self._server_env(base), stdin=subprocess.DEVNULL,
+                                              stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            (base / "server.pid").write_text(f"{self._proc.pid}\n")
+        except OSError as exc:
+            log.warning("cannot start unoserver: %s", exc)
         self._port = port
-        (base / "server.pid").write_text(f"{self._proc.pid}\n")
         if not self._wait_ready(began + self.start_timeout):
             self.reason = (f"unoserver did not answer within {self.start_timeout:.0f} s (see {base / 'unoserver.log'});"
                            f" one soffice per document for {SERVER_RETRY_S:.0f} s")
