@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import io
 import logging
-import shutil
-import subprocess
-import tempfile
 import threading
 from datetime import date
 from functools import lru_cache
@@ -19,6 +16,7 @@ from jinja2 import Environment
 from daemon.core import resources
 from daemon.core.durable import atomic_write
 from daemon.core.indonesian import roman_month
+from daemon.paperwork import pdf
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +25,6 @@ DISPOSISI_TEMPLATE = "lembar_disposisi.docx"
 NOTA_DINAS_TEMPLATE = "nota_dinas.docx"
 SPT_TEMPLATE = "spt.docx"
 TEMPLATES = (DISPOSISI_TEMPLATE, NOTA_DINAS_TEMPLATE, SPT_TEMPLATE)
-
-PDF_TIMEOUT_S = 120
 
 COMPILED_CACHE_SIZE = 64
 
@@ -99,22 +95,11 @@ def render(template_name: str, context: dict, out_path: Path) -> Path:
 
 def office_binary() -> str | None:
     """The LibreOffice executable on PATH, if any."""
-    return shutil.which("soffice") or shutil.which("libreoffice")
+    return pdf.find_office()
 
 
 def render_pdf(docx_path: Path) -> Path | None:
-    """Convert a .docx to PDF beside it with headless LibreOffice; None when unavailable or failing."""
-    binary = office_binary()
-    if binary is None:
+    """PDF copy of a .docx beside it through the shared long-lived LibreOffice; None when unavailable or failing."""
+    if office_binary() is None:
         return None
-    docx_path = Path(docx_path)
-    with tempfile.TemporaryDirectory(prefix="liputan-lo-") as profile:
-        cmd = [binary, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless",
-               "--convert-to", "pdf", "--outdir", str(docx_path.parent), str(docx_path)]
-        try:
-            subprocess.run(cmd, check=True, capture_output=True, timeout=PDF_TIMEOUT_S)
-        except (OSError, subprocess.SubprocessError) as exc:
-            log.warning("PDF conversion of %s failed: %s", docx_path, exc)
-            return None
-    pdf = docx_path.with_suffix(".pdf")
-    return pdf if pdf.exists() else None
+    return pdf.default_converter().convert(Path(docx_path))

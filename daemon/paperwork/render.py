@@ -7,7 +7,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from daemon.paperwork import letters
+from daemon.paperwork import letters, pdf
 
 
 def encode(context: Any) -> Any:
@@ -44,10 +44,14 @@ def payload(template: str, context: dict, out: Path, document_id: int) -> dict:
     return data
 
 
-def render_letter(data: dict) -> dict:
-    """Run one render job: the .docx (atomic), then a PDF copy when LibreOffice is there."""
+def render_letter(data: dict, converter: pdf.PdfConverter | None = None) -> dict:
+    """Run one render job: the .docx (atomic, fsynced), then a PDF copy through the shared
+    LibreOffice when there is one; the result says why there is no PDF otherwise."""
     out = letters.render(data["template"], decode(data["context"]), Path(data["out"]))
-    pdf = letters.render_pdf(out) if letters.office_binary() else None
-    return {"path": str(out), "pdf": str(pdf) if pdf else None,
-            "pdf_note": None if pdf else "salinan PDF tidak dibuat: LibreOffice tidak terpasang"
-            if not letters.office_binary() else "salinan PDF gagal dibuat"}
+    converter = converter or pdf.default_converter()
+    if not converter.available():
+        return {"path": str(out), "pdf": None,
+                "pdf_note": "salinan PDF tidak dibuat: LibreOffice tidak terpasang"}
+    made = converter.convert(out)
+    return {"path": str(out), "pdf": str(made) if made else None,
+            "pdf_note": None if made else "salinan PDF gagal dibuat; surat dikirim dalam .docx"}

@@ -16,6 +16,7 @@ from docxtpl import DocxTemplate
 from daemon.core.types import RequestFacts
 from daemon.paperwork import letter_context as C
 from daemon.paperwork import letters as L
+from daemon.paperwork.pdf import PdfConverter
 
 ROOT = Path(__file__).resolve().parents[2]
 WIB = ZoneInfo("Asia/Jakarta")
@@ -271,12 +272,16 @@ def test_render_pdf_none_without_libreoffice(monkeypatch: pytest.MonkeyPatch, tm
     assert L.render_pdf(tmp_path / "x.docx") is None
 
 
-def test_render_pdf_with_fake_soffice(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_oneshot_fallback_with_fake_soffice(tmp_path: Path) -> None:
+    """No uno-capable Python: one soffice run per document, output moved beside the .docx."""
     fake = tmp_path / "soffice"
-    fake.write_text('#!/bin/sh\nfor a; do last="$a"; done\n'
-                    'out="$(dirname "$last")/$(basename "$last" .docx).pdf"\necho "%PDF-1.4" > "$out"\n')
+    fake.write_text('#!/bin/sh\nwhile [ $# -gt 0 ]; do case "$1" in --outdir) out="$2"; shift;; esac; '
+                    'last="$1"; shift; done\nname="${last##*/}"\necho "%PDF-1.4" > "$out/${name%.docx}.pdf"\n')
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
-    monkeypatch.setattr(L, "office_binary", lambda: str(fake))
     docx = tmp_path / "letter.docx"
     docx.write_bytes(b"")
-    assert L.render_pdf(docx) == tmp_path / "letter.pdf"
+    with PdfConverter(tmp_path / "state", office=str(fake), uno_python=str(tmp_path / "no-python")) as conv:
+        assert conv.convert(docx) == tmp_path / "letter.pdf"
+        assert conv.mode == "oneshot" and "cannot import uno" in conv.reason
+    assert (tmp_path / "letter.pdf").read_bytes().startswith(b"%PDF")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["letter.docx", "letter.pdf", "soffice", "state"]
