@@ -305,8 +305,8 @@ def types_in(node: ast.expr) -> list[str]:
     if isinstance(node, ast.Name) and node.id in KNOWN_FACTS:
         fact = KNOWN_FACTS[node.id]
         if fact.type is not bool:
-            return [f"'{fact.name}' is {kind_name(fact.type)}, not true/false; compare it "
-                    f"(e.g. '{fact.name} == ...') (column {node.col_offset + 1})"]
+            return [(f"'{fact.name}' is {kind_name(fact.type)}, not true/false; compare it "
+                     f"(e.g. '{fact.name} == ...') (column {node.col_offset + 1})")]
     return []
 
 
@@ -328,8 +328,8 @@ def pair_types(op: ast.cmpop, left: ast.expr, right: ast.expr) -> list[str]:
     if lt is None or rt is None:
         return []  # an unknown fact, reported once already
     if isinstance(op, ORDER_OPS) and not (numeric(lt) and numeric(rt)):
-        return [f"'{symbol}' needs numbers on both sides, not {kind_name(lt)} and "
-                f"{kind_name(rt)} {where}"]
+        return [(f"'{symbol}' needs numbers on both sides, not {kind_name(lt)} and "
+                 f"{kind_name(rt)} {where}")]
     return mismatch(left, lt, right, rt, where)
 
 

@@ -40,7 +40,7 @@ NAME = r"^[a-z][a-z0-9_]*$"
 def number_pattern(v: Any) -> str:
     """A letter-number pattern using only {seq} (required), {year}, {month}, {roman_month}."""
     if not isinstance(v, str):
-        raise ValueError(f"a numbering pattern is text, not {v!r}")
+        raise ValueError(f"a numbering pattern is text, not {v!r}")  # noqa: TRY004 (pydantic wants it)
     try:
         fields = [f for _, f, _, _ in string.Formatter().parse(v) if f is not None]
     except ValueError as exc:
@@ -268,7 +268,7 @@ class Numbering(BaseModel):
     @classmethod
     def _patterns(cls, v: Any) -> Any:
         if not isinstance(v, dict):
-            raise ValueError("'numbering' maps a sequence name to a pattern")
+            raise ValueError("'numbering' maps a sequence name to a pattern")  # noqa: TRY004
         return {str(k): number_pattern(p) for k, p in v.items()}
 
     def pattern(self, sequence: str) -> str | None:
@@ -474,7 +474,7 @@ def validate_sop(sop: Sop, kinds: Collection[str] | None = DEFAULT_KINDS, *,
     out: list[Problem] = []
     for i, step in enumerate(sop.steps):
         out += step_problems(sop, i, step, kinds) + step_documents(sop, i, step)
-        out += signer_problems(sop, i, step)
+        out += signer_problems(sop, i, step) + memo_problems(sop, i, step, roles)
         if roles is not None:
             out += step_roles(sop, i, step, set(roles))
     for name, doc in sop.documents.items():
@@ -537,6 +537,16 @@ def signer_problems(sop: Sop, i: int, step: Step) -> list[Problem]:
     return out
 
 
+def memo_problems(sop: Sop, i: int, step: Step, roles: Collection[str] | None) -> list[Problem]:
+    """A memo goes from the step's first actor to its `to`: both must be officials."""
+    memos = [n for n in step.documents if n in sop.documents and sop.documents[n].builder == "memo"]
+    officials = set(roles) if roles is not None else set(OFFICIALS)
+    if memos and (step.to not in officials or step.actors[0] not in officials):
+        return [at(sop, ("steps", i, "documents"), f"step {step.number}: memo '{memos[0]}' needs "
+                   f"an official as the first actor and as 'to' (the sender and the recipient)")]
+    return []
+
+
 def document_problems(sop: Sop, name: str, doc: DocumentSpec, roles: Collection[str] | None,
                       templates: Path | None) -> list[Problem]:
     out = []
@@ -544,6 +554,9 @@ def document_problems(sop: Sop, name: str, doc: DocumentSpec, roles: Collection[
         if role is not None and roles is not None and role not in roles:
             out.append(at(sop, ("documents", name, key), f"document '{name}': '{role}' is not an "
                           f"official in office.yaml (roles: {', '.join(sorted(roles))})"))
+    if doc.numbering.taken == "signed" and doc.signer is None:
+        out.append(at(sop, ("documents", name, "numbering", "taken"), f"document '{name}': "
+                      "a number taken when signed needs a 'signer'"))
     if templates is not None and not (Path(templates) / doc.template).is_file():
         out.append(at(sop, ("documents", name, "template"), f"document '{name}': no template "
                       f"'{doc.template}' in {templates}"))

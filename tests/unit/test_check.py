@@ -168,7 +168,7 @@ def test_every_problem_is_reported_not_just_the_first(tmp_path, capsys):
     cfg, rules = rules_copy(tmp_path)
     lines = [edit(rules / "sop.yaml", "kind: plan", "kind: plann"),
              edit(rules / "sop.yaml", "documents: [nota_dinas_tim]", "documents: [nota]"),
-             edit(rules / "sop.yaml", "to: kadis", "to: bupati"),
+             edit(rules / "sop.yaml", "actors: [staf]", "actors: [staff]"),
              edit(rules / "sop.yaml", "then: {done: 13}", "then: {done: 31}")]
     err = problems_of(cfg, capsys)
     assert all(f"sop.yaml:{n}:" in err for n in lines) and "4 problems found" in err
@@ -246,4 +246,32 @@ def test_an_old_sop_yaml_without_documents_still_passes(tmp_path, capsys):
     cfg, rules = rules_copy(tmp_path)
     text = (rules / "sop.yaml").read_text()
     (rules / "sop.yaml").write_text(text[:text.index("\n# The letters, by name.")] + "\n")
+    assert check_config(str(cfg)) == 0
+
+
+@pytest.mark.parametrize("old, new, nth, expect", [
+    ("to: kadis", "to: team", 0, "step 7: memo 'nota_dinas_spt' needs an official"),
+    ("actors: [kasi]", "actors: [system]", 1, "step 5: memo 'nota_dinas_tim' needs an official"),
+])
+def test_a_memo_needs_an_official_sender_and_recipient(tmp_path, capsys, old, new, nth, expect):
+    cfg, rules = rules_copy(tmp_path)
+    edit(rules / "sop.yaml", old, new, nth)
+    text = (rules / "sop.yaml").read_text()
+    step = int(expect.split()[1].rstrip(":"))
+    lines = text.splitlines()
+    start = lines.index(f"  - number: {step}")
+    line = next(i + 1 for i in range(start, len(lines)) if lines[i].strip().startswith("documents:"))
+    assert f"sop.yaml:{line}: {expect}" in problems_of(cfg, capsys)
+
+
+def test_a_number_taken_at_signing_needs_a_signer(tmp_path, capsys):
+    cfg, rules = rules_copy(tmp_path)
+    line = edit(rules / "sop.yaml", "taken: drafted", "taken: signed", 1)
+    assert f"sop.yaml:{line}: document 'nota_dinas_tim': a number taken when signed needs a " \
+           "'signer'" in problems_of(cfg, capsys)
+
+
+def test_the_spt_may_take_its_number_when_signed(tmp_path):
+    cfg, rules = rules_copy(tmp_path)
+    edit(rules / "sop.yaml", "taken: drafted", "taken: signed", 3)
     assert check_config(str(cfg)) == 0
