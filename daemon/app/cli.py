@@ -8,14 +8,19 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import Collection
 
 from sqlalchemy import select
 
 from daemon.core import db, indonesian
 from daemon.core.config import Config, load_config
+from daemon.core.context import Context
 from daemon.core.errors import ConfigError
 from daemon.core.models import Event, Inbound, Request, Task
-from daemon.core.rules import load_rules
+from daemon.core.resources import templates_dir
+from daemon.core.rules import DEFAULT_KINDS, Problem, check_rules
+from daemon.core.yamlfile import ProblemsError
+from daemon.sop.kinds import KINDS
 
 DEFAULT_CONFIG = "/etc/liputan/liputan.toml"
 
@@ -45,11 +50,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "sandbox":
         from daemon.app import sandbox
         return sandbox.main()
+    if args.command == "check":
+        return check_config(args.config, KINDS)
     try:
         cfg = load_config(args.config)
         indonesian.set_zone(cfg.office.timezone)
-        if args.command == "check":
-            return check(cfg)
         if args.command == "run":
             return run(cfg)
         factory = open_db(cfg)
@@ -59,14 +64,45 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-def check(cfg: Config) -> int:
-    load_rules(Path(cfg.rules.dir))
-    from daemon.core.context import Context
-    Context.load(cfg)
-    for w in cfg.warnings():
+def check_config(path: str, kinds: Collection[str] = DEFAULT_KINDS) -> int:
+    """`liputan check`: the config file, then the rules; 0 when fine, 1 with every problem."""
+    try:
+        cfg = load_config(path)
+    except ConfigError as exc:
+        return report([Problem(exc.path, exc.line, exc.message)])
+    return check(cfg, kinds)
+
+
+def check(cfg: Config, kinds: Collection[str] = DEFAULT_KINDS) -> int:
+    """Validate the rules against `kinds` (the step kinds the engine registers), naming every
+    problem by file and line; warnings (e.g. settings that moved) do not fail the check."""
+    problems, warnings = check_rules(Path(cfg.rules.dir), kinds, templates_dir("letters"))
+    for w in [*cfg.warnings(), *warnings]:
         print(f"warning: {w}")
+    problems = problems or context_problems(cfg)
+    if problems:
+        return report(problems)
     print(f"{cfg.source}: ok; rules in {Path(cfg.rules.dir).resolve()}: ok")
     return 0
+
+
+def context_problems(cfg: Config) -> list[Problem]:
+    """What loading the rules as the daemon does still finds (e.g. places.yaml's geography)."""
+    try:
+        Context.load(cfg)
+    except ProblemsError as exc:
+        return exc.problems
+    except ConfigError as exc:
+        return [Problem(exc.path, exc.line, exc.message)]
+    return []
+
+
+def report(problems: list[Problem]) -> int:
+    for p in problems:
+        print(f"liputan: {p}", file=sys.stderr)
+    print(f"liputan: {len(problems)} problem{'s' if len(problems) != 1 else ''} found",
+          file=sys.stderr)
+    return 1
 
 
 def run(cfg: Config) -> int:

@@ -24,7 +24,6 @@ class Context:
     rules: Rules
     places: Places
     now: Callable[[], datetime] = field(default=_utcnow)
-    sop_text: str = ""  # rules/sop.yaml as loaded: its hash is the revision new requests pin
 
     @classmethod
     def load(cls, cfg: Config, now: Callable[[], datetime] | None = None) -> "Context":
@@ -32,8 +31,7 @@ class Context:
         indonesian.set_zone(cfg.office.timezone)
         rules = load_rules(Path(cfg.rules.dir))
         places = load_places(Path(cfg.rules.dir) / "places.yaml")
-        sop_text = (Path(cfg.rules.dir) / "sop.yaml").read_text(encoding="utf-8")
-        return cls(cfg=cfg, rules=rules, places=places, now=now or _utcnow, sop_text=sop_text)
+        return cls(cfg=cfg, rules=rules, places=places, now=now or _utcnow)
 
     @property
     def lexicon(self) -> dict[str, list[str]]:

@@ -2,26 +2,54 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
+import string
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     EmailStr,
     Field,
+    PrivateAttr,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from daemon.core import yamlfile
+from daemon.core.conditions import check_condition, compile_condition
 from daemon.core.errors import ConfigError
+from daemon.core.yamlfile import Lines, Problem, ProblemsError
 
-Role = Literal["staf", "kasi", "kabid", "sekdis", "kadis", "system", "requester", "team"]
 OFFICIALS = ("kadis", "sekdis", "kabid", "kasi")
+SYSTEM_ROLES = ("system", "staf", "team", "requester")  # who acts besides the officials in office.yaml
 ENDINGS = ("rejected", "cancelled", "done", "back")
+ORIGINALS = ("surat", "undangan_kalender")  # attachable without a document: the letter, the .ics
+DEFAULT_KINDS = frozenset({"intake", "disposition", "plan", "memo", "draft", "sign", "coverage",
+                           "report", "publish", "archive"})  # until the sop layer passes its registry
+NUMBER_FIELDS = ("seq", "year", "month", "roman_month")
+NAME = r"^[a-z][a-z0-9_]*$"
+
+
+def number_pattern(v: Any) -> str:
+    """A letter-number pattern using only {seq} (required), {year}, {month}, {roman_month}."""
+    if not isinstance(v, str):
+        raise ValueError(f"a numbering pattern is text, not {v!r}")  # noqa: TRY004 (pydantic wants it)
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(v) if f is not None]
+    except ValueError as exc:
+        raise ValueError(f"numbering pattern {v!r}: {exc}") from None
+    unknown = [f for f in fields if f not in NUMBER_FIELDS]
+    if unknown or "seq" not in fields:
+        raise ValueError(f"numbering pattern {v!r} must contain {{seq}} and only the fields "
+                         f"{', '.join('{' + f + '}' for f in NUMBER_FIELDS)}")
+    return v
 
 
 class Strict(BaseModel):
@@ -30,56 +58,129 @@ class Strict(BaseModel):
 
 # ---- sop.yaml -------------------------------------------------------------------------------
 class Signer(Strict):
-    role: Literal["kasi", "kabid", "sekdis", "kadis"]
+    role: str
     action: Literal["paraf", "tandatangan"]
 
 
 class Step(Strict):
     number: int = Field(ge=1)
     name: str
-    actors: list[Role] = Field(min_length=1)
-    kind: Literal["intake", "disposition", "plan", "memo", "draft", "sign", "coverage", "report",
-                  "publish", "archive"]
+    actors: list[str] = Field(min_length=1)
+    kind: str = Field(description="a step kind the sop layer registers; checked by validate_sop")
     mode: Literal["auto", "reply", "external"]
     minutes: int | None = Field(description="time standard; null means 'menyesuaikan' (as needed)")
     inputs: list[str]
     output: str
-    when: Literal["outside_island"] | None = None
-    to: Literal["kasi", "kabid", "sekdis", "kadis", "team"] | None = None
+    when: str | None = Field(None, description="a condition over the request's facts (core.conditions)")
+    to: str | None = None
     instruction: str = ""
-    documents: list[Literal["lembar_disposisi", "nota_dinas_tim", "nota_dinas_spt", "spt"]] = []
-    attach: list[Literal["surat", "lembar_disposisi", "nota_dinas_tim", "nota_dinas_spt", "spt",
-                         "undangan_kalender"]] = []
+    documents: list[str] = []
+    attach: list[str] = []
     signers: list[Signer] = []
     then: dict[Literal["approve", "reject", "revise", "done"], int | Literal[
         "rejected", "cancelled", "done", "back"]]
 
+    @field_validator("when")
+    @classmethod
+    def _condition(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        problems = check_condition(v)
+        if problems:
+            raise ValueError(f"condition {v!r}: " + "; ".join(problems))
+        return v.strip()
+
     @model_validator(mode="after")
-    def _consistent(self) -> "Step":
+    def _consistent(self) -> Step:
         if self.mode == "reply" and not {"approve", "reject"} <= set(self.then):
-            raise ValueError("a step that waits for a reply needs 'approve' and 'reject' in 'on'")
+            raise ValueError("a step that waits for a reply needs 'approve' and 'reject' in 'then'")
         if self.mode != "reply" and "done" not in self.then:
-            raise ValueError(f"a step in mode '{self.mode}' needs 'done' in 'on'")
+            raise ValueError(f"a step in mode '{self.mode}' needs 'done' in 'then'")
         if self.kind == "sign" and not self.signers:
             raise ValueError("a 'sign' step needs 'signers'")
         return self
+
+    def applies(self, facts: Mapping[str, Any]) -> bool:
+        """True when the step has no condition or its condition holds for these facts."""
+        return self.when is None or compile_condition(self.when).evaluate(facts)
+
+
+class NumberingSpec(Strict):
+    sequence: str = Field(pattern=NAME)
+    pattern: str | None = Field(None, description="None: office.yaml numbering.<sequence> (old configs)")
+    classification: str | None = Field(None, description="the Tata Naskah Dinas classification code")
+    taken: Literal["drafted", "signed"] = "drafted"
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern(cls, v: str | None) -> str | None:
+        return v if v is None else number_pattern(v)
+
+    @field_validator("classification")
+    @classmethod
+    def _classified(cls, v: str | None, info: ValidationInfo) -> str | None:
+        pattern = info.data.get("pattern")
+        if v is not None and pattern and not pattern.startswith(v):
+            raise ValueError(f"pattern {pattern!r} does not start with the classification {v!r}")
+        return v
+
+
+class DocumentSpec(Strict):
+    title: str
+    template: str = Field(pattern=r"^[A-Za-z0-9_.-]+\.docx$", description="file in templates/letters/")
+    builder: Literal["disposition_sheet", "memo", "spt"]
+    variant: Literal["team", "spt"] | None = Field(None, description="which memo: the builder's wording")
+    file_stem: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*$")
+    numbering: NumberingSpec
+    initials: list[str] = []
+    signer: str | None = None
+
+    @model_validator(mode="after")
+    def _variant(self) -> DocumentSpec:
+        if (self.builder == "memo") != (self.variant is not None):
+            raise ValueError("a 'memo' document needs 'variant' (team or spt); other builders take none")
+        return self
+
+
+def default_documents() -> dict[str, DocumentSpec]:
+    """The four documents of sop.yaml files written before `documents:` existed (numbered by office.yaml)."""
+    def doc(title, template, builder, stem, sequence, variant=None, **roles):
+        return DocumentSpec(title=title, template=template, builder=builder, variant=variant,
+                            file_stem=stem, numbering=NumberingSpec(sequence=sequence), **roles)
+    return {
+        "lembar_disposisi": doc("Lembar Disposisi", "lembar_disposisi.docx", "disposition_sheet",
+                                "Lembar-Disposisi", "disposisi"),
+        "nota_dinas_tim": doc("Nota Dinas Jadwal dan Petugas Peliputan", "nota_dinas.docx", "memo",
+                              "Nota-Dinas-Tim-Peliputan", "nota_dinas", "team"),
+        "nota_dinas_spt": doc("Nota Dinas Pengajuan Surat Perintah Tugas", "nota_dinas.docx", "memo",
+                              "Nota-Dinas-Pengajuan-SPT", "nota_dinas", "spt"),
+        "spt": doc("Surat Perintah Tugas", "spt.docx", "spt", "SPT", "spt",
+                   initials=["kabid", "sekdis"], signer="kadis"),
+    }
 
 
 class Sop(Strict):
     name: str
     revision: str
     steps: list[Step] = Field(min_length=1)
+    documents: dict[str, DocumentSpec] = Field(default_factory=default_documents)
+    _lines: Lines = PrivateAttr(default_factory=dict)
+    _file: str = PrivateAttr("sop.yaml")
+
+    @field_validator("documents")
+    @classmethod
+    def _names(cls, v: dict[str, DocumentSpec]) -> dict[str, DocumentSpec]:
+        bad = [n for n in v if not re.fullmatch(NAME, n) or n in ORIGINALS]
+        if bad:
+            raise ValueError(f"document names must be lower_case words and not {' or '.join(ORIGINALS)}:"
+                             f" {', '.join(bad)}")
+        return v
 
     @model_validator(mode="after")
-    def _targets_exist(self) -> "Sop":
+    def _numbers(self) -> Sop:
         numbers = [s.number for s in self.steps]
         if numbers != sorted(set(numbers)):
             raise ValueError("step numbers must be unique and in increasing order")
-        for s in self.steps:
-            for decision, target in s.then.items():
-                if isinstance(target, int) and target not in numbers:
-                    raise ValueError(f"step {s.number}: '{decision}' leads to step {target}, "
-                                     "which does not exist")
         return self
 
     def step(self, number: int) -> Step:
@@ -88,6 +189,16 @@ class Sop(Strict):
     def next_number(self, number: int) -> int | None:
         later = [s.number for s in self.steps if s.number > number]
         return later[0] if later else None
+
+    def document(self, name: str) -> DocumentSpec:
+        """A declared document; KeyError naming the known ones otherwise."""
+        if name not in self.documents:
+            raise KeyError(f"no document '{name}' in sop.yaml (known: {', '.join(self.documents)})")
+        return self.documents[name]
+
+    def line(self, *path: str | int) -> int | None:
+        """The line in sop.yaml of a key path such as ("steps", 6, "kind"), when loaded from a file."""
+        return yamlfile.line_of(self._lines, path) if self._lines else None
 
 
 # ---- office.yaml ----------------------------------------------------------------------------
@@ -117,7 +228,7 @@ class Acting(Person):
     to: date
 
     @model_validator(mode="after")
-    def _range(self) -> "Acting":
+    def _range(self) -> Acting:
         if self.to < self.from_:
             raise ValueError("'to' is before 'from'")
         return self
@@ -148,10 +259,20 @@ class Letterhead(Strict):
     city: str
 
 
-class Numbering(Strict):
-    disposisi: str
-    nota_dinas: str
-    spt: str
+class Numbering(BaseModel):
+    """Old home of the letter numbers (sequence name -> pattern); moved to sop.yaml `documents:`."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _patterns(cls, v: Any) -> Any:
+        if not isinstance(v, dict):
+            raise ValueError("'numbering' maps a sequence name to a pattern")  # noqa: TRY004
+        return {str(k): number_pattern(p) for k, p in v.items()}
+
+    def pattern(self, sequence: str) -> str | None:
+        return (self.__pydantic_extra__ or {}).get(sequence)
 
 
 class TeamRules(Strict):
@@ -162,18 +283,28 @@ class TeamRules(Strict):
 
 class Office(Strict):
     office: Letterhead
-    roles: dict[Literal["kadis", "sekdis", "kabid", "kasi"], Official]
+    roles: dict[str, Official]
     staff: list[StaffMember] = Field(min_length=1)
     media: list[MediaContact] = []
-    numbering: Numbering
+    numbering: Numbering | None = None
     team: TeamRules
+    _lines: Lines = PrivateAttr(default_factory=dict)
+    _file: str = PrivateAttr("office.yaml")
 
-    @model_validator(mode="after")
-    def _all_roles(self) -> "Office":
-        missing = [r for r in OFFICIALS if r not in self.roles]
+    @field_validator("roles")
+    @classmethod
+    def _role_names(cls, v: dict[str, Official]) -> dict[str, Official]:
+        missing = [r for r in OFFICIALS if r not in v]
         if missing:
             raise ValueError(f"roles missing: {', '.join(missing)}")
-        return self
+        bad = [r for r in v if not re.fullmatch(NAME, r) or r in SYSTEM_ROLES]
+        if bad:
+            raise ValueError(f"role names must be lower_case words other than "
+                             f"{', '.join(SYSTEM_ROLES)}: {', '.join(bad)}")
+        return v
+
+    def line(self, *path: str | int) -> int | None:
+        return yamlfile.line_of(self._lines, path) if self._lines else None
 
     def holder(self, role: str, on: date) -> tuple[Person, str | None]:
         """Who acts in `role` on a date: the official, or their acting official with the title."""
@@ -199,7 +330,7 @@ class PlacesFile(Strict):
     kecamatan: list[Kecamatan]
 
     @model_validator(mode="after")
-    def _islands(self) -> "PlacesFile":
+    def _islands(self) -> PlacesFile:
         for k in self.kecamatan:
             if k.island not in self.islands:
                 raise ValueError(f"kecamatan {k.name}: island '{k.island}' is not in 'islands'")
@@ -224,10 +355,55 @@ class Rules:
     office: Office
     places: PlacesFile
     lexicon: Lexicon
+    sop_text: str = ""
+
+    @property
+    def sop_revision(self) -> str:
+        """The hash a request stores to keep the SOP revision it started under."""
+        return sop_revision_hash(self.sop_text)
+
+    def numbering_pattern(self, document: str) -> str:
+        """A document's number pattern: its own, else office.yaml's for its sequence (old configs)."""
+        spec = self.sop.document(document).numbering
+        legacy = self.office.numbering.pattern(spec.sequence) if self.office.numbering else None
+        pattern = spec.pattern or legacy
+        if pattern is None:
+            raise KeyError(f"document '{document}' has no numbering pattern")
+        return pattern
 
 
 FILES = {"sop": ("sop.yaml", Sop), "office": ("office.yaml", Office),
          "places": ("places.yaml", PlacesFile), "lexicon": ("lexicon.yaml", Lexicon)}
+
+
+# ---- loading --------------------------------------------------------------------------------
+def sop_revision_hash(source: Path | str | bytes) -> str:
+    """sha256 (16 hex digits) of sop.yaml's bytes: a Path is read, str/bytes are the content."""
+    if isinstance(source, Path):
+        data = source.read_bytes()
+    else:
+        data = source.encode("utf-8") if isinstance(source, str) else bytes(source)
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def attach_lines(model: Any, lines: Lines, path: Path | str) -> Any:
+    """Keep the line map on models that report problems by line (Sop, Office)."""
+    if isinstance(model, (Sop, Office)):
+        model._lines, model._file = lines, str(path)
+    return model
+
+
+def load_text(text: str, model: type[Any], path: Path | str) -> Any:
+    return attach_lines(*yamlfile.load_text(text, model, path), path)
+
+
+def load_sop_text(text: str, source: str = "sop.yaml") -> Sop:
+    """A Sop from its text, e.g. a stored older revision; ConfigError naming `source` and line."""
+    sop = load_text(text, Sop, source)
+    problems = validate_sop(sop, None)
+    if problems:
+        raise ProblemsError(problems)
+    return sop
 
 
 def load_rules(directory: Path) -> Rules:
@@ -235,5 +411,170 @@ def load_rules(directory: Path) -> Rules:
     directory = Path(directory)
     if not directory.is_dir():
         raise ConfigError(directory, None, "rules directory does not exist")
-    loaded = {key: yamlfile.load(directory / fname, model) for key, (fname, model) in FILES.items()}
-    return Rules(dir=directory, **loaded)  # type: ignore[arg-type]
+    texts = {key: yamlfile.read(directory / fname) for key, (fname, _) in FILES.items()}
+    loaded = {key: load_text(texts[key], model, directory / fname)
+              for key, (fname, model) in FILES.items()}
+    rules = Rules(dir=directory, sop_text=texts["sop"], **loaded)
+    problems = validate_rules(rules)
+    if problems:
+        raise ProblemsError(problems)
+    return with_office_numbering(rules)
+
+
+def with_office_numbering(rules: Rules) -> Rules:
+    """Transitional: office.numbering also holds every document's pattern, for engine code that
+    still reads office.numbering.<sequence>; remove once it reads Rules.numbering_pattern."""
+    legacy = dict(rules.office.numbering.__pydantic_extra__ or {}) if rules.office.numbering else {}
+    own = {d.numbering.sequence: d.numbering.pattern for d in rules.sop.documents.values()
+           if d.numbering.pattern}
+    office = rules.office.model_copy(update={"numbering": Numbering(**{**legacy, **own})})
+    return Rules(rules.dir, rules.sop, office, rules.places, rules.lexicon, rules.sop_text)
+
+
+def check_rules(directory: Path, kinds: Collection[str] | None = DEFAULT_KINDS,
+                templates: Path | None = None) -> tuple[list[Problem], list[Problem]]:
+    """Every problem in rules/ (not just the first) and every warning, for `liputan check`."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        return [Problem(str(directory), None, "rules directory does not exist")], []
+    loaded: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for key, (fname, model) in FILES.items():
+        try:
+            loaded[key] = load_text(yamlfile.read(directory / fname), model, directory / fname)
+        except ProblemsError as exc:
+            problems += exc.problems
+        except ConfigError as exc:
+            problems.append(Problem(exc.path, exc.line, exc.message))
+    sop, office = loaded.get("sop"), loaded.get("office")
+    if sop is not None:
+        problems += validate_sop(sop, kinds, roles=known_roles(office), templates=templates)
+    if sop is not None and office is not None:
+        problems += numbering_problems(sop, office)
+    return problems, numbering_warnings(office) if office is not None else []
+
+
+# ---- cross-checks ---------------------------------------------------------------------------
+def known_roles(office: Office | None) -> set[str] | None:
+    """The officials' roles in office.yaml; None when office.yaml could not be read."""
+    return set(office.roles) if office is not None else None
+
+
+def validate_rules(rules: Rules, kinds: Collection[str] | None = None,
+                   templates: Path | None = None) -> list[Problem]:
+    return (validate_sop(rules.sop, kinds, roles=known_roles(rules.office), templates=templates)
+            + numbering_problems(rules.sop, rules.office))
+
+
+def validate_sop(sop: Sop, kinds: Collection[str] | None = DEFAULT_KINDS, *,
+                 roles: Collection[str] | None = None,
+                 templates: Path | None = None) -> list[Problem]:
+    """Problems a schema cannot see: unknown kinds (None: unchecked), step targets, documents,
+    roles (None: unchecked) and templates (None: unchecked), each with sop.yaml's line."""
+    out: list[Problem] = []
+    for i, step in enumerate(sop.steps):
+        out += step_problems(sop, i, step, kinds) + step_documents(sop, i, step)
+        out += signer_problems(sop, i, step) + memo_problems(sop, i, step, roles)
+        if roles is not None:
+            out += step_roles(sop, i, step, set(roles))
+    for name, doc in sop.documents.items():
+        out += document_problems(sop, name, doc, roles, templates)
+    return sorted(out, key=lambda p: p.line or 0)
+
+
+def at(sop: Sop, path: tuple, message: str) -> Problem:
+    return Problem(sop._file, sop.line(*path), message)
+
+
+def step_problems(sop: Sop, i: int, step: Step, kinds: Collection[str] | None) -> list[Problem]:
+    out = []
+    if kinds is not None and step.kind not in kinds:
+        out.append(at(sop, ("steps", i, "kind"), f"step {step.number}: unknown kind "
+                      f"'{step.kind}' (known: {', '.join(sorted(kinds))})"))
+    numbers = {s.number for s in sop.steps}
+    for decision, target in step.then.items():
+        if isinstance(target, int) and target not in numbers:
+            out.append(at(sop, ("steps", i, "then", decision), f"step {step.number}: '{decision}' "
+                          f"leads to step {target}, which does not exist"))
+    return out
+
+
+def step_documents(sop: Sop, i: int, step: Step) -> list[Problem]:
+    known = ", ".join(sop.documents)
+    out = [at(sop, ("steps", i, "documents", j), f"step {step.number}: unknown document '{name}' "
+              f"(declared under documents: {known})")
+           for j, name in enumerate(step.documents) if name not in sop.documents]
+    out += [at(sop, ("steps", i, "attach", j), f"step {step.number}: cannot attach '{name}' "
+               f"(documents: {known}; also {', '.join(ORIGINALS)})")
+            for j, name in enumerate(step.attach) if name not in sop.documents and name not in ORIGINALS]
+    return out
+
+
+def step_roles(sop: Sop, i: int, step: Step, roles: set[str]) -> list[Problem]:
+    acting = roles | set(SYSTEM_ROLES)
+    hint = f"(roles: {', '.join(sorted(roles))}, or {', '.join(SYSTEM_ROLES)})"
+    out = [at(sop, ("steps", i, "actors", j), f"step {step.number}: unknown role '{r}' {hint}")
+           for j, r in enumerate(step.actors) if r not in acting]
+    if step.to is not None and step.to not in acting:
+        out.append(at(sop, ("steps", i, "to"), f"step {step.number}: unknown role '{step.to}' {hint}"))
+    out += [at(sop, ("steps", i, "signers", j, "role"), f"step {step.number}: '{s.role}' is not an "
+               f"official in office.yaml (roles: {', '.join(sorted(roles))})")
+            for j, s in enumerate(step.signers) if s.role not in roles]
+    return out
+
+
+def signer_problems(sop: Sop, i: int, step: Step) -> list[Problem]:
+    """A sign step's signers agree with who initials and signs each of its documents."""
+    paraf = [s.role for s in step.signers if s.action == "paraf"]
+    signs = [s.role for s in step.signers if s.action == "tandatangan"]
+    out = []
+    for name in step.documents if step.signers else []:
+        doc = sop.documents.get(name)
+        if doc is not None and (doc.initials, [doc.signer] if doc.signer else []) != (paraf, signs):
+            out.append(at(sop, ("steps", i, "signers"), f"step {step.number}: signers (paraf "
+                          f"{paraf}, tandatangan {signs}) differ from document '{name}' "
+                          f"(initials {doc.initials}, signer {doc.signer})"))
+    return out
+
+
+def memo_problems(sop: Sop, i: int, step: Step, roles: Collection[str] | None) -> list[Problem]:
+    """A memo goes from the step's first actor to its `to`: both must be officials."""
+    memos = [n for n in step.documents if n in sop.documents and sop.documents[n].builder == "memo"]
+    officials = set(roles) if roles is not None else set(OFFICIALS)
+    if memos and (step.to not in officials or step.actors[0] not in officials):
+        return [at(sop, ("steps", i, "documents"), f"step {step.number}: memo '{memos[0]}' needs "
+                   f"an official as the first actor and as 'to' (the sender and the recipient)")]
+    return []
+
+
+def document_problems(sop: Sop, name: str, doc: DocumentSpec, roles: Collection[str] | None,
+                      templates: Path | None) -> list[Problem]:
+    out = []
+    for key, role in [("initials", r) for r in doc.initials] + [("signer", doc.signer)]:
+        if role is not None and roles is not None and role not in roles:
+            out.append(at(sop, ("documents", name, key), f"document '{name}': '{role}' is not an "
+                          f"official in office.yaml (roles: {', '.join(sorted(roles))})"))
+    if doc.numbering.taken == "signed" and doc.signer is None:
+        out.append(at(sop, ("documents", name, "numbering", "taken"), f"document '{name}': "
+                      "a number taken when signed needs a 'signer'"))
+    if templates is not None and not (Path(templates) / doc.template).is_file():
+        out.append(at(sop, ("documents", name, "template"), f"document '{name}': no template "
+                      f"'{doc.template}' in {templates}"))
+    return out
+
+
+def numbering_problems(sop: Sop, office: Office) -> list[Problem]:
+    """Documents without their own pattern need one in office.yaml `numbering:` (old configs)."""
+    return [at(sop, ("documents", name, "numbering"), f"document '{name}' has no numbering "
+               f"pattern, and office.yaml has no numbering.{d.numbering.sequence} to fall back on")
+            for name, d in sop.documents.items()
+            if d.numbering.pattern is None
+            and not (office.numbering and office.numbering.pattern(d.numbering.sequence))]
+
+
+def numbering_warnings(office: Office) -> list[Problem]:
+    if office.numbering is None:
+        return []
+    return [Problem(office._file, office.line("numbering"), "'numbering' has moved to sop.yaml "
+                    "(documents: <name>: numbering: pattern); office.yaml's is used only for "
+                    "documents without a pattern of their own")]

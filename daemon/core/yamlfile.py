@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -11,6 +12,28 @@ from pydantic import BaseModel, ValidationError
 from daemon.core.errors import ConfigError
 
 M = TypeVar("M", bound=BaseModel)
+Lines = dict[tuple, int]  # a key path, e.g. ("steps", 6, "kind") -> its 1-based line
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong in a rules file, named by file and line."""
+
+    file: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
+
+
+class ProblemsError(ConfigError):
+    """Several problems at once; the exception itself names the first."""
+
+    def __init__(self, problems: list[Problem]):
+        first = problems[0]
+        super().__init__(first.file, first.line, first.message)
+        self.problems = problems
 
 
 def _lines(node: yaml.Node, path: tuple, out: dict[tuple, int]) -> None:
@@ -43,28 +66,62 @@ def describe(err: dict) -> str:
         return f"unknown key '{err['loc'][-1]}' (misspelled? keys allowed here are listed in the docs)"
     if kind == "missing":
         return f"'{where}' is required but missing"
+    if kind == "value_error" and "error" in err.get("ctx", {}):
+        return f"'{where}': {err['ctx']['error']}"
     return f"'{where}': {err['msg']} (got {err.get('input')!r})"
 
 
-def load(path: Path, model: type[M]) -> M:
-    """Parse and validate one YAML file; raise ConfigError naming file and line on any problem."""
+def read(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return Path(path).read_bytes().decode("utf-8")  # bytes as stored: the SOP revision hashes them
     except OSError as exc:
         raise ConfigError(path, None, f"cannot read file: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(path, None, f"not UTF-8 text (byte {exc.start})") from None
+
+
+def parse(text: str, path: Path | str) -> tuple[Any, Lines]:
+    """The data of a YAML text and the line of every key and item in it."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data: Any = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         raise ConfigError(path, line, f"not valid YAML: {exc.problem}") from None
-    lines: dict[tuple, int] = {}
+    lines: Lines = {}
     if node is not None:
         _lines(node, (), lines)
+    return data, lines
+
+
+def problems_of(exc: ValidationError, lines: Lines, path: Path | str) -> list[Problem]:
+    """Every validation error as a Problem; a misspelled key is named once, not also as missing."""
+    errors = exc.errors()
+    misspelled = {tuple(e["loc"][:-1]) for e in errors if e["type"] == "extra_forbidden"}
+    kept = [e for e in errors if not (e["type"] == "missing" and tuple(e["loc"][:-1]) in misspelled)]
+    found = [Problem(str(path), line_of(lines, e["loc"]), describe(e)) for e in kept]
+    return sorted(found, key=lambda p: p.line or 0)
+
+
+def validate(data: Any, lines: Lines, model: type[M], path: Path | str) -> M:
+    """Validate parsed data; raise ProblemsError naming every problem by file and line."""
     try:
         return model.model_validate(data if data is not None else {})
     except ValidationError as exc:
-        # a misspelled key shows up as both "unknown" and "missing": name the misspelling
-        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
-        err = errors[0]
-        raise ConfigError(path, line_of(lines, err["loc"]), describe(err)) from None
+        raise ProblemsError(problems_of(exc, lines, path)) from None
+
+
+def load_text(text: str, model: type[M], path: Path | str) -> tuple[M, Lines]:
+    """Parse and validate a YAML text that came from `path` (or a stored copy of it)."""
+    data, lines = parse(text, path)
+    return validate(data, lines, model, path), lines
+
+
+def load_with_lines(path: Path, model: type[M]) -> tuple[M, Lines]:
+    """Parse and validate one YAML file, and return its line map too."""
+    return load_text(read(path), model, path)
+
+
+def load(path: Path, model: type[M]) -> M:
+    """Parse and validate one YAML file; raise ConfigError naming file and line on any problem."""
+    return load_with_lines(path, model)[0]

@@ -11,15 +11,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from daemon.core import db
+from daemon.core import db, jobs
 from daemon.core.context import Context
-from daemon.core import jobs
 from daemon.core.models import Document, Inbound, Job, Request
-from daemon.mail import outgoing
-from daemon.paperwork import render
-from daemon.core.rules import Step
-from daemon.mail import mime
-from daemon.paperwork import calendar, letter_context, letters
+from daemon.core.rules import DocumentSpec, Sop, Step
+from daemon.mail import mime, outgoing
+from daemon.paperwork import calendar, letter_context, letters, render
 from daemon.sop import people, planning
 
 log = logging.getLogger("daemon.paperwork.letters")
@@ -27,36 +24,35 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MAX_LETTER_BYTES = 10 * 1024 * 1024  # officials read on phones; the mailbox keeps the original
 LETTER_TYPES = ("application/pdf", "application/msword", "image/jpeg", "image/png",
                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
-# document kind -> (template, numbering sequence, file name stem)
-KINDS = {
-    "lembar_disposisi": (letters.DISPOSISI_TEMPLATE, "disposisi", "Lembar-Disposisi"),
-    "nota_dinas_tim": (letters.NOTA_DINAS_TEMPLATE, "nota_dinas", "Nota-Dinas-Tim-Peliputan"),
-    "nota_dinas_spt": (letters.NOTA_DINAS_TEMPLATE, "nota_dinas", "Nota-Dinas-Pengajuan-SPT"),
-    "spt": (letters.SPT_TEMPLATE, "spt", "SPT"),
-}
-
-
 def latest(s: Session, req: Request, kind: str) -> Document | None:
     return s.scalars(select(Document).where(Document.request_id == req.id, Document.kind == kind)
                      .order_by(Document.version.desc()).limit(1)).first()
 
 
-def number_for(ctx: Context, s: Session, req: Request, kind: str) -> str:
-    """The letter's number: reused across versions, else the next of its yearly sequence."""
-    prev = latest(s, req, kind)
+def spec_of(sop: Sop, name: str) -> DocumentSpec:
+    """The document's declaration in sop.yaml (`documents:`); KeyError names the known ones."""
+    return sop.document(name)
+
+
+def number_for(ctx: Context, s: Session, req: Request, spec: DocumentSpec, name: str,
+               signed: bool = True) -> str:
+    """The letter's number: reused across versions, else the next of its yearly sequence; a
+    document numbered when signed has none before its signature."""
+    prev = latest(s, req, name)
     if prev is not None and prev.number:
         return prev.number
-    seq_name = KINDS[kind][1]
+    if spec.numbering.taken == "signed" and not signed:
+        return ""
     when = ctx.local_now().date()
-    seq = db.next_value(s, seq_name, when.year)
-    pattern = getattr(ctx.rules.office.numbering, seq_name)
+    seq = db.next_value(s, spec.numbering.sequence, when.year)
+    pattern = spec.numbering.pattern or ctx.rules.office.numbering.pattern(spec.numbering.sequence)
     return letters.format_number(pattern, seq, when)
 
 
-def make(ctx: Context, s: Session, req: Request, kind: str, context: dict[str, Any],
-         meta: dict[str, Any] | None = None) -> Document:
+def make(ctx: Context, s: Session, req: Request, kind: str, spec: DocumentSpec,
+         context: dict[str, Any], meta: dict[str, Any] | None = None) -> Document:
     """A new version of a request's letter, numbered now and rendered by a job."""
-    template, _, stem = KINDS[kind]
+    template, stem = spec.template, spec.file_stem
     prev = latest(s, req, kind)
     version = (prev.version + 1) if prev else 1
     out = ctx.documents_dir / req.code / f"{stem}-{req.code}-v{version}.docx"
@@ -109,66 +105,64 @@ def dispositions(req: Request) -> list[dict]:
     return [n for n in req.notes if n.get("kind") == "disposisi"]
 
 
-def make_disposition_sheet(ctx: Context, s: Session, req: Request, pending: Step | None) -> Any:
+def make_disposition_sheet(ctx: Context, s: Session, req: Request, name: str, spec: DocumentSpec,
+                           pending: Step | None) -> Any:
     rows = [{"from": d["role"], "to": people.jabatan(ctx, d["to"]), "note": d["note"],
              "at": datetime.fromisoformat(d["at"])} for d in dispositions(req)]
     if pending is not None and pending.to:
         rows.append({"from": pending.actors[0], "to": people.jabatan(ctx, pending.to),
                      "note": pending.instruction, "at": None})
-    number = number_for(ctx, s, req, "lembar_disposisi")
+    number = number_for(ctx, s, req, spec, name)
     context = letter_context.disposition_context(ctx.office_dict(), request_data(req), rows,
-                                          number, ctx.now())
-    return make(ctx, s, req, "lembar_disposisi", context)
+                                                 number, ctx.now())
+    return make(ctx, s, req, name, spec, context)
 
 
-def make_memo(ctx: Context, s: Session, req: Request, step: Step, kind: str) -> Any:
-    memo = "team" if kind == "nota_dinas_tim" else "spt"
+def make_memo(ctx: Context, s: Session, req: Request, name: str, spec: DocumentSpec, step: Step) -> Any:
+    memo = spec.variant or "team"
     sender_role = step.actors[0]
     recipient_role = step.to or "kadis"
     sender, stitle = ctx.rules.office.holder(sender_role, ctx.local_now().date())
     recipient, rtitle = ctx.rules.office.holder(recipient_role, ctx.local_now().date())
     schedule = planning.schedule_from_json(req.schedule)
-    number = number_for(ctx, s, req, kind)
+    number = number_for(ctx, s, req, spec, name)
     context = letter_context.memo_context(
         ctx.office_dict(), request_data(req), people.signer_dict(sender, stitle, sender_role),
         people.signer_dict(recipient, rtitle, recipient_role), memo, req.team,
         {"depart": schedule.depart} if schedule else {}, number, ctx.now())
-    return make(ctx, s, req, kind, context)
+    return make(ctx, s, req, name, spec, context)
 
 
-def make_spt(ctx: Context, s: Session, req: Request, meta: dict | None = None) -> Any:
+def make_spt(ctx: Context, s: Session, req: Request, name: str, spec: DocumentSpec,
+             meta: dict | None = None) -> Any:
     meta = meta if meta is not None else {"initials": [], "signed": None}
     signed = meta.get("signed")
     if signed:
         signer = signed
     else:
-        holder, title = ctx.rules.office.holder("kadis", ctx.local_now().date())
-        signer = people.signer_dict(holder, title, "kadis")
+        role = spec.signer or "kadis"
+        holder, title = ctx.rules.office.holder(role, ctx.local_now().date())
+        signer = people.signer_dict(holder, title, role)
     initials = [{**i, "at": datetime.fromisoformat(i["at"])} for i in meta.get("initials", [])]
     signed_ctx = {**signed, "at": datetime.fromisoformat(signed["at"])} if signed else None
-    number = number_for(ctx, s, req, "spt")
+    number = number_for(ctx, s, req, spec, name, signed=bool(signed))
     context = letter_context.spt_context(ctx.office_dict(), request_data(req), req.team, number,
-                                  signer, initials, signed_ctx, ctx.now())
-    return make(ctx, s, req, "spt", context, meta=meta)
+                                         signer, initials, signed_ctx, ctx.now())
+    return make(ctx, s, req, name, spec, context, meta=meta)
 
 
-BUILDERS = {"lembar_disposisi": "disposition_sheet", "nota_dinas_tim": "memo",
-            "nota_dinas_spt": "memo", "spt": "spt"}
-
-
-def make_document(ctx: Context, s: Session, req: Request, step: Step | None, kind: str,
+def make_document(ctx: Context, s: Session, req: Request, sop: Sop, step: Step | None, name: str,
                   meta: dict | None = None) -> Document:
-    """Build a document by its name; an unknown name is an error, never a silent SPT."""
-    builder = BUILDERS.get(kind)
-    if builder == "disposition_sheet":
-        return make_disposition_sheet(ctx, s, req, step if step and step.mode == "reply" else None)
-    if builder == "memo":
+    """Build a document by its name in the request's SOP revision; its builder fills it."""
+    spec = spec_of(sop, name)
+    if spec.builder == "disposition_sheet":
+        return make_disposition_sheet(ctx, s, req, name, spec,
+                                      step if step and step.mode == "reply" else None)
+    if spec.builder == "memo":
         if step is None:
-            raise ValueError(f"document {kind!r} needs the step that sends it")
-        return make_memo(ctx, s, req, step, kind)
-    if builder == "spt":
-        return make_spt(ctx, s, req, meta)
-    raise ValueError(f"unknown document {kind!r}")
+            raise ValueError(f"document {name!r} needs the step that sends it")
+        return make_memo(ctx, s, req, name, spec, step)
+    return make_spt(ctx, s, req, name, spec, meta)
 
 
 def original_letter(ctx: Context, s: Session, req: Request) -> list[tuple[str, str, bytes]]:

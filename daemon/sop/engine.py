@@ -213,7 +213,7 @@ def _commit(run: Run) -> Request:
 def _enter(run: Run, number: int, *, note: str = "") -> None:
     """Enter a step: skip it when its condition fails, else let its kind say what happens."""
     step = run.step(number)
-    if not conditions.applies(step, run.req):
+    if not conditions.applies(step, run.req, run.ctx.now(), run.ctx.rules.places):
         run.record("skipped", step=number, note=f"syarat '{step.when}' tidak terpenuhi")
         nxt = next((st.number for st in run.sop.steps if st.number > number), None)
         _go(run, nxt if nxt is not None else "done", step, note=note)
@@ -251,7 +251,7 @@ def _back(run: Run, origin: Step, *, note: str, actor: str | None) -> None:
     run.req.notes = [*run.req.notes, {"step": origin.number, "by": actor, "note": note,
                                       "kind": "revise"}]
     earlier = [st for st in run.sop.steps if st.number < origin.number and st.mode == "reply"
-               and conditions.applies(st, run.req)]
+               and conditions.applies(st, run.req, run.ctx.now(), run.ctx.rules.places)]
     if earlier:
         _enter(run, earlier[-1].number, note=note)
         return

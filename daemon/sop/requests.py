@@ -13,9 +13,7 @@ from daemon.core import db, indonesian
 from daemon.core.context import Context
 from daemon.core.models import Request
 from daemon.core.types import RequestFacts
-
 from daemon.reading.extract import missing_fields_text
-
 
 log = logging.getLogger("daemon.sop.intake")
 CANCEL = re.compile(r"\b(batal|dibatalkan|pembatalan|membatalkan|tidak jadi|ditiadakan)\b", re.I)

@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 
-import yaml
 from sqlalchemy.orm import Session
 
 from daemon.core.context import Context
 from daemon.core.models import Event, Request, SopRevision
-from daemon.core.rules import Sop, Step
+from daemon.core.rules import Sop, Step, load_sop_text
 from daemon.sop.effects import Effects
 
 _REVISIONS: dict[str, Sop] = {}  # content hash -> parsed SOP (revisions never change)
 
 
-def revision_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
-
 def current_revision(ctx: Context, s: Session) -> str:
     """The hash of rules/sop.yaml as loaded; stored once so later edits keep it readable."""
-    text = ctx.sop_text
-    digest = revision_hash(text)
+    text = ctx.rules.sop_text
+    digest = ctx.rules.sop_revision
     if s.get(SopRevision, digest) is None:
         s.add(SopRevision(hash=digest, label=ctx.rules.sop.revision, content=text,
                           created_at=ctx.now()))
@@ -35,13 +29,13 @@ def current_revision(ctx: Context, s: Session) -> str:
 def sop_of(ctx: Context, s: Session, req: Request) -> Sop:
     """The SOP revision a request started under (the current one for requests from before 0003)."""
     digest = req.sop_revision
-    if not digest or digest == revision_hash(ctx.sop_text):
+    if not digest or digest == ctx.rules.sop_revision:
         return ctx.rules.sop
     if digest not in _REVISIONS:
         row = s.get(SopRevision, digest)
         if row is None:
             raise LookupError(f"{req.code}: SOP revision {digest} is not stored")
-        _REVISIONS[digest] = Sop.model_validate(yaml.safe_load(row.content))
+        _REVISIONS[digest] = load_sop_text(row.content, f"sop.yaml (revision {digest})")
     return _REVISIONS[digest]
 
 

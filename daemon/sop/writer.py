@@ -16,7 +16,9 @@ from daemon.core.models import Document, Event, Job, Outbox, Request
 from daemon.mail import mails, outgoing
 from daemon.paperwork import letters
 from daemon.sop import documents
-from daemon.sop.effects import Effects, Job as JobEffect, Letter, Mail
+from daemon.sop.effects import Effects, Letter, Mail
+from daemon.sop.effects import Job as JobEffect
+from daemon.sop.run import sop_of
 
 log = logging.getLogger("daemon.engine")
 
@@ -25,7 +27,8 @@ def write_effects(ctx: Context, s: Session, req: Request | None, fx: Effects) ->
     """Write every effect, in order, in the caller's transaction."""
     for effect in fx.drain():
         if isinstance(effect, Letter):
-            documents.make_document(ctx, s, req, effect.step, effect.name, effect.meta)
+            documents.make_document(ctx, s, req, sop_of(ctx, s, req), effect.step, effect.name,
+                                    effect.meta)
         elif isinstance(effect, JobEffect):
             jobs.enqueue(s, effect.kind, effect.payload, key=effect.key,
                          request_id=req.id if req else None, run_at=effect.run_at or ctx.now())
