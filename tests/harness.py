@@ -34,9 +34,9 @@ OPERATOR = "operator.liputan@bengkaliskab.go.id"
 
 
 def write_config(folder: Path, database: str, imap_port: int = 143, smtp_port: int = 25,
-                 authserv_id: str | None = None) -> Path:
+                 authserv_id: str | None = None, rules: Path | None = None) -> Path:
     return devconfig.write_config(folder / "liputan.toml", imap_port=imap_port, smtp_port=smtp_port,
-                                  database=database, rules=ROOT / "rules",
+                                  database=database, rules=rules or ROOT / "rules",
                                   office={"authserv_id": authserv_id},
                                   mailbox={"idle_seconds": 60, "poll_seconds": 1, "timeout": 10},
                                   smtp={"timeout": 10})
@@ -57,23 +57,36 @@ class Office:
     """Drives the daemon's core with .eml messages and reads what it would send."""
 
     def __init__(self, folder: Path, database: str | None = None, now: datetime | None = None,
-                 authserv_id: str | None = None):
+                 authserv_id: str | None = None, rules: Path | None = None):
         self.folder = folder
-        database = database or f"sqlite:///{folder / 'liputan.db'}"
-        self.cfg = load_config(write_config(folder, database, authserv_id=authserv_id))
+        self.database = database or f"sqlite:///{folder / 'liputan.db'}"
+        self.authserv_id = authserv_id
         self.clock = Clock(now or datetime(2026, 11, 30, 8, 0, tzinfo=WIB))
-        self.ctx = Context.load(self.cfg, now=self.clock)
-        self.engine = db.make_engine(self.cfg.paths.database)
+        self.engine = db.make_engine(self.database)
         db.upgrade(self.engine)
         self.factory = db.sessions(self.engine)
-        self.dispatcher = Dispatcher(self.ctx, self.factory)
-        self.jobs = work.runner(self.ctx, self.factory, "harness")
+        self.load(rules)
         self.uid = 0
         self.seen_outbox = 0
 
+    def load(self, rules: Path | None = None) -> None:
+        """(Re)start the core on a rules folder, as a restart after editing rules/ would."""
+        self.cfg = load_config(write_config(self.folder, self.database, authserv_id=self.authserv_id,
+                                            rules=rules))
+        self.ctx = Context.load(self.cfg, now=self.clock)
+        self.dispatcher = Dispatcher(self.ctx, self.factory)
+        self.jobs = work.runner(self.ctx, self.factory, "harness")
+
     # ---- in -------------------------------------------------------------------------------
     def deliver(self, raw: bytes | EmailMessage) -> Inbound:
-        """Store a message as the mailbox would, then let the dispatcher handle it."""
+        """Store a message as the mailbox would, then let the daemon handle it."""
+        row = self.store(raw)
+        self.settle()
+        with self.factory() as s:
+            return s.get(Inbound, row.id)
+
+    def store(self, raw: bytes | EmailMessage) -> Inbound:
+        """Store a message as the mailbox would, without handling it."""
         if isinstance(raw, EmailMessage):
             raw = raw.as_bytes(policy=email.policy.SMTP)
         msg = mime.parse(raw)
@@ -88,9 +101,7 @@ class Office:
                           raw_path=str(path), sha256=digest, size=len(raw),
                           from_addr=mime.address(msg)[1], subject=mime.header(msg, "Subject"))
             s.add(row)
-        self.settle()
-        with self.factory() as s:
-            return s.get(Inbound, row.id)
+        return row
 
     def settle(self) -> None:
         """Handle every stored message and run every job that is due, as the daemon would."""

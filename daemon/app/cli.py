@@ -16,10 +16,11 @@ from daemon.core import db, indonesian
 from daemon.core.config import Config, load_config
 from daemon.core.context import Context
 from daemon.core.errors import ConfigError
-from daemon.core.models import Event, Inbound, Request, Task
+from daemon.core.models import Event, Inbound, Request
 from daemon.core.resources import templates_dir
 from daemon.core.rules import DEFAULT_KINDS, Problem, check_rules
 from daemon.core.yamlfile import ProblemsError
+from daemon.sop import engine
 from daemon.sop.kinds import KINDS
 
 DEFAULT_CONFIG = "/etc/liputan/liputan.toml"
@@ -58,7 +59,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             return run(cfg)
         factory = open_db(cfg)
-        return {"requests": list_requests, "show": show, "requeue": requeue}[args.command](factory, args)
+        if args.command == "requeue":
+            return requeue(factory, args)
+        ctx = Context.load(cfg)
+        return {"requests": list_requests, "show": show}[args.command](ctx, factory, args)
     except ConfigError as exc:
         print(f"liputan: {exc}", file=sys.stderr)
         return 2
@@ -82,6 +86,8 @@ def check(cfg: Config, kinds: Collection[str] = DEFAULT_KINDS) -> int:
     problems = problems or context_problems(cfg)
     if problems:
         return report(problems)
+    for w in older_revisions(cfg):
+        print(f"warning: {w}")
     print(f"{cfg.source}: ok; rules in {Path(cfg.rules.dir).resolve()}: ok")
     return 0
 
@@ -95,6 +101,22 @@ def context_problems(cfg: Config) -> list[Problem]:
     except ConfigError as exc:
         return [Problem(exc.path, exc.line, exc.message)]
     return []
+
+
+def older_revisions(cfg: Config) -> list[str]:
+    """Open requests that run on an older SOP revision than rules/sop.yaml (they keep it)."""
+    ctx = Context.load(cfg)
+    try:
+        engine_ = db.make_engine(cfg.paths.database)
+        if db.current_revision(engine_) != db.head_revision():
+            return []  # not upgraded yet: `liputan run` upgrades first
+        with db.sessions(engine_)() as s:
+            rows = s.execute(select(Request.code, Request.sop_revision).where(
+                Request.state == "open", Request.sop_revision != ctx.rules.sop_revision)).all()
+    except Exception as exc:  # noqa: BLE001 - check validates files; the database may be away
+        return [f"database not checked ({type(exc).__name__})"]
+    return [f"{code} runs on an older SOP revision ({rev}); it keeps that revision until it ends"
+            for code, rev in rows]
 
 
 def report(problems: list[Problem]) -> int:
@@ -122,11 +144,8 @@ def iso(dt) -> str | None:
     return indonesian.to_zone(dt).isoformat() if dt else None
 
 
-def summary(s, req: Request) -> dict:
-    waiting = [t.who[0] for t in s.scalars(select(Task).where(Task.request_id == req.id,
-                                                              Task.status == "open"))]
-    if req.state == "open" and req.step == 10 and req.team:
-        waiting = [m["email"] for m in req.team]
+def summary(ctx: Context, s, req: Request) -> dict:
+    waiting = engine.waiting_for(ctx, s, req)
     return {"code": req.code, "title": req.title, "state": req.state,
             "step": req.step if req.state == "open" else None, "waiting_for": waiting,
             "event_start": iso(req.event_start), "location": req.location,
@@ -135,9 +154,9 @@ def summary(s, req: Request) -> dict:
             "duplicate_of": None, "missing": req.missing, "flags": req.flags}
 
 
-def list_requests(factory, args) -> int:
+def list_requests(ctx: Context, factory, args) -> int:
     with factory() as s:
-        rows = [summary(s, r) for r in s.scalars(select(Request).order_by(Request.id))]
+        rows = [summary(ctx, s, r) for r in s.scalars(select(Request).order_by(Request.id))]
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
@@ -148,13 +167,13 @@ def list_requests(factory, args) -> int:
     return 0
 
 
-def show(factory, args) -> int:
+def show(ctx: Context, factory, args) -> int:
     with factory() as s:
         req = s.scalars(select(Request).where(Request.code == args.code.upper())).first()
         if req is None:
             print(f"liputan: no request {args.code}", file=sys.stderr)
             return 1
-        data = summary(s, req)
+        data = summary(ctx, s, req)
         data["team"], data["schedule"] = req.team, req.schedule
         data["events"] = [{"time": iso(e.time), "step": e.step, "actor": e.actor,
                            "decision": e.decision, "note": e.note, "message_id": e.message_id,

@@ -195,6 +195,17 @@ def answer(ctx: Context, s: Session, req: Request | None, to: str, reason: str,
     write_effects(ctx, s, req, fx)
 
 
+def waiting_for(ctx: Context, s: Session, req: Request) -> list[str]:
+    """The addresses the request waits on: its open tasks, or the team at a step they do."""
+    waiting = [t.who[0] for t in open_tasks(s, req)]
+    if waiting or req.state != "open" or req.step is None:
+        return waiting
+    step = Run.of(ctx, s, req).step(req.step)
+    if step.mode == "external" and "staf" in step.actors:
+        return [m["email"] for m in req.team]
+    return []
+
+
 def open_tasks(s: Session, req: Request) -> list[Task]:
     return list(s.scalars(select(Task).where(Task.request_id == req.id, Task.status == "open")))
 

@@ -80,7 +80,8 @@ def letter_rendered(ctx: Context, s: Session, job: Job | object, result: dict) -
         return
     doc.status, doc.pdf_path = "ready", result.get("pdf")
     if result.get("pdf_note"):
-        s.add(Event(request_id=doc.request_id, time=ctx.now(), step=None, actor="system",
+        req = s.get(Request, doc.request_id)
+        s.add(Event(request_id=doc.request_id, time=ctx.now(), step=req.step if req else None, actor="system",
                     kind="document", note=f"{doc.kind} v{doc.version}: {result['pdf_note']}"))
     release_waiting(ctx, s, doc.request_id)
 

@@ -1,0 +1,127 @@
+"""The engine's own promises: letters are rendered by jobs and the mail carrying them waits for
+them; a failed job is told, not hidden; the coverage step ends by itself once the event is over."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from harness import KABID, KADIS, KASI, OPERATOR, Office, attachments_of, letter, reply
+from sqlalchemy import select
+from test_workflow_bodies import BANTAN
+
+from daemon.core.jobs import PermanentJobError
+from daemon.core.models import Job, Outbox
+from daemon.mail import mime
+from daemon.sop import engine
+from daemon.sop.kinds.coverage import ASSUMED_LENGTH
+
+CAMAT = "camat.bantan@bengkaliskab.go.id"
+
+
+@pytest.fixture
+def office(tmp_path, db_url):
+    return Office(tmp_path, database=db_url)
+
+
+def send(office, body=BANTAN):
+    return office.deliver(letter(CAMAT, "Permohonan Peliputan", body, display="Kantor Camat Bantan"))
+
+
+def approve(office, who, text="Setuju"):
+    return office.deliver(reply(office.last_to(who), who, text))
+
+
+def outbox_rows(office, kind=None):
+    with office.factory() as s:
+        q = select(Outbox).order_by(Outbox.id)
+        return list(s.scalars(q.where(Outbox.kind == kind) if kind else q))
+
+
+def test_the_decision_commits_without_rendering_and_its_mail_waits_for_the_letter(office):
+    send(office)
+    office.store(reply(office.last_to(KADIS), KADIS, "Setuju"))
+    office.dispatcher.run_once()  # the decision alone: no letter rendered yet
+    waiting = [r for r in outbox_rows(office, "task") if r.status == "waiting"]
+    assert len(waiting) == 1 and waiting[0].raw == b"" and KABID in waiting[0].recipients
+    with office.factory() as s:
+        queued = s.scalars(select(Job).where(Job.kind == "render_letter", Job.state == "queued")).all()
+    assert [j.id for j in queued] == waiting[0].waits_on
+    office.jobs.run_once()
+    row = next(r for r in outbox_rows(office, "task") if r.id == waiting[0].id)
+    assert row.status == "queued"
+    files = attachments_of(mime.parse(row.raw))
+    assert any(k.startswith("Lembar-Disposisi") and k.endswith("-v2.docx") for k in files)
+
+
+def test_a_letter_that_cannot_be_made_is_told_and_its_mail_still_goes(office):
+    def broken(job):
+        raise PermanentJobError("template is damaged")
+
+    office.jobs.handlers["render_letter"] = broken
+    send(office)
+    to_kadis = office.last_to(KADIS)
+    assert not any(k.startswith("Lembar-Disposisi") for k in attachments_of(to_kadis))
+    alert = office.last_to(OPERATOR)
+    assert "render_letter" in mime.body_text(alert) and "template is damaged" in mime.body_text(alert)
+    req = office.request()
+    assert any(e[1] == "failed" and "template is damaged" in e[4] for e in office.events(req.code))
+
+
+def test_a_transient_failure_is_retried_and_the_mail_follows(office):
+    calls = {"n": 0}
+    real = office.jobs.handlers["render_letter"]
+
+    def flaky(job):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OSError("disk busy")
+        return real(job)
+
+    office.jobs.handlers["render_letter"] = flaky
+    send(office)
+    assert not office.mail_to(KADIS)  # still waiting for its letter
+    office.clock.advance(minutes=1)
+    office.settle()
+    assert any(k.startswith("Lembar-Disposisi") for k in attachments_of(office.last_to(KADIS)))
+
+
+def walk_to_coverage(office):
+    send(office)
+    for who in (KADIS, KABID, KASI, KABID):
+        approve(office, who)
+    req = office.request()
+    assert req.step == 10
+    return req
+
+
+def test_the_coverage_ends_by_itself_once_the_event_is_over(office):
+    req = walk_to_coverage(office)
+    team = [m["email"] for m in req.team]
+    with office.factory() as s:
+        assert engine.waiting_for(office.ctx, s, office.request()) == team
+    office.clock.t = req.event_start  # the event is on
+    office.settle()
+    assert office.request().step == 10
+    over = req.event_end if req.event_end and not req.until_done else req.event_start + ASSUMED_LENGTH
+    office.clock.t = over - timedelta(minutes=1)
+    office.settle()
+    assert office.request().step == 10
+    office.clock.t = over + timedelta(minutes=1)
+    office.settle()
+    after = office.request()
+    assert (after.state, after.step) == ("open", 11)  # the report: done by the staff for now
+    events = office.events(req.code)
+    assert (10, "done", None, "system", "acara telah berakhir") in events
+    assert events[-1][1] == "waiting" and events[-1][0] == 11
+
+
+def test_a_cancelled_request_ignores_its_coverage_timer(office):
+    req = walk_to_coverage(office)
+    ack = office.mail_to(CAMAT)[0]
+    office.deliver(reply(ack, CAMAT, "Mohon maaf, acara ini dibatalkan."))
+    assert office.request().state == "cancelled"
+    assert "DIBATALKAN" in mime.body_text(office.mail_to(req.team[0]["email"])[-1])
+    office.clock.advance(days=30)
+    office.settle()
+    assert office.request().state == "cancelled" and office.request().step is None
