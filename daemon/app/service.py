@@ -9,6 +9,9 @@ import threading
 from pathlib import Path
 
 from daemon.app import work
+from daemon.core.rules import validate_sop
+from daemon.core.yamlfile import ProblemsError
+from daemon.sop.kinds import KINDS
 from daemon.app.dispatcher import Dispatcher
 from daemon.core import db
 from daemon.core.config import Config
@@ -26,6 +29,9 @@ class Service:
     def __init__(self, cfg: Config, ctx: Context | None = None):
         self.cfg = cfg
         self.ctx = ctx or Context.load(cfg)
+        problems = validate_sop(self.ctx.rules.sop, KINDS)
+        if problems:  # e.g. a kind this version does not know: refuse to start, name the line
+            raise ProblemsError(problems)
         self.engine = db.make_engine(cfg.paths.database)
         db.upgrade(self.engine)
         self.factory = db.sessions(self.engine)

@@ -221,5 +221,5 @@ def invitation(ctx: Context, req: Request) -> tuple[str, str, bytes]:
         end=schedule.return_by if schedule else req.event_end, location=req.location or "",
         description=f"{req.code} - {req.title}\nPemohon: {req.requester}",
         organizer_email=ctx.cfg.from_address,
-        attendees=[(m["name"], m["email"]) for m in req.team])
+        attendees=[(m["name"], m["email"]) for m in req.team], stamp=ctx.now())
     return f"{req.code}.ics", "text/calendar; method=REQUEST", data

@@ -164,3 +164,14 @@ def test_a_request_started_before_an_edit_finishes_on_its_old_revision(office, t
     assert cli.main(["check", "-c", str(office.cfg.source)]) == 0
     out = capsys.readouterr().out
     assert old.code in out and "older SOP revision" in out and new.code not in out
+
+
+def test_the_daemon_refuses_to_start_on_a_kind_it_does_not_know(tmp_path, capsys):
+    def unknown_kind(data: dict) -> None:
+        data["steps"][2]["kind"] = "telegram"
+
+    office = Office(tmp_path)
+    office.load(edited_rules(tmp_path, unknown_kind))
+    assert cli.main(["run", "-c", str(office.cfg.source)]) == 2
+    err = capsys.readouterr().err
+    assert "sop.yaml" in err and "telegram" in err and ":" in err
