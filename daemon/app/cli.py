@@ -18,8 +18,9 @@ from daemon.core.context import Context
 from daemon.core.errors import ConfigError
 from daemon.core.models import Event, Inbound, Request
 from daemon.core.resources import templates_dir
-from daemon.core.rules import DEFAULT_KINDS, Problem, check_rules
-from daemon.core.yamlfile import ProblemsError
+from daemon.core.rules import DEFAULT_KINDS
+from daemon.core.rules_check import check_rules
+from daemon.core.yamlfile import Problem, ProblemsError
 from daemon.sop import engine
 from daemon.sop.kinds import KINDS
 

@@ -65,7 +65,7 @@ def main(folder: str = "sandbox") -> int:
     base = Path(folder).resolve()
     base.mkdir(parents=True, exist_ok=True)
     (base / "mail").mkdir(exist_ok=True)
-    from daemon.core.rules import load_rules
+    from daemon.core.rules_check import load_rules
     rules = load_rules(ROOT / "rules")
     users = {OFFICE_MAILBOX: PASSWORD, "operator.liputan@bengkaliskab.go.id": PASSWORD}
     for role in rules.office.roles.values():

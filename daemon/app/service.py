@@ -9,15 +9,15 @@ import threading
 from pathlib import Path
 
 from daemon.app import work
-from daemon.core.rules import validate_sop
-from daemon.core.yamlfile import ProblemsError
-from daemon.sop.kinds import KINDS
 from daemon.app.dispatcher import Dispatcher
 from daemon.core import db
 from daemon.core.config import Config
 from daemon.core.context import Context
+from daemon.core.rules_check import validate_sop
+from daemon.core.yamlfile import ProblemsError
 from daemon.mail.mailbox import MailboxWorker
 from daemon.mail.outbox import OutboxWorker
+from daemon.sop.kinds import KINDS
 
 log = logging.getLogger("daemon.app.service")
 DISPATCH_INTERVAL = 5.0  # seconds between sweeps even without a wake-up (requeued messages)

@@ -11,7 +11,8 @@ from daemon.core import indonesian
 from daemon.core.config import Config
 from daemon.core.lexicon import normalise_lexicon
 from daemon.core.places import Places, load_places
-from daemon.core.rules import Rules, load_rules
+from daemon.core.rules import Rules
+from daemon.core.rules_check import load_rules
 
 
 def _utcnow() -> datetime:

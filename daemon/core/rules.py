@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import string
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -24,8 +24,7 @@ from pydantic import (
 
 from daemon.core import yamlfile
 from daemon.core.conditions import check_condition, compile_condition
-from daemon.core.errors import ConfigError
-from daemon.core.yamlfile import Lines, Problem, ProblemsError
+from daemon.core.yamlfile import Lines
 
 OFFICIALS = ("kadis", "sekdis", "kabid", "kasi")
 SYSTEM_ROLES = ("system", "staf", "team", "requester")  # who acts besides the officials in office.yaml
@@ -376,7 +375,6 @@ FILES = {"sop": ("sop.yaml", Sop), "office": ("office.yaml", Office),
          "places": ("places.yaml", PlacesFile), "lexicon": ("lexicon.yaml", Lexicon)}
 
 
-# ---- loading --------------------------------------------------------------------------------
 def sop_revision_hash(source: Path | str | bytes) -> str:
     """sha256 (16 hex digits) of sop.yaml's bytes: a Path is read, str/bytes are the content."""
     if isinstance(source, Path):
@@ -384,197 +382,3 @@ def sop_revision_hash(source: Path | str | bytes) -> str:
     else:
         data = source.encode("utf-8") if isinstance(source, str) else bytes(source)
     return hashlib.sha256(data).hexdigest()[:16]
-
-
-def attach_lines(model: Any, lines: Lines, path: Path | str) -> Any:
-    """Keep the line map on models that report problems by line (Sop, Office)."""
-    if isinstance(model, (Sop, Office)):
-        model._lines, model._file = lines, str(path)
-    return model
-
-
-def load_text(text: str, model: type[Any], path: Path | str) -> Any:
-    return attach_lines(*yamlfile.load_text(text, model, path), path)
-
-
-def load_sop_text(text: str, source: str = "sop.yaml") -> Sop:
-    """A Sop from its text, e.g. a stored older revision; ConfigError naming `source` and line."""
-    sop = load_text(text, Sop, source)
-    problems = validate_sop(sop, None)
-    if problems:
-        raise ProblemsError(problems)
-    return sop
-
-
-def load_rules(directory: Path) -> Rules:
-    """Load and validate every file in rules/; raise ConfigError naming file and line."""
-    directory = Path(directory)
-    if not directory.is_dir():
-        raise ConfigError(directory, None, "rules directory does not exist")
-    texts = {key: yamlfile.read(directory / fname) for key, (fname, _) in FILES.items()}
-    loaded = {key: load_text(texts[key], model, directory / fname)
-              for key, (fname, model) in FILES.items()}
-    rules = Rules(dir=directory, sop_text=texts["sop"], **loaded)
-    problems = validate_rules(rules)
-    if problems:
-        raise ProblemsError(problems)
-    return with_office_numbering(rules)
-
-
-def with_office_numbering(rules: Rules) -> Rules:
-    """Transitional: office.numbering also holds every document's pattern, for engine code that
-    still reads office.numbering.<sequence>; remove once it reads Rules.numbering_pattern."""
-    legacy = dict(rules.office.numbering.__pydantic_extra__ or {}) if rules.office.numbering else {}
-    own = {d.numbering.sequence: d.numbering.pattern for d in rules.sop.documents.values()
-           if d.numbering.pattern}
-    office = rules.office.model_copy(update={"numbering": Numbering(**{**legacy, **own})})
-    return Rules(rules.dir, rules.sop, office, rules.places, rules.lexicon, rules.sop_text)
-
-
-def check_rules(directory: Path, kinds: Collection[str] | None = DEFAULT_KINDS,
-                templates: Path | None = None) -> tuple[list[Problem], list[Problem]]:
-    """Every problem in rules/ (not just the first) and every warning, for `liputan check`."""
-    directory = Path(directory)
-    if not directory.is_dir():
-        return [Problem(str(directory), None, "rules directory does not exist")], []
-    loaded: dict[str, Any] = {}
-    problems: list[Problem] = []
-    for key, (fname, model) in FILES.items():
-        try:
-            loaded[key] = load_text(yamlfile.read(directory / fname), model, directory / fname)
-        except ProblemsError as exc:
-            problems += exc.problems
-        except ConfigError as exc:
-            problems.append(Problem(exc.path, exc.line, exc.message))
-    sop, office = loaded.get("sop"), loaded.get("office")
-    if sop is not None:
-        problems += validate_sop(sop, kinds, roles=known_roles(office), templates=templates)
-    if sop is not None and office is not None:
-        problems += numbering_problems(sop, office)
-    return problems, numbering_warnings(office) if office is not None else []
-
-
-# ---- cross-checks ---------------------------------------------------------------------------
-def known_roles(office: Office | None) -> set[str] | None:
-    """The officials' roles in office.yaml; None when office.yaml could not be read."""
-    return set(office.roles) if office is not None else None
-
-
-def validate_rules(rules: Rules, kinds: Collection[str] | None = None,
-                   templates: Path | None = None) -> list[Problem]:
-    return (validate_sop(rules.sop, kinds, roles=known_roles(rules.office), templates=templates)
-            + numbering_problems(rules.sop, rules.office))
-
-
-def validate_sop(sop: Sop, kinds: Collection[str] | None = DEFAULT_KINDS, *,
-                 roles: Collection[str] | None = None,
-                 templates: Path | None = None) -> list[Problem]:
-    """Problems a schema cannot see: unknown kinds (None: unchecked), step targets, documents,
-    roles (None: unchecked) and templates (None: unchecked), each with sop.yaml's line."""
-    out: list[Problem] = []
-    for i, step in enumerate(sop.steps):
-        out += step_problems(sop, i, step, kinds) + step_documents(sop, i, step)
-        out += signer_problems(sop, i, step) + memo_problems(sop, i, step, roles)
-        if roles is not None:
-            out += step_roles(sop, i, step, set(roles))
-    for name, doc in sop.documents.items():
-        out += document_problems(sop, name, doc, roles, templates)
-    return sorted(out, key=lambda p: p.line or 0)
-
-
-def at(sop: Sop, path: tuple, message: str) -> Problem:
-    return Problem(sop._file, sop.line(*path), message)
-
-
-def step_problems(sop: Sop, i: int, step: Step, kinds: Collection[str] | None) -> list[Problem]:
-    out = []
-    if kinds is not None and step.kind not in kinds:
-        out.append(at(sop, ("steps", i, "kind"), f"step {step.number}: unknown kind "
-                      f"'{step.kind}' (known: {', '.join(sorted(kinds))})"))
-    numbers = {s.number for s in sop.steps}
-    for decision, target in step.then.items():
-        if isinstance(target, int) and target not in numbers:
-            out.append(at(sop, ("steps", i, "then", decision), f"step {step.number}: '{decision}' "
-                          f"leads to step {target}, which does not exist"))
-    return out
-
-
-def step_documents(sop: Sop, i: int, step: Step) -> list[Problem]:
-    known = ", ".join(sop.documents)
-    out = [at(sop, ("steps", i, "documents", j), f"step {step.number}: unknown document '{name}' "
-              f"(declared under documents: {known})")
-           for j, name in enumerate(step.documents) if name not in sop.documents]
-    out += [at(sop, ("steps", i, "attach", j), f"step {step.number}: cannot attach '{name}' "
-               f"(documents: {known}; also {', '.join(ORIGINALS)})")
-            for j, name in enumerate(step.attach) if name not in sop.documents and name not in ORIGINALS]
-    return out
-
-
-def step_roles(sop: Sop, i: int, step: Step, roles: set[str]) -> list[Problem]:
-    acting = roles | set(SYSTEM_ROLES)
-    hint = f"(roles: {', '.join(sorted(roles))}, or {', '.join(SYSTEM_ROLES)})"
-    out = [at(sop, ("steps", i, "actors", j), f"step {step.number}: unknown role '{r}' {hint}")
-           for j, r in enumerate(step.actors) if r not in acting]
-    if step.to is not None and step.to not in acting:
-        out.append(at(sop, ("steps", i, "to"), f"step {step.number}: unknown role '{step.to}' {hint}"))
-    out += [at(sop, ("steps", i, "signers", j, "role"), f"step {step.number}: '{s.role}' is not an "
-               f"official in office.yaml (roles: {', '.join(sorted(roles))})")
-            for j, s in enumerate(step.signers) if s.role not in roles]
-    return out
-
-
-def signer_problems(sop: Sop, i: int, step: Step) -> list[Problem]:
-    """A sign step's signers agree with who initials and signs each of its documents."""
-    paraf = [s.role for s in step.signers if s.action == "paraf"]
-    signs = [s.role for s in step.signers if s.action == "tandatangan"]
-    out = []
-    for name in step.documents if step.signers else []:
-        doc = sop.documents.get(name)
-        if doc is not None and (doc.initials, [doc.signer] if doc.signer else []) != (paraf, signs):
-            out.append(at(sop, ("steps", i, "signers"), f"step {step.number}: signers (paraf "
-                          f"{paraf}, tandatangan {signs}) differ from document '{name}' "
-                          f"(initials {doc.initials}, signer {doc.signer})"))
-    return out
-
-
-def memo_problems(sop: Sop, i: int, step: Step, roles: Collection[str] | None) -> list[Problem]:
-    """A memo goes from the step's first actor to its `to`: both must be officials."""
-    memos = [n for n in step.documents if n in sop.documents and sop.documents[n].builder == "memo"]
-    officials = set(roles) if roles is not None else set(OFFICIALS)
-    if memos and (step.to not in officials or step.actors[0] not in officials):
-        return [at(sop, ("steps", i, "documents"), f"step {step.number}: memo '{memos[0]}' needs "
-                   f"an official as the first actor and as 'to' (the sender and the recipient)")]
-    return []
-
-
-def document_problems(sop: Sop, name: str, doc: DocumentSpec, roles: Collection[str] | None,
-                      templates: Path | None) -> list[Problem]:
-    out = []
-    for key, role in [("initials", r) for r in doc.initials] + [("signer", doc.signer)]:
-        if role is not None and roles is not None and role not in roles:
-            out.append(at(sop, ("documents", name, key), f"document '{name}': '{role}' is not an "
-                          f"official in office.yaml (roles: {', '.join(sorted(roles))})"))
-    if doc.numbering.taken == "signed" and doc.signer is None:
-        out.append(at(sop, ("documents", name, "numbering", "taken"), f"document '{name}': "
-                      "a number taken when signed needs a 'signer'"))
-    if templates is not None and not (Path(templates) / doc.template).is_file():
-        out.append(at(sop, ("documents", name, "template"), f"document '{name}': no template "
-                      f"'{doc.template}' in {templates}"))
-    return out
-
-
-def numbering_problems(sop: Sop, office: Office) -> list[Problem]:
-    """Documents without their own pattern need one in office.yaml `numbering:` (old configs)."""
-    return [at(sop, ("documents", name, "numbering"), f"document '{name}' has no numbering "
-               f"pattern, and office.yaml has no numbering.{d.numbering.sequence} to fall back on")
-            for name, d in sop.documents.items()
-            if d.numbering.pattern is None
-            and not (office.numbering and office.numbering.pattern(d.numbering.sequence))]
-
-
-def numbering_warnings(office: Office) -> list[Problem]:
-    if office.numbering is None:
-        return []
-    return [Problem(office._file, office.line("numbering"), "'numbering' has moved to sop.yaml "
-                    "(documents: <name>: numbering: pattern); office.yaml's is used only for "
-                    "documents without a pattern of their own")]

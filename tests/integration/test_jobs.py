@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
+from conftest import _backends
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from conftest import _backends
 from daemon.app.jobrunner import JobRunner
 from daemon.core.db import make_engine, sessions, transaction, upgrade
 from daemon.core.jobs import (

@@ -145,7 +145,7 @@ def test_it_explains_in_formal_indonesian() -> None:
 
 
 def test_it_accepts_the_validated_rules_lexicon() -> None:
-    from daemon.core.rules import load_rules
+    from daemon.core.rules_check import load_rules
 
     lexicon = load_rules(corpus.ROOT / "rules").lexicon
     assert read_reply("gk setuju", lexicon).decision == "reject"

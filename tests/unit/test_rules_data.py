@@ -15,15 +15,12 @@ from daemon.core.rules import (
     DocumentSpec,
     NumberingSpec,
     Office,
-    Problem,
-    ProblemsError,
     Sop,
     default_documents,
-    load_rules,
-    load_sop_text,
     sop_revision_hash,
-    validate_sop,
 )
+from daemon.core.rules_check import load_rules, load_sop_text, validate_sop
+from daemon.core.yamlfile import Problem, ProblemsError
 
 REPO = Path(__file__).resolve().parents[2]
 RULES = REPO / "rules"

@@ -8,7 +8,17 @@ from pathlib import Path
 
 import pytest
 import yaml
-from harness import KABID, KADIS, KASI, ROOT, SEKDIS, Office, attachments_of, letter, reply
+from harness import (
+    KABID,
+    KADIS,
+    KASI,
+    ROOT,
+    SEKDIS,
+    Office,
+    attachments_of,
+    letter,
+    reply,
+)
 from test_workflow_bodies import BANTAN, DURI
 
 from daemon.app import cli
