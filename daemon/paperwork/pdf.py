@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import itertools
 import logging
 import os
 import shutil
@@ -18,6 +17,8 @@ import xmlrpc.client
 from importlib import metadata
 from pathlib import Path
 from typing import Self
+
+from daemon.core.durable import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -65,15 +66,6 @@ def python_has_uno(python: str) -> bool:
     except (OSError, subprocess.SubprocessError):
         return False
     return done.returncode == 0
-
-
-def fsync_dir(path: Path) -> None:
-    """Persist a rename inside `path`."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def group_pids(pgid: int) -> dict[int, str]:
@@ -154,7 +146,6 @@ class PdfConverter:
         self._lock = threading.RLock()
         self._proc: subprocess.Popen | None = None
         self._port = 0
-        self._seq = itertools.count()
 
     # --- public API ------------------------------------------------------------------------------
 
@@ -413,17 +404,7 @@ class PdfConverter:
             self.reason = f"LibreOffice returned no PDF for {target.name}"
             log.warning("%s", self.reason)
             return None
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.{next(self._seq)}.tmp")
-        try:
-            with open(tmp, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, target)
-        finally:
-            tmp.unlink(missing_ok=True)
-        fsync_dir(target.parent)
-        return target
+        return atomic_write(target, data)
 
 
 _default: PdfConverter | None = None
