@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 from daemon.app import work
+from daemon.paperwork import pdf
 from daemon.app.dispatcher import Dispatcher
 from daemon.core import db
 from daemon.core.config import Config
@@ -57,6 +58,9 @@ class Service:
                                    name="mailbox", daemon=True)
         mailbox.start()
         self.wake_jobs, self.wake_outbox = asyncio.Event(), asyncio.Event()
+        converter = pdf.default_converter(Path(self.cfg.paths.state))
+        warm = asyncio.create_task(asyncio.to_thread(converter.warm), name="pdf-warm") \
+            if converter.available() else None  # the first letter need not wait ~5 s
         tasks = [asyncio.create_task(self.dispatch_loop(stop, wake), name="dispatcher"),
                  asyncio.create_task(self.jobs_loop(stop), name="jobs"),
                  asyncio.create_task(self.outbox.run(stop, self.wake_outbox), name="outbox")]
@@ -67,7 +71,7 @@ class Service:
         self.stop_thread.set()
         wake.set()
         self.wake_jobs.set()
-        await asyncio.wait(tasks, timeout=3)
+        await asyncio.wait([*tasks, *([warm] if warm else [])], timeout=3)
         await asyncio.to_thread(mailbox.join, 1)
         if mailbox.is_alive():  # blocked on a dead connection: cut it
             self.mailbox.abort()
