@@ -20,6 +20,7 @@ from daemon.core.models import Event, Inbound, Request, Task
 from daemon.core.resources import templates_dir
 from daemon.core.rules import DEFAULT_KINDS, Problem, check_rules
 from daemon.core.yamlfile import ProblemsError
+from daemon.mail.inbound_claim import WAITING
 from daemon.sop.kinds import KINDS
 
 DEFAULT_CONFIG = "/etc/liputan/liputan.toml"
@@ -138,6 +139,7 @@ def summary(s, req: Request) -> dict:
 def list_requests(factory, args) -> int:
     with factory() as s:
         rows = [summary(s, r) for r in s.scalars(select(Request).order_by(Request.id))]
+        waiting = s.scalars(select(Inbound).where(Inbound.status == WAITING).order_by(Inbound.id)).all()
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
@@ -145,6 +147,9 @@ def list_requests(factory, args) -> int:
     for r in rows:
         print(f"{r['code']:<14} {r['state']:<10} {str(r['step'] or '-'):<7} "
               f"{(r['event_start'] or '-')[:25]:<26} {r['title']}")
+    for w in waiting:  # letters not yet requests: their scans are still being read
+        print(f"{'(pesan #' + str(w.id) + ')':<14} {'menunggu':<10} {'-':<7} {'-':<26} "
+              f"{w.subject or '-'} <{w.from_addr or '-'}>: {w.reason or 'menunggu OCR'}")
     return 0
 
 
@@ -177,6 +182,10 @@ def show(factory, args) -> int:
 def requeue(factory, args) -> int:
     with factory() as s, s.begin():
         row = s.get(Inbound, args.inbound_id)
+        if row is not None and row.status == WAITING:
+            print(f"liputan: inbound {args.inbound_id} waits for its OCR job ({row.reason}); "
+                  "it is handled again by itself when the job ends", file=sys.stderr)
+            return 1
         if row is None or row.status not in ("quarantined", "ignored"):
             print(f"liputan: inbound {args.inbound_id} is not quarantined", file=sys.stderr)
             return 1

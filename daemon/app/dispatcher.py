@@ -12,13 +12,15 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from daemon.app import ocr_jobs
 from daemon.core.context import Context
 from daemon.core.models import Inbound, Outbox, Request, Task, utcnow
-from daemon.core.types import Classification
+from daemon.core.types import Classification, RequestFacts
 from daemon.mail import mails, mime
-from daemon.mail.inbound_claim import claim_inbound
+from daemon.mail.inbound_claim import WAITING, claim_inbound
 from daemon.reading import classify, quotes, replies, trust
 from daemon.reading.extract import complete_from_reply, extract_requests
+from daemon.reading.ocr import OcrSource
 from daemon.sop import engine, people, requests
 
 log = logging.getLogger("daemon.app.dispatcher")
@@ -39,8 +41,12 @@ class Outcome(Exception):
 class Dispatcher:
     """Works the inbound table: every row with status 'new' is handled exactly once."""
 
-    def __init__(self, ctx: Context, factory: sessionmaker[Session], holder: str = "dispatcher"):
+    def __init__(self, ctx: Context, factory: sessionmaker[Session], holder: str = "dispatcher",
+                 defer_ocr: bool = True):
         self.ctx, self.factory, self.holder = ctx, factory, holder
+        # False: Tesseract runs inside the message's transaction (the old way; bench/ compares)
+        self.defer_ocr = defer_ocr
+        self.ocr_cache = ocr_jobs.cache_of(ctx)
 
     def run_once(self) -> int:
         """Handle every waiting message; returns how many were handled."""
@@ -246,13 +252,13 @@ class Dispatcher:
         text = quotes.own_text(msg)
         facts = complete_from_reply(requests.facts_of(req), text, ctx.places, ctx.now())
         if req.missing == [] and not facts.missing:  # a correction after a revision request
-            facts = self.corrected(msg, facts)
+            facts = self.corrected(s, inbound, msg, facts)
         if engine.requester_update(ctx, s, req, task, facts, inbound.message_id) == "incomplete":
             raise Outcome("done", "requester reply still incomplete; asked again")
         raise Outcome("done", "requester completed the request")
 
-    def corrected(self, msg, facts):
-        found = extract_requests(msg, self.ctx.places, self.ctx.now())
+    def corrected(self, s, inbound, msg, facts):
+        found = self.read_letter(s, inbound, msg)
         if len(found) == 1:
             new = found[0]
             for name in ("title", "start", "end", "location", "kecamatan", "outside_island"):
@@ -268,7 +274,7 @@ class Dispatcher:
         if req.state == "open" and requests.CANCEL.search(text[:2000]):
             engine.cancel(ctx, s, req, actor=req.requester_email, note="dibatalkan oleh pemohon")
             raise Outcome("done", "requester cancelled")
-        found = extract_requests(msg, ctx.places, ctx.now())
+        found = self.read_letter(s, inbound, msg)
         if req.state == "open" and len(found) == 1 and found[0].start and req.event_start and \
                 found[0].start != req.event_start:
             engine.reschedule(ctx, s, req, found[0], actor=req.requester_email,
@@ -278,10 +284,24 @@ class Dispatcher:
                         note=(text or "").strip()[:500])
         raise Outcome("done", "message from the requester recorded")
 
+    # ---- reading letters -----------------------------------------------------------------------
+    def read_letter(self, s: Session, inbound: Inbound, msg) -> list[RequestFacts]:
+        """The requests in a letter. Scans not yet in the OCR cache are not read here: an `ocr`
+        job is queued in this transaction and the message waits (Outcome 'waiting'); the job's
+        end makes it 'new' again. Callers read the letter before they change anything else, so
+        handling it again later repeats nothing."""
+        if not self.defer_ocr:
+            return extract_requests(msg, self.ctx.places, self.ctx.now())
+        ocr = OcrSource(self.ocr_cache)
+        found = extract_requests(msg, self.ctx.places, self.ctx.now(), ocr)
+        if ocr_jobs.should_wait(self.ctx, s, inbound, ocr.needed):
+            raise Outcome(WAITING, ocr_jobs.waiting_reason(ocr.needed))
+        return found
+
     # ---- new letters, bounces, auto-replies ----------------------------------------------------
     def new_letter(self, s, inbound, msg, c, sender) -> None:
         ctx = self.ctx
-        facts_list = [f for f in extract_requests(msg, ctx.places, ctx.now())
+        facts_list = [f for f in self.read_letter(s, inbound, msg)
                       if f.title or f.start or f.location or getattr(f, "event_date", None)]
         if c.kind != "request":  # a title guessed from a subject alone is not a request
             facts_list = [f for f in facts_list if f.start or f.location or getattr(f, "event_date", None)]

@@ -8,7 +8,7 @@ import signal
 import threading
 from pathlib import Path
 
-from daemon.app import work
+from daemon.app import ocr_jobs, work
 from daemon.app.dispatcher import Dispatcher
 from daemon.core import db
 from daemon.core.config import Config
@@ -51,6 +51,7 @@ class Service:
                                    name="mailbox", daemon=True)
         mailbox.start()
         self.wake_jobs, self.wake_outbox = asyncio.Event(), asyncio.Event()
+        self.wake_dispatch = wake
         tasks = [asyncio.create_task(self.dispatch_loop(stop, wake), name="dispatcher"),
                  asyncio.create_task(self.jobs_loop(stop), name="jobs"),
                  asyncio.create_task(self.outbox.run(stop, self.wake_outbox), name="outbox")]
@@ -95,6 +96,8 @@ class Service:
                 while not stop.is_set() and (job := await asyncio.to_thread(self.jobs.claim)):
                     await asyncio.to_thread(self.jobs.run_job, job)
                     self.wake_outbox.set()
+                    if job.kind == ocr_jobs.KIND:  # its message is 'new' again: read it now
+                        self.wake_dispatch.set()
                 pause = await asyncio.to_thread(self.jobs.seconds_to_next)
             except Exception:  # noqa: BLE001 - e.g. the database briefly away; try again
                 log.exception("job runner round failed")
