@@ -47,6 +47,7 @@ class Dispatcher:
         # False: Tesseract runs inside the message's transaction (the old way; bench/ compares)
         self.defer_ocr = defer_ocr
         self.ocr_cache = ocr_jobs.cache_of(ctx)
+        self.unread: list = []  # scans of the message being read whose OCR failed for good
 
     def run_once(self) -> int:
         """Handle every waiting message; returns how many were handled."""
@@ -289,22 +290,30 @@ class Dispatcher:
         """The requests in a letter. Scans not yet in the OCR cache are not read here: an `ocr`
         job is queued in this transaction and the message waits (Outcome 'waiting'); the job's
         end makes it 'new' again. Callers read the letter before they change anything else, so
-        handling it again later repeats nothing."""
+        handling it again later repeats nothing. `self.unread` lists the scans whose OCR failed
+        for good (the letter is then read without them)."""
+        self.unread = []
         if not self.defer_ocr:
             return extract_requests(msg, self.ctx.places, self.ctx.now())
         ocr = OcrSource(self.ocr_cache)
         found = extract_requests(msg, self.ctx.places, self.ctx.now(), ocr)
         if ocr_jobs.should_wait(self.ctx, s, inbound, ocr.needed):
             raise Outcome(WAITING, ocr_jobs.waiting_reason(ocr.needed))
+        self.unread = ocr.needed
         return found
 
     # ---- new letters, bounces, auto-replies ----------------------------------------------------
     def new_letter(self, s, inbound, msg, c, sender) -> None:
         ctx = self.ctx
-        facts_list = [f for f in self.read_letter(s, inbound, msg)
+        found = self.read_letter(s, inbound, msg)
+        facts_list = [f for f in found
                       if f.title or f.start or f.location or getattr(f, "event_date", None)]
         if c.kind != "request":  # a title guessed from a subject alone is not a request
             facts_list = [f for f in facts_list if f.start or f.location or getattr(f, "event_date", None)]
+        elif not facts_list and self.unread and found:
+            # a request letter whose scan could not be read: open it anyway, so the sender is
+            # asked for everything the scan held (the operator was told of the failed OCR)
+            facts_list = found[:1]
         if not sender:
             raise Outcome("quarantined", "no sender address: nobody to acknowledge or ask")
         if not facts_list:
