@@ -148,7 +148,7 @@ def list_requests(factory, args) -> int:
         print(f"{r['code']:<14} {r['state']:<10} {str(r['step'] or '-'):<7} "
               f"{(r['event_start'] or '-')[:25]:<26} {r['title']}")
     for w in waiting:  # letters not yet requests: their scans are still being read
-        print(f"{'(pesan #' + str(w.id) + ')':<14} {'menunggu':<10} {'-':<7} {'-':<26} "
+        print(f"{f'(pesan #{w.id})':<14} {'menunggu':<10} {'-':<7} {'-':<26} "
               f"{w.subject or '-'} <{w.from_addr or '-'}>: {w.reason or 'menunggu OCR'}")
     return 0
 

@@ -135,7 +135,11 @@ def _ocr_document(part: OcrPart, run, ocr: OcrSource | None) -> Document | None:
 def ocr_pdf_text(data: bytes) -> str:
     """Tesseract text of a scanned PDF's first pages (the slow part: ~1-2 s a page)."""
     from pdf2image import convert_from_bytes
-    from pdf2image.exceptions import PDFInfoNotInstalledError, PDFPageCountError, PDFSyntaxError
+    from pdf2image.exceptions import (
+        PDFInfoNotInstalledError,
+        PDFPageCountError,
+        PDFSyntaxError,
+    )
 
     try:
         images = convert_from_bytes(data, dpi=OCR_DPI, first_page=1, last_page=MAX_PAGES)

@@ -19,7 +19,6 @@ from daemon.reading.documents import (
     html_document,
     newlines,
 )
-from daemon.reading.ocr import OcrSource
 from daemon.reading.extract_fields import (
     Common,
     Event,
@@ -30,6 +29,7 @@ from daemon.reading.extract_fields import (
     events_from_tables,
     labelled_lines,
 )
+from daemon.reading.ocr import OcrSource
 from daemon.reading.quotes import strip_quotes
 
 log = logging.getLogger(__name__)
