@@ -17,7 +17,7 @@ from daemon.core.context import Context
 from daemon.core.models import Inbound, Outbox, Request, Task, utcnow
 from daemon.core.types import Classification, RequestFacts
 from daemon.mail import mails, mime
-from daemon.mail.inbound_claim import WAITING, claim_inbound
+from daemon.mail.inbound_claim import WAITING, claim_inbound, resume_waiting
 from daemon.reading import classify, quotes, replies, trust
 from daemon.reading.extract import complete_from_reply, extract_requests
 from daemon.reading.ocr import OcrSource
@@ -51,11 +51,22 @@ class Dispatcher:
 
     def run_once(self) -> int:
         """Handle every waiting message; returns how many were handled."""
+        self.resume_stranded()
         done = 0
         while (inbound_id := self._next()) is not None:
             self.handle_id(inbound_id)
             done += 1
         return done
+
+    def resume_stranded(self) -> int:
+        """Messages left waiting by an OCR job that ended without saying so are read again."""
+        with self.factory() as s:
+            if not (ids := ocr_jobs.stranded(s)):  # nothing to change in the common case
+                return 0
+        with self.factory() as s, s.begin():
+            resumed = sum(resume_waiting(s, i, "OCR berakhir tanpa hasil; dibaca ulang") for i in ids)
+        log.warning("%d message(s) waited for an OCR job that had ended; read again", resumed)
+        return resumed
 
     def _next(self) -> int | None:
         """Claim the oldest new message (two daemons on one database never take the same)."""

@@ -16,7 +16,7 @@ from daemon.core.context import Context
 from daemon.core.jobs import ClaimedJob, PermanentJobError, enqueue
 from daemon.core.models import Inbound, Job
 from daemon.mail import mails, mime
-from daemon.mail.inbound_claim import resume_waiting
+from daemon.mail.inbound_claim import WAITING, resume_waiting
 from daemon.reading.documents import run_ocr
 from daemon.reading.ocr import OcrCache, OcrPart, OcrUnreadable
 
@@ -54,6 +54,18 @@ def should_wait(ctx: Context, s: Session, inbound: Inbound, parts: list[OcrPart]
                           "parts": [p.as_dict() for p in parts]},
                 key=key(inbound.id), run_at=ctx.now(), max_attempts=MAX_ATTEMPTS)
     return True
+
+
+def stranded(s: Session) -> list[int]:
+    """Waiting messages whose OCR job ended without making them new again (the worker died on
+    the last try, so the job was given up without its on_failed), or has vanished."""
+    ids = list(s.scalars(select(Inbound.id).where(Inbound.status == WAITING)))
+    if not ids:
+        return []
+    keys = {key(i): i for i in ids}
+    live = set(s.scalars(select(Job.key).where(Job.key.in_(list(keys)),
+                                               Job.state.not_in(FINISHED))))
+    return [i for k, i in keys.items() if k not in live]
 
 
 def waiting_reason(parts: list[OcrPart]) -> str:

@@ -215,3 +215,18 @@ def test_a_waiting_message_is_neither_filed_nor_requeued(tmp_path, capsys):
     assert "waits for its OCR job" in capsys.readouterr().err
     assert cli.list_requests(office.factory, Args) == 0
     assert "menunggu OCR: scan_surat_kecamatan.pdf" in capsys.readouterr().out
+
+
+def test_a_message_left_waiting_by_a_dead_ocr_job_is_read_again(tmp_path, monkeypatch):
+    """The worker died on the job's last try: the claim gives the job up without its on_failed."""
+    office = Office(tmp_path)
+    tesseract = Tesseract(monkeypatch, fail=AssertionError("Tesseract must not run"))
+    row_id = office.store(SCANNED.read_bytes())
+    office.dispatcher.run_once()
+    assert inbound(office, row_id).status == "waiting"
+    with office.factory() as s, s.begin():
+        s.scalars(select(Job)).one().state = "failed"
+    assert office.dispatcher.run_once() == 1
+    row = inbound(office, row_id)
+    assert row.status == "done" and tesseract.calls == 0
+    assert requests(office)[0].requester_email == "kec.bantan@gmail.com"
