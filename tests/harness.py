@@ -79,14 +79,14 @@ class Office:
 
     # ---- in -------------------------------------------------------------------------------
     def deliver(self, raw: bytes | EmailMessage) -> Inbound:
-        """Store a message as the mailbox would, then let the daemon handle it."""
-        row = self.store(raw)
+        """Store a message as the mailbox would, then let the dispatcher handle it."""
+        row_id = self.store(raw)
         self.settle()
         with self.factory() as s:
-            return s.get(Inbound, row.id)
+            return s.get(Inbound, row_id)
 
-    def store(self, raw: bytes | EmailMessage) -> Inbound:
-        """Store a message as the mailbox would, without handling it."""
+    def store(self, raw: bytes | EmailMessage) -> int:
+        """Store a message as the mailbox would (nothing handles it yet); returns its row id."""
         if isinstance(raw, EmailMessage):
             raw = raw.as_bytes(policy=email.policy.SMTP)
         msg = mime.parse(raw)
@@ -101,7 +101,7 @@ class Office:
                           raw_path=str(path), sha256=digest, size=len(raw),
                           from_addr=mime.address(msg)[1], subject=mime.header(msg, "Subject"))
             s.add(row)
-        return row
+        return row.id
 
     def settle(self) -> None:
         """Handle every stored message and run every job that is due, as the daemon would."""

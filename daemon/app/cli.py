@@ -21,6 +21,7 @@ from daemon.core.resources import templates_dir
 from daemon.core.rules import DEFAULT_KINDS
 from daemon.core.rules_check import check_rules
 from daemon.core.yamlfile import Problem, ProblemsError
+from daemon.mail.inbound_claim import WAITING
 from daemon.sop import engine
 from daemon.sop.kinds import KINDS
 
@@ -158,6 +159,7 @@ def summary(ctx: Context, s, req: Request) -> dict:
 def list_requests(ctx: Context, factory, args) -> int:
     with factory() as s:
         rows = [summary(ctx, s, r) for r in s.scalars(select(Request).order_by(Request.id))]
+        waiting = s.scalars(select(Inbound).where(Inbound.status == WAITING).order_by(Inbound.id)).all()
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
@@ -165,6 +167,9 @@ def list_requests(ctx: Context, factory, args) -> int:
     for r in rows:
         print(f"{r['code']:<14} {r['state']:<10} {str(r['step'] or '-'):<7} "
               f"{(r['event_start'] or '-')[:25]:<26} {r['title']}")
+    for w in waiting:  # letters not yet requests: their scans are still being read
+        print(f"{f'(pesan #{w.id})':<14} {'menunggu':<10} {'-':<7} {'-':<26} "
+              f"{w.subject or '-'} <{w.from_addr or '-'}>: {w.reason or 'menunggu OCR'}")
     return 0
 
 
@@ -197,6 +202,10 @@ def show(ctx: Context, factory, args) -> int:
 def requeue(factory, args) -> int:
     with factory() as s, s.begin():
         row = s.get(Inbound, args.inbound_id)
+        if row is not None and row.status == WAITING:
+            print(f"liputan: inbound {args.inbound_id} waits for its OCR job ({row.reason}); "
+                  "it is handled again by itself when the job ends", file=sys.stderr)
+            return 1
         if row is None or row.status not in ("quarantined", "ignored"):
             print(f"liputan: inbound {args.inbound_id} is not quarantined", file=sys.stderr)
             return 1

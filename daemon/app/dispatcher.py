@@ -12,13 +12,15 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from daemon.app import ocr_jobs
 from daemon.core.context import Context
 from daemon.core.models import Inbound, Outbox, Request, Task, utcnow
-from daemon.core.types import Classification
+from daemon.core.types import Classification, RequestFacts
 from daemon.mail import mails, mime
-from daemon.mail.inbound_claim import claim_inbound
+from daemon.mail.inbound_claim import WAITING, claim_inbound, resume_waiting
 from daemon.reading import classify, quotes, replies, trust
 from daemon.reading.extract import complete_from_reply, extract_requests
+from daemon.reading.ocr import OcrSource
 from daemon.sop import engine, people, requests
 
 log = logging.getLogger("daemon.app.dispatcher")
@@ -39,16 +41,32 @@ class Outcome(Exception):
 class Dispatcher:
     """Works the inbound table: every row with status 'new' is handled exactly once."""
 
-    def __init__(self, ctx: Context, factory: sessionmaker[Session], holder: str = "dispatcher"):
+    def __init__(self, ctx: Context, factory: sessionmaker[Session], holder: str = "dispatcher",
+                 defer_ocr: bool = True):
         self.ctx, self.factory, self.holder = ctx, factory, holder
+        # False: Tesseract runs inside the message's transaction (the old way; bench/ compares)
+        self.defer_ocr = defer_ocr
+        self.ocr_cache = ocr_jobs.cache_of(ctx)
+        self.unread: list = []  # scans of the message being read whose OCR failed for good
 
     def run_once(self) -> int:
         """Handle every waiting message; returns how many were handled."""
+        self.resume_stranded()
         done = 0
         while (inbound_id := self._next()) is not None:
             self.handle_id(inbound_id)
             done += 1
         return done
+
+    def resume_stranded(self) -> int:
+        """Messages left waiting by an OCR job that ended without saying so are read again."""
+        with self.factory() as s:
+            if not (ids := ocr_jobs.stranded(s)):  # nothing to change in the common case
+                return 0
+        with self.factory() as s, s.begin():
+            resumed = sum(resume_waiting(s, i, "OCR berakhir tanpa hasil; dibaca ulang") for i in ids)
+        log.warning("%d message(s) waited for an OCR job that had ended; read again", resumed)
+        return resumed
 
     def _next(self) -> int | None:
         """Claim the oldest new message (two daemons on one database never take the same)."""
@@ -246,13 +264,13 @@ class Dispatcher:
         text = quotes.own_text(msg)
         facts = complete_from_reply(requests.facts_of(req), text, ctx.places, ctx.now())
         if req.missing == [] and not facts.missing:  # a correction after a revision request
-            facts = self.corrected(msg, facts)
+            facts = self.corrected(s, inbound, msg, facts)
         if engine.requester_update(ctx, s, req, task, facts, inbound.message_id) == "incomplete":
             raise Outcome("done", "requester reply still incomplete; asked again")
         raise Outcome("done", "requester completed the request")
 
-    def corrected(self, msg, facts):
-        found = extract_requests(msg, self.ctx.places, self.ctx.now())
+    def corrected(self, s, inbound, msg, facts):
+        found = self.read_letter(s, inbound, msg)
         if len(found) == 1:
             new = found[0]
             for name in ("title", "start", "end", "location", "kecamatan", "outside_island"):
@@ -268,7 +286,7 @@ class Dispatcher:
         if req.state == "open" and requests.CANCEL.search(text[:2000]):
             engine.cancel(ctx, s, req, actor=req.requester_email, note="dibatalkan oleh pemohon")
             raise Outcome("done", "requester cancelled")
-        found = extract_requests(msg, ctx.places, ctx.now())
+        found = self.read_letter(s, inbound, msg)
         if req.state == "open" and len(found) == 1 and found[0].start and req.event_start and \
                 found[0].start != req.event_start:
             engine.reschedule(ctx, s, req, found[0], actor=req.requester_email,
@@ -278,13 +296,35 @@ class Dispatcher:
                         note=(text or "").strip()[:500])
         raise Outcome("done", "message from the requester recorded")
 
+    # ---- reading letters -----------------------------------------------------------------------
+    def read_letter(self, s: Session, inbound: Inbound, msg) -> list[RequestFacts]:
+        """The requests in a letter. Scans not yet in the OCR cache are not read here: an `ocr`
+        job is queued in this transaction and the message waits (Outcome 'waiting'); the job's
+        end makes it 'new' again. Callers read the letter before they change anything else, so
+        handling it again later repeats nothing. `self.unread` lists the scans whose OCR failed
+        for good (the letter is then read without them)."""
+        self.unread = []
+        if not self.defer_ocr:
+            return extract_requests(msg, self.ctx.places, self.ctx.now())
+        ocr = OcrSource(self.ocr_cache)
+        found = extract_requests(msg, self.ctx.places, self.ctx.now(), ocr)
+        if ocr_jobs.should_wait(self.ctx, s, inbound, ocr.needed):
+            raise Outcome(WAITING, ocr_jobs.waiting_reason(ocr.needed))
+        self.unread = ocr.needed
+        return found
+
     # ---- new letters, bounces, auto-replies ----------------------------------------------------
     def new_letter(self, s, inbound, msg, c, sender) -> None:
         ctx = self.ctx
-        facts_list = [f for f in extract_requests(msg, ctx.places, ctx.now())
+        found = self.read_letter(s, inbound, msg)
+        facts_list = [f for f in found
                       if f.title or f.start or f.location or getattr(f, "event_date", None)]
         if c.kind != "request":  # a title guessed from a subject alone is not a request
             facts_list = [f for f in facts_list if f.start or f.location or getattr(f, "event_date", None)]
+        elif not facts_list and self.unread and found:
+            # a request letter whose scan could not be read: open it anyway, so the sender is
+            # asked for everything the scan held (the operator was told of the failed OCR)
+            facts_list = found[:1]
         if not sender:
             raise Outcome("quarantined", "no sender address: nobody to acknowledge or ask")
         if not facts_list:

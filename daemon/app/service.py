@@ -8,8 +8,7 @@ import signal
 import threading
 from pathlib import Path
 
-from daemon.app import work
-from daemon.paperwork import pdf
+from daemon.app import ocr_jobs, work
 from daemon.app.dispatcher import Dispatcher
 from daemon.core import db
 from daemon.core.config import Config
@@ -18,6 +17,7 @@ from daemon.core.rules_check import validate_sop
 from daemon.core.yamlfile import ProblemsError
 from daemon.mail.mailbox import MailboxWorker
 from daemon.mail.outbox import OutboxWorker
+from daemon.paperwork import pdf
 from daemon.sop.kinds import KINDS
 
 log = logging.getLogger("daemon.app.service")
@@ -61,6 +61,7 @@ class Service:
         converter = pdf.default_converter(Path(self.cfg.paths.state))
         warm = asyncio.create_task(asyncio.to_thread(converter.warm), name="pdf-warm") \
             if converter.available() else None  # the first letter need not wait ~5 s
+        self.wake_dispatch = wake
         tasks = [asyncio.create_task(self.dispatch_loop(stop, wake), name="dispatcher"),
                  asyncio.create_task(self.jobs_loop(stop), name="jobs"),
                  asyncio.create_task(self.outbox.run(stop, self.wake_outbox), name="outbox")]
@@ -105,6 +106,8 @@ class Service:
                 while not stop.is_set() and (job := await asyncio.to_thread(self.jobs.claim)):
                     await asyncio.to_thread(self.jobs.run_job, job)
                     self.wake_outbox.set()
+                    if job.kind == ocr_jobs.KIND:  # its message is 'new' again: read it now
+                        self.wake_dispatch.set()
                 pause = await asyncio.to_thread(self.jobs.seconds_to_next)
             except Exception:  # noqa: BLE001 - e.g. the database briefly away; try again
                 log.exception("job runner round failed")

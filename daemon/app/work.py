@@ -8,6 +8,7 @@ from typing import Any, Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from daemon.app import ocr_jobs
 from daemon.app.jobrunner import JobRunner
 from daemon.core.context import Context
 from daemon.core.jobs import ClaimedJob
@@ -21,9 +22,10 @@ def holder_name(role: str) -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{role}"[:64]
 
 
-def handlers() -> dict[str, Callable[[ClaimedJob], dict | None]]:
+def handlers(ctx: Context) -> dict[str, Callable[[ClaimedJob], dict | None]]:
     """Job kind -> the slow work, given the claimed job."""
     return {"render_letter": lambda job: render.render_letter(job.payload),
+            ocr_jobs.KIND: lambda job: ocr_jobs.run(ctx, job),
             TIMER: lambda job: {}}
 
 
@@ -32,6 +34,8 @@ def on_done(ctx: Context) -> Callable[[Session, ClaimedJob, dict], None]:
     def done(s: Session, job: ClaimedJob, result: dict[str, Any]) -> None:
         if job.kind == "render_letter":
             writer.letter_rendered(ctx, s, job, result)
+        elif job.kind == ocr_jobs.KIND:
+            ocr_jobs.done(ctx, s, job, result)
         elif job.kind == TIMER:
             engine.timer(ctx, s, job.payload)
     return done
@@ -41,10 +45,13 @@ def on_failed(ctx: Context) -> Callable[[Session, ClaimedJob, str], None]:
     """A job failed for good: the request's history says so, the operator is told, and mail
     that waited for it goes out without it."""
     def failed(s: Session, job: ClaimedJob, error: str) -> None:
+        if job.kind == ocr_jobs.KIND:  # no request yet: the letter is read on without the text
+            ocr_jobs.failed(ctx, s, job, error)
+            return
         writer.job_failed(ctx, s, job, error)
     return failed
 
 
 def runner(ctx: Context, factory: sessionmaker[Session], holder: str | None = None) -> JobRunner:
-    return JobRunner(factory, handlers(), holder or holder_name("jobs"), on_done=on_done(ctx),
+    return JobRunner(factory, handlers(ctx), holder or holder_name("jobs"), on_done=on_done(ctx),
                      on_failed=on_failed(ctx), clock=ctx.now)

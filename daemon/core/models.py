@@ -77,7 +77,8 @@ class Inbound(Base):
     from_addr: Mapped[str] = mapped_column(String(320), default="")
     subject: Mapped[str] = mapped_column(Text, default="")
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # new -> done | ignored | quarantined ; "moved" records that the IMAP copy was filed
+    # new -> done | ignored | quarantined, or new -> waiting (for an OCR job) -> new -> ...;
+    # `filed` records that the IMAP copy was moved
     status: Mapped[str] = mapped_column(String(16), default="new", index=True)
     # a dispatcher that claims the row (several instances on one database) holds it until then
     lease_until: Mapped[datetime | None]

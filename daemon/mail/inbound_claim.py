@@ -53,3 +53,15 @@ def release_inbound(s: Session, inbound_id: int, holder: str) -> bool:
     mine = and_(Inbound.id == inbound_id, Inbound.leased_by == holder)
     done = s.execute(update(INBOUND).where(mine).values(lease_until=None, leased_by=None))
     return done.rowcount == 1
+
+
+WAITING = "waiting"  # handled up to a slow step (OCR) that runs as a job; back to 'new' after it
+
+
+def resume_waiting(s: Session, inbound_id: int, reason: str) -> bool:
+    """A waiting message becomes 'new' again (its job has ended), free for any dispatcher to take
+    at once; False when it was not waiting (requeued or handled meanwhile)."""
+    waiting = and_(Inbound.id == inbound_id, Inbound.status == WAITING)
+    done = s.execute(update(INBOUND).where(waiting).values(status="new", reason=reason,
+                                                            lease_until=None, leased_by=None))
+    return done.rowcount == 1

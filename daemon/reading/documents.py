@@ -6,16 +6,21 @@ import io
 import logging
 import re
 from dataclasses import dataclass, field
+from email.message import EmailMessage
+from typing import Any
 
 from bs4 import BeautifulSoup
 
+from daemon.mail import mime
 from daemon.mail.mime import Attachment, html_to_text
+from daemon.reading.ocr import OcrCache, OcrPart, OcrSource, OcrUnreadable, sha256_of
 
 log = logging.getLogger(__name__)
 
 Table = list[list[str]]
 OCR_LANG = "ind+eng"
 OCR_DPI = 200
+OCR_TIMEOUT = 120  # seconds per page; a hung Tesseract fails the try instead of the worker
 MAX_PAGES = 4
 MAX_BYTES = 20 * 1024 * 1024
 IMAGE_TYPES = ("image/jpeg", "image/jpg", "image/png", "image/tiff", "image/webp")
@@ -93,8 +98,8 @@ def html_document(html: str) -> Document:
     return Document(html_to_text(html), "html", html_tables(html))
 
 
-def pdf_document(data: bytes, name: str = "") -> Document | None:
-    """A PDF's text layer; pages without text are read by OCR."""
+def pdf_document(data: bytes, name: str = "", ocr: OcrSource | None = None) -> Document | None:
+    """A PDF's text layer; a PDF without one is read by OCR (inline, or from `ocr`'s cache)."""
     try:
         import pdfplumber
 
@@ -108,7 +113,7 @@ def pdf_document(data: bytes, name: str = "") -> Document | None:
     if sum(len(t.strip()) for t in texts) >= 40:
         clean = [[[_clean(c or "") for c in row] for row in t] for t in tables]
         return Document("\n".join(texts), "pdf", clean, name)
-    return _ocr_pdf(data, name)
+    return _ocr_document(OcrPart(name, sha256_of(data), "pdf"), lambda: ocr_pdf_text(data), ocr)
 
 
 def _pypdf_texts(data: bytes) -> list[str]:
@@ -121,12 +126,41 @@ def _pypdf_texts(data: bytes) -> list[str]:
         return []
 
 
-def _ocr_pdf(data: bytes, name: str) -> Document | None:
-    from pdf2image import convert_from_bytes
+def _ocr_document(part: OcrPart, run, ocr: OcrSource | None) -> Document | None:
+    """The OCR text of a part as a document; None while `ocr` has no text for it yet."""
+    text = run() if ocr is None else ocr.text(part, run)
+    return None if text is None else Document(text, "ocr", [], part.filename)
 
-    images = convert_from_bytes(data, dpi=OCR_DPI, first_page=1, last_page=MAX_PAGES)
-    text = "\n".join(ocr_image(img) for img in images)
-    return Document(text, "ocr", [], name)
+
+def ocr_pdf_text(data: bytes) -> str:
+    """Tesseract text of a scanned PDF's first pages (the slow part: ~1-2 s a page)."""
+    from pdf2image import convert_from_bytes
+    from pdf2image.exceptions import (
+        PDFInfoNotInstalledError,
+        PDFPageCountError,
+        PDFSyntaxError,
+    )
+
+    try:
+        images = convert_from_bytes(data, dpi=OCR_DPI, first_page=1, last_page=MAX_PAGES)
+    except PDFInfoNotInstalledError:
+        raise  # poppler missing: the operator can fix that, try again later
+    except (PDFPageCountError, PDFSyntaxError) as exc:
+        raise OcrUnreadable(f"not a readable PDF: {exc}") from exc
+    return "\n".join(ocr_image(img) for img in images)
+
+
+def ocr_image_bytes(data: bytes) -> str:
+    """Tesseract text of a photo or scan given as file bytes."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        img = Image.open(io.BytesIO(data))
+        img.load()
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise OcrUnreadable(f"not a readable image: {exc}") from exc
+    with img:
+        return ocr_image(img)
 
 
 def ocr_image(image) -> str:
@@ -139,15 +173,16 @@ def ocr_image(image) -> str:
         scale = 1800 / img.width
         img = img.resize((int(img.width * scale), int(img.height * scale)))
     img = ImageOps.autocontrast(img, cutoff=1)
-    return pytesseract.image_to_string(img, lang=OCR_LANG, config="--psm 4")
+    return pytesseract.image_to_string(img, lang=OCR_LANG, config="--psm 4", timeout=OCR_TIMEOUT)
 
 
-def image_document(data: bytes, name: str = "") -> Document | None:
-    """A photo or scan of a letter, read by OCR."""
+def image_document(data: bytes, name: str = "", ocr: OcrSource | None = None) -> Document | None:
+    """A photo or scan of a letter, read by OCR (inline, or from `ocr`'s cache)."""
     from PIL import Image
 
-    with Image.open(io.BytesIO(data)) as img:
-        return Document(ocr_image(img), "ocr", [], name)
+    with Image.open(io.BytesIO(data)):  # the header only: no OCR job for what is no image
+        pass
+    return _ocr_document(OcrPart(name, sha256_of(data), "image"), lambda: ocr_image_bytes(data), ocr)
 
 
 def docx_document(data: bytes, name: str = "") -> Document | None:
@@ -185,19 +220,42 @@ def _docx_rows(table) -> Table:
     return rows
 
 
-def attachment_document(att: Attachment) -> Document | None:
-    """The readable document in an attachment, or None for other files or failures."""
+def attachment_document(att: Attachment, ocr: OcrSource | None = None) -> Document | None:
+    """The readable document in an attachment, or None for other files or failures (and, with a
+    deferred `ocr`, for scans whose text is not cached yet: `ocr.needed` lists those)."""
     if not att.data or len(att.data) > MAX_BYTES:
         return None
     name = (att.filename or "").lower()
     ctype = (att.content_type or "").lower()
     try:
         if ctype == "application/pdf" or name.endswith(".pdf") or att.data[:5] == b"%PDF-":
-            return pdf_document(att.data, att.filename)
+            return pdf_document(att.data, att.filename, ocr)
         if name.endswith(".docx") or "wordprocessingml" in ctype:
             return docx_document(att.data, att.filename)
         if ctype in IMAGE_TYPES or name.endswith((".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp")):
-            return image_document(att.data, att.filename)
+            return image_document(att.data, att.filename, ocr)
     except Exception:
         log.warning("could not read attachment %s", att.filename, exc_info=True)
     return None
+
+
+def run_ocr(msg: EmailMessage, parts: list[OcrPart], cache: OcrCache) -> dict[str, Any]:
+    """OCR the message's `parts` not yet cached and cache their text (the job's slow work).
+
+    Raises OcrUnreadable when a part is missing or cannot be decoded; any other error (Tesseract
+    missing or timing out) is worth another try. Parts done before an error stay cached."""
+    by_sha = {sha256_of(a.data): a for a in mime.attachments(msg) if a.data}
+    done: dict[str, int] = {}
+    for part in parts:
+        cached = cache.get(part.sha256)
+        if cached is not None:
+            done[part.sha256] = len(cached)
+            continue
+        att = by_sha.get(part.sha256)
+        if att is None:
+            raise OcrUnreadable(f"attachment {part.filename!r} ({part.sha256[:12]}) is not in the message")
+        text = ocr_pdf_text(att.data) if part.kind == "pdf" else ocr_image_bytes(att.data)
+        cache.put(part.sha256, text)
+        done[part.sha256] = len(text)
+        log.info("OCR of %s: %d characters", part.filename, len(text))
+    return {"chars": done}

@@ -29,6 +29,7 @@ from daemon.reading.extract_fields import (
     events_from_tables,
     labelled_lines,
 )
+from daemon.reading.ocr import OcrSource
 from daemon.reading.quotes import strip_quotes
 
 log = logging.getLogger(__name__)
@@ -64,10 +65,15 @@ class _Reading:
         return sum(e.score() for e in self.events[:1]) + 2 * (len(self.events) > 1)
 
 
-def extract_requests(msg: EmailMessage, places: Places, now: datetime) -> list[RequestFacts]:
-    """One RequestFacts per event found in the message; never raises."""
+def extract_requests(msg: EmailMessage, places: Places, now: datetime,
+                     ocr: OcrSource | None = None) -> list[RequestFacts]:
+    """One RequestFacts per event found in the message; never raises.
+
+    Scans and photos are read by Tesseract at once when `ocr` is None. A deferred `ocr` (see
+    reading/ocr.py) takes their text from its cache only; what the cache lacks is read as
+    nothing and listed in `ocr.needed`, so the caller can OCR it later and read again."""
     try:
-        return _extract(msg, places, now)
+        return _extract(msg, places, now, ocr)
     except Exception:
         log.exception("request extraction failed")
         facts = RequestFacts()
@@ -75,10 +81,11 @@ def extract_requests(msg: EmailMessage, places: Places, now: datetime) -> list[R
         return [facts]
 
 
-def _extract(msg: EmailMessage, places: Places, now: datetime) -> list[RequestFacts]:
+def _extract(msg: EmailMessage, places: Places, now: datetime,
+             ocr: OcrSource | None = None) -> list[RequestFacts]:
     subject = mime.header(msg, "Subject")
     display, sender = mime.address(msg, "From")
-    docs, fwd = _documents(msg)
+    docs, fwd = _documents(msg, ocr)
     if fwd:
         subject = fwd.get("subject") or subject
         display, sender = parseaddr(fwd.get("from", ""))
@@ -93,7 +100,7 @@ def _extract(msg: EmailMessage, places: Places, now: datetime) -> list[RequestFa
     return [_facts(ev, common, source, fwd_from, places) for ev in events]
 
 
-def _documents(msg: EmailMessage) -> tuple[list[Document], dict[str, str]]:
+def _documents(msg: EmailMessage, ocr: OcrSource | None = None) -> tuple[list[Document], dict[str, str]]:
     """Candidate documents in order of trust: forwarded letter, attachments, HTML, plain text."""
     plain, html = mime.text_parts(msg)
     plain = newlines(plain) if plain else plain
@@ -108,7 +115,7 @@ def _documents(msg: EmailMessage) -> tuple[list[Document], dict[str, str]]:
     elif _is_reply(msg) and (own := strip_quotes(body)) and len(own) < len(body.strip()):
         docs.append(Document(own, "body"))  # a reply's own words ("diundur menjadi ...") before the quote
     for att in mime.attachments(msg):
-        doc = attachment_document(att)
+        doc = attachment_document(att, ocr)
         if doc is not None:
             docs.append(doc)
     if html_doc:

@@ -446,7 +446,7 @@ def race_processes(db_url: str, tmp_path: Path) -> dict[str, list[list[int]]]:
 def assert_each_once(runs: list[list[int]], expected: list[int]) -> None:
     everything = [i for run in runs for i in run]
     assert sorted(everything) == sorted(expected)  # none missing, none twice
-    assert all(runs), f"one worker got nothing: {[len(r) for r in runs]}"
+    # which worker won how many is the scheduler's business (on a loaded machine one may win all)
 
 
 def test_two_threads_run_200_jobs_exactly_once(factory: sessionmaker[Session]) -> None:

@@ -79,3 +79,36 @@ def test_a_fatal_configuration_error_exits_non_zero(tmp_path):
     out = liputan("run", "-c", str(bad))
     assert out.returncode != 0
     assert "liputan.toml" in out.stderr
+
+
+def test_the_daemon_reads_a_scanned_letter_in_a_job_and_a_text_letter_does_not_wait(
+        config, dovecot, mailbox_user, smtp):
+    from pathlib import Path
+
+    scanned = Path(__file__).resolve().parents[1] / "data" / "requests" / "05_bantan_scanned_pdf.eml"
+    path = str(config.source)
+    proc = subprocess.Popen([sys.executable, "-m", "daemon.app.cli", "run", "-c", path],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        dovecot.append(mailbox_user, "INBOX", scanned.read_bytes())
+        dovecot.append(mailbox_user, "INBOX", letter(
+            "dinkes@bengkaliskab.go.id", "Permohonan peliputan Musrenbang", BANTAN
+        ).as_bytes(policy=email.policy.SMTP))
+
+        def requests(n):
+            def listed():
+                rows = json.loads(liputan("requests", "-c", path, "--json").stdout or "[]")
+                return rows if len(rows) >= n else None
+            return listed
+
+        rows = wait_for(requests(2), 90)  # the job's end wakes the dispatcher: no 5 s sweep needed
+        by_sender = {r["requester_email"]: r for r in rows}
+        assert by_sender["kec.bantan@gmail.com"]["step"] == 2
+        assert by_sender["kec.bantan@gmail.com"]["event_start"] == "2027-01-12T09:00:00+07:00"
+        assert by_sender["dinkes@bengkaliskab.go.id"]["step"] == 2
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
