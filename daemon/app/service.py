@@ -59,8 +59,8 @@ class Service:
         mailbox.start()
         self.wake_jobs, self.wake_outbox = asyncio.Event(), asyncio.Event()
         converter = pdf.default_converter(Path(self.cfg.paths.state))
-        warm = asyncio.create_task(asyncio.to_thread(converter.warm), name="pdf-warm") \
-            if converter.available() else None  # the first letter need not wait ~5 s
+        if converter.available():  # the first letter need not wait ~5 s; a stop need not wait for it
+            threading.Thread(target=converter.warm, name="pdf-warm", daemon=True).start()
         self.wake_dispatch = wake
         tasks = [asyncio.create_task(self.dispatch_loop(stop, wake), name="dispatcher"),
                  asyncio.create_task(self.jobs_loop(stop), name="jobs"),
@@ -72,7 +72,7 @@ class Service:
         self.stop_thread.set()
         wake.set()
         self.wake_jobs.set()
-        await asyncio.wait([*tasks, *([warm] if warm else [])], timeout=3)
+        await asyncio.wait(tasks, timeout=3)
         await asyncio.to_thread(mailbox.join, 1)
         if mailbox.is_alive():  # blocked on a dead connection: cut it
             self.mailbox.abort()

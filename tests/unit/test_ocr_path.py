@@ -213,7 +213,7 @@ def test_a_waiting_message_is_neither_filed_nor_requeued(tmp_path, capsys):
 
     assert cli.requeue(office.factory, Args) == 1
     assert "waits for its OCR job" in capsys.readouterr().err
-    assert cli.list_requests(office.factory, Args) == 0
+    assert cli.list_requests(office.ctx, office.factory, Args) == 0
     assert "menunggu OCR: scan_surat_kecamatan.pdf" in capsys.readouterr().out
 
 
