@@ -36,6 +36,15 @@ class Outcome(Exception):
         self.status, self.reason = status, reason
 
 
+def locked(s: Session, request_id: int | None) -> Request | None:
+    """The request, its row locked until the transaction ends: two instances handling two
+    replies to one request (e.g. the same decision sent twice) take turns, and the second
+    sees the step the first one closed (PostgreSQL; SQLite has one writer anyway)."""
+    if request_id is None:
+        return None
+    return s.get(Request, request_id, with_for_update=True, populate_existing=True)
+
+
 class Dispatcher:
     """Works the inbound table: every row with status 'new' is handled exactly once."""
 
@@ -115,17 +124,19 @@ class Dispatcher:
             task = s.scalars(select(Task).where(Task.message_id.in_(refs))
                              .order_by(Task.id.desc()).limit(1)).first()
             if task is not None:
-                return task, s.get(Request, task.request_id)
+                req = locked(s, task.request_id)
+                s.refresh(task)  # as it is now that no one else can decide on the request
+                return task, req
             out = s.scalars(select(Outbox).where(Outbox.message_id.in_(refs),
                                                  Outbox.request_id.is_not(None)).limit(1)).first()
-            req = s.get(Request, out.request_id) if out else s.scalars(
-                select(Request).where(Request.thread_id.in_(refs)).limit(1)).first()
+            req = locked(s, out.request_id if out else s.scalars(
+                select(Request.id).where(Request.thread_id.in_(refs)).limit(1)).first())
             if req is not None and out is not None and out.kind in INFORMATIONAL:
                 return None, req  # "ok" to a notice is an acknowledgement, not a decision
             if req is not None:
                 return self.open_task_of(s, req, sender), req
         if c.tag:
-            req = s.scalars(select(Request).where(Request.code == c.tag.upper())).first()
+            req = locked(s, s.scalars(select(Request.id).where(Request.code == c.tag.upper())).first())
             if req is not None:
                 return self.open_task_of(s, req, sender), req
         return None, None
