@@ -196,6 +196,7 @@ def test_two_daemons_on_one_database_make_each_request_once(
 
         def quiet() -> bool:
             return (count(Inbound, Inbound.status == "new") == 0
+                    and count(Inbound, Inbound.filed.is_(False)) == 0
                     and count(Job, Job.state == "running") == 0
                     and count(Job, Job.state == "queued", Job.next_run_at <= utcnow()) == 0
                     and count(Outbox, Outbox.status.in_(("waiting", "queued", "sending"))) == 0)
@@ -232,6 +233,14 @@ def test_two_daemons_on_one_database_make_each_request_once(
                    for j in jobs if j.state == "queued")
         assert all((o.status, o.attempts) == ("sent", 1) for o in outbox), \
             [o for o in outbox if (o.status, o.attempts) != ("sent", 1)]
+
+        imap = dovecot.client(mailbox_user)
+        try:  # every message filed away once: none left in the inbox, none lost
+            folders = {name: imap.select_folder(name, readonly=True)[b"EXISTS"]
+                       for flags, _, name in imap.list_folders() if b"\\Noselect" not in flags}
+        finally:
+            imap.logout()
+        assert folders.pop("INBOX") == 0 and sum(folders.values()) == N + replies, folders
 
         sent_ids = Counter(str(msg["Message-ID"]) for _, msg in mail.all())
         assert [m for m, n in sent_ids.items() if n > 1] == []
