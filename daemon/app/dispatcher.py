@@ -10,13 +10,14 @@ from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.core.context import Context
 from daemon.core.models import Inbound, Outbox, Request, Task, utcnow
 from daemon.core.types import Classification
 from daemon.mail import mails, mime
-from daemon.mail.inbound_claim import claim_inbound
+from daemon.mail.inbound_claim import claim_inbound, postpone_inbound
 from daemon.reading import classify, quotes, replies, trust
 from daemon.reading.extract import complete_from_reply, extract_requests
 from daemon.sop import engine, people, requests
@@ -26,6 +27,8 @@ DELEGATE = re.compile(r"^\W*(delegasi|delegasikan|didelegasikan|diwakilkan|wakil
 MAX_ANSWERS_PER_HOUR = 5
 # our mail that asks for no decision: a reply to it is recorded, never applied to a step
 INFORMATIONAL = ("notice", "assignment", "ack", "rejected", "forged", "alert")
+# deadlock, serialization failure: the database undid the transaction; trying again will work
+RETRY_SQLSTATES = ("40P01", "40001")
 
 
 class Outcome(Exception):
@@ -73,9 +76,19 @@ class Dispatcher:
                 inbound.status, inbound.kind, inbound.reason = status, kind, reason
                 inbound.processed_at = self.ctx.now()
                 log.info("inbound %d (%s) -> %s: %s", inbound_id, inbound.message_id, status, reason)
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) not in RETRY_SQLSTATES:
+                self._failed(inbound_id, exc)
+                return
+            log.warning("inbound %d: %s; trying again shortly", inbound_id, str(exc.orig).strip())
+            postpone_inbound(self.factory, inbound_id, self.holder)
         except Exception as exc:  # noqa: BLE001 - one bad message must never stop the service
-            log.exception("inbound %d failed; quarantined", inbound_id)
-            self.quarantine(inbound_id, exc)
+            self._failed(inbound_id, exc)
+
+    def _failed(self, inbound_id: int, exc: Exception) -> None:
+        """Quarantine the message (called inside the except block: the log shows the trace)."""
+        log.exception("inbound %d failed; quarantined", inbound_id)
+        self.quarantine(inbound_id, exc)
 
     def quarantine(self, inbound_id: int, exc: Exception) -> None:
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()

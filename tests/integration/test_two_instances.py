@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,9 +20,11 @@ import pytest
 from harness import KABID, KADIS, KASI, SEKDIS, WIB, letter, reply
 from sqlalchemy import func, select
 
+from daemon.core.config import load_config
 from daemon.core.db import make_engine, sessions, upgrade
 from daemon.core.models import Event, Inbound, Job, Outbox, Request, utcnow
 from daemon.devservers.config import write_config
+from daemon.mail.mailbox import MailboxWorker
 
 pytestmark = pytest.mark.integration
 
@@ -85,6 +88,11 @@ def wait_for(predicate, timeout: float, what: str, procs=()):
         time.sleep(0.25)
 
 
+def start(cfg: Path, log) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "daemon.app.cli", "run", "-c", str(cfg)],
+                            stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
+
+
 class Captured:
     """The SMTP capture server's messages, parsed once."""
 
@@ -133,10 +141,8 @@ def test_two_daemons_on_one_database_make_each_request_once(
     mail = Captured(smtp)
     try:
         for cfg in configs:
-            log = open(cfg.parent / "daemon.log", "w")
-            logs.append(log)
-            procs.append(subprocess.Popen([sys.executable, "-m", "daemon.app.cli", "run", "-c", str(cfg)],
-                                          stdout=log, stderr=subprocess.STDOUT, cwd=REPO))
+            logs.append(open(cfg.parent / "daemon.log", "w"))
+            procs.append(start(cfg, logs[-1]))
         letters = [request_letter(i) for i in range(N)]
         dovecot.append_many(mailbox_user, "INBOX",
                             [m.as_bytes(policy=email.policy.SMTP) for m, _ in letters])
@@ -145,6 +151,12 @@ def test_two_daemons_on_one_database_make_each_request_once(
             with factory() as s:
                 return s.scalar(select(func.count()).select_from(model).where(*where))
 
+        def quiet(filed: bool = True) -> bool:
+            return (count(Inbound, Inbound.status == "new") == 0
+                    and not (filed and count(Inbound, Inbound.filed.is_(False)))
+                    and count(Job, Job.state == "running") == 0
+                    and count(Job, Job.state == "queued", Job.next_run_at <= utcnow()) == 0
+                    and count(Outbox, Outbox.status.in_(("waiting", "queued", "sending"))) == 0)
         # step 2: one task mail per request to the Kadis
         kadis = wait_for(lambda: (t := mail.tasks_to(KADIS)) and len(t) >= N and t, 60,
                          "the Kadis's 50 task mails", procs)
@@ -167,6 +179,20 @@ def test_two_daemons_on_one_database_make_each_request_once(
             for msgs in kabid.values()])
         kasi = wait_for(lambda: (t := mail.tasks_to(KASI)) and len(t) >= N and t, 60,
                         "the Kasi's 50 team proposals", procs)
+
+        # the instance that works the mailbox stops (an upgrade, a reboot): the standby takes
+        # the mailbox over, and the stopped one comes back as the new standby
+        wait_for(lambda: quiet(filed=False), 30, "the office to go quiet before the hand-over", procs)
+        holder = next(i for i, cfg in enumerate(configs)
+                      if "mailbox lock taken" in (cfg.parent / "daemon.log").read_text())
+        other = 1 - holder
+        procs[holder].send_signal(signal.SIGTERM)
+        assert procs[holder].wait(timeout=10) == 0
+        wait_for(lambda: "mailbox lock taken" in (configs[other].parent / "daemon.log").read_text(),
+                 20, "the standby to take the mailbox over", [procs[other]])
+        logs[holder].write("---- restarted ----\n")
+        logs[holder].flush()
+        procs[holder] = start(configs[holder], logs[holder])
 
         # steps 4-10 for a few: team, memo, and the SPT (paraf Kabid, Sekdis, signed by the Kadis)
         inside = [c for c in sorted(kasi) if not outside[c]][:FULL_CHAIN // 2]
@@ -194,12 +220,6 @@ def test_two_daemons_on_one_database_make_each_request_once(
             return len(rows) == len(chain) and all((st, step) == ("open", 10) for _, st, step in rows)
         wait_for(at_step_10, 45, "the full-chain requests to reach step 10", procs)
 
-        def quiet() -> bool:
-            return (count(Inbound, Inbound.status == "new") == 0
-                    and count(Inbound, Inbound.filed.is_(False)) == 0
-                    and count(Job, Job.state == "running") == 0
-                    and count(Job, Job.state == "queued", Job.next_run_at <= utcnow()) == 0
-                    and count(Outbox, Outbox.status.in_(("waiting", "queued", "sending"))) == 0)
         try:
             wait_for(quiet, 30, "the office to go quiet", procs)
         except AssertionError:
@@ -270,4 +290,29 @@ def test_two_daemons_on_one_database_make_each_request_once(
                 p.wait()
         for log in logs:
             log.close()
+        engine.dispose()
+
+
+def test_two_mailbox_workers_store_each_message_once(pg_url, dovecot, mailbox_user, tmp_path):
+    """Without the mailbox lock (a lock lost mid-round), two workers fetching the same new
+    messages store each once: the checkpoint serialises them, the second insert is a no-op."""
+    engine = make_engine(pg_url)
+    upgrade(engine)
+    factory = sessions(engine)
+    cfg = load_config(write_config(
+        tmp_path / "liputan.toml", imap_port=dovecot.port, smtp_port=25, database=pg_url,
+        rules=REPO / "rules", user=mailbox_user, mailbox={"timeout": 10}))
+    workers = [MailboxWorker(cfg, factory, tmp_path / f"raw{i}") for i in range(2)]
+    try:
+        dovecot.append_many(mailbox_user, "INBOX", [request_letter(i)[0].as_bytes(
+            policy=email.policy.SMTP) for i in range(N)])
+        with ThreadPoolExecutor(2) as pool:
+            stored = [f.result() for f in [pool.submit(w.fetch_new) for w in workers]]
+        assert sum(stored) == N
+        with factory() as s:
+            assert s.scalar(select(func.count()).select_from(Inbound)) == N
+            assert s.scalar(select(func.count(func.distinct(Inbound.uid)))) == N
+    finally:
+        for w in workers:
+            w.close()
         engine.dispose()
