@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from imapclient import IMAPClient, SocketTimeout
+from imapclient.exceptions import IMAPClientError
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.core.config import Config
@@ -123,7 +124,11 @@ class MailboxWorker:
             server_name = self._server_name(name)
             if not self.client.folder_exists(server_name):
                 log.info("creating folder %s", server_name)
-                self.client.create_folder(server_name)
+                try:
+                    self.client.create_folder(server_name)
+                except IMAPClientError:
+                    if not self.client.folder_exists(server_name):
+                        raise  # not another session creating it at the same moment
                 try:
                     self.client.subscribe_folder(server_name)
                 except Exception:  # subscription is a courtesy for mail clients
