@@ -25,6 +25,7 @@ from daemon.core.db import make_engine, sessions, upgrade
 from daemon.core.models import Event, Inbound, Job, Outbox, Request, utcnow
 from daemon.devservers.config import write_config
 from daemon.mail.mailbox import MailboxWorker
+from daemon.mail.mailbox_lock import MailboxLock, lock_key
 
 pytestmark = pytest.mark.integration
 
@@ -316,3 +317,59 @@ def test_two_mailbox_workers_store_each_message_once(pg_url, dovecot, mailbox_us
         for w in workers:
             w.close()
         engine.dispose()
+
+
+def test_only_one_instance_holds_the_mailbox_lock_and_a_dead_holder_frees_it(pg_url):
+    engines = [make_engine(pg_url) for _ in range(2)]
+    key = lock_key("127.0.0.1", 143, "liputan@" + DOMAIN, "INBOX")
+    first, second = (MailboxLock(e, key) for e in engines)
+    try:
+        assert first.acquire() and first.held()
+        assert not second.acquire() and not second.held()
+        assert MailboxLock(engines[1], lock_key("127.0.0.1", 143, "lain@" + DOMAIN, "INBOX")).acquire()
+        first._conn.connection.dbapi_connection.close()  # the holder's connection dies
+        assert not first.held()
+        assert second.acquire() and second.held()
+        assert not first.acquire()
+        second.release()
+        assert first.acquire()
+    finally:
+        first.release()
+        second.release()
+        for e in engines:
+            e.dispose()
+
+
+def test_a_deadlocked_message_is_tried_again_not_quarantined(pg_url, tmp_path, monkeypatch):
+    """PostgreSQL undoes one of two deadlocked transactions (40P01): the message stays new,
+    put off for a few seconds, and is handled on the next try; nobody is alerted."""
+    import psycopg
+    from harness import Office
+    from sqlalchemy import update
+    from sqlalchemy.exc import OperationalError
+    from test_workflow_bodies import BANTAN
+
+    from daemon.app import dispatcher as d
+
+    office = Office(tmp_path, database=pg_url)
+    real, calls = d.Dispatcher.handle, []
+
+    def deadlocked_once(self, s, inbound):
+        calls.append(inbound.id)
+        if len(calls) == 1:
+            raise OperationalError("UPDATE request ...", {}, psycopg.errors.DeadlockDetected(
+                "deadlock detected"))
+        return real(self, s, inbound)
+
+    monkeypatch.setattr(d.Dispatcher, "handle", deadlocked_once)
+    row = office.deliver(letter("camat.bantan@" + DOMAIN, "Permohonan peliputan", BANTAN))
+    assert (row.status, row.attempts, row.reason) == ("new", 0, None)
+    assert row.leased_by and row.lease_until is not None  # still ours, put off for a moment
+    assert office.outbox() == []  # no alert, no acknowledgement yet
+    with office.factory() as s, s.begin():  # as if the few seconds had passed
+        s.execute(update(Inbound).where(Inbound.id == row.id).values(lease_until=None))
+    office.settle()
+    with office.factory() as s:
+        assert s.get(Inbound, row.id).status == "done"
+    assert office.request().step == 2 and calls == [row.id, row.id]
+    office.engine.dispose()
