@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.app import ocr_jobs
@@ -17,7 +18,7 @@ from daemon.core.context import Context
 from daemon.core.models import Inbound, Outbox, Request, Task, utcnow
 from daemon.core.types import Classification, RequestFacts
 from daemon.mail import mails, mime
-from daemon.mail.inbound_claim import WAITING, claim_inbound, resume_waiting
+from daemon.mail.inbound_claim import WAITING, claim_inbound, postpone_inbound, resume_waiting
 from daemon.reading import classify, quotes, replies, trust
 from daemon.reading.extract import complete_from_reply, extract_requests
 from daemon.reading.ocr import OcrSource
@@ -28,6 +29,8 @@ DELEGATE = re.compile(r"^\W*(delegasi|delegasikan|didelegasikan|diwakilkan|wakil
 MAX_ANSWERS_PER_HOUR = 5
 # our mail that asks for no decision: a reply to it is recorded, never applied to a step
 INFORMATIONAL = ("notice", "assignment", "ack", "rejected", "forged", "alert")
+# deadlock, serialization failure: the database undid the transaction; trying again will work
+RETRY_SQLSTATES = ("40P01", "40001")
 
 
 class Outcome(Exception):
@@ -36,6 +39,15 @@ class Outcome(Exception):
     def __init__(self, status: str, reason: str):
         super().__init__(reason)
         self.status, self.reason = status, reason
+
+
+def locked(s: Session, request_id: int | None) -> Request | None:
+    """The request, its row locked until the transaction ends: two instances handling two
+    replies to one request (e.g. the same decision sent twice) take turns, and the second
+    sees the step the first one closed (PostgreSQL; SQLite has one writer anyway)."""
+    if request_id is None:
+        return None
+    return s.get(Request, request_id, with_for_update=True, populate_existing=True)
 
 
 class Dispatcher:
@@ -82,9 +94,19 @@ class Dispatcher:
                 inbound.status, inbound.kind, inbound.reason = status, kind, reason
                 inbound.processed_at = self.ctx.now()
                 log.info("inbound %d (%s) -> %s: %s", inbound_id, inbound.message_id, status, reason)
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) not in RETRY_SQLSTATES:
+                self._failed(inbound_id, exc)
+                return
+            log.warning("inbound %d: %s; trying again shortly", inbound_id, str(exc.orig).strip())
+            postpone_inbound(self.factory, inbound_id, self.holder)
         except Exception as exc:  # noqa: BLE001 - one bad message must never stop the service
-            log.exception("inbound %d failed; quarantined", inbound_id)
-            self.quarantine(inbound_id, exc)
+            self._failed(inbound_id, exc)
+
+    def _failed(self, inbound_id: int, exc: Exception) -> None:
+        """Quarantine the message (called inside the except block: the log shows the trace)."""
+        log.exception("inbound %d failed; quarantined", inbound_id)
+        self.quarantine(inbound_id, exc)
 
     def quarantine(self, inbound_id: int, exc: Exception) -> None:
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
@@ -133,17 +155,19 @@ class Dispatcher:
             task = s.scalars(select(Task).where(Task.message_id.in_(refs))
                              .order_by(Task.id.desc()).limit(1)).first()
             if task is not None:
-                return task, s.get(Request, task.request_id)
+                req = locked(s, task.request_id)
+                s.refresh(task)  # as it is now that no one else can decide on the request
+                return task, req
             out = s.scalars(select(Outbox).where(Outbox.message_id.in_(refs),
                                                  Outbox.request_id.is_not(None)).limit(1)).first()
-            req = s.get(Request, out.request_id) if out else s.scalars(
-                select(Request).where(Request.thread_id.in_(refs)).limit(1)).first()
+            req = locked(s, out.request_id if out else s.scalars(
+                select(Request.id).where(Request.thread_id.in_(refs)).limit(1)).first())
             if req is not None and out is not None and out.kind in INFORMATIONAL:
                 return None, req  # "ok" to a notice is an acknowledgement, not a decision
             if req is not None:
                 return self.open_task_of(s, req, sender), req
         if c.tag:
-            req = s.scalars(select(Request).where(Request.code == c.tag.upper())).first()
+            req = locked(s, s.scalars(select(Request.id).where(Request.code == c.tag.upper())).first())
             if req is not None:
                 return self.open_task_of(s, req, sender), req
         return None, None

@@ -16,6 +16,7 @@ from daemon.core.context import Context
 from daemon.core.rules_check import validate_sop
 from daemon.core.yamlfile import ProblemsError
 from daemon.mail.mailbox import MailboxWorker
+from daemon.mail.mailbox_lock import MailboxLock, lock_key
 from daemon.mail.outbox import OutboxWorker
 from daemon.paperwork import pdf
 from daemon.sop.kinds import KINDS
@@ -39,7 +40,9 @@ class Service:
         Path(cfg.paths.state).mkdir(parents=True, exist_ok=True)
         self.dispatcher = Dispatcher(self.ctx, self.factory, work.holder_name("dispatcher"))
         self.jobs = work.runner(self.ctx, self.factory)
-        self.mailbox = MailboxWorker(cfg, self.factory, self.ctx.raw_dir)
+        box = cfg.mailbox
+        lock = MailboxLock(self.engine, lock_key(box.host, box.port, box.username, box.folder))
+        self.mailbox = MailboxWorker(cfg, self.factory, self.ctx.raw_dir, lock)
         self.outbox = OutboxWorker(cfg, self.factory)
         self.stop_thread = threading.Event()
 

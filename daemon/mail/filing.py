@@ -6,6 +6,7 @@ import logging
 from typing import Callable
 
 from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -47,7 +48,21 @@ def file_pending(client: IMAPClient, factory: sessionmaker[Session], folder: str
 
 
 def move(client: IMAPClient, uids: list[int], dest: str) -> None:
-    """Move those of `uids` still in the selected folder to `dest` (MOVE, else COPY + expunge)."""
+    """Move those of `uids` still in the selected folder to `dest` (MOVE, else COPY + expunge).
+
+    Another instance filing the same messages may expunge some between our SEARCH and MOVE
+    (the server then refuses with EXPUNGEISSUED): look again and move what is left."""
+    for attempt in range(3):
+        try:
+            return _move(client, uids, dest)
+        except IMAPClientError as exc:
+            if "EXPUNGEISSUED" not in str(exc).upper() or attempt == 2:
+                raise
+            log.info("some of UIDs %s were moved by someone else; trying again", uids[:10])
+            client.noop()  # take in the expunges
+
+
+def _move(client: IMAPClient, uids: list[int], dest: str) -> None:
     if not uids:
         return
     present = client.search(["UID", ",".join(map(str, uids))]) if uids else []

@@ -48,6 +48,15 @@ def _take(s: Session, row: Any, holder: str, until: datetime) -> bool:
     return done.rowcount == 1
 
 
+def postpone_inbound(factory: sessionmaker[Session], inbound_id: int, holder: str,
+                     delay: timedelta = timedelta(seconds=5), now: datetime | None = None) -> bool:
+    """Keep a claimed message but try it again only after `delay` (e.g. after a deadlock)."""
+    mine = and_(Inbound.id == inbound_id, Inbound.leased_by == holder, Inbound.status == "new")
+    with factory() as s, s.begin():
+        done = s.execute(update(INBOUND).where(mine).values(lease_until=(now or utcnow()) + delay))
+        return done.rowcount == 1
+
+
 def release_inbound(s: Session, inbound_id: int, holder: str) -> bool:
     """Give a claimed message back (e.g. on shutdown) so another instance may take it at once."""
     mine = and_(Inbound.id == inbound_id, Inbound.leased_by == holder)

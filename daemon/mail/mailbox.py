@@ -12,11 +12,13 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from imapclient import IMAPClient, SocketTimeout
+from imapclient.exceptions import IMAPClientError
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.core.config import Config
 from daemon.mail import filing
 from daemon.mail.inbound_store import CheckpointMoved, checkpoint, save_raw, store_batch
+from daemon.mail.mailbox_lock import MailboxLock
 
 log = logging.getLogger("daemon.mail.mailbox")
 
@@ -25,6 +27,7 @@ BATCH_BYTES = 32 * 1024 * 1024
 IDLE_CHECK_SECONDS = 1.0
 FILE_CHECK_SECONDS = 10.0
 BACKOFF_MAX = 60.0
+STANDBY_SECONDS = 3.0  # how often a standby instance tries to take the mailbox over
 
 
 class ConnectionLost(Exception):
@@ -34,7 +37,8 @@ class ConnectionLost(Exception):
 class MailboxWorker:
     """Reads one IMAP folder into the inbound table and files handled messages away."""
 
-    def __init__(self, cfg: Config, factory: sessionmaker[Session], raw_dir: Path):
+    def __init__(self, cfg: Config, factory: sessionmaker[Session], raw_dir: Path,
+                 lock: MailboxLock | None = None):
         self.cfg = cfg
         self.box = cfg.mailbox
         self.factory = factory
@@ -47,6 +51,7 @@ class MailboxWorker:
         self._quick_empty = 0
         self._last_file_check = 0.0
         self._duplicates: list[int] = []  # UIDs of second copies of stored messages
+        self.lock = lock  # None: this worker is the only one (tests, SQLite)
 
     # -- connection ---------------------------------------------------------------------
     def connect(self) -> IMAPClient:
@@ -119,7 +124,11 @@ class MailboxWorker:
             server_name = self._server_name(name)
             if not self.client.folder_exists(server_name):
                 log.info("creating folder %s", server_name)
-                self.client.create_folder(server_name)
+                try:
+                    self.client.create_folder(server_name)
+                except IMAPClientError:
+                    if not self.client.folder_exists(server_name):
+                        raise  # not another session creating it at the same moment
                 try:
                     self.client.subscribe_folder(server_name)
                 except Exception:  # subscription is a courtesy for mail clients
@@ -186,7 +195,16 @@ class MailboxWorker:
     def run(self, stop: threading.Event, wake: Callable[[], None] | None = None) -> None:
         """Work the mailbox until `stop` is set: IDLE (or poll), reconnecting with backoff."""
         backoff = 1.0
+        standby = False
         while not stop.is_set():
+            if self.lock is not None and not self.lock.acquire():
+                if not standby:
+                    log.info("another instance works %s@%s; standing by", self.box.username,
+                             self.box.host)
+                    standby = True
+                stop.wait(STANDBY_SECONDS)
+                continue
+            standby = False
             try:
                 self.connect()
                 self._round(wake)
@@ -204,9 +222,12 @@ class MailboxWorker:
                 stop.wait(backoff)
                 backoff = min(backoff * 2, BACKOFF_MAX)
         self.close()
+        if self.lock is not None:
+            self.lock.release()
         log.info("mailbox worker stopped")
 
     def _round(self, wake: Callable[[], None] | None) -> None:
+        self._check_lock()
         self._poke.clear()
         if self.run_once() and wake is not None:
             wake()
@@ -263,8 +284,14 @@ class MailboxWorker:
             return True
         if time.monotonic() - self._last_file_check > FILE_CHECK_SECONDS:
             self._last_file_check = time.monotonic()
+            self._check_lock()
             return bool(filing.pending(self.factory, self.box.folder))
         return False
+
+
+    def _check_lock(self) -> None:
+        if self.lock is not None and not self.lock.held():
+            raise ConnectionLost("lost the mailbox lock (database connection gone)")
 
 
 def _is_news(response: object) -> bool:

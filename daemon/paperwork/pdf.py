@@ -182,13 +182,20 @@ class PdfConverter:
                 return False
             return self._healthy() or self._start()
 
-    def close(self) -> None:
-        """Stop LibreOffice and remove the state folder if this converter made it."""
-        with self._lock:
+    def close(self, wait: float = 1.0) -> None:
+        """Stop LibreOffice and remove the state folder if this converter made it.
+
+        A start or conversion still running after `wait` seconds does not hold up the exit: the
+        office is stopped anyway (one left behind is killed by the next start)."""
+        locked = self._lock.acquire(timeout=wait)
+        try:
             self._stop()
             if self._own_state and self.state_dir is not None:
                 shutil.rmtree(self.state_dir, ignore_errors=True)
                 self.state_dir = None
+        finally:
+            if locked:
+                self._lock.release()
 
     @property
     def server_pid(self) -> int | None:

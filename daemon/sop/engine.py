@@ -167,7 +167,8 @@ def reschedule(ctx: Context, s: Session, req: Request, facts: RequestFacts, *, a
 
 def timer(ctx: Context, s: Session, payload: dict) -> None:
     """A step's timer fired (e.g. the event is over): its kind says whether the step is done."""
-    req = s.get(Request, payload.get("request_id"))
+    # locked: a decision on the request may be committing in the other instance's dispatcher
+    req = s.get(Request, payload.get("request_id"), with_for_update=True, populate_existing=True)
     if req is None or req.state != "open" or req.step != payload.get("step"):
         return  # the request moved on meanwhile
     run = Run.of(ctx, s, req)

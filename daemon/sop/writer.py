@@ -89,8 +89,11 @@ def letter_rendered(ctx: Context, s: Session, job: Job | object, result: dict) -
 def release_waiting(ctx: Context, s: Session, request_id: int | None) -> int:
     """Queue every waiting mail of the request whose jobs have all finished."""
     released = 0
+    # locked, in id order: when two of the request's letters finish at once (two job runners),
+    # the second one waits here and then sees the first as done, so one of them releases the mail
     rows = s.scalars(select(Outbox).where(Outbox.status == "waiting",
-                                          Outbox.request_id == request_id).order_by(Outbox.id))
+                                          Outbox.request_id == request_id).order_by(Outbox.id)
+                     .with_for_update())
     for row in rows:
         states = set(s.scalars(select(Job.state).where(Job.id.in_(row.waits_on or []))))
         if states <= {"done", "failed", "cancelled"}:
