@@ -83,6 +83,8 @@ class Service:
         if mailbox.is_alive():
             log.warning("mailbox worker still blocked; exiting without it (nothing is lost)")
         self.engine.dispose()
+        # no letter is being made now: LibreOffice need not be asked twice to leave
+        await asyncio.to_thread(pdf.default_converter().close, 0.2, 0.5)
         log.info("stopped")
 
     async def dispatch_loop(self, stop: asyncio.Event, wake: asyncio.Event) -> None:

@@ -182,14 +182,14 @@ class PdfConverter:
                 return False
             return self._healthy() or self._start()
 
-    def close(self, wait: float = 1.0) -> None:
+    def close(self, wait: float = 1.0, grace: float = STOP_GRACE_S) -> None:
         """Stop LibreOffice and remove the state folder if this converter made it.
 
         A start or conversion still running after `wait` seconds does not hold up the exit: the
         office is stopped anyway (one left behind is killed by the next start)."""
         locked = self._lock.acquire(timeout=wait)
         try:
-            self._stop()
+            self._stop(grace)
             if self._own_state and self.state_dir is not None:
                 shutil.rmtree(self.state_dir, ignore_errors=True)
                 self.state_dir = None
@@ -349,7 +349,7 @@ class PdfConverter:
             return self.office_pid is not None
         return False
 
-    def _stop(self) -> None:
+    def _stop(self, grace: float = STOP_GRACE_S) -> None:
         """Stop unoserver and every office process it started (the whole process group)."""
         office = self.office_pid
         proc, self._proc = self._proc, None
@@ -360,7 +360,7 @@ class PdfConverter:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(office, sig)
         try:
-            proc.wait(STOP_GRACE_S)
+            proc.wait(grace)
         except subprocess.TimeoutExpired:
             pass
         kill_group(proc.pid, signal.SIGKILL)
