@@ -294,11 +294,11 @@ def main() -> None:
             with mta.cond:
                 sent = sum(1 for g in mta.got[mark:] if g.at < got.at and KADIS in g.rcpts)
             before.append(sent)
-            t1 = time.monotonic()
-            kadis_tasks(mta, other_titles, 900)  # drain the backlog before the next round
+            drained = kadis_tasks(mta, other_titles, 900)  # drain the backlog before the next round
+            last = max(g.at for g in drained.values()) - t0
             print(f"  backlog round {r + 1}: reply's Kabid mail after {blat[-1]:.2f} s; "
-                  f"{sent}/{args.backlog} backlog Kadis mails went out before it; backlog drained "
-                  f"{time.monotonic() - t1 + blat[-1]:.1f} s after the reply", flush=True)
+                  f"{sent}/{args.backlog} backlog Kadis mails went out before it; the last one "
+                  f"{last:.1f} s after the reply", flush=True)
         if blat:
             print(line(f"liputan, behind {args.backlog} unread letters", blat))
             print(f"  backlog task mails sent before the reply's: {before} of {args.backlog} "
