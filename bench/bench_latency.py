@@ -23,7 +23,6 @@ import email.policy
 import email.utils
 import os
 import smtplib
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,7 +38,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from harness import KABID, KADIS, letter, reply  # noqa: E402
 from test_workflow_bodies import BANTAN  # noqa: E402
 
-from daemon.devservers import free_port, wait_port  # noqa: E402
+from daemon.devservers import free_port  # noqa: E402
 from daemon.devservers.config import OFFICE_MAILBOX, PASSWORD, write_config  # noqa: E402
 from daemon.devservers.dovecot import Dovecot  # noqa: E402
 
@@ -261,7 +260,7 @@ def main() -> None:
         cfg = write_config(base / "liputan.toml", imap_port=dovecot.port, smtp_port=mta.port,
                            database=f"sqlite:///{base / 'liputan.db'}", rules=ROOT / "rules",
                            mailbox={"idle_seconds": 300, "timeout": 30}, smtp={"timeout": 30})
-        log = open(base / "daemon.log", "wb")
+        log = open(base / "daemon.log", "wb")  # noqa: SIM115 - the daemon writes it until the end
         daemon = subprocess.Popen([sys.executable, "-m", "daemon.app.cli", "run", "-c", str(cfg)],
                                   cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         # requests the Kadis will answer: N quiet ones, then one per backlog round
