@@ -17,6 +17,7 @@ import io
 import logging
 import os
 import pstats
+import shutil
 import sys
 import tempfile
 import time
@@ -114,6 +115,15 @@ def top(profile: cProfile.Profile, n: int = 25) -> None:
 
 
 def main() -> None:
+    base = Path(tempfile.mkdtemp(prefix="liputan-bench-backlog-"))
+    os.chmod(base, 0o755)
+    try:
+        run(base)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def run(base: Path) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("-n", type=int, default=500, help="request letters in the backlog (default 500)")
     ap.add_argument("--bare", type=int, default=100, help="bare docxtpl renders for the baseline")
@@ -128,8 +138,6 @@ def main() -> None:
     print(f"mode: {'WITH LibreOffice (' + str(conv.mode) + ')' if pdf else 'WITHOUT LibreOffice'}"
           f"{'; ' + conv.reason if conv.reason else ''}")
     raws = [request_letter(i) for i in range(args.n)]
-    base = Path(tempfile.mkdtemp(prefix="liputan-bench-backlog-"))
-    os.chmod(base, 0o755)
     if not args.no_imap:
         fetch_s = imap_baseline(raws, base / "dovecot")
         if fetch_s:

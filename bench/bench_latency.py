@@ -22,6 +22,7 @@ import email
 import email.policy
 import email.utils
 import os
+import shutil
 import smtplib
 import subprocess
 import sys
@@ -313,6 +314,7 @@ def main() -> None:
         mta.stop()
         dovecot.stop()
         conv.close()
+        shutil.rmtree(base, ignore_errors=True)
 
 
 if __name__ == "__main__":
