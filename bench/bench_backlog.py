@@ -1,0 +1,229 @@
+"""Backlog intake: N request letters stored in the inbound table (as the mailbox worker stores
+them, nothing handled yet), then the dispatcher alone (requests recorded per second; the target
+is >= 300/s), then the job runner alone (letters rendered per second, with the PDF copy when
+LibreOffice is installed) beside a bare docxtpl render + save of the same template and context.
+Baseline for intake: a raw imapclient FETCH of the same N letters from a private Dovecot.
+
+    python bench/bench_backlog.py [-n 500] [--profile] [--no-imap]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import email.policy
+import hashlib
+import io
+import logging
+import os
+import pstats
+import shutil
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from docxtpl import DocxTemplate  # noqa: E402
+from harness import Office, letter  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
+from test_workflow_bodies import BANTAN  # noqa: E402
+
+from daemon.core import db  # noqa: E402
+from daemon.core.models import Document, Inbound, Job, Request  # noqa: E402
+from daemon.mail import mime  # noqa: E402
+from daemon.paperwork import letters, render  # noqa: E402
+from daemon.paperwork.pdf import default_converter  # noqa: E402
+
+DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+BULAN = ("", "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+         "September", "Oktober", "November", "Desember")
+HOURS = ("08.00", "10.00", "13.00", "15.30")
+
+
+def load() -> str:
+    return "load " + "/".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def request_letter(i: int) -> bytes:
+    """A distinct request: own title, sender, day and hour (none reads as a repeat letter)."""
+    d = date(2026, 12, 1) + timedelta(days=i // len(HOURS))
+    day = f"{DAYS[d.weekday()]}, {d.day} {BULAN[d.month]} {d.year}"
+    title = f"Musrenbang Desa Nomor {i}"
+    body = (BANTAN.replace("Musrenbang Kecamatan Bantan Tahun 2027", title)
+            .replace("Senin, 7 Desember 2026", day)
+            .replace("09.00 WIB", f"{HOURS[i % len(HOURS)]} WIB"))
+    msg = letter(f"unit{i}@bengkaliskab.go.id", f"Permohonan peliputan {title}", body)
+    return msg.as_bytes(policy=email.policy.SMTP)
+
+
+def store(office: Office, raws: list[bytes]) -> None:
+    """Like harness Office.deliver (raw file + inbound row), without settling."""
+    folder = office.folder / "raw"
+    folder.mkdir(parents=True, exist_ok=True)
+    with db.transaction(office.factory) as s:
+        for uid, raw in enumerate(raws, 1):
+            msg = mime.parse(raw)
+            digest = hashlib.sha256(raw).hexdigest()
+            path = folder / f"{digest}.eml"
+            path.write_bytes(raw)
+            s.add(Inbound(message_id=mime.header(msg, "Message-ID"), folder="INBOX", uidvalidity=1,
+                          uid=uid, raw_path=str(path), sha256=digest, size=len(raw),
+                          from_addr=mime.address(msg)[1], subject=mime.header(msg, "Subject")))
+
+
+def count(office: Office, model, *where) -> int:
+    with office.factory() as s:
+        return s.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def imap_baseline(raws: list[bytes], folder: Path) -> float | None:
+    """Seconds for a raw imapclient SELECT + SEARCH + FETCH of every body (None: no Dovecot)."""
+    from daemon.devservers.dovecot import Dovecot
+    user = "liputan@bengkaliskab.go.id"
+    try:
+        dovecot = Dovecot(folder, users={user: "rahasia"}).start()
+    except RuntimeError as exc:
+        print(f"(IMAP baseline skipped: {exc})")
+        return None
+    try:
+        dovecot.append_many(user, "INBOX", raws)
+        client = dovecot.client(user)
+        t0 = time.perf_counter()
+        client.select_folder("INBOX", readonly=True)
+        data = client.fetch(client.search(["ALL"]), ["BODY.PEEK[]"])
+        elapsed = time.perf_counter() - t0
+        client.logout()
+        assert len(data) == len(raws)
+        return elapsed
+    finally:
+        dovecot.stop()
+
+
+def top(profile: cProfile.Profile, n: int = 25) -> None:
+    out = io.StringIO()
+    stats = pstats.Stats(profile, stream=out)
+    stats.sort_stats("tottime").print_stats(n)
+    print("\n".join(ln.replace(str(ROOT) + "/", "") for ln in out.getvalue().splitlines()[:n + 12]))
+    out = io.StringIO()
+    stats.stream = out
+    stats.sort_stats("cumulative").print_stats(r"/daemon/", n)
+    print("\n".join(ln.replace(str(ROOT) + "/", "") for ln in out.getvalue().splitlines()[:n + 12]))
+
+
+def main() -> None:
+    base = Path(tempfile.mkdtemp(prefix="liputan-bench-backlog-"))
+    os.chmod(base, 0o755)
+    try:
+        run(base)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def run(base: Path) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("-n", type=int, default=500, help="request letters in the backlog (default 500)")
+    ap.add_argument("--bare", type=int, default=100, help="bare docxtpl renders for the baseline")
+    ap.add_argument("--profile", metavar="FILE",
+                    help="cProfile the dispatcher and the job runner (slower); stats in FILE, FILE.jobs")
+    ap.add_argument("--dispatcher-only", action="store_true", help="stop after the dispatcher")
+    ap.add_argument("--no-imap", action="store_true", help="skip the Dovecot FETCH baseline")
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    conv = default_converter()
+    pdf = conv.available()
+    print(f"mode: {'WITH LibreOffice (' + str(conv.mode) + ')' if pdf else 'WITHOUT LibreOffice'}"
+          f"{'; ' + conv.reason if conv.reason else ''}")
+    raws = [request_letter(i) for i in range(args.n)]
+    if not args.no_imap:
+        fetch_s = imap_baseline(raws, base / "dovecot")
+        if fetch_s:
+            print(f"baseline: raw imapclient FETCH of the {args.n} letters   {fetch_s:7.2f} s "
+                  f"{args.n / fetch_s:8.0f} msg/s   {load()}")
+    (base / "office").mkdir()
+    office = Office(base / "office")
+    store(office, raws)
+    assert count(office, Inbound, Inbound.status == "new") == args.n
+
+    # ---- the dispatcher alone ----------------------------------------------------------------
+    times: list[float] = []
+    handle_id = office.dispatcher.handle_id
+
+    def timed(inbound_id: int) -> None:
+        t = time.perf_counter()
+        handle_id(inbound_id)
+        times.append(time.perf_counter() - t)
+
+    office.dispatcher.handle_id = timed
+    prof = cProfile.Profile() if args.profile else None
+    t0 = time.perf_counter()
+    if prof:
+        prof.enable()
+    handled = office.dispatcher.run_once()
+    if prof:
+        prof.disable()
+    disp_s = time.perf_counter() - t0
+    recorded = count(office, Request)
+    jobs = count(office, Job, Job.kind == "render_letter")
+    bad = count(office, Inbound, Inbound.status != "done")
+    print(f"dispatcher alone: {handled} letters -> {recorded} requests in {disp_s:.2f} s = "
+          f"{recorded / disp_s:6.1f} requests/s (target >= 300/s){' [cProfile on]' if prof else ''}   {load()}")
+    k = max(1, len(times) // 10)
+    print(f"  per letter: first {k} {sum(times[:k]) / k * 1000:.1f} ms, last {k} "
+          f"{sum(times[-k:]) / k * 1000:.1f} ms; {jobs} render jobs queued; {bad} not 'done'")
+    if prof:
+        prof.dump_stats(args.profile)
+        top(prof)
+
+    if args.dispatcher_only:
+        return
+    # ---- the job runner alone ----------------------------------------------------------------
+    cold = None
+    if pdf:
+        t = time.perf_counter()
+        conv.warm()
+        cold = time.perf_counter() - t
+    prof = cProfile.Profile() if args.profile else None
+    t0 = time.perf_counter()
+    if prof:
+        prof.enable()
+    ran = office.jobs.run_once()
+    if prof:
+        prof.disable()
+    jobs_s = time.perf_counter() - t0
+    with office.factory() as s:
+        done = s.scalar(select(func.count()).select_from(Job).where(Job.kind == "render_letter",
+                                                                     Job.state == "done"))
+        payload = s.scalars(select(Job.payload).where(Job.kind == "render_letter")).first()
+        docs = s.scalar(select(func.count()).select_from(Document))
+    pdfs = len(list((base / "office").rglob("*.pdf")))
+    print(f"job runner alone: {done}/{ran} render jobs in {jobs_s:.2f} s = {done / jobs_s:6.1f} letters/s "
+          f"({pdfs} PDF copies{f'; LibreOffice warmed first in {cold:.1f} s' if cold else ''}; "
+          f"{docs} documents)   {load()}")
+
+    # ---- baseline: bare docxtpl render + save of the same template and context -----------------
+    template = letters.template_path(payload["template"])
+    ctx = render.decode(payload["context"])
+    out = base / "bare"
+    out.mkdir()
+    t0 = time.perf_counter()
+    for i in range(args.bare):
+        doc = DocxTemplate(str(template))
+        doc.render(ctx, autoescape=True)
+        doc.save(str(out / f"bare-{i}.docx"))
+    bare_s = time.perf_counter() - t0
+    print(f"baseline: bare DocxTemplate({template.name}).render + save: {args.bare} in {bare_s:.2f} s = "
+          f"{args.bare / bare_s:6.1f} docs/s   {load()}")
+    if prof:
+        print("job runner profile:")
+        prof.dump_stats(args.profile + ".jobs")
+        top(prof)
+    print(f"job runner / bare docxtpl: {done / jobs_s / (args.bare / bare_s):.2f}")
+    conv.close()
+
+
+if __name__ == "__main__":
+    main()
