@@ -61,11 +61,11 @@ class Dispatcher:
         self.ocr_cache = ocr_jobs.cache_of(ctx)
         self.unread: list = []  # scans of the message being read whose OCR failed for good
 
-    def run_once(self) -> int:
-        """Handle every waiting message; returns how many were handled."""
+    def run_once(self, limit: int | None = None) -> int:
+        """Handle every waiting message (or `limit` of them); returns how many were handled."""
         self.resume_stranded()
         done = 0
-        while (inbound_id := self._next()) is not None:
+        while (limit is None or done < limit) and (inbound_id := self._next()) is not None:
             self.handle_id(inbound_id)
             done += 1
         return done

@@ -43,14 +43,14 @@ class ClaimedJob:
 
 def enqueue(s: Session, kind: str, payload: dict[str, Any], *, key: str | None = None,
             request_id: int | None = None, run_at: datetime | None = None,
-            max_attempts: int = 8) -> Job:
+            max_attempts: int = 8, priority: int = 0) -> Job:
     """Queue a job in the caller's transaction; a job with the same `key` is queued only once."""
     if key is not None:
         existing = s.scalars(select(Job).where(Job.key == key)).first()
         if existing is not None:
             return existing
     job = Job(kind=kind, key=key, payload=payload, request_id=request_id, state="queued",
-              attempts=0, max_attempts=max_attempts, next_run_at=run_at or utcnow(),
+              priority=priority, attempts=0, max_attempts=max_attempts, next_run_at=run_at or utcnow(),
               created_at=utcnow())
     s.add(job)
     s.flush()
@@ -94,7 +94,7 @@ def claim(factory: sessionmaker[Session], holder: str, kinds: Collection[str] | 
 def _candidate(s: Session, now: datetime, kinds: Collection[str] | None) -> Any:
     query = (select(Job.id, Job.kind, Job.payload, Job.request_id, Job.state, Job.attempts,
                     Job.max_attempts)
-             .where(_due(now, kinds)).order_by(Job.next_run_at, Job.id).limit(1))
+             .where(_due(now, kinds)).order_by(Job.priority.desc(), Job.next_run_at, Job.id).limit(1))
     if s.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     return s.execute(query).first()

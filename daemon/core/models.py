@@ -247,6 +247,8 @@ class Job(Base):
     request_id: Mapped[int | None] = mapped_column(ForeignKey("request.id"), index=True)
     # queued -> running -> done | failed (permanent) ; cancelled when its request moved on
     state: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    # higher first among due jobs: what a person's reply waits for goes before a backlog's letters
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     max_attempts: Mapped[int] = mapped_column(Integer, default=8)
     next_run_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.core.models import Inbound, utcnow
 
+# a message whose subject names a request (a reply, in practice) before a backlog of new letters
+REPLIES_FIRST = case((Inbound.subject.like("%LPT-%"), 0), else_=1)
 INBOUND = Inbound.__table__  # updates as plain SQL: no ORM bookkeeping
 
 
@@ -35,7 +37,7 @@ def claim_inbound(factory: sessionmaker[Session], holder: str,
 def _candidate(s: Session, now: datetime) -> Any:
     free = or_(Inbound.lease_until.is_(None), Inbound.lease_until < now)
     query = (select(Inbound.id, Inbound.lease_until)
-             .where(Inbound.status == "new", free).order_by(Inbound.id).limit(1))
+             .where(Inbound.status == "new", free).order_by(REPLIES_FIRST, Inbound.id).limit(1))
     if s.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     return s.execute(query).first()

@@ -50,7 +50,7 @@ def number_for(ctx: Context, s: Session, req: Request, spec: DocumentSpec, name:
 
 
 def make(ctx: Context, s: Session, req: Request, kind: str, spec: DocumentSpec,
-         context: dict[str, Any], meta: dict[str, Any] | None = None) -> Document:
+         context: dict[str, Any], meta: dict[str, Any] | None = None, priority: int = 0) -> Document:
     """A new version of a request's letter, numbered now and rendered by a job."""
     template, stem = spec.template, spec.file_stem
     prev = latest(s, req, kind)
@@ -62,7 +62,7 @@ def make(ctx: Context, s: Session, req: Request, kind: str, spec: DocumentSpec,
     s.add(doc)
     s.flush()
     jobs.enqueue(s, "render_letter", render.payload(template, context, out, doc.id),
-                 key=render_key(doc.id), request_id=req.id, run_at=ctx.now())
+                 key=render_key(doc.id), request_id=req.id, run_at=ctx.now(), priority=priority)
     log.info("%s: %s v%d numbered %s; rendering queued", req.code, kind, version, doc.number)
     return doc
 
@@ -106,7 +106,7 @@ def dispositions(req: Request) -> list[dict]:
 
 
 def make_disposition_sheet(ctx: Context, s: Session, req: Request, name: str, spec: DocumentSpec,
-                           pending: Step | None) -> Any:
+                           pending: Step | None, priority: int = 0) -> Any:
     rows = [{"from": d["role"], "to": people.jabatan(ctx, d["to"]), "note": d["note"],
              "at": datetime.fromisoformat(d["at"])} for d in dispositions(req)]
     if pending is not None and pending.to:
@@ -115,10 +115,11 @@ def make_disposition_sheet(ctx: Context, s: Session, req: Request, name: str, sp
     number = number_for(ctx, s, req, spec, name)
     context = letter_context.disposition_context(ctx.office_dict(), request_data(req), rows,
                                                  number, ctx.now())
-    return make(ctx, s, req, name, spec, context)
+    return make(ctx, s, req, name, spec, context, priority=priority)
 
 
-def make_memo(ctx: Context, s: Session, req: Request, name: str, spec: DocumentSpec, step: Step) -> Any:
+def make_memo(ctx: Context, s: Session, req: Request, name: str, spec: DocumentSpec, step: Step,
+              priority: int = 0) -> Any:
     memo = spec.variant or "team"
     sender_role = step.actors[0]
     recipient_role = step.to or "kadis"
@@ -130,11 +131,11 @@ def make_memo(ctx: Context, s: Session, req: Request, name: str, spec: DocumentS
         ctx.office_dict(), request_data(req), people.signer_dict(sender, stitle, sender_role),
         people.signer_dict(recipient, rtitle, recipient_role), memo, req.team,
         {"depart": schedule.depart} if schedule else {}, number, ctx.now())
-    return make(ctx, s, req, name, spec, context)
+    return make(ctx, s, req, name, spec, context, priority=priority)
 
 
 def make_spt(ctx: Context, s: Session, req: Request, name: str, spec: DocumentSpec,
-             meta: dict | None = None) -> Any:
+             meta: dict | None = None, priority: int = 0) -> Any:
     meta = meta if meta is not None else {"initials": [], "signed": None}
     signed = meta.get("signed")
     if signed:
@@ -148,21 +149,21 @@ def make_spt(ctx: Context, s: Session, req: Request, name: str, spec: DocumentSp
     number = number_for(ctx, s, req, spec, name, signed=bool(signed))
     context = letter_context.spt_context(ctx.office_dict(), request_data(req), req.team, number,
                                          signer, initials, signed_ctx, ctx.now())
-    return make(ctx, s, req, name, spec, context, meta=meta)
+    return make(ctx, s, req, name, spec, context, meta=meta, priority=priority)
 
 
 def make_document(ctx: Context, s: Session, req: Request, sop: Sop, step: Step | None, name: str,
-                  meta: dict | None = None) -> Document:
+                  meta: dict | None = None, priority: int = 0) -> Document:
     """Build a document by its name in the request's SOP revision; its builder fills it."""
     spec = spec_of(sop, name)
     if spec.builder == "disposition_sheet":
         return make_disposition_sheet(ctx, s, req, name, spec,
-                                      step if step and step.mode == "reply" else None)
+                                      step if step and step.mode == "reply" else None, priority)
     if spec.builder == "memo":
         if step is None:
             raise ValueError(f"document {name!r} needs the step that sends it")
-        return make_memo(ctx, s, req, name, spec, step)
-    return make_spt(ctx, s, req, name, spec, meta)
+        return make_memo(ctx, s, req, name, spec, step, priority)
+    return make_spt(ctx, s, req, name, spec, meta, priority)
 
 
 def original_letter(ctx: Context, s: Session, req: Request) -> list[tuple[str, str, bytes]]:

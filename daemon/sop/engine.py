@@ -29,6 +29,7 @@ from daemon.sop.writer import write_effects
 
 log = logging.getLogger("daemon.engine")
 FINAL = {"rejected", "cancelled", "done"}
+REPLY_PRIORITY = 1  # jobs a person's reply waits for run before a backlog's letters
 
 
 # ---- events ------------------------------------------------------------------------------------
@@ -79,6 +80,7 @@ def decide(ctx: Context, s: Session, task: Task, decision: str, note: str, *, ac
            message_id: str | None, reply_text: str) -> str:
     """A trusted decision on the step it answers; returns what happened."""
     run = Run.of(ctx, s, s.get(Request, task.request_id))
+    run.priority = REPLY_PRIORITY
     result = _decide(run, task, decision, note, actor=actor, message_id=message_id,
                      reply_text=reply_text)
     _commit(run)
@@ -95,6 +97,7 @@ def interpret(ctx: Context, s: Session, task: Task, reading: object) -> str | No
 def delegate(ctx: Context, s: Session, task: Task, *, actor: str, message_id: str | None) -> str:
     """Hand an open task to the role's acting official (Plt./Plh.) named in office.yaml."""
     run = Run.of(ctx, s, s.get(Request, task.request_id))
+    run.priority = REPLY_PRIORITY
     acting = people.acting_for(ctx, task.role)
     if acting is None:
         return "no-acting"
@@ -111,6 +114,7 @@ def requester_update(ctx: Context, s: Session, req: Request, task: Task, facts: 
                      message_id: str) -> str:
     """The requester supplies what was missing, or corrects what was sent back."""
     run = Run.of(ctx, s, req)
+    run.priority = REPLY_PRIORITY
     requests.apply_facts(req, facts)
     if facts.missing:
         run.record("received", step=task.step, actor=req.requester_email, message_id=message_id,
@@ -218,7 +222,7 @@ def intake_step(run: Run) -> Step:
 
 # ---- walking the SOP ---------------------------------------------------------------------------
 def _commit(run: Run) -> Request:
-    write_effects(run.ctx, run.s, run.req, run.fx)
+    write_effects(run.ctx, run.s, run.req, run.fx, run.priority)
     return run.req
 
 

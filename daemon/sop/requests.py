@@ -6,7 +6,7 @@ import logging
 import re
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from daemon.core import db, indonesian
@@ -44,7 +44,10 @@ def span(req: Request) -> tuple:
 
 def same_event(s: Session, facts: RequestFacts, email: str) -> tuple[Request | None, str]:
     """An open request this letter repeats: ('same', sent again), ('moved', new time) or ('other')."""
-    rows = s.scalars(select(Request).where(Request.state == "open")).all()
+    # plain columns, not whole rows: an open request's JSON columns need not be decoded here
+    rows = s.execute(select(Request.id, Request.requester_email, Request.requester, Request.title,
+                            Request.event_start, Request.location)
+                     .where(Request.state == "open").order_by(Request.id)).all()
     for req in rows:
         same_unit = req.requester_email == email or (
             facts.requester and similar(req.requester, facts.requester) > 0.9)
@@ -52,9 +55,9 @@ def same_event(s: Session, facts: RequestFacts, email: str) -> tuple[Request | N
         same_time = bool(facts.start and req.event_start and
                          abs(req.event_start - facts.start) <= timedelta(minutes=30))
         if same_unit and (alike >= 0.75 or (same_time and alike >= 0.5)):
-            return req, ("same" if same_time or not facts.start else "moved")
+            return s.get(Request, req.id), ("same" if same_time or not facts.start else "moved")
         if same_time and (alike >= 0.5 or similar(req.location, facts.location) >= 0.8):
-            return req, "same"
+            return s.get(Request, req.id), "same"
     return None, "other"
 
 
@@ -84,8 +87,14 @@ def clashes(s: Session, req: Request) -> list[str]:
         return []
     start, end = span(req)
     out = []
-    for other in s.scalars(select(Request).where(Request.state == "open", Request.id != req.id,
-                                                 Request.event_start.is_not(None))):
+    ends_after_start = or_(Request.event_end > start, and_(Request.event_end.is_(None),
+                                                           Request.event_start > start - DEFAULT_LENGTH))
+    others = s.execute(select(Request.code, Request.title, Request.event_start, Request.event_end,
+                              Request.location)
+                       .where(Request.state == "open", Request.id != req.id,
+                              Request.event_start.is_not(None), Request.event_start < end,
+                              ends_after_start).order_by(Request.id)).all()
+    for other in others:
         o_start, o_end = span(other)
         if o_start < end and start < o_end:
             out.append(f"Waktu acara bersamaan dengan {other.code} ({other.title}, "

@@ -49,6 +49,7 @@ class Run:
     req: Request
     sop: Sop
     fx: Effects = field(default_factory=Effects)
+    priority: int = 0  # of its jobs: 1 when a person waits for them (a reply), 0 for intake
 
     @classmethod
     def of(cls, ctx: Context, s: Session, req: Request) -> "Run":

@@ -23,15 +23,18 @@ from daemon.sop.run import sop_of
 log = logging.getLogger("daemon.engine")
 
 
-def write_effects(ctx: Context, s: Session, req: Request | None, fx: Effects) -> None:
-    """Write every effect, in order, in the caller's transaction."""
+def write_effects(ctx: Context, s: Session, req: Request | None, fx: Effects,
+                  priority: int = 0) -> None:
+    """Write every effect, in order, in the caller's transaction; `priority` ranks its jobs
+    (a reply's next letter before a backlog of new ones)."""
     for effect in fx.drain():
         if isinstance(effect, Letter):
             documents.make_document(ctx, s, req, sop_of(ctx, s, req), effect.step, effect.name,
-                                    effect.meta)
+                                    effect.meta, priority)
         elif isinstance(effect, JobEffect):
             jobs.enqueue(s, effect.kind, effect.payload, key=effect.key,
-                         request_id=req.id if req else None, run_at=effect.run_at or ctx.now())
+                         request_id=req.id if req else None, run_at=effect.run_at or ctx.now(),
+                         priority=priority)
         elif isinstance(effect, Mail):
             _mail(ctx, s, req, effect)
 

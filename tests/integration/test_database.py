@@ -121,7 +121,7 @@ def test_sessions_share_one_engine_per_url(db_url: str) -> None:
     engine.dispose()
 
 
-@pytest.mark.parametrize("start", ["0001", "0002"])
+@pytest.mark.parametrize("start", ["0001", "0002", "0003"])
 def test_upgrade_from_every_earlier_version_keeps_requests_mail_and_letters(db_url: str, start: str) -> None:
     engine = make_engine(db_url)
     try:

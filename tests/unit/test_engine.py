@@ -125,3 +125,21 @@ def test_a_cancelled_request_ignores_its_coverage_timer(office):
     office.clock.advance(days=30)
     office.settle()
     assert office.request().state == "cancelled" and office.request().step is None
+
+
+def test_a_reply_goes_before_a_backlog_of_new_letters(office):
+    send(office)
+    kadis_mail = office.last_to(KADIS)
+    for n in range(5):  # a backlog of letters nobody has read yet
+        office.store(letter(f"unit{n}@bengkaliskab.go.id", "Permohonan Peliputan",
+                            BANTAN.replace("Musrenbang", f"Rapat Koordinasi {n + 1}")
+                            .replace("Senin, 7 Desember 2026", f"{14 + n} Desember 2026")))
+    office.store(reply(kadis_mail, KADIS, "Setuju"))
+    office.dispatcher.run_once(limit=1)  # the reply is read first
+    req = office.request(office.request("LPT-2026-0001").code)
+    assert req.step == 3
+    office.dispatcher.run_once()
+    office.jobs.run_once(max_jobs=1)  # and its letter is made first
+    kabid = [r for r in outbox_rows(office, "task") if KABID in r.recipients]
+    assert kabid and kabid[-1].status == "queued"
+    assert any(r.status == "waiting" for r in outbox_rows(office, "task") if KADIS in r.recipients)
