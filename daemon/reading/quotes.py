@@ -15,7 +15,7 @@ from daemon.mail import mime
 # French, Spanish, Dutch, Italian, Portuguese.
 ATTRIBUTION_LEAD = r"(pada|on|am|le|el|op|il|em)"
 ATTRIBUTION_RE = re.compile(
-    r"^\s*" + ATTRIBUTION_LEAD + r"\b.{0,300}?\b(menulis|wrote|schrieb|a écrit|escribió|schreef|ha scritto|escreveu)\b"
+    r"^\s*" + ATTRIBUTION_LEAD + r"\b.{0,300}?\b(menulis|wrote|schrieb|a écrit|escribió|schreef|geschreven|ha scritto|escreveu)\b"
     r"(\s+[^:]{0,150})?\s*:?\s*$",  # German and Dutch put the name after the verb: "schrieb Name <a@b>:"
     re.IGNORECASE | re.DOTALL,
 )
