@@ -141,21 +141,21 @@ class _Sentences:
     @classmethod
     def split(cls, tokens: list[_Token], folded: str, questions: set[str]) -> _Sentences:
         ends = [(m.start(), "?" in m.group(0)) for m in SENTENCE_END.finditer(folded)]
-        of = [bisect_left([pos for pos, _ in ends], t.start) for t in tokens]
+        positions = [pos for pos, _ in ends]
+        of = [bisect_left(positions, t.start) for t in tokens]
         asking = {k for k, (_, q) in enumerate(ends) if q}
-        for i, t in enumerate(tokens):  # "Apakah ...", "Pak, kenapa ..." ask without a "?"
-            opens = all(tokens[j].word in FILLERS for j in range(i) if of[j] == of[i])
-            if opens and t.word in questions:
+        opening = True  # still among the sentence's leading fillers ("Pak, kenapa ...")
+        for i, t in enumerate(tokens):
+            if i and of[i] != of[i - 1]:
+                opening = True
+            if opening and t.word in questions:
                 asking.add(of[i])
+            opening = opening and t.word in FILLERS
         return cls(of, asking)
 
     def members(self, hit: _Hit) -> range:
         k = self.of[hit.first]
-        start = next(i for i, s in enumerate(self.of) if s == k)
-        end = start
-        while end < len(self.of) and self.of[end] == k:
-            end += 1
-        return range(start, end)
+        return range(bisect_left(self.of, k), bisect_left(self.of, k + 1))
 
 
 def _marks(tokens: list[_Token], words: list[str]) -> list[int]:

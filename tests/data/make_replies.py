@@ -186,7 +186,7 @@ def message(n: int, name: str, style: str, own: str, form: str) -> EmailMessage:
     msg["From"] = f'"{KADIS_NAME}" <{KADIS}>'
     msg["To"] = OURS
     msg["Subject"] = STYLES[style][2] + subject
-    msg["Date"] = "Mon, 30 Nov 2026 09:%02d:00 +0700" % (n % 60)
+    msg["Date"] = f"Mon, 30 Nov 2026 09:{n % 60:02d}:00 +0700"
     msg["Message-ID"] = f"<reply-{n}.{style}@bengkaliskab.go.id>"
     msg["In-Reply-To"] = ours_id
     msg["References"] = ours_id
@@ -204,6 +204,7 @@ def message(n: int, name: str, style: str, own: str, form: str) -> EmailMessage:
             msg.set_param("format", "flowed")
         if kind == "both":
             msg.add_alternative(html_body(own, style, subject), subtype="html", charset=charset, cte=cte)
+            msg.set_boundary(f"=_reply_{n}_{style}")  # fixed, so regenerating changes nothing
     return msg
 
 

@@ -3,6 +3,7 @@ did to the quote of our own mail below it."""
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -71,6 +72,10 @@ ATTRIBUTIONS = {
     "dutch_op": f"Op ma 30 nov. 2026 om 08:05 schreef {OURS}:",
     "italian_il": f"Il giorno lun 30 nov 2026 alle ore 08:05 {OURS} ha scritto:",
     "portuguese_em": f"Em seg., 30 de nov. de 2026 às 08:05, {OURS} escreveu:",
+    "apple_nl": f"Op 30 nov. 2026 om 08:05 heeft {OURS} het volgende geschreven:",
+    "yahoo_id": f"Pada Senin, 30 November 2026 08.05.12 WIB, {OURS} menulis:",
+    "samsung_id": f"-------- Pesan asli --------\nDari: {OURS}\nTanggal: 30/11/2026 08:05 (GMT+07:00)\n"
+                  f"Ke: Kepala Dinas <{KADIS}>\nSubjek: {{s}}",
 }
 
 
@@ -87,6 +92,23 @@ def quoted_reply(own: str, style: str, prefix: str = "> ", signature: str = "") 
     msg["Message-ID"] = "<reply.1@bengkaliskab.go.id>"
     msg["In-Reply-To"] = "<lpt-2026-0001.s2.f411fdfa05b0a64c@bengkaliskab.go.id>"
     msg.set_content(body)
+    return msg
+
+
+def html_reply(own: str, style: str) -> EmailMessage:
+    """An HTML-only reply from a phone or webmail: Outlook's reply header, Gmail's or Apple's blockquote."""
+    quoted = "<br>".join(html.escape(ln) for ln in TASK.splitlines())
+    head = html.escape(ATTRIBUTIONS[style].format(s=SUBJECT)).replace("\n", "<br>")
+    if style.startswith("outlook"):
+        body = (f"<div>{html.escape(own)}</div><div id=\"appendonsend\"></div><hr><div id=\"divRplyFwdMsg\">"
+                f"{head}</div><div>{quoted}</div>")
+    elif style.startswith("apple"):
+        body = f"<div>{html.escape(own)}</div><div><br><blockquote type=\"cite\">{head}<br>{quoted}</blockquote></div>"
+    else:
+        body = (f"<div dir=\"ltr\">{html.escape(own)}</div><br><div class=\"gmail_quote\"><div class=\"gmail_attr\">"
+                f"{head}</div><blockquote class=\"gmail_quote\">{quoted}</blockquote></div>")
+    msg = quoted_reply("", style)
+    msg.set_content(f"<html><body>{body}</body></html>", subtype="html")
     return msg
 
 
@@ -254,3 +276,15 @@ def non_approving_replies(draw: st.DrawFn) -> tuple[str, str, str]:
 def test_it_never_approves_a_non_approving_sentence_above_any_quote_of_our_mail(reply, signature) -> None:
     own, style, prefix = reply
     assert read_reply(quoted_reply(own, style, prefix, signature), LEX).decision != "approve", (own, style, prefix)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(non_approving_replies())
+def test_it_never_approves_a_non_approving_sentence_above_an_html_quote_of_our_mail(reply) -> None:
+    own, style, _ = reply
+    assert read_reply(html_reply(own, style), LEX).decision != "approve", (own, style)
+
+
+@pytest.mark.parametrize("style", ["outlook_de", "outlook_fr", "apple_id", "gmail_id", "outlook_nl"])
+def test_it_reads_an_html_only_approval_above_our_quote(style: str) -> None:
+    assert read_reply(html_reply("Setuju, tambahkan fotografer.", style), LEX).decision == "approve"
