@@ -1,4 +1,5 @@
-"""Benchmark the inbound readers (parse + classify + read_reply) against bare stdlib parsing."""
+"""Benchmark the inbound readers (parse + classify + read_reply) against bare stdlib parsing, and
+report their decision accuracy and false approvals on the reply corpus."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+import yaml  # noqa: E402
 
 from daemon.mail import mime  # noqa: E402
 from daemon.reading.classify import classify  # noqa: E402
@@ -50,6 +53,22 @@ def measure(fn: Callable[[bytes], None], raws: list[bytes], rounds: int) -> list
     return rates
 
 
+def accuracy(lexicon: dict[str, list[str]], folder: Path) -> tuple[int, int, list[str]]:
+    """(right decisions, replies with an expected decision, names of false approvals) over a corpus
+    folder's expected.yaml; a false approval is "approve" where the official did not approve."""
+    expected = yaml.safe_load((folder / "expected.yaml").read_text(encoding="utf-8")) or {}
+    right, total, false = 0, 0, []
+    for name, exp in sorted(expected.items()):
+        if not exp or "decision" not in exp:
+            continue
+        got = read_reply(mime.parse((folder / name).read_bytes()), lexicon).decision
+        total += 1
+        right += got == exp["decision"]
+        if got == "approve" and exp["decision"] != "approve":
+            false.append(name)
+    return right, total, false
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=20)
@@ -70,6 +89,11 @@ def main() -> None:
     print(f"{'baseline: message_from_bytes+get_body':38} {statistics.median(base):13.0f} {max(base):11.0f}")
     print(f"{'readers: parse+classify+read_reply':38} {statistics.median(ours):13.0f} {max(ours):11.0f}")
     print(f"readers cost {statistics.median(base) / statistics.median(ours):.1f}x the baseline per message")
+    replies = args.data / "replies"
+    if (replies / "expected.yaml").exists():
+        right, total, false = accuracy(lexicon, replies)
+        print(f"decision accuracy on {replies}: {right}/{total} ({100 * right / max(total, 1):.1f}%)")
+        print(f"false approvals: {len(false)}" + (f" ({', '.join(false)})" if false else ""))
 
 
 if __name__ == "__main__":

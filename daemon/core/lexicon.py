@@ -27,13 +27,30 @@ def default_lexicon() -> dict[str, list[str]]:
         return normalise_lexicon({})
 
 
+# The words that keep a reply from approving by accident (issue 8). A lexicon written before they
+# existed still gets them: a missing key means these lists, an explicit empty list means none.
+SAFETY_DEFAULTS: dict[str, tuple[str, ...]] = {
+    "particles": ("ya", "ok", "oke", "okay", "baik", "siap", "sip", "silakan", "silahkan"),
+    "hedges": ("nanti", "dulu", "tunggu", "belum", "cek", "dicek", "pertimbangkan", "dipertimbangkan",
+               "kabari", "dikabari", "pelajari", "dipelajari", "sebentar"),
+    "questions": ("apakah", "apa", "bukankah", "bukannya", "kenapa", "mengapa", "bagaimana", "gimana",
+                  "kapan", "siapa", "benarkah"),
+    "conditions": ("jika", "jikalau", "asal", "asalkan", "apabila", "bila", "kalau", "dengan syarat",
+                   "dengan catatan", "sepanjang", "selama"),
+}
+
+
 def normalise_lexicon(data: Any) -> dict[str, list[str]]:
-    """Lower-case string lists per category (missing categories become empty lists); accepts rules.Lexicon too."""
+    """Lower-case string lists per category (missing categories become empty lists, missing safety
+    lists their defaults); accepts rules.Lexicon too."""
     if hasattr(data, "model_dump"):
         data = data.model_dump()
     lexicon: dict[str, list[str]] = {}
     for key in ("approve", "reject", "revise", "negations", "but"):
         lexicon[key] = [_as_word(w) for w in (data.get(key) or []) if _as_word(w)]
+    for key, default in SAFETY_DEFAULTS.items():
+        words = data.get(key)
+        lexicon[key] = [_as_word(w) for w in (default if words is None else words) if _as_word(w)]
     return lexicon
 
 

@@ -345,6 +345,11 @@ class Lexicon(Strict):
     revise: list[str] = Field(min_length=1)
     negations: list[str] = []
     but: list[str] = []
+    # Added by issue 8; None (an older lexicon) means the built-in lists in daemon/core/lexicon.py.
+    particles: list[str] | None = None
+    hedges: list[str] | None = None
+    questions: list[str] | None = None
+    conditions: list[str] | None = None
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,11 +127,116 @@ def _sentence_break(tokens: list[_Token], text: str, a: int, b: int) -> bool:
     return bool(re.search(r"[.!?\n]", between))
 
 
+# ---- sentences that ask, defer or hedge --------------------------------------------------------
+SENTENCE_END = re.compile(r"[.!?]+(?![a-z0-9])|\n", re.IGNORECASE)
+
+
+@dataclass
+class _Sentences:
+    """Which sentence each token is in, and which sentences ask."""
+
+    of: list[int]
+    asking: set[int]
+
+    @classmethod
+    def split(cls, tokens: list[_Token], folded: str, questions: set[str]) -> _Sentences:
+        ends = [(m.start(), "?" in m.group(0)) for m in SENTENCE_END.finditer(folded)]
+        positions = [pos for pos, _ in ends]
+        of = [bisect_left(positions, t.start) for t in tokens]
+        asking = {k for k, (_, q) in enumerate(ends) if q}
+        opening = True  # still among the sentence's leading fillers ("Pak, kenapa ...")
+        for i, t in enumerate(tokens):
+            if i and of[i] != of[i - 1]:
+                opening = True
+            if opening and t.word in questions:
+                asking.add(of[i])
+            opening = opening and t.word in FILLERS
+        return cls(of, asking)
+
+    def members(self, hit: _Hit) -> range:
+        k = self.of[hit.first]
+        return range(bisect_left(self.of, k), bisect_left(self.of, k + 1))
+
+
+def _marks(tokens: list[_Token], words: list[str]) -> list[int]:
+    """Token indices where one of the (possibly multi-word) entries starts."""
+    entries = [tuple(w.split()) for w in words if w]
+    seq = [t.word for t in tokens]
+    return [i for i in range(len(seq)) if any(tuple(seq[i : i + len(e)]) == e for e in entries)]
+
+
+def _held_back(hits: list[_Hit], tokens: list[_Token], folded: str, lex: dict[str, list[str]]) -> list[_Hit]:
+    """The hits that still decide: no decision in a question, no approval in a sentence that
+    defers or hedges (unless the hedge is inside a condition: "setuju asal dicek dulu"), and a
+    particle ("ya", "ok", "siap") approves only when it opens its sentence."""
+    sentences = _Sentences.split(tokens, folded, set(lex["questions"]))
+    hedges = _marks(tokens, lex["hedges"])
+    conditions = _marks(tokens, lex["conditions"])
+    particles = set(lex["particles"]) | WEAK_APPROVE
+    # a particle next to a sentence that defers or asks is its tag ("Saya cek dulu. Ya."), not an answer
+    doubtful = bool(sentences.asking) or any(sentences.of[h] not in _conditional(h, conditions, sentences)
+                                                 for h in hedges)
+    kept: list[_Hit] = []
+    for hit in hits:
+        if hit.category not in ("approve", "reject"):
+            kept.append(hit)
+            continue
+        if sentences.of[hit.first] in sentences.asking:
+            continue
+        if hit.category == "approve" and doubtful and _particle(hit, particles):
+            continue
+        if hit.category == "approve" and not _approves(hit, tokens, folded, sentences, hedges, conditions, particles):
+            continue
+        kept.append(hit)
+    return kept
+
+
+def _particle(hit: _Hit, particles: set[str]) -> bool:
+    return len(hit.words) == 1 and hit.words[0] in particles
+
+
+def _conditional(hedge: int, conditions: list[int], sentences: _Sentences) -> set[int]:
+    """The sentence of a hedge when a condition word comes before it there ("asal dicek dulu")."""
+    k = sentences.of[hedge]
+    return {k} if any(c < hedge and sentences.of[c] == k for c in conditions) else set()
+
+
+def _approves(hit: _Hit, tokens: list[_Token], folded: str, sentences: _Sentences, hedges: list[int],
+              conditions: list[int], particles: set[str]) -> bool:
+    members = sentences.members(hit)
+    for h in hedges:
+        if h not in members:
+            continue
+        if h < hit.first or not any(hit.last <= c <= h for c in conditions if c in members):
+            return False  # "Nanti saya setujui", "Setuju, nanti saya kabari"
+    if _particle(hit, particles):
+        # the answer itself: it opens its sentence ("Ya pak, lanjutkan") or is a clause of its own
+        # ("Saya sudah baca, sip."), never a tag at the end of a sentence ("cek dulu ya")
+        answer = FILLERS | particles
+        before = [tokens[i].word for i in members if i < hit.first]
+        return all(w in answer for w in before) or all(tokens[i].word in answer for i in _clause(hit, tokens, members, folded))
+    return True
+
+
+def _clause(hit: _Hit, tokens: list[_Token], members: range, text: str) -> list[int]:
+    """Token indices of the comma-delimited clause around a hit, within its sentence."""
+    def joined(a: int, b: int) -> bool:
+        return not re.search(r"[,;:]", text[tokens[a].end : tokens[b].start])
+    start = hit.first
+    while start - 1 in members and joined(start - 1, start):
+        start -= 1
+    end = hit.first
+    while end + 1 in members and joined(end, end + 1):
+        end += 1
+    return list(range(start, end + 1))
+
+
 def read_text(text: str, lexicon: Any) -> Reading:
     """Read the decision from a reply's own text (already free of quotes and signatures)."""
     lex = normalise_lexicon(lexicon)
     tokens = _tokens(text)
-    hits = _hits(tokens, _phrases(lex), set(lex["negations"]), _fold(text))
+    folded = _fold(text)
+    hits = _held_back(_hits(tokens, _phrases(lex), set(lex["negations"]), folded), tokens, folded, lex)
     chosen = _decide(hits, tokens, text)
     if chosen is None:
         return Reading(decision=None, note="", text=text)

@@ -11,24 +11,57 @@ from bs4 import BeautifulSoup, Tag
 
 from daemon.mail import mime
 
+# "<lead> ... <verb>:" in the languages our officials' clients speak: Indonesian, English, German,
+# French, Spanish, Dutch, Italian, Portuguese.
+ATTRIBUTION_LEAD = r"(pada|on|am|le|el|op|il|em)"
 ATTRIBUTION_RE = re.compile(
-    r"^\s*(pada|on|am|le|el)\b.{0,300}?\b(menulis|wrote|schrieb|a écrit|escribió)\s*:?\s*$",
+    r"^\s*" + ATTRIBUTION_LEAD + r"\b.{0,300}?\b(menulis|wrote|schrieb|a écrit|escribió|schreef|geschreven|ha scritto|escreveu)\b"
+    r"(\s+[^:]{0,150})?\s*:?\s*$",  # German and Dutch put the name after the verb: "schrieb Name <a@b>:"
     re.IGNORECASE | re.DOTALL,
+)
+# Attributions without a verb: '30.09.2017, 18.30, "Name" <addr>:' and "2017-11-24 16:32 GMT+01:00 Name <addr>:".
+DATED_ATTRIBUTION_RE = re.compile(
+    r"^\s*\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b.{0,200}?(<[^<>\s]+@[^<>\s]+>|\S+@\S+\.\w+)\s*:\s*$",
+    re.IGNORECASE,
 )
 SEPARATOR_RE = re.compile(
     r"^\s*(-{2,}\s*(pesan asli|original message|pesan awal|forwarded message|pesan terusan|"
-    r"pesan yang diteruskan)\s*-{2,}|(begin forwarded message|awal pesan yang diteruskan)\s*:)",
+    r"pesan yang diteruskan|ursprüngliche nachricht|weitergeleitete nachricht|message d'origine|"
+    r"message original|message transféré|oorspronkelijk bericht|doorgestuurd bericht|messaggio originale|"
+    r"messaggio inoltrato|mensagem original|mensagem encaminhada|mensaje original)\s*-{2,}"
+    r"|-{2,}\s*(on|pada)\b.{0,300}\b(wrote|menulis)\s*-{2,}\s*$"  # Zoho: "---- On ... wrote ----"
+    r"|(begin forwarded message|awal pesan yang diteruskan)\s*:)",
     re.IGNORECASE,
 )
 HEADER_LINE_RE = re.compile(
-    r"^\s*\*?(dari|from|dikirim|terkirim|sent|tanggal|date|kepada|ke|to|cc|subjek|subject|perihal|hal|judul)\s*:\*?\s*",
+    r"^\s*\*?(dari|from|dikirim|terkirim|sent|tanggal|date|kepada|ke|to|cc|bcc|subjek|subject|perihal|hal|judul|"
+    r"von|gesendet|an|betreff|datum|de|envoyé|à|a|objet|cci|van|verzonden|aan|onderwerp|da|inviato|oggetto|"
+    r"data|enviado|enviada|para|assunto|asunto|fecha)\s*:\*?\s*",
     re.IGNORECASE,
 )
-FROM_LINE_RE = re.compile(r"^\s*\*?(dari|from)\s*:\*?\s*\S", re.IGNORECASE)
+FROM_LINE_RE = re.compile(r"^\s*\*?(dari|from|von|de|van|da)\s*:\*?\s*\S", re.IGNORECASE)
+# Our own instruction sentences (templates/email/*.body.txt, decisions.INSTRUCTION): wherever one
+# appears, it is our mail quoted, never the official's words. SETUJU is matched in capitals, as we
+# write it, so an official's "Setuju untuk diliput" stays theirs.
+INSTRUCTION_RES = (
+    re.compile(r"^[\s>*•-]*SETUJU untuk .+,\s*$"),
+    re.compile(r"^[\s>*•-]*TOLAK untuk menolak\b", re.IGNORECASE),
+    re.compile(r"^[\s>*•-]*REVISI:\s*catatan,?\s+untuk\b", re.IGNORECASE),
+    re.compile(r"^[\s>*]*balas surel ini dengan\s*:\s*$", re.IGNORECASE),
+    re.compile(r"\bbalas SETUJU untuk menyetujui\b", re.IGNORECASE),
+    re.compile(r"\bbalas DELEGASIKAN untuk\b", re.IGNORECASE),
+    re.compile(r"^[\s>*]*untuk mengubah tim, tulis misalnya\b", re.IGNORECASE),
+    re.compile(r"\bsurel ini dikirim otomatis oleh liputan\b", re.IGNORECASE),
+    re.compile(r"\bjangan mengubah kode\s+\S+\s+pada subjek\b", re.IGNORECASE),
+    re.compile(r"^[\s>*]*batas waktu sesuai sop\s*:", re.IGNORECASE),
+    re.compile(r"\bbalasan bapak/ibu kami pahami sebagai\b", re.IGNORECASE),
+)
 UNDERSCORES_RE = re.compile(r"^\s*_{8,}\s*$")
 SENT_FROM_RE = re.compile(
     r"^\s*(dikirim dari|sent from|get outlook for|dapatkan outlook untuk|sent via|dikirim melalui|"
-    r"dikirim menggunakan)\b",
+    r"dikirim menggunakan|gesendet von|von meinem|envoyé de|envoyé depuis|obtenir outlook pour|"
+    r"verstuurd vanaf|verzonden vanaf|verzonden met|verstuurd met|inviato da|enviado do|enviado de|enviado desde|"
+    r"scarica outlook per|outlook voor)\b",
     re.IGNORECASE,
 )
 CLOSING_RE = re.compile(
@@ -133,9 +166,16 @@ def strip_quotes(text: str) -> str:
     return "\n".join(_strip_signature(own)).strip()
 
 
+def is_instruction(line: str) -> bool:
+    """Whether a line is one of our own instruction sentences (so quoted from our mail)."""
+    return any(rx.search(line) for rx in INSTRUCTION_RES)
+
+
 def _quote_start(lines: list[str]) -> int:
     for i, line in enumerate(lines):
-        if line.lstrip().startswith(">") or SEPARATOR_RE.match(line):
+        if line.lstrip().startswith(">") or SEPARATOR_RE.match(line) or is_instruction(line):
+            return i
+        if DATED_ATTRIBUTION_RE.match(line):
             return i
         if _is_attribution(lines, i) or _is_header_block(lines, i):
             return i
@@ -145,7 +185,7 @@ def _quote_start(lines: list[str]) -> int:
 
 
 def _is_attribution(lines: list[str], i: int) -> bool:
-    if not re.match(r"^\s*(pada|on|am|le|el)\b", lines[i], re.IGNORECASE):
+    if not re.match(r"^\s*" + ATTRIBUTION_LEAD + r"\b", lines[i], re.IGNORECASE):
         return False
     for span in (1, 2, 3):  # clients wrap long attributions before "menulis:"
         joined = " ".join(x.strip() for x in lines[i : i + span])
