@@ -22,8 +22,6 @@ from daemon.core.rules import DEFAULT_KINDS
 from daemon.core.rules_check import check_rules
 from daemon.core.yamlfile import Problem, ProblemsError
 from daemon.mail.inbound_claim import WAITING
-from daemon.sop import engine
-from daemon.sop.kinds import KINDS
 
 DEFAULT_CONFIG = "/etc/liputan/liputan.toml"
 
@@ -54,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         from daemon.app import sandbox
         return sandbox.main()
     if args.command == "check":
+        from daemon.sop.kinds import KINDS  # the engine loads only for commands that use it
         return check_config(args.config, KINDS)
     try:
         cfg = load_config(args.config)
@@ -147,6 +146,7 @@ def iso(dt) -> str | None:
 
 
 def summary(ctx: Context, s, req: Request) -> dict:
+    from daemon.sop import engine  # not at the top: `liputan --help` need not load the engine
     waiting = engine.waiting_for(ctx, s, req)
     return {"code": req.code, "title": req.title, "state": req.state,
             "step": req.step if req.state == "open" else None, "waiting_for": waiting,
