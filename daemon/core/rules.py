@@ -7,6 +7,7 @@ import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -361,7 +362,7 @@ class Rules:
     lexicon: Lexicon
     sop_text: str = ""
 
-    @property
+    @cached_property
     def sop_revision(self) -> str:
         """The hash a request stores to keep the SOP revision it started under."""
         return sop_revision_hash(self.sop_text)

@@ -139,16 +139,21 @@ def inline(attachment: Attachment) -> dict:
     return {"name": name, "type": mime_type, "b64": base64.b64encode(data).decode("ascii")}
 
 
+def expand(items: Sequence[dict], resolve: Callable[[dict], list[Attachment]]) -> list[Attachment]:
+    """The files of attachment items, in order: inline ones decoded, references resolved."""
+    files: list[Attachment] = []
+    for item in items:
+        files += ([(item["name"], item["type"], base64.b64decode(item["b64"]))]
+                  if "b64" in item else resolve(item))
+    return files
+
+
 def release(session: Session, row: Outbox, resolve: Callable[[dict], list[Attachment]]) -> None:
     """Build a waiting message now that its attachments exist, and queue it for sending.
 
     `resolve` turns each pending reference (e.g. {"document": 7}) into its files, in order.
     """
     parts = dict(row.parts or {})
-    files: list[Attachment] = []
-    for item in parts.pop("items", []):
-        files += ([(item["name"], item["type"], base64.b64decode(item["b64"]))]
-                  if "b64" in item else resolve(item))
-    msg = build_message(attachments=files, **parts)
+    msg = build_message(attachments=expand(parts.pop("items", []), resolve), **parts)
     row.raw, row.status, row.parts, row.next_attempt_at = msg.as_bytes(), "queued", None, utcnow()
     session.flush()

@@ -3,7 +3,6 @@ written to the outbox (waiting for the letters it carries); and what a finished 
 
 from __future__ import annotations
 
-import base64
 import logging
 from pathlib import Path
 
@@ -41,21 +40,20 @@ def write_effects(ctx: Context, s: Session, req: Request | None, fx: Effects,
 
 def _mail(ctx: Context, s: Session, req: Request | None, m: Mail) -> None:
     items, waits = documents.mail_files(ctx, s, req, m.attach) if req and m.attach else ([], [])
-    names = file_names(ctx, s, items)
     common = dict(to=m.to, cc=m.cc, request_id=req.id if req else None, message_id=m.message_id,
                   in_reply_to=m.in_reply_to, references=m.references)
-    values = {**m.values, "files": names} if m.template == "task" else m.values
     if waits:
+        values = _listing(m, file_names(ctx, s, items))
         mails.send(s, ctx.cfg, m.template, waits_on=waits, pending=items, **common, **values)
         return
-    files = [f for item in items for f in resolve(ctx, s, item)]
+    files = outgoing.expand(items, lambda item: documents.resolve(ctx, s, item))
+    values = _listing(m, [f[0] for f in files])
     mails.send(s, ctx.cfg, m.template, attachments=files, **common, **values)
 
 
-def resolve(ctx: Context, s: Session, item: dict) -> list[tuple[str, str, bytes]]:
-    if "b64" in item:
-        return [(item["name"], item["type"], base64.b64decode(item["b64"]))]
-    return documents.resolve(ctx, s, item)
+def _listing(m: Mail, names: list[str]) -> dict:
+    """The task mail lists its attachments by name."""
+    return {**m.values, "files": names} if m.template == "task" else m.values
 
 
 def file_names(ctx: Context, s: Session, items: list[dict]) -> list[str]:
@@ -69,7 +67,7 @@ def file_names(ctx: Context, s: Session, items: list[dict]) -> list[str]:
             if (doc.status == "pending" and letters.office_binary()) or (doc.pdf_path and doc.status == "ready"):
                 out.append(path.with_suffix(".pdf").name)
         elif "letter" in item:
-            out += [f[0] for f in resolve(ctx, s, item)]
+            out += [f[0] for f in documents.resolve(ctx, s, item)]
         else:
             out.append(item["name"])
     return out
@@ -100,7 +98,7 @@ def release_waiting(ctx: Context, s: Session, request_id: int | None) -> int:
     for row in rows:
         states = set(s.scalars(select(Job.state).where(Job.id.in_(row.waits_on or []))))
         if states <= {"done", "failed", "cancelled"}:
-            outgoing.release(s, row, lambda item: resolve(ctx, s, item))
+            outgoing.release(s, row, lambda item: documents.resolve(ctx, s, item))
             released += 1
     return released
 
