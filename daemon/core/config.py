@@ -96,6 +96,62 @@ class PathsCfg(Section):
         return v
 
 
+class DeliveryCfg(Section):
+    """[delivery]: the shared folder the team drops its files into, and mail deliveries."""
+
+    # how the team opens the share, e.g. \\fileserver\hasil-liputan or an SMB/Drive link;
+    # mails name folders under it, never the server's own path
+    public_root: str | None = None
+    observer: Literal["auto", "inotify", "polling"] = "auto"  # polling for network shares
+    poll_seconds: float = Field(5, gt=0, description="polling observer interval")
+    stable_seconds: float = Field(10, gt=0, description="unchanged this long = written completely")
+    rescan_seconds: float = Field(300, gt=0, description="full rescan, so nothing is missed")
+    max_file_mb: int = Field(4096, ge=1, description="a larger file is quarantined")
+    max_mail_mb: float = Field(20, gt=0, description="a larger mail delivery is pointed to the folder")
+
+
+class WebsiteCfg(Secret):
+    """[publish.website]: the office's WordPress, through its REST API and an application password."""
+
+    url: str
+    username: str
+    status: Literal["publish", "draft"] = "draft"
+    category: str = "Berita"
+    timeout: float = Field(30, gt=0)
+
+
+class FacebookCfg(Section):
+    """[publish.facebook]: a Facebook Page, posted to through the Graph API."""
+
+    page_id: str
+    token_file: str
+    graph_url: str = "https://graph.facebook.com/v21.0"
+    timeout: float = Field(30, gt=0)
+
+
+class SocialCfg(Section):
+    """[publish.social]: accounts posted to by hand; their admin gets a ready package by mail."""
+
+    admin: str
+    hashtags: list[str] = []
+    platforms: list[Literal["instagram", "x", "tiktok"]] = ["instagram", "x", "tiktok"]
+
+
+class PressCfg(Section):
+    """[publish.press]: the release mailed to the media contacts of office.yaml."""
+
+    enabled: bool = True
+    max_mail_mb: float = Field(8, gt=0, description="photos are shrunk to keep each mail under this")
+    contact: str | None = None  # who journalists call, e.g. "Nurul Hidayah (0812-...)"
+
+
+class PublishCfg(Section):
+    website: WebsiteCfg | None = None
+    facebook: FacebookCfg | None = None
+    social: SocialCfg | None = None
+    press: PressCfg = PressCfg()
+
+
 class RulesCfg(Section):
     dir: str = "rules"
 
@@ -106,6 +162,8 @@ class Config(Section):
     smtp: SmtpCfg
     paths: PathsCfg
     rules: RulesCfg = RulesCfg()
+    delivery: DeliveryCfg = DeliveryCfg()
+    publish: PublishCfg = PublishCfg()
     source: Path | None = None
 
     def warnings(self) -> list[str]:

@@ -267,3 +267,44 @@ class Lease(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(255))
     expires_at: Mapped[datetime]
+
+
+class DeliveryFile(Base):
+    """A file the team delivered for a request (shared folder or mail attachment), or one the
+    daemon refused: checked by content, hashed, and kept with the reason it was quarantined."""
+
+    __tablename__ = "delivery_file"
+    __table_args__ = (UniqueConstraint("source", "relpath", "sha256", name="uq_delivery_file"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("request.id"), index=True)
+    source: Mapped[str] = mapped_column(String(16))  # folder | mail
+    relpath: Mapped[str] = mapped_column(Text)  # under the share (folder) or the state dir (mail)
+    name: Mapped[str] = mapped_column(Text)  # as the team named it
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+    mtime: Mapped[float | None]
+    kind: Mapped[str] = mapped_column(String(16), default="other")  # news | photo | video | other
+    # accepted | quarantined | replaced (a newer version of the same name came in)
+    status: Mapped[str] = mapped_column(String(16), default="accepted", index=True)
+    reason: Mapped[str | None] = mapped_column(Text)  # why it was quarantined, for a person
+    sender: Mapped[str | None] = mapped_column(String(320))  # mail deliveries: who sent it
+    message_id: Mapped[str | None] = mapped_column(String(998))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Publication(Base):
+    """One channel of a request's publication (website, facebook, social package, press to one
+    contact, archive): its remote id is kept so a retry finds what it made instead of posting twice."""
+
+    __tablename__ = "publication"
+    __table_args__ = (UniqueConstraint("request_id", "channel", name="uq_publication"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("request.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(64))
+    # pending -> done | skipped (not configured) | failed (gave up; the operator was told)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    remote_id: Mapped[str | None] = mapped_column(String(255))
+    url: Mapped[str | None] = mapped_column(Text)
+    progress: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # e.g. media ids uploaded
+    detail: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
