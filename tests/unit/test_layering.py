@@ -11,7 +11,7 @@ import grimp
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-LAYERS = ["daemon.app", "daemon.sop", "daemon.paperwork", "daemon.reading", "daemon.mail", "daemon.core"]
+LAYERS = ["daemon.app", "daemon.sop", "daemon.publish", "daemon.archive", "daemon.delivery", "daemon.paperwork", "daemon.reading", "daemon.mail", "daemon.core"]
 
 
 def layer_of(module: str) -> int | None:

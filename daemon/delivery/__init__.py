@@ -1,0 +1,1 @@
+"""The shared folder and mail deliveries: files the team hands in after the coverage, checked by content."""

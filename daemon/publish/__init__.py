@@ -1,0 +1,1 @@
+"""Publishing channels: the office website (WordPress), Facebook, the social-media package, the press release."""
