@@ -26,7 +26,7 @@ def handlers(ctx: Context) -> dict[str, Callable[[ClaimedJob], dict | None]]:
     """Job kind -> the slow work, given the claimed job."""
     return {"render_letter": lambda job: render.render_letter(job.payload),
             ocr_jobs.KIND: lambda job: ocr_jobs.run(ctx, job),
-            TIMER: lambda job: {}}
+            TIMER: lambda job: {}, engine.ENTER: lambda job: {}}
 
 
 def on_done(ctx: Context) -> Callable[[Session, ClaimedJob, dict], None]:
@@ -38,6 +38,8 @@ def on_done(ctx: Context) -> Callable[[Session, ClaimedJob, dict], None]:
             ocr_jobs.done(ctx, s, job, result)
         elif job.kind == TIMER:
             engine.timer(ctx, s, job.payload)
+        elif job.kind == engine.ENTER:
+            engine.enter_step(ctx, s, job.payload)
     return done
 
 

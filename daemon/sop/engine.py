@@ -29,6 +29,7 @@ from daemon.sop.writer import write_effects
 
 log = logging.getLogger("daemon.engine")
 FINAL = {"rejected", "cancelled", "done"}
+ENTER = "enter_step"  # the job that enters a new request's first step
 REPLY_PRIORITY = 1  # jobs a person's reply waits for run before a backlog's letters
 
 
@@ -48,8 +49,21 @@ def open_request(ctx: Context, s: Session, inbound: Inbound, facts: RequestFacts
     req.step = intake.number
     run.record("received", actor=email, message_id=inbound.message_id, note=f"sumber: {facts.source}")
     log.info("%s opened from %s: %s", req.code, email, req.title)
-    _enter(run, intake.number)
+    # the request is on record now; its first step (acknowledgement, first letter and task mail)
+    # is a job, so a backlog of letters is recorded at once and worked through after
+    run.fx.job(ENTER, {"request_id": req.id, "step": intake.number},
+               key=f"{ENTER}:{req.code}:{intake.number}")
     return _commit(run)
+
+
+def enter_step(ctx: Context, s: Session, payload: dict) -> None:
+    """The job that enters a recorded request's first step, unless it moved on meanwhile."""
+    req = s.get(Request, payload["request_id"], with_for_update=True)
+    if req is None or req.state != "open" or req.step != payload["step"] or open_tasks(s, req):
+        return
+    run = Run.of(ctx, s, req)
+    _enter(run, payload["step"])
+    _commit(run)
 
 
 def repeat_letter(ctx: Context, s: Session, inbound: Inbound, req: Request, facts: RequestFacts,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import timedelta
+from functools import lru_cache
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
@@ -24,12 +25,18 @@ def norm(text: str | None) -> str:
     return re.sub(r"[^a-z0-9 ]+", " ", (text or "").lower()).strip()
 
 
+@lru_cache(maxsize=4096)
+def words(text: str | None) -> frozenset[str]:
+    """A title's or place's words (cached: each new letter is compared with every open request)."""
+    return frozenset(norm(text).split())
+
+
 def similar(a: str | None, b: str | None) -> float:
     """How alike two titles or places are, 0..1: shared words over all words (Jaccard).
 
     Titles that name different numbers ("MTQ ke-50" / "MTQ ke-51") are different events.
     """
-    ta, tb = set(norm(a).split()), set(norm(b).split())
+    ta, tb = words(a), words(b)
     if not ta or not tb:
         return 0.0
     numbers_a, numbers_b = {t for t in ta if t.isdigit()}, {t for t in tb if t.isdigit()}

@@ -129,10 +129,11 @@ def test_the_dispatch_transaction_of_a_scanned_letter_runs_no_ocr(tmp_path, db_u
     assert office.dispatcher.run_once() == 1  # read again, from the cache
     assert tesseract.calls == calls
     (req,) = requests(office)
-    assert (req.step, req.kecamatan, req.outside_island) == (2, "Bantan", False)
+    assert (req.step, req.kecamatan, req.outside_island) == (1, "Bantan", False)  # on record
     assert "Musyawarah Perencanaan Pembangunan" in req.title
     assert inbound(office, row_id).status == "done"
-    office.settle()  # the disposition mail waits for its letter (a render job)
+    office.settle()  # its first step is a job; the disposition mail waits for its letter
+    assert requests(office)[0].step == 2
     assert "scan_surat_kecamatan.pdf" in {a.filename for a in mime.attachments(office.last_to(KADIS))}
 
 
@@ -157,7 +158,7 @@ def test_a_text_letter_after_a_scanned_one_does_not_wait_for_the_ocr(tmp_path, m
     assert inbound(office, scanned).status == "waiting"
     assert inbound(office, text).status == "done"
     (req,) = requests(office)
-    assert req.requester_email == "dinkes@bengkaliskab.go.id" and req.step == 2
+    assert req.requester_email == "dinkes@bengkaliskab.go.id" and req.step == 1  # its first step is a job
     office.settle()  # the jobs run (its letter, the OCR), then the scanned letter is read
     assert [r.requester_email for r in requests(office)] == ["dinkes@bengkaliskab.go.id",
                                                             "kec.bantan@gmail.com"]
