@@ -12,7 +12,7 @@ import shutil
 import unicodedata
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import bagit
@@ -200,7 +200,7 @@ def bag_info(code: str, info: dict[str, str], octets: int, streams: int) -> str:
     """bag-info.txt: the request's facts plus the reserved tags; ASCII tag names, one line each."""
     tags = {_tag_name(k): _tag_value(v) for k, v in info.items() if _tag_name(k)}
     tags.update({
-        "Bagging-Date": datetime.now(timezone.utc).date().isoformat(),
+        "Bagging-Date": datetime.now(UTC).date().isoformat(),
         "Payload-Oxum": f"{octets}.{streams}",
         "Bag-Size": human_size(octets),
         "External-Identifier": code,

@@ -4,7 +4,7 @@ history gathered by items_for and written as one valid bag; a file someone delet
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import bagit
@@ -17,7 +17,7 @@ from daemon.core.models import DeliveryFile, Document, Event, Inbound, Outbox, R
 
 pytestmark = pytest.mark.integration
 
-T0 = datetime(2026, 11, 30, 2, 0, tzinfo=timezone.utc)  # 09.00 WIB
+T0 = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # 09.00 WIB
 OFFICE = "Dinas Komunikasi, Informatika dan Statistik Kabupaten Bengkalis"
 
 
@@ -53,7 +53,7 @@ def seed(factory: sessionmaker[Session], tmp: Path) -> dict[str, Path]:
         letter = inbound(s, 1, files["letter"], None, 0)
         req = Request(code="LPT-2026-0007", title="Musrenbang Kecamatan Bantan", requester="Dinas Pendidikan",
                       requester_email="umum@disdik.bengkaliskab.go.id", location="Aula Kantor Camat Bantan",
-                      event_start=datetime(2026, 12, 7, 2, 0, tzinfo=timezone.utc), state="open", step=15,
+                      event_start=datetime(2026, 12, 7, 2, 0, tzinfo=UTC), state="open", step=15,
                       team=[{"name": "Andi", "email": "andi@x", "skill": "foto"}], source_inbound_id=letter.id,
                       created_at=T0)
         s.add(req)

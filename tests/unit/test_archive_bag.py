@@ -122,7 +122,7 @@ def test_a_crash_mid_write_leaves_no_bag_and_does_not_block_the_next_attempt(
     real = bag.copy_hashed
     calls = []
 
-    def dies_on_the_third(source, target):  # noqa: ANN001, ANN202
+    def dies_on_the_third(source, target):
         calls.append(target)
         if len(calls) == 3:
             target.write_bytes(b"half a vid")
