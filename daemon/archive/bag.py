@@ -161,7 +161,7 @@ def _build(tmp: Path, code: str, entries: list[_Entry], info: dict[str, str]) ->
         digest, size = copy_hashed(entry.source, target)
         manifest.append((digest, f"data/{entry.arcname}"))
         total += size
-    for folder in sorted({p.parent for p in (data / e.arcname for e in entries)} | {data}, reverse=True):
+    for folder in _folders(data, entries):
         fsync_dir(folder)
     _write_tag(tmp, "bagit.txt", BAGIT_TXT)
     _write_tag(tmp, "manifest-sha256.txt", _manifest_text(manifest))
@@ -170,6 +170,14 @@ def _build(tmp: Path, code: str, entries: list[_Entry], info: dict[str, str]) ->
     tag_digests = [(_sha256_file(tmp / name), name) for name in TAG_FILES]
     _write_tag(tmp, "tagmanifest-sha256.txt", _manifest_text(tag_digests))
     fsync_dir(tmp)
+
+
+def _folders(data: Path, entries: list[_Entry]) -> list[Path]:
+    """data/ and every folder made under it, deepest first (each holds a new entry to flush)."""
+    found = {data}
+    for entry in entries:
+        found.update((data / entry.arcname).parents[:entry.arcname.count("/")])
+    return sorted(found, key=lambda p: len(p.parts), reverse=True)
 
 
 def copy_hashed(source: Path | bytes, target: Path) -> tuple[str, int]:

@@ -4,6 +4,8 @@ never half in place, and written in constant memory."""
 from __future__ import annotations
 
 import hashlib
+import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -158,6 +160,29 @@ def test_leftovers_of_a_killed_attempt_are_cleared(tmp_path: Path) -> None:
     path = write_bag(tmp_path / "arsip", CODE, WHEN, sources(tmp_path), INFO)
     assert sorted(p.name for p in month.iterdir()) == [CODE]
     verify_bag(path)
+
+
+def test_every_file_and_folder_is_fsynced_before_the_bag_is_renamed_into_place(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    synced: set[str] = set()
+    real_fsync, real_rename = os.fsync, os.rename
+    renamed_after: list[set[str]] = []
+
+    def fsync(fd: int) -> None:
+        synced.add(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    def rename(a, b) -> None:  # noqa: ANN001
+        renamed_after.append(set(synced))
+        real_rename(a, b)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "rename", rename)
+    path = write_bag(tmp_path / "arsip", CODE, WHEN, sources(tmp_path), INFO)
+    tmp = next(Path(p) for p in renamed_after[0] if re.fullmatch(rf".*/\.{CODE}\.[0-9a-f]+\.tmp", p))
+    everything = {str(tmp / p.relative_to(path)) for p in path.rglob("*")} | {str(tmp)}
+    assert everything - renamed_after[0] == set()
+    assert str(path.parent) in synced  # the rename itself, flushed in the month folder
 
 
 def test_verify_bag_names_a_missing_bag(tmp_path: Path) -> None:
