@@ -253,22 +253,26 @@ def _sha256_file(path: Path) -> str:
 
 
 def _reusable(final: Path, entries: list[_Entry]) -> bool:
-    """A bag already in place is kept when it validates and holds exactly these files, same sizes."""
+    """A bag already in place is kept when it validates and holds exactly these files: same names,
+    the same bytes for in-memory items (mail, history) and the same sizes for files on disk (their
+    hashes would mean reading every video again)."""
     try:
         verify_bag(final)
     except ArchiveError as exc:
         log.warning("replacing the archive bag at %s: %s", final, exc)
         return False
-    want = {f"data/{e.arcname}": _size(e.source) for e in entries}
-    have = {rel: (final / rel).stat().st_size for rel in bagit.Bag(str(final)).payload_entries()}
-    if want != have:
+    have = bagit.Bag(str(final)).payload_entries()
+    if set(have) != {f"data/{e.arcname}" for e in entries} or not all(
+            _same(final, e, have[f"data/{e.arcname}"]["sha256"]) for e in entries):
         log.warning("replacing the archive bag at %s: its files differ from the request's", final)
         return False
     return True
 
 
-def _size(source: Path | bytes) -> int:
-    return len(source) if isinstance(source, (bytes, bytearray, memoryview)) else os.stat(source).st_size
+def _same(final: Path, entry: _Entry, digest: str) -> bool:
+    if isinstance(entry.source, (bytes, bytearray, memoryview)):
+        return hashlib.sha256(entry.source).hexdigest() == digest
+    return os.stat(entry.source).st_size == (final / "data" / entry.arcname).stat().st_size
 
 
 def _remove_leftovers(final: Path) -> None:

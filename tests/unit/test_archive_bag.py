@@ -103,6 +103,15 @@ def test_a_retry_with_a_new_file_replaces_the_bag(tmp_path: Path) -> None:
     assert sorted(p.name for p in path.parent.iterdir()) == [CODE]
 
 
+def test_a_retry_with_changed_history_replaces_the_bag(tmp_path: Path) -> None:
+    items = sources(tmp_path) + [Item("riwayat.txt", b"2026-11-30 09:00:00 WIB | langkah 1 | received\n")]
+    path = write_bag(tmp_path / "arsip", CODE, WHEN, items, INFO)
+    items[-1] = Item("riwayat.txt", b"2026-11-30 09:00:00 WIB | langkah 2 | received\n")  # same size
+    write_bag(tmp_path / "arsip", CODE, WHEN, items, INFO)
+    assert b"langkah 2" in (path / "data" / "riwayat.txt").read_bytes()
+    verify_bag(path)
+
+
 def test_a_corrupted_bag_is_detected_and_replaced_by_a_retry(tmp_path: Path) -> None:
     items = sources(tmp_path)
     path = write_bag(tmp_path / "arsip", CODE, WHEN, items, INFO)
@@ -172,7 +181,7 @@ def test_every_file_and_folder_is_fsynced_before_the_bag_is_renamed_into_place(
         synced.add(os.readlink(f"/proc/self/fd/{fd}"))
         real_fsync(fd)
 
-    def rename(a, b) -> None:  # noqa: ANN001
+    def rename(a, b) -> None:
         renamed_after.append(set(synced))
         real_rename(a, b)
 
