@@ -58,7 +58,8 @@ def write_bag(archive_root: Path, code: str, when: date, items: list[Item], info
 
     The bag is built in a hidden sibling folder and renamed into place only once it is whole and
     fsynced (and, with `verify`, validated), so the final place holds an old bag, the new one or
-    nothing, never a part; a bag already there that fails validation or lacks an item is replaced.
+    nothing, never a part; a bag already there that fails validation or lacks an item is replaced,
+    and one of the same code under another month (the date moved) is removed afterwards.
     """
     final = bag_path(archive_root, code, when)
     entries = plan(items)
@@ -75,6 +76,7 @@ def write_bag(archive_root: Path, code: str, when: date, items: list[Item], info
         _put_in_place(tmp, final)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    _remove_elsewhere(Path(archive_root), final)
     log.info("%s: archived %d files in %s", code, len(entries), final)
     return final
 
@@ -280,6 +282,17 @@ def _remove_leftovers(final: Path) -> None:
     for old in final.parent.glob(f".{final.name}.*.tmp"):
         log.info("removing the leftover of an interrupted archive attempt: %s", old)
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _remove_elsewhere(archive_root: Path, final: Path) -> None:
+    """A bag of the same request under another month (its date moved since): one bag per request."""
+    for other in archive_root.glob(f"[0-9][0-9][0-9][0-9]/[0-9][0-9]/{final.name}"):
+        if other != final:
+            log.warning("removing the older archive bag at %s (now filed at %s)", other, final)
+            aside = other.with_name(f".{other.name}.{uuid.uuid4().hex[:12]}.tmp")
+            os.rename(other, aside)  # gone from its place in one step, then deleted
+            fsync_dir(other.parent)
+            shutil.rmtree(aside, ignore_errors=True)
 
 
 def _put_in_place(tmp: Path, final: Path) -> None:

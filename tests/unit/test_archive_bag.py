@@ -112,6 +112,15 @@ def test_a_retry_with_changed_history_replaces_the_bag(tmp_path: Path) -> None:
     verify_bag(path)
 
 
+def test_a_request_whose_date_moved_keeps_one_bag(tmp_path: Path) -> None:
+    items = sources(tmp_path)
+    old = write_bag(tmp_path / "arsip", CODE, WHEN, items, INFO)
+    new = write_bag(tmp_path / "arsip", CODE, date(2026, 12, 2), items, INFO)
+    assert new == tmp_path / "arsip" / "2026" / "12" / CODE
+    assert not old.exists() and list(old.parent.iterdir()) == []
+    verify_bag(new)
+
+
 def test_a_corrupted_bag_is_detected_and_replaced_by_a_retry(tmp_path: Path) -> None:
     items = sources(tmp_path)
     path = write_bag(tmp_path / "arsip", CODE, WHEN, items, INFO)
