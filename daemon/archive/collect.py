@@ -23,13 +23,12 @@ class Collected(list):
         super().__init__()
         self.missing: list[str] = []  # one line per lost file: arcname and where it should have been
 
-    def add(self, arcname: str, source: Path | bytes | None, what: str = "") -> None:
+    def add(self, arcname: str, source: Path | bytes, what: str = "") -> None:
         """Add a file item; a path that no longer exists is recorded as missing instead."""
         if isinstance(source, Path) and not source.is_file():
             self.missing.append(f"{arcname}\t{source}{'  (' + what + ')' if what else ''}")
             return
-        if source is not None:
-            self.append(Item(arcname, source))
+        self.append(Item(arcname, source))
 
 
 def items_for(session: Session, request: Request, dropbox: Path, state: Path,
