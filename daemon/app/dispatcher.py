@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from daemon.app import ocr_jobs
+from daemon.app import mail_delivery, ocr_jobs
 from daemon.core.context import Context
 from daemon.core.models import Inbound, Outbox, Request, Task, utcnow
 from daemon.core.types import Classification, RequestFacts
@@ -28,7 +28,8 @@ log = logging.getLogger("daemon.app.dispatcher")
 DELEGATE = re.compile(r"^\W*(delegasi|delegasikan|didelegasikan|diwakilkan|wakilkan|diteruskan ke plt)\b", re.I)
 MAX_ANSWERS_PER_HOUR = 5
 # our mail that asks for no decision: a reply to it is recorded, never applied to a step
-INFORMATIONAL = ("notice", "assignment", "ack", "rejected", "forged", "alert")
+INFORMATIONAL = ("notice", "assignment", "ack", "rejected", "forged", "alert", "results_missing",
+                 "results_revise", "social_package", "press")
 # deadlock, serialization failure: the database undid the transaction; trying again will work
 RETRY_SQLSTATES = ("40P01", "40001")
 
@@ -186,6 +187,9 @@ class Dispatcher:
         mid = inbound.message_id
         if task is None or sender not in task.who:
             self.check_forgery(s, req, display, sender, mid)
+            if mail_delivery.expected(ctx, s, req, sender) and \
+                    mail_delivery.receive(ctx, s, inbound, msg, req, sender):
+                raise Outcome("done", "coverage results delivered by mail")
             if sender == req.requester_email:
                 self.from_requester(s, inbound, msg, req, task)
             waiting = self.open_task_of(s, req, sender)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from daemon.app import ocr_jobs, work
 from daemon.app.dispatcher import Dispatcher
+from daemon.app.folder import FolderIntake
 from daemon.core import db
 from daemon.core.config import Config
 from daemon.core.context import Context
@@ -65,6 +66,9 @@ class Service:
         if converter.available():  # the first letter need not wait ~5 s; a stop need not wait for it
             threading.Thread(target=converter.warm, name="pdf-warm", daemon=True).start()
         self.wake_dispatch = wake
+        folder = FolderIntake(self.ctx, self.factory,
+                              wake=lambda: loop.call_soon_threadsafe(self.wake_jobs.set))
+        folder.start()
         tasks = [asyncio.create_task(self.dispatch_loop(stop, wake), name="dispatcher"),
                  asyncio.create_task(self.jobs_loop(stop), name="jobs"),
                  asyncio.create_task(self.outbox.run(stop, self.wake_outbox), name="outbox")]
@@ -76,6 +80,7 @@ class Service:
         wake.set()
         self.wake_jobs.set()
         await asyncio.wait(tasks, timeout=3)
+        await asyncio.to_thread(folder.stop)
         await asyncio.to_thread(mailbox.join, 1)
         if mailbox.is_alive():  # blocked on a dead connection: cut it
             self.mailbox.abort()

@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from daemon.app import ocr_jobs
+from daemon.app import ocr_jobs, publish_jobs
 from daemon.app.jobrunner import JobRunner
 from daemon.core.context import Context
 from daemon.core.jobs import ClaimedJob
@@ -22,10 +22,11 @@ def holder_name(role: str) -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{role}"[:64]
 
 
-def handlers(ctx: Context) -> dict[str, Callable[[ClaimedJob], dict | None]]:
+def handlers(ctx: Context, factory: sessionmaker[Session]) -> dict[str, Callable[[ClaimedJob], dict | None]]:
     """Job kind -> the slow work, given the claimed job."""
     return {"render_letter": lambda job: render.render_letter(job.payload),
             ocr_jobs.KIND: lambda job: ocr_jobs.run(ctx, job),
+            publish_jobs.KIND: lambda job: publish_jobs.run(ctx, factory, job),
             TIMER: lambda job: {}, engine.ENTER: lambda job: {}}
 
 
@@ -40,6 +41,8 @@ def on_done(ctx: Context) -> Callable[[Session, ClaimedJob, dict], None]:
             engine.timer(ctx, s, job.payload)
         elif job.kind == engine.ENTER:
             engine.enter_step(ctx, s, job.payload)
+        elif job.kind == publish_jobs.KIND:
+            publish_jobs.done(ctx, s, job, result)
     return done
 
 
@@ -50,10 +53,13 @@ def on_failed(ctx: Context) -> Callable[[Session, ClaimedJob, str], None]:
         if job.kind == ocr_jobs.KIND:  # no request yet: the letter is read on without the text
             ocr_jobs.failed(ctx, s, job, error)
             return
+        if job.kind == publish_jobs.KIND:
+            publish_jobs.failed(ctx, s, job, error)
+            return
         writer.job_failed(ctx, s, job, error)
     return failed
 
 
 def runner(ctx: Context, factory: sessionmaker[Session], holder: str | None = None) -> JobRunner:
-    return JobRunner(factory, handlers(ctx), holder or holder_name("jobs"), on_done=on_done(ctx),
+    return JobRunner(factory, handlers(ctx, factory), holder or holder_name("jobs"), on_done=on_done(ctx),
                      on_failed=on_failed(ctx), clock=ctx.now)

@@ -106,6 +106,8 @@ class DeliveryCfg(Section):
     poll_seconds: float = Field(5, gt=0, description="polling observer interval")
     stable_seconds: float = Field(10, gt=0, description="unchanged this long = written completely")
     rescan_seconds: float = Field(300, gt=0, description="full rescan, so nothing is missed")
+    settle_seconds: float = Field(120, ge=0, description="quiet this long after the last file: "
+                                  "the delivery is checked (a preview, or what is missing)")
     max_file_mb: int = Field(4096, ge=1, description="a larger file is quarantined")
     max_mail_mb: float = Field(20, gt=0, description="a larger mail delivery is pointed to the folder")
 

@@ -77,6 +77,9 @@ class Step(Strict):
     documents: list[str] = []
     attach: list[str] = []
     signers: list[Signer] = []
+    # publishing steps: the channels the step publishes to (website, facebook, social, press,
+    # archive); a channel the config leaves out is skipped and the history says so
+    channels: list[Literal["website", "facebook", "social", "press", "archive"]] = []
     then: dict[Literal["approve", "reject", "revise", "done"], int | Literal[
         "rejected", "cancelled", "done", "back"]]
 

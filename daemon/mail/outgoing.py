@@ -92,9 +92,24 @@ def build_message(*, sender: str, to: Sequence[str], subject: str, text: str, ht
         if (filename, mime_type, data) in calendars:
             _add_calendar(msg, filename, mime_type, data)
             continue
-        maintype, subtype, _ = _split_type(mime_type)
+        maintype, subtype, params = _split_type(mime_type)
+        html_part = _html_part(msg) if "cid" in params else None
+        if html_part is not None:  # an image the HTML shows (<img src="cid:...">)
+            html_part.add_related(data, maintype=maintype, subtype=subtype, cid=f"<{params['cid']}>",
+                                  filename=filename, disposition="inline")
+            continue
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     return msg
+
+
+def _html_part(msg: EmailMessage) -> EmailMessage | None:
+    """The text/html part (or its multipart/related wrapper) that inline images join."""
+    for part in msg.walk():
+        if part.get_content_type() == "multipart/related":
+            return part  # type: ignore[return-value]
+        if part.get_content_type() == "text/html":
+            return part  # type: ignore[return-value]
+    return None
 
 
 def enqueue(session: Session, *, kind: str, sender: str, to: list[str], subject: str, text: str,

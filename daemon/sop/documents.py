@@ -3,11 +3,13 @@ transaction; rendered later by a job. Mail attaching a letter waits for its job.
 
 from __future__ import annotations
 
+import io
 import logging
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from PIL import Image, ImageOps
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -210,7 +212,27 @@ def resolve(ctx: Context, s: Session, item: dict) -> list[tuple[str, str, bytes]
     if "letter" in item:
         req = s.get(Request, item["letter"])
         return original_letter(ctx, s, req) if req is not None else []
+    if "file" in item:  # a file a job made or the team delivered
+        path = Path(item["file"])
+        return [(item["name"], item["type"], path.read_bytes())] if path.is_file() else []
+    if "thumb" in item:  # a small inline copy of a photo, shown in the HTML by its Content-ID
+        data = thumbnail(Path(item["thumb"]))
+        return [(f"{item['cid'].split('.')[0]}.jpg", f"image/jpeg; cid={item['cid']}", data)] if data else []
     raise ValueError(f"unknown attachment item {item!r}")
+
+
+def thumbnail(path: Path, size: int = 480) -> bytes | None:
+    """A JPEG at most `size` pixels wide or high, turned upright (None if it cannot be read)."""
+    try:
+        with Image.open(path) as im:
+            im.draft("RGB", (size, size))
+            im = ImageOps.exif_transpose(im).convert("RGB")
+            im.thumbnail((size, size))
+            out = io.BytesIO()
+            im.save(out, "JPEG", quality=80)
+            return out.getvalue()
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
 
 
 def invitation(ctx: Context, req: Request) -> tuple[str, str, bytes]:

@@ -24,6 +24,7 @@ from daemon.sop import conditions, people, planning, requests
 from daemon.sop.effects import Effects
 from daemon.sop.kinds import kind_of
 from daemon.sop.kinds.base import tag
+from daemon.sop.kinds.coverage import TIMER
 from daemon.sop.run import Run, current_revision
 from daemon.sop.writer import write_effects
 
@@ -187,13 +188,33 @@ def timer(ctx: Context, s: Session, payload: dict) -> None:
     """A step's timer fired (e.g. the event is over): its kind says whether the step is done."""
     # locked: a decision on the request may be committing in the other instance's dispatcher
     req = s.get(Request, payload.get("request_id"), with_for_update=True, populate_existing=True)
-    if req is None or req.state != "open" or req.step != payload.get("step"):
-        return  # the request moved on meanwhile
+    if req is None or req.state != "open" or req.step is None:
+        return
+    if payload.get("step") is not None and req.step != payload["step"]:
+        return  # the request moved on meanwhile (a timer without a step is for any step)
     run = Run.of(ctx, s, req)
     step = run.step(req.step)
-    if kind_of(step.kind).on_timer(run, step, payload) == "done":
-        run.record("done", step=step.number, actor="system", note="acara telah berakhir")
-        _go(run, step.then["done"], step)
+    kind = kind_of(step.kind)
+    outcome = kind.on_timer(run, step, payload)
+    if outcome == "done":
+        run.record("done", step=step.number, actor="system", note=kind.done_note(step, payload))
+        _go(run, step.then.get("done", step.then.get("approve")), step)
+    elif outcome == "task":  # ask (again): what the person saw before is superseded
+        _supersede(run, reason="diganti permintaan baru")
+        _open_task(run, step, 0)
+    _commit(run)
+
+
+def delivered(ctx: Context, s: Session, req: Request, note: str) -> None:
+    """Files came in for the request: recorded now, checked once the delivery goes quiet."""
+    run = Run.of(ctx, s, req)
+    run.record("delivered", actor="system", note=note)
+    if req.state == "open":
+        now = ctx.now()
+        run.fx.job(TIMER, {"request_id": req.id, "step": None, "timer": "settled",
+                           "since": now.isoformat()},
+                   key=f"{TIMER}:{req.code}:settled:{now.isoformat()}",
+                   run_at=now + timedelta(seconds=ctx.cfg.delivery.settle_seconds))
     _commit(run)
 
 

@@ -6,15 +6,15 @@ from daemon.sop.kinds.base import Kind
 from daemon.sop.kinds.coverage import Coverage
 from daemon.sop.kinds.disposition import Disposition
 from daemon.sop.kinds.intake import Intake
-from daemon.sop.kinds.manual import Manual
 from daemon.sop.kinds.plan import Plan
+from daemon.sop.kinds.publish import Publish
+from daemon.sop.kinds.report import Report
 from daemon.sop.kinds.sign import Sign
 from daemon.sop.kinds.simple import Draft, Memo
 
 KINDS: dict[str, Kind] = {k.name: k for k in (Intake(), Disposition(), Plan(), Memo(), Draft(),
-                                               Sign(), Coverage())}
-# not automated yet: the request waits there for the staff (the delivery issue builds them)
-KINDS.update({name: Manual(name) for name in ("report", "publish", "archive")})
+                                               Sign(), Coverage(), Report(), Publish("publish"),
+                                               Publish("archive"))}
 
 
 def kind_of(name: str) -> Kind:

@@ -44,6 +44,10 @@ class Kind:
         """A timer of this step fired; returns "done" when the step is complete."""
         return None
 
+    def done_note(self, step: Step, payload: dict) -> str:
+        """The history's note when a timer or a job ends the step."""
+        return ""
+
     def waiting_note(self, step: Step) -> str:
         return f"menunggu: {step.name}"
 

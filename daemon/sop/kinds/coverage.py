@@ -4,10 +4,10 @@ ends on its own once the event is over, so no request waits for ever."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from daemon.core.rules import Step
-from daemon.sop import documents, people, planning
+from daemon.sop import documents, people, planning, results
+from daemon.sop.kinds import report
 from daemon.sop.kinds.base import Entered, Kind, tag
 from daemon.sop.run import Run
 
@@ -35,6 +35,14 @@ class Coverage(Kind):
         return "wait"
 
     def on_timer(self, run: Run, step: Step, payload: dict) -> str | None:
+        if payload.get("timer") == "settled":  # the team handed in early: complete ends the step
+            files = results.quiet(run.s, run.req, payload)
+            if not files:
+                return None
+            if results.missing(run.ctx, files):
+                report.ask_missing(run, step, files)
+                return None
+            return "done"
         if payload.get("timer") != "event_over":
             return None
         if event_over(run) > run.ctx.now():  # the event was moved later: wait for the new end
@@ -43,16 +51,17 @@ class Coverage(Kind):
             return None
         return "done"
 
+    def done_note(self, step: Step, payload: dict) -> str:
+        return "hasil liputan diterima lengkap" if payload.get("timer") == "settled" else "acara telah berakhir"
+
     def waiting_note(self, step: Step) -> str:
         return f"menunggu: {step.name} (selesai otomatis setelah acara berakhir)"
 
     def brief_team(self, run: Run, step: Step) -> None:
         ctx, req = run.ctx, run.req
-        folder = Path(ctx.cfg.paths.dropbox) / req.code
-        folder.mkdir(parents=True, exist_ok=True)
         spt = documents.latest(run.s, req, "spt")
         run.fx.mail("assignment", [m["email"] for m in req.team],
                     cc=people.addresses_for(ctx, req, "kasi")[:1], attach=list(step.attach),
                     r=req, tag=tag(req), office=ctx.rules.office, team=req.team,
-                    schedule=planning.schedule_from_json(req.schedule), folder=str(folder),
+                    schedule=planning.schedule_from_json(req.schedule), folder=results.shown_folder(ctx, req),
                     spt_number=spt.number if spt else None)

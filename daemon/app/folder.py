@@ -1,0 +1,88 @@
+"""The shared folder, watched: each complete file the team drops into a request's folder is
+recorded (or quarantined with its reason) and the request hears of it; nothing stops the daemon."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from daemon.core.context import Context
+from daemon.core.models import DeliveryFile, Request, utcnow
+from daemon.delivery import folders, intake
+from daemon.delivery.watcher import FolderWatcher
+from daemon.sop import engine
+
+log = logging.getLogger("daemon.app.folder")
+
+
+class FolderIntake:
+    """Owns the watcher of `paths.dropbox`; its callbacks run in the watcher's thread."""
+
+    def __init__(self, ctx: Context, factory: sessionmaker[Session],
+                 wake: Callable[[], None] = lambda: None):
+        self.ctx, self.factory, self.wake = ctx, factory, wake
+        self.root = Path(ctx.cfg.paths.dropbox)
+        self.watcher = FolderWatcher(self.root, ctx.cfg.delivery, self.ready, self.refused)
+
+    def start(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.watcher.start()
+
+    def stop(self) -> None:
+        self.watcher.stop()
+
+    def ready(self, path: Path) -> None:
+        """A complete file: its row, and the request told; a file refused by content is moved away."""
+        before = utcnow()
+        with self.factory() as s, s.begin():
+            row = intake.record_file(s, self.root, path, lambda code: _request_id(s, code),
+                                     max_file_mb=self.ctx.cfg.delivery.max_file_mb)
+            req = s.get(Request, row.request_id, with_for_update=True) if row.request_id else None
+            if row.status == "quarantined":
+                self._move_away(s, row, path, req)
+            elif req is not None and row.created_at >= before:  # not a file seen before a restart
+                engine.delivered(self.ctx, s, req, f"diterima di folder bersama: {row.relpath} ({row.kind})")
+        self.wake()
+
+    def refused(self, path: Path, reason: str) -> None:
+        """A file that may not be taken (unsafe name, symlink, outside a request folder...)."""
+        code = folders.request_code_of(_relative(self.root, path))
+        try:
+            moved = intake.quarantine(self.root, path, reason)
+        except (OSError, ValueError) as exc:  # gone meanwhile, or under a symlinked folder
+            log.warning("could not quarantine %s (%s): %s", path, exc, reason)
+            return
+        with self.factory() as s, s.begin():
+            req_id = _request_id(s, code) if code else None
+            intake.record_refused(s, self.root, _relative(self.root, moved), reason,
+                                  request_id=req_id, name=Path(path).name)
+            if req_id is not None:
+                engine.record(self.ctx, s, s.get(Request, req_id), "quarantined",
+                              note=f"{Path(path).name}: {reason}")
+
+    def _move_away(self, s: Session, row: DeliveryFile, path: Path, req: Request | None) -> None:
+        try:
+            moved = intake.quarantine(self.root, path, row.reason or "")
+        except (OSError, ValueError) as exc:
+            log.warning("could not quarantine %s: %s", path, exc)
+            return
+        row.relpath = _relative(self.root, moved)
+        if req is not None:
+            engine.record(self.ctx, s, req, "quarantined", note=f"{row.name}: {row.reason}")
+
+
+def _request_id(s: Session, code: str | None) -> int | None:
+    if not code:
+        return None
+    return s.scalars(select(Request.id).where(Request.code == code)).first()
+
+
+def _relative(root: Path, path: Path) -> str:
+    try:
+        return Path(path).relative_to(root).as_posix()
+    except ValueError:
+        return Path(path).name
