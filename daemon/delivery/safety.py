@@ -101,6 +101,7 @@ def judge(root: Path, path: Path, max_bytes: int) -> tuple[Path, str | None] | N
         return path, REASON_OUTSIDE_ROOT
     return path, _file_reason(path, rel, st, max_bytes)
 
+
 def _file_reason(path: Path, rel: str, st: os.stat_result, max_bytes: int) -> str | None:
     if stat.S_ISDIR(st.st_mode):
         return None  # a folder is judged file by file
