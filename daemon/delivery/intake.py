@@ -145,7 +145,7 @@ def quarantine(root: Path, path: Path, reason: str, *, now: datetime | None = No
     make_dirs(folder)
     dest = _free_path(folder, safe_name(path.name, 120) or "berkas", ".alasan.txt")
     os.rename(path, dest)  # rename does not follow a symlink: the link itself moves
-    note = ALASAN_TEXT.format(original=safe_name(_relpath(root, path).replace("/", " / ")),
+    note = ALASAN_TEXT.format(original="/".join(safe_name(part) for part in _relpath(root, path).split("/")),
                               when=format_datetime(now), reason=reason)
     atomic_write(Path(f"{dest}.alasan.txt"), note.replace("\n", "\r\n").encode("utf-8"))
     log.warning("quarantined %s as %s: %s", _relpath(root, path), _relpath(root, dest), reason)
