@@ -110,7 +110,7 @@ def record_file(session: Session, root: Path, path: Path, request_id_for_code: C
                            DeliveryFile.status != "replaced", DeliveryFile.sha256 != digest)
                     .values(status="replaced"))
     row = _insert(session, row)
-    log.info("%s: %s %s (%s)", code or "-", row.status, relpath, row.kind)
+    log.info("%s: %s %r (%s)", code or "-", row.status, relpath, row.kind)
     return row
 
 
@@ -148,7 +148,7 @@ def quarantine(root: Path, path: Path, reason: str, *, now: datetime | None = No
     note = ALASAN_TEXT.format(original="/".join(safe_name(part) for part in _relpath(root, path).split("/")),
                               when=format_datetime(now), reason=reason)
     atomic_write(Path(f"{dest}.alasan.txt"), note.replace("\n", "\r\n").encode("utf-8"))
-    log.warning("quarantined %s as %s: %s", _relpath(root, path), _relpath(root, dest), reason)
+    log.warning("quarantined %r as %r: %s", _relpath(root, path), _relpath(root, dest), reason)
     return dest
 
 
