@@ -90,6 +90,8 @@ class FolderWatcher:
 
     def start(self) -> None:
         """Start the supervising thread (it starts the observer and rescans at once)."""
+        if self.running:
+            return
         self._stop.clear()
         self._thread = threading.Thread(target=self._loop, name="delivery-watcher", daemon=True)
         self._thread.start()

@@ -245,3 +245,27 @@ def test_hostile_drops_are_quarantined_with_a_reason_and_the_watcher_runs_on(
     junk = sorted(p.name for p in (share / FOLDER).iterdir())
     assert junk == sorted(["BACA-SAYA.txt", "Thumbs.db", "~$naskah.docx", "video.mp4.part", ".DS_Store",
                            "foto.jpg", "naskah.docx"])
+
+
+def test_tick_alone_judges_stability_by_size_and_mtime(share: Path) -> None:
+    """No thread and no events (a poll interval longer than the test): only tick() and a fake clock."""
+    now = [1000.0]
+    seen = Outcomes(share)
+    cfg = DeliveryCfg(observer="polling", poll_seconds=3600, stable_seconds=10, rescan_seconds=3600)
+    watcher = FolderWatcher(share, cfg, seen.on_ready, seen.on_refused, clock=lambda: now[0])
+    path = share / FOLDER / "naskah.txt"
+    path.write_text("Bupati Resmikan Gedung Sekolah\n\n")
+    try:
+        watcher.tick()  # starts the observer and rescans: the file is pending from now
+        now[0] += 11
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write("BENGKALIS - Gedung baru diresmikan.\n")
+        watcher.tick()  # grown since the last look: stable again only 10 s from now
+        now[0] += 9
+        watcher.tick()
+        assert seen.ready == []
+        now[0] += 2
+        watcher.tick()
+        assert seen.ready == [f"{FOLDER}/naskah.txt"] and seen.refused == {}
+    finally:
+        watcher.stop()
