@@ -11,30 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from watchdog.events import (
-    DirCreatedEvent,
-    DirMovedEvent,
-    FileClosedEvent,
-    FileCreatedEvent,
-    FileDeletedEvent,
-    FileModifiedEvent,
-    FileMovedEvent,
-    FileSystemEvent,
-    FileSystemEventHandler,
-)
+from watchdog.events import (DirCreatedEvent, DirMovedEvent, FileClosedEvent, FileCreatedEvent, FileDeletedEvent,
+                             FileModifiedEvent, FileMovedEvent, FileSystemEvent, FileSystemEventHandler)
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserverVFS
 
 from daemon.core.config import DeliveryCfg
 from daemon.delivery.folders import request_code_of
-from daemon.delivery.safety import (
-    in_quarantine,
-    is_network_fs,
-    judge,
-    relative,
-    unsafe_name_reason,
-)
+from daemon.delivery.safety import in_quarantine, is_network_fs, judge, relative, unsafe_name_reason
 from daemon.delivery.sniff import is_ignored
 
 log = logging.getLogger("daemon.delivery")
@@ -223,7 +208,7 @@ class FolderWatcher:
         with self._lock:
             top = Path(start) if start is not None else self.root
             rel = self._rel(top)
-            if start is not None and (rel is None or self._skipped(rel)):
+            if start is not None and (rel is None or in_quarantine(rel)):
                 return
             try:
                 if start is not None and stat.S_ISLNK(os.lstat(top).st_mode):
@@ -244,19 +229,15 @@ class FolderWatcher:
         for name in list(dirnames):
             path = folder / name
             rel = self._rel(path) or ""
-            if self._skipped(rel):
+            if in_quarantine(rel):
                 dirnames.remove(name)
             elif unsafe_name_reason(name) or os.path.islink(path):
                 dirnames.remove(name)
                 self._judge_and_report(path)
 
-    @staticmethod
-    def _skipped(rel: str) -> bool:
-        return in_quarantine(rel)
-
     def _note(self, path: Path, dirty: bool = False, closed: bool = False) -> None:
         rel = self._rel(path)
-        if rel is None or self._skipped(rel) or is_ignored(path.name):
+        if rel is None or in_quarantine(rel) or is_ignored(path.name):
             return
         try:
             st = os.lstat(path)
@@ -273,11 +254,11 @@ class FolderWatcher:
             self._judge_and_report(path)
             return
         old = self._pending.get(rel)
+        dirty = dirty or (old is not None and old.dirty and not closed)  # a close ends the writing
         if old is None or (old.size, old.mtime_ns) != (st.st_size, st.st_mtime_ns):
-            self._pending[rel] = _Pending(path, st.st_size, st.st_mtime_ns, self.clock(),
-                                          dirty or (old is not None and old.dirty))
-        elif dirty:
-            old.dirty = True
+            self._pending[rel] = _Pending(path, st.st_size, st.st_mtime_ns, self.clock(), dirty)
+        else:
+            old.dirty = dirty
 
     def _check_stable(self, now: float) -> None:
         for rel, item in list(self._pending.items()):
