@@ -127,7 +127,7 @@ def test_polling_reports_a_file_once_when_stable_and_rescans_do_not_repeat_it(sh
 
 
 def test_a_file_still_being_written_is_not_reported_until_it_is_stable(share: Path, watch) -> None:
-    watcher, seen = watch("polling")
+    watcher, seen = watch("polling", stable_seconds=1.0)
     path = share / FOLDER / "naskah.txt"
     with open(path, "w", encoding="utf-8") as fh:
         fh.write("Bupati Resmikan Gedung Sekolah\n\n")
@@ -229,7 +229,7 @@ def test_hostile_drops_are_quarantined_with_a_reason_and_the_watcher_runs_on(
     started = time.monotonic()
     drop_hostile_files(share)
     assert wait_for(lambda: set(seen.refused) == set(REFUSED) and len(seen.ready) == 2), (seen.refused, seen.ready)
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 10
     assert sorted(seen.ready) == [f"{FOLDER}/foto.jpg", f"{FOLDER}/naskah.docx"]
     for rel, (phrase, name) in REFUSED.items():
         assert phrase in seen.refused[rel], (rel, seen.refused[rel])
