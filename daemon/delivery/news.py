@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,7 +65,7 @@ def _docx_text(path: Path) -> str:
     try:
         with open_nofollow(path) as fh:
             document = docx.Document(fh)
-    except (PackageNotFoundError, KeyError, ValueError) as exc:
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, SyntaxError) as exc:  # SyntaxError: lxml
         raise NewsProblem("Dokumen .docx rusak atau tidak dapat dibuka; mohon simpan ulang.") from exc
     # each Word paragraph is a paragraph of the news: blank lines between them keep it so
     return "\n\n".join(p.text for p in document.paragraphs)

@@ -170,7 +170,7 @@ def _photo(fh: BinaryIO, suffix: str) -> Verdict | None:
         if suffix in PHOTO_SUFFIXES:
             return Verdict(None, f"Nama berkas berakhiran {suffix} tetapi isinya bukan gambar.")
         return None
-    except (OSError, SyntaxError, ValueError, EOFError):
+    except Exception:  # Pillow meets hostile input with many exception types; any means a broken picture
         return Verdict(None, "Berkas gambar rusak atau tidak lengkap; mohon salin ulang.")
     if pixels > PHOTO_MAX_PIXELS:
         return Verdict(None, "Gambar berukuran piksel terlalu besar (dicurigai berbahaya); tidak diproses.")
@@ -185,7 +185,7 @@ def _docx(fh: BinaryIO) -> Verdict:
             info = zf.getinfo("word/document.xml")
     except KeyError:
         return Verdict(None, f"Berkas ZIP/arsip tidak diterima. Yang diterima: {ACCEPTED}.")
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError):
         return Verdict(None, "Dokumen .docx rusak atau tidak lengkap; mohon simpan ulang.")
     if info.file_size > MAX_DOCX_XML:
         return Verdict(None, "Isi dokumen .docx terlalu besar untuk sebuah naskah berita.")

@@ -279,7 +279,11 @@ class FolderWatcher:
     # -- judging ---------------------------------------------------------------------------
 
     def _judge_and_report(self, path: Path) -> None:
-        judged = judge(self.root, path, self.cfg.max_file_mb * 1024 * 1024)
+        try:
+            judged = judge(self.root, path, self.cfg.max_file_mb * 1024 * 1024)
+        except Exception:  # not marked seen: the next rescan tries again; the other files go on
+            log.exception("delivery watcher: judging %r failed", str(path))
+            return
         if judged is None:
             return
         target, reason = judged

@@ -269,3 +269,23 @@ def test_tick_alone_judges_stability_by_size_and_mtime(share: Path) -> None:
         assert seen.ready == [f"{FOLDER}/naskah.txt"] and seen.refused == {}
     finally:
         watcher.stop()
+
+
+def test_a_failing_callback_does_not_stop_the_watcher_and_is_retried(share: Path) -> None:
+    calls: list[str] = []
+
+    def flaky_ready(path: Path) -> None:  # the database is down the first time
+        calls.append(path.name)
+        if len(calls) == 1:
+            raise RuntimeError("database is locked")
+
+    cfg = DeliveryCfg(observer="inotify", stable_seconds=0.3, poll_seconds=0.1, rescan_seconds=0.3)
+    watcher = FolderWatcher(share, cfg, flaky_ready, lambda p, r: None)
+    watcher.start()
+    try:
+        (share / FOLDER / "foto.jpg").write_bytes(jpeg())
+        assert wait_for(lambda: len(calls) == 2)  # offered again by a rescan
+        time.sleep(0.8)
+        assert calls == ["foto.jpg", "foto.jpg"] and watcher.running
+    finally:
+        watcher.stop()

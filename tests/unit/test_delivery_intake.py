@@ -17,7 +17,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from daemon.core.db import make_engine, sessions, transaction, upgrade
 from daemon.core.models import DeliveryFile, Request
 from daemon.delivery.folders import create_request_folder
-from daemon.delivery.intake import quarantine, record_attachment, record_file, record_refused
+from daemon.delivery.intake import (
+    quarantine,
+    record_attachment,
+    record_file,
+    record_refused,
+)
 
 CODE = "LPT-2026-0007"
 NOW = datetime(2026, 11, 30, 3, 0, tzinfo=timezone.utc)  # 10.00 WIB

@@ -88,3 +88,10 @@ def test_binary_content_is_a_problem_not_a_crash(tmp_path: Path) -> None:
     (tmp_path / "naskah.txt").write_bytes(b"\x00\x01\x02" * 100)
     with pytest.raises(NewsProblem, match="bukan teks"):
         read_news(tmp_path / "naskah.txt")
+
+
+def test_a_broken_docx_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    data = make_docx(tmp_path / "asli.docx", [TITLE, LEAD]).read_bytes()
+    (tmp_path / "naskah.docx").write_bytes(data[: len(data) // 2])
+    with pytest.raises(NewsProblem, match="rusak"):
+        read_news(tmp_path / "naskah.docx")
