@@ -26,12 +26,12 @@ BACA SAYA - Folder Hasil Liputan {code}
 
 Kegiatan: {title}
 
-Mohon simpan hasil liputan kegiatan ini di dalam folder ini:
+Mohon simpan hasil liputan kegiatan tersebut di dalam folder ini:
 
 1. Naskah berita dalam bentuk .docx, .txt, atau .md. Baris pertama naskah
-   berisi judul berita, selanjutnya isi berita.
+   berisi judul berita, diikuti isi berita pada baris berikutnya.
 2. Foto dalam format .jpg atau .png.
-3. Video (misalnya .mp4 atau .mov).
+3. Video dalam format umum (misalnya .mp4 atau .mov).
 
 Berkas akan diambil secara otomatis oleh sistem setelah selesai disalin
 seluruhnya; Saudara tidak perlu mengirimkannya melalui surel. Berkas yang
@@ -104,7 +104,7 @@ def _relative(relpath: str, server_root: Path) -> str:
 def public_path(public_root: str | None, relpath: str, server_root: Path) -> str:
     """How the team opens a folder of the share; the server's own path is never shown.
 
-    - UNC root (``\\\\fileserver\\hasil-liputan``): joined with backslashes.
+    - UNC root (``\\\\fileserver\\hasil-liputan``) or a mapped drive (``Z:\\Liputan``): joined with backslashes.
     - URL root (``smb://``, ``https://``): joined with ``/``, each segment percent-encoded.
       A link that cannot address a subfolder by path (a Google Drive folder link, or any link
       with a query or fragment) is kept whole and followed by the folders as a breadcrumb:
@@ -116,8 +116,8 @@ def public_path(public_root: str | None, relpath: str, server_root: Path) -> str
     if not public_root:
         return rel
     root = public_root.strip()
-    if root.startswith("\\\\"):
-        return root.rstrip("\\") + ("\\" + rel.replace("/", "\\") if rel else "")
+    if root.startswith("\\\\") or re.match(r"^[A-Za-z]:[\\/]", root):  # UNC, or a mapped drive Z:\\
+        return root.rstrip("\\/") + ("\\" + rel.replace("/", "\\") if rel else "")
     if _URL_RE.match(root):
         parts = urlsplit(root)
         if parts.query or parts.fragment or parts.netloc.endswith("drive.google.com"):

@@ -83,7 +83,7 @@ def decode_text(data: bytes) -> str | None:
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):,.1f} MB".replace(",", ".")
+    return f"{size / (1024 * 1024):,.1f} MB".translate({ord(","): ".", ord("."): ","})  # 1.234,5 MB
 
 
 def classify(path: Path, max_bytes: int | None = None) -> Verdict:
@@ -131,7 +131,7 @@ def _classify_open(path: Path, fh: BinaryIO, size: int, limit: int) -> Verdict:
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return Verdict(None, "Dokumen Word lama (.doc) tidak diterima; mohon simpan ulang sebagai .docx.")
     if head.startswith(b"%PDF"):
-        return Verdict(None, f"Berkas PDF tidak diterima. Yang diterima: {ACCEPTED}.")
+        return Verdict(None, f"Berkas PDF tidak diterima. Berkas yang diterima hanya {ACCEPTED}.")
     photo = _photo(fh, suffix)
     if photo is not None:
         return photo
@@ -165,7 +165,7 @@ def _photo(fh: BinaryIO, suffix: str) -> Verdict | None:
                 fmt, pixels = im.format, im.width * im.height
                 im.verify()
     except Image.DecompressionBombError:
-        return Verdict(None, "Gambar berukuran piksel terlalu besar (dicurigai berbahaya); tidak diproses.")
+        return Verdict(None, "Resolusi gambar terlalu besar (dicurigai berbahaya); tidak diproses.")
     except UnidentifiedImageError:
         if suffix in PHOTO_SUFFIXES:
             return Verdict(None, f"Nama berkas berakhiran {suffix} tetapi isinya bukan gambar.")
@@ -173,7 +173,7 @@ def _photo(fh: BinaryIO, suffix: str) -> Verdict | None:
     except Exception:  # Pillow meets hostile input with many exception types; any means a broken picture
         return Verdict(None, "Berkas gambar rusak atau tidak lengkap; mohon salin ulang.")
     if pixels > PHOTO_MAX_PIXELS:
-        return Verdict(None, "Gambar berukuran piksel terlalu besar (dicurigai berbahaya); tidak diproses.")
+        return Verdict(None, "Resolusi gambar terlalu besar (dicurigai berbahaya); tidak diproses.")
     if fmt not in PHOTO_FORMATS:
         return Verdict(None, f"Gambar berformat {fmt} tidak diterima; mohon kirim foto dalam format JPG atau PNG.")
     return Verdict("photo")
@@ -184,7 +184,7 @@ def _docx(fh: BinaryIO) -> Verdict:
         with zipfile.ZipFile(fh) as zf:
             info = zf.getinfo("word/document.xml")
     except KeyError:
-        return Verdict(None, f"Berkas ZIP/arsip tidak diterima. Yang diterima: {ACCEPTED}.")
+        return Verdict(None, f"Berkas ZIP/arsip tidak diterima. Berkas yang diterima hanya {ACCEPTED}.")
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError):
         return Verdict(None, "Dokumen .docx rusak atau tidak lengkap; mohon simpan ulang.")
     if info.file_size > MAX_DOCX_XML:
@@ -196,7 +196,7 @@ def _text_or_unknown(fh: BinaryIO, size: int, suffix: str) -> Verdict:
     if suffix in VIDEO_SUFFIXES:
         unknown = Verdict(None, f"Nama berkas berakhiran {suffix} tetapi isinya bukan video yang dikenali.")
     else:
-        unknown = Verdict(None, f"Jenis berkas tidak dikenali. Yang diterima: {ACCEPTED}.")
+        unknown = Verdict(None, f"Jenis berkas tidak dikenali. Berkas yang diterima hanya {ACCEPTED}.")
     if size > MAX_TEXT_BYTES:
         return unknown
     if decode_text(fh.read(MAX_TEXT_BYTES + 1)) is None:

@@ -78,12 +78,13 @@ def share(tmp_path: Path) -> Path:
 def watch(share: Path) -> Iterator[Callable[..., tuple[FolderWatcher, Outcomes]]]:
     started: list[FolderWatcher] = []
 
-    def start(observer: str, **settings: float) -> tuple[FolderWatcher, Outcomes]:
+    def start(observer: str, observer_is: str | None = None, **settings: float) -> tuple[FolderWatcher, Outcomes]:
+        """A running watcher expected to use `observer`; `observer_is` is the setting if it differs (auto)."""
         values = dict(stable_seconds=0.3, poll_seconds=0.1, rescan_seconds=300.0)
         values.update(settings)
         outcomes = Outcomes(share)
-        watcher = FolderWatcher(share, DeliveryCfg(observer=observer, **values), outcomes.on_ready,
-                                outcomes.on_refused)
+        cfg = DeliveryCfg(observer=observer_is or observer, **values)
+        watcher = FolderWatcher(share, cfg, outcomes.on_ready, outcomes.on_refused)
         watcher.start()
         started.append(watcher)
         assert wait_for(lambda: watcher.kind == observer)
@@ -289,3 +290,13 @@ def test_a_failing_callback_does_not_stop_the_watcher_and_is_retried(share: Path
         assert calls == ["foto.jpg", "foto.jpg"] and watcher.running
     finally:
         watcher.stop()
+
+
+def test_auto_picks_inotify_on_a_local_folder_and_polling_on_a_network_share(
+        share: Path, watch, monkeypatch: pytest.MonkeyPatch) -> None:
+    watcher, _ = watch("inotify", observer_is="auto")
+    assert watcher.kind == "inotify"
+    monkeypatch.setattr("daemon.delivery.watcher.is_network_fs", lambda root: True)  # a cifs mount
+    watcher, seen = watch("polling", observer_is="auto")
+    (share / FOLDER / "foto.jpg").write_bytes(jpeg())
+    assert wait_for(lambda: seen.ready == [f"{FOLDER}/foto.jpg"])

@@ -99,6 +99,7 @@ def test_public_path_joins_a_unc_root_with_backslashes() -> None:
     expected = r"\\fileserver\hasil-liputan\2026\LPT-2026-0007 Peresmian Gedung Sekolah"
     assert public_path(r"\\fileserver\hasil-liputan", REL, SERVER) == expected
     assert public_path("\\\\fileserver\\hasil-liputan\\", REL, SERVER) == expected
+    assert public_path("Z:\\Hasil Liputan\\", REL, SERVER) == "Z:\\Hasil Liputan\\2026\\" + REL.split("/")[1]
 
 
 def test_public_path_percent_encodes_the_segments_of_an_smb_url() -> None:

@@ -73,7 +73,7 @@ def test_a_decompression_bomb_is_refused_from_its_header(tmp_path: Path) -> None
     started = time.monotonic()
     verdict = classify(write(tmp_path, "bom.png", data))
     assert time.monotonic() - started < 1
-    assert verdict.kind is None and "piksel terlalu besar" in verdict.reason
+    assert verdict.kind is None and "Resolusi gambar terlalu besar" in verdict.reason
 
 
 def test_a_minimal_mp4_header_is_a_video(tmp_path: Path) -> None:
@@ -119,7 +119,7 @@ def test_a_file_over_the_size_limit_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path, "foto.jpg", photo_bytes("JPEG") + b"\0" * (2 * MB))
     assert classify(path, max_bytes=10 * MB).kind == "photo"
     verdict = classify(path, max_bytes=1 * MB)
-    assert verdict.kind is None and "melebihi batas 1.0 MB" in verdict.reason
+    assert verdict.kind is None and "Ukuran berkas 2,0 MB melebihi batas 1,0 MB." in verdict.reason
 
 
 def test_a_docx_made_by_word_is_news(tmp_path: Path) -> None:
