@@ -1,0 +1,207 @@
+"""What a delivered file really is, judged by its content (never by its name alone)."""
+
+from __future__ import annotations
+
+import errno
+import fnmatch
+import os
+import stat
+import warnings
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from PIL import Image, UnidentifiedImageError
+
+from daemon.core.config import DeliveryCfg
+
+HEADER_BYTES = 188 * 3 + 1  # enough for every magic below, MPEG-TS needs three packets
+MAX_TEXT_BYTES = 2 * 1024 * 1024  # a news text longer than this is not a news text
+MAX_DOCX_XML = 50 * 1024 * 1024  # word/document.xml uncompressed: guards against zip bombs
+PHOTO_MAX_PIXELS = 2 * (Image.MAX_IMAGE_PIXELS or 89_478_485)
+PHOTO_FORMATS = {"JPEG": ".jpg", "PNG": ".png"}
+PHOTO_SUFFIXES = {".jpg", ".jpeg", ".jpe", ".png"}
+TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text", ""}
+VIDEO_SUFFIXES = {".mp4", ".m4v", ".mov", ".3gp", ".3g2", ".mkv", ".webm", ".avi", ".ts", ".mts",
+                  ".m2ts", ".mpg", ".mpeg", ".vob"}
+FTYP_VIDEO = {b"isom", b"iso2", b"iso3", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1",
+              b"qt  ", b"M4V ", b"M4VH", b"M4VP", b"3gp4", b"3gp5", b"3gp6", b"3g2a", b"3g2b",
+              b"3ge6", b"3gs7", b"dash", b"MSNV", b"mmp4", b"XAVC", b"f4v ", b"crx "}
+QUICKTIME_ATOMS = {b"moov", b"mdat", b"wide", b"pnot"}
+HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"mif1", b"msf1", b"avif"}
+ACCEPTED = "naskah berita (.docx, .txt, .md), foto (.jpg, .png) atau video (.mp4, .mov, .mkv, dan sejenisnya)"
+
+IGNORED_NAMES = {"baca-saya.txt", "thumbs.db", ".ds_store", "desktop.ini", "ehthumbs.db", ".directory"}
+IGNORED_PATTERNS = ("~$*", "*.part", "*.crdownload", "*.partial", "*.download", ".~lock.*#", "._*",
+                    "*.tmp", ".*.swp", ".goutputstream-*", ".smbdelete*")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    kind: str | None  # news | photo | video, None when refused
+    reason: str | None = None  # why it was refused, in Indonesian, for a person
+
+    @property
+    def accepted(self) -> bool:
+        return self.kind is not None
+
+
+def is_ignored(name: str) -> bool:
+    """Our own BACA-SAYA.txt and the junk that copiers and editors leave behind: skipped silently."""
+    low = name.lower()
+    return low in IGNORED_NAMES or any(fnmatch.fnmatch(low, p.lower()) for p in IGNORED_PATTERNS)
+
+
+def open_nofollow(path: Path) -> BinaryIO:
+    """Open a regular file for reading without following a symlink or blocking on a FIFO."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise IsADirectoryError(f"not a regular file: {path}")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def decode_text(data: bytes) -> str | None:
+    """Text of a UTF-8 (BOM or not), UTF-16 (with BOM) or cp1252 file; None when it is not text."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates = ["utf-16"]
+    else:
+        candidates = ["utf-8-sig", "cp1252"]
+    for encoding in candidates:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if any(ord(ch) < 32 and ch not in "\t\n\r\f" for ch in text) or "\x7f" in text:
+            return None
+        return text
+    return None
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):,.1f} MB".translate({ord(","): ".", ord("."): ","})  # 1.234,5 MB
+
+
+def classify(path: Path, max_bytes: int | None = None) -> Verdict:
+    """news | photo | video by content, or None with the reason it is refused."""
+    try:
+        with open_nofollow(Path(path)) as fh:
+            return classify_open(fh, Path(path).name, max_bytes)
+    except OSError as exc:
+        return Verdict(None, unreadable_reason(exc))
+
+
+def classify_open(fh: BinaryIO, name: str, max_bytes: int | None = None) -> Verdict:
+    """classify() on a file already open (reads the header, seeks back to the start)."""
+    limit = max_bytes if max_bytes is not None else DeliveryCfg().max_file_mb * 1024 * 1024
+    try:
+        return _classify_open(Path(name), fh, os.fstat(fh.fileno()).st_size, limit)
+    except OSError as exc:
+        return Verdict(None, unreadable_reason(exc))
+    finally:
+        fh.seek(0)
+
+
+def unreadable_reason(exc: OSError) -> str:
+    if isinstance(exc, IsADirectoryError) or exc.errno in (errno.ELOOP, errno.ENOTDIR):
+        return "Bukan berkas biasa (misalnya tautan/symlink, folder, atau perangkat); tidak diproses."
+    if isinstance(exc, PermissionError):
+        return "Berkas tidak dapat dibaca oleh sistem karena hak akses; mohon periksa izin berkas."
+    return f"Berkas tidak dapat dibaca oleh sistem ({exc.strerror or exc.__class__.__name__})."
+
+
+def _classify_open(path: Path, fh: BinaryIO, size: int, limit: int) -> Verdict:
+    if size == 0:
+        return Verdict(None, "Berkas kosong (0 bita); kemungkinan penyalinan gagal. Mohon salin ulang.")
+    if size > limit:
+        return Verdict(None, f"Ukuran berkas {_megabytes(size)} melebihi batas {_megabytes(limit)}.")
+    head = fh.read(HEADER_BYTES)
+    suffix = path.suffix.lower()
+    fh.seek(0)
+    if _is_video(head):
+        return Verdict("video")
+    if head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS:
+        return Verdict(None, "Foto berformat HEIC/HEIF tidak diterima; mohon kirim foto dalam format JPG atau PNG.")
+    if head.startswith(b"PK\x03\x04"):
+        return _docx(fh)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return Verdict(None, "Dokumen Word lama (.doc) tidak diterima; mohon simpan ulang sebagai .docx.")
+    if head.startswith(b"%PDF"):
+        return Verdict(None, f"Berkas PDF tidak diterima. Berkas yang diterima hanya {ACCEPTED}.")
+    photo = _photo(fh, suffix)
+    if photo is not None:
+        return photo
+    fh.seek(0)
+    return _text_or_unknown(fh, size, suffix)
+
+
+def _is_video(head: bytes) -> bool:
+    box = head[4:8]
+    if box == b"ftyp":
+        return head[8:12] in FTYP_VIDEO
+    if box in QUICKTIME_ATOMS and int.from_bytes(head[:4], "big") >= 8:  # QuickTime without ftyp
+        return True
+    if head.startswith(b"\x1a\x45\xdf\xa3"):  # EBML: Matroska / WebM
+        return True
+    if head.startswith(b"RIFF") and head[8:12] == b"AVI ":
+        return True
+    if head.startswith((b"\x00\x00\x01\xba", b"\x00\x00\x01\xb3")):  # MPEG program stream / video
+        return True
+    if len(head) >= 377 and head[0] == head[188] == head[376] == 0x47:  # MPEG transport stream
+        return True
+    return len(head) >= 389 and head[4] == head[196] == head[388] == 0x47  # M2TS (192-byte packets)
+
+
+def _photo(fh: BinaryIO, suffix: str) -> Verdict | None:
+    """A verified JPEG/PNG, a refusal for another or broken picture, or None when it is no picture."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(fh) as im:
+                fmt, pixels = im.format, im.width * im.height
+                im.verify()
+    except Image.DecompressionBombError:
+        return Verdict(None, "Resolusi gambar terlalu besar (dicurigai berbahaya); tidak diproses.")
+    except UnidentifiedImageError:
+        if suffix in PHOTO_SUFFIXES:
+            return Verdict(None, f"Nama berkas berakhiran {suffix} tetapi isinya bukan gambar.")
+        return None
+    except Exception:  # Pillow meets hostile input with many exception types; any means a broken picture
+        return Verdict(None, "Berkas gambar rusak atau tidak lengkap; mohon salin ulang.")
+    if pixels > PHOTO_MAX_PIXELS:
+        return Verdict(None, "Resolusi gambar terlalu besar (dicurigai berbahaya); tidak diproses.")
+    if fmt not in PHOTO_FORMATS:
+        return Verdict(None, f"Gambar berformat {fmt} tidak diterima; mohon kirim foto dalam format JPG atau PNG.")
+    return Verdict("photo")
+
+
+def _docx(fh: BinaryIO) -> Verdict:
+    try:
+        with zipfile.ZipFile(fh) as zf:
+            info = zf.getinfo("word/document.xml")
+    except KeyError:
+        return Verdict(None, f"Berkas ZIP/arsip tidak diterima. Berkas yang diterima hanya {ACCEPTED}.")
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError):
+        return Verdict(None, "Dokumen .docx rusak atau tidak lengkap; mohon simpan ulang.")
+    if info.file_size > MAX_DOCX_XML:
+        return Verdict(None, "Isi dokumen .docx terlalu besar untuk sebuah naskah berita.")
+    return Verdict("news")
+
+
+def _text_or_unknown(fh: BinaryIO, size: int, suffix: str) -> Verdict:
+    if suffix in VIDEO_SUFFIXES:
+        unknown = Verdict(None, f"Nama berkas berakhiran {suffix} tetapi isinya bukan video yang dikenali.")
+    else:
+        unknown = Verdict(None, f"Jenis berkas tidak dikenali. Berkas yang diterima hanya {ACCEPTED}.")
+    if size > MAX_TEXT_BYTES:
+        return unknown
+    if decode_text(fh.read(MAX_TEXT_BYTES + 1)) is None:
+        return unknown
+    if suffix not in TEXT_SUFFIXES:
+        return Verdict(None, f"Nama berkas berakhiran {suffix} tetapi isinya teks biasa. Naskah berita "
+                             "mohon disimpan sebagai .docx, .txt, atau .md.")
+    return Verdict("news")
