@@ -65,6 +65,15 @@ if (is_wp_error($made)) {{ fwrite(STDERR, $made->get_error_message()); exit(1); 
 echo $made[0];
 """
 
+PERMALINKS_PHP = """<?php
+$_SERVER['HTTP_HOST'] = '127.0.0.1:{port}';
+$_SERVER['WORDPRESS_CONFIG'] = '{name}';
+require '{root}/wp-load.php';
+global $wp_rewrite;
+$wp_rewrite->set_permalink_structure('{structure}');
+$wp_rewrite->flush_rules(false);
+"""
+
 
 def _require(path: str, what: str) -> str:
     found = shutil.which(path) or (path if os.path.isfile(path) else None)
@@ -82,12 +91,15 @@ class WordPress(_Managed):
     """
 
     def __init__(self, base_dir: str | Path, port: int | None = None, user: str = "admin",
-                 password: str = "rahasia-admin-123", title: str = "Diskominfotik Bengkalis (uji)"):
+                 password: str = "rahasia-admin-123", title: str = "Diskominfotik Bengkalis (uji)",
+                 permalinks: str | None = None):
         self.base = Path(base_dir).resolve()
         self.port = port or free_port()
         self.db_port = free_port()
         self.user, self.password, self.title = user, password, title
         self.app_password = ""
+        # e.g. "/%postname%/": pretty permalinks, so the REST API also answers at /wp-json/
+        self.permalinks = permalinks
         self.name = f"liputan-{uuid.uuid4().hex[:12]}"
         self._db: subprocess.Popen | None = None
         self._php: subprocess.Popen | None = None
@@ -108,7 +120,22 @@ class WordPress(_Managed):
 
     def start(self) -> "WordPress":
         self.base.mkdir(parents=True, exist_ok=True)
-        self._start_mariadb()
+        try:
+            self._start_mariadb()
+            self._start_php()
+            wait_port(self.port, up=True, timeout=10)
+            self._install()
+            self.app_password = self._run_php("app-password.php", APP_PASSWORD_PHP, user=self.user)
+            if not self.app_password:
+                raise RuntimeError("no application password was created")
+            if self.permalinks:
+                self._run_php("permalinks.php", PERMALINKS_PHP, structure=self.permalinks)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start_php(self) -> None:
         content = self.base / "wp-content"
         (content / "uploads").mkdir(parents=True, exist_ok=True)
         (content / "mu-plugins").mkdir(exist_ok=True)
@@ -121,14 +148,6 @@ class WordPress(_Managed):
         self._php = subprocess.Popen([self.php, "-S", f"127.0.0.1:{self.port}", "-t", str(WP_ROOT), str(router)],
                                      cwd=WP_ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
         log.close()
-        try:
-            wait_port(self.port, up=True, timeout=10)
-            self._install()
-            self.app_password = self._make_app_password()
-        except BaseException:
-            self.stop()
-            raise
-        return self
 
     def _start_mariadb(self) -> None:
         data = self.base / "db"
@@ -165,14 +184,16 @@ class WordPress(_Managed):
         if "wp-login.php" not in page and "already installed" not in page:
             raise RuntimeError(f"WordPress install did not finish: {page[-1500:]}")
 
-    def _make_app_password(self) -> str:
-        script = self.base / "app-password.php"
-        script.write_text(APP_PASSWORD_PHP.format(port=self.port, name=self.name, root=WP_ROOT, user=self.user))
+    def _run_php(self, name: str, template: str, **values: str) -> str:
+        """Run a PHP script inside this WordPress (wp-load.php) and return its last line of output."""
+        script = self.base / name
+        script.write_text(template.format(port=self.port, name=self.name, root=WP_ROOT, **values))
         res = subprocess.run([self.php, str(script)], capture_output=True, text=True, cwd=WP_ROOT,
                              stdin=subprocess.DEVNULL, timeout=60)
-        if res.returncode != 0 or not res.stdout.strip():
-            raise RuntimeError(f"application password not created: {res.stderr.strip() or res.stdout.strip()}")
-        return res.stdout.strip().splitlines()[-1]
+        if res.returncode != 0:
+            raise RuntimeError(f"{name} failed: {res.stderr.strip() or res.stdout.strip()}")
+        lines = res.stdout.strip().splitlines()
+        return lines[-1] if lines else ""
 
     def log_tail(self, chars: int = 3000) -> str:
         """The end of the PHP server's log, for a failing test's message."""

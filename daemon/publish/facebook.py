@@ -14,8 +14,9 @@ from __future__ import annotations
 import json
 import logging
 import mimetypes
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 

@@ -66,7 +66,7 @@ def release_text(story: Story, office_name: str, contact: str | None, *, city: s
         lines += [f"{n}. {text}" for n, text in enumerate(captions, 1)]
     if contact:
         lines += ["", f"Narahubung: {contact}"]
-    lines += ["", f"Siaran pers ini disampaikan oleh {office_name} dan dapat dimuat oleh rekan-rekan media. "
-                  f"Foto terlampir dapat digunakan dengan mencantumkan sumber: {office_name}.",
-              "", f"Nomor referensi: {story.code}"]
+    closing = (f"Siaran pers ini disampaikan oleh {office_name} dan dapat dimuat oleh rekan-rekan media. "
+               f"Foto terlampir dapat digunakan dengan mencantumkan sumber: {office_name}.")
+    lines += ["", closing, "", f"Nomor referensi: {story.code}"]
     return f"Siaran Pers: {story.title.strip()}", "\n".join(lines) + "\n"

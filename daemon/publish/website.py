@@ -17,8 +17,9 @@ import logging
 import mimetypes
 import re
 import unicodedata
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import httpx
 
@@ -154,7 +155,7 @@ class WordPress:
         """Fail early and clearly when the credentials are wrong (WordPress otherwise just treats us as a visitor)."""
         if self._logged_in:
             return
-        status, me = self._api("GET", "/users/me", params={"context": "edit"})
+        _, me = self._api("GET", "/users/me", params={"context": "edit"})
         caps = me.get("capabilities", {}) if isinstance(me, dict) else {}
         if caps and not (caps.get("publish_posts") and caps.get("upload_files")):
             raise PermanentError(f"WordPress user '{self.cfg.username}' may not publish posts or upload files; "
@@ -223,7 +224,8 @@ class WordPress:
                 tag_ids.append(self.term("tags", name))
         category_id = self.term("categories", self.cfg.category)
         # title, excerpt and captions are HTML in WordPress; alt_text is plain (WordPress escapes it)
-        fields = {"title": _text(story.title), "excerpt": _text(story.lead), "tags": tag_ids, "categories": [category_id]}
+        fields = {"title": _text(story.title), "excerpt": _text(story.lead), "tags": tag_ids,
+                  "categories": [category_id]}
 
         post = self.find_post(story.code, progress.get("post_id"))
         if post is None:

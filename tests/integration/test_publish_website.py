@@ -1,4 +1,4 @@
-"""The WordPress channel against a real WordPress (Debian's package on a private MariaDB), read back through its REST API."""
+"""The WordPress channel against a real WordPress (Debian's package, private MariaDB), read back through REST."""
 
 from __future__ import annotations
 
@@ -179,3 +179,24 @@ def test_it_calls_an_unreachable_site_transient(wordpress, tmp_path) -> None:
     with pytest.raises(TransientError):
         WordPress(cfg(wordpress, url=f"http://127.0.0.1:{free_port()}", timeout=5)).publish(
             make_story(tmp_path, "LPT-2026-0012"), {})
+
+
+def test_it_uses_wp_json_when_the_site_has_pretty_permalinks(tmp_path_factory, tmp_path) -> None:
+    server = WordPressServer(tmp_path_factory.mktemp("wordpress-pretty"), permalinks="/%postname%/")
+    try:
+        server.start()
+    except (RuntimeError, OSError) as exc:
+        pytest.fail(f"cannot start the test WordPress: {exc}", pytrace=False)
+    try:
+        requests: list[str] = []
+        client = httpx.Client(timeout=30, event_hooks={"request": [lambda r: requests.append(str(r.url))]})
+        site = WordPress(cfg(server), client=client)
+        result = site.publish(make_story(tmp_path, "LPT-2026-0013"), {})
+        assert site._pretty is True
+        assert all("rest_route" not in url for url in requests)
+        assert any("/wp-json/wp/v2/media" in url for url in requests)
+        assert result.url.endswith("/bupati-warga-gotong-royong-di-desa-sejangat/")
+        assert len(rest(server, "/media", parent=int(result.remote_id))) == 2
+        client.close()
+    finally:
+        server.stop()
