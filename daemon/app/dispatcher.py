@@ -22,7 +22,7 @@ from daemon.mail.inbound_claim import WAITING, claim_inbound, postpone_inbound, 
 from daemon.reading import classify, quotes, replies, trust
 from daemon.reading.extract import complete_from_reply, extract_requests
 from daemon.reading.ocr import OcrSource
-from daemon.sop import engine, people, requests
+from daemon.sop import engine, people, publishing, requests
 
 log = logging.getLogger("daemon.app.dispatcher")
 DELEGATE = re.compile(r"^\W*(delegasi|delegasikan|didelegasikan|diwakilkan|wakilkan|diteruskan ke plt)\b", re.I)
@@ -380,6 +380,8 @@ class Dispatcher:
                 engine.record(ctx, s, req, "bounced", actor=", ".join(c.failed_recipients) or None,
                                 message_id=out.message_id,
                                 note=f"surel '{out.subject}' tidak terkirim ke {', '.join(c.failed_recipients) or '-'}")
+            if out.kind == "press":  # the contact's row says so: the office can fix its address
+                publishing.bounced(s, out.request_id, c.failed_recipients or out.recipients, c.reason)
             if out.kind != "alert":
                 mails.send(s, ctx.cfg, "alert", to=[ctx.cfg.office.operator], request_id=out.request_id,
                            heading="Surel Liputan tidak terkirim (bounce)",

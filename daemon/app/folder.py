@@ -45,6 +45,7 @@ class FolderIntake:
             if row.status == "quarantined":
                 self._move_away(s, row, path, req)
             elif req is not None and row.created_at >= before:  # not a file seen before a restart
+                row.created_at = self.ctx.now()  # the office clock the request's steps compare with
                 engine.delivered(self.ctx, s, req, f"diterima di folder bersama: {row.relpath} ({row.kind})")
         self.wake()
 

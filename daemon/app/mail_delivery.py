@@ -36,6 +36,8 @@ def receive(ctx: Context, s, inbound: Inbound, msg, req: Request, sender: str) -
     if body_is_news:
         rows.append(intake.record_attachment(s, ctx.cfg.state_dir, req.id, NEWS_FROM_BODY,
                                              text.encode("utf-8"), sender, inbound.message_id))
+    for r in rows:
+        r.created_at = ctx.now()  # the office clock the request's steps compare with
     taken = [r for r in rows if r.status == "accepted"]
     refused = [r for r in rows if r.status != "accepted"]
     if taken:

@@ -19,6 +19,7 @@ from daemon.sop import engine, publishing, results, writer
 from daemon.sop.kinds.publish import JOB
 
 log = logging.getLogger("daemon.app.publish")
+Keep = Callable[[dict], None]
 KIND = JOB
 
 
@@ -41,43 +42,49 @@ def run(ctx: Context, factory: sessionmaker[Session], job: ClaimedJob) -> dict[s
         except ValueError as exc:
             raise PermanentJobError(str(exc)) from None
     out_dir = ctx.cfg.state_dir / "publish" / req.code / channel
+    keep = lambda p: _keep(factory, job, p)  # noqa: E731 - each step made is saved at once
     try:
-        return CHANNELS[channel](ctx, story, progress, out_dir)
+        return CHANNELS[channel](ctx, story, progress, out_dir, keep)
     except errors.PermanentError as exc:
-        _keep(factory, job, progress)
         raise PermanentJobError(f"{publishing.label(channel)}: {exc}") from None
-    except Exception:
-        _keep(factory, job, progress)  # transient: retried with backoff from where it stopped
-        raise
 
 
 def _keep(factory: sessionmaker[Session], job: ClaimedJob, progress: dict) -> None:
-    """Save what a failed attempt made (e.g. media uploaded), so the retry does not make it again."""
+    """Save what an attempt has made so far (e.g. media uploaded), so a retry after a failure
+    or a crash does not make it again."""
     with factory() as s, s.begin():
         req = s.get(Request, job.payload["request_id"])
         publishing.row(s, req, job.payload["channel"]).progress = dict(progress)
 
 
-def _website(ctx: Context, story: Story, progress: dict, out: Path) -> dict:
-    res = website.WordPress(ctx.cfg.publish.website).publish(story, progress)
+def _website(ctx: Context, story: Story, progress: dict, out: Path, keep: Keep) -> dict:
+    channel = website.WordPress(ctx.cfg.publish.website)
+    try:
+        res = channel.publish(story, progress, checkpoint=keep)
+    finally:
+        channel.close()
     return {"remote_id": str(res.remote_id), "url": res.url, "progress": res.progress}
 
 
-def _facebook(ctx: Context, story: Story, progress: dict, out: Path) -> dict:
-    res = facebook.FacebookPage(ctx.cfg.publish.facebook).publish(story, progress)
+def _facebook(ctx: Context, story: Story, progress: dict, out: Path, keep: Keep) -> dict:
+    channel = facebook.FacebookPage(ctx.cfg.publish.facebook)
+    try:
+        res = channel.publish(story, progress, checkpoint=keep)
+    finally:
+        channel.close()
     return {"remote_id": str(res.remote_id), "url": res.url, "progress": res.progress}
 
 
-def _social(ctx: Context, story: Story, progress: dict, out: Path) -> dict:
+def _social(ctx: Context, story: Story, progress: dict, out: Path, keep: Keep) -> dict:
     package = social.build_package(story, ctx.cfg.publish.social, out)
     return {"caption": package.caption, "files": [[p.name, str(p)] for p in package.files]}
 
 
-def _press(ctx: Context, story: Story, progress: dict, out: Path) -> dict:
+def _press(ctx: Context, story: Story, progress: dict, out: Path, keep: Keep) -> dict:
     cfg = ctx.cfg.publish.press
     out.mkdir(parents=True, exist_ok=True)
     files = []
-    for name, data, _caption in press.shrink_for_mail(story.photos, int(cfg.max_mail_mb * 1024 * 1024 * 0.7)):
+    for name, data, _caption in press.shrink_for_mail(story.photos, press.attachment_budget(cfg.max_mail_mb)):
         path = out / name
         path.write_bytes(data)
         files.append([name, str(path)])
@@ -86,14 +93,14 @@ def _press(ctx: Context, story: Story, progress: dict, out: Path) -> dict:
 
 
 def _archive(ctx: Context, s: Session, req: Request) -> dict:
-    items = collect.items_for(s, req, Path(ctx.cfg.paths.dropbox), ctx.cfg.state_dir, ctx.tz)
-    info = collect.info_for(req, ctx.rules.office.office.name, ctx.tz)
-    when = collect.filing_date(req, ctx.tz)
+    items = collect.items_for(s, req, Path(ctx.cfg.paths.dropbox), ctx.cfg.state_dir, ctx.cfg.tz)
+    info = collect.info_for(req, ctx.rules.office.office.name, ctx.cfg.tz)
+    when = collect.filing_date(req, ctx.cfg.tz)
     path = bag.write_bag(Path(ctx.cfg.paths.archive), req.code, when, list(items), info)
     return {"remote_id": str(path), "url": None, "missing": list(items.missing)}
 
 
-CHANNELS: dict[str, Callable[[Context, Story, dict, Path], dict]] = {
+CHANNELS: dict[str, Callable[[Context, Story, dict, Path, Keep], dict]] = {
     "website": _website, "facebook": _facebook, "social": _social, "press": _press}
 
 

@@ -184,12 +184,14 @@ def original_letter(ctx: Context, s: Session, req: Request) -> list[tuple[str, s
     return files
 
 
-def mail_files(ctx: Context, s: Session, req: Request, names: list[str]) -> tuple[list[dict], list[int]]:
+def mail_files(ctx: Context, s: Session, req: Request, names: list[str | dict]) -> tuple[list[dict], list[int]]:
     """What a mail attaches, in order, as items for the outbox; and the render jobs it waits on."""
     items: list[dict] = []
     waits: list[int] = []
     for name in names:
-        if name == "surat":
+        if isinstance(name, dict):  # already an item: a file a job made, a photo's thumbnail
+            items.append(name)
+        elif name == "surat":
             items.append({"letter": req.id})
         elif name == "undangan_kalender":
             items.append(outgoing.inline(invitation(ctx, req)))

@@ -98,7 +98,7 @@ def story(ctx: Context, s: Session, req: Request) -> Story:
     found, why = read_news(ctx, files)
     if found is None:
         raise ValueError(f"{req.code}: tidak ada naskah berita yang lengkap ({why or 'tidak ada'})")
-    when = req.event_start.astimezone(ctx.tz) if req.event_start else None
+    when = req.event_start.astimezone(ctx.cfg.tz) if req.event_start else None
     where = ", ".join(p for p in (req.location, f"Kecamatan {req.kecamatan}" if req.kecamatan else None) if p)
     caption = f"{found.title}" + (f", {where}" if where else "") + (
         f", {indonesian.format_date(when.date())}" if when else "")
