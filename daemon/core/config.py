@@ -171,10 +171,17 @@ class Config(Section):
     def warnings(self) -> list[str]:
         """Problems that only matter when the daemon runs (e.g. credentials not yet in place)."""
         out = []
-        for name in ("mailbox", "smtp"):
-            pf = getattr(self, name).password_file
-            if pf and not Path(pf).is_file():
-                out.append(f"[{name}] password_file {pf} is not readable here")
+        files = [(name, "password_file", getattr(self, name).password_file) for name in ("mailbox", "smtp")]
+        if self.publish.website:
+            files.append(("publish.website", "password_file", self.publish.website.password_file))
+        if self.publish.facebook:
+            files.append(("publish.facebook", "token_file", self.publish.facebook.token_file))
+        for section, key, path in files:
+            if path and not Path(path).is_file():
+                out.append(f"[{section}] {key} {path} is not readable here")
+        if self.delivery.public_root is None:
+            out.append("[delivery] public_root is not set: mails name the team's folder by its path "
+                       "under the share only")
         return out
 
     @property
@@ -206,10 +213,13 @@ def _resolve(data: dict, base: Path) -> dict:
         rules["dir"] = str(base / rules["dir"])
     elif "rules" not in data:
         data["rules"] = {"dir": str(base / "rules")}
-    for sec in ("mailbox", "smtp"):
-        pf = data.get(sec, {}).get("password_file")
+    publish = data.get("publish", {}) if isinstance(data.get("publish"), dict) else {}
+    secrets = [(data.get(sec), "password_file") for sec in ("mailbox", "smtp")]
+    secrets += [(publish.get("website"), "password_file"), (publish.get("facebook"), "token_file")]
+    for section, key in secrets:
+        pf = section.get(key) if isinstance(section, dict) else None
         if isinstance(pf, str) and not Path(pf).is_absolute():
-            data[sec]["password_file"] = str(base / pf)
+            section[key] = str(base / pf)
     return data
 
 
