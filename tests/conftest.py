@@ -158,7 +158,8 @@ def make_config(tmp_path: Path, db_url: str, dovecot: Dovecot, mailbox_user: str
             mailbox={"folder": values["folder"], "timeout": values["timeout"],
                      "idle_seconds": values["idle_seconds"], "poll_seconds": 1},
             smtp={"username": f"liputan@{DOMAIN}", "password": PASSWORD,
-                  "timeout": values["timeout"], "max_attempts": values["max_attempts"]})
+                  "timeout": values["timeout"], "max_attempts": values["max_attempts"]},
+            extra=values.get("extra"))
         cfg = load_config(path)
         for folder in (cfg.paths.state, cfg.paths.dropbox, cfg.paths.archive):
             Path(folder).mkdir(exist_ok=True)

@@ -25,8 +25,10 @@ def to_toml(sections: dict[str, dict[str, Any]]) -> str:
 
 def write_config(path: Path, *, imap_port: int, smtp_port: int, database: str, rules: Path,
                  user: str = OFFICE_MAILBOX, office: dict | None = None, mailbox: dict | None = None,
-                 smtp: dict | None = None, paths: dict | None = None) -> Path:
-    """Write a liputan.toml for servers on 127.0.0.1 without TLS; the dicts add or override keys."""
+                 smtp: dict | None = None, paths: dict | None = None,
+                 extra: dict[str, dict[str, Any]] | None = None) -> Path:
+    """Write a liputan.toml for servers on 127.0.0.1 without TLS; the dicts add or override keys,
+    `extra` adds sections (e.g. {"delivery": {...}, "publish.website": {...}})."""
     sections = {
         "office": {"name": "Dinas Komunikasi, Informatika dan Statistik Kabupaten Bengkalis",
                    "domain": DOMAIN, "timezone": DEFAULT_TIMEZONE,
@@ -38,6 +40,7 @@ def write_config(path: Path, *, imap_port: int, smtp_port: int, database: str, r
         "paths": {"database": database, "state": "state", "dropbox": "hasil-liputan",
                   "archive": "arsip", **(paths or {})},
         "rules": {"dir": str(rules)},
+        **(extra or {}),
     }
     path.write_text("# written for local servers (sandbox, tests, benchmarks)\n" + to_toml(sections),
                     encoding="utf-8")
