@@ -201,7 +201,11 @@ class WordPress:
     def upload(self, path: Path, filename: str, post_id: int) -> dict[str, Any]:
         """Upload one file as media attached to the post, streamed from disk."""
         mime = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-        headers = {"Content-Type": mime, "Content-Length": str(path.stat().st_size),
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            raise PermanentError(f"photo {path}: {exc.strerror}") from None
+        headers = {"Content-Type": mime, "Content-Length": str(size),
                    "Content-Disposition": f'attachment; filename="{filename}"'}
         _, media = self._api("POST", "/media", params={"post": post_id}, content=_file_chunks(path),
                              headers=headers)
