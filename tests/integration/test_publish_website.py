@@ -200,3 +200,12 @@ def test_it_uses_wp_json_when_the_site_has_pretty_permalinks(tmp_path_factory, t
         client.close()
     finally:
         server.stop()
+
+
+def test_it_names_the_packages_to_install_when_wordpress_is_missing(monkeypatch, tmp_path) -> None:
+    import daemon.devservers.wordpress as devserver
+
+    monkeypatch.setattr(devserver, "WP_ROOT", tmp_path / "no-wordpress")
+    with pytest.raises(RuntimeError, match="apt-get install -y --no-install-recommends wordpress php-cli "
+                                           "php-mysql mariadb-server"):
+        devserver.WordPress(tmp_path / "wp")
