@@ -238,6 +238,8 @@ class WordPress:
             log.info("%s: WordPress draft %s made", story.code, post["id"])
         post_id = int(post["id"])
         if progress.get("post_id") != post_id:
+            if progress.get("post_id"):  # the recorded post is gone: check its media again too
+                progress.pop("media", None)
             progress["post_id"] = post_id
             save(progress)
 
