@@ -150,11 +150,15 @@ class WordPress(_Managed):
         log.close()
 
     def _start_mariadb(self) -> None:
-        data = self.base / "db"
+        data, tmp = self.base / "db", self.base / "tmp"
+        # A starting mariadbd deletes every #sql* file in its tmpdir: a shared /tmp lets two instances
+        # (pytest-xdist workers) destroy each other's temporary tables during bootstrap.
+        tmp.mkdir(exist_ok=True)
+        env = {**os.environ, "TMPDIR": str(tmp)}
         if not (data / "mysql").is_dir():
             res = subprocess.run([self.install_db, "--no-defaults", "--user=root", f"--datadir={data}",
                                   "--skip-test-db", "--auth-root-authentication-method=normal"],
-                                 capture_output=True, text=True, stdin=subprocess.DEVNULL)
+                                 capture_output=True, text=True, stdin=subprocess.DEVNULL, env=env)
             if res.returncode != 0:
                 raise RuntimeError(f"mariadb-install-db failed: {res.stderr.strip()[-2000:]}")
         (self.base / "init.sql").write_text(INIT_SQL)
@@ -163,9 +167,10 @@ class WordPress(_Managed):
             [self.mariadbd, "--no-defaults", "--user=root", f"--datadir={data}",
              f"--socket={self.base / 'mariadb.sock'}", f"--pid-file={self.base / 'mariadb.pid'}",
              f"--port={self.db_port}", "--bind-address=127.0.0.1", f"--init-file={self.base / 'init.sql'}",
+             f"--tmpdir={tmp}",
              "--skip-log-bin", "--innodb-flush-log-at-trx-commit=0", "--innodb-buffer-pool-size=32M",
              "--innodb-log-file-size=16M", "--skip-name-resolve"],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env)
         log.close()
         try:
             wait_port(self.db_port, up=True, timeout=30)

@@ -109,7 +109,11 @@ class FacebookPage:
 
     def _photo(self, token: str, path: Path, data: dict[str, Any]) -> dict[str, Any]:
         mime = mimetypes.guess_type(path.name)[0] or "image/jpeg"
-        with open(path, "rb") as fh:  # httpx streams the file into the multipart body
+        try:
+            fh = open(path, "rb")  # noqa: SIM115 - closed below; httpx streams it into the multipart body
+        except OSError as exc:
+            raise PermanentError(f"photo {path}: {exc.strerror}") from None
+        with fh:
             return self._call("POST", f"{self.cfg.page_id}/photos", token, data=data,
                               files={"source": (path.name, fh, mime)})
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from daemon.core.indonesian import format_date, office_zone
+from daemon.core.rules import MediaContact
 from daemon.publish.errors import TooLargeError
 from daemon.publish.images import jpeg_bytes, open_upright
 from daemon.publish.story import Photo, Story
@@ -52,11 +53,17 @@ def shrink_for_mail(photos: list[Photo], budget_bytes: int) -> list[tuple[str, b
 
 
 def release_text(story: Story, office_name: str, contact: str | None, *, city: str = "Bengkalis",
-                 on: date | None = None) -> tuple[str, str]:
-    """(subject, body) of the press release; the dateline reads "Bengkalis, Senin, 30 November 2026"."""
+                 on: date | None = None, to: MediaContact | None = None) -> tuple[str, str]:
+    """(subject, body) of the press release; the dateline reads "Bengkalis, Senin, 30 November 2026".
+    With `to` (one media contact of office.yaml) the mail opens with a salutation to that newsroom."""
     day = on or datetime.now(office_zone()).date()
     paragraphs = story.paragraphs() or [story.title]
-    lines = ["SIARAN PERS", office_name, "", story.title.strip(), "",
+    lines: list[str] = []
+    if to is not None:
+        lines += [f"Yth. {to.name}", f"Redaksi {to.outlet}", "", "Dengan hormat,",
+                  f"Bersama ini kami sampaikan siaran pers {office_name} beserta foto kegiatan "
+                  "untuk dapat dimuat.", ""]
+    lines += ["SIARAN PERS", office_name, "", story.title.strip(), "",
              f"{city}, {format_date(day)} - {paragraphs[0]}"]
     for para in paragraphs[1:]:
         lines += ["", para]
@@ -68,5 +75,8 @@ def release_text(story: Story, office_name: str, contact: str | None, *, city: s
         lines += ["", f"Narahubung: {contact}"]
     closing = (f"Siaran pers ini disampaikan oleh {office_name} dan dapat dimuat oleh rekan-rekan media. "
                f"Foto terlampir dapat digunakan dengan mencantumkan sumber: {office_name}.")
-    lines += ["", closing, "", f"Nomor referensi: {story.code}"]
+    lines += ["", closing]
+    if to is not None:
+        lines += ["", "Atas perhatian dan kerja sama Bapak/Ibu, kami ucapkan terima kasih."]
+    lines += ["", f"Nomor referensi: {story.code}"]
     return f"Siaran Pers: {story.title.strip()}", "\n".join(lines) + "\n"

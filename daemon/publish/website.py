@@ -201,7 +201,11 @@ class WordPress:
     def upload(self, path: Path, filename: str, post_id: int) -> dict[str, Any]:
         """Upload one file as media attached to the post, streamed from disk."""
         mime = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-        headers = {"Content-Type": mime, "Content-Length": str(path.stat().st_size),
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            raise PermanentError(f"photo {path}: {exc.strerror}") from None
+        headers = {"Content-Type": mime, "Content-Length": str(size),
                    "Content-Disposition": f'attachment; filename="{filename}"'}
         _, media = self._api("POST", "/media", params={"post": post_id}, content=_file_chunks(path),
                              headers=headers)
@@ -234,6 +238,8 @@ class WordPress:
             log.info("%s: WordPress draft %s made", story.code, post["id"])
         post_id = int(post["id"])
         if progress.get("post_id") != post_id:
+            if progress.get("post_id"):  # the recorded post is gone: check its media again too
+                progress.pop("media", None)
             progress["post_id"] = post_id
             save(progress)
 

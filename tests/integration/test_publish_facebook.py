@@ -288,3 +288,12 @@ def test_it_treats_server_errors_and_rate_limits_as_transient(graph, story, tmp_
 def test_it_treats_an_unreachable_graph_as_transient(story, tmp_path) -> None:
     with pytest.raises(TransientError):
         page(tmp_path, f"http://127.0.0.1:{free_port()}/v21.0").publish(story, {})
+
+
+def test_it_treats_a_missing_photo_as_permanent(graph, story, tmp_path) -> None:
+    fake, url = graph
+    gone = Story(code=story.code, title=story.title, body=story.body,
+                 photos=[*story.photos[:1], Photo(tmp_path / "hilang.jpg", "Hilang", "Hilang")])
+    with pytest.raises(PermanentError, match="hilang.jpg"):
+        page(tmp_path, url).publish(gone, {})
+    assert fake.posts == []

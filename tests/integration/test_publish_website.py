@@ -200,3 +200,35 @@ def test_it_uses_wp_json_when_the_site_has_pretty_permalinks(tmp_path_factory, t
         client.close()
     finally:
         server.stop()
+
+
+def test_it_names_the_packages_to_install_when_wordpress_is_missing(monkeypatch, tmp_path) -> None:
+    import daemon.devservers.wordpress as devserver
+
+    monkeypatch.setattr(devserver, "WP_ROOT", tmp_path / "no-wordpress")
+    with pytest.raises(RuntimeError, match="apt-get install -y --no-install-recommends wordpress php-cli "
+                                           "php-mysql mariadb-server"):
+        devserver.WordPress(tmp_path / "wp")
+
+
+def test_it_makes_the_post_again_when_someone_deleted_it(wordpress, tmp_path) -> None:
+    story = make_story(tmp_path, "LPT-2026-0014")
+    site = WordPress(cfg(wordpress))
+    progress: dict[str, Any] = {}
+    first = site.publish(story, progress)
+    resp = httpx.delete(f"{wordpress.url}/", params={"rest_route": f"/wp/v2/posts/{first.remote_id}",
+                                                     "force": "true"}, auth=(wordpress.user, wordpress.app_password))
+    assert resp.status_code == 200, resp.text
+    deleted_media = first.progress["media"]["2"]["id"]
+    resp = httpx.delete(f"{wordpress.url}/", params={"rest_route": f"/wp/v2/media/{deleted_media}",
+                                                     "force": "true"}, auth=(wordpress.user, wordpress.app_password))
+    assert resp.status_code == 200, resp.text
+
+    progress["done"] = False  # the operator asks for the post again
+    again = site.publish(story, progress)
+    assert again.remote_id != first.remote_id
+    post = rest(wordpress, f"/posts/{again.remote_id}")
+    assert post["featured_media"] == first.progress["media"]["1"]["id"]  # the surviving photo, found by its slug
+    assert again.progress["media"]["2"]["id"] != deleted_media  # the deleted one uploaded again
+    assert {m["id"] for m in media_of(wordpress, int(again.remote_id))} == {
+        again.progress["media"]["1"]["id"], again.progress["media"]["2"]["id"]}

@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from daemon.core.config import SocialCfg
+from daemon.core.rules import MediaContact
 from daemon.publish.errors import TooLargeError
 from daemon.publish.images import open_upright
 from daemon.publish.press import attachment_budget, release_text, shrink_for_mail
@@ -162,3 +163,11 @@ def test_it_leaves_out_the_contact_line_when_none_is_set(photos) -> None:
     _, body = release_text(story_with([]), "Diskominfotik Bengkalis", None, on=date(2026, 12, 1))
     assert "Narahubung" not in body and "Keterangan foto" not in body
     assert "Bengkalis, Selasa, 1 Desember 2026 - " in body
+
+
+def test_it_greets_one_newsroom_when_sent_to_a_media_contact(photos) -> None:
+    contact = MediaContact(name="Budi Santoso", outlet="Riau Pos", email="redaksi@riaupos.co")
+    _, body = release_text(story_with([]), "Diskominfotik Bengkalis", None, on=date(2026, 11, 30), to=contact)
+    assert body.startswith("Yth. Budi Santoso\nRedaksi Riau Pos\n\nDengan hormat,\n")
+    assert "untuk dapat dimuat.\n\nSIARAN PERS\nDiskominfotik Bengkalis\n" in body
+    assert "kerja sama Bapak/Ibu, kami ucapkan terima kasih." in body
