@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import shutil
 import tempfile
+import time
 import uuid
 from pathlib import Path
 from typing import Callable, Iterator
@@ -19,12 +21,15 @@ from daemon.devservers.config import write_config
 from daemon.devservers.dovecot import Dovecot
 from daemon.devservers.postgres import Postgres
 from daemon.devservers.smtp import SmtpCapture
+from daemon.devservers.wordpress import WordPress
 
 REPO = Path(__file__).resolve().parent.parent
 DOMAIN = "bengkaliskab.go.id"
 PASSWORD = "rahasia"
 OFFICE_USER = f"liputan@{DOMAIN}"
 POOL_SIZE = 80  # one fresh mailbox per test that asks for one
+
+log = logging.getLogger(__name__)
 
 
 def _backends() -> list[str]:
@@ -172,3 +177,20 @@ def make_config(tmp_path: Path, db_url: str, dovecot: Dovecot, mailbox_user: str
 def config(make_config: Callable[..., Config]) -> Config:
     """The config of this test: its own mailbox, the capture SMTP server, its own database."""
     return make_config()
+
+
+@pytest.fixture(scope="session")
+def wordpress(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WordPress]:
+    """One WordPress for the session; each test publishes under its own request code."""
+    try:
+        server = WordPress(tmp_path_factory.mktemp("wordpress"))
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    began = time.monotonic()
+    try:
+        server.start()
+    except (RuntimeError, OSError) as exc:
+        pytest.fail(f"cannot start the test WordPress: {exc}", pytrace=False)
+    log.info("test WordPress ready at %s in %.1f s", server.url, time.monotonic() - began)
+    yield server
+    server.stop()

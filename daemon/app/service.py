@@ -38,6 +38,7 @@ class Service:
         self.engine = db.make_engine(cfg.paths.database)
         db.upgrade(self.engine)
         self.factory = db.sessions(self.engine)
+        work.reclaim_orphans(self.factory)  # a killed predecessor's jobs are taken up at once
         Path(cfg.paths.state).mkdir(parents=True, exist_ok=True)
         self.dispatcher = Dispatcher(self.ctx, self.factory, work.holder_name("dispatcher"))
         self.jobs = work.runner(self.ctx, self.factory)

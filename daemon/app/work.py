@@ -2,24 +2,66 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
+from datetime import datetime, timedelta
 from typing import Any, Callable
 
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.app import ocr_jobs, publish_jobs
 from daemon.app.jobrunner import JobRunner
 from daemon.core.context import Context
 from daemon.core.jobs import ClaimedJob
+from daemon.core.models import Inbound, Job, utcnow
 from daemon.paperwork import render
 from daemon.sop import engine, writer
 from daemon.sop.kinds.coverage import TIMER
+
+log = logging.getLogger("daemon.app.work")
 
 
 def holder_name(role: str) -> str:
     """Unique per process and worker: host, pid and role (jobs and inbound claims name it)."""
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{role}"[:64]
+
+
+def reclaim_orphans(factory: sessionmaker[Session], now: datetime | None = None) -> int:
+    """Free the jobs and messages leased by processes of this host that are gone (killed, crashed),
+    so a restarted daemon takes them up at once instead of when their lease runs out. Holders on
+    other hosts keep their leases: only the lease tells whether they are alive."""
+    now = now or utcnow()
+    host = socket.gethostname()[:40] + ":"
+    freed = 0
+    with factory() as s, s.begin():
+        for model, busy in ((Job, Job.state == "running"), (Inbound, Inbound.status == "new")):
+            rows = s.execute(select(model.id, model.leased_by).where(
+                busy, model.leased_by.like(host + "%"), model.lease_until > now)).all()
+            dead = [r.id for r in rows if not _alive(r.leased_by)]
+            if dead:
+                s.execute(update(model).where(model.id.in_(dead)).values(lease_until=now - timedelta(seconds=1)))
+                freed += len(dead)
+    if freed:
+        log.warning("took back %d job(s)/message(s) left by a process that is gone", freed)
+    return freed
+
+
+def _alive(holder: str) -> bool:
+    try:
+        pid = int(holder.split(":")[1])
+    except (IndexError, ValueError):
+        return True  # not ours to judge
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def handlers(ctx: Context, factory: sessionmaker[Session]) -> dict[str, Callable[[ClaimedJob], dict | None]]:

@@ -31,14 +31,6 @@ KADIS, KABID, KASI = "kadis@bengkaliskab.go.id", "kabid.ikp@bengkaliskab.go.id",
 CAMAT = "camat.bantan@bengkaliskab.go.id"
 
 
-@pytest.fixture(scope="module")
-def wordpress(tmp_path_factory):
-    server = WordPress(tmp_path_factory.mktemp("wp-daemon"))
-    server.start()
-    yield server
-    server.stop()
-
-
 def wait_for(predicate, timeout: float = 60.0, what: str = "condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -501,3 +501,36 @@ def test_two_threads_claim_100_messages_exactly_once(factory: sessionmaker[Sessi
         return mine
 
     assert_each_once(race_threads(work), ids)
+
+
+def test_a_restarted_daemon_takes_back_what_a_killed_process_of_this_host_held(factory):
+    import os
+    import socket
+
+    from daemon.app.work import reclaim_orphans
+    from daemon.core.jobs import claim, enqueue
+
+    host = socket.gethostname()[:40]
+    dead = subprocess_pid_that_has_exited()
+    holders = {f"{host}:{dead}:jobs": True, f"{host}:{os.getpid()}:jobs": False,
+               f"elsewhere:{dead}:jobs": False}
+    ids = {}
+    for holder in holders:
+        with transaction(factory) as s:
+            job = enqueue(s, "noop", {}, key=f"reclaim-{holder}")
+            ids[holder] = job.id
+        assert claim(factory, holder, kinds=["noop"]) is not None
+    assert claim(factory, "new-process", kinds=["noop"]) is None  # all leased for 10 minutes
+    assert reclaim_orphans(factory) == 1
+    taken = claim(factory, "new-process", kinds=["noop"])
+    assert taken is not None and taken.id == ids[f"{host}:{dead}:jobs"]
+    assert claim(factory, "new-process", kinds=["noop"]) is None
+
+
+def subprocess_pid_that_has_exited() -> int:
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid

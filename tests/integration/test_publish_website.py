@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,23 +20,6 @@ from daemon.publish.website import WordPress
 
 pytestmark = pytest.mark.integration
 log = logging.getLogger(__name__)
-
-
-@pytest.fixture(scope="session")
-def wordpress(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WordPressServer]:
-    """One WordPress for the session; each test publishes under its own request code."""
-    try:
-        server = WordPressServer(tmp_path_factory.mktemp("wordpress"))
-    except RuntimeError as exc:
-        pytest.fail(str(exc), pytrace=False)
-    began = time.monotonic()
-    try:
-        server.start()
-    except (RuntimeError, OSError) as exc:
-        pytest.fail(f"cannot start the test WordPress: {exc}", pytrace=False)
-    log.info("test WordPress ready at %s in %.1f s", server.url, time.monotonic() - began)
-    yield server
-    server.stop()
 
 
 def rest(wp: WordPressServer, route: str, **params: Any) -> Any:

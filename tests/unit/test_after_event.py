@@ -4,7 +4,6 @@ to the Kasi, published channel by channel and archived; each happens once and sh
 from __future__ import annotations
 
 import io
-from datetime import timedelta
 from pathlib import Path
 
 import bagit
