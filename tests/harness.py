@@ -6,16 +6,19 @@ from __future__ import annotations
 import email
 import email.policy
 import hashlib
+import io
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from PIL import Image
 from sqlalchemy import select
 
 from daemon.app import work
 from daemon.app.dispatcher import Dispatcher
+from daemon.app.folder import FolderIntake
 from daemon.core import db
 from daemon.core.config import load_config
 from daemon.core.context import Context
@@ -30,6 +33,7 @@ SEKDIS = "sekdis@bengkaliskab.go.id"
 KABID = "kabid.ikp@bengkaliskab.go.id"
 KASI = "kasi.liputan@bengkaliskab.go.id"
 OPERATOR = "operator.liputan@bengkaliskab.go.id"
+CAMAT = "camat.bantan@bengkaliskab.go.id"
 
 
 
@@ -206,3 +210,47 @@ def docx_text(data: bytes) -> str:
 
 def attachments_of(msg: EmailMessage) -> dict[str, bytes]:
     return {a.filename: a.data for a in mime.attachments(msg)}
+
+
+# ---- after the event (SOP steps 10-15) -------------------------------------------------------
+NEWS = ("Musrenbang Kecamatan Bantan Tetapkan 42 Usulan Prioritas\n\n"
+        "BANTAN - Musyawarah Perencanaan Pembangunan Kecamatan Bantan menetapkan 42 usulan prioritas "
+        "untuk tahun 2027.\n\nCamat Bantan meminta seluruh desa mengawal usulan tersebut hingga "
+        "tahap kabupaten.\n")
+
+
+def jpeg(color=(200, 30, 30), size=(1600, 1200)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def to_coverage(office: Office):
+    """A request for the Musrenbang in Bantan, approved up to the coverage (step 10)."""
+    from test_workflow_bodies import BANTAN  # the letter of the workflow tests
+
+    office.deliver(letter(CAMAT, "Permohonan Peliputan", BANTAN, display="Kantor Camat Bantan"))
+    for who in (KADIS, KABID, KASI, KABID):
+        office.deliver(reply(office.last_to(who), who, "Setuju"))
+    req = office.request()
+    assert req.step == 10
+    return req
+
+
+def folder_of(office: Office, req) -> Path:
+    found = list((Path(office.cfg.paths.dropbox) / "2026").glob(f"{req.code} *"))
+    assert len(found) == 1, found
+    return found[0]
+
+
+def drop(office: Office, req, name: str, data: bytes) -> Path:
+    path = folder_of(office, req) / name
+    path.write_bytes(data)
+    FolderIntake(office.ctx, office.factory).ready(path)  # what the watcher reports
+    return path
+
+
+def quiet(office: Office) -> None:
+    """The delivery goes quiet: the settle timer fires."""
+    office.clock.advance(seconds=office.cfg.delivery.settle_seconds + 1)
+    office.settle()

@@ -297,3 +297,42 @@ def test_it_treats_a_missing_photo_as_permanent(graph, story, tmp_path) -> None:
     with pytest.raises(PermanentError, match="hilang.jpg"):
         page(tmp_path, url).publish(gone, {})
     assert fake.posts == []
+
+
+def test_after_the_kasi_approves_the_page_gets_one_post_and_the_admin_the_package(graph, tmp_path) -> None:
+    """Through the engine: step 13 posts to the Page once (a rerun of its job posts nothing) and
+    mails the social-media admin a package cut for each platform."""
+    from harness import KASI, NEWS, Office, drop, jpeg, quiet, reply, to_coverage
+    from sqlalchemy import select
+
+    from daemon.core.config import FacebookCfg, SocialCfg
+    from daemon.core.models import Job, Publication
+    from daemon.mail import mime
+
+    fake, url = graph
+    office = Office(tmp_path)
+    token = tmp_path / "page-token"
+    token.write_text(TOKEN + "\n")
+    office.cfg.publish.facebook = FacebookCfg(page_id=PAGE, token_file=str(token), graph_url=url)
+    office.cfg.publish.social = SocialCfg(admin="medsos@bengkaliskab.go.id", hashtags=["#Bengkalis"],
+                                          platforms=["instagram", "x"])
+    req = to_coverage(office)
+    drop(office, req, "berita.txt", NEWS.encode())
+    drop(office, req, "foto-1.jpg", jpeg())
+    drop(office, req, "foto-2.jpg", jpeg((10, 160, 60)))
+    quiet(office)
+    office.deliver(reply(office.last_to(KASI), KASI, "Setuju"))
+    assert office.request().state == "done"
+    assert len(fake.posts) == 1 and len(fake.photos) == 2
+    with office.factory() as s:
+        pub = s.scalars(select(Publication).where(Publication.channel == "facebook")).one()
+        assert pub.status == "done" and pub.remote_id == fake.posts[0]["id"]
+        job = s.scalars(select(Job).where(Job.kind == "publish", Job.payload["channel"].as_string() == "facebook")).one()
+    calls = len(fake.calls)
+    office.jobs.handlers["publish"](job)  # a rerun after a lost acknowledgement
+    assert len(fake.calls) == calls and len(fake.posts) == 1
+    package = office.last_to("medsos@bengkaliskab.go.id")
+    names = sorted(a.filename for a in mime.attachments(package))
+    assert names == ["instagram-01.jpg", "instagram-02.jpg", "instagram-square-01.jpg",
+                     "instagram-square-02.jpg", "x-01.jpg", "x-02.jpg"]
+    assert "#Bengkalis" in mime.body_text(package)

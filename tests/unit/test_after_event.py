@@ -3,68 +3,22 @@ to the Kasi, published channel by channel and archived; each happens once and sh
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import bagit
 import pytest
-from harness import KASI, OPERATOR, Office, letter, reply
-from PIL import Image
+from harness import KASI, NEWS, OPERATOR, Office, drop, folder_of, jpeg, quiet, reply, to_coverage
 from sqlalchemy import select
-from test_workflow_bodies import BANTAN
 
-from daemon.app.folder import FolderIntake
 from daemon.core.jobs import PermanentJobError
 from daemon.core.models import DeliveryFile, Publication
 from daemon.mail import mime
-
-KADIS, KABID = "kadis@bengkaliskab.go.id", "kabid.ikp@bengkaliskab.go.id"
-CAMAT = "camat.bantan@bengkaliskab.go.id"
-NEWS = ("Musrenbang Kecamatan Bantan Tetapkan 42 Usulan Prioritas\n\n"
-        "BANTAN - Musyawarah Perencanaan Pembangunan Kecamatan Bantan menetapkan 42 usulan prioritas "
-        "untuk tahun 2027.\n\nCamat Bantan meminta seluruh desa mengawal usulan tersebut hingga "
-        "tahap kabupaten.\n")
-
 
 @pytest.fixture
 def office(tmp_path):
     o = Office(tmp_path)
     o.cfg.delivery.public_root = r"\\fileserver\hasil-liputan"
     return o
-
-
-def jpeg(color=(200, 30, 30), size=(1600, 1200)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, color).save(out, "JPEG", quality=90)
-    return out.getvalue()
-
-
-def to_coverage(office: Office):
-    office.deliver(letter(CAMAT, "Permohonan Peliputan", BANTAN, display="Kantor Camat Bantan"))
-    for who in (KADIS, KABID, KASI, KABID):
-        office.deliver(reply(office.last_to(who), who, "Setuju"))
-    req = office.request()
-    assert req.step == 10
-    return req
-
-
-def folder_of(office: Office, req) -> Path:
-    found = list((Path(office.cfg.paths.dropbox) / "2026").glob(f"{req.code} *"))
-    assert len(found) == 1, found
-    return found[0]
-
-
-def drop(office: Office, req, name: str, data: bytes) -> Path:
-    path = folder_of(office, req) / name
-    path.write_bytes(data)
-    FolderIntake(office.ctx, office.factory).ready(path)  # what the watcher reports
-    return path
-
-
-def quiet(office: Office) -> None:
-    """The delivery goes quiet: the settle timer fires."""
-    office.clock.advance(seconds=office.cfg.delivery.settle_seconds + 1)
-    office.settle()
 
 
 def events(office: Office, code: str, kind: str) -> list[tuple]:
