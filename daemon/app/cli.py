@@ -16,7 +16,7 @@ from daemon.core import db, indonesian
 from daemon.core.config import Config, load_config
 from daemon.core.context import Context
 from daemon.core.errors import ConfigError
-from daemon.core.models import Event, Inbound, Request
+from daemon.core.models import DeliveryFile, Event, Inbound, Publication, Request
 from daemon.core.resources import templates_dir
 from daemon.core.rules import DEFAULT_KINDS
 from daemon.core.rules_check import check_rules
@@ -186,6 +186,14 @@ def show(ctx: Context, factory, args) -> int:
                            "kind": e.kind}
                           for e in s.scalars(select(Event).where(Event.request_id == req.id)
                                              .order_by(Event.id))]
+        data["files"] = [{"name": f.name, "kind": f.kind, "status": f.status, "source": f.source,
+                          "size": f.size, "sha256": f.sha256 or None, "reason": f.reason}
+                         for f in s.scalars(select(DeliveryFile).where(DeliveryFile.request_id == req.id)
+                                            .order_by(DeliveryFile.id))]
+        data["publications"] = [{"channel": p.channel, "status": p.status, "remote_id": p.remote_id,
+                                 "url": p.url, "detail": p.detail}
+                                for p in s.scalars(select(Publication).where(Publication.request_id == req.id)
+                                                   .order_by(Publication.id))]
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return 0
@@ -196,6 +204,10 @@ def show(ctx: Context, factory, args) -> int:
     for e in data["events"]:
         print(f"  {e['time'][:19]}  step {e['step'] or '-':<3} {e['kind']:<11} "
               f"{e['decision'] or '':<8} {e['actor'] or '':<36} {e['note'] or ''}")
+    for f in data["files"]:
+        print(f"  berkas  {f['status']:<11} {f['kind']:<6} {f['name']}" + (f"  ({f['reason']})" if f["reason"] else ""))
+    for p in data["publications"]:
+        print(f"  kanal   {p['status']:<11} {p['channel']:<30} {p['url'] or p['remote_id'] or p['detail'] or ''}")
     return 0
 
 

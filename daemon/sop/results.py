@@ -3,6 +3,7 @@ story the publishing channels take from them."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from daemon.delivery import folders
 from daemon.delivery import news as newsmod
 from daemon.publish.story import Photo, Story
 
+log = logging.getLogger("daemon.sop.results")
 NEWS, PHOTO, VIDEO = "news", "photo", "video"
 
 
@@ -38,9 +40,14 @@ def folder(ctx: Context, req: Request) -> Path:
 
 
 def shown_folder(ctx: Context, req: Request) -> str:
-    """The request's folder as the team opens it (never the server's own path)."""
+    """The request's folder as the team opens it (never the server's own path). A share that is
+    away does not stop the request: the folder is named all the same, and made when it is back."""
     root = Path(ctx.cfg.paths.dropbox)
-    relpath = folder(ctx, req).relative_to(root).as_posix()
+    try:
+        relpath = folder(ctx, req).relative_to(root).as_posix()
+    except OSError as exc:
+        log.warning("%s: cannot make its folder in the share (%s); named all the same", req.code, exc)
+        relpath = folders.folder_relpath(req.code, req.title, year_of(ctx, req))
     return folders.public_path(ctx.cfg.delivery.public_root, relpath, root)
 
 

@@ -200,3 +200,34 @@ def bounce_for(original, rcpt: str) -> bytes:
     raw = raw.replace("kadis.lama@bengkaliskab.go.id", rcpt)
     return raw.replace("<lpt-2026-0001.step2.abc@liputan.bengkaliskab.go.id>",
                        mime.header(original, "Message-ID")).encode()
+
+
+def test_show_lists_the_files_and_the_channels(office, capsys):
+    from argparse import Namespace
+
+    from daemon.app import cli
+
+    req = to_coverage(office)
+    drop(office, req, "berita.txt", NEWS.encode())
+    drop(office, req, "foto-1.jpg", jpeg())
+    drop(office, req, "rusak.jpg", b"not a picture at all")
+    quiet(office)
+    office.deliver(reply(office.last_to(KASI), KASI, "Setuju"))
+    assert cli.show(office.ctx, office.factory, Namespace(code=req.code, json=True)) == 0
+    import json
+    shown = json.loads(capsys.readouterr().out)
+    files = {f["name"]: f for f in shown["files"]}
+    assert files["foto-1.jpg"]["status"] == "accepted" and files["rusak.jpg"]["status"] == "quarantined"
+    assert files["rusak.jpg"]["reason"]
+    channels = {p["channel"]: p["status"] for p in shown["publications"]}
+    assert channels["website"] == "skipped" and channels["archive"] == "done"
+    assert any(e["kind"] == "quarantined" and "rusak.jpg" in e["note"] for e in shown["events"])
+
+
+def test_a_share_that_is_away_does_not_stop_the_assignment(office, tmp_path):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("the share is not mounted")
+    office.cfg.paths.dropbox = str(blocked)  # making a folder under it fails
+    req = to_coverage(office)
+    body = mime.body_text(office.last_to(req.team[0]["email"]))
+    assert "\\\\fileserver\\hasil-liputan\\2026\\LPT-2026-0001 " in body
