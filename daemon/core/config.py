@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 import tomllib
+from datetime import date, time
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from daemon.core.errors import ConfigError
 
@@ -96,6 +97,36 @@ class PathsCfg(Section):
         return v
 
 
+WEEKDAYS = {"senin": 1, "selasa": 2, "rabu": 3, "kamis": 4, "jumat": 5, "sabtu": 6, "minggu": 7,
+            "mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}
+
+
+class HoursCfg(Section):
+    """[hours]: when the office works; time standards are counted in this time only."""
+
+    days: list[int] = [1, 2, 3, 4, 5]  # ISO weekdays (1 = Monday); names like "senin" are read too
+    start: time = time(7, 30)
+    end: time = time(16, 0)
+    friday_end: time | None = None  # Friday's shorter day, e.g. "11:30"
+    national_holidays: bool = True  # national holidays and cuti bersama (the holidays package)
+    extra_holidays: list[date] = []  # office days off besides those
+
+    @field_validator("days", mode="before")
+    @classmethod
+    def _days(cls, v: object) -> object:
+        if isinstance(v, list):
+            return [WEEKDAYS.get(str(d).lower(), d) if isinstance(d, str) else d for d in v]
+        return v
+
+    @model_validator(mode="after")
+    def _order(self) -> "HoursCfg":
+        if not self.start < self.end or (self.friday_end and not self.start < self.friday_end):
+            raise ValueError("the office must open before it closes")
+        if not self.days or any(not 1 <= d <= 7 for d in self.days):
+            raise ValueError("days are ISO weekdays 1..7 (or senin..minggu)")
+        return self
+
+
 class DeliveryCfg(Section):
     """[delivery]: the shared folder the team drops its files into, and mail deliveries."""
 
@@ -164,6 +195,7 @@ class Config(Section):
     smtp: SmtpCfg
     paths: PathsCfg
     rules: RulesCfg = RulesCfg()
+    hours: HoursCfg = HoursCfg()
     delivery: DeliveryCfg = DeliveryCfg()
     publish: PublishCfg = PublishCfg()
     source: Path | None = None

@@ -162,10 +162,22 @@ def default_documents() -> dict[str, DocumentSpec]:
     }
 
 
+class Timing(Strict):
+    """How the SOP's time standards are kept (`timing:` in sop.yaml); all in working time
+    unless the event is near."""
+
+    near_event_hours: int = Field(24, ge=0, description="an event this close runs on the wall clock")
+    remind_every_minutes: int = Field(60, ge=1, description="working minutes between reminders")
+    escalate_after_reminders: int = Field(2, ge=1, description="then the next official up is told")
+    warn_before_event_hours: int = Field(24, ge=0, description="approvals still open: warn everyone")
+    escalation: dict[str, str] = {"kasi": "kabid", "kabid": "kadis", "sekdis": "kadis"}
+
+
 class Sop(Strict):
     name: str
     revision: str
     steps: list[Step] = Field(min_length=1)
+    timing: Timing = Timing()
     documents: dict[str, DocumentSpec] = Field(default_factory=default_documents)
     _lines: Lines = PrivateAttr(default_factory=dict)
     _file: str = PrivateAttr("sop.yaml")

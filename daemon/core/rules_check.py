@@ -119,6 +119,10 @@ def validate_sop(sop: Sop, kinds: Collection[str] | None = DEFAULT_KINDS, *,
             out += step_roles(sop, i, step, set(roles))
     for name, doc in sop.documents.items():
         out += document_problems(sop, name, doc, roles, templates)
+    if roles is not None:
+        out += [at(sop, ("timing", "escalation", low), f"timing: escalation names an unknown role "
+                    f"'{r}' (roles in office.yaml: {', '.join(sorted(roles))})")
+                for low, high in sop.timing.escalation.items() for r in (low, high) if r not in roles]
     return sorted(out, key=lambda p: p.line or 0)
 
 

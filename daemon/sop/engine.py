@@ -20,7 +20,7 @@ from daemon.core.context import Context
 from daemon.core.models import Assignment, Inbound, Outbox, Request, Task
 from daemon.core.rules import Step
 from daemon.core.types import RequestFacts
-from daemon.sop import conditions, people, planning, requests
+from daemon.sop import conditions, people, planning, requests, timing
 from daemon.sop.effects import Effects
 from daemon.sop.kinds import kind_of
 from daemon.sop.kinds.base import tag
@@ -193,6 +193,10 @@ def timer(ctx: Context, s: Session, payload: dict) -> None:
     if payload.get("step") is not None and req.step != payload["step"]:
         return  # the request moved on meanwhile (a timer without a step is for any step)
     run = Run.of(ctx, s, req)
+    if payload.get("timer") in timing.TIMERS:  # the time standards: any step's, not its kind's
+        timing.fire(run, payload)
+        _commit(run)
+        return
     step = run.step(req.step)
     kind = kind_of(step.kind)
     outcome = kind.on_timer(run, step, payload)
@@ -368,10 +372,11 @@ def _open_task(run: Run, step: Step, seq: int, *, note: str = "", role: str | No
     task = Task(request_id=req.id, step=step.number, seq=seq, role=role, token=token,
                 message_id=f"<{req.code.lower()}.s{step.number}.{token}@{domain}>",
                 who=who or people.addresses_for(ctx, req, role), status="open",
-                deadline=ctx.now() + timedelta(minutes=step.minutes) if step.minutes else None,
+                deadline=timing.due(run, ctx.now(), step.minutes) if step.minutes else None,
                 created_at=ctx.now())
     run.s.add(task)
     run.s.flush()
+    timing.watch(run, task)
     kind = kind_of(intake_step(run).kind) if role == "requester" else kind_of(step.kind)
     kind.ask(run, step, task, note=note)
     run.record("sent", step=step.number, actor=",".join(task.who), message_id=task.message_id,
