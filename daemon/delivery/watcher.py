@@ -11,15 +11,30 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from watchdog.events import (DirCreatedEvent, DirMovedEvent, FileClosedEvent, FileCreatedEvent, FileDeletedEvent,
-                             FileModifiedEvent, FileMovedEvent, FileSystemEvent, FileSystemEventHandler)
+from watchdog.events import (
+    DirCreatedEvent,
+    DirMovedEvent,
+    FileClosedEvent,
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserverVFS
 
 from daemon.core.config import DeliveryCfg
 from daemon.delivery.folders import request_code_of
-from daemon.delivery.safety import in_quarantine, is_network_fs, judge, relative, unsafe_name_reason
+from daemon.delivery.safety import (
+    in_quarantine,
+    is_network_fs,
+    judge,
+    relative,
+    unsafe_name_reason,
+)
 from daemon.delivery.sniff import is_ignored
 
 log = logging.getLogger("daemon.delivery")
