@@ -22,6 +22,7 @@ from daemon.delivery.intake import (
     record_attachment,
     record_file,
     record_refused,
+    refuse,
 )
 
 CODE = "LPT-2026-0007"
