@@ -123,7 +123,7 @@ def _classify_open(path: Path, fh: BinaryIO, size: int, limit: int) -> Verdict:
     head = fh.read(HEADER_BYTES)
     suffix = path.suffix.lower()
     fh.seek(0)
-    if _is_video(head):
+    if _is_video(head, size):
         return Verdict("video")
     if head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS:
         return Verdict(None, "Foto berformat HEIC/HEIF tidak diterima; mohon kirim foto dalam format JPG atau PNG.")
@@ -140,11 +140,11 @@ def _classify_open(path: Path, fh: BinaryIO, size: int, limit: int) -> Verdict:
     return _text_or_unknown(fh, size, suffix)
 
 
-def _is_video(head: bytes) -> bool:
+def _is_video(head: bytes, size: int) -> bool:
     box = head[4:8]
     if box == b"ftyp":
         return head[8:12] in FTYP_VIDEO
-    if box in QUICKTIME_ATOMS and int.from_bytes(head[:4], "big") >= 8:  # QuickTime without ftyp
+    if box in QUICKTIME_ATOMS and 8 <= int.from_bytes(head[:4], "big") <= size:  # QuickTime without ftyp
         return True
     if head.startswith(b"\x1a\x45\xdf\xa3"):  # EBML: Matroska / WebM
         return True

@@ -157,6 +157,10 @@ def test_a_text_with_g_where_ts_packets_would_start_is_still_text(tmp_path: Path
     assert classify(write(tmp_path, "naskah.txt", bytes(text))).kind == "news"
 
 
+def test_a_text_that_reads_like_a_quicktime_atom_is_still_text(tmp_path: Path) -> None:
+    assert classify(write(tmp_path, "naskah.txt", b"The wide road to Bengkalis\nIsi berita.\n")).kind == "news"
+
+
 def test_text_under_another_extension_is_refused(tmp_path: Path) -> None:
     verdict = classify(write(tmp_path, "laporan.pdf.exe", b"Judul\nIsi\n"))
     assert verdict.kind is None and ".exe" in verdict.reason and "teks biasa" in verdict.reason
