@@ -153,9 +153,10 @@ def quarantine(root: Path, path: Path, reason: str, *, now: datetime | None = No
 
 
 def record_refused(session: Session, root: Path, relpath: str, reason: str, *,
-                   request_id: int | None = None, name: str | None = None) -> DeliveryFile:
-    """The `quarantined` row of a refused file; relpath is where it lies now (under _KARANTINA),
-    so each refusal is its own row, and `name` is what the team had called it."""
+                   request_id: int | None = None, original: str | None = None) -> DeliveryFile:
+    """The `quarantined` row of a refused file. relpath is where it lies now (under _KARANTINA), so
+    each refusal is its own row; `original` is where the team had put it: an accepted row there is
+    `replaced`, since what now came under that name was refused and moved away."""
     existing = _find(session, "folder", relpath, "")
     if existing is not None:
         return existing
@@ -164,10 +165,25 @@ def record_refused(session: Session, root: Path, relpath: str, reason: str, *,
         size, mtime = (st.st_size if stat.S_ISREG(st.st_mode) else 0), st.st_mtime
     except OSError:
         size, mtime = 0, None
+    if original:
+        session.execute(update(DeliveryFile)
+                        .where(DeliveryFile.source == "folder", DeliveryFile.relpath == original,
+                               DeliveryFile.status == "accepted")
+                        .values(status="replaced"))
     row = DeliveryFile(request_id=request_id, source="folder", relpath=relpath,
-                       name=name or Path(relpath).name, size=size, sha256="", mtime=mtime,
+                       name=Path(original or relpath).name, size=size, sha256="", mtime=mtime,
                        kind="other", status="quarantined", reason=reason)
     return _insert(session, row)
+
+
+def refuse(session: Session, root: Path, path: Path, reason: str,
+           request_id_for_code: Callable[[str], int | None]) -> DeliveryFile:
+    """What the watcher's on_refused does: quarantine the file, then keep its `quarantined` row."""
+    original = _relpath(root, path)
+    dest = quarantine(root, path, reason)
+    code = request_code_of(original)
+    return record_refused(session, root, _relpath(root, dest), reason, original=original,
+                          request_id=request_id_for_code(code) if code else None)
 
 
 def record_attachment(session: Session, state_dir: Path, request_id: int, filename: str, data: bytes,

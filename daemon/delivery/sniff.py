@@ -16,7 +16,8 @@ from PIL import Image, UnidentifiedImageError
 
 from daemon.core.config import DeliveryCfg
 
-HEADER_BYTES = 188 * 3 + 1  # enough for every magic below, MPEG-TS needs three packets
+HEADER_BYTES = 1024  # enough for every magic below; MPEG-TS needs five packets
+TS_PACKETS = 5
 MAX_TEXT_BYTES = 2 * 1024 * 1024  # a news text longer than this is not a news text
 MAX_DOCX_XML = 50 * 1024 * 1024  # word/document.xml uncompressed: guards against zip bombs
 PHOTO_MAX_PIXELS = 2 * (Image.MAX_IMAGE_PIXELS or 89_478_485)
@@ -122,7 +123,7 @@ def _classify_open(path: Path, fh: BinaryIO, size: int, limit: int) -> Verdict:
     head = fh.read(HEADER_BYTES)
     suffix = path.suffix.lower()
     fh.seek(0)
-    if _is_video(head):
+    if _is_video(head, size):
         return Verdict("video")
     if head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS:
         return Verdict(None, "Foto berformat HEIC/HEIF tidak diterima; mohon kirim foto dalam format JPG atau PNG.")
@@ -139,11 +140,11 @@ def _classify_open(path: Path, fh: BinaryIO, size: int, limit: int) -> Verdict:
     return _text_or_unknown(fh, size, suffix)
 
 
-def _is_video(head: bytes) -> bool:
+def _is_video(head: bytes, size: int) -> bool:
     box = head[4:8]
     if box == b"ftyp":
         return head[8:12] in FTYP_VIDEO
-    if box in QUICKTIME_ATOMS and int.from_bytes(head[:4], "big") >= 8:  # QuickTime without ftyp
+    if box in QUICKTIME_ATOMS and 8 <= int.from_bytes(head[:4], "big") <= size:  # QuickTime without ftyp
         return True
     if head.startswith(b"\x1a\x45\xdf\xa3"):  # EBML: Matroska / WebM
         return True
@@ -151,9 +152,13 @@ def _is_video(head: bytes) -> bool:
         return True
     if head.startswith((b"\x00\x00\x01\xba", b"\x00\x00\x01\xb3")):  # MPEG program stream / video
         return True
-    if len(head) >= 377 and head[0] == head[188] == head[376] == 0x47:  # MPEG transport stream
-        return True
-    return len(head) >= 389 and head[4] == head[196] == head[388] == 0x47  # M2TS (192-byte packets)
+    return _sync_bytes(head, 0, 188) or _sync_bytes(head, 4, 192)  # MPEG-TS, or M2TS (AVCHD)
+
+
+def _sync_bytes(head: bytes, first: int, packet: int) -> bool:
+    """An MPEG transport stream: the sync byte 0x47 at the start of each of the first packets."""
+    offsets = [first + n * packet for n in range(TS_PACKETS)]
+    return len(head) > offsets[-1] and all(head[i] == 0x47 for i in offsets)
 
 
 def _photo(fh: BinaryIO, suffix: str) -> Verdict | None:

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from watchdog.events import (DirCreatedEvent, DirMovedEvent, FileClosedEvent, FileCreatedEvent, FileDeletedEvent,
-                             FileModifiedEvent, FileMovedEvent, FileSystemEvent, FileSystemEventHandler)
+from watchdog import events as ev
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserverVFS
@@ -24,8 +23,8 @@ from daemon.delivery.sniff import is_ignored
 
 log = logging.getLogger("daemon.delivery")
 
-EVENTS = [FileCreatedEvent, FileModifiedEvent, FileMovedEvent, FileClosedEvent, FileDeletedEvent,
-          DirCreatedEvent, DirMovedEvent]
+EVENTS = [ev.FileCreatedEvent, ev.FileModifiedEvent, ev.FileMovedEvent, ev.FileClosedEvent, ev.FileDeletedEvent,
+          ev.DirCreatedEvent, ev.DirMovedEvent]
 Report = Callable[[Path], None]
 Refusal = Callable[[Path, str], None]
 
@@ -39,11 +38,11 @@ class _Pending:
     dirty: bool = False  # written to (inotify) and not closed since
 
 
-class _Handler(FileSystemEventHandler):
+class _Handler(ev.FileSystemEventHandler):
     def __init__(self, watcher: FolderWatcher) -> None:
         self.watcher = watcher
 
-    def on_any_event(self, event: FileSystemEvent) -> None:
+    def on_any_event(self, event: ev.FileSystemEvent) -> None:
         try:
             self.watcher._on_event(event)
         except Exception:  # an event must never kill the observer thread
@@ -187,21 +186,21 @@ class FolderWatcher:
     def _rel(self, path: str | Path) -> str | None:
         return relative(self.root, path)
 
-    def _on_event(self, event: FileSystemEvent) -> None:
+    def _on_event(self, event: ev.FileSystemEvent) -> None:
         with self._lock:
             src = os.fsdecode(event.src_path)
-            if isinstance(event, FileDeletedEvent):
+            if isinstance(event, ev.FileDeletedEvent):
                 self._pending.pop(self._rel(src) or "", None)
                 return
-            path = os.fsdecode(event.dest_path) if isinstance(event, (FileMovedEvent, DirMovedEvent)) else src
-            if isinstance(event, FileMovedEvent):
+            path = os.fsdecode(event.dest_path) if isinstance(event, (ev.FileMovedEvent, ev.DirMovedEvent)) else src
+            if isinstance(event, ev.FileMovedEvent):
                 self._pending.pop(self._rel(src) or "", None)
             if event.is_directory:
                 self.rescan(Path(path))
             else:
                 inotify = self.kind == "inotify"
-                self._note(Path(path), dirty=inotify and isinstance(event, FileModifiedEvent),
-                           closed=inotify and isinstance(event, FileClosedEvent))
+                self._note(Path(path), dirty=inotify and isinstance(event, ev.FileModifiedEvent),
+                           closed=inotify and isinstance(event, ev.FileClosedEvent))
 
     def rescan(self, start: Path | None = None) -> None:
         """Walk the tree (never through a symlink) and note every file not handled yet."""

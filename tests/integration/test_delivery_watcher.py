@@ -61,10 +61,10 @@ class Outcomes:
             self.at[self.rel(path)] = time.monotonic()
 
     def on_refused(self, path: Path, reason: str) -> None:
+        quarantine(self.root, path, reason)  # first: a test that sees the refusal finds the file moved
         with self.lock:
             self.refused[self.rel(path)] = reason
             self.refusals += 1
-        quarantine(self.root, path, reason)
 
 
 @pytest.fixture

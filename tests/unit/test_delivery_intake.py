@@ -22,6 +22,7 @@ from daemon.delivery.intake import (
     record_attachment,
     record_file,
     record_refused,
+    refuse,
 )
 
 CODE = "LPT-2026-0007"
@@ -178,15 +179,32 @@ def test_quarantine_gives_a_hostile_name_a_safe_one(share: Path) -> None:
 
 
 def test_record_refused_keeps_one_row_per_quarantined_file(factory, share: Path) -> None:
-    (folder(share) / "foto.jpg").write_text("x")
-    dest = quarantine(share, folder(share) / "foto.jpg", "alasan", now=NOW)
-    rel = dest.relative_to(share).as_posix()
+    original = folder(share) / "foto.jpg"
+    original.write_bytes(jpeg())
     with transaction(factory) as s:
-        row = record_refused(s, share, rel, "Berkas kosong", name="foto.jpg")
+        good = record_file(s, share, original, ids(factory)).id
+    original.write_text("x")  # overwritten by a broken copy, which is refused and moved away
+    dest = quarantine(share, original, "alasan", now=NOW)
+    rel, orig = dest.relative_to(share).as_posix(), original.relative_to(share).as_posix()
+    with transaction(factory) as s:
+        row = record_refused(s, share, rel, "Berkas kosong", request_id=ids(factory)(CODE), original=orig)
         again = record_refused(s, share, rel, "Berkas kosong")
     assert again.id == row.id and (row.status, row.reason, row.name, row.size) == ("quarantined", "Berkas kosong",
                                                                                    "foto.jpg", 1)
-    assert count(factory) == 1
+    assert row.relpath == "_KARANTINA/2026-11-30/foto.jpg" and row.request_id == ids(factory)(CODE)
+    with factory() as s:
+        assert s.get(DeliveryFile, good).status == "replaced"
+    assert count(factory) == 2
+
+
+def test_refuse_quarantines_and_records_in_one_call(factory, share: Path) -> None:
+    path = folder(share) / "catatan\x07.txt"
+    path.write_text("x")
+    with transaction(factory) as s:
+        row = refuse(s, share, path, "Nama mengandung karakter kendali", ids(factory))
+    assert not path.exists() and (share / row.relpath).read_text() == "x"
+    assert row.relpath.startswith("_KARANTINA/") and row.name == "catatan\x07.txt"
+    assert row.request_id == ids(factory)(CODE) and row.status == "quarantined"
 
 
 def test_a_mail_attachment_is_saved_under_the_request_and_recorded_once(factory, tmp_path: Path) -> None:

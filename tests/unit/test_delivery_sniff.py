@@ -87,7 +87,8 @@ def test_a_minimal_mp4_header_is_a_video(tmp_path: Path) -> None:
     ("lama.mov", box(b"moov", box(b"mvhd", b"\0" * 100))),
     ("video.mkv", b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01" + b"\0" * 40),
     ("video.avi", b"RIFF\x00\x10\x00\x00AVI LIST" + b"\0" * 40),
-    ("rekaman.ts", (b"\x47\x40\x00\x10" + b"\xff" * 184) * 4),
+    ("rekaman.ts", (b"\x47\x40\x00\x10" + b"\xff" * 184) * 6),
+    ("00001.MTS", (b"\0\0\0\0\x47\x40\x00\x10" + b"\xff" * 184) * 6),
     ("dvd.mpg", b"\x00\x00\x01\xba\x44\x00\x04\x00\x04\x01" + b"\0" * 40),
 ])
 def test_other_video_containers_are_recognised_by_their_magic(tmp_path: Path, name: str, data: bytes) -> None:
@@ -147,6 +148,17 @@ def test_a_zip_that_is_no_docx_and_an_old_doc_are_refused(tmp_path: Path) -> Non
 ])
 def test_text_news_in_utf8_cp1252_or_utf16_is_news(tmp_path: Path, name: str, data: bytes) -> None:
     assert classify(write(tmp_path, name, data)).kind == "news"
+
+
+def test_a_text_with_g_where_ts_packets_would_start_is_still_text(tmp_path: Path) -> None:
+    text = bytearray(b"Gubernur " + b"berita " * 200)
+    for offset in (188, 376):
+        text[offset] = ord("G")
+    assert classify(write(tmp_path, "naskah.txt", bytes(text))).kind == "news"
+
+
+def test_a_text_that_reads_like_a_quicktime_atom_is_still_text(tmp_path: Path) -> None:
+    assert classify(write(tmp_path, "naskah.txt", b"The wide road to Bengkalis\nIsi berita.\n")).kind == "news"
 
 
 def test_text_under_another_extension_is_refused(tmp_path: Path) -> None:
