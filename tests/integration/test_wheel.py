@@ -36,6 +36,11 @@ SCRIPT = textwrap.dedent('''
         return path
 
     installed(daemon.__file__)
+    import importlib
+    for init in sorted((checkout / "daemon").rglob("__init__.py")):  # every package is in the wheel
+        name = ".".join(init.parent.relative_to(checkout).parts)
+        if "_data" not in name and "__pycache__" not in name:
+            installed(importlib.import_module(name).__file__)
     assert installed(resources.rules_dir()) == site / "daemon" / "_data" / "rules"
     installed(mails.TEMPLATE_DIR)
     r = SimpleNamespace(code="LPT-2026-0001", title="Musrenbang", requester="Kantor Camat Bantan",
