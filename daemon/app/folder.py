@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.core.context import Context
 from daemon.core.models import DeliveryFile, Request, utcnow
-from daemon.delivery import folders, intake
+from daemon.delivery import intake
 from daemon.delivery.watcher import FolderWatcher
 from daemon.sop import engine
 
@@ -50,19 +50,16 @@ class FolderIntake:
         self.wake()
 
     def refused(self, path: Path, reason: str) -> None:
-        """A file that may not be taken (unsafe name, symlink, outside a request folder...)."""
-        code = folders.request_code_of(_relative(self.root, path))
-        try:
-            moved = intake.quarantine(self.root, path, reason)
-        except (OSError, ValueError) as exc:  # gone meanwhile, or under a symlinked folder
-            log.warning("could not quarantine %s (%s): %s", path, exc, reason)
-            return
+        """A file that may not be taken (unsafe name, symlink, wrong content, outside a request
+        folder...): moved to _KARANTINA with its reason, and the request's history says so."""
         with self.factory() as s, s.begin():
-            req_id = _request_id(s, code) if code else None
-            intake.record_refused(s, self.root, _relative(self.root, moved), reason,
-                                  request_id=req_id, name=Path(path).name)
-            if req_id is not None:
-                engine.record(self.ctx, s, s.get(Request, req_id), "quarantined",
+            try:
+                row = intake.refuse(s, self.root, path, reason, lambda code: _request_id(s, code))
+            except (OSError, ValueError) as exc:  # gone meanwhile, or under a symlinked folder
+                log.warning("could not quarantine %s (%s): %s", path, exc, reason)
+                return
+            if row.request_id is not None:
+                engine.record(self.ctx, s, s.get(Request, row.request_id), "quarantined",
                               note=f"{Path(path).name}: {reason}")
 
     def _move_away(self, s: Session, row: DeliveryFile, path: Path, req: Request | None) -> None:
