@@ -1,0 +1,61 @@
+"""The working calendar: office days and hours, Friday's shorter day, national holidays and
+cuti bersama, the office's own days off; working minutes added and counted."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+from pydantic import ValidationError
+
+from daemon.core.config import HoursCfg
+from daemon.core.workcal import WorkCalendar
+
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+def cal(**kw) -> WorkCalendar:
+    return WorkCalendar(HoursCfg(**kw), WIB)
+
+
+def t(*args: int) -> datetime:
+    return datetime(*args, tzinfo=WIB)
+
+
+def test_minutes_are_added_in_office_hours_only():
+    c = cal()
+    assert c.add(t(2026, 11, 30, 10, 0), 15) == t(2026, 11, 30, 10, 15)
+    assert c.add(t(2026, 11, 30, 6, 0), 15) == t(2026, 11, 30, 7, 45)  # before opening
+    assert c.add(t(2026, 11, 30, 15, 50), 15) == t(2026, 12, 1, 7, 35)  # over the night
+    assert c.add(t(2026, 12, 4, 15, 55), 10) == t(2026, 12, 7, 7, 35)  # over the weekend
+
+
+def test_friday_may_close_early_and_days_are_read_by_name():
+    c = cal(friday_end="11:30", days=["senin", "selasa", "rabu", "kamis", "jumat"])
+    assert c.add(t(2026, 12, 4, 11, 20), 15) == t(2026, 12, 7, 7, 35)
+    assert c.cfg.days == [1, 2, 3, 4, 5]
+
+
+def test_national_holidays_cuti_bersama_and_office_days_off():
+    c = cal(extra_holidays=["2026-12-31"])
+    assert c.holiday(date(2026, 12, 25)) == "Hari Raya Natal"
+    assert "Cuti Bersama" in c.holiday(date(2026, 12, 24))
+    assert c.holiday(date(2026, 12, 31)) == "libur kantor"
+    assert c.holiday(date(2026, 12, 30)) is None
+    assert c.add(t(2026, 12, 30, 15, 55), 10) == t(2027, 1, 4, 7, 35)  # 31 Dec, 1 Jan, weekend
+    assert cal(national_holidays=False).holiday(date(2026, 12, 25)) is None
+
+
+def test_working_minutes_between_two_moments():
+    c = cal()
+    assert c.minutes_between(t(2026, 12, 4, 15, 0), t(2026, 12, 7, 8, 30)) == 60 + 60
+    assert c.minutes_between(t(2026, 12, 7, 9, 0), t(2026, 12, 7, 8, 0)) == 0
+    assert c.is_open(t(2026, 12, 7, 9, 0)) and not c.is_open(t(2026, 12, 6, 9, 0))
+
+
+def test_hours_that_make_no_sense_are_refused():
+    with pytest.raises(ValidationError):
+        HoursCfg(start=time(16, 0), end=time(7, 30))
+    with pytest.raises(ValidationError):
+        HoursCfg(days=[0, 8])
