@@ -20,6 +20,7 @@ from daemon.mail.mailbox import MailboxWorker
 from daemon.mail.mailbox_lock import MailboxLock, lock_key
 from daemon.mail.outbox import OutboxWorker
 from daemon.paperwork import pdf
+from daemon.sop import digest
 from daemon.sop.kinds import KINDS
 
 log = logging.getLogger("daemon.app.service")
@@ -39,6 +40,8 @@ class Service:
         db.upgrade(self.engine)
         self.factory = db.sessions(self.engine)
         work.reclaim_orphans(self.factory)  # a killed predecessor's jobs are taken up at once
+        with self.factory() as s, s.begin():
+            digest.plan(self.ctx, s)  # the next morning's digest (once, whoever starts first)
         Path(cfg.paths.state).mkdir(parents=True, exist_ok=True)
         self.dispatcher = Dispatcher(self.ctx, self.factory, work.holder_name("dispatcher"))
         self.jobs = work.runner(self.ctx, self.factory)

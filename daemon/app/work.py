@@ -17,7 +17,7 @@ from daemon.core.context import Context
 from daemon.core.jobs import ClaimedJob
 from daemon.core.models import Inbound, Job, utcnow
 from daemon.paperwork import render
-from daemon.sop import engine, writer
+from daemon.sop import digest, engine, writer
 from daemon.sop.kinds.coverage import TIMER
 
 log = logging.getLogger("daemon.app.work")
@@ -69,7 +69,7 @@ def handlers(ctx: Context, factory: sessionmaker[Session]) -> dict[str, Callable
     return {"render_letter": lambda job: render.render_letter(job.payload),
             ocr_jobs.KIND: lambda job: ocr_jobs.run(ctx, job),
             publish_jobs.KIND: lambda job: publish_jobs.run(ctx, factory, job),
-            TIMER: lambda job: {}, engine.ENTER: lambda job: {}}
+            TIMER: lambda job: {}, engine.ENTER: lambda job: {}, digest.KIND: lambda job: {}}
 
 
 def on_done(ctx: Context) -> Callable[[Session, ClaimedJob, dict], None]:
@@ -85,6 +85,8 @@ def on_done(ctx: Context) -> Callable[[Session, ClaimedJob, dict], None]:
             engine.enter_step(ctx, s, job.payload)
         elif job.kind == publish_jobs.KIND:
             publish_jobs.done(ctx, s, job, result)
+        elif job.kind == digest.KIND:
+            digest.send(ctx, s, job.payload)
     return done
 
 

@@ -127,6 +127,13 @@ class HoursCfg(Section):
         return self
 
 
+class DigestCfg(Section):
+    """[digest]: the morning mail of today's and tomorrow's coverage and what waits on whom."""
+
+    enabled: bool = True
+    at: time = time(7, 0)  # on working days, in the office's zone
+
+
 class DeliveryCfg(Section):
     """[delivery]: the shared folder the team drops its files into, and mail deliveries."""
 
@@ -196,6 +203,7 @@ class Config(Section):
     paths: PathsCfg
     rules: RulesCfg = RulesCfg()
     hours: HoursCfg = HoursCfg()
+    digest: DigestCfg = DigestCfg()
     delivery: DeliveryCfg = DeliveryCfg()
     publish: PublishCfg = PublishCfg()
     source: Path | None = None

@@ -100,3 +100,22 @@ def test_approvals_still_open_the_day_before_warn_everyone_on_the_path(tmp_path)
     assert len(warned) == 1
     assert [m for m in office.outbox() if "segera dimulai" in mime.header(m, "Subject")
             and "kasi.liputan@bengkaliskab.go.id" in mime.addresses(m, "To")]
+
+
+def test_the_morning_digest_on_working_days_names_the_coverage_and_who_is_waited_for(tmp_path):
+    from daemon.sop import digest
+
+    office = start(tmp_path, datetime(2026, 12, 4, 9, 0, tzinfo=WIB), on("Selasa, 8 Desember 2026"))
+    with office.factory() as s, s.begin():
+        digest.plan(office.ctx, s)
+    at(office, 2026, 12, 5, 8, 0)  # Saturday: none
+    at(office, 2026, 12, 6, 8, 0)
+    assert not [m for m in office.mail_to(KABID) if "Jadwal peliputan" in mime.header(m, "Subject")]
+    at(office, 2026, 12, 7, 7, 1)  # Monday: the event is tomorrow, the Kadis has not answered
+    (mail,) = [m for m in office.mail_to(KABID) if "Jadwal peliputan" in mime.header(m, "Subject")]
+    assert "Senin, 7 Desember 2026" in mime.header(mail, "Subject")
+    body = mime.body_text(mail)
+    assert "Selasa, 8 Desember 2026 pukul 09.00 WIB" in body and "Musrenbang" in body
+    assert "menunggu" in body and "Kepala Dinas" in body
+    at(office, 2026, 12, 8, 7, 1)
+    assert len([m for m in office.mail_to(KABID) if "Jadwal peliputan" in mime.header(m, "Subject")]) == 2
