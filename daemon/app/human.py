@@ -12,7 +12,9 @@ KIND_LABELS = {"received": "diterima", "sent": "dikirim", "decided": "diputuskan
                "rescheduled": "dijadwal ulang", "published": "dipublikasikan",
                "done": "selesai", "rejected": "ditolak", "cancelled": "dibatalkan",
                "superseded": "digantikan", "document": "dokumen", "failed": "gagal",
-               "held": "ditahan", "duplicate": "duplikat", "delivered": "diserahkan"}
+               "held": "ditahan", "duplicate": "duplikat", "delivered": "diserahkan",
+               "scheduled": "dijadwalkan", "skipped": "dilewati", "waiting": "menunggu",
+               "delegated": "dialihkan", "incomplete": "belum lengkap"}
 DECISION_LABELS = {"approve": "setuju", "reject": "tolak", "revise": "perbaiki"}
 FILE_STATUS = {"accepted": "diterima", "quarantined": "dikarantina", "replaced": "diganti"}
 CHANNEL_STATUS = {"pending": "menunggu", "done": "selesai", "skipped": "dilewati", "failed": "gagal"}
@@ -37,9 +39,9 @@ def requests_table(rows: list[dict], waiting: list) -> str:
               for w in waiting]
     widths = [max(len(h), *(len(ln[i]) for ln in lines)) if lines else len(h)
               for i, h in enumerate(heads)]
-    fmt = "  ".join(f"{{:<{w}}}" for w in widths[:-1]) + "  {}"
-    out = [fmt.format(*heads), fmt.format(*("-" * w for w in widths[:-1]), "-" * len(heads[-1]))]
-    out += [fmt.format(*ln) for ln in lines]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    out = [fmt.format(*heads).rstrip(), fmt.format(*("-" * w for w in widths))]
+    out += [fmt.format(*ln).rstrip() for ln in lines]
     if not lines:
         out.append("(belum ada permohonan)")
     return "\n".join(out) + "\n"

@@ -168,11 +168,11 @@ def table(rows: list[Coverage], tz: tzinfo, first: date | None = None,
     if not body:
         lines.append("Tidak ada peliputan terjadwal.")
         return "\n".join(lines) + "\n"
-    widths = [min(max(len(h), *(len(r[i]) for r in body)), 48) for i, h in enumerate(HEADERS)]
-    fmt = "  ".join(f"{{:<{w}}}" for w in widths[:-1]) + "  {}"
-    lines.append(fmt.format(*HEADERS))
-    lines.append(fmt.format(*("-" * w for w in widths[:-1]), "-" * len(HEADERS[-1])))
-    lines += [fmt.format(*r) for r in body]
+    widths = [max(len(h), *(len(r[i]) for r in body)) for i, h in enumerate(HEADERS)]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    lines.append(fmt.format(*HEADERS).rstrip())
+    lines.append(fmt.format(*("-" * w for w in widths)))
+    lines += [fmt.format(*r).rstrip() for r in body]
     return "\n".join(lines) + "\n"
 
 
