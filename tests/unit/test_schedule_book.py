@@ -27,8 +27,9 @@ DOMAIN = "bengkaliskab.go.id"
 
 
 @pytest.fixture
-def office(tmp_path: Path) -> Office:
-    return Office(tmp_path)
+def office(tmp_path: Path, db_url: str) -> Office:
+    """The office on SQLite and on PostgreSQL (see tests/conftest.py)."""
+    return Office(tmp_path, database=db_url)
 
 
 @pytest.fixture
