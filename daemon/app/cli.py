@@ -1,4 +1,4 @@
-"""The `liputan` command: run, check, requests, show, requeue."""
+"""The `liputan` command: run, check, requests, show, jadwal, report, requeue."""
 
 from __future__ import annotations
 
@@ -37,10 +37,19 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("show", help="one request with its whole history")
     s.add_argument("code")
     s.add_argument("--json", action="store_true")
+    j = sub.add_parser("jadwal", help="the schedule book: the coming coverage (table, ics, xlsx, csv)")
+    j.add_argument("--from", dest="date_from", metavar="DATE", help="first day, YYYY-MM-DD (today)")
+    j.add_argument("--to", dest="date_to", metavar="DATE", help="last day, YYYY-MM-DD (29 days on)")
+    j.add_argument("--format", choices=("table", "ics", "xlsx", "csv"), default="table")
+    j.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
+    m = sub.add_parser("report", help="a month's requests and time taken against the SOP")
+    m.add_argument("--month", required=True, metavar="YYYY-MM")
+    m.add_argument("--format", choices=("table", "xlsx", "json"), default="table")
+    m.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
     q = sub.add_parser("requeue", help="handle a quarantined inbound message again")
     q.add_argument("inbound_id", type=int)
     sub.add_parser("sandbox", help="start local Dovecot + SMTP capture and run the daemon on them")
-    for name in ("run", "check", "requests", "show", "requeue"):
+    for name in ("run", "check", "requests", "show", "jadwal", "report", "requeue"):
         sub.choices[name].add_argument("-c", "--config", default=argparse.SUPPRESS)
     return p
 
@@ -63,10 +72,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "requeue":
             return requeue(factory, args)
         ctx = Context.load(cfg)
-        return {"requests": list_requests, "show": show}[args.command](ctx, factory, args)
-    except ConfigError as exc:
+        return {"requests": list_requests, "show": show, "jadwal": jadwal,
+                "report": month_report}[args.command](ctx, factory, args)
+    except (ConfigError, UsageError) as exc:
         print(f"liputan: {exc}", file=sys.stderr)
         return 2
+
+
+class UsageError(Exception):
+    """A command's options are wrong (a date that is no date)."""
 
 
 def check_config(path: str, kinds: Collection[str] = DEFAULT_KINDS) -> int:
@@ -163,13 +177,8 @@ def list_requests(ctx: Context, factory, args) -> int:
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
-    print(f"{'KODE':<14} {'STATUS':<10} {'LANGKAH':<7} {'WAKTU ACARA':<26} ACARA")
-    for r in rows:
-        print(f"{r['code']:<14} {r['state']:<10} {str(r['step'] or '-'):<7} "
-              f"{(r['event_start'] or '-')[:25]:<26} {r['title']}")
-    for w in waiting:  # letters not yet requests: their scans are still being read
-        print(f"{f'(pesan #{w.id})':<14} {'menunggu':<10} {'-':<7} {'-':<26} "
-              f"{w.subject or '-'} <{w.from_addr or '-'}>: {w.reason or 'menunggu OCR'}")
+    from daemon.app import human
+    print(human.requests_table(rows, waiting), end="")  # waiting: letters whose scans are read
     return 0
 
 
@@ -197,18 +206,63 @@ def show(ctx: Context, factory, args) -> int:
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return 0
-    print(f"{data['code']}  {data['title']}\n  status {data['state']}, langkah {data['step']}, "
-          f"menunggu {', '.join(data['waiting_for']) or '-'}\n  acara {data['event_start']} di "
-          f"{data['location']} (luar pulau: {data['outside_island']})\n  pemohon {data['requester']} "
-          f"<{data['requester_email']}>")
-    for e in data["events"]:
-        print(f"  {e['time'][:19]}  step {e['step'] or '-':<3} {e['kind']:<11} "
-              f"{e['decision'] or '':<8} {e['actor'] or '':<36} {e['note'] or ''}")
-    for f in data["files"]:
-        print(f"  berkas  {f['status']:<11} {f['kind']:<6} {f['name']}" + (f"  ({f['reason']})" if f["reason"] else ""))
-    for p in data["publications"]:
-        print(f"  kanal   {p['status']:<11} {p['channel']:<30} {p['url'] or p['remote_id'] or p['detail'] or ''}")
+    from daemon.app import human
+    print(human.show_text(data), end="")
     return 0
+
+
+def parse_day(text: str | None, flag: str):
+    from datetime import date
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        raise UsageError(f"{flag} must be a date YYYY-MM-DD, not {text!r}") from None
+
+
+def emit(data: bytes, output: str | None, binary: bool = False) -> int:
+    """Write to FILE (atomically) or standard output; a spreadsheet is not sent to a terminal."""
+    if output:
+        from daemon.core.durable import atomic_write
+        atomic_write(Path(output), data)
+        return 0
+    if binary and sys.stdout.isatty():
+        print("liputan: a spreadsheet needs -o FILE", file=sys.stderr)
+        return 2
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+    return 0
+
+
+def jadwal(ctx: Context, factory, args) -> int:
+    """`liputan jadwal`: the Buku jadwal peliputan from --from to --to (today + 30 days)."""
+    from daemon.paperwork import schedule_book as book
+    first, last = book.default_range(ctx.local_now().date())
+    first = parse_day(args.date_from, "--from") or first
+    last = parse_day(args.date_to, "--to") or book.default_range(first)[1]
+    if last < first:
+        raise UsageError("--to is before --from")
+    start, end = book.day_range(first, last, ctx.cfg.tz)
+    with factory() as s:
+        rows = book.coverages(s, start, end, with_ended=args.format == "ics",
+                              confirmed_from=book.coverage_step(ctx))
+    return emit(book.render(args.format, rows, ctx.cfg, first, last), args.output, args.format == "xlsx")
+
+
+def month_report(ctx: Context, factory, args) -> int:
+    """`liputan report --month YYYY-MM`: received, covered, rejected, published; time per step."""
+    from daemon.paperwork import month_report as mr
+    try:
+        mr.parse_month(args.month)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    with factory() as s:
+        rep = mr.build(s, ctx.rules.sop, args.month, ctx.cfg.tz)
+    if args.format == "xlsx":
+        return emit(mr.xlsx(rep), args.output, binary=True)
+    text = json.dumps(rep.as_dict(), ensure_ascii=False, indent=2) + "\n" if args.format == "json" \
+        else mr.table(rep)
+    return emit(text.encode("utf-8"), args.output)
 
 
 def requeue(factory, args) -> int:

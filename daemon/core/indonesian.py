@@ -157,3 +157,25 @@ def title_case(value: str) -> str:
     """Title case that keeps Indonesian conjunctions lower-case ("Informatika dan Statistik")."""
     words = value.lower().split(" ")
     return " ".join(w if i and w in LOWER_WORDS else w[:1].upper() + w[1:] for i, w in enumerate(words))
+
+
+# The words the office uses for a request's state; the JSON keeps the English values.
+STATE_LABELS = {"open": "terbuka", "done": "selesai", "rejected": "ditolak",
+                "cancelled": "dibatalkan"}
+
+
+def state_label(state: str | None) -> str:
+    """A request's state as the office says it: "open" -> "terbuka"; an unknown one as it is."""
+    return STATE_LABELS.get(state or "", state or "-")
+
+
+def format_date_numeric(d: date | datetime, tz: Zone = None) -> str:
+    """A date as people write it in a table: "07-12-2026"."""
+    day = to_zone(d, tz).date() if isinstance(d, datetime) else d
+    return f"{day.day:02d}-{day.month:02d}-{day.year}"
+
+
+def format_clock(dt: datetime, tz: Zone = None) -> str:
+    """Date and clock time without the weekday, for timelines: "30-11-2026 08.05"."""
+    local = to_zone(dt, tz)
+    return f"{format_date_numeric(local.date())} {local.hour:02d}.{local.minute:02d}"
