@@ -257,7 +257,9 @@ def month_report(ctx: Context, factory, args) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     with factory() as s:
-        rep = mr.build(s, ctx.rules.sop, args.month, ctx.cfg.tz)
+        from daemon.core.workcal import WorkCalendar  # the standards count working time
+        rep = mr.build(s, ctx.rules.sop, args.month, ctx.cfg.tz,
+                       duration=WorkCalendar(ctx.cfg.hours, ctx.cfg.tz).minutes_between)
     if args.format == "xlsx":
         return emit(mr.xlsx(rep), args.output, binary=True)
     text = json.dumps(rep.as_dict(), ensure_ascii=False, indent=2) + "\n" if args.format == "json" \

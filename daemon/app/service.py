@@ -24,6 +24,7 @@ from daemon.sop import digest
 from daemon.sop.kinds import KINDS
 
 log = logging.getLogger("daemon.app.service")
+CALENDAR_INTERVAL = 3.0  # seconds at least between two rewrites of <state>/jadwal.ics
 DISPATCH_INTERVAL = 5.0  # seconds between sweeps even without a wake-up (requeued messages)
 
 
@@ -73,7 +74,10 @@ class Service:
         folder = FolderIntake(self.ctx, self.factory,
                               wake=lambda: loop.call_soon_threadsafe(self.wake_jobs.set))
         folder.start()
-        tasks = [asyncio.create_task(self.dispatch_loop(stop, wake), name="dispatcher"),
+        self.calendar_dirty = asyncio.Event()
+        self.calendar_dirty.set()  # written once at start, so it exists after an upgrade
+        tasks = [asyncio.create_task(self.calendar_loop(stop), name="calendar"),
+                 asyncio.create_task(self.dispatch_loop(stop, wake), name="dispatcher"),
                  asyncio.create_task(self.jobs_loop(stop), name="jobs"),
                  asyncio.create_task(self.outbox.run(stop, self.wake_outbox), name="outbox")]
         log.info("liputan running: mailbox %s@%s, database %s", self.cfg.mailbox.username,
@@ -96,6 +100,28 @@ class Service:
         await asyncio.to_thread(pdf.default_converter().close, 0.2, 0.5)
         log.info("stopped")
 
+    async def calendar_loop(self, stop: asyncio.Event) -> None:
+        """Keep <state>/jadwal.ics current for calendar subscription: rewritten (atomically)
+        after the dispatcher or a job changed something, at most every few seconds."""
+        while not stop.is_set():
+            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.calendar_dirty.wait())]
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            for w in waiters:
+                w.cancel()
+            if stop.is_set():
+                return
+            self.calendar_dirty.clear()
+            try:
+                await asyncio.to_thread(self.write_calendar)
+            except Exception:  # noqa: BLE001 - the book is a copy; the daemon goes on without it
+                log.exception("could not write the schedule book's calendar")
+            await asyncio.sleep(CALENDAR_INTERVAL)
+
+    def write_calendar(self) -> None:
+        from daemon.paperwork.schedule_book import write_calendar
+        with self.factory() as s:
+            write_calendar(self.ctx, s)
+
     async def dispatch_loop(self, stop: asyncio.Event, wake: asyncio.Event) -> None:
         """Handle stored messages whenever the mailbox stores some (and every few seconds)."""
         while not stop.is_set():
@@ -103,6 +129,7 @@ class Service:
                 if await asyncio.to_thread(self.dispatcher.run_once):
                     self.wake_jobs.set()
                     self.wake_outbox.set()
+                    self.calendar_dirty.set()
             except Exception:  # noqa: BLE001 - e.g. the database briefly away; try again
                 log.exception("dispatcher round failed")
             wake.clear()
@@ -120,6 +147,7 @@ class Service:
                 while not stop.is_set() and (job := await asyncio.to_thread(self.jobs.claim)):
                     await asyncio.to_thread(self.jobs.run_job, job)
                     self.wake_outbox.set()
+                    self.calendar_dirty.set()
                     if job.kind == ocr_jobs.KIND:  # its message is 'new' again: read it now
                         self.wake_dispatch.set()
                 pause = await asyncio.to_thread(self.jobs.seconds_to_next)

@@ -13,8 +13,8 @@ requests that were decided (superseded ones are not a person's time). Median and
 set against the step's `minutes` in rules/sop.yaml; a task over it is late, and the late
 count is kept per role and person.
 
-Durations are wall-clock minutes for now: `DURATION` is the one function that measures, so a
-working-calendar one can replace it (pass `duration=` or set the module's `DURATION`)."""
+`liputan report` measures in working minutes (daemon/core/workcal.py, passed as `duration=`);
+`DURATION`, the default, counts wall-clock minutes."""
 
 from __future__ import annotations
 

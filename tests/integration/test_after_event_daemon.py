@@ -150,6 +150,8 @@ def test_files_in_the_folder_are_previewed_published_once_and_archived(
         assert "\\\\fileserver\\hasil-liputan\\2026\\" + folder.name in parsed(assignment[-1]).get_body(
             ("plain",)).get_content()
         code = folder.name.split(" ")[0]
+        calendar = Path(cfg.paths.state) / "jadwal.ics"  # kept current for calendar subscription
+        wait_for(lambda: calendar.is_file() and f"UID:{code}@" in calendar.read_text(), 30, "jadwal.ics")
 
         news_docx(folder / "Berita Musrenbang.docx")
         slow_copy(jpeg((180, 40, 40)), folder / "DSC_0001.JPG")
