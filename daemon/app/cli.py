@@ -203,12 +203,30 @@ def show(ctx: Context, factory, args) -> int:
                                  "url": p.url, "detail": p.detail}
                                 for p in s.scalars(select(Publication).where(Publication.request_id == req.id)
                                                    .order_by(Publication.id))]
+        data["steps"] = timeline(ctx, s, req)
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return 0
     from daemon.app import human
     print(human.show_text(data), end="")
     return 0
+
+
+def timeline(ctx: Context, s, req: Request) -> list[dict]:
+    """Each step a person took: who, sent and decided when, working minutes against the standard."""
+    from daemon.core.models import Task
+    from daemon.core.workcal import WorkCalendar
+    from daemon.sop.run import sop_of
+    cal, sop, out = WorkCalendar(ctx.cfg.hours, ctx.cfg.tz), sop_of(ctx, s, req), []
+    for t in s.scalars(select(Task).where(Task.request_id == req.id).order_by(Task.id)):
+        standard = next((st.minutes for st in sop.steps if st.number == t.step), None)
+        end = t.closed_at or ctx.now()
+        took = round(cal.minutes_between(t.created_at, end), 1)
+        out.append({"step": t.step, "role": t.role, "who": t.who[0] if t.who else None,
+                    "sent": iso(t.created_at), "closed": iso(t.closed_at), "status": t.status,
+                    "decision": t.decision, "working_minutes": took, "standard_minutes": standard,
+                    "late": bool(standard and took > standard)})
+    return out
 
 
 def parse_day(text: str | None, flag: str):

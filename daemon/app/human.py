@@ -68,6 +68,15 @@ def show_text(data: dict) -> str:
                    f"{KIND_LABELS.get(e['kind'], e['kind']):<14}  "
                    f"{DECISION_LABELS.get(e['decision'] or '', e['decision'] or ''):<9}  "
                    f"{e['actor'] or '':<36}  {e['note'] or ''}".rstrip())
+    if data.get("steps"):
+        out += ["", "Waktu tiap langkah (menit kerja terhadap standar layanan SOP)"]
+        for t in data["steps"]:
+            late = " TERLAMBAT" if t["late"] else ""
+            took = f"{t['working_minutes']:g} menit" + (f" / standar {t['standard_minutes']} menit"
+                                                        if t["standard_minutes"] else "")
+            out.append(f"  langkah {t['step']:<3} {t['role']:<9} {t['who'] or '-':<36} "
+                       f"{DECISION_LABELS.get(t['decision'] or '', t['decision'] or t['status']):<9} "
+                       f"{took}{late}")
     for f in data["files"]:
         out.append(f"  berkas  {FILE_STATUS.get(f['status'], f['status']):<11} {f['kind']:<6} {f['name']}"
                    + (f"  ({f['reason']})" if f["reason"] else ""))

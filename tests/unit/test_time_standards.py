@@ -119,3 +119,23 @@ def test_the_morning_digest_on_working_days_names_the_coverage_and_who_is_waited
     assert "menunggu" in body and "Kepala Dinas" in body
     at(office, 2026, 12, 8, 7, 1)
     assert len([m for m in office.mail_to(KABID) if "Jadwal peliputan" in mime.header(m, "Subject")]) == 2
+
+
+def test_show_measures_each_step_in_working_time_against_its_standard(tmp_path, capsys):
+    import json
+    from argparse import Namespace
+
+    from daemon.app import cli
+
+    office = start(tmp_path, datetime(2026, 12, 4, 15, 50, tzinfo=WIB), on("Senin, 11 Januari 2027"))
+    at(office, 2026, 12, 7, 7, 35)  # Friday 10 minutes + Monday 5 minutes: 15 working minutes
+    office.deliver(reply(office.last_to(KADIS), KADIS, "Setuju"))
+    code = office.request().code
+    assert cli.show(office.ctx, office.factory, Namespace(code=code, json=True)) == 0
+    steps = json.loads(capsys.readouterr().out)["steps"]
+    kadis = steps[0]
+    assert (kadis["step"], kadis["decision"], kadis["standard_minutes"]) == (2, "approve", 5)
+    assert kadis["working_minutes"] == 15 and kadis["late"] is True
+    assert cli.show(office.ctx, office.factory, Namespace(code=code, json=False)) == 0
+    text = capsys.readouterr().out
+    assert "15 menit / standar 5 menit TERLAMBAT" in text
