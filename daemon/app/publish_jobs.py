@@ -88,7 +88,8 @@ def _press(ctx: Context, story: Story, progress: dict, out: Path, keep: Keep) ->
         path = out / name
         path.write_bytes(data)
         files.append([name, str(path)])
-    subject, body = press.release_text(story, ctx.rules.office.office.name, cfg.contact)
+    subject, body = press.release_text(story, ctx.cfg.office.name, cfg.contact,
+                                       city=ctx.rules.office.office.city, on=ctx.local_now().date())
     return {"subject": subject, "body": body, "files": files}
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from datetime import date, datetime
 
 from daemon.core.indonesian import format_date, office_zone
@@ -52,6 +54,9 @@ def shrink_for_mail(photos: list[Photo], budget_bytes: int) -> list[tuple[str, b
                         "max_mail_mb or send fewer photos)")
 
 
+DATELINE = re.compile(r"^([A-Z][A-Z .'-]{2,40}?)\s+[-–—]\s+")
+
+
 def release_text(story: Story, office_name: str, contact: str | None, *, city: str = "Bengkalis",
                  on: date | None = None, to: MediaContact | None = None) -> tuple[str, str]:
     """(subject, body) of the press release; the dateline reads "Bengkalis, Senin, 30 November 2026".
@@ -63,8 +68,12 @@ def release_text(story: Story, office_name: str, contact: str | None, *, city: s
         lines += [f"Yth. {to.name}", f"Redaksi {to.outlet}", "", "Dengan hormat,",
                   f"Bersama ini kami sampaikan siaran pers {office_name} beserta foto kegiatan "
                   "untuk dapat dimuat.", ""]
+    # a lead that opens with its own dateline ("BANTAN - ...") keeps it after the date
+    lead = DATELINE.sub("", paragraphs[0]) if DATELINE.match(paragraphs[0]) else paragraphs[0]
+    place = DATELINE.match(paragraphs[0])
+    where = place.group(1).strip().title() if place else city
     lines += ["SIARAN PERS", office_name, "", story.title.strip(), "",
-             f"{city}, {format_date(day)} - {paragraphs[0]}"]
+              f"{where}, {format_date(day)} - {lead}"]
     for para in paragraphs[1:]:
         lines += ["", para]
     captions = [p.caption.strip() for p in story.photos if p.caption.strip()]

@@ -171,3 +171,17 @@ def test_it_greets_one_newsroom_when_sent_to_a_media_contact(photos) -> None:
     assert body.startswith("Yth. Budi Santoso\nRedaksi Riau Pos\n\nDengan hormat,\n")
     assert "untuk dapat dimuat.\n\nSIARAN PERS\nDiskominfotik Bengkalis\n" in body
     assert "kerja sama Bapak/Ibu, kami ucapkan terima kasih." in body
+
+
+def test_a_lead_with_its_own_dateline_is_not_dated_twice():
+    from datetime import date
+
+    from daemon.publish.press import release_text
+    from daemon.publish.story import Story
+
+    story = Story(code="LPT-2026-0001", title="Judul", body="BANTAN - Isi pertama.\n\nIsi kedua.",
+                  lead="BANTAN - Isi pertama.")
+    _, body = release_text(story, "Diskominfotik", None, on=date(2026, 12, 7))
+    assert "Bantan, Senin, 7 Desember 2026 - Isi pertama." in body and "BANTAN -" not in body
+    plain = Story(code="LPT-2026-0002", title="Judul", body="Isi pertama.", lead="Isi pertama.")
+    assert "Bengkalis, Senin, 7 Desember 2026 - Isi pertama." in release_text(plain, "D", None, on=date(2026, 12, 7))[1]

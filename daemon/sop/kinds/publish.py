@@ -74,6 +74,7 @@ def deliver(run: Run, step: Step, channel: str, result: dict) -> None:
             pub.status, pub.detail = "done", f"dikirim ke {contact.name} ({contact.outlet})"
             run.fx.mail("press", [contact.email], attach=files_items(result.get("files", [])),
                         r=req, tag=tag(req), office=ctx.rules.office, contact=contact,
+                        office_name=ctx.cfg.office.name,
                         subject_line=result.get("subject", req.title), body=result.get("body", ""))
         run.record("published", step=step.number,
                    note=f"rilis dikirim ke {len(ctx.rules.office.media)} media massa")
