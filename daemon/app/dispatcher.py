@@ -271,8 +271,22 @@ class Dispatcher:
                     "surel resmi kantor.")
         raise Outcome("quarantined", f"authentication failed: {why}")
 
+    def known(self, req, address: str) -> bool:
+        """Whether the request may speak to `address`: an official (or acting one), a staff member,
+        the requester, or anyone at the office's own domain. A stranger gets no answer: it would
+        carry the request's code and title to whoever forged the reply (backscatter)."""
+        office = self.ctx.rules.office
+        address = address.lower()
+        return (people.person(self.ctx, address)[0] is not None
+                or address in {m.email.lower() for m in office.staff}
+                or (req is not None and address == (req.requester_email or "").lower())
+                or address.rsplit("@", 1)[-1] == self.ctx.cfg.office.domain.lower())
+
     def answer(self, s, req, to, mid, reason) -> None:
-        """One short answer, never to ourselves, and at most a few an hour to one address."""
+        """One short answer, never to ourselves or a stranger, and at most a few an hour to one address."""
+        if not self.known(req, to):
+            log.warning("not answering %s: not an address this office knows (reply recorded)", to)
+            return
         since = utcnow() - timedelta(hours=1)  # the outbox stamps rows with the wall clock
         rows = s.scalars(select(Outbox.recipients).where(Outbox.kind == "answer",
                                                          Outbox.created_at >= since)).all()

@@ -145,3 +145,13 @@ def test_a_reply_goes_before_a_backlog_of_new_letters(office):
     with office.factory() as s:  # the backlog is on record; its first steps wait their turn
         entering = s.scalars(select(Job.state).where(Job.kind == engine.ENTER)).all()
     assert entering.count("queued") == 5
+
+
+def test_a_reply_from_a_look_alike_address_is_recorded_but_never_answered(office):
+    send(office)
+    forger = "kadis@bengka1iskab.go.id"
+    before = len(office.outbox())
+    office.deliver(reply(office.last_to(KADIS), forger, "Setuju", display="Kepala Dinas"))
+    assert office.request().step == 2
+    assert not office.mail_to(forger) and len(office.outbox()) - before <= 1  # the operator may hear
+    assert any(e[1] in ("ignored", "refused") for e in office.events(office.request().code))
