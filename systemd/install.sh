@@ -26,6 +26,10 @@ put() { install -D -m "$3" "$1" "$root$2"; }
 # 1. the program: a venv in /opt/liputan; an upgrade installs the new version into the same venv
 venv=$root$prefix
 if [ ! -x "$venv/bin/python" ]; then
+    if ! "$python" -c 'import ensurepip, venv' >/dev/null 2>&1; then
+        say "$python cannot make a venv: apt-get install -y python3-venv" >&2
+        exit 1
+    fi
     say "creating the venv $prefix"
     # shellcheck disable=SC2086 # LIPUTAN_VENV_ARGS is a list of arguments
     "$python" -m venv ${LIPUTAN_VENV_ARGS:-} "$venv"
