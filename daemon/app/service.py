@@ -8,7 +8,7 @@ import signal
 import threading
 from pathlib import Path
 
-from daemon.app import ocr_jobs, work
+from daemon.app import ocr_jobs, sdnotify, work
 from daemon.app.dispatcher import Dispatcher
 from daemon.app.folder import FolderIntake
 from daemon.core import db
@@ -38,6 +38,7 @@ class Service:
         if problems:  # e.g. a kind this version does not know: refuse to start, name the line
             raise ProblemsError(problems)
         self.engine = db.make_engine(cfg.paths.database)
+        sdnotify.status("starting: database")
         db.upgrade(self.engine)
         self.factory = db.sessions(self.engine)
         work.reclaim_orphans(self.factory)  # a killed predecessor's jobs are taken up at once
@@ -80,10 +81,15 @@ class Service:
                  asyncio.create_task(self.dispatch_loop(stop, wake), name="dispatcher"),
                  asyncio.create_task(self.jobs_loop(stop), name="jobs"),
                  asyncio.create_task(self.outbox.run(stop, self.wake_outbox), name="outbox")]
+        if (interval := sdnotify.watchdog_interval()) is not None:
+            tasks.append(asyncio.create_task(watchdog_loop(stop, interval), name="watchdog"))
         log.info("liputan running: mailbox %s@%s, database %s", self.cfg.mailbox.username,
                  self.cfg.mailbox.host, self.engine.url.render_as_string(hide_password=True))
+        # the database is migrated and every worker started (the mailbox connects in its thread)
+        sdnotify.ready(f"running: mailbox {self.cfg.mailbox.username}@{self.cfg.mailbox.host}")
         await stop.wait()
         log.info("stopping")
+        sdnotify.stopping("stopping")
         self.stop_thread.set()
         wake.set()
         self.wake_jobs.set()
@@ -158,3 +164,14 @@ class Service:
             await asyncio.wait(waiters, timeout=pause, return_when=asyncio.FIRST_COMPLETED)
             for w in waiters:
                 w.cancel()
+
+
+async def watchdog_loop(stop: asyncio.Event, interval: float) -> None:
+    """WATCHDOG=1 from the event loop itself: a loop that hangs stops the pings, and systemd
+    restarts the service (WatchdogSec=)."""
+    while not stop.is_set():
+        sdnotify.watchdog()
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+        except asyncio.TimeoutError:
+            pass

@@ -20,6 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from daemon.core.models import Sequence
 
 log = logging.getLogger("daemon.core.db")
+# alembic says "Context impl SQLiteImpl." at INFO on every connection it inspects, i.e. on every
+# `liputan requests`; our own line says when a migration really runs
+logging.getLogger("alembic").setLevel(logging.WARNING)
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
