@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.app import mail_delivery, ocr_jobs
@@ -32,6 +32,7 @@ INFORMATIONAL = ("notice", "assignment", "ack", "rejected", "forged", "alert", "
                  "results_revise", "social_package", "press")
 # deadlock, serialization failure: the database undid the transaction; trying again will work
 RETRY_SQLSTATES = ("40P01", "40001")
+TRANSIENT_ATTEMPTS = 6  # 5 s, 10 s, 20 s, 40 s, 80 s apart: then the operator is told
 
 
 class Outcome(Exception):
@@ -96,13 +97,33 @@ class Dispatcher:
                 inbound.processed_at = self.ctx.now()
                 log.info("inbound %d (%s) -> %s: %s", inbound_id, inbound.message_id, status, reason)
         except DBAPIError as exc:
-            if getattr(exc.orig, "sqlstate", None) not in RETRY_SQLSTATES:
+            if getattr(exc.orig, "sqlstate", None) in RETRY_SQLSTATES:  # a lost race: at once
+                log.warning("inbound %d: %s; trying again shortly", inbound_id, str(exc.orig).strip())
+                postpone_inbound(self.factory, inbound_id, self.holder)
+            elif isinstance(exc, OperationalError):  # the database briefly away, locked, full
+                self._transient(inbound_id, exc)
+            else:
                 self._failed(inbound_id, exc)
-                return
-            log.warning("inbound %d: %s; trying again shortly", inbound_id, str(exc.orig).strip())
-            postpone_inbound(self.factory, inbound_id, self.holder)
+        except OSError as exc:  # its raw file briefly unreadable (a disk or share hiccup)
+            self._transient(inbound_id, exc)
         except Exception as exc:  # noqa: BLE001 - one bad message must never stop the service
             self._failed(inbound_id, exc)
+
+    def _transient(self, inbound_id: int, exc: Exception) -> None:
+        """Try again later with a growing pause; only a failure that persists quarantines."""
+        with self.factory() as s:
+            row = s.get(Inbound, inbound_id)
+            attempts = row.attempts if row is not None else 0
+        if attempts + 1 >= TRANSIENT_ATTEMPTS:
+            self._failed(inbound_id, exc)
+            return
+        delay = timedelta(seconds=5 * 2 ** attempts)
+        log.warning("inbound %d: %s; trying again in %s (attempt %d of %d)", inbound_id, exc, delay,
+                    attempts + 1, TRANSIENT_ATTEMPTS)
+        try:
+            postpone_inbound(self.factory, inbound_id, self.holder, delay=delay, count=True)
+        except DBAPIError:
+            log.warning("inbound %d: could not postpone; its lease runs out and it is taken again", inbound_id)
 
     def _failed(self, inbound_id: int, exc: Exception) -> None:
         """Quarantine the message (called inside the except block: the log shows the trace)."""

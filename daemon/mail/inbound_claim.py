@@ -51,11 +51,16 @@ def _take(s: Session, row: Any, holder: str, until: datetime) -> bool:
 
 
 def postpone_inbound(factory: sessionmaker[Session], inbound_id: int, holder: str,
-                     delay: timedelta = timedelta(seconds=5), now: datetime | None = None) -> bool:
-    """Keep a claimed message but try it again only after `delay` (e.g. after a deadlock)."""
+                     delay: timedelta = timedelta(seconds=5), now: datetime | None = None,
+                     count: bool = False) -> bool:
+    """Keep a claimed message but try it again only after `delay` (e.g. after a deadlock);
+    `count` adds the try to its attempts (a transient failure, as opposed to a lost race)."""
     mine = and_(Inbound.id == inbound_id, Inbound.leased_by == holder, Inbound.status == "new")
+    values: dict[str, Any] = {"lease_until": (now or utcnow()) + delay}
+    if count:
+        values["attempts"] = INBOUND.c.attempts + 1
     with factory() as s, s.begin():
-        done = s.execute(update(INBOUND).where(mine).values(lease_until=(now or utcnow()) + delay))
+        done = s.execute(update(INBOUND).where(mine).values(**values))
         return done.rowcount == 1
 
 

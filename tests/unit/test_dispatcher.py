@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from pathlib import Path
 
 import pytest
@@ -134,3 +136,39 @@ def test_each_history_event_names_the_message(office):
         received = s.scalars(select(Event).where(Event.kind == "received")).one()
         inbound = s.scalars(select(Inbound)).first()
         assert received.message_id == inbound.message_id
+
+
+def test_a_letter_briefly_unreadable_is_tried_again_not_quarantined(tmp_path):
+    from harness import Office, letter
+    from sqlalchemy import update
+
+    from daemon.app.dispatcher import TRANSIENT_ATTEMPTS
+    from daemon.core.models import Inbound
+    from test_workflow_bodies import BANTAN
+
+    office = Office(tmp_path)
+    row_id = office.store(letter("camat.bantan@bengkaliskab.go.id", "Permohonan Peliputan", BANTAN))
+    with office.factory() as s:
+        raw = s.get(Inbound, row_id).raw_path
+    hidden = raw + ".away"
+    os.rename(raw, hidden)  # the disk or share holding it hiccups
+
+    def again() -> Inbound:
+        with office.factory() as s, s.begin():  # the postponement's pause is over
+            s.execute(update(Inbound).where(Inbound.id == row_id).values(lease_until=None))
+        office.dispatcher.run_once()
+        with office.factory() as s:
+            return s.get(Inbound, row_id)
+
+    first = again()
+    assert (first.status, first.attempts) == ("new", 1)
+    os.rename(hidden, raw)
+    assert again().status == "done" and office.request().code == "LPT-2026-0001"
+
+    other = office.store(letter("dinkes@bengkaliskab.go.id", "Permohonan Peliputan", BANTAN.replace("Bantan", "Bukit Batu")))
+    with office.factory() as s:
+        os.remove(s.get(Inbound, other).raw_path)  # gone for good
+    row_id = other
+    for _ in range(TRANSIENT_ATTEMPTS):
+        last = again()
+    assert last.status == "quarantined" and "No such file" in last.reason
