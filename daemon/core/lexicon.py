@@ -40,6 +40,17 @@ SAFETY_DEFAULTS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Vocabulary for what is not a decision at all (issue 8, second pass). rules/lexicon.yaml may carry
+# these keys once its schema (daemon/core/rules.py Lexicon) accepts them; until then, and for older
+# files, these lists apply.
+READING_DEFAULTS: dict[str, tuple[str, ...]] = {
+    # subject prefixes of read receipts ("Dibaca: [LPT-...] ...", Outlook "Read: ...", "Lu : ...")
+    "receipts": ("dibaca", "telah dibaca", "sudah dibaca", "tidak dibaca", "read", "not read", "gelesen",
+                 "ungelesen", "gelezen", "niet gelezen", "lu", "non lu", "letto", "non letto", "lido",
+                 "leído", "lida", "tanda terima baca", "read receipt", "return receipt"),
+}
+
+
 def normalise_lexicon(data: Any) -> dict[str, list[str]]:
     """Lower-case string lists per category (missing categories become empty lists, missing safety
     lists their defaults); accepts rules.Lexicon too."""
@@ -48,7 +59,7 @@ def normalise_lexicon(data: Any) -> dict[str, list[str]]:
     lexicon: dict[str, list[str]] = {}
     for key in ("approve", "reject", "revise", "negations", "but"):
         lexicon[key] = [_as_word(w) for w in (data.get(key) or []) if _as_word(w)]
-    for key, default in SAFETY_DEFAULTS.items():
+    for key, default in (SAFETY_DEFAULTS | READING_DEFAULTS).items():
         words = data.get(key)
         lexicon[key] = [_as_word(w) for w in (default if words is None else words) if _as_word(w)]
     return lexicon
