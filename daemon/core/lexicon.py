@@ -48,6 +48,10 @@ READING_DEFAULTS: dict[str, tuple[str, ...]] = {
     "receipts": ("dibaca", "telah dibaca", "sudah dibaca", "tidak dibaca", "read", "not read", "gelesen",
                  "ungelesen", "gelezen", "niet gelezen", "lu", "non lu", "letto", "non letto", "lido",
                  "leído", "lida", "tanda terima baca", "read receipt", "return receipt"),
+    # words before an approval that make it cover only what the other lines did not change:
+    # "ganti Budi dengan Citra ... Selebihnya setuju" approves with the change as the note
+    "remainder": ("selebihnya", "sisanya", "selainnya", "lainnya", "yang lain", "yang lainnya", "lain-lain",
+                  "lain lain", "selain itu", "di luar itu", "the rest"),
 }
 
 

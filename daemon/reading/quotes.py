@@ -157,13 +157,39 @@ def _cut_after(node: Tag) -> None:
 
 
 def strip_quotes(text: str) -> str:
-    """The text above the first quote header or quoted line, without its signature."""
+    """The text its author wrote: above the first quote header or quoted line, and every block
+    written between or below `>` quoted lines (inline answers, "Selebihnya setuju" at the bottom);
+    each block without its signature, blocks separated by a blank line."""
     lines = (text or "").replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ").split("\n")
     cut = _quote_start(lines)
-    own = lines[:cut]
-    if not "".join(own).strip() and cut < len(lines):
-        own = _bottom_posted(lines[cut:])
-    return "\n".join(_strip_signature(own)).strip()
+    blocks = [lines[:cut], *_interleaved(lines[cut:])]
+    own = ["\n".join(_strip_signature(block)).strip() for block in blocks]
+    return "\n\n".join(b for b in own if b)
+
+
+def _interleaved(rest: list[str]) -> list[list[str]]:
+    """The unquoted blocks after each run of `>` quoted lines. A quote that is not `>` prefixed (an
+    Outlook header block, a separator, a bare attribution) runs to the end: nothing after it is the
+    author's."""
+    blocks: list[list[str]] = []
+    i = 0
+    while i < len(rest):
+        j = i
+        while j < len(rest) and _quoted_line(rest, j):
+            j += 1
+        if j == i or not any(ln.lstrip().startswith(">") for ln in rest[i:j]):
+            break
+        k = j + _quote_start(rest[j:])
+        if k > j:
+            blocks.append(rest[j:k])
+        i = k
+    return blocks
+
+
+def _quoted_line(lines: list[str], i: int) -> bool:
+    line = lines[i]
+    return (line.lstrip().startswith(">") or not line.strip() or is_instruction(line)
+            or _is_attribution(lines, i) or bool(DATED_ATTRIBUTION_RE.match(line)))
 
 
 def is_instruction(line: str) -> bool:
@@ -199,17 +225,6 @@ def _is_header_block(lines: list[str], i: int) -> bool:
         return False
     following = [x for x in lines[i + 1 : i + 6] if x.strip()]
     return sum(1 for x in following[:4] if HEADER_LINE_RE.match(x)) >= 2
-
-
-def _bottom_posted(rest: list[str]) -> list[str]:
-    """Unquoted lines written below a `>` quote (bottom-posting), when nothing is above it."""
-    i = 0
-    while i < len(rest) and (rest[i].lstrip().startswith(">") or not rest[i].strip() or _is_attribution(rest, i)):
-        i += 1
-    tail = rest[i:]
-    if not tail or _quote_start(tail) == 0:
-        return []
-    return tail[: _quote_start(tail)]
 
 
 def _strip_signature(lines: list[str]) -> list[str]:
