@@ -52,6 +52,14 @@ READING_DEFAULTS: dict[str, tuple[str, ...]] = {
     # "ganti Budi dengan Citra ... Selebihnya setuju" approves with the change as the note
     "remainder": ("selebihnya", "sisanya", "selainnya", "lainnya", "yang lain", "yang lainnya", "lain-lain",
                   "lain lain", "selain itu", "di luar itu", "the rest"),
+    # what a letter writes where a fact is not known yet ("Tempat : akan diinformasikan kemudian"):
+    # stored as unknown, so the requester is asked for it
+    "unknowns": ("akan diinformasikan kemudian", "diinformasikan kemudian", "akan diinformasikan",
+                 "akan dikabarkan kemudian", "dikabarkan kemudian", "akan diberitahukan kemudian",
+                 "diberitahukan kemudian", "akan diberitahukan", "akan dikonfirmasi kemudian", "akan dikonfirmasi",
+                 "dikonfirmasi kemudian", "akan disampaikan kemudian", "disampaikan kemudian", "akan ditentukan",
+                 "ditentukan kemudian", "belum ditentukan", "belum pasti", "belum ada", "menyusul", "tba", "tbd",
+                 "to be announced", "to be confirmed"),
 }
 
 

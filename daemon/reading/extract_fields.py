@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
+
+from daemon.core.lexicon import default_lexicon
 
 from daemon.reading.datetimes import (
     MONTHS,
@@ -161,11 +164,25 @@ def _apply(event: Event, item: Labelled, now: datetime) -> Event:
             event.time = times[0]
         elif item.kind == "date" and not hits:
             event.day = parse_date(value, now)
-    elif item.kind == "title" and _meaningful(value):
+    elif item.kind == "title" and _meaningful(value) and not unknown(value):
         event.title = value.rstrip(".,")
-    elif item.kind == "place" and value:
+    elif item.kind == "place" and value and not unknown(value):
         event.location = value.rstrip(".,")
     return event
+
+
+def unknown(value: str | None) -> bool:
+    """Whether a field's value says the fact is not known yet ("akan diinformasikan kemudian",
+    "(menyusul)", "Tempat belum ditentukan")."""
+    return bool(value) and bool(_unknown_re().fullmatch(value.strip()))
+
+
+@lru_cache(maxsize=1)
+def _unknown_re() -> re.Pattern[str]:
+    phrases = sorted(default_lexicon()["unknowns"], key=len, reverse=True)
+    alternatives = "|".join(r"\s+".join(map(re.escape, p.split())) for p in phrases)
+    return re.compile(rf"[\W_]*(?:(?:tempat|lokasi|acara|kegiatan|waktu|jam|pukul)(?:nya)?\s+(?:acara\s+|kegiatan\s+)?)?"
+                      rf"(?:(?:yang|masih|sedang|nanti)\s+)?(?:{alternatives})[\W_]*", re.I)
 
 
 def _merge(into: Event, other: Event) -> None:
@@ -274,8 +291,9 @@ def event_from_text(text: str, now: datetime) -> Event:
         ev.time = (after or times)[0]
     for rx in _PLACE_PATTERNS:
         m = re.search(rx, flat, re.S)
-        if m:
-            ev.location = _TITLE_STOP.sub("", m.group("p")).strip(" ,.")[:160]
+        place = _TITLE_STOP.sub("", m.group("p")).strip(" ,.")[:160] if m else ""
+        if place and not unknown(place):
+            ev.location = place
             break
     return ev
 
