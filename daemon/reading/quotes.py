@@ -176,7 +176,7 @@ def _interleaved(rest: list[str]) -> list[list[str]]:
     while i < len(rest):
         j = i
         while j < len(rest) and _quoted_line(rest, j):
-            j += 1
+            j += max(1, _attribution_span(rest, j))
         if j == i or not any(ln.lstrip().startswith(">") for ln in rest[i:j]):
             break
         k = j + _quote_start(rest[j:])
@@ -189,7 +189,7 @@ def _interleaved(rest: list[str]) -> list[list[str]]:
 def _quoted_line(lines: list[str], i: int) -> bool:
     line = lines[i]
     return (line.lstrip().startswith(">") or not line.strip() or is_instruction(line)
-            or _is_attribution(lines, i) or bool(DATED_ATTRIBUTION_RE.match(line)))
+            or _attribution_span(lines, i) > 0 or bool(DATED_ATTRIBUTION_RE.match(line)))
 
 
 def is_instruction(line: str) -> bool:
@@ -211,13 +211,18 @@ def _quote_start(lines: list[str]) -> int:
 
 
 def _is_attribution(lines: list[str], i: int) -> bool:
+    return _attribution_span(lines, i) > 0
+
+
+def _attribution_span(lines: list[str], i: int) -> int:
+    """How many lines the attribution starting at line i takes (0: none there)."""
     if not re.match(r"^\s*" + ATTRIBUTION_LEAD + r"\b", lines[i], re.IGNORECASE):
-        return False
+        return 0
     for span in (1, 2, 3):  # clients wrap long attributions before "menulis:"
         joined = " ".join(x.strip() for x in lines[i : i + span])
         if ATTRIBUTION_RE.match(joined):
-            return True
-    return False
+            return span
+    return 0
 
 
 def _is_header_block(lines: list[str], i: int) -> bool:
