@@ -302,3 +302,62 @@ def test_it_reads_an_unknown_place_in_running_text_as_none() -> None:
     (f,) = _letter("Dengan hormat,\nKami mohon kiranya dapat meliput Lomba Kebersihan Desa pada hari Kamis, "
                    "10 Desember 2026 pukul 09.00 WIB, bertempat di lokasi yang akan diinformasikan kemudian.\n")
     assert f.location is None and "location" in f.missing
+
+
+# ---- 6. event titles as people write them ----------------------------------------------------
+def _title(body: str, subject: str = "Permohonan Peliputan") -> str | None:
+    from daemon.core.places import load_places
+    from daemon.reading.extract import extract_requests
+    msg = EmailMessage()
+    msg["From"], msg["Subject"] = "Staf Kecamatan <staf@bengkaliskab.go.id>", subject
+    msg.set_content(body)
+    (f,) = extract_requests(msg, load_places(corpus.ROOT / "rules" / "places.yaml"), NOW)
+    return f.title
+
+
+def test_it_never_takes_kegiatan_dimaksud_for_a_title() -> None:
+    title = _title("Dengan hormat,\nSehubungan dengan akan dilaksanakannya Pelantikan Pengurus Karang Taruna Kecamatan "
+                   "Mandau, bersama ini kami mohon kiranya dapat meliput kegiatan dimaksud pada hari Senin, 7 Desember "
+                   "2026 pukul 09.00 WIB bertempat di Aula Kantor Camat Mandau.\n\nCamat Mandau\n")
+    assert title == "Pelantikan Pengurus Karang Taruna Kecamatan Mandau"
+
+
+def test_it_takes_the_title_from_hal_when_the_letter_says_kegiatan_dimaksud() -> None:
+    title = _title("Nomor : 005/KEC-MDU/XII/2026\nHal : Undangan Peliputan Pelantikan Pengurus Karang Taruna "
+                   "Kecamatan Mandau\n\nDengan hormat,\nBersama ini kami mohon kesediaan Bapak untuk meliput "
+                   "kegiatan dimaksud yang akan dilaksanakan pada:\nHari/Tanggal : Senin, 7 Desember 2026\n"
+                   "Pukul : 09.00 WIB\nTempat : Aula Kantor Camat Mandau\n\nCamat Mandau\n")
+    assert title == "Pelantikan Pengurus Karang Taruna Kecamatan Mandau"
+
+
+def test_it_never_takes_a_clause_for_a_title() -> None:
+    title = _title("Dengan hormat,\nDalam rangka peningkatan mutu pelayanan kesehatan, RSUD Bengkalis akan meresmikan "
+                   "Gedung Rawat Inap Kelas III pada hari Rabu, 9 Desember 2026 pukul 10.00 WIB bertempat di RSUD "
+                   "Bengkalis. Sehubungan dengan hal tersebut, kami mohon kiranya dapat meliput kegiatan tersebut.\n\n"
+                   "Direktur RSUD Bengkalis\n")
+    assert title == "Peresmian Gedung Rawat Inap Kelas III"
+
+
+@pytest.mark.parametrize("hal", ["Hal : Permohonan Peliputan Pelantikan dan Pengambilan Sumpah Pengurus Karang Taruna "
+                                 "Kecamatan Mandau\n", ""])
+def test_it_keeps_the_events_full_name(hal: str) -> None:
+    title = _title(f"{hal}\nDengan hormat,\nMohon kiranya dapat meliput kegiatan kami sebagai berikut.\n\n"
+                   "Hari/Tanggal : Sabtu, 12 Desember 2026\nPukul : 09.00 WIB\nTempat : Gedung Serbaguna Duri\n"
+                   "Acara : Pelantikan dan Pengambilan Sumpah Pengurus\nKarang Taruna Kecamatan Mandau\n\n"
+                   "Ketua Panitia\n")
+    assert title == "Pelantikan dan Pengambilan Sumpah Pengurus Karang Taruna Kecamatan Mandau"
+
+
+def test_it_keeps_the_full_name_from_the_subject() -> None:
+    title = _title("Dengan hormat,\nMohon kiranya dapat meliput kegiatan kami.\n\nHari/Tanggal : Sabtu, 12 Desember "
+                   "2026\nPukul : 09.00 WIB\nTempat : Gedung Serbaguna Duri\nAcara : Pelantikan dan Pengambilan Sumpah "
+                   "Pengurus\n\nKetua Panitia\n",
+                   subject="Permohonan Peliputan Pelantikan dan Pengambilan Sumpah Pengurus Karang Taruna Kecamatan Mandau")
+    assert title == "Pelantikan dan Pengambilan Sumpah Pengurus Karang Taruna Kecamatan Mandau"
+
+
+def test_it_keeps_the_acara_field_over_hal() -> None:
+    title = _title("Hal : Permohonan Peliputan\n\nDengan hormat,\nMohon kiranya dapat meliput kegiatan kami.\n\n"
+                   "Acara : Rapat Koordinasi Camat Se-Kabupaten Bengkalis\nHari/Tanggal : Senin, 7 Desember 2026\n"
+                   "Pukul : 09.00 WIB\nTempat : Gedung Daerah Bengkalis\n")
+    assert title == "Rapat Koordinasi Camat Se-Kabupaten Bengkalis"
