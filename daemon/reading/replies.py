@@ -17,23 +17,35 @@ from daemon.reading.quotes import own_text, strip_quotes
 __all__ = ["default_lexicon", "explain", "load_lexicon", "normalise_lexicon", "read_reply", "read_text"]
 
 
-def read_reply(msg_or_text: EmailMessage | Message | str | bytes, lexicon: Any,
-               sent_subject: str | None = None) -> Reading:
+def read_reply(msg_or_text: EmailMessage | Message | str | bytes, lexicon: Any, sent: Any = None) -> Reading:
     """Read the decision and note from a reply (message, raw bytes or text); never raises.
 
-    `sent_subject` is the subject of the mail the reply answers, as we sent it: with it, a reply
-    whose own text is empty is read from the words the official added to the subject."""
+    `sent` is the mail the reply answers, as we sent it: an outbox row (`.subject`, `.raw`), a message,
+    its raw bytes, or only its subject. With it, lines that continue our own text are never the
+    official's, and a reply whose own text is empty is read from the words added to our subject."""
     try:
-        return _read(msg_or_text, lexicon, sent_subject)
+        return _read(msg_or_text, lexicon, *_sent(sent))
     except Exception:
         return Reading(decision=None, note="", text="")
 
 
-def _read(msg_or_text: EmailMessage | Message | str | bytes, lexicon: Any, sent_subject: str | None) -> Reading:
+def _sent(sent: Any) -> tuple[str | None, str | None]:
+    """(subject, body text) of the mail we sent, as far as known."""
+    if sent is None or isinstance(sent, str):
+        return sent, None
+    raw = getattr(sent, "raw", sent)
+    msg = mime.parse(raw) if isinstance(raw, bytes) else raw
+    if not isinstance(msg, Message):
+        return getattr(sent, "subject", None), None
+    return getattr(sent, "subject", None) or mime.header(msg, "Subject"), mime.body_text(msg)
+
+
+def _read(msg_or_text: EmailMessage | Message | str | bytes, lexicon: Any, sent_subject: str | None,
+          sent_body: str | None) -> Reading:
     if isinstance(msg_or_text, bytes):
         msg_or_text = mime.parse(msg_or_text)
     if isinstance(msg_or_text, Message):
-        text = own_text(msg_or_text)
+        text = own_text(msg_or_text, sent_body)
         if _automatic(msg_or_text):
             return Reading(decision=None, note="", text=text)  # machines never decide
         if not text.strip():
@@ -41,7 +53,7 @@ def _read(msg_or_text: EmailMessage | Message | str | bytes, lexicon: Any, sent_
             if added:
                 return read_text(added, lexicon)
     else:
-        text = strip_quotes(str(msg_or_text))
+        text = strip_quotes(str(msg_or_text), sent_body)
     return read_text(text, lexicon)
 
 

@@ -135,15 +135,16 @@ CASES = [
      "reject", "jadwal bentrok dgn rapat DPRD"),
     # second pass: a decision only in the subject (own text empty), answers between quoted lines, an
     # official who is away but decides. An optional seventh field: {"subject": text added to the subject,
-    # "inline": {line of our mail: answer written below it}} (own text then goes below the quote).
+    # "inline": {line of our mail: answer written below it} (own text then goes below the quote),
+    # "rewrap": width (the quote rewrapped, each line's tail left without '>')}.
     ("80_gmail_id_subject_only_tolak.eml", "gmail_id", "", "plain", "reject", "", {"subject": " - TOLAK"}),
     ("81_outlook_de_subject_only_setuju.eml", "outlook_de", "", "both", "approve", "", {"subject": " - SETUJU"}),
     ("82_apple_id_subject_only_nanti_dulu.eml", "apple_id", "", "plain", None, "", {"subject": " - nanti dulu"}),
     ("83_thunderbird_id_inline_ganti_selebihnya_setuju.eml", "thunderbird_id", "Selebihnya setuju.", "plain",
      "approve", "Tempat: pindah ke Gedung Daerah Bengkalis", {"inline": {7: "Tempat: pindah ke Gedung Daerah Bengkalis"}}),
     ("84_gmail_en_inline_two_changes_sisanya_setuju.eml", "gmail_en", "Sisanya setuju", "plain", "approve",
-     "jam diganti 10.00 WIB; tambahkan narahubung protokol",
-     {"inline": {6: "jam diganti 10.00 WIB", 9: "tambahkan narahubung protokol"}}),
+     "tambahkan fotografer untuk acara ini; tambahkan narahubung protokol",
+     {"inline": {5: "tambahkan fotografer untuk acara ini", 9: "tambahkan narahubung protokol"}}),
     ("85_yahoo_inline_cek_dulu_selebihnya_setuju.eml", "yahoo", "Selebihnya setuju", "plain", None, "",
      {"inline": {7: "tempat nanti saya cek dulu dengan camat"}}),
     ("86_gmail_id_inline_apakah_selebihnya_setuju.eml", "gmail_id", "Selebihnya setuju", "plain", None, "",
@@ -154,6 +155,11 @@ CASES = [
      "jadwalnya.", "both", None, ""),
     ("89_gmail_id_inline_tim_bottom_tolak.eml", "gmail_id", "Tolak, acara sudah diliput Humas Setda.", "plain",
      "reject", "acara sudah diliput Humas Setda", {"inline": {6: "jam berapa selesainya?"}}),
+    # a client that rewraps the quote at 60 columns and leaves each line's tail without '>'
+    ("90_rewrapped_quote_nanti_cek.eml", "gmail_en", "Nanti saya cek dulu jadwalnya.", "plain", None, "",
+     {"rewrap": 60}),
+    ("91_rewrapped_quote_setuju.eml", "thunderbird_id", "Setuju", "plain", "approve", "", {"rewrap": 60}),
+    ("92_rewrapped_quote_empty_top.eml", "gmail_id", "", "plain", None, "", {"rewrap": 66}),
 ]
 
 
@@ -166,9 +172,15 @@ def task(subject: str) -> str:
     return TASK.replace("LPT-2026-0001", subject[1:14])
 
 
-def plain_body(own: str, style: str, subject: str, flowed: bool = False, inline: dict[int, str] | None = None) -> str:
+def plain_body(own: str, style: str, subject: str, flowed: bool = False, inline: dict[int, str] | None = None,
+               rewrap: int = 0) -> str:
     head, prefix, _, signature = STYLES[style]
     lines = [(prefix + ln).rstrip() if prefix else ln for ln in task(subject).splitlines()]
+    if rewrap:  # only the first piece of each wrapped line keeps its '>'
+        lines = []
+        for ln in task(subject).splitlines():
+            pieces = textwrap.wrap(ln, rewrap) or [""]
+            lines += [(prefix + pieces[0]).rstrip(), *pieces[1:]]
     if inline is not None:  # answers between the quoted lines, the own text at the bottom
         for at in sorted(inline, reverse=True):
             lines.insert(at + 1, inline[at])
@@ -222,7 +234,8 @@ def message(n: int, name: str, style: str, own: str, form: str, extra: dict | No
     kind, *enc = form.split("+")
     charset = "iso-8859-1" if "latin1" in enc else "windows-1252" if "cp1252" in enc else "utf-8"
     cte = "base64" if "b64" in enc else "quoted-printable"
-    plain = plain_body(own, style, subject, flowed=kind == "flowed", inline=extra.get("inline"))
+    plain = plain_body(own, style, subject, flowed=kind == "flowed", inline=extra.get("inline"),
+                       rewrap=extra.get("rewrap", 0))
     if charset != "utf-8":  # the task mail has no characters outside Latin-1 / cp1252
         plain.encode(charset)
     if kind == "html":
@@ -247,7 +260,7 @@ def main() -> None:
     print("".join(entries), end="")
     print("# tests/data/auto/expected.yaml")
     for i, (name, subject_prefix, text, shape) in enumerate(AUTO_CASES):
-        n = 90 + i
+        n = 100 + i
         (AUTO / name).write_bytes(auto_message(n, subject_prefix, text, shape).as_bytes(policy=SMTP))
         print(f"{name}: {{kind: auto_reply, tag: {code(n)}, decision: null}}")
 

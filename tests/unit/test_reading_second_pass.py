@@ -3,6 +3,7 @@ only in the subject, answers written between quoted lines, abbreviated months an
 
 from __future__ import annotations
 
+import textwrap
 from datetime import datetime
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo
@@ -144,7 +145,7 @@ def test_it_reads_an_official_who_is_away_as_a_person(own: str, decision: str | 
 def test_it_reads_a_decision_added_to_the_subject(subject: str, decision: str | None) -> None:
     for body in (_quoted(""), "", _quoted("", OUTLOOK, "")):
         msg = _mail(subject, body)
-        assert read_reply(msg, LEX, sent_subject=SUBJECT).decision == decision, body[:40]
+        assert read_reply(msg, LEX, sent=SUBJECT).decision == decision, body[:40]
 
 
 def test_it_finds_the_subject_we_sent_in_the_quote_when_not_told() -> None:
@@ -162,13 +163,13 @@ def test_it_never_approves_from_our_own_subject(title: str) -> None:
     body = GMAIL + "\n" + "\n".join("> " + ln for ln in task.splitlines())
     for subject in ("Re: " + sent, "AW: RE: " + sent, "Re: [LPT-2026-0009] Mohon disposisi"):
         for told in (sent, None):
-            assert read_reply(_mail(subject, body), LEX, sent_subject=told).decision is None, (subject, told)
-            assert read_reply(_mail(subject, ""), LEX, sent_subject=told).decision is None, (subject, told)
+            assert read_reply(_mail(subject, body), LEX, sent=told).decision is None, (subject, told)
+            assert read_reply(_mail(subject, ""), LEX, sent=told).decision is None, (subject, told)
 
 
 def test_it_prefers_the_own_text_over_the_subject() -> None:
     msg = _mail("Re: " + SUBJECT + " - SETUJU", _quoted("Nanti saya cek dulu."))
-    assert read_reply(msg, LEX, sent_subject=SUBJECT).decision is None
+    assert read_reply(msg, LEX, sent=SUBJECT).decision is None
 
 
 # ---- 4. answers between quoted lines ----------------------------------------------------------
@@ -224,6 +225,35 @@ def test_a_deferral_anywhere_between_quoted_lines_never_approves(hedge: str, oth
     lines.insert(min(other_at, len(lines)), other)
     got = read_reply(_mail("Re: " + SUBJECT, GMAIL + "\n" + "\n".join(lines) + "\n"), LEX)
     assert got.decision != "approve", got.text
+
+
+def _rewrapped(width: int, task: str = TASK) -> str:
+    """Our task mail quoted by a client that rewraps it and leaves each line's tail without '>'."""
+    lines = []
+    for ln in task.splitlines():
+        pieces = textwrap.wrap(ln, width) or [""]
+        lines += [("> " + pieces[0]).rstrip(), *pieces[1:]]
+    return GMAIL + "\n" + "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("width", [40, 50, 60, 66, 72, 76])
+@pytest.mark.parametrize("own", ["Nanti saya cek dulu jadwalnya.", "", "Setuju", "Tolak, sudah diliput Humas.",
+                                 "Revisi: jam 10.00", "Apakah jadi?"])
+@pytest.mark.parametrize("told", [False, True], ids=["guessing", "told"])
+def test_it_never_reads_the_tails_of_a_rewrapped_quote(width: int, own: str, told: bool) -> None:
+    msg = _mail("Re: " + SUBJECT, (own + "\n\n" if own else "") + _rewrapped(width))
+    sent = _mail(SUBJECT, TASK) if told else None
+    want = read_reply(own, LEX)
+    got = read_reply(msg, LEX, sent=sent)
+    assert (got.decision, got.note) == (want.decision, want.note), got.text
+
+
+def test_it_keeps_an_inline_answer_under_a_long_line_when_it_knows_what_we_sent() -> None:
+    body = (GMAIL + "\n" + "\n".join("> " + ln for ln in TASK.splitlines()[:7])
+            + "\njam diganti 10.00 WIB\n" + "\n".join("> " + ln for ln in TASK.splitlines()[7:]) + "\n\nSelebihnya setuju\n")
+    got = read_reply(_mail("Re: " + SUBJECT, body), LEX, sent=_mail(SUBJECT, TASK))
+    assert (got.decision, got.note) == ("approve", "jam diganti 10.00 WIB")
+    assert read_reply(_mail("Re: " + SUBJECT, body), LEX, sent=_mail(SUBJECT, TASK).as_bytes()).decision == "approve"
 
 
 # ---- 5. abbreviated months and unknown places ------------------------------------------------
