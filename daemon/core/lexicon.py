@@ -70,11 +70,15 @@ def normalise_lexicon(data: Any) -> dict[str, list[str]]:
         data = data.model_dump()
     lexicon: dict[str, list[str]] = {}
     for key in ("approve", "reject", "revise", "negations", "but"):
-        lexicon[key] = [_as_word(w) for w in (data.get(key) or []) if _as_word(w)]
+        lexicon[key] = _words(data.get(key) or [])
     for key, default in (SAFETY_DEFAULTS | READING_DEFAULTS).items():
         words = data.get(key)
-        lexicon[key] = [_as_word(w) for w in (default if words is None else words) if _as_word(w)]
+        lexicon[key] = _words(default if words is None else words)
     return lexicon
+
+
+def _words(values: Any) -> list[str]:
+    return [w for w in map(_as_word, values) if w]
 
 
 def _as_word(value: Any) -> str:

@@ -220,14 +220,16 @@ def _header_text_ids(text: str) -> list[str]:
 def _receipt(msg: Message, subject: str) -> Classification | None:
     """A read receipt (RFC 8098 report, or a client's "Dibaca: ..." notice) says the mail was opened,
     never what the official decided: it is handled like an auto-reply."""
-    if msg.get_content_type() == "multipart/report":
-        if str(msg.get_param("report-type", "") or "").lower() == "disposition-notification":
-            return Classification(kind="auto_reply", reason="read receipt (multipart/report disposition-notification)")
-    if _has_part(msg, "message/disposition-notification"):
-        return Classification(kind="auto_reply", reason="read receipt (message/disposition-notification part)")
     match = _receipt_subject_re().match(subject or "")
     if match:
         return Classification(kind="auto_reply", reason=f"read receipt subject {match.group(1)!r}")
+    ctype = msg.get_content_type()
+    if ctype == "multipart/report":
+        if str(msg.get_param("report-type", "") or "").lower() == "disposition-notification":
+            return Classification(kind="auto_reply", reason="read receipt (multipart/report disposition-notification)")
+    # every header read re-parses it: look for a report part only where a receipt can carry one
+    if ctype in ("multipart/report", "multipart/mixed") and _has_part(msg, "message/disposition-notification"):
+        return Classification(kind="auto_reply", reason="read receipt (message/disposition-notification part)")
     return None
 
 
