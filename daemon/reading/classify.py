@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import lru_cache
 from email.message import EmailMessage, Message
 from email.parser import HeaderParser
+from functools import lru_cache
 
 from daemon.core.lexicon import default_lexicon
 from daemon.core.types import Classification
@@ -224,9 +224,9 @@ def _receipt(msg: Message, subject: str) -> Classification | None:
     if match:
         return Classification(kind="auto_reply", reason=f"read receipt subject {match.group(1)!r}")
     ctype = msg.get_content_type()
-    if ctype == "multipart/report":
-        if str(msg.get_param("report-type", "") or "").lower() == "disposition-notification":
-            return Classification(kind="auto_reply", reason="read receipt (multipart/report disposition-notification)")
+    report = str(msg.get_param("report-type", "") or "").lower() if ctype == "multipart/report" else ""
+    if report == "disposition-notification":
+        return Classification(kind="auto_reply", reason="read receipt (multipart/report disposition-notification)")
     # every header read re-parses it: look for a report part only where a receipt can carry one
     if ctype in ("multipart/report", "multipart/mixed") and _has_part(msg, "message/disposition-notification"):
         return Classification(kind="auto_reply", reason="read receipt (message/disposition-notification part)")

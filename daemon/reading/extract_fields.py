@@ -8,7 +8,6 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from daemon.core.lexicon import default_lexicon
-
 from daemon.reading.datetimes import (
     MONTHS,
     DateHit,

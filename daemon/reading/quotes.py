@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from email.message import EmailMessage, Message
-from typing import Any
-
 from functools import lru_cache
+from typing import Any
 
 from bs4 import BeautifulSoup, Tag
 
