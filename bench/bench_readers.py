@@ -1,5 +1,6 @@
 """Benchmark the inbound readers (parse + classify + read_reply) against bare stdlib parsing, and
-report their decision accuracy and false approvals on the reply corpus."""
+report their decision accuracy and false approvals on the reply corpus, and that machine mail (read
+receipts, auto-replies, bounces) is never read as a decision."""
 
 from __future__ import annotations
 
@@ -94,6 +95,13 @@ def main() -> None:
         right, total, false = accuracy(lexicon, replies)
         print(f"decision accuracy on {replies}: {right}/{total} ({100 * right / max(total, 1):.1f}%)")
         print(f"false approvals: {len(false)}" + (f" ({', '.join(false)})" if false else ""))
+    for folder in ("auto", "bounces", "noise"):  # read receipts, auto-replies, bounces: never a decision
+        path = args.data / folder
+        if (path / "expected.yaml").exists():
+            right, total, false = accuracy(lexicon, path)
+            if total:
+                print(f"machine mail in {folder}/ read as a decision: {total - right}/{total}, "
+                      f"false approvals: {len(false)}")
 
 
 if __name__ == "__main__":

@@ -227,7 +227,7 @@ class Dispatcher:
                         "menunggu tindakan dari alamat surel Bapak/Ibu, sehingga balasan ini hanya "
                         "kami catat.")
             raise Outcome("done", "reply from someone the request is not waiting for; recorded")
-        reading = replies.read_reply(msg, ctx.lexicon)
+        reading = replies.read_reply(msg, ctx.lexicon, s.scalars(select(Outbox).where(Outbox.message_id == task.message_id)).first())
         if task.status != "open":
             engine.record(ctx, s, req, "ignored", step=task.step, actor=sender, message_id=mid,
                             note=f"balasan untuk langkah yang sudah {task.status}")

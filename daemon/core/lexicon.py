@@ -40,6 +40,29 @@ SAFETY_DEFAULTS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Vocabulary for what is not a decision at all (issue 8, second pass). rules/lexicon.yaml may carry
+# these keys once its schema (daemon/core/rules.py Lexicon) accepts them; until then, and for older
+# files, these lists apply.
+READING_DEFAULTS: dict[str, tuple[str, ...]] = {
+    # subject prefixes of read receipts ("Dibaca: [LPT-...] ...", Outlook "Read: ...", "Lu : ...")
+    "receipts": ("dibaca", "telah dibaca", "sudah dibaca", "tidak dibaca", "read", "not read", "gelesen",
+                 "ungelesen", "gelezen", "niet gelezen", "lu", "non lu", "letto", "non letto", "lido",
+                 "leído", "lida", "tanda terima baca", "read receipt", "return receipt"),
+    # words before an approval that make it cover only what the other lines did not change:
+    # "ganti Budi dengan Citra ... Selebihnya setuju" approves with the change as the note
+    "remainder": ("selebihnya", "sisanya", "selainnya", "lainnya", "yang lain", "yang lainnya", "lain-lain",
+                  "lain lain", "selain itu", "di luar itu", "the rest"),
+    # what a letter writes where a fact is not known yet ("Tempat : akan diinformasikan kemudian"):
+    # stored as unknown, so the requester is asked for it
+    "unknowns": ("akan diinformasikan kemudian", "diinformasikan kemudian", "akan diinformasikan",
+                 "akan dikabarkan kemudian", "dikabarkan kemudian", "akan diberitahukan kemudian",
+                 "diberitahukan kemudian", "akan diberitahukan", "akan dikonfirmasi kemudian", "akan dikonfirmasi",
+                 "dikonfirmasi kemudian", "akan disampaikan kemudian", "disampaikan kemudian", "akan ditentukan",
+                 "ditentukan kemudian", "belum ditentukan", "belum pasti", "belum ada", "menyusul", "tba", "tbd",
+                 "to be announced", "to be confirmed"),
+}
+
+
 def normalise_lexicon(data: Any) -> dict[str, list[str]]:
     """Lower-case string lists per category (missing categories become empty lists, missing safety
     lists their defaults); accepts rules.Lexicon too."""
@@ -47,11 +70,15 @@ def normalise_lexicon(data: Any) -> dict[str, list[str]]:
         data = data.model_dump()
     lexicon: dict[str, list[str]] = {}
     for key in ("approve", "reject", "revise", "negations", "but"):
-        lexicon[key] = [_as_word(w) for w in (data.get(key) or []) if _as_word(w)]
-    for key, default in SAFETY_DEFAULTS.items():
+        lexicon[key] = _words(data.get(key) or [])
+    for key, default in (SAFETY_DEFAULTS | READING_DEFAULTS).items():
         words = data.get(key)
-        lexicon[key] = [_as_word(w) for w in (default if words is None else words) if _as_word(w)]
+        lexicon[key] = _words(default if words is None else words)
     return lexicon
+
+
+def _words(values: Any) -> list[str]:
+    return [w for w in map(_as_word, values) if w]
 
 
 def _as_word(value: Any) -> str:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from email.message import EmailMessage, Message
 from email.parser import HeaderParser
+from functools import lru_cache
 
 from daemon.core.lexicon import default_lexicon
 from daemon.core.types import Classification
@@ -49,6 +50,18 @@ STRONG_DECISION_RE = re.compile(
     r"tambahkan|ubah|diubah|perbaiki|diperbaiki|koreksi|delegasi|delegasikan|didelegasikan|diwakilkan|wakilkan)\b",
     re.IGNORECASE,
 )
+# The shape of a leave template besides the phrase: when the author is back or whom to call instead.
+# "Maaf saya sedang dinas luar, nanti saya cek dulu" has neither: a person wrote it.
+AUTO_TEMPLATE_RE = re.compile(
+    r"\b(sampai|hingga|s\.?\s?d\.?|s/d|kembali|sekembali\w*|terima\s*kasih\s+atas\s+(e-?mail|surel|pesan)|"
+    r"(keperluan|urusan|hal)\s+(yang\s+)?(mendesak|penting|darurat)|silakan\s+hubungi|silahkan\s+hubungi|"
+    r"dapat\s+menghubungi|akan\s+(saya\s+)?(balas|dibalas|membalas|tanggapi|ditanggapi|menanggapi)|"
+    r"until|will\s+(reply|respond|be\s+back|return)|when\s+i\s+return|return\s+on|"
+    r"thank\s+you\s+for\s+your\s+(e-?mail|message)|out\s+of\s+(the\s+)?office|on\s+(annual\s+)?leave)",
+    re.IGNORECASE,
+)
+# Hedges that a leave template may well contain ("belum dapat membalas", "mohon tunggu").
+AUTO_TEMPLATE_HEDGES = {"belum", "sebentar", "tunggu"}
 AUTO_BODY_MAX_CHARS = 600
 REQUEST_WORDS_RE = re.compile(
     r"\b(peliputan|liputan|meliput|diliput|undangan|acara|kegiatan|hari\s*/\s*tanggal|tanggal|tempat|"
@@ -89,7 +102,7 @@ def _classify(msg: Message, our_domain: str | None) -> Classification:
 def machine(msg: Message, subject: str | None = None) -> Classification | None:
     """The bounce, auto-reply or list classification of machine-sent mail, else None."""
     subject = mime.header(msg, "Subject") if subject is None else subject
-    for judge in (_bounce, _auto_reply, _list):
+    for judge in (_bounce, _receipt, _auto_reply, _list):
         found = judge(msg, subject)
         if found is not None:
             return found
@@ -203,6 +216,30 @@ def _header_text_ids(text: str) -> list[str]:
     return ids or MSGID_LINE_RE.findall(text)[:1]
 
 
+# ---- read receipts --------------------------------------------------------------------------
+def _receipt(msg: Message, subject: str) -> Classification | None:
+    """A read receipt (RFC 8098 report, or a client's "Dibaca: ..." notice) says the mail was opened,
+    never what the official decided: it is handled like an auto-reply."""
+    match = _receipt_subject_re().match(subject or "")
+    if match:
+        return Classification(kind="auto_reply", reason=f"read receipt subject {match.group(1)!r}")
+    ctype = msg.get_content_type()
+    report = str(msg.get_param("report-type", "") or "").lower() if ctype == "multipart/report" else ""
+    if report == "disposition-notification":
+        return Classification(kind="auto_reply", reason="read receipt (multipart/report disposition-notification)")
+    # every header read re-parses it: look for a report part only where a receipt can carry one
+    if ctype in ("multipart/report", "multipart/mixed") and _has_part(msg, "message/disposition-notification"):
+        return Classification(kind="auto_reply", reason="read receipt (message/disposition-notification part)")
+    return None
+
+
+@lru_cache(maxsize=4)
+def _receipt_subject_re(words: tuple[str, ...] | None = None) -> re.Pattern[str]:
+    words = words or tuple(default_lexicon()["receipts"])
+    alternatives = "|".join(r"\s+".join(map(re.escape, w.split())) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"^\s*({alternatives})\s*:", re.IGNORECASE)
+
+
 # ---- auto-replies and list mail -------------------------------------------------------------
 def _auto_reply(msg: Message, subject: str) -> Classification | None:
     auto_submitted = mime.header(msg, "Auto-Submitted").split(";")[0].strip().lower()
@@ -230,9 +267,17 @@ def _auto_body(msg: Message) -> Classification | None:
     match = AUTO_BODY_RE.search(text)
     if match is None or STRONG_DECISION_RE.search(text):
         return None
-    if read_text(text[: match.start()], default_lexicon()).decision is not None:
+    lexicon = default_lexicon()
+    if read_text(text[: match.start()], lexicon).decision is not None:
         return None  # a person wrote a decision before mentioning their leave
+    if not AUTO_TEMPLATE_RE.search(text) or "?" in text or _hedges(text, lexicon):
+        return None  # no return date, no stand-in, or a person deferring: a human wrote it
     return Classification(kind="auto_reply", reason=f"out-of-office text: {match.group(0)!r}")
+
+
+def _hedges(text: str, lexicon: dict[str, list[str]]) -> bool:
+    words = set(re.findall(r"[a-z]+", text.lower()))
+    return any(h in words for h in lexicon["hedges"] if h not in AUTO_TEMPLATE_HEDGES and " " not in h)
 
 
 def _list(msg: Message, subject: str) -> Classification | None:

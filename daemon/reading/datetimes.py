@@ -23,8 +23,12 @@ _MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
 _WEEKDAY_RE = r"senin|selasa|rabu|kamis|jum[’']?at|sabtu|minggu|ahad"
 _RANGE_SEP = r"(?:-|–|—|s\.?\s?d\.?|s/d|sampai(?:\s+dengan)?|hingga|dan|&)"
 _WORD_DATE = re.compile(
-    rf"(?<![\d.:])(\d{{1,2}})(?:\s*{_RANGE_SEP}\s*(\d{{1,2}}))?[\s.-]*\b({_MONTH_RE})\b\.?"
-    rf"(?:[\s,.-]*(\d{{4}})(?!\d))?", re.I)
+    rf"(?<![\d.:])(\d{{1,2}})(?:\s*{_RANGE_SEP}\s*(\d{{1,2}}))?[\s./-]*(?<![a-z])({_MONTH_RE})(?![a-z])\.?"
+    rf"(?:[\s,./-]*(\d{{4}})(?!\d))?", re.I)
+# Month first, as English-language Outlook writes it ("Thursday, Jan 21, 2027"); only with a year, so
+# that a month word next to any number is no date.
+_MONTH_FIRST_DATE = re.compile(
+    rf"\b({_MONTH_RE})\b\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?![\d.:/])\s*,?\s+(\d{{4}})(?!\d)", re.I)
 _NUM_DATE = re.compile(r"(?<![\d/.:])(\d{1,2})\s?([/.-])\s?(\d{1,2})\s?\2\s?(\d{4}|\d{2})(?![\d/]|\.\d)")
 _WEEKDAY_BEFORE = re.compile(rf"\b({_WEEKDAY_RE})\b[\s,/]*(?:tanggal|tgl\.?)?[\s,/]*$", re.I)
 
@@ -90,6 +94,11 @@ def find_dates(text: str, now: datetime) -> list[DateHit]:
             continue
         last = _year(int(m.group(2)), month, m.group(4), now) if m.group(2) else None
         hits.append(DateHit(first, m.start(), m.end(), _has_weekday(text, m.start()), last))
+    for m in _MONTH_FIRST_DATE.finditer(text):
+        if not any(h.start <= m.start() < h.end or m.start() <= h.start < m.end() for h in hits):
+            d = _year(int(m.group(2)), MONTHS[m.group(1).lower()], m.group(3), now)
+            if d is not None:
+                hits.append(DateHit(d, m.start(), m.end(), _has_weekday(text, m.start())))
     for m in _NUM_DATE.finditer(text):
         if 1 <= int(m.group(3)) <= 12 and not any(h.start <= m.start() < h.end for h in hits):
             d = _year(int(m.group(1)), int(m.group(3)), m.group(4), now)

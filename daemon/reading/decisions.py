@@ -173,6 +173,11 @@ def _held_back(hits: list[_Hit], tokens: list[_Token], folded: str, lex: dict[st
     hedges = _marks(tokens, lex["hedges"])
     conditions = _marks(tokens, lex["conditions"])
     particles = set(lex["particles"]) | WEAK_APPROVE
+    paragraphs = _paragraphs(tokens, folded)
+    # a line that defers or asks (an inline answer "tempat nanti saya cek dulu") holds back approvals on every
+    # other line too; within a line the sentence rules below decide ("Setuju. Nanti kabari hasilnya")
+    deferring = {paragraphs[h] for h in hedges if sentences.of[h] not in _conditional(h, conditions, sentences)}
+    deferring |= {paragraphs[i] for i in range(len(tokens)) if sentences.of[i] in sentences.asking}
     # a particle next to a sentence that defers or asks is its tag ("Saya cek dulu. Ya."), not an answer
     doubtful = bool(sentences.asking) or any(sentences.of[h] not in _conditional(h, conditions, sentences)
                                                  for h in hedges)
@@ -185,10 +190,19 @@ def _held_back(hits: list[_Hit], tokens: list[_Token], folded: str, lex: dict[st
             continue
         if hit.category == "approve" and doubtful and _particle(hit, particles):
             continue
+        if hit.category == "approve" and deferring - {paragraphs[hit.first]}:
+            continue
         if hit.category == "approve" and not _approves(hit, tokens, folded, sentences, hedges, conditions, particles):
             continue
         kept.append(hit)
     return kept
+
+
+def _paragraphs(tokens: list[_Token], text: str) -> list[int]:
+    """The line each token is in: separate lines are separate answers (inline between quoted lines,
+    or one below the other)."""
+    breaks = [m.start() for m in re.finditer(r"\n", text)]
+    return [bisect_left(breaks, t.start) for t in tokens]
 
 
 def _particle(hit: _Hit, particles: set[str]) -> bool:
@@ -236,13 +250,41 @@ def read_text(text: str, lexicon: Any) -> Reading:
     lex = normalise_lexicon(lexicon)
     tokens = _tokens(text)
     folded = _fold(text)
-    hits = _held_back(_hits(tokens, _phrases(lex), set(lex["negations"]), folded), tokens, folded, lex)
+    found = _hits(tokens, _phrases(lex), set(lex["negations"]), folded)
+    hits = _held_back(found, tokens, folded, lex)
+    rest = _approves_the_rest(found, hits, tokens, folded, text, lex)
+    if rest is not None:
+        return rest
     chosen = _decide(hits, tokens, text)
     if chosen is None:
         return Reading(decision=None, note="", text=text)
     decision: Decision = chosen.category  # type: ignore[assignment]
     return Reading(decision=decision, note=_without_thanks(_note(chosen, hits, tokens, text)),
                    text=text)
+
+
+def _approves_the_rest(found: list[_Hit], hits: list[_Hit], tokens: list[_Token], folded: str, text: str,
+                       lex: dict[str, list[str]]) -> Reading | None:
+    """"Selebihnya setuju" below changes written elsewhere (often between quoted lines): approve, with
+    the other lines as the note. Any question or deferral anywhere makes it no decision; a rejection
+    leaves the reading to the usual rules."""
+    marks = _marks(tokens, lex.get("remainder", []))
+    if not marks:
+        return None
+    sentences = _Sentences.split(tokens, folded, set(lex["questions"]))
+    rest = next((h for h in found if h.category == "approve"
+                 and any(m < h.first <= m + 4 and sentences.of[m] == sentences.of[h.first] for m in marks)), None)
+    if rest is None or any(h.category == "reject" for h in hits):
+        return None
+    hedges = _marks(tokens, lex["hedges"])
+    conditions = _marks(tokens, lex["conditions"])
+    if sentences.asking or any(sentences.of[h] not in _conditional(h, conditions, sentences) for h in hedges):
+        return Reading(decision=None, note="", text=text)
+    line_start = folded.rfind("\n", 0, tokens[rest.first].start) + 1
+    line_end = folded.find("\n", tokens[rest.first].start)
+    notes = [_trim_fillers(ln, set()) for ln in (text[:line_start] + "\n" + (text[line_end:] if line_end >= 0 else "")
+                                                  ).split("\n") if ln.strip()]
+    return Reading(decision="approve", note=_without_thanks("; ".join(n for n in notes if n)), text=text)
 
 
 THANKS = re.compile(r"(?:^|(?<=[.!]\s))(?:terima\s*kasih|trims|makasih|thanks?|thank\s+you)\b"

@@ -28,6 +28,7 @@ from daemon.reading.extract_fields import (
     events_from_labels,
     events_from_tables,
     labelled_lines,
+    title_ok,
 )
 from daemon.reading.ocr import OcrSource
 from daemon.reading.quotes import strip_quotes
@@ -154,11 +155,29 @@ def _read(doc: Document, now: datetime) -> _Reading:
     events = events_from_tables(doc.tables, now) or events_from_labels(doc.text, now)
     if len(events) > 1:
         events = _agenda(events, doc.text, now)
+    common = common_facts(doc.text, now)
     if len(events) <= 1:
         ev = events[0] if events else Event()
-        _fill(ev, event_from_text(_body_part(doc.text), now))
+        hal = title_from_subject(common.subject or "")
+        if ev.title is None and hal and title_ok(hal):
+            ev.title = hal  # the letter's Hal/Perihal names the event when no Acara field does
+        told = event_from_text(_body_part(doc.text), now)
+        ev.title = fuller(ev.title, [hal, told.title])
+        _fill(ev, told)
         events = [ev] if ev.score() else []
-    return _Reading(doc, events, common_facts(doc.text, now))
+    return _Reading(doc, events, common)
+
+
+def fuller(title: str | None, others: list[str | None]) -> str | None:
+    """The event's full name: a title cut short ("Pelantikan ... Pengurus") is replaced by another
+    source's longer name that starts with it ("... Pengurus Karang Taruna Kecamatan Mandau")."""
+    if not title:
+        return title
+    for other in others:
+        if (other and len(other) > len(title) and other.lower().startswith(title.lower())
+                and not other[len(title)].isalnum()):
+            title = other
+    return title
 
 
 def _agenda(events: list[Event], text: str, now: datetime) -> list[Event]:
@@ -202,6 +221,8 @@ def _fill_single(ev: Event, readings: list[_Reading], subject: str) -> Event:
             _fill(ev, r.events[0])
     if ev.title is None:
         ev.title = title_from_subject(subject)
+    else:
+        ev.title = fuller(ev.title, [title_from_subject(subject)])
     return ev
 
 

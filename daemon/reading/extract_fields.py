@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 
+from daemon.core.lexicon import default_lexicon
 from daemon.reading.datetimes import (
     MONTHS,
     DateHit,
@@ -45,7 +47,7 @@ _STRICT_RES = [_label_re(kind, rx, loose=False) for kind, rx in LABELS]
 _NUMBERED = re.compile(r"^[ \t]*\(?\d{1,2}[.)][ \t]+\S")
 _ABBREV_DOT = r"(?<!\bJl)(?<!\bJln)(?<!\bKec)(?<!\bKel)(?<!\bDs)(?<!\bNo)(?<!\bKab)(?<!\bSdr)(?<!\bHj)(?<!\bH)"
 _WEEKDAY = r"(?:senin|selasa|rabu|kamis|jum'?at|sabtu|minggu|ahad)"
-_END = (rf"(?={_ABBREV_DOT}\.(?:\s|$)|,\s*(?:pada|dengan|yang|untuk|dan|serta)\b"
+_END = (rf"(?={_ABBREV_DOT}\.(?:\s|$)|,\s*(?:pada|dengan|yang|untuk|dan|serta|bersama|kami|maka|sehubungan)\b"
         rf"|\s+pada\s+(?:hari|tanggal|tgl|pukul|{_WEEKDAY}\b|\d)|\n|$)")
 PHONE = re.compile(r"(?<![\d+])(?:\+62|62|0)[\s.-]?8\d{1,2}(?:[\s.-]?\d{2,5}){2,3}(?!\d)")
 _OFFICE_WORDS = re.compile(r"komunikasi,?\s+informatika|diskominfo", re.I)
@@ -105,7 +107,7 @@ def labelled_lines(text: str) -> list[Labelled]:
             if _is_label(value):
                 value = ""
             found.append(Labelled(kind, value, i, bool(_NUMBERED.match(line)),
-                                  _continuation(lines, i) if kind in ("title", "place") else []))
+                                  _continuation(lines, i, kind) if kind in ("title", "place") else []))
             break
     return found
 
@@ -119,14 +121,36 @@ def _is_label(line: str) -> bool:
     return any(rx.match(line or "") for rx in _STRICT_RES)
 
 
-def _continuation(lines: list[str], i: int) -> list[str]:
-    """Indented lines continuing a value (a long title or address), up to two."""
+def _continuation(lines: list[str], i: int, kind: str = "place") -> list[str]:
+    """Indented lines continuing a value (a long title or address), up to two; for a title also one
+    line at the margin when it reads as the rest of a name ("Acara : Pelantikan ... Pengurus" /
+    "Karang Taruna Kecamatan Mandau") and a label or a blank line follows it."""
     extra: list[str] = []
     for nxt in lines[i + 1:i + 3]:
         if not re.match(r"^(?:\t|\s{4,})\S", nxt) or _is_label(nxt) or _NUMBERED.match(nxt):
             break
         extra.append(_clean_value(nxt))
+    if not extra and kind == "title" and i + 1 < len(lines) and _name_rest(lines[i], lines[i + 1]):
+        after = lines[i + 2] if i + 2 < len(lines) else ""
+        if not after.strip() or _is_label(after):
+            extra.append(_clean_value(lines[i + 1]))
     return extra
+
+
+_NAME_SMALL = {"dan", "di", "ke", "dari", "se", "untuk", "tingkat", "tahun", "ke-", "the", "of", "&", "serta", "bagi"}
+_NOT_NAME_START = re.compile(r"^(?:demikian|atas|mohon|hormat|terima|kami|bersama|dengan|ketua|kepala|camat|"
+                             r"sekretaris|direktur|plt|plh|a\.?n\.?|u\.?b\.?|catatan|ttd|nb)\b", re.I)
+
+
+def _name_rest(line: str, nxt: str) -> bool:
+    value = line.split(":", 1)[-1].strip()
+    text = nxt.strip()
+    if (not value or value.endswith((".", ",", ";", ":")) or not text or ":" in text or len(text) > 80
+            or text.endswith(".") or _is_label(nxt) or _NUMBERED.match(nxt) or _NOT_NAME_START.match(text)):
+        return False
+    words = text.split()
+    capital = sum(1 for w in words if w[:1].isupper() or w[:1].isdigit() or w.lower() in _NAME_SMALL)
+    return words[0][:1].isupper() and capital == len(words)
 
 
 def events_from_labels(text: str, now: datetime) -> list[Event]:
@@ -161,11 +185,25 @@ def _apply(event: Event, item: Labelled, now: datetime) -> Event:
             event.time = times[0]
         elif item.kind == "date" and not hits:
             event.day = parse_date(value, now)
-    elif item.kind == "title" and _meaningful(value):
+    elif item.kind == "title" and _meaningful(value) and not unknown(value):
         event.title = value.rstrip(".,")
-    elif item.kind == "place" and value:
+    elif item.kind == "place" and value and not unknown(value):
         event.location = value.rstrip(".,")
     return event
+
+
+def unknown(value: str | None) -> bool:
+    """Whether a field's value says the fact is not known yet ("akan diinformasikan kemudian",
+    "(menyusul)", "Tempat belum ditentukan")."""
+    return bool(value) and bool(_unknown_re().fullmatch(value.strip()))
+
+
+@lru_cache(maxsize=1)
+def _unknown_re() -> re.Pattern[str]:
+    phrases = sorted(default_lexicon()["unknowns"], key=len, reverse=True)
+    alternatives = "|".join(r"\s+".join(map(re.escape, p.split())) for p in phrases)
+    return re.compile(rf"[\W_]*(?:(?:tempat|lokasi|acara|kegiatan|waktu|jam|pukul)(?:nya)?\s+(?:acara\s+|kegiatan\s+)?)?"
+                      rf"(?:(?:yang|masih|sedang|nanti)\s+)?(?:{alternatives})[\W_]*", re.I)
 
 
 def _merge(into: Event, other: Event) -> None:
@@ -236,6 +274,12 @@ _TITLE_PATTERNS = [
     rf"(?:meliput|diliput|liputan|peliputan)(?:\s+dan\s+(?:mendokumentasikan|dokumentasi))?\s+"
     rf"(?:kegiatan|acara)\s+(?P<t>.+?){_END}",
     rf"(?:menyelenggarakan|mengadakan|melaksanakan|menggelar)\s+(?:kegiatan\s+|acara\s+)?(?P<t>.+?){_END}",
+    # "Sehubungan dengan akan dilaksanakannya Pelantikan Pengurus ..., bersama ini ..."
+    rf"\b(?:dilaksanakannya|diselenggarakannya|diadakannya|digelarnya)\s+(?:kegiatan\s+|acara\s+)?"
+    rf"(?P<t>(?-i:[A-Z0-9]).+?){_END}",
+    # "RSUD Bengkalis akan meresmikan Gedung Rawat Inap ..." names the event by its verb: "Peresmian Gedung ..."
+    rf"\b(?P<v>meresmikan|melantik|mengukuhkan|membuka|menutup|meluncurkan|mencanangkan|memperingati)\s+"
+    rf"(?P<t>(?-i:[A-Z0-9]).+?){_END}",
     rf"dalam\s+rangka\s+(?P<t>.+?){_END}",
     # "Mohon peliputan Rapat Paripurna DPRD hari Senin ...": a capitalised name right after the request
     rf"\b(?:mohon|memohon)\s+(?:bantuan\s+|kiranya\s+)?(?:untuk\s+)?(?:di)?(?:liput|liputan|peliputan|meliput)"
@@ -256,14 +300,39 @@ _PLACE_PATTERNS = [
 ]
 
 
+# The event named by its verb: "akan meresmikan Gedung X" is the event "Peresmian Gedung X".
+_VERB_NOUNS = {"meresmikan": "Peresmian", "melantik": "Pelantikan", "mengukuhkan": "Pengukuhan",
+               "membuka": "Pembukaan", "menutup": "Penutupan", "meluncurkan": "Peluncuran",
+               "mencanangkan": "Pencanangan", "memperingati": "Peringatan"}
+# Words that point at an event named elsewhere ("kegiatan dimaksud", "acara tersebut"): never a title.
+_POINTERS = {"dimaksud", "tersebut", "tsb", "ini", "itu", "diatas", "atas", "berikut", "sebagai", "sebagaimana",
+             "yang", "kami", "kita", "tadi", "bapak", "ibu", "hal", "perihal", "diatas", "dibawah", "bawah"}
+# A clause, not a name: "peningkatan mutu pelayanan kesehatan, RSUD Bengkalis akan meresmikan ..."
+_CLAUSE = re.compile(r"\b(?:akan|bersama\s+ini|kami|mohon|sehubungan|bahwa)\b", re.I)
+
+
+def title_ok(title: str) -> bool:
+    """Whether a title read from running text names an event (not "dimaksud", not a clause)."""
+    words = re.findall(r"[A-Za-z]+", title or "")
+    if not _meaningful(title) or all(w.lower() in _POINTERS for w in words):
+        return False
+    return not _CLAUSE.search(title)
+
+
 def event_from_text(text: str, now: datetime) -> Event:
     """One event from running text ('... meliput kegiatan X pada hari Senin, ... bertempat di ...')."""
     flat = flatten(text)
     ev = Event()
     for rx in _TITLE_PATTERNS:
-        m = re.search(rx, flat, re.I | re.S)
-        if m and _meaningful(title := _TITLE_STOP.sub("", m.group("t")).strip(" ,.")):
-            ev.title = title[:160]
+        for m in re.finditer(rx, flat, re.I | re.S):
+            title = _TITLE_STOP.sub("", m.group("t")).strip(" ,.")
+            verb = m.groupdict().get("v")
+            if verb:
+                title = f"{_VERB_NOUNS[verb.lower()]} {title}"
+            if title_ok(title):
+                ev.title = title[:160]
+                break
+        if ev.title:
             break
     hit = best_date(flat, now)
     if hit:
@@ -274,8 +343,9 @@ def event_from_text(text: str, now: datetime) -> Event:
         ev.time = (after or times)[0]
     for rx in _PLACE_PATTERNS:
         m = re.search(rx, flat, re.S)
-        if m:
-            ev.location = _TITLE_STOP.sub("", m.group("p")).strip(" ,.")[:160]
+        place = _TITLE_STOP.sub("", m.group("p")).strip(" ,.")[:160] if m else ""
+        if place and not unknown(place):
+            ev.location = place
             break
     return ev
 

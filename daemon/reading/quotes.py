@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from email.message import EmailMessage, Message
+from functools import lru_cache
 from typing import Any
 
 from bs4 import BeautifulSoup, Tag
 
+from daemon.core import resources
+from daemon.core.lexicon import default_lexicon
 from daemon.mail import mime
 
 # "<lead> ... <verb>:" in the languages our officials' clients speak: Indonesian, English, German,
@@ -74,14 +77,15 @@ DISCLAIMER_RE = re.compile(r"^\s*(disclaimer|confidentiality notice|pemberitahua
 NIP_RE = re.compile(r"^\s*nip\.?\s*:?\s*\d", re.IGNORECASE)
 
 
-def own_text(msg: EmailMessage | Message) -> str:
-    """The reply's own text: text/plain (format=flowed joined), else cleaned HTML; quotes and signatures removed."""
+def own_text(msg: EmailMessage | Message, sent: str | None = None) -> str:
+    """The reply's own text: text/plain (format=flowed joined), else cleaned HTML; quotes and signatures
+    removed (`sent`: the text of the mail replied to, as we sent it, when known)."""
     try:
         plain, html = _bodies(msg)
         if plain is not None and plain.strip():
-            return strip_quotes(plain)
+            return strip_quotes(plain, sent)
         if html:
-            return strip_quotes(mime.html_to_text(clean_html(html)))
+            return strip_quotes(mime.html_to_text(clean_html(html)), sent)
     except Exception:
         return ""
     return ""
@@ -156,14 +160,108 @@ def _cut_after(node: Tag) -> None:
     node.extract()
 
 
-def strip_quotes(text: str) -> str:
-    """The text above the first quote header or quoted line, without its signature."""
+def strip_quotes(text: str, sent: str | None = None) -> str:
+    """The text its author wrote: above the first quote header or quoted line, and every block
+    written between or below `>` quoted lines (inline answers, "Selebihnya setuju" at the bottom);
+    each block without its signature, blocks separated by a blank line. `sent` is the text of the
+    mail replied to, as we sent it: lines that continue it are ours wherever they stand."""
     lines = (text or "").replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ").split("\n")
     cut = _quote_start(lines)
-    own = lines[:cut]
-    if not "".join(own).strip() and cut < len(lines):
-        own = _bottom_posted(lines[cut:])
-    return "\n".join(_strip_signature(own)).strip()
+    blocks = [lines[:cut], *_interleaved(lines[cut:], _norm(sent) if sent else None)]
+    own = ["\n".join(_strip_signature(block)).strip() for block in blocks]
+    return "\n\n".join(b for b in own if b)
+
+
+def _interleaved(rest: list[str], ours: str | None) -> list[list[str]]:
+    """The unquoted blocks after each run of `>` quoted lines. A quote that is not `>` prefixed (an
+    Outlook header block, a separator, a bare attribution) runs to the end: nothing after it is the
+    author's."""
+    if ours is not None and not _quotes(rest, ours):
+        ours = None  # the quote is of another mail than the one we were told about
+    rewrapped = ours is None and _attached(rest) >= REWRAPPED_MIN
+    blocks: list[list[str]] = []
+    i = 0
+    while i < len(rest):
+        j = i
+        while j < len(rest) and _quoted_line(rest, j):
+            j += max(1, _attribution_span(rest, j))
+        if j == i or not any(ln.lstrip().startswith(">") for ln in rest[i:j]):
+            break
+        while j < len(rest) and _wrapped_rest(rest, j, ours, rewrapped):
+            j += 1  # the tail of a quoted line the author's client wrapped without a '>': ours
+        k = j + _quote_start(rest[j:])
+        if k > j:
+            blocks.append(rest[j:k])
+        i = k
+    return blocks
+
+
+WRAP_MIN_CHARS = 60  # a quoted line at least this long, without a closing mark, was likely cut by wrapping
+TERMINAL = (".", "!", "?", ":", ";", ")", "]", ">", '"')
+# Unquoted lines stuck under quoted lines in this many places: a client rewrapped the quote and left
+# the tails without '>', rather than a person answering at every one of those places.
+REWRAPPED_MIN = 3
+
+
+def _quotes(rest: list[str], ours: str) -> bool:
+    """Whether the `>` quoted lines are (nearly all) lines of `ours`."""
+    quoted = [_norm(ln.lstrip().lstrip(">").strip()) for ln in rest if ln.lstrip().startswith(">")]
+    quoted = [q for q in (q.lstrip("> ") for q in quoted) if q]
+    return bool(quoted) and sum(q in ours for q in quoted) >= 0.8 * len(quoted)
+
+
+def _attached(rest: list[str]) -> int:
+    return sum(1 for j in range(1, len(rest)) if rest[j - 1].lstrip().startswith(">") and rest[j].strip()
+               and not _quoted_line(rest, j))
+
+
+def _wrapped_rest(lines: list[str], j: int, ours: str | None, rewrapped: bool) -> bool:
+    """Whether line j continues the quoted line above it (a client that rewraps a quote leaves the tail
+    of a long line without its '>'): when the two together are in what we sent (if known and quoted); else when
+    the quote was rewrapped throughout, the line above is long and unfinished, or the two together are
+    a sentence of our mail templates, unless the line asks or defers: that stays the author's, as it
+    can only hold a decision back."""
+    line, above = lines[j].strip(), lines[j - 1].lstrip() if j else ""
+    if not line or not j or not (above.startswith(">") or _wrapped_rest(lines, j - 1, ours, rewrapped)):
+        return False
+    above = above.lstrip("> ").rstrip()
+    joined = _norm(" ".join(above.split()[-4:] + [line]))
+    if ours is not None:  # a wrap at a hyphen ("Lembar-" / "Disposisi-...") joins without a space
+        return joined in ours or _norm(" ".join(above.split()[-4:]) + line) in ours
+    if _doubts(line):
+        return False
+    if rewrapped or (len(above) >= WRAP_MIN_CHARS and not above.endswith(TERMINAL)):
+        return True
+    return len(joined) >= 12 and joined in _our_text()
+
+
+def _doubts(line: str) -> bool:
+    lex = default_lexicon()
+    words = set(re.findall(r"[a-z]+", line.lower()))
+    return "?" in line or any(w in words for w in (*lex["hedges"], *lex["questions"]))
+
+
+@lru_cache(maxsize=1)
+def _our_text() -> str:
+    """The literal sentences of our own mail templates, normalised, separated by '|'."""
+    chunks: list[str] = []
+    try:
+        for path in sorted(resources.templates_dir("email").glob("*.txt")):
+            text = re.sub(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", "|", path.read_text(encoding="utf-8"), flags=re.S)
+            chunks += [_norm(c) for c in re.split(r"\|", text) if c.strip()]
+    except OSError:
+        pass
+    return "|".join(chunks)
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _quoted_line(lines: list[str], i: int) -> bool:
+    line = lines[i]
+    return (line.lstrip().startswith(">") or not line.strip() or is_instruction(line)
+            or _attribution_span(lines, i) > 0 or bool(DATED_ATTRIBUTION_RE.match(line)))
 
 
 def is_instruction(line: str) -> bool:
@@ -185,13 +283,18 @@ def _quote_start(lines: list[str]) -> int:
 
 
 def _is_attribution(lines: list[str], i: int) -> bool:
+    return _attribution_span(lines, i) > 0
+
+
+def _attribution_span(lines: list[str], i: int) -> int:
+    """How many lines the attribution starting at line i takes (0: none there)."""
     if not re.match(r"^\s*" + ATTRIBUTION_LEAD + r"\b", lines[i], re.IGNORECASE):
-        return False
+        return 0
     for span in (1, 2, 3):  # clients wrap long attributions before "menulis:"
         joined = " ".join(x.strip() for x in lines[i : i + span])
         if ATTRIBUTION_RE.match(joined):
-            return True
-    return False
+            return span
+    return 0
 
 
 def _is_header_block(lines: list[str], i: int) -> bool:
@@ -199,17 +302,6 @@ def _is_header_block(lines: list[str], i: int) -> bool:
         return False
     following = [x for x in lines[i + 1 : i + 6] if x.strip()]
     return sum(1 for x in following[:4] if HEADER_LINE_RE.match(x)) >= 2
-
-
-def _bottom_posted(rest: list[str]) -> list[str]:
-    """Unquoted lines written below a `>` quote (bottom-posting), when nothing is above it."""
-    i = 0
-    while i < len(rest) and (rest[i].lstrip().startswith(">") or not rest[i].strip() or _is_attribution(rest, i)):
-        i += 1
-    tail = rest[i:]
-    if not tail or _quote_start(tail) == 0:
-        return []
-    return tail[: _quote_start(tail)]
 
 
 def _strip_signature(lines: list[str]) -> list[str]:

@@ -1,4 +1,5 @@
-"""Regenerate the issue-8 part of the reply corpus (tests/data/replies/4x_*.eml to 7x_*.eml): replies
+"""Regenerate the issue-8 part of the reply corpus (tests/data/replies/4x_*.eml to 8x_*.eml, and the read
+receipts and header-less leave notes tests/data/auto/1x_*.eml): replies
 above our real task mail, quoted the way German, French, Dutch, Italian, Portuguese, Zoho, Android,
 Gmail, Apple, Thunderbird and Yahoo clients quote it; many of them defer, ask or hedge.
 
@@ -132,6 +133,33 @@ CASES = [
     ("78_outlook_it_tunggu_sekda.eml", "outlook_it", "Tunggu arahan Pak Sekda dulu ya", "both", None, ""),
     ("79_yahoo_tdk_setuju.eml", "yahoo", "tdk setuju, jadwal bentrok dgn rapat DPRD", "plain",
      "reject", "jadwal bentrok dgn rapat DPRD"),
+    # second pass: a decision only in the subject (own text empty), answers between quoted lines, an
+    # official who is away but decides. An optional seventh field: {"subject": text added to the subject,
+    # "inline": {line of our mail: answer written below it} (own text then goes below the quote),
+    # "rewrap": width (the quote rewrapped, each line's tail left without '>')}.
+    ("80_gmail_id_subject_only_tolak.eml", "gmail_id", "", "plain", "reject", "", {"subject": " - TOLAK"}),
+    ("81_outlook_de_subject_only_setuju.eml", "outlook_de", "", "both", "approve", "", {"subject": " - SETUJU"}),
+    ("82_apple_id_subject_only_nanti_dulu.eml", "apple_id", "", "plain", None, "", {"subject": " - nanti dulu"}),
+    ("83_thunderbird_id_inline_ganti_selebihnya_setuju.eml", "thunderbird_id", "Selebihnya setuju.", "plain",
+     "approve", "Tempat: pindah ke Gedung Daerah Bengkalis", {"inline": {7: "Tempat: pindah ke Gedung Daerah Bengkalis"}}),
+    ("84_gmail_en_inline_two_changes_sisanya_setuju.eml", "gmail_en", "Sisanya setuju", "plain", "approve",
+     "tambahkan fotografer untuk acara ini; tambahkan narahubung protokol",
+     {"inline": {5: "tambahkan fotografer untuk acara ini", 9: "tambahkan narahubung protokol"}}),
+    ("85_yahoo_inline_cek_dulu_selebihnya_setuju.eml", "yahoo", "Selebihnya setuju", "plain", None, "",
+     {"inline": {7: "tempat nanti saya cek dulu dengan camat"}}),
+    ("86_gmail_id_inline_apakah_selebihnya_setuju.eml", "gmail_id", "Selebihnya setuju", "plain", None, "",
+     {"inline": {6: "Apakah jamnya sudah pasti?"}}),
+    ("87_apple_id_dinas_luar_tapi_setuju.eml", "apple_id", "Saya sedang dinas luar, tapi setuju.", "plain",
+     "approve", ""),
+    ("88_outlook_nl_dinas_luar_nanti_cek.eml", "outlook_nl", "Maaf saya sedang dinas luar, nanti saya cek dulu "
+     "jadwalnya.", "both", None, ""),
+    ("89_gmail_id_inline_tim_bottom_tolak.eml", "gmail_id", "Tolak, acara sudah diliput Humas Setda.", "plain",
+     "reject", "acara sudah diliput Humas Setda", {"inline": {6: "jam berapa selesainya?"}}),
+    # a client that rewraps the quote at 60 columns and leaves each line's tail without '>'
+    ("90_rewrapped_quote_nanti_cek.eml", "gmail_en", "Nanti saya cek dulu jadwalnya.", "plain", None, "",
+     {"rewrap": 60}),
+    ("91_rewrapped_quote_setuju.eml", "thunderbird_id", "Setuju", "plain", "approve", "", {"rewrap": 60}),
+    ("92_rewrapped_quote_empty_top.eml", "gmail_id", "", "plain", None, "", {"rewrap": 66}),
 ]
 
 
@@ -144,12 +172,24 @@ def task(subject: str) -> str:
     return TASK.replace("LPT-2026-0001", subject[1:14])
 
 
-def plain_body(own: str, style: str, subject: str, flowed: bool = False) -> str:
+def plain_body(own: str, style: str, subject: str, flowed: bool = False, inline: dict[int, str] | None = None,
+               rewrap: int = 0) -> str:
     head, prefix, _, signature = STYLES[style]
-    quoted = "\n".join((prefix + ln).rstrip() if prefix else ln for ln in task(subject).splitlines())
+    lines = [(prefix + ln).rstrip() if prefix else ln for ln in task(subject).splitlines()]
+    if rewrap:  # only the first piece of each wrapped line keeps its '>'
+        lines = []
+        for ln in task(subject).splitlines():
+            pieces = textwrap.wrap(ln, rewrap) or [""]
+            lines += [(prefix + pieces[0]).rstrip(), *pieces[1:]]
+    if inline is not None:  # answers between the quoted lines, the own text at the bottom
+        for at in sorted(inline, reverse=True):
+            lines.insert(at + 1, inline[at])
+        quoted = "\n".join(lines)
+        return (head.format(s=subject) + "\n" if head else "") + quoted + "\n\n" + own + "\n"
+    quoted = "\n".join(lines)
     if flowed:  # Thunderbird wraps at 72 with a trailing space on soft breaks
         own = " \n".join(textwrap.wrap(own, 72))
-    parts = [own]
+    parts = [own] if own else []
     if signature:
         parts.append(signature)
     parts.append((head.format(s=subject) + "\n" if head else "") + quoted)
@@ -176,7 +216,7 @@ def html_body(own: str, style: str, subject: str) -> str:
             f"style=\"margin:0px 0px 0px 0.8ex\">{quoted}</blockquote></div>")
 
 
-def message(n: int, name: str, style: str, own: str, form: str) -> EmailMessage:
+def message(n: int, name: str, style: str, own: str, form: str, extra: dict | None = None) -> EmailMessage:
     tag = code(n)
     subject = f"[{tag}] Mohon disposisi: Musrenbang Kecamatan Bantan Tahun 2027"
     ours_id = f"<{tag.lower()}.s2.{n:016x}@bengkaliskab.go.id>"
@@ -185,7 +225,8 @@ def message(n: int, name: str, style: str, own: str, form: str) -> EmailMessage:
     msg["Authentication-Results"] = AUTH
     msg["From"] = f'"{KADIS_NAME}" <{KADIS}>'
     msg["To"] = OURS
-    msg["Subject"] = STYLES[style][2] + subject
+    extra = extra or {}
+    msg["Subject"] = STYLES[style][2] + subject + extra.get("subject", "")
     msg["Date"] = f"Mon, 30 Nov 2026 09:{n % 60:02d}:00 +0700"
     msg["Message-ID"] = f"<reply-{n}.{style}@bengkaliskab.go.id>"
     msg["In-Reply-To"] = ours_id
@@ -193,7 +234,8 @@ def message(n: int, name: str, style: str, own: str, form: str) -> EmailMessage:
     kind, *enc = form.split("+")
     charset = "iso-8859-1" if "latin1" in enc else "windows-1252" if "cp1252" in enc else "utf-8"
     cte = "base64" if "b64" in enc else "quoted-printable"
-    plain = plain_body(own, style, subject, flowed=kind == "flowed")
+    plain = plain_body(own, style, subject, flowed=kind == "flowed", inline=extra.get("inline"),
+                       rewrap=extra.get("rewrap", 0))
     if charset != "utf-8":  # the task mail has no characters outside Latin-1 / cp1252
         plain.encode(charset)
     if kind == "html":
@@ -210,12 +252,76 @@ def message(n: int, name: str, style: str, own: str, form: str) -> EmailMessage:
 
 def main() -> None:
     entries = []
-    for i, (name, style, own, form, decision, note) in enumerate(CASES):
+    for i, (name, style, own, form, decision, note, *extra) in enumerate(CASES):
         n = 40 + i
-        (OUT / name).write_bytes(message(n, name, style, own, form).as_bytes(policy=SMTP))
+        (OUT / name).write_bytes(message(n, name, style, own, form, *extra).as_bytes(policy=SMTP))
         entries.append(f"{name}:\n  kind: reply\n  tag: {code(n)}\n  decision: {decision or 'null'}\n"
                        f"  note: \"{note}\"\n  auth: true\n  impersonates: null\n")
     print("".join(entries), end="")
+    print("# tests/data/auto/expected.yaml")
+    for i, (name, subject_prefix, text, shape) in enumerate(AUTO_CASES):
+        n = 100 + i
+        (AUTO / name).write_bytes(auto_message(n, subject_prefix, text, shape).as_bytes(policy=SMTP))
+        print(f"{name}: {{kind: auto_reply, tag: {code(n)}, decision: null}}")
+
+
+# ---- machine-made answers to the same task mail: read receipts and header-less leave notes --------
+AUTO = HERE / "auto"
+# (file name, subject prefix, text, shape); shape: mdn (multipart/report disposition-notification),
+# plain (no automatic header at all), quoted (plain, with our task mail quoted below)
+AUTO_CASES = [
+    ("10_outlook_mdn_dibaca.eml", "Dibaca: ", "Pesan Anda\n\n    Kepada: Kepala Dinas\n    Subjek: {s}\n"
+     "    Dikirim: Senin, 30 November 2026 08.05\n\ntelah dibaca pada Senin, 30 November 2026 09.12.", "mdn"),
+    ("11_thunderbird_mdn_english.eml", "Return Receipt (displayed) - ", "This is a Return Receipt for the mail that "
+     "you sent to kadis@bengkaliskab.go.id.\n\nNote: This Return Receipt only acknowledges that the message was "
+     "displayed on the recipient's computer.", "mdn"),
+    ("12_read_subject_only.eml", "Read: ", "Your message\n\n  To: Kepala Dinas\n  Subject: {s}\n\nwas read on "
+     "Monday, November 30, 2026 9:12:05 AM (UTC+07:00) Bangkok, Hanoi, Jakarta.", "plain"),
+    ("13_gelesen_subject_only.eml", "Gelesen: ", "Ihre Nachricht\n\n  An: Kepala Dinas\n  Betreff: {s}\n\n"
+     "wurde am Montag, 30. November 2026 09:12:05 (UTC+07:00) gelesen.", "plain"),
+    ("14_lu_subject_only.eml", "Lu : ", "Votre message\n\n  À : Kepala Dinas\n  Objet : {s}\n\na été lu le "
+     "lundi 30 novembre 2026 09:12:05 (UTC+07:00).", "plain"),
+    ("15_telah_dibaca_subject_only.eml", "Telah dibaca: ", "Pesan Anda kepada Kepala Dinas dengan subjek {s} telah "
+     "dibaca pada 30/11/2026 09.12.", "plain"),
+    ("16_balasan_otomatis_no_header.eml", "Balasan Otomatis: ", "Terima kasih atas email Bapak/Ibu. Saya sedang dinas "
+     "luar sampai dengan 4 Desember 2026.", "plain"),
+    ("17_body_only_tidak_di_kantor.eml", "Re: ", "Terima kasih atas email Anda. Saya sedang tidak berada di kantor "
+     "hingga Senin, 7 Desember 2026. Untuk hal mendesak silakan hubungi Sekretaris Dinas.", "quoted"),
+    ("18_body_only_dinas_luar_kembali.eml", "RE: ", "Yth. Bapak/Ibu,\n\nSaya sedang melaksanakan dinas luar dan "
+     "akan kembali ke kantor pada 3 Desember 2026. Surel Bapak/Ibu akan saya balas sekembalinya.", "plain"),
+    ("19_out_of_office_subject_no_header.eml", "Out of Office: ", "Saya sedang cuti sampai 10 Desember 2026.",
+     "quoted"),
+]
+
+
+def auto_message(n: int, subject_prefix: str, text: str, shape: str) -> EmailMessage:
+    tag = code(n)
+    subject = f"[{tag}] Mohon disposisi: Musrenbang Kecamatan Bantan Tahun 2027"
+    ours_id = f"<{tag.lower()}.s2.{n:016x}@bengkaliskab.go.id>"
+    msg = EmailMessage()
+    msg["Return-Path"] = f"<{KADIS}>"
+    msg["From"] = f'"{KADIS_NAME}" <{KADIS}>'
+    msg["To"] = OURS
+    msg["Subject"] = subject_prefix + subject
+    msg["Date"] = f"Mon, 30 Nov 2026 09:{n % 60:02d}:00 +0700"
+    msg["Message-ID"] = f"<auto-{n}@bengkaliskab.go.id>"
+    msg["In-Reply-To"] = ours_id
+    msg["References"] = ours_id
+    body = text.format(s=subject)
+    if shape == "quoted":
+        body += "\n\n" + STYLES["gmail_id"][0] + "\n" + "\n".join(("> " + ln).rstrip() for ln in task(subject).splitlines())
+    msg.set_content(body + "\n", cte="quoted-printable")
+    if shape == "mdn":
+        msg.make_mixed()
+        msg.set_type("multipart/report")
+        msg.set_param("report-type", "disposition-notification")
+        report = EmailMessage()
+        report.set_content(f"Reporting-UA: mail.bengkaliskab.go.id\nFinal-Recipient: rfc822;{KADIS}\n"
+                           f"Original-Message-ID: {ours_id}\nDisposition: manual-action/MDN-sent-manually; displayed\n")
+        report.replace_header("Content-Type", "message/disposition-notification")
+        msg.attach(report)
+        msg.set_boundary(f"=_mdn_{n}")
+    return msg
 
 
 if __name__ == "__main__":

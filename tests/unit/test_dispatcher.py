@@ -172,3 +172,28 @@ def test_a_letter_briefly_unreadable_is_tried_again_not_quarantined(tmp_path):
     for _ in range(TRANSIENT_ATTEMPTS):
         last = again()
     assert last.status == "quarantined" and "No such file" in last.reason
+
+
+def test_a_decision_written_only_in_the_subject_is_applied(office):
+    office.deliver(letter("camat.bantan@bengkaliskab.go.id", "Permohonan", BANTAN))
+    answer = reply(office.last_to(KADIS), KADIS, "", style="gmail")
+    answer.replace_header("Subject", answer["Subject"] + " - SETUJU")
+    office.deliver(answer)
+    assert office.request().step == 3
+
+
+def test_our_own_subject_never_decides(office):
+    office.deliver(letter("camat.bantan@bengkaliskab.go.id", "Permohonan", BANTAN))
+    answer = reply(office.last_to(KADIS), KADIS, "", style="gmail")
+    office.deliver(answer)
+    assert office.request().step == 2
+
+
+def test_a_read_receipt_is_ignored_and_never_answered(office):
+    office.deliver(letter("camat.bantan@bengkaliskab.go.id", "Permohonan", BANTAN))
+    before = len(office.outbox())
+    receipt = reply(office.last_to(KADIS), KADIS, "Pesan Anda telah dibaca pada Senin, 30 November 2026 09.12.")
+    receipt.replace_header("Subject", "Dibaca: " + mime.header(office.last_to(KADIS), "Subject"))
+    row = office.deliver(receipt)
+    assert row.status == "ignored" and row.kind == "auto_reply"
+    assert len(office.outbox()) == before and office.request().step == 2
