@@ -15,6 +15,7 @@ from daemon.core.indonesian import (
     title_case,
     to_zone,
 )
+from daemon.core.units import head_office, unit_name
 
 MemoKind = Literal["team", "spt"]
 MEMO_ROLES: dict[str, tuple[str, str]] = {"team": ("kasi", "kabid"), "spt": ("kabid", "kadis")}
@@ -37,6 +38,20 @@ def as_dict(obj: Any) -> dict:
     if dataclasses.is_dataclass(obj):
         return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
     return dict(vars(obj))
+
+
+def as_date(value: Any) -> date | None:
+    """A date from a date, a datetime (in WIB) or its ISO text ("2026-11-24"); None otherwise."""
+    if isinstance(value, datetime):
+        return to_zone(value).date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and value.strip():
+        try:
+            return date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            return None
+    return None
 
 
 def text(value: Any, default: str = EMPTY) -> str:
@@ -107,23 +122,29 @@ def person_row(person: Any) -> dict:
             "jabatan": text(p.get("jabatan")), "task": text(task)}
 
 
-def request_context(request: Any) -> dict:
-    """Printable request fields, with the event time span in Indonesian."""
+def request_context(request: Any, regency_name: str = "Bengkalis") -> dict:
+    """Printable request fields: the event time span and the letter's date in Indonesian, the unit in
+    proper case and by its head's office, the letter's own perihal before the mail's subject."""
     r = as_dict(request)
     start = r.get("start")
     when = format_time_range(start, r.get("end"), bool(r.get("until_done"))) if start else EMPTY
+    letter_day = as_date(r.get("letter_date"))
+    unit = unit_name(r.get("requester"))
     return {"code": text(r.get("code")), "title": text(r.get("title")), "when": when,
-            "location": text(r.get("location")), "requester": text(r.get("requester")),
-            "letter_number": text(r.get("letter_number")), "letter_date": text(r.get("letter_date")),
-            "subject": text(r.get("subject") or r.get("title"))}
+            "location": text(r.get("location")), "requester": text(unit),
+            "requester_head": text(head_office(unit, regency_name)),
+            "letter_number": text(r.get("letter_number")),
+            "letter_date": format_date_short(letter_day) if letter_day else EMPTY,
+            "subject": text(r.get("letter_subject") or r.get("subject") or r.get("title"))}
 
 
 def letter_reference(req: Mapping) -> str:
-    """"surat <unit> Nomor <n> tanggal <d> perihal <s>" or, without a number, the agenda wording."""
+    """"surat <head's office> Nomor <n> tanggal <d> perihal <s>" or, without a number, the agenda wording."""
     if req["letter_number"] != EMPTY:
         dated = f" tanggal {req['letter_date']}" if req["letter_date"] != EMPTY else ""
-        return f"surat {req['requester']} Nomor {req['letter_number']}{dated} perihal {req['subject']}"
-    return f"permohonan peliputan dari {req['requester']} perihal {req['subject']}"
+        return (f"surat {req['requester_head']} Nomor {req['letter_number']}{dated} "
+                f"perihal {req['subject']}")
+    return f"permohonan peliputan dari {req['requester_head']} perihal {req['subject']}"
 
 
 def local_now(now: datetime | None) -> datetime:
@@ -156,10 +177,10 @@ def disposition_context(office: dict, request: Any, dispositions: list[dict], nu
                         now: datetime | None = None) -> dict:
     """Context for lembar_disposisi.docx."""
     now = local_now(now)
-    req = request_context(request)
+    req = request_context(request, regency(office))
     raw = as_dict(request)
     received = raw.get("received") or now
-    letter = {"sender": req["requester"], "number": req["letter_number"], "date": req["letter_date"],
+    letter = {"sender": req["requester_head"], "number": req["letter_number"], "date": req["letter_date"],
               "subject": req["subject"], "received": text(received), "agenda": text(number),
               "sifat": text(raw.get("sifat"), DEFAULT_SIFAT)}
     return {"kop": kop_context(office), "request": req, "letter": letter, "number": number,
@@ -209,7 +230,7 @@ def memo_context(office: dict, request: Any, sender: Any, recipient: Any, kind: 
     if kind not in MEMO_ROLES:
         raise ValueError(f"unknown memo kind {kind!r}")
     now = local_now(now)
-    req = request_context(request)
+    req = request_context(request, regency(office))
     sender_role, recipient_role = MEMO_ROLES[kind]
     default_hal, default_body, default_closing = memo_texts(kind, req)
     if tembusan is None:
@@ -241,13 +262,20 @@ def spt_dasar(office: Mapping, req: Mapping) -> list[str]:
     return enumerate_clauses([reference[:1].upper() + reference[1:], *basis])
 
 
-def initial_rows(initials: list[Any]) -> list[dict]:
-    """Paraf rows: Kabid and Sekretaris always, with name and time once initialled, blank before."""
+def initial_rows(initials: list[Any], office: Mapping | None = None,
+                 signer: Mapping | None = None) -> list[dict]:
+    """Paraf rows: Kabid and Sekretaris, with name and time once initialled, blank before; a slot
+    whose official signs the letter as acting Kepala Dinas is left out (one person, listed once)."""
     given = [as_dict(i) for i in initials]
     by_role = {ROLE_ALIASES.get(str(i.get("role", "")).lower(), str(i.get("role", "")).lower()): i
                for i in given}
+    signer_nip = (signer or {}).get("nip") if (signer or {}).get("title") else None
+    roles = (office or {}).get("roles", {})
     rows = []
     for role, label in INITIAL_SLOTS:
+        if signer_nip and roles.get(role, {}).get("nip") == signer_nip:
+            by_role.pop(role, None)
+            continue
         rows.append(initial_row(label, by_role.pop(role, None)))
     rows += [initial_row(str(i.get("label") or i.get("role") or ""), i) for i in by_role.values()]
     return rows
@@ -263,8 +291,9 @@ def initial_row(label: str, initial: Mapping | None) -> dict:
     return {"label": f"Paraf {label}", "name": name, "at": when, "status": "Sudah"}
 
 
-def signed_marker(signed: Any, signer: Mapping) -> dict | None:
-    """The electronic-signature line, only once the SPT is signed."""
+def signed_marker(signed: Any, signer: Mapping, position: str = "") -> dict | None:
+    """What is true once the Kepala Dinas approved the SPT: approved by mail on a date, to be signed
+    by hand and stamped (no electronic signature is claimed)."""
     if not signed:
         return None
     s = as_dict(signed)
@@ -272,16 +301,26 @@ def signed_marker(signed: Any, signer: Mapping) -> dict | None:
     name = s.get("name") or signer.get("name")
     when = format_datetime(at) if isinstance(at, datetime) else text(at)
     return {"name": name, "at": when,
-            "text": f"Ditandatangani secara elektronik melalui Liputan pada {when} oleh {name}"}
+            "text": f"Penerbitan Surat Perintah Tugas ini telah disetujui oleh {position} "
+                    f"melalui surel pada {when}. Surat Perintah Tugas ini berlaku setelah "
+                    "ditandatangani dan dibubuhi cap dinas."}
+
+
+def spt_position(office: Mapping, signer: Mapping) -> str:
+    """"Plt. KEPALA DINAS ... KABUPATEN BENGKALIS": the signer's office, capitals, ending with the regency."""
+    position = official_position(signer, role_jabatan(office, "kadis"), upper=True)
+    suffix = f"KABUPATEN {regency(office).upper()}"
+    return position if position.endswith(suffix) or not regency(office) else f"{position} {suffix}"
 
 
 def spt_context(office: dict, request: Any, team: list[dict], number: str, signer: Any,
                 initials: list[dict], signed: dict | None, now: datetime | None = None) -> dict:
     """Context for spt.docx; the signer's position carries "Plt."/"Plh." when acting for the Kadis."""
     now = local_now(now)
-    req = request_context(request)
+    req = request_context(request, regency(office))
     signer_dict = as_dict(signer)
-    marker = signed_marker(signed, signer_dict)
+    position = spt_position(office, signer_dict)
+    marker = signed_marker(signed, signer_dict, title_case(position))
     signed_at = as_dict(signed).get("at") if signed else None
     day = to_zone(signed_at).date() if isinstance(signed_at, datetime) else now.date()
     task = (f"Melaksanakan peliputan dan dokumentasi kegiatan {req['title']} pada {req['when']} "
@@ -293,5 +332,5 @@ def spt_context(office: dict, request: Any, team: list[dict], number: str, signe
                        "tanggung jawab.",
             "place": letterhead(office).get("city", ""), "date": format_date_short(day),
             "date_long": format_date(day),
-            "signer": signer_context(signer_dict, role_jabatan(office, "kadis"), upper=True),
-            "initials": initial_rows(initials), "signed": marker}
+            "signer": {**signer_context(signer_dict, role_jabatan(office, "kadis")), "position": position},
+            "initials": initial_rows(initials, office, signer_dict), "signed": marker}

@@ -98,7 +98,7 @@ def test_duri_needs_spt_initialled_and_signed(office):
     team_mail = office.mail_to(req.team[0]["email"])[-1]
     signed = next(v for k, v in attachments_of(team_mail).items() if k.startswith("SPT"))
     text = docx_text(signed)
-    assert "Ditandatangani secara elektronik" in text
+    assert "telah disetujui oleh Kepala Dinas" in text and "elektronik" not in text
     assert "19680411 199303 1 009" in text  # the Kadis' NIP
     for m in req.team:
         assert m["nip"] in text
