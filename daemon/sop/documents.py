@@ -92,7 +92,7 @@ def request_data(req: Request) -> dict[str, Any]:
     return {"code": req.code, "title": req.title, "start": req.event_start, "end": req.event_end,
             "until_done": req.until_done, "location": req.location, "requester": req.requester,
             "letter_number": req.letter_number, "letter_date": req.letter_date,
-            "subject": req.subject or req.title, "received": req.created_at}
+            "letter_subject": req.letter_subject, "subject": req.subject or req.title, "received": req.created_at}
 
 
 def when(value: Any) -> datetime | None:
