@@ -91,7 +91,9 @@ def check_rules(directory: Path, kinds: Collection[str] | None = DEFAULT_KINDS,
         problems += validate_sop(sop, kinds, roles=known_roles(office), templates=templates)
     if sop is not None and office is not None:
         problems += numbering_problems(sop, office)
-    return problems, numbering_warnings(office) if office is not None else []
+    if office is not None:
+        problems += office_problems(office, directory)
+    return problems, (numbering_warnings(office) + letter_warnings(office)) if office is not None else []
 
 
 # ---- cross-checks ---------------------------------------------------------------------------
@@ -210,6 +212,27 @@ def numbering_problems(sop: Sop, office: Office) -> list[Problem]:
             for name, d in sop.documents.items()
             if d.numbering.pattern is None
             and not (office.numbering and office.numbering.pattern(d.numbering.sequence))]
+
+
+def office_problems(office: Office, directory: Path) -> list[Problem]:
+    """The kop's lambang must be an image file in rules/."""
+    lambang = office.office.lambang
+    if lambang and not (Path(directory) / lambang).is_file():
+        return [Problem(office._file, office.line("office", "lambang"),
+                        f"office.lambang: no image '{lambang}' in {directory}")]
+    return []
+
+
+def letter_warnings(office: Office) -> list[Problem]:
+    """What the letters will lack: a legal basis in the SPT's Dasar, the Subbagian Umum's address."""
+    out = []
+    if not office.legal_basis:
+        out.append(Problem(office._file, None, "no 'legal_basis': the SPT's Dasar cites only the "
+                           "request letter; add the Peraturan Bupati (jenis, nomor, tahun, tentang)"))
+    if office.office.subbag_umum is None:
+        out.append(Problem(office._file, office.line("office"), "no office.subbag_umum: the final "
+                           "SPT goes to the team only, not to Subbagian Umum for signature and stamp"))
+    return out
 
 
 def numbering_warnings(office: Office) -> list[Problem]:

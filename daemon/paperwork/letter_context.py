@@ -249,17 +249,49 @@ def memo_context(office: dict, request: Any, sender: Any, recipient: Any, kind: 
 
 # --- surat perintah tugas ----------------------------------------------------------------------
 
+NUMBER_WORDS = ("nol", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan",
+                "sepuluh")
+
+
+def cited(basis: Any) -> str:
+    """A regulation of office.yaml legal_basis as a Dasar cites it (text kept as written)."""
+    b = as_dict(basis) if not isinstance(basis, str) else {}
+    if not b:
+        return str(basis)
+    return f"{b['jenis']} Nomor {b['nomor']} Tahun {b['tahun']} tentang {b['tentang']}"
+
+
 def spt_dasar(office: Mapping, req: Mapping) -> list[str]:
-    """Legal basis: the requester's letter, then the office's legal basis (office.legal_basis or the Perbup)."""
-    head = letterhead(office)
+    """Dasar: the office's regulations (office.yaml legal_basis, in order), then the request letter."""
     reference = letter_reference(req)
-    basis = list(head.get("legal_basis") or [])
-    if not basis:
-        name = regency(office)
-        unit = title_case(head.get("name", ""))
-        basis = [f"Peraturan Bupati {name} tentang Kedudukan, Susunan Organisasi, Tugas dan Fungsi, "
-                 f"serta Tata Kerja {unit} Kabupaten {name}"]
-    return enumerate_clauses([reference[:1].upper() + reference[1:], *basis])
+    basis = [cited(b) for b in office.get("legal_basis") or []]
+    return enumerate_clauses([*basis, reference[:1].upper() + reference[1:]])
+
+
+def travel_days(schedule: Mapping | None) -> str:
+    """"selama 1 (satu) hari pada tanggal 9 Desember 2026" from the team's departure and return."""
+    s = dict(schedule or {})
+    depart, back = as_date(s.get("depart")), as_date(s.get("return_by"))
+    if depart is None:
+        return ""
+    back = back if back and back >= depart else depart
+    days = (back - depart).days + 1
+    count = f"{days} ({NUMBER_WORDS[days]})" if days < len(NUMBER_WORDS) else str(days)
+    span = (f"pada tanggal {format_date_short(depart)}" if days == 1 else
+            f"mulai tanggal {format_date_short(depart)} s.d. {format_date_short(back)}")
+    return f"selama {count} hari {span}"
+
+
+def spt_untuk(office: Mapping, req: Mapping, schedule: Mapping | None) -> list[str]:
+    """Untuk: the task, the travel's duration, the budget line (office.yaml spt_budget), the report."""
+    task = (f"Melaksanakan peliputan dan dokumentasi kegiatan {req['title']} pada {req['when']} "
+            f"bertempat di {req['location']}")
+    days = travel_days(schedule)
+    clauses = [task, f"Perjalanan dinas dilaksanakan {days}" if days else ""]
+    if office.get("spt_budget"):
+        clauses.append(f"Biaya yang timbul akibat Surat Perintah Tugas ini dibebankan pada "
+                       f"{office['spt_budget']}")
+    return enumerate_clauses([*clauses, "Melaporkan hasil pelaksanaan tugas kepada Kepala Dinas"])
 
 
 def initial_rows(initials: list[Any], office: Mapping | None = None,
@@ -314,7 +346,8 @@ def spt_position(office: Mapping, signer: Mapping) -> str:
 
 
 def spt_context(office: dict, request: Any, team: list[dict], number: str, signer: Any,
-                initials: list[dict], signed: dict | None, now: datetime | None = None) -> dict:
+                initials: list[dict], signed: dict | None, now: datetime | None = None,
+                schedule: Mapping | None = None) -> dict:
     """Context for spt.docx; the signer's position carries "Plt."/"Plh." when acting for the Kadis."""
     now = local_now(now)
     req = request_context(request, regency(office))
@@ -323,11 +356,9 @@ def spt_context(office: dict, request: Any, team: list[dict], number: str, signe
     marker = signed_marker(signed, signer_dict, title_case(position))
     signed_at = as_dict(signed).get("at") if signed else None
     day = to_zone(signed_at).date() if isinstance(signed_at, datetime) else now.date()
-    task = (f"Melaksanakan peliputan dan dokumentasi kegiatan {req['title']} pada {req['when']} "
-            f"bertempat di {req['location']}")
     return {"kop": kop_context(office), "request": req, "number": number,
             "dasar": spt_dasar(office, req), "team": [person_row(p) for p in team],
-            "untuk": enumerate_clauses([task, "Melaporkan hasil pelaksanaan tugas kepada Kepala Dinas"]),
+            "untuk": spt_untuk(office, req, schedule),
             "closing": "Demikian Surat Perintah Tugas ini dibuat untuk dilaksanakan dengan penuh "
                        "tanggung jawab.",
             "place": letterhead(office).get("city", ""), "date": format_date_short(day),

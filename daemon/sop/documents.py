@@ -102,6 +102,13 @@ def when(value: Any) -> datetime | None:
     return datetime.fromisoformat(value)
 
 
+def spt_recipients(ctx: Context, req: Request) -> list[str]:
+    """Who receives the final numbered SPT (as PDF): the team, and Subbagian Umum (office.yaml
+    office.subbag_umum) for the wet signature and the stamp."""
+    umum = ctx.rules.office.office.subbag_umum
+    return [m["email"] for m in req.team] + ([umum] if umum else [])
+
+
 # ---- the letters of the SOP's steps ---------------------------------------------------------
 def dispositions(req: Request) -> list[dict]:
     return [n for n in req.notes if n.get("kind") == "disposisi"]
@@ -149,8 +156,10 @@ def make_spt(ctx: Context, s: Session, req: Request, name: str, spec: DocumentSp
     initials = [{**i, "at": datetime.fromisoformat(i["at"])} for i in meta.get("initials", [])]
     signed_ctx = {**signed, "at": datetime.fromisoformat(signed["at"])} if signed else None
     number = number_for(ctx, s, req, spec, name, signed=bool(signed))
-    context = letter_context.spt_context(ctx.office_dict(), request_data(req), req.team, number,
-                                         signer, initials, signed_ctx, ctx.now())
+    schedule = planning.schedule_from_json(req.schedule)
+    context = letter_context.spt_context(
+        ctx.office_dict(), request_data(req), req.team, number, signer, initials, signed_ctx, ctx.now(),
+        {"depart": schedule.depart, "return_by": schedule.return_by} if schedule else None)
     return make(ctx, s, req, name, spec, context, meta=meta, priority=priority)
 
 

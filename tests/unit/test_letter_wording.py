@@ -100,3 +100,71 @@ def test_units_keep_acronyms_and_are_named_by_their_head(raw: str, name: str, he
 def test_title_case_keeps_acronyms(raw: str, greeting: str) -> None:
     """The mail's `judul` filter (greetings) goes through title_case: no "Rsud", "Bpbd", "Upt", "Pupr"."""
     assert indonesian.title_case(raw) == greeting
+
+
+# --- the SPT's Dasar, Untuk and approval line ---------------------------------------------------
+
+PERBUP = {"jenis": "Peraturan Bupati Bengkalis", "nomor": "12", "tahun": 2022,
+          "tentang": "Kedudukan, Susunan Organisasi, Tugas dan Fungsi, serta Tata Kerja Perangkat Daerah"}
+
+
+def test_dasar_cites_numbered_regulations_before_the_letter(office: dict) -> None:
+    req = C.request_context(sample("2026-11-24"))
+    with_basis = C.spt_dasar({**office, "legal_basis": [PERBUP]}, req)
+    assert with_basis[0] == ("Peraturan Bupati Bengkalis Nomor 12 Tahun 2022 tentang Kedudukan, Susunan "
+                             "Organisasi, Tugas dan Fungsi, serta Tata Kerja Perangkat Daerah;")
+    assert with_basis[1].startswith("Surat Kepala Pelaksana BPBD") and with_basis[1].endswith(".")
+    without = C.spt_dasar({**office, "legal_basis": []}, req)
+    assert len(without) == 1 and "Peraturan" not in without[0]  # never a regulation without its number
+
+
+def test_legal_basis_and_subbag_umum_in_office_yaml(tmp_path: Path) -> None:
+    from daemon.core.rules import Office
+    from daemon.core.rules_check import check_rules
+    raw = yaml.safe_load((ROOT / "rules" / "office.yaml").read_text(encoding="utf-8"))
+    old = {k: v for k, v in raw.items() if k != "legal_basis"}
+    old["office"] = {k: v for k, v in raw["office"].items() if k not in ("subbag_umum", "subbag_umum_name")}
+    loaded = Office.model_validate(old)  # a file written before issue 10 still loads
+    assert loaded.legal_basis == [] and loaded.office.subbag_umum is None
+    with pytest.raises(ValueError):
+        Office.model_validate({**raw, "legal_basis": [{**PERBUP, "tahun": None}]})
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    for f in (ROOT / "rules").glob("*.yaml"):
+        (rules / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+    _, warnings = check_rules(rules, None)
+    assert any("legal_basis" in w.message for w in warnings)
+    (rules / "office.yaml").write_text(yaml.safe_dump({**raw, "legal_basis": [PERBUP]}), encoding="utf-8")
+    problems, warnings = check_rules(rules, None)
+    assert not problems and not any("legal_basis" in w.message for w in warnings)
+
+
+def test_untuk_gives_the_travel_and_the_budget_line(office: dict) -> None:
+    req = C.request_context(sample("2026-11-24"))
+    schedule = {"depart": datetime(2026, 12, 7, 5, 0, tzinfo=WIB), "return_by": datetime(2026, 12, 8, 20, 0,
+                                                                                         tzinfo=WIB)}
+    untuk = C.spt_untuk({**office, "spt_budget": "DPA Diskominfotik Tahun Anggaran 2026"}, req, schedule)
+    assert untuk[1] == ("Perjalanan dinas dilaksanakan selama 2 (dua) hari mulai tanggal 7 Desember 2026 "
+                        "s.d. 8 Desember 2026;")
+    assert untuk[2] == ("Biaya yang timbul akibat Surat Perintah Tugas ini dibebankan pada DPA Diskominfotik "
+                        "Tahun Anggaran 2026;")
+    assert untuk[-1] == "Melaporkan hasil pelaksanaan tugas kepada Kepala Dinas."
+
+
+def test_the_approved_spt_claims_no_electronic_signature(office: dict, tmp_path: Path) -> None:
+    spt = every_document(office, sample("2026-11-24"), tmp_path)["spt"]
+    assert "elektronik" not in spt.lower()
+    assert ("telah disetujui oleh Kepala Dinas Komunikasi, Informatika dan Statistik Kabupaten Bengkalis "
+            "melalui surel pada Kamis, 26 November 2026 pukul 10.15 WIB") in spt
+    assert "berlaku setelah ditandatangani dan dibubuhi cap dinas" in spt
+
+
+def test_the_final_spt_goes_to_the_team_and_subbag_umum(tmp_path: Path, db_url: str) -> None:
+    from harness import Office as Harness
+
+    from daemon.core.models import Request
+    from daemon.sop import documents
+    office = Harness(tmp_path, database=db_url)
+    req = Request(team=[{"email": "andi.saputra@bengkaliskab.go.id"}])
+    assert documents.spt_recipients(office.ctx, req) == ["andi.saputra@bengkaliskab.go.id",
+                                                          "umum.diskominfotik@bengkaliskab.go.id"]

@@ -126,14 +126,17 @@ def render_spt(office: dict, request: dict, tmp_path: Path, signer: dict, signed
 
 
 def test_spt_contents(office: dict, request_dict: dict, tmp_path: Path) -> None:
+    office = {**office, "legal_basis": [{"jenis": "Peraturan Bupati Bengkalis", "nomor": "12", "tahun": 2022,
+                                         "tentang": "Kedudukan, Susunan Organisasi, Tugas dan Fungsi"}]}
     kadis = office["roles"]["kadis"]
     text = render_spt(office, request_dict, tmp_path, kadis, signed=True)
     assert_clean(text)
     for expected in ("PEMERINTAH KABUPATEN BENGKALIS", "DINAS KOMUNIKASI, INFORMATIKA DAN STATISTIK",
                      "SURAT PERINTAH TUGAS", f"Nomor : {SPT_NO}", "MEMERINTAHKAN :",
                      "Surat Camat Mandau Nomor 005/KEC-MDU/XI/2026/412 tanggal 20 November 2026 "
-                     "perihal Permohonan Peliputan;",
-                     "Peraturan Bupati Bengkalis tentang Kedudukan",
+                     "perihal Permohonan Peliputan.",
+                     "Peraturan Bupati Bengkalis Nomor 12 Tahun 2022 tentang Kedudukan, Susunan "
+                     "Organisasi, Tugas dan Fungsi;",
                      "Melaksanakan peliputan dan dokumentasi kegiatan Musyawarah Perencanaan Pembangunan "
                      "Kecamatan Mandau pada Senin, 30 November 2026 pukul 09.00 WIB s.d. selesai bertempat "
                      "di Aula Kantor Camat Mandau, Duri;",
@@ -196,7 +199,7 @@ def test_dataclass_request_is_accepted(office: dict, tmp_path: Path) -> None:
     text = all_text(L.render(L.SPT_TEMPLATE, ctx, tmp_path / "dc.docx"))
     assert "Selasa, 1 Desember 2026 pukul 08.00 WIB s.d. 10.00 WIB" in text
     assert ("Permohonan peliputan dari Kepala Bagian Protokol Sekretariat Daerah Kabupaten Bengkalis "
-            "perihal Upacara Hari Jadi;") in text
+            "perihal Upacara Hari Jadi.") in text
 
 
 def test_repeated_renders_use_their_own_context(office: dict, request_dict: dict, tmp_path: Path) -> None:
