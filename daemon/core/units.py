@@ -49,8 +49,8 @@ def unit_name(raw: str | None) -> str:
     """"BADAN PENANGGULANGAN BENCANA DAERAH" -> "BPBD"; "rsud mandau" -> "RSUD Mandau"."""
     name = " ".join((raw or "").split())
     for pattern, short in SHORT_NAMES:
-        name = re.sub(pattern, short, name, flags=re.I)
-    name = re.sub(r"\s+Kabupaten\s+Bengkalis$", "", name, flags=re.I)
+        name = re.sub(pattern, short, name, flags=re.IGNORECASE)
+    name = re.sub(r"\s+Kabupaten\s+Bengkalis$", "", name, flags=re.IGNORECASE)
     as_written = not (name.isupper() or name.islower())
     return " ".join(_word(w, i == 0, as_written) for i, w in enumerate(name.split(" "))) if name else ""
 
@@ -61,7 +61,7 @@ def head_office(raw: str | None, regency: str = "Bengkalis") -> str:
     if not unit:
         return ""
     for pattern, head in HEADS:
-        m = re.match(pattern, unit, flags=re.I)
+        m = re.match(pattern, unit, flags=re.IGNORECASE)
         if m:
             rest = m.groupdict().get("rest") or ""
             return head.format(unit=unit, rest=rest, regency=f"Kabupaten {regency}").strip()

@@ -90,7 +90,8 @@ def test_format_number_rejects_bad_input() -> None:
 # --- templates ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("name", "expected"), [
-    (L.DISPOSISI_TEMPLATE, {"kop", "letter", "request", "dispositions", "printed_at"}),
+    (L.DISPOSISI_TEMPLATE, {"kop", "letter", "request", "dispositions", "printed_at", "forward",
+                            "instructions", "catatan"}),
     (L.NOTA_DINAS_TEMPLATE, {"kop", "recipient", "signer", "tembusan", "date", "number", "sifat",
                              "lampiran", "hal", "body", "schedule_rows", "team", "closing"}),
     (L.SPT_TEMPLATE, {"kop", "number", "dasar", "team", "untuk", "closing", "place", "date", "signer",
@@ -168,7 +169,7 @@ def test_spt_unsigned_has_no_marker_and_blank_paraf(office: dict, request_dict: 
     assert_clean(text)
     ctx = C.spt_context(office, request_dict, [], SPT_NO, office["roles"]["kadis"], [], None, NOW)
     assert [(r["label"], r["name"], r["at"]) for r in ctx["initials"]] == [
-        ("Paraf Kabid", "", ""), ("Paraf Sekretaris", "", "")]
+        ("Kabid", "", ""), ("Sekretaris", "", "")]
 
 
 def test_spt_paraf_block(office: dict, request_dict: dict, tmp_path: Path) -> None:
@@ -176,7 +177,7 @@ def test_spt_paraf_block(office: dict, request_dict: dict, tmp_path: Path) -> No
     initials = [{"role": "kabid", "name": kabid["name"], "at": NOW},
                 {"role": "sekretaris", "name": sekdis["name"], "at": None}]
     text = render_spt(office, request_dict, tmp_path, office["roles"]["kadis"], False, initials)
-    assert "Paraf Kabid" in text and "Paraf Sekretaris" in text
+    assert "Paraf koordinasi" in text and "Kabid" in text and "Sekretaris" in text
     assert kabid["name"] in text and "26 November 2026 pukul 10.15 WIB" in text
     assert sekdis["name"] not in text  # pending: blank
 
@@ -263,12 +264,13 @@ def test_disposition_sheet(office: dict, request_dict: dict, tmp_path: Path) -> 
     ctx = C.disposition_context(office, request_dict, dispositions, number, NOW)
     text = all_text(L.render(L.DISPOSISI_TEMPLATE, ctx, tmp_path / "disp.docx"))
     assert_clean(text)
-    for expected in ("LEMBAR DISPOSISI", "Kantor Camat Mandau", "005/KEC-MDU/XI/2026/412",
+    for expected in ("LEMBAR DISPOSISI", "Camat Mandau", "005/KEC-MDU/XI/2026/412",
                      "20 November 2026", "Permohonan Peliputan", number, "Diterima tanggal",
-                     "Kepala Dinas Komunikasi, Informatika dan Statistik",
-                     "Kepala Seksi Liputan dan Dokumentasi", "Tindak lanjuti & jadwalkan <segera>",
-                     "26 November 2026 pukul 10.15 WIB", "Menunggu", "LPT-2026-0007"):
+                     "Kepala Dinas Komunikasi, Informatika dan Statistik", "Diteruskan kepada:",
+                     "Tindak lanjuti & jadwalkan <segera>", "Catatan:",
+                     "26 November 2026 pukul 10.15 WIB", "LPT-2026-0007"):
         assert expected in text, expected
+    assert "Menunggu" not in text and "Siapkan jadwal dan tim" not in text  # nothing pending is shown
 
 
 # --- PDF ---------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ class Disposition(Kind):
         name = people.title_name(p, title) if p else actor
         run.req.notes = [*run.req.notes, {"kind": "disposisi", "step": step.number,
                                           "role": task.role, "to": step.to,
-                                          "note": note or step.instruction, "by": actor,
+                                          "note": note or step.instruction, "own_note": note,
+                                          "title": title or "", "by": actor,
                                           "name": name, "at": run.ctx.now().isoformat()}]
         return None
