@@ -211,6 +211,7 @@ class Person(Strict):
     pangkat: str
     jabatan: str
     email: EmailStr
+    salutation: Literal["Bapak", "Ibu"] | None = None  # how a letter addresses them; None: "Bapak/Ibu"
 
     @field_validator("nip")
     @classmethod

@@ -202,7 +202,38 @@ def document_problems(sop: Sop, name: str, doc: DocumentSpec, roles: Collection[
     if templates is not None and not (Path(templates) / doc.template).is_file():
         out.append(at(sop, ("documents", name, "template"), f"document '{name}': no template "
                       f"'{doc.template}' in {templates}"))
+    elif templates is not None:
+        out += [at(sop, ("documents", name, "template"), f"document '{name}': {message}")
+                for message in template_problems(Path(templates) / doc.template, doc.builder)]
     return out
+
+
+# What each builder gives its template (tests/unit/test_letter_forms.py keeps these honest).
+TEMPLATE_FIELDS = {
+    "disposition_sheet": {"kop", "request", "letter", "number", "forward", "instructions", "catatan",
+                          "dispositions", "printed_at"},
+    "memo": {"kop", "request", "number", "kind", "recipient", "signer", "tembusan", "date", "sifat",
+             "lampiran", "hal", "body", "closing", "schedule_rows", "team"},
+    "spt": {"kop", "request", "number", "dasar", "team", "untuk", "closing", "place", "date",
+            "date_long", "signer", "initials", "signed"},
+}
+
+
+def template_problems(path: Path, builder: str) -> list[str]:
+    """A .docx template an office edited in Word: its tags parse, and it uses only the variables
+    its builder gives (a misspelt or unknown one would print empty)."""
+    from docxtpl import DocxTemplate  # only `liputan check` reads templates
+    from jinja2 import TemplateSyntaxError
+
+    try:
+        used = DocxTemplate(str(path)).get_undeclared_template_variables()
+    except TemplateSyntaxError as exc:
+        return [f"template {path.name}: broken tag (line {exc.lineno} of its text): {exc.message}"]
+    except Exception as exc:  # noqa: BLE001 (not a .docx, a damaged zip: say so, keep checking)
+        return [f"template {path.name} cannot be read: {exc}"]
+    unknown = sorted(set(used) - TEMPLATE_FIELDS.get(builder, set()))
+    return [f"template {path.name}: unknown variable {', '.join(unknown)} (known: "
+            f"{', '.join(sorted(TEMPLATE_FIELDS.get(builder, set())))})"] if unknown else []
 
 
 def numbering_problems(sop: Sop, office: Office) -> list[Problem]:

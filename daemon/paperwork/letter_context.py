@@ -42,6 +42,7 @@ from daemon.paperwork.wording import (  # noqa: F401 (shared helpers, named here
 
 MemoKind = Literal["team", "spt"]
 MEMO_ROLES: dict[str, tuple[str, str]] = {"team": ("kasi", "kabid"), "spt": ("kabid", "kadis")}
+MEMO_ATTACHMENTS = {"spt": "1 (satu) berkas"}  # the draft SPT travels with the memo that asks for it
 
 
 # --- lembar disposisi --------------------------------------------------------------------------
@@ -81,6 +82,15 @@ def disposition_row(office: Mapping, item: Any) -> dict | None:
             "paraf": f"disetujui melalui surel, {when}"}
 
 
+def instructions(words: str, disposed: bool) -> list[dict]:
+    """The usual instructions, ticked from the officials' words; "Proses lebih lanjut" when they
+    disposed without naming one."""
+    marks = [(label, bool(re.search(rx, words))) for label, rx in INSTRUCTIONS]
+    if disposed and not any(on for _, on in marks):
+        marks = [(label, label == "Proses lebih lanjut") for label, _ in marks]
+    return ticked(marks)
+
+
 def ticked(options: Iterable[tuple[str, bool]]) -> list[dict]:
     return [{"text": label, "mark": TICK if on else BOX} for label, on in options]
 
@@ -106,7 +116,7 @@ def disposition_context(office: dict, request: Any, dispositions: list[dict], nu
              zip(rows, [d for d in given if d.get("at")]) if d.get("own_note")]
     return {"kop": kop_context(office), "request": req, "letter": letter, "number": number,
             "forward": ticked((f, f in sent_to) for f in forward if f),
-            "instructions": ticked((label, bool(re.search(rx, words))) for label, rx in INSTRUCTIONS),
+            "instructions": instructions(words, bool(rows)),
             "catatan": notes or [EMPTY], "dispositions": rows,
             "printed_at": format_datetime_short(now)}
 
@@ -126,22 +136,22 @@ def schedule_rows(req: Mapping, schedule: Mapping | None) -> list[dict]:
     return [{"label": label, "value": value} for label, value in rows]
 
 
-def memo_texts(kind: MemoKind, req: Mapping) -> tuple[str, list[str], list[str]]:
-    """Default subject, body and closing of the two memos."""
+def memo_texts(kind: MemoKind, req: Mapping, you: str = "Bapak/Ibu") -> tuple[str, list[str], list[str]]:
+    """Default subject, body and closing of the two memos; `you` is the addressee's salutation."""
     reference = letter_reference(req)
     if kind == "team":
         hal = f"Jadwal dan Petugas Peliputan Kegiatan {req['title']}"
-        body = [f"Menindaklanjuti disposisi Bapak/Ibu atas {reference}, bersama ini kami sampaikan "
+        body = [f"Menindaklanjuti disposisi {you} atas {reference}, bersama ini kami sampaikan "
                 "jadwal dan susunan petugas peliputan dan dokumentasi kegiatan tersebut sebagai berikut:"]
         closing = ["Demikian disampaikan, mohon petunjuk dan arahan lebih lanjut. "
-                   "Atas perhatian Bapak/Ibu diucapkan terima kasih."]
+                   f"Atas perhatian {you} diucapkan terima kasih."]
         return hal, body, closing
     hal = f"Permohonan Penerbitan Surat Perintah Tugas Peliputan Kegiatan {req['title']}"
     body = [f"Sehubungan dengan {reference}, kegiatan {req['title']} akan dilaksanakan pada "
             f"{req['when']} bertempat di {req['location']}, yang berada di luar Pulau Bengkalis.",
-            "Berkenaan dengan hal tersebut, dengan hormat kami mohon kiranya Bapak/Ibu berkenan "
+            f"Berkenaan dengan hal tersebut, dengan hormat kami mohon kiranya {you} berkenan "
             "menerbitkan Surat Perintah Tugas bagi petugas peliputan dan dokumentasi sebagai berikut:"]
-    closing = ["Demikian disampaikan, atas perhatian dan perkenan Bapak/Ibu diucapkan terima kasih."]
+    closing = [f"Demikian disampaikan, atas perhatian dan perkenan {you} diucapkan terima kasih."]
     return hal, body, closing
 
 
@@ -155,7 +165,8 @@ def memo_context(office: dict, request: Any, sender: Any, recipient: Any, kind: 
     now = local_now(now)
     req = request_context(request, regency(office))
     sender_role, recipient_role = MEMO_ROLES[kind]
-    default_hal, default_body, default_closing = memo_texts(kind, req)
+    you = as_dict(recipient).get("salutation") or "Bapak/Ibu"
+    default_hal, default_body, default_closing = memo_texts(kind, req, you)
     if tembusan is None:
         tembusan = [role_jabatan(office, "sekdis")] if kind == "spt" else []
     copies = "; ".join(t for t in tembusan if t) or EMPTY
@@ -163,7 +174,7 @@ def memo_context(office: dict, request: Any, sender: Any, recipient: Any, kind: 
             "recipient": signer_context(recipient, role_jabatan(office, recipient_role)),
             "signer": signer_context(sender, role_jabatan(office, sender_role)),
             "tembusan": copies, "date": format_date_short(now.date()),
-            "sifat": text(as_dict(request).get("sifat"), DEFAULT_SIFAT), "lampiran": EMPTY,
+            "sifat": text(as_dict(request).get("sifat"), DEFAULT_SIFAT), "lampiran": MEMO_ATTACHMENTS.get(kind, EMPTY),
             "hal": hal or default_hal, "body": body if body is not None else default_body,
             "closing": closing if closing is not None else default_closing,
             "schedule_rows": schedule_rows(req, schedule),

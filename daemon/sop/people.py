@@ -82,7 +82,7 @@ def jabatan(ctx: Context, role: str) -> str:
 
 def signer_dict(p: Person, title: str | None, role: str) -> dict[str, Any]:
     return {"name": p.name, "nip": p.nip, "pangkat": p.pangkat, "jabatan": p.jabatan,
-            "email": p.email, "title": title or "", "role": role}
+            "email": p.email, "title": title or "", "role": role, "salutation": p.salutation}
 
 
 def described(ctx: Context, email: str) -> str:

@@ -243,10 +243,12 @@ def build_nota_dinas() -> DocumentType:
     para(doc, "", space_after=6)
     tag(doc, "endif")
     tag(doc, "if team")
-    m = table(doc, 6, [0.9, 3.6, 3.6, 2.8, 3.2, 2.4], grid=True)
-    row(m, ["No", "Nama", "NIP", "Pangkat/Gol", "Jabatan", "Tugas"], bold=True)
-    loop_rows(m, "for p in team", ["{{ loop.index }}", "{{ p.name }}", "{{ p.nip }}",
-                                    "{{ p.pangkat }}", "{{ p.jabatan }}", "{{ p.task }}"])
+    m = table(doc, 5, [0.8, 5.3, 3.3, 3.9, 3.2], grid=True)  # a NIP fits its column on one line
+    font_size(row(m, ["No", "Nama / NIP", "Pangkat/Gol", "Jabatan", "Tugas"], bold=True), 10)
+    cells = loop_rows(m, "for p in team", ["{{ loop.index }}.", "{{ p.name }}", "{{ p.pangkat }}",
+                                           "{{ p.jabatan }}", "{{ p.task }}"])
+    run(cells[1].add_paragraph(), "NIP. {{ p.nip }}")
+    font_size(cells, 10)
     para(doc, "", space_after=6)
     tag(doc, "endif")
     justified_loop(doc, "for paragraph in closing", "{{ paragraph }}")
