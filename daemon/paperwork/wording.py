@@ -135,7 +135,7 @@ def request_context(request: Any, regency_name: str = "Bengkalis") -> dict:
             "location": text(r.get("location")), "requester": text(unit),
             "requester_head": text(head_office(unit, regency_name)),
             "letter_number": text(r.get("letter_number")),
-            "letter_date": format_date_short(letter_day) if letter_day else EMPTY,
+            "letter_date": format_date_short(letter_day) if letter_day else text(r.get("letter_date")),
             "subject": text(r.get("letter_subject") or r.get("subject") or r.get("title"))}
 
 
