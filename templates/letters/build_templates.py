@@ -139,19 +139,27 @@ def font_size(cells, size: float) -> None:
 def kop_surat(doc: DocumentType) -> None:
     """Letterhead: the lambang (when office.yaml names one) beside government, office, address and
     contact lines, then the double rule."""
-    t = table(doc, 2, [2.6, 13.9])
+    tag(doc, "if kop.lambang")
+    t = table(doc, 2, [2.4, 14.1])  # the lines centred beside the lambang, as a kop surat has them
     logo, lines = row(t, ["{{ kop.lambang }}", ""])
     logo.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
     logo.vertical_alignment = lines.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
-    first = lines.paragraphs[0]
-    run(first, "{{ kop.government }}", bold=True, size=14)
-    first.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    para(lines, "{{ kop.name }}", bold=True, size=14, align="CENTER")
-    para(lines, "{{ kop.address }}", size=9.5, align="CENTER")
-    para(lines, "{{ kop.contact }}", size=9.5, align="CENTER")
+    lines._tc.remove(lines.paragraphs[0]._p)
+    kop_lines(lines)
+    tag(doc, "else")
+    kop_lines(doc)
+    tag(doc, "endif")
     last = para(doc, "", size=4)
     bottom_border(last)
     para(doc, "", space_after=4)
+
+
+def kop_lines(container) -> None:
+    """Government, office, address with telephone, mail and web: centred."""
+    para(container, "{{ kop.government }}", bold=True, size=14, align="CENTER")
+    para(container, "{{ kop.name }}", bold=True, size=14, align="CENTER")
+    para(container, "{{ kop.address }}", size=9.5, align="CENTER")
+    para(container, "{{ kop.contact }}", size=9.5, align="CENTER")
 
 
 def label_table(doc: DocumentType, rows: list[tuple[str, str]], widths=(4.0, 0.5, 12.0)) -> Table:
@@ -243,7 +251,7 @@ def build_nota_dinas() -> DocumentType:
     para(doc, "", space_after=6)
     tag(doc, "endif")
     tag(doc, "if team")
-    m = table(doc, 5, [0.8, 5.3, 3.3, 3.9, 3.2], grid=True)  # a NIP fits its column on one line
+    m = table(doc, 5, [1.0, 5.1, 3.3, 3.9, 3.2], grid=True)  # a NIP fits its column on one line
     font_size(row(m, ["No", "Nama / NIP", "Pangkat/Gol", "Jabatan", "Tugas"], bold=True), 10)
     cells = loop_rows(m, "for p in team", ["{{ loop.index }}.", "{{ p.name }}", "{{ p.pangkat }}",
                                            "{{ p.jabatan }}", "{{ p.task }}"])
@@ -326,7 +334,7 @@ def numbered_section(doc: DocumentType, label: str, loop: str) -> None:
 def kepada_section(doc: DocumentType) -> None:
     """Kepada: a table, one row per officer (name over NIP, rank, position), six fit one page."""
     para(doc, "Kepada :", space_after=2)
-    t = table(doc, 4, [0.9, 5.9, 4.2, 5.5], grid=True)
+    t = table(doc, 4, [1.0, 5.8, 4.2, 5.5], grid=True)
     font_size(row(t, ["No", "Nama / NIP", "Pangkat/Gol.", "Jabatan"], bold=True), 10)
     cells = loop_rows(t, "for p in team", ["{{ loop.index }}.", "{{ p.name }}", "{{ p.pangkat }}",
                                            "{{ p.jabatan }}"])
