@@ -74,3 +74,28 @@ def test_paraf_by_a_plh_reads_plh(tmp_path, db_url):
     approve(office, KASI, "paraf, setuju")  # step 9, as Plh. Kepala Bidang
     text = spt_text(office.last_to(SEKDIS))
     assert "Plh. Siti Aminah, S.I.Kom." in text
+
+
+def test_the_sheet_and_memos_the_chain_attaches_read_as_the_office_writes(tmp_path, db_url):
+    """Through the engine: the lembar disposisi numbered from the agenda register with the Kadis' own
+    note, the memo addressing the Kabid as Bapak, no ISO date, the unit never in capitals."""
+    import re
+
+    from test_workflow_bodies import BANTAN
+    office = Office(tmp_path, database=db_url)
+    office.deliver(letter("camat.bantan@bengkaliskab.go.id", "Permohonan Peliputan", BANTAN,
+                          display="KECAMATAN BANTAN"))
+    approve(office, KADIS, "Setuju, koordinasikan dengan pihak kecamatan")
+    sheet = docx_text(next(v for k, v in attachments_of(office.last_to(KABID)).items()
+                           if k.startswith("Lembar-Disposisi") and k.endswith(".docx")))
+    assert "Nomor agenda\n0001" in sheet and "000.7" not in sheet
+    assert "\u2612 Koordinasi/konfirmasi" in sheet and "koordinasikan dengan pihak kecamatan" in sheet
+    assert "disetujui melalui surel" in sheet and "Menunggu" not in sheet
+    for who in (KABID, KASI):
+        approve(office, who)
+    memo = docx_text(next(v for k, v in attachments_of(office.last_to(KABID)).items()
+                          if k.startswith("Nota-Dinas-Tim") and k.endswith(".docx")))
+    assert "Menindaklanjuti disposisi Bapak atas" in memo and "Bapak/Ibu" not in memo
+    for text in (sheet, memo):
+        assert not re.search(r"\d{4}-\d{2}-\d{2}", text)
+        assert "KECAMATAN BANTAN" not in text
