@@ -195,16 +195,22 @@ def reply(to_msg: EmailMessage, sender: str, text: str, *, style: str = "gmail",
 
 
 def docx_text(data: bytes) -> str:
-    """All text of a .docx: paragraphs and table cells."""
+    """All text of a .docx: paragraphs and table cells, nested tables too (the SPT's paraf box)."""
     import io
 
     import docx
 
     d = docx.Document(io.BytesIO(data))
     parts = [p.text for p in d.paragraphs]
-    for t in d.tables:
-        for row in t.rows:
-            parts += [c.text for c in row.cells]
+
+    def walk(tables) -> None:
+        for t in tables:
+            for row in t.rows:
+                for c in row.cells:
+                    parts.append(c.text)
+                    walk(c.tables)
+
+    walk(d.tables)
     return "\n".join(parts)
 
 

@@ -153,9 +153,19 @@ def place_date(city: str, d: date | datetime, tz: Zone = None) -> str:
 LOWER_WORDS = {"dan", "serta", "atau", "di", "ke", "dari", "pada", "untuk", "dengan", "yang"}
 
 
+# Acronyms written in capitals whatever case the letter used.
+ACRONYMS = frozenset("""
+BPBD RSUD UPT UPTD PUPR DPRD SDN SD SMP SMPN SMA SMAN SMK SMKN TK MTS MAN MIN PAUD KUA PKK TP KNPI
+OPD BUMD PDAM RS DWP MTQ BKPSDM BAPPEDA BPKAD BAPENDA SATPOL PP TNI POLRI POLRES POLSEK KODIM KORAMIL
+BUMDES LPM BPD PMI KPU BAWASLU DPMD DPMPTSP BNN IKP RT RW PT PGRI IGTKI HIPMI BUMN BPJS BRI BNI BPS
+SKPD NU TPQ TPA LKMD RI II III IV
+""".split())
+
+
 def title_case(value: str) -> str:
-    """Title case that keeps Indonesian conjunctions lower-case ("Informatika dan Statistik")."""
+    """Title case that keeps conjunctions lower-case and acronyms in capitals ("RSUD Mandau")."""
     words = value.lower().split(" ")
+<<<<<<< HEAD
     return " ".join(w if i and w in LOWER_WORDS else w[:1].upper() + w[1:] for i, w in enumerate(words))
 
 
@@ -179,3 +189,7 @@ def format_clock(dt: datetime, tz: Zone = None) -> str:
     """Date and clock time without the weekday, for timelines: "30-11-2026 08.05"."""
     local = to_zone(dt, tz)
     return f"{format_date_numeric(local.date())} {local.hour:02d}.{local.minute:02d}"
+=======
+    return " ".join(w.upper() if w.strip(".,;:()").upper() in ACRONYMS else
+                    w if i and w in LOWER_WORDS else w[:1].upper() + w[1:] for i, w in enumerate(words))
+>>>>>>> letters

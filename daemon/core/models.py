@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -113,7 +114,8 @@ class Request(Base):
     contact_name: Mapped[str | None] = mapped_column(Text)
     contact_phone: Mapped[str | None] = mapped_column(String(64))
     letter_number: Mapped[str | None] = mapped_column(Text)
-    letter_date: Mapped[str | None] = mapped_column(Text)
+    letter_date: Mapped[date | None] = mapped_column(Date)  # the letter's own date (0006)
+    letter_subject: Mapped[str | None] = mapped_column(Text)  # its own Hal/Perihal, not the mail's
     subject: Mapped[str] = mapped_column(Text, default="")
     missing: Mapped[list[Any]] = mapped_column(JSON, default=list)
     team: Mapped[list[Any]] = mapped_column(JSON, default=list)

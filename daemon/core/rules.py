@@ -223,6 +223,7 @@ class Person(Strict):
     pangkat: str
     jabatan: str
     email: EmailStr
+    salutation: Literal["Bapak", "Ibu"] | None = None  # how a letter addresses them; None: "Bapak/Ibu"
 
     @field_validator("nip")
     @classmethod
@@ -272,6 +273,22 @@ class Letterhead(Strict):
     email: EmailStr
     website: str
     city: str
+    # Subbagian Umum: receives the final numbered SPT for the wet signature and the stamp (issue 10)
+    subbag_umum: EmailStr | None = None
+    subbag_umum_name: str = "Subbagian Umum dan Kepegawaian"
+    lambang: str | None = Field(None, description="the kop's lambang: an image file in rules/")
+
+
+class LegalBasis(Strict):
+    """A regulation an SPT cites in its Dasar: "Peraturan Bupati Bengkalis Nomor 1 Tahun 2024 tentang ..."."""
+
+    jenis: str = Field(min_length=3, description="e.g. 'Peraturan Bupati Bengkalis'")
+    nomor: str = Field(min_length=1)
+    tahun: int = Field(ge=1945, le=2100)
+    tentang: str = Field(min_length=3)
+
+    def cited(self) -> str:
+        return f"{self.jenis} Nomor {self.nomor} Tahun {self.tahun} tentang {self.tentang}"
 
 
 class Numbering(BaseModel):
@@ -303,6 +320,8 @@ class Office(Strict):
     media: list[MediaContact] = []
     numbering: Numbering | None = None
     team: TeamRules
+    legal_basis: list[LegalBasis] = []  # the SPT's Dasar, before the request letter; [] in old files
+    spt_budget: str | None = None  # the budget line an off-island SPT charges ("DPA ... Tahun Anggaran 2026")
     _lines: Lines = PrivateAttr(default_factory=dict)
     _file: str = PrivateAttr("office.yaml")
 

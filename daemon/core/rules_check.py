@@ -91,7 +91,9 @@ def check_rules(directory: Path, kinds: Collection[str] | None = DEFAULT_KINDS,
         problems += validate_sop(sop, kinds, roles=known_roles(office), templates=templates)
     if sop is not None and office is not None:
         problems += numbering_problems(sop, office)
-    return problems, numbering_warnings(office) if office is not None else []
+    if office is not None:
+        problems += office_problems(office, directory)
+    return problems, (numbering_warnings(office) + letter_warnings(office)) if office is not None else []
 
 
 # ---- cross-checks ---------------------------------------------------------------------------
@@ -204,7 +206,38 @@ def document_problems(sop: Sop, name: str, doc: DocumentSpec, roles: Collection[
     if templates is not None and not (Path(templates) / doc.template).is_file():
         out.append(at(sop, ("documents", name, "template"), f"document '{name}': no template "
                       f"'{doc.template}' in {templates}"))
+    elif templates is not None:
+        out += [at(sop, ("documents", name, "template"), f"document '{name}': {message}")
+                for message in template_problems(Path(templates) / doc.template, doc.builder)]
     return out
+
+
+# What each builder gives its template (tests/unit/test_letter_forms.py keeps these honest).
+TEMPLATE_FIELDS = {
+    "disposition_sheet": {"kop", "request", "letter", "number", "forward", "instructions", "catatan",
+                          "dispositions", "printed_at"},
+    "memo": {"kop", "request", "number", "kind", "recipient", "signer", "tembusan", "date", "sifat",
+             "lampiran", "hal", "body", "closing", "schedule_rows", "team"},
+    "spt": {"kop", "request", "number", "dasar", "team", "untuk", "closing", "place", "date",
+            "date_long", "signer", "initials", "signed"},
+}
+
+
+def template_problems(path: Path, builder: str) -> list[str]:
+    """A .docx template an office edited in Word: its tags parse, and it uses only the variables
+    its builder gives (a misspelt or unknown one would print empty)."""
+    from docxtpl import DocxTemplate  # only `liputan check` reads templates
+    from jinja2 import TemplateSyntaxError
+
+    try:
+        used = DocxTemplate(str(path)).get_undeclared_template_variables()
+    except TemplateSyntaxError as exc:
+        return [f"template {path.name}: broken tag (line {exc.lineno} of its text): {exc.message}"]
+    except Exception as exc:  # noqa: BLE001 (not a .docx, a damaged zip: say so, keep checking)
+        return [f"template {path.name} cannot be read: {exc}"]
+    unknown = sorted(set(used) - TEMPLATE_FIELDS.get(builder, set()))
+    return [f"template {path.name}: unknown variable {', '.join(unknown)} (known: "
+            f"{', '.join(sorted(TEMPLATE_FIELDS.get(builder, set())))})"] if unknown else []
 
 
 def numbering_problems(sop: Sop, office: Office) -> list[Problem]:
@@ -214,6 +247,27 @@ def numbering_problems(sop: Sop, office: Office) -> list[Problem]:
             for name, d in sop.documents.items()
             if d.numbering.pattern is None
             and not (office.numbering and office.numbering.pattern(d.numbering.sequence))]
+
+
+def office_problems(office: Office, directory: Path) -> list[Problem]:
+    """The kop's lambang must be an image file in rules/."""
+    lambang = office.office.lambang
+    if lambang and not (Path(directory) / lambang).is_file():
+        return [Problem(office._file, office.line("office", "lambang"),
+                        f"office.lambang: no image '{lambang}' in {directory}")]
+    return []
+
+
+def letter_warnings(office: Office) -> list[Problem]:
+    """What the letters will lack: a legal basis in the SPT's Dasar, the Subbagian Umum's address."""
+    out = []
+    if not office.legal_basis:
+        out.append(Problem(office._file, None, "no 'legal_basis': the SPT's Dasar cites only the "
+                           "request letter; add the Peraturan Bupati (jenis, nomor, tahun, tentang)"))
+    if office.office.subbag_umum is None:
+        out.append(Problem(office._file, office.line("office"), "no office.subbag_umum: the final "
+                           "SPT goes to the team only, not to Subbagian Umum for signature and stamp"))
+    return out
 
 
 def numbering_warnings(office: Office) -> list[Problem]:

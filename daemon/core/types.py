@@ -48,7 +48,8 @@ class RequestFacts:
     contact_name: str | None = None
     contact_phone: str | None = None
     letter_number: str | None = None  # the unit's own nomor surat, when stated
-    letter_date: str | None = None
+    letter_date: date | None = None
+    letter_subject: str | None = None  # the letter's own Hal/Perihal
     kecamatan: str | None = None
     island: str | None = None
     outside_island: bool | None = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from icalendar import Alarm, Calendar, Event, Timezone, vCalAddress, vText
 
@@ -48,7 +48,7 @@ def event(uid: str, summary: str, start: datetime, end: datetime, location: str,
     """The VEVENT with its attendees and reminder."""
     ev = Event()
     ev.add("uid", uid)
-    ev.add("dtstamp", stamp.astimezone(timezone.utc))
+    ev.add("dtstamp", stamp.astimezone(UTC))
     ev.add("dtstart", start)
     ev.add("dtend", end)
     ev.add("summary", summary)
@@ -89,5 +89,5 @@ def invitation(uid: str, summary: str, start: datetime, end: datetime | None, lo
     status = "CANCELLED" if method == "CANCEL" else "CONFIRMED"
     organizer = mailto(organizer_email, cn=organizer_name)
     cal.add_component(event(uid, summary, start, end, location, description, organizer,
-                            attendees, sequence, status, stamp or datetime.now(timezone.utc)))
+                            attendees, sequence, status, stamp or datetime.now(UTC)))
     return cal.to_ical()

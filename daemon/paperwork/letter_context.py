@@ -2,133 +2,47 @@
 
 from __future__ import annotations
 
-import dataclasses
-from datetime import date, datetime
-from typing import Any, Iterable, Literal, Mapping
+import re
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any, Literal
 
 from daemon.core.indonesian import (
-    format_date,
     format_date_short,
     format_datetime,
     format_datetime_short,
-    format_time_range,
-    title_case,
-    to_zone,
+)
+from daemon.paperwork.spt_letter import (  # noqa: F401 (the SPT's builders, named here as before)
+    initial_row,
+    initial_rows,
+    signed_marker,
+    spt_context,
+    spt_dasar,
+    spt_position,
+    spt_untuk,
+    travel_days,
+)
+from daemon.paperwork.wording import (  # noqa: F401 (shared helpers, named here as before)
+    DEFAULT_SIFAT,
+    EMPTY,
+    as_date,
+    as_dict,
+    enumerate_clauses,
+    kop_context,
+    letter_reference,
+    local_now,
+    official_position,
+    person_row,
+    regency,
+    request_context,
+    role_jabatan,
+    signer_context,
+    text,
 )
 
 MemoKind = Literal["team", "spt"]
 MEMO_ROLES: dict[str, tuple[str, str]] = {"team": ("kasi", "kabid"), "spt": ("kabid", "kadis")}
-INITIAL_SLOTS = (("kabid", "Kabid"), ("sekdis", "Sekretaris"))
-ROLE_ALIASES = {"sekretaris": "sekdis", "kepala_dinas": "kadis", "kepala_bidang": "kabid",
-                "kepala_seksi": "kasi"}
-SKILL_TASKS = {"berita": "Penulisan berita", "foto": "Fotografi", "video": "Videografi"}
-DEFAULT_SIFAT = "Biasa"
-EMPTY = "-"
-
-
-# --- small helpers -----------------------------------------------------------------------------
-
-def as_dict(obj: Any) -> dict:
-    """A plain dict from a dict, a dataclass or an object with attributes."""
-    if obj is None:
-        return {}
-    if isinstance(obj, Mapping):
-        return dict(obj)
-    if dataclasses.is_dataclass(obj):
-        return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
-    return dict(vars(obj))
-
-
-def text(value: Any, default: str = EMPTY) -> str:
-    """A printable value: dates in Indonesian, empty values as "-"."""
-    if value is None or value == "":
-        return default
-    if isinstance(value, datetime):
-        return format_date_short(to_zone(value).date())
-    if isinstance(value, date):
-        return format_date_short(value)
-    return str(value)
-
-
-def enumerate_clauses(items: Iterable[str]) -> list[str]:
-    """End list clauses with ";" and the last one with "." (Tata Naskah Dinas numbered lists)."""
-    items = [i.rstrip(" ;.") for i in items if i]
-    return [f"{item}{'.' if n == len(items) - 1 else ';'}" for n, item in enumerate(items)]
-
-
-def letterhead(office: Mapping) -> dict:
-    """The office block of rules/office.yaml (or the dict itself when already flat)."""
-    return dict(office.get("office", office))
-
-
-def kop_context(office: Mapping) -> dict:
-    """Kop surat lines."""
-    head = letterhead(office)
-    contact = [f"Telepon {head['phone']}" if head.get("phone") else "",
-               f"Pos-el {head['email']}" if head.get("email") else "",
-               f"Laman {head['website']}" if head.get("website") else ""]
-    return {"government": head.get("government", ""), "name": head.get("name", ""),
-            "address": head.get("address", ""), "contact": ", ".join(c for c in contact if c)}
-
-
-def regency(office: Mapping) -> str:
-    """The regency's name, e.g. "Bengkalis", from the government line."""
-    government = letterhead(office).get("government", "")
-    return title_case(government.upper().removeprefix("PEMERINTAH ").removeprefix("KABUPATEN ").strip())
-
-
-def role_jabatan(office: Mapping, role: str) -> str:
-    """The position of a role in office.roles ("kadis" -> "Kepala Dinas ...")."""
-    role = ROLE_ALIASES.get(role.lower(), role.lower())
-    return str(office.get("roles", {}).get(role, {}).get("jabatan", ""))
-
-
-def official_position(official: Mapping, role_position: str = "", upper: bool = False) -> str:
-    """Position for a signature or address line; an acting official gets "Plt."/"Plh." before it."""
-    acting = (official.get("title") or "").strip()
-    base = official.get("as_jabatan") or (role_position if acting and role_position else "")
-    base = base or official.get("jabatan") or role_position
-    base = base.upper() if upper else base
-    return f"{acting} {base}".strip()
-
-
-def signer_context(official: Any, role_position: str = "", upper: bool = False) -> dict:
-    """Signature block fields: position, name, pangkat, NIP."""
-    person = as_dict(official)
-    return {"position": official_position(person, role_position, upper), "name": text(person.get("name"), ""),
-            "pangkat": text(person.get("pangkat"), ""), "nip": text(person.get("nip"), "")}
-
-
-def person_row(person: Any) -> dict:
-    """A team member row: name, NIP, rank, position and task."""
-    p = as_dict(person)
-    task = p.get("task") or ", ".join(SKILL_TASKS.get(s, str(s)) for s in p.get("skills") or [])
-    return {"name": text(p.get("name")), "nip": text(p.get("nip")), "pangkat": text(p.get("pangkat")),
-            "jabatan": text(p.get("jabatan")), "task": text(task)}
-
-
-def request_context(request: Any) -> dict:
-    """Printable request fields, with the event time span in Indonesian."""
-    r = as_dict(request)
-    start = r.get("start")
-    when = format_time_range(start, r.get("end"), bool(r.get("until_done"))) if start else EMPTY
-    return {"code": text(r.get("code")), "title": text(r.get("title")), "when": when,
-            "location": text(r.get("location")), "requester": text(r.get("requester")),
-            "letter_number": text(r.get("letter_number")), "letter_date": text(r.get("letter_date")),
-            "subject": text(r.get("subject") or r.get("title"))}
-
-
-def letter_reference(req: Mapping) -> str:
-    """"surat <unit> Nomor <n> tanggal <d> perihal <s>" or, without a number, the agenda wording."""
-    if req["letter_number"] != EMPTY:
-        dated = f" tanggal {req['letter_date']}" if req["letter_date"] != EMPTY else ""
-        return f"surat {req['requester']} Nomor {req['letter_number']}{dated} perihal {req['subject']}"
-    return f"permohonan peliputan dari {req['requester']} perihal {req['subject']}"
-
-
-def local_now(now: datetime | None) -> datetime:
-    """`now` in WIB (current time when None)."""
-    return to_zone(now or datetime.now().astimezone())
+MEMO_ATTACHMENTS = {"spt": "1 (satu) berkas"}  # the draft SPT travels with the memo that asks for it
 
 
 # --- lembar disposisi --------------------------------------------------------------------------
@@ -142,28 +56,68 @@ def party(office: Mapping, value: Any) -> str:
     return official_position(person, role_jabatan(office, role) if role else "") or EMPTY
 
 
-def disposition_row(office: Mapping, item: Any) -> dict:
-    """One disposition: sender, recipient, instruction and when (or "Menunggu" when pending)."""
+# The instructions a lembar disposisi offers, each ticked when the official's words ask for it.
+INSTRUCTIONS = (("Tanggapan dan saran", r"tanggap|saran"),
+                ("Proses lebih lanjut", r"proses|lanjut|laksana|jadwal|tugaskan|perintah|liput|setuju"),
+                ("Koordinasi/konfirmasi", r"koordinasi|konfirmasi|hubungi"),
+                ("Untuk diketahui", r"ketahui|informasi"),
+                ("Hadiri/wakili", r"hadir|wakili"),
+                ("Siapkan bahan", r"bahan|siapkan|susun"),
+                ("Arsip", r"arsip"))
+TICK, BOX = "\u2612", "\u2610"  # ballot box with X, empty ballot box
+
+
+def disposition_row(office: Mapping, item: Any) -> dict | None:
+    """One disposition made: sender, recipient, instruction, and the paraf (approved by mail, when);
+    None while pending (a lembar disposisi shows what was disposed, not what is awaited)."""
     d = as_dict(item)
     at = d.get("at") or d.get("date") or d.get("done_at")
+    if not at:
+        return None
     note = d.get("note") or d.get("instruction") or d.get("text")
+    when = format_datetime_short(at) if isinstance(at, datetime) else text(at)
     return {"sender": party(office, d.get("from") or d.get("sender") or ""),
             "recipient": party(office, d.get("to") or d.get("recipient") or ""),
-            "note": text(note), "date": format_datetime_short(at) if isinstance(at, datetime) else text(at, "Menunggu")}
+            "note": text(note), "date": when, "by": text(d.get("by"), ""),
+            "paraf": f"disetujui melalui surel, {when}"}
+
+
+def instructions(words: str, disposed: bool) -> list[dict]:
+    """The usual instructions, ticked from the officials' words; "Proses lebih lanjut" when they
+    disposed without naming one."""
+    marks = [(label, bool(re.search(rx, words))) for label, rx in INSTRUCTIONS]
+    if disposed and not any(on for _, on in marks):
+        marks = [(label, label == "Proses lebih lanjut") for label, _ in marks]
+    return ticked(marks)
+
+
+def ticked(options: Iterable[tuple[str, bool]]) -> list[dict]:
+    return [{"text": label, "mark": TICK if on else BOX} for label, on in options]
 
 
 def disposition_context(office: dict, request: Any, dispositions: list[dict], number: str,
-                        now: datetime | None = None) -> dict:
-    """Context for lembar_disposisi.docx."""
+                        now: datetime | None = None, forward: list[str] | None = None) -> dict:
+    """Context for lembar_disposisi.docx: the letter's facts, the nomor agenda (the incoming register),
+    diteruskan kepada, the instructions ticked from the officials' words, catatan and paraf rows."""
     now = local_now(now)
-    req = request_context(request)
+    req = request_context(request, regency(office))
     raw = as_dict(request)
     received = raw.get("received") or now
-    letter = {"sender": req["requester"], "number": req["letter_number"], "date": req["letter_date"],
+    letter = {"sender": req["requester_head"], "number": req["letter_number"], "date": req["letter_date"],
               "subject": req["subject"], "received": text(received), "agenda": text(number),
               "sifat": text(raw.get("sifat"), DEFAULT_SIFAT)}
+    given = [as_dict(d) for d in dispositions]
+    rows = [r for r in (disposition_row(office, d) for d in given) if r]
+    words = " ".join(str(d.get("note") or "") + " " + str(d.get("own_note") or "") for d in given
+                     if d.get("at")).lower()
+    sent_to = {r["recipient"] for r in rows}
+    forward = forward or [role_jabatan(office, r) for r in ("sekdis", "kabid", "kasi")]
+    notes = [f"{r['by'] or r['sender']}: {d['own_note']}" for r, d in
+             zip(rows, [d for d in given if d.get("at")]) if d.get("own_note")]
     return {"kop": kop_context(office), "request": req, "letter": letter, "number": number,
-            "dispositions": [disposition_row(office, d) for d in dispositions],
+            "forward": ticked((f, f in sent_to) for f in forward if f),
+            "instructions": instructions(words, bool(rows)),
+            "catatan": notes or [EMPTY], "dispositions": rows,
             "printed_at": format_datetime_short(now)}
 
 
@@ -182,22 +136,22 @@ def schedule_rows(req: Mapping, schedule: Mapping | None) -> list[dict]:
     return [{"label": label, "value": value} for label, value in rows]
 
 
-def memo_texts(kind: MemoKind, req: Mapping) -> tuple[str, list[str], list[str]]:
-    """Default subject, body and closing of the two memos."""
+def memo_texts(kind: MemoKind, req: Mapping, you: str = "Bapak/Ibu") -> tuple[str, list[str], list[str]]:
+    """Default subject, body and closing of the two memos; `you` is the addressee's salutation."""
     reference = letter_reference(req)
     if kind == "team":
         hal = f"Jadwal dan Petugas Peliputan Kegiatan {req['title']}"
-        body = [f"Menindaklanjuti disposisi Bapak/Ibu atas {reference}, bersama ini kami sampaikan "
+        body = [f"Menindaklanjuti disposisi {you} atas {reference}, bersama ini kami sampaikan "
                 "jadwal dan susunan petugas peliputan dan dokumentasi kegiatan tersebut sebagai berikut:"]
         closing = ["Demikian disampaikan, mohon petunjuk dan arahan lebih lanjut. "
-                   "Atas perhatian Bapak/Ibu diucapkan terima kasih."]
+                   f"Atas perhatian {you} diucapkan terima kasih."]
         return hal, body, closing
     hal = f"Permohonan Penerbitan Surat Perintah Tugas Peliputan Kegiatan {req['title']}"
     body = [f"Sehubungan dengan {reference}, kegiatan {req['title']} akan dilaksanakan pada "
             f"{req['when']} bertempat di {req['location']}, yang berada di luar Pulau Bengkalis.",
-            "Berkenaan dengan hal tersebut, dengan hormat kami mohon kiranya Bapak/Ibu berkenan "
+            f"Berkenaan dengan hal tersebut, dengan hormat kami mohon kiranya {you} berkenan "
             "menerbitkan Surat Perintah Tugas bagi petugas peliputan dan dokumentasi sebagai berikut:"]
-    closing = ["Demikian disampaikan, atas perhatian dan perkenan Bapak/Ibu diucapkan terima kasih."]
+    closing = [f"Demikian disampaikan, atas perhatian dan perkenan {you} diucapkan terima kasih."]
     return hal, body, closing
 
 
@@ -209,9 +163,10 @@ def memo_context(office: dict, request: Any, sender: Any, recipient: Any, kind: 
     if kind not in MEMO_ROLES:
         raise ValueError(f"unknown memo kind {kind!r}")
     now = local_now(now)
-    req = request_context(request)
+    req = request_context(request, regency(office))
     sender_role, recipient_role = MEMO_ROLES[kind]
-    default_hal, default_body, default_closing = memo_texts(kind, req)
+    you = as_dict(recipient).get("salutation") or "Bapak/Ibu"
+    default_hal, default_body, default_closing = memo_texts(kind, req, you)
     if tembusan is None:
         tembusan = [role_jabatan(office, "sekdis")] if kind == "spt" else []
     copies = "; ".join(t for t in tembusan if t) or EMPTY
@@ -219,79 +174,8 @@ def memo_context(office: dict, request: Any, sender: Any, recipient: Any, kind: 
             "recipient": signer_context(recipient, role_jabatan(office, recipient_role)),
             "signer": signer_context(sender, role_jabatan(office, sender_role)),
             "tembusan": copies, "date": format_date_short(now.date()),
-            "sifat": text(as_dict(request).get("sifat"), DEFAULT_SIFAT), "lampiran": EMPTY,
+            "sifat": text(as_dict(request).get("sifat"), DEFAULT_SIFAT), "lampiran": MEMO_ATTACHMENTS.get(kind, EMPTY),
             "hal": hal or default_hal, "body": body if body is not None else default_body,
             "closing": closing if closing is not None else default_closing,
             "schedule_rows": schedule_rows(req, schedule),
             "team": [person_row(p) for p in team]}
-
-
-# --- surat perintah tugas ----------------------------------------------------------------------
-
-def spt_dasar(office: Mapping, req: Mapping) -> list[str]:
-    """Legal basis: the requester's letter, then the office's legal basis (office.legal_basis or the Perbup)."""
-    head = letterhead(office)
-    reference = letter_reference(req)
-    basis = list(head.get("legal_basis") or [])
-    if not basis:
-        name = regency(office)
-        unit = title_case(head.get("name", ""))
-        basis = [f"Peraturan Bupati {name} tentang Kedudukan, Susunan Organisasi, Tugas dan Fungsi, "
-                 f"serta Tata Kerja {unit} Kabupaten {name}"]
-    return enumerate_clauses([reference[:1].upper() + reference[1:], *basis])
-
-
-def initial_rows(initials: list[Any]) -> list[dict]:
-    """Paraf rows: Kabid and Sekretaris always, with name and time once initialled, blank before."""
-    given = [as_dict(i) for i in initials]
-    by_role = {ROLE_ALIASES.get(str(i.get("role", "")).lower(), str(i.get("role", "")).lower()): i
-               for i in given}
-    rows = []
-    for role, label in INITIAL_SLOTS:
-        rows.append(initial_row(label, by_role.pop(role, None)))
-    rows += [initial_row(str(i.get("label") or i.get("role") or ""), i) for i in by_role.values()]
-    return rows
-
-
-def initial_row(label: str, initial: Mapping | None) -> dict:
-    """One paraf row; blank name and time while pending."""
-    at = (initial or {}).get("at")
-    if not initial or not at:
-        return {"label": f"Paraf {label}", "name": "", "at": "", "status": "Belum"}
-    name = f"{initial.get('title') or ''} {initial.get('name') or ''}".strip()
-    when = format_datetime_short(at) if isinstance(at, datetime) else text(at)
-    return {"label": f"Paraf {label}", "name": name, "at": when, "status": "Sudah"}
-
-
-def signed_marker(signed: Any, signer: Mapping) -> dict | None:
-    """The electronic-signature line, only once the SPT is signed."""
-    if not signed:
-        return None
-    s = as_dict(signed)
-    at = s.get("at")
-    name = s.get("name") or signer.get("name")
-    when = format_datetime(at) if isinstance(at, datetime) else text(at)
-    return {"name": name, "at": when,
-            "text": f"Ditandatangani secara elektronik melalui Liputan pada {when} oleh {name}"}
-
-
-def spt_context(office: dict, request: Any, team: list[dict], number: str, signer: Any,
-                initials: list[dict], signed: dict | None, now: datetime | None = None) -> dict:
-    """Context for spt.docx; the signer's position carries "Plt."/"Plh." when acting for the Kadis."""
-    now = local_now(now)
-    req = request_context(request)
-    signer_dict = as_dict(signer)
-    marker = signed_marker(signed, signer_dict)
-    signed_at = as_dict(signed).get("at") if signed else None
-    day = to_zone(signed_at).date() if isinstance(signed_at, datetime) else now.date()
-    task = (f"Melaksanakan peliputan dan dokumentasi kegiatan {req['title']} pada {req['when']} "
-            f"bertempat di {req['location']}")
-    return {"kop": kop_context(office), "request": req, "number": number,
-            "dasar": spt_dasar(office, req), "team": [person_row(p) for p in team],
-            "untuk": enumerate_clauses([task, "Melaporkan hasil pelaksanaan tugas kepada Kepala Dinas"]),
-            "closing": "Demikian Surat Perintah Tugas ini dibuat untuk dilaksanakan dengan penuh "
-                       "tanggung jawab.",
-            "place": letterhead(office).get("city", ""), "date": format_date_short(day),
-            "date_long": format_date(day),
-            "signer": signer_context(signer_dict, role_jabatan(office, "kadis"), upper=True),
-            "initials": initial_rows(initials), "signed": marker}

@@ -10,7 +10,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from docxtpl import DocxTemplate
+from docx.shared import Mm
+from docxtpl import DocxTemplate, InlineImage
 from jinja2 import Environment
 
 from daemon.core import resources
@@ -27,6 +28,7 @@ SPT_TEMPLATE = "spt.docx"
 TEMPLATES = (DISPOSISI_TEMPLATE, NOTA_DINAS_TEMPLATE, SPT_TEMPLATE)
 
 COMPILED_CACHE_SIZE = 64
+LAMBANG_HEIGHT_MM = 24
 
 
 class CachingEnvironment(Environment):
@@ -82,12 +84,26 @@ def _template_bytes(path: str, mtime_ns: int) -> bytes:
     return Path(path).read_bytes()
 
 
+def with_lambang(doc: DocxTemplate, context: dict) -> dict:
+    """The kop's lambang as an image (its path is kept in the stored context); none when unreadable."""
+    kop = context.get("kop")
+    path = Path(kop["lambang"]) if isinstance(kop, dict) and kop.get("lambang") else None
+    if path is None:
+        return context
+    image: Any = ""
+    if path.is_file():
+        image = InlineImage(doc, str(path), height=Mm(LAMBANG_HEIGHT_MM))
+    else:
+        log.warning("kop lambang %s is not a file; the kop is printed without it", path)
+    return {**context, "kop": {**kop, "lambang": image}}
+
+
 def render(template_name: str, context: dict, out_path: Path) -> Path:
     """Render a .docx template with autoescaping and write it to out_path atomically and durably."""
     path = template_path(template_name)
     data = _template_bytes(str(path), path.stat().st_mtime_ns)
     doc = DocxTemplate(io.BytesIO(data))
-    doc.render(context, jinja_env=_JINJA_ENV, autoescape=True)
+    doc.render(with_lambang(doc, context), jinja_env=_JINJA_ENV, autoescape=True)
     buffer = io.BytesIO()
     doc.save(buffer)
     return atomic_write(Path(out_path), buffer.getvalue())

@@ -263,7 +263,8 @@ def _facts(ev: Event, common: Common, source: str, fwd_from: str | None, places:
     facts = RequestFacts(
         title=ev.title, start=start, end=end, until_done=until_done, location=ev.location,
         requester=common.requester, contact_name=common.contact_name, contact_phone=common.contact_phone,
-        letter_number=common.letter_number, letter_date=common.letter_date, kecamatan=where.kecamatan,
+        letter_number=common.letter_number, letter_date=common.letter_date,
+        letter_subject=common.subject, kecamatan=where.kecamatan,
         island=where.island, outside_island=where.outside_island, source=source,
         forwarded_from=fwd_from, event_date=ev.day)
     facts.compute_missing()

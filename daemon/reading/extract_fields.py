@@ -79,7 +79,7 @@ class Common:
     contact_name: str | None = None
     contact_phone: str | None = None
     letter_number: str | None = None
-    letter_date: str | None = None
+    letter_date: date | None = None
     subject: str | None = None
 
 
@@ -476,11 +476,11 @@ def unit_in_text(text: str) -> str | None:
     return m.group("u").strip() if m else None
 
 
-def letter_date(text: str, now: datetime) -> str | None:
-    """The letter's own date ('Bengkalis, 1 Desember 2026') as ISO text."""
+def letter_date(text: str, now: datetime) -> date | None:
+    """The letter's own date ('Bengkalis, 1 Desember 2026')."""
     months = "|".join(MONTHS)
     m = re.search(rf"^\s*[A-Z][A-Za-z ]{{2,30}},\s*(\d{{1,2}}\s+(?:{months})\s+\d{{4}})", text or "", re.M | re.I)
     if not m:
         return None
     d = parse_date(m.group(1), now)
-    return d.isoformat() if d else None
+    return d or None

@@ -92,7 +92,7 @@ def request_data(req: Request) -> dict[str, Any]:
     return {"code": req.code, "title": req.title, "start": req.event_start, "end": req.event_end,
             "until_done": req.until_done, "location": req.location, "requester": req.requester,
             "letter_number": req.letter_number, "letter_date": req.letter_date,
-            "subject": req.subject or req.title, "received": req.created_at}
+            "letter_subject": req.letter_subject, "subject": req.subject or req.title, "received": req.created_at}
 
 
 def when(value: Any) -> datetime | None:
@@ -102,6 +102,22 @@ def when(value: Any) -> datetime | None:
     return datetime.fromisoformat(value)
 
 
+def office_data(ctx: Context) -> dict[str, Any]:
+    """office.yaml for the letters, with the kop's lambang (office.lambang, a file in rules/) as a path."""
+    data = ctx.office_dict()
+    lambang = ctx.rules.office.office.lambang
+    if lambang:
+        data["office"]["lambang_path"] = str(Path(ctx.rules.dir) / lambang)
+    return data
+
+
+def spt_recipients(ctx: Context, req: Request) -> list[str]:
+    """Who receives the final numbered SPT (as PDF): the team, and Subbagian Umum (office.yaml
+    office.subbag_umum) for the wet signature and the stamp."""
+    umum = ctx.rules.office.office.subbag_umum
+    return [m["email"] for m in req.team] + ([umum] if umum else [])
+
+
 # ---- the letters of the SOP's steps ---------------------------------------------------------
 def dispositions(req: Request) -> list[dict]:
     return [n for n in req.notes if n.get("kind") == "disposisi"]
@@ -109,14 +125,14 @@ def dispositions(req: Request) -> list[dict]:
 
 def make_disposition_sheet(ctx: Context, s: Session, req: Request, name: str, spec: DocumentSpec,
                            pending: Step | None, priority: int = 0) -> Any:
-    rows = [{"from": d["role"], "to": people.jabatan(ctx, d["to"]), "note": d["note"],
-             "at": datetime.fromisoformat(d["at"])} for d in dispositions(req)]
-    if pending is not None and pending.to:
-        rows.append({"from": pending.actors[0], "to": people.jabatan(ctx, pending.to),
-                     "note": pending.instruction, "at": None})
+    rows = [{"from": {"role": d["role"], "title": d.get("title", ""),
+                      "jabatan": people.jabatan(ctx, d["role"])},
+             "to": people.jabatan(ctx, d["to"]), "note": d["note"], "own_note": d.get("own_note"),
+             "by": d.get("name"), "at": datetime.fromisoformat(d["at"])} for d in dispositions(req)]
     number = number_for(ctx, s, req, spec, name)
-    context = letter_context.disposition_context(ctx.office_dict(), request_data(req), rows,
-                                                 number, ctx.now())
+    forward = [people.jabatan(ctx, r) for r in ("sekdis", "kabid", "kasi", "team")]
+    context = letter_context.disposition_context(office_data(ctx), request_data(req), rows,
+                                                 number, ctx.now(), forward=forward)
     return make(ctx, s, req, name, spec, context, priority=priority)
 
 
@@ -130,7 +146,7 @@ def make_memo(ctx: Context, s: Session, req: Request, name: str, spec: DocumentS
     schedule = planning.schedule_from_json(req.schedule)
     number = number_for(ctx, s, req, spec, name)
     context = letter_context.memo_context(
-        ctx.office_dict(), request_data(req), people.signer_dict(sender, stitle, sender_role),
+        office_data(ctx), request_data(req), people.signer_dict(sender, stitle, sender_role),
         people.signer_dict(recipient, rtitle, recipient_role), memo, req.team,
         {"depart": schedule.depart} if schedule else {}, number, ctx.now())
     return make(ctx, s, req, name, spec, context, priority=priority)
@@ -149,8 +165,10 @@ def make_spt(ctx: Context, s: Session, req: Request, name: str, spec: DocumentSp
     initials = [{**i, "at": datetime.fromisoformat(i["at"])} for i in meta.get("initials", [])]
     signed_ctx = {**signed, "at": datetime.fromisoformat(signed["at"])} if signed else None
     number = number_for(ctx, s, req, spec, name, signed=bool(signed))
-    context = letter_context.spt_context(ctx.office_dict(), request_data(req), req.team, number,
-                                         signer, initials, signed_ctx, ctx.now())
+    schedule = planning.schedule_from_json(req.schedule)
+    context = letter_context.spt_context(
+        office_data(ctx), request_data(req), req.team, number, signer, initials, signed_ctx, ctx.now(),
+        {"depart": schedule.depart, "return_by": schedule.return_by} if schedule else None)
     return make(ctx, s, req, name, spec, context, meta=meta, priority=priority)
 
 

@@ -113,7 +113,7 @@ def delegate(ctx: Context, s: Session, task: Task, *, actor: str, message_id: st
     """Hand an open task to the role's acting official (Plt./Plh.) named in office.yaml."""
     run = Run.of(ctx, s, s.get(Request, task.request_id))
     run.priority = REPLY_PRIORITY
-    acting = people.acting_for(ctx, task.role)
+    acting = people.delegate_to(ctx, task.role)
     if acting is None:
         return "no-acting"
     task.status, task.closed_at = "superseded", ctx.now()
@@ -401,8 +401,9 @@ def _decide(run: Run, task: Task, decision: str, note: str, *, actor: str,
                        message_id=message_id)
             return "held"
     _close(run, task, decision, note, actor, message_id)
-    if decision == "approve" and step.signers and task.seq + 1 < len(step.signers):
-        _open_task(run, step, task.seq + 1, note=note)
+    later = people.next_signer(run.ctx, [s.role for s in step.signers], task.seq)
+    if decision == "approve" and later is not None:
+        _open_task(run, step, later, note=note)
         return "next-signer"
     if decision != "approve" and task.role == "requester":
         return "closed"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from daemon.core.context import Context
@@ -9,14 +10,21 @@ from daemon.core.models import Request
 from daemon.core.rules import Acting, Person
 
 
-def acting_for(ctx: Context, role: str) -> Acting | None:
-    """The role's acting official: the one in office today, else the first one listed."""
+def acting_for(ctx: Context, role: str, on: date | None = None) -> Acting | None:
+    """The role's acting official in office on a date (today by default); None outside their dates."""
     if role not in ctx.rules.office.roles:
         return None
     acting = ctx.rules.office.roles[role].acting  # type: ignore[index]
-    today = ctx.local_now().date()
-    current = [a for a in acting if a.from_ <= today <= a.to]
-    return (current or acting or [None])[0]
+    on = on or ctx.local_now().date()
+    return next((a for a in acting if a.from_ <= on <= a.to), None)
+
+
+def delegate_to(ctx: Context, role: str) -> Acting | None:
+    """Whom a DELEGASIKAN reply hands a task to: the acting official in office, else the first listed."""
+    if role not in ctx.rules.office.roles:
+        return None
+    acting = ctx.rules.office.roles[role].acting  # type: ignore[index]
+    return acting_for(ctx, role) or (acting[0] if acting else None)
 
 
 def addresses_for(ctx: Context, req: Request, role: str) -> list[str]:
@@ -28,17 +36,42 @@ def addresses_for(ctx: Context, req: Request, role: str) -> list[str]:
     return [holder.email] if not title else [holder.email, official]
 
 
-def person(ctx: Context, email: str) -> tuple[Person | None, str | None, str | None]:
-    """(person, acting title, role) of an official's address; acting entries carry their title."""
-    email = email.lower()
-    for role, off in ctx.rules.office.roles.items():
+def person(ctx: Context, email: str, role: str | None = None,
+           on: date | None = None) -> tuple[Person | None, str | None, str | None]:
+    """(person, acting title, role) of an official's address on a date (today by default).
+
+    The office the address holds in `role` comes first (a Sekretaris acting as Plt. Kepala Dinas
+    signs as Plt.), then an acting office in force on the date, then the person's own office."""
+    email, on = email.lower(), on or ctx.local_now().date()
+    roles = ctx.rules.office.roles
+    if role in roles:
+        holder, title = ctx.rules.office.holder(role, on)  # type: ignore[arg-type]
+        if holder.email == email:
+            return holder, title, role
+    for name, off in roles.items():
+        for a in off.acting:
+            if a.email == email and a.from_ <= on <= a.to:
+                return a, a.title, name
+    for name, off in roles.items():
         if off.email == email:
-            return off, None, role
+            return off, None, name
     for role, off in ctx.rules.office.roles.items():
         for a in off.acting:
             if a.email == email:
                 return a, a.title, role
     return None, None, None
+
+
+def next_signer(ctx: Context, roles: list[str], seq: int) -> int | None:
+    """The next signer after `seq`, passing over one who signs again later in another office
+    (a Sekretaris acting as Plt. Kepala Dinas signs once, as Plt.)."""
+    today = ctx.local_now().date()
+    office = ctx.rules.office
+    holders = [office.holder(r, today)[0].email if r in office.roles else r for r in roles]
+    for n in range(seq + 1, len(roles)):
+        if holders[n] not in holders[n + 1:]:
+            return n
+    return None
 
 
 def jabatan(ctx: Context, role: str) -> str:
@@ -49,7 +82,7 @@ def jabatan(ctx: Context, role: str) -> str:
 
 def signer_dict(p: Person, title: str | None, role: str) -> dict[str, Any]:
     return {"name": p.name, "nip": p.nip, "pangkat": p.pangkat, "jabatan": p.jabatan,
-            "email": p.email, "title": title or "", "role": role}
+            "email": p.email, "title": title or "", "role": role, "salutation": p.salutation}
 
 
 def described(ctx: Context, email: str) -> str:

@@ -75,6 +75,7 @@ def apply_facts(req: Request, facts: RequestFacts) -> None:
     req.requester = facts.requester or req.requester
     req.contact_name, req.contact_phone = facts.contact_name, facts.contact_phone
     req.letter_number, req.letter_date = facts.letter_number, facts.letter_date
+    req.letter_subject = facts.letter_subject or req.letter_subject
     req.missing = list(facts.missing)
 
 
@@ -83,6 +84,7 @@ def facts_of(req: Request) -> RequestFacts:
                      until_done=req.until_done, location=req.location, requester=req.requester,
                      contact_name=req.contact_name, contact_phone=req.contact_phone,
                      letter_number=req.letter_number, letter_date=req.letter_date,
+                     letter_subject=req.letter_subject,
                      kecamatan=req.kecamatan, outside_island=req.outside_island)
     f.compute_missing()
     return f

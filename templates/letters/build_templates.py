@@ -10,7 +10,7 @@ from pathlib import Path
 
 from docx import Document
 from docx.document import Document as DocumentType
-from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_ALIGN_VERTICAL, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -126,16 +126,40 @@ def loop_rows(t: Table, loop: str, texts: list[str]) -> list:
     return cells
 
 
+def font_size(cells, size: float) -> None:
+    """Set every run of these cells to one size."""
+    for c in cells:
+        for p in c.paragraphs:
+            for r in p.runs:
+                r.font.size = Pt(size)
+
+
 # --- shared blocks -----------------------------------------------------------------------------
 
 def kop_surat(doc: DocumentType) -> None:
-    """Letterhead: government, office, address/phone/email/website, double rule."""
-    para(doc, "{{ kop.government }}", bold=True, size=14, align="CENTER")
-    para(doc, "{{ kop.name }}", bold=True, size=15, align="CENTER")
-    para(doc, "{{ kop.address }}", size=10, align="CENTER")
-    last = para(doc, "{{ kop.contact }}", size=10, align="CENTER")
+    """Letterhead: the lambang (when office.yaml names one) beside government, office, address and
+    contact lines, then the double rule."""
+    tag(doc, "if kop.lambang")
+    t = table(doc, 2, [2.4, 14.1])  # the lines centred beside the lambang, as a kop surat has them
+    logo, lines = row(t, ["{{ kop.lambang }}", ""])
+    logo.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    logo.vertical_alignment = lines.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
+    lines._tc.remove(lines.paragraphs[0]._p)
+    kop_lines(lines)
+    tag(doc, "else")
+    kop_lines(doc)
+    tag(doc, "endif")
+    last = para(doc, "", size=4)
     bottom_border(last)
-    para(doc, "", space_after=6)
+    para(doc, "", space_after=4)
+
+
+def kop_lines(container) -> None:
+    """Government, office, address with telephone, mail and web: centred."""
+    para(container, "{{ kop.government }}", bold=True, size=14, align="CENTER")
+    para(container, "{{ kop.name }}", bold=True, size=14, align="CENTER")
+    para(container, "{{ kop.address }}", size=9.5, align="CENTER")
+    para(container, "{{ kop.contact }}", size=9.5, align="CENTER")
 
 
 def label_table(doc: DocumentType, rows: list[tuple[str, str]], widths=(4.0, 0.5, 12.0)) -> Table:
@@ -186,11 +210,23 @@ def build_disposisi() -> DocumentType:
         cells = row(t, [label, value, "", ""])
         cells[1].merge(cells[3])
     para(doc, "", space_after=6)
-    para(doc, "Riwayat Disposisi", bold=True, space_after=4)
-    d = table(doc, 5, [1.0, 3.6, 3.6, 5.6, 2.7], grid=True)
-    row(d, ["No", "Dari", "Kepada", "Isi disposisi / catatan", "Tanggal"], bold=True)
+    choices = table(doc, 2, [8.0, 8.5], grid=True)
+    forward, instruct = row(choices, ["Diteruskan kepada:", "Dengan hormat harap:"], bold=True)
+    for cell, loop in ((forward, "for o in forward"), (instruct, "for o in instructions")):
+        tag(cell, loop)
+        para(cell, "{{ o.mark }} {{ o.text }}")
+        tag(cell, "endfor")
+    notes = row(choices, ["Catatan:", ""], bold=True)
+    notes[0].merge(notes[1])
+    tag(notes[0], "for c in catatan")
+    para(notes[0], "{{ c }}")
+    tag(notes[0], "endfor")
+    para(doc, "", space_after=6)
+    para(doc, "Disposisi", bold=True, space_after=4)
+    d = table(doc, 5, [0.9, 3.6, 3.6, 4.6, 3.8], grid=True)
+    row(d, ["No", "Dari", "Kepada", "Isi disposisi", "Paraf dan tanggal"], bold=True)
     loop_rows(d, "for d in dispositions", ["{{ loop.index }}", "{{ d.sender }}", "{{ d.recipient }}",
-                                            "{{ d.note }}", "{{ d.date }}"])
+                                            "{{ d.note }}", "{{ d.by }}, {{ d.paraf }}"])
     para(doc, "", space_after=6)
     para(doc, "Kode permohonan: {{ request.code }}. Dicetak oleh Liputan pada {{ printed_at }}.",
          italic=True, size=9)
@@ -215,10 +251,12 @@ def build_nota_dinas() -> DocumentType:
     para(doc, "", space_after=6)
     tag(doc, "endif")
     tag(doc, "if team")
-    m = table(doc, 6, [0.9, 3.6, 3.6, 2.8, 3.2, 2.4], grid=True)
-    row(m, ["No", "Nama", "NIP", "Pangkat/Gol", "Jabatan", "Tugas"], bold=True)
-    loop_rows(m, "for p in team", ["{{ loop.index }}", "{{ p.name }}", "{{ p.nip }}",
-                                    "{{ p.pangkat }}", "{{ p.jabatan }}", "{{ p.task }}"])
+    m = table(doc, 5, [1.0, 5.1, 3.3, 3.9, 3.2], grid=True)  # a NIP fits its column on one line
+    font_size(row(m, ["No", "Nama / NIP", "Pangkat/Gol", "Jabatan", "Tugas"], bold=True), 10)
+    cells = loop_rows(m, "for p in team", ["{{ loop.index }}.", "{{ p.name }}", "{{ p.pangkat }}",
+                                           "{{ p.jabatan }}", "{{ p.task }}"])
+    run(cells[1].add_paragraph(), "NIP. {{ p.nip }}")
+    font_size(cells, 10)
     para(doc, "", space_after=6)
     tag(doc, "endif")
     justified_loop(doc, "for paragraph in closing", "{{ paragraph }}")
@@ -228,32 +266,61 @@ def build_nota_dinas() -> DocumentType:
 
 
 def build_spt() -> DocumentType:
-    """Surat Perintah Tugas with Dasar, Kepada, Untuk, signature, paraf block and signed marker."""
+    """Surat Perintah Tugas on one page for up to six officers: Dasar, Kepada (a table), Untuk, the
+    paraf koordinasi box beside the signature, and the line saying how it was approved."""
     doc = new_document()
+    section = doc.sections[0]
+    section.top_margin, section.bottom_margin = Cm(1.5), Cm(1.5)
     kop_surat(doc)
-    para(doc, "SURAT PERINTAH TUGAS", bold=True, underline=True, size=13, align="CENTER")
-    para(doc, "Nomor : {{ number }}", align="CENTER", space_after=10)
+    para(doc, "SURAT PERINTAH TUGAS", bold=True, underline=True, size=12, align="CENTER")
+    para(doc, "Nomor : {{ number }}", align="CENTER", space_after=6)
     numbered_section(doc, "Dasar", "for item in dasar")
-    para(doc, "", space_after=4)
-    para(doc, "MEMERINTAHKAN :", bold=True, align="CENTER", space_after=6)
+    para(doc, "MEMERINTAHKAN :", bold=True, align="CENTER", space_after=3).paragraph_format.space_before = Pt(3)
     kepada_section(doc)
-    para(doc, "", space_after=4)
+    para(doc, "", size=4)
     numbered_section(doc, "Untuk", "for item in untuk")
-    para(doc, "", space_after=4)
-    p = para(doc, "{{ closing }}", align="JUSTIFY", space_after=10)
+    p = para(doc, "{{ closing }}", align="JUSTIFY", space_after=6)
     p.paragraph_format.first_line_indent = Cm(1.25)
-    lead = ["Dikeluarkan di\t: {{ place }}", "Pada tanggal\t: {{ date }}"]
-    signature_block(doc, lead=lead)
+    p.paragraph_format.space_before = Pt(3)
+    bottom = table(doc, 2, [7.0, 9.5])
+    box_cell, sign_cell = row(bottom, ["", ""])
+    box_cell.vertical_alignment = WD_ALIGN_VERTICAL.BOTTOM
+    paraf_box(box_cell)
+    spt_signature(sign_cell)
     tag(doc, "if signed")
-    para(doc, "", space_after=4)
-    para(doc, "{{ signed.text }}", italic=True, size=9, align="CENTER")
+    para(doc, "{{ signed.text }}", italic=True, size=8, align="JUSTIFY").paragraph_format.space_before = Pt(4)
     tag(doc, "endif")
-    para(doc, "", space_after=8)
-    para(doc, "Paraf koordinasi:", size=9)
-    t = table(doc, 4, [3.5, 5.5, 5.5, 2.0], grid=True)
-    row(t, ["Paraf", "Nama", "Waktu", "Status"], bold=True)
-    loop_rows(t, "for p in initials", ["{{ p.label }}", "{{ p.name }}", "{{ p.at }}", "{{ p.status }}"])
     return doc
+
+
+def paraf_box(cell) -> None:
+    """The paraf koordinasi box: one row per official who initials (Tata Naskah Dinas)."""
+    run(cell.paragraphs[0], "Paraf koordinasi:", size=8)
+    t = cell.add_table(rows=0, cols=3)
+    t.style = cell.part.document.styles["Table Grid"]
+    t.autofit = False
+    t._widths = [2.3, 2.6, 1.9]
+    for column, width in zip(t.columns, t._widths):
+        column.width = Cm(width)
+    font_size(row(t, ["Jabatan", "Nama", "Paraf"], bold=True), 8)
+    font_size(loop_rows(t, "for p in initials", ["{{ p.label }}", "{{ p.name }}", "{{ p.at }}"]), 8)
+
+
+def spt_signature(cell) -> None:
+    """The signature block in the right-hand cell: place, date, position, space, name, rank, NIP."""
+    first = cell.paragraphs[0]
+    run(first, "Dikeluarkan di\t: {{ place }}")
+    lead = [first, para(cell, "Pada tanggal\t: {{ date }}")]
+    for p in lead:
+        p.paragraph_format.tab_stops.add_tab_stop(Cm(3.0))
+    bottom_border(lead[-1], size=4, style="single")
+    lead[-1].paragraph_format.space_after = Pt(4)
+    para(cell, "{{ signer.position }},", bold=True)
+    for _ in range(3):
+        para(cell, "")
+    para(cell, "{{ signer.name }}", bold=True, underline=True)
+    para(cell, "{{ signer.pangkat }}")
+    para(cell, "NIP. {{ signer.nip }}")
 
 
 def numbered_section(doc: DocumentType, label: str, loop: str) -> None:
@@ -265,16 +332,14 @@ def numbered_section(doc: DocumentType, label: str, loop: str) -> None:
 
 
 def kepada_section(doc: DocumentType) -> None:
-    """One row per officer: Nama / NIP / Pangkat/Gol / Jabatan."""
-    t = table(doc, 6, [2.5, 0.5, 0.8, 3.2, 0.5, 9.0])
-    cells = loop_rows(t, "for p in team", ["{% if loop.first %}Kepada{% endif %}",
-                                           "{% if loop.first %}:{% endif %}", "{{ loop.index }}.",
-                                           "Nama", ":", "{{ p.name }}"])
-    for label, value in (("NIP", "{{ p.nip }}"), ("Pangkat/Gol", "{{ p.pangkat }}"),
-                         ("Jabatan", "{{ p.jabatan }}")):
-        run(cells[3].add_paragraph(), label)
-        run(cells[4].add_paragraph(), ":")
-        run(cells[5].add_paragraph(), value)
+    """Kepada: a table, one row per officer (name over NIP, rank, position), six fit one page."""
+    para(doc, "Kepada :", space_after=2)
+    t = table(doc, 4, [1.0, 5.8, 4.2, 5.5], grid=True)
+    font_size(row(t, ["No", "Nama / NIP", "Pangkat/Gol.", "Jabatan"], bold=True), 10)
+    cells = loop_rows(t, "for p in team", ["{{ loop.index }}.", "{{ p.name }}", "{{ p.pangkat }}",
+                                           "{{ p.jabatan }}"])
+    run(cells[1].add_paragraph(), "NIP. {{ p.nip }}")  # the widths keep a NIP on one line
+    font_size(cells, 10)
 
 
 BUILDERS = {

@@ -184,3 +184,31 @@ def test_sqlite_commits_survive_a_power_cut(tmp_path) -> None:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     finally:
         engine.dispose()
+
+
+def test_0006_turns_the_letter_date_text_into_a_date(db_url: str) -> None:
+    """Issue 10: ISO text becomes a date, anything else becomes NULL; the letter's perihal is added."""
+    from datetime import date
+    engine = make_engine(db_url)
+    try:
+        command.upgrade(_alembic_config(db_url), "0005")
+        with engine.begin() as conn:
+            for code, day in (("LPT-2026-0001", "'2026-11-24'"), ("LPT-2026-0002", "'24 Nov'"),
+                              ("LPT-2026-0003", "NULL")):
+                conn.execute(text(
+                    "INSERT INTO request (code, title, state, until_done, requester_email, subject, "
+                    "letter_date, missing, team, schedule, notes, flags, created_at, updated_at) VALUES "
+                    f"('{code}', 'Rapat', 'open', false, 'a@b.id', 's', {day}, '[]', '[]', '{{}}', '[]', "
+                    "'[]', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+        assert upgrade(engine) is True
+        from daemon.core.models import Request
+        with sessions(engine)() as s:
+            rows = {r.code: (r.letter_date, r.letter_subject) for r in s.scalars(select(Request))}
+        assert rows == {"LPT-2026-0001": (date(2026, 11, 24), None), "LPT-2026-0002": (None, None),
+                        "LPT-2026-0003": (None, None)}
+        command.downgrade(_alembic_config(db_url), "0005")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT letter_date FROM request WHERE code = 'LPT-2026-0001'")
+                                ).scalar() == "2026-11-24"
+    finally:
+        engine.dispose()

@@ -64,6 +64,9 @@ def _check(facts: RequestFacts, exp: dict) -> list[str]:
         elif key == "event_date":
             if facts.event_date != date.fromisoformat(want):
                 errors.append(f"event_date: want {want} got {facts.event_date}")
+        elif key == "letter_date":  # a date since issue 10, written in the YAML as ISO text
+            if facts.letter_date != (date.fromisoformat(want) if want else None):
+                errors.append(f"letter_date: want {want} got {facts.letter_date}")
         elif key == "missing":
             if sorted(facts.missing) != sorted(want):
                 errors.append(f"missing: want {want} got {facts.missing}")

@@ -90,7 +90,8 @@ def test_format_number_rejects_bad_input() -> None:
 # --- templates ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("name", "expected"), [
-    (L.DISPOSISI_TEMPLATE, {"kop", "letter", "request", "dispositions", "printed_at"}),
+    (L.DISPOSISI_TEMPLATE, {"kop", "letter", "request", "dispositions", "printed_at", "forward",
+                            "instructions", "catatan"}),
     (L.NOTA_DINAS_TEMPLATE, {"kop", "recipient", "signer", "tembusan", "date", "number", "sifat",
                              "lampiran", "hal", "body", "schedule_rows", "team", "closing"}),
     (L.SPT_TEMPLATE, {"kop", "number", "dasar", "team", "untuk", "closing", "place", "date", "signer",
@@ -126,44 +127,49 @@ def render_spt(office: dict, request: dict, tmp_path: Path, signer: dict, signed
 
 
 def test_spt_contents(office: dict, request_dict: dict, tmp_path: Path) -> None:
+    office = {**office, "legal_basis": [{"jenis": "Peraturan Bupati Bengkalis", "nomor": "12", "tahun": 2022,
+                                         "tentang": "Kedudukan, Susunan Organisasi, Tugas dan Fungsi"}]}
     kadis = office["roles"]["kadis"]
     text = render_spt(office, request_dict, tmp_path, kadis, signed=True)
     assert_clean(text)
     for expected in ("PEMERINTAH KABUPATEN BENGKALIS", "DINAS KOMUNIKASI, INFORMATIKA DAN STATISTIK",
                      "SURAT PERINTAH TUGAS", f"Nomor : {SPT_NO}", "MEMERINTAHKAN :",
-                     "Surat Kantor Camat Mandau Nomor 005/KEC-MDU/XI/2026/412 tanggal 20 November 2026 "
-                     "perihal Permohonan Peliputan;",
-                     "Peraturan Bupati Bengkalis tentang Kedudukan",
+                     "Surat Camat Mandau Nomor 005/KEC-MDU/XI/2026/412 tanggal 20 November 2026 "
+                     "perihal Permohonan Peliputan.",
+                     "Peraturan Bupati Bengkalis Nomor 12 Tahun 2022 tentang Kedudukan, Susunan "
+                     "Organisasi, Tugas dan Fungsi;",
                      "Melaksanakan peliputan dan dokumentasi kegiatan Musyawarah Perencanaan Pembangunan "
                      "Kecamatan Mandau pada Senin, 30 November 2026 pukul 09.00 WIB s.d. selesai bertempat "
                      "di Aula Kantor Camat Mandau, Duri;",
                      "Melaporkan hasil pelaksanaan tugas kepada Kepala Dinas.",
                      "Dikeluarkan di\t: Bengkalis", "Pada tanggal\t: 26 November 2026",
-                     "KEPALA DINAS KOMUNIKASI, INFORMATIKA DAN STATISTIK,", kadis["name"],
-                     kadis["pangkat"], f"NIP. {kadis['nip']}",
-                     "Ditandatangani secara elektronik melalui Liputan pada Kamis, 26 November 2026 "
-                     f"pukul 11.15 WIB oleh {kadis['name']}"):
+                     "KEPALA DINAS KOMUNIKASI, INFORMATIKA DAN STATISTIK KABUPATEN BENGKALIS,",
+                     kadis["name"], kadis["pangkat"], f"NIP. {kadis['nip']}",
+                     "Penerbitan Surat Perintah Tugas ini telah disetujui oleh Kepala Dinas Komunikasi, "
+                     "Informatika dan Statistik Kabupaten Bengkalis melalui surel pada Kamis, 26 November "
+                     "2026 pukul 11.15 WIB. Surat Perintah Tugas ini berlaku setelah ditandatangani dan "
+                     "dibubuhi cap dinas."):
         assert expected in text, expected
     for person in office["staff"][:3]:
         assert person["name"] in text and person["nip"] in text and person["pangkat"] in text
-    assert "Plt." not in text
+    assert "Plt." not in text and "elektronik" not in text
 
 
 def test_spt_acting_signer_shows_plt(office: dict, request_dict: dict, tmp_path: Path) -> None:
     acting = office["roles"]["kadis"]["acting"][0]
     text = render_spt(office, request_dict, tmp_path, acting, signed=True)
-    assert "Plt. KEPALA DINAS KOMUNIKASI, INFORMATIKA DAN STATISTIK," in text
+    assert "Plt. KEPALA DINAS KOMUNIKASI, INFORMATIKA DAN STATISTIK KABUPATEN BENGKALIS," in text
     assert "SEKRETARIS DINAS" not in text
     assert acting["name"] in text and acting["nip"] in text
 
 
 def test_spt_unsigned_has_no_marker_and_blank_paraf(office: dict, request_dict: dict, tmp_path: Path) -> None:
     text = render_spt(office, request_dict, tmp_path, office["roles"]["kadis"], signed=False)
-    assert "Ditandatangani secara elektronik" not in text
+    assert "disetujui oleh" not in text
     assert_clean(text)
     ctx = C.spt_context(office, request_dict, [], SPT_NO, office["roles"]["kadis"], [], None, NOW)
     assert [(r["label"], r["name"], r["at"]) for r in ctx["initials"]] == [
-        ("Paraf Kabid", "", ""), ("Paraf Sekretaris", "", "")]
+        ("Kabid", "", ""), ("Sekretaris", "", "")]
 
 
 def test_spt_paraf_block(office: dict, request_dict: dict, tmp_path: Path) -> None:
@@ -171,7 +177,7 @@ def test_spt_paraf_block(office: dict, request_dict: dict, tmp_path: Path) -> No
     initials = [{"role": "kabid", "name": kabid["name"], "at": NOW},
                 {"role": "sekretaris", "name": sekdis["name"], "at": None}]
     text = render_spt(office, request_dict, tmp_path, office["roles"]["kadis"], False, initials)
-    assert "Paraf Kabid" in text and "Paraf Sekretaris" in text
+    assert "Paraf koordinasi" in text and "Kabid" in text and "Sekretaris" in text
     assert kabid["name"] in text and "26 November 2026 pukul 10.15 WIB" in text
     assert sekdis["name"] not in text  # pending: blank
 
@@ -193,7 +199,8 @@ def test_dataclass_request_is_accepted(office: dict, tmp_path: Path) -> None:
     ctx = C.spt_context(office, facts, office["staff"][:1], SPT_NO, office["roles"]["kadis"], [], None, NOW)
     text = all_text(L.render(L.SPT_TEMPLATE, ctx, tmp_path / "dc.docx"))
     assert "Selasa, 1 Desember 2026 pukul 08.00 WIB s.d. 10.00 WIB" in text
-    assert "Permohonan peliputan dari Bagian Protokol Setda perihal Upacara Hari Jadi;" in text
+    assert ("Permohonan peliputan dari Kepala Bagian Protokol Sekretariat Daerah Kabupaten Bengkalis "
+            "perihal Upacara Hari Jadi.") in text
 
 
 def test_repeated_renders_use_their_own_context(office: dict, request_dict: dict, tmp_path: Path) -> None:
@@ -257,12 +264,13 @@ def test_disposition_sheet(office: dict, request_dict: dict, tmp_path: Path) -> 
     ctx = C.disposition_context(office, request_dict, dispositions, number, NOW)
     text = all_text(L.render(L.DISPOSISI_TEMPLATE, ctx, tmp_path / "disp.docx"))
     assert_clean(text)
-    for expected in ("LEMBAR DISPOSISI", "Kantor Camat Mandau", "005/KEC-MDU/XI/2026/412",
+    for expected in ("LEMBAR DISPOSISI", "Camat Mandau", "005/KEC-MDU/XI/2026/412",
                      "20 November 2026", "Permohonan Peliputan", number, "Diterima tanggal",
-                     "Kepala Dinas Komunikasi, Informatika dan Statistik",
-                     "Kepala Seksi Liputan dan Dokumentasi", "Tindak lanjuti & jadwalkan <segera>",
-                     "26 November 2026 pukul 10.15 WIB", "Menunggu", "LPT-2026-0007"):
+                     "Kepala Dinas Komunikasi, Informatika dan Statistik", "Diteruskan kepada:",
+                     "Tindak lanjuti & jadwalkan <segera>", "Catatan:",
+                     "26 November 2026 pukul 10.15 WIB", "LPT-2026-0007"):
         assert expected in text, expected
+    assert "Menunggu" not in text and "Siapkan jadwal dan tim" not in text  # nothing pending is shown
 
 
 # --- PDF ---------------------------------------------------------------------------------------

@@ -53,7 +53,7 @@ def test_the_four_documents_are_declared(rules):
 
 
 def test_the_documents_keep_todays_templates_and_file_names(rules):
-    today = {"lembar_disposisi": ("lembar_disposisi.docx", "disposisi", "Lembar-Disposisi"),
+    today = {"lembar_disposisi": ("lembar_disposisi.docx", "agenda", "Lembar-Disposisi"),
              "nota_dinas_tim": ("nota_dinas.docx", "nota_dinas", "Nota-Dinas-Tim-Peliputan"),
              "nota_dinas_spt": ("nota_dinas.docx", "nota_dinas", "Nota-Dinas-Pengajuan-SPT"),
              "spt": ("spt.docx", "spt", "SPT")}
@@ -72,10 +72,14 @@ def test_the_spt_is_initialled_by_kabid_and_sekdis_and_signed_by_kadis(rules):
 def test_the_patterns_are_todays_office_numbering(rules):
     office = yamlfile.parse((RULES / "office.yaml").read_text(), "office.yaml")[0]["numbering"]
     for name, doc in rules.sop.documents.items():
+        if name == "lembar_disposisi":  # issue 10: the nomor agenda of the incoming register
+            assert (doc.numbering.sequence, doc.numbering.pattern) == ("agenda", "{seq:04d}")
+            assert doc.numbering.classification is None
+            continue
         assert doc.numbering.pattern == office[doc.numbering.sequence]
         assert rules.numbering_pattern(name) == office[doc.numbering.sequence]
         assert doc.numbering.pattern.startswith(doc.numbering.classification)
-        assert doc.numbering.taken == "drafted"
+        assert doc.numbering.taken == ("signed" if name == "spt" else "drafted")
 
 
 def test_an_unknown_document_is_a_key_error_naming_the_known(rules):

@@ -89,7 +89,7 @@ def test_duri_needs_spt_initialled_and_signed(office):
     spt = next(v for k, v in attachments_of(spt_mail).items() if k.startswith("SPT"))
     text = docx_text(spt)
     assert "SURAT PERINTAH TUGAS" in text and "MEMERINTAHKAN" in text
-    assert "800.1.11.1/DISKOMINFOTIK/001/2026" in text
+    assert "800.1.11.1/DISKOMINFOTIK/" not in text  # numbered when signed
     approve(office, KABID, "paraf, setuju")
     approve(office, SEKDIS, "Setuju")
     approve(office, KADIS, "setuju, ttd")
@@ -98,7 +98,8 @@ def test_duri_needs_spt_initialled_and_signed(office):
     team_mail = office.mail_to(req.team[0]["email"])[-1]
     signed = next(v for k, v in attachments_of(team_mail).items() if k.startswith("SPT"))
     text = docx_text(signed)
-    assert "Ditandatangani secara elektronik" in text
+    assert "telah disetujui oleh Kepala Dinas" in text and "elektronik" not in text
+    assert "800.1.11.1/DISKOMINFOTIK/001/2026" in text
     assert "19680411 199303 1 009" in text  # the Kadis' NIP
     for m in req.team:
         assert m["nip"] in text

@@ -64,7 +64,7 @@ class Kind:
         if self.letters_when_asking:
             for name in step.documents:
                 run.fx.letter(name, step=step)
-        recipient, title, _ = people.person(ctx, task.who[0])
+        recipient, title, _ = people.person(ctx, task.who[0], task.role)
         recipient = recipient or ctx.rules.office.roles[task.role]  # type: ignore[index]
         run.fx.mail("task", [task.who[0]], cc=task.who[1:], message_id=task.message_id,
                     attach=list(step.attach), r=req, tag=tag(req), office=ctx.rules.office,
@@ -75,7 +75,7 @@ class Kind:
                     schedule=self.schedule_shown(run, step), extra="",
                     action=f"Mohon Bapak/Ibu {step.instruction}.",
                     approve_text=self.approve_text(step, task), deadline=task.deadline,
-                    delegate_hint=delegate_hint(run, task.role))
+                    delegate_hint=delegate_hint(run, task.role, task.who[0]))
 
     def intro(self, step: Step, task: Task) -> str:
         return (f"Permohonan peliputan berikut menunggu tindakan Bapak/Ibu (langkah {step.number} "
@@ -95,9 +95,10 @@ def tag(req: Any) -> str:
     return f"[{req.code}]"
 
 
-def delegate_hint(run: Run, role: str) -> str:
+def delegate_hint(run: Run, role: str, recipient: str = "") -> str:
+    """Offer delegation only to an acting official in office today, and never to the recipient."""
     acting = people.acting_for(run.ctx, role)
-    if acting is None:
+    if acting is None or acting.email == recipient.lower():
         return ""
     return (f"Apabila Bapak/Ibu berhalangan, balas DELEGASIKAN untuk meneruskan kepada "
             f"{acting.title} {acting.name.rstrip('.')}.")

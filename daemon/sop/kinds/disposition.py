@@ -14,10 +14,11 @@ class Disposition(Kind):
 
     def on_approve(self, run: Run, step: Step, task: Task, actor: str, note: str,
                    reply_text: str, message_id: str | None) -> str | None:
-        p, title, _ = people.person(run.ctx, actor)
+        p, title, _ = people.person(run.ctx, actor, task.role)
         name = people.title_name(p, title) if p else actor
         run.req.notes = [*run.req.notes, {"kind": "disposisi", "step": step.number,
                                           "role": task.role, "to": step.to,
-                                          "note": note or step.instruction, "by": actor,
+                                          "note": note or step.instruction, "own_note": note,
+                                          "title": title or "", "by": actor,
                                           "name": name, "at": run.ctx.now().isoformat()}]
         return None

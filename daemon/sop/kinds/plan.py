@@ -31,7 +31,7 @@ class Plan(Kind):
                    reply_text: str, message_id: str | None) -> str | None:
         ctx, req = run.ctx, run.req
         problem, changed = planning.apply_reply(ctx, run.s, req, reply_text)
-        p, title, _ = people.person(ctx, actor)
+        p, title, _ = people.person(ctx, actor, task.role)
         name = people.title_name(p, title) if p else actor
         if problem:
             run.fx.mail("answer", [actor], in_reply_to=message_id,

@@ -57,7 +57,7 @@ class Report(Kind):
         photos = [f for f in files if f.kind == results.PHOTO]
         thumbs = [{"thumb": str(results.path_of(ctx, f)), "cid": f"foto{i}.{req.code.lower()}"}
                   for i, f in enumerate(photos[:THUMBNAILS], 1)]
-        person, title, _ = people.person(ctx, task.who[0])
+        person, title, _ = people.person(ctx, task.who[0], task.role)
         run.fx.mail("preview", [task.who[0]], cc=task.who[1:], message_id=task.message_id,
                     attach=thumbs, r=req, tag=tag(req), office=ctx.rules.office, step=step,
                     person=person, acting_title=title, news=found, thumbs=thumbs,

@@ -28,7 +28,7 @@ class Sign(Kind):
                    reply_text: str, message_id: str | None) -> str | None:
         """Record a paraf or the signature on the document and make its new version."""
         name = step.documents[0] if step.documents else "spt"
-        p, title, _ = people.person(run.ctx, actor)
+        p, title, _ = people.person(run.ctx, actor, task.role)
         doc = documents.latest(run.s, run.req, name)
         meta = dict(doc.meta) if doc else {"initials": [], "signed": None}
         who = (people.signer_dict(p, title, task.role) if p
