@@ -165,8 +165,8 @@ SKPD NU TPQ TPA LKMD RI II III IV
 def title_case(value: str) -> str:
     """Title case that keeps conjunctions lower-case and acronyms in capitals ("RSUD Mandau")."""
     words = value.lower().split(" ")
-<<<<<<< HEAD
-    return " ".join(w if i and w in LOWER_WORDS else w[:1].upper() + w[1:] for i, w in enumerate(words))
+    return " ".join(w.upper() if w.strip(".,;:()").upper() in ACRONYMS else
+                    w if i and w in LOWER_WORDS else w[:1].upper() + w[1:] for i, w in enumerate(words))
 
 
 # The words the office uses for a request's state; the JSON keeps the English values.
@@ -189,7 +189,3 @@ def format_clock(dt: datetime, tz: Zone = None) -> str:
     """Date and clock time without the weekday, for timelines: "30-11-2026 08.05"."""
     local = to_zone(dt, tz)
     return f"{format_date_numeric(local.date())} {local.hour:02d}.{local.minute:02d}"
-=======
-    return " ".join(w.upper() if w.strip(".,;:()").upper() in ACRONYMS else
-                    w if i and w in LOWER_WORDS else w[:1].upper() + w[1:] for i, w in enumerate(words))
->>>>>>> letters
