@@ -385,6 +385,9 @@ class Lexicon(Strict):
     hedges: list[str] | None = None
     questions: list[str] | None = None
     conditions: list[str] | None = None
+    receipts: list[str] | None = None  # subject prefixes of read receipts
+    remainder: list[str] | None = None  # "selebihnya": approve what the other lines left
+    unknowns: list[str] | None = None  # "akan diinformasikan kemudian": a fact not known yet
 
 
 @dataclass(frozen=True)
