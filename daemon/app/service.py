@@ -93,8 +93,11 @@ class Service:
         self.stop_thread.set()
         wake.set()
         self.wake_jobs.set()
+        # the watcher stops beside the workers; its threads are daemons, so a slow share cannot
+        # hold up the exit (a file it was reading is found again by the next start's rescan)
+        watcher = asyncio.ensure_future(asyncio.to_thread(folder.stop))
         await asyncio.wait(tasks, timeout=3)
-        await asyncio.to_thread(folder.stop)
+        await asyncio.wait([watcher], timeout=0.5)
         await asyncio.to_thread(mailbox.join, 1)
         if mailbox.is_alive():  # blocked on a dead connection: cut it
             self.mailbox.abort()
