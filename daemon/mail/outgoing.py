@@ -14,6 +14,7 @@ from typing import Callable, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from daemon.core import indonesian
 from daemon.core.models import Outbox, utcnow
 
 log = logging.getLogger("daemon.outbox")
@@ -63,7 +64,7 @@ def build_message(*, sender: str, to: Sequence[str], subject: str, text: str, ht
     """The message as it will be sent, headers fixed now (a resend is byte-identical)."""
     msg = EmailMessage(policy=POLICY)
     msg["Message-ID"] = message_id
-    msg["Date"] = format_datetime(utcnow())
+    msg["Date"] = format_datetime(indonesian.to_zone(utcnow()))  # the office's zone
     msg["From"] = sender
     msg["To"] = ", ".join(to)
     if cc:

@@ -1,0 +1,118 @@
+"""What officials, requesters and the team read in Liputan's mail (issue 10, defects 10-14)."""
+
+from __future__ import annotations
+
+import re
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parsedate_to_datetime
+from datetime import datetime
+from urllib.parse import parse_qs, unquote, urlparse
+
+import pytest
+from harness import CAMAT, KABID, KADIS, KASI, SEKDIS, WIB, Office, letter, reply
+from test_workflow_bodies import BANTAN, DURI
+
+from daemon.mail import mime
+
+
+@pytest.fixture
+def office(tmp_path):
+    return Office(tmp_path)
+
+
+def start(office, body=BANTAN, sender=CAMAT):
+    office.deliver(letter(sender, "Permohonan Peliputan", body, display="Kantor Camat Bantan"))
+
+
+def approve(office, who, text="Setuju"):
+    office.deliver(reply(office.last_to(who), who, text))
+
+
+def html_of(msg: EmailMessage) -> str:
+    part = msg.get_body(preferencelist=("html",))
+    return part.get_content() if part is not None else ""
+
+
+def to_signing(office):
+    start(office, DURI, "disdik@bengkaliskab.go.id")
+    for who in (KADIS, KABID, KASI, KABID):
+        approve(office, who)
+    assert office.request().step == 9
+
+
+# ---- defect 10: mail to officials --------------------------------------------------------------
+def test_kabid_gets_distinct_subjects_for_steps_3_and_6(office):
+    start(office)
+    approve(office, KADIS)
+    step3 = mime.header(office.last_to(KABID), "Subject")
+    approve(office, KABID)
+    approve(office, KASI)
+    step6 = mime.header(office.last_to(KABID), "Subject")
+    assert office.request().step == 6
+    assert step3 != step6
+    assert "Kepala Seksi" in step3 and "perintah peliputan" in step6.lower()
+
+
+def test_each_signer_is_asked_for_their_own_action(office):
+    to_signing(office)
+    kabid = mime.body_text(office.last_to(KABID))
+    assert "paraf atau" not in kabid and "atau menandatangani" not in kabid
+    assert "memberi paraf" in kabid
+    approve(office, KABID)
+    approve(office, SEKDIS)
+    kadis = office.last_to(KADIS)
+    text = mime.body_text(kadis)
+    assert "paraf" not in text.split("Balas")[0].lower()
+    assert "menandatangani" in text
+    assert "tanda tangan" in mime.header(kadis, "Subject").lower()
+    assert "paraf" in mime.header(office.mail_to(SEKDIS)[-1], "Subject").lower()
+
+
+def test_no_process_jargon_and_a_service_standard_in_working_time(office):
+    start(office)
+    for who in (KADIS,):
+        text = mime.body_text(office.last_to(who))
+        assert not re.search(r"langkah \d+|SOP", text), text
+        assert "Batas waktu" not in text
+        assert "Standar layanan: 5 menit kerja" in text
+        assert not re.search(r"\(sampai .*pukul", text)
+
+
+def test_task_html_is_designed_for_a_phone(office):
+    start(office)
+    msg = office.last_to(KADIS)
+    subject = mime.header(msg, "Subject")
+    html = html_of(msg)
+    assert '<meta name="viewport"' in html
+    assert "<table" in html and "Musrenbang" in html
+    assert re.search(r"<(b|strong)>[^<]*Mohon", html)
+    links = re.findall(r'href="(mailto:[^"]+)"', html)
+    bodies = {}
+    for link in links:
+        url = urlparse(link.replace("&amp;", "&"))
+        q = parse_qs(url.query)
+        assert unquote(url.path) == "liputan@bengkaliskab.go.id"
+        assert q["subject"] == [f"Re: {subject}"]
+        bodies[q["body"][0]] = link
+    assert {"SETUJU", "TOLAK"} <= set(bodies)
+
+
+def test_a_mailto_reply_without_threading_headers_counts(office):
+    start(office)
+    subject = mime.header(office.last_to(KADIS), "Subject")
+    msg = EmailMessage()
+    msg["From"] = KADIS
+    msg["To"] = "liputan@bengkaliskab.go.id"
+    msg["Subject"] = f"Re: {subject}"
+    msg["Date"] = format_datetime(datetime(2026, 11, 30, 9, 0, tzinfo=WIB))
+    msg["Message-ID"] = make_msgid(domain="bengkaliskab.go.id")
+    msg.set_content("SETUJU")
+    office.deliver(msg)
+    assert office.request().step == 3
+
+
+def test_date_header_is_in_the_office_zone(office):
+    start(office)
+    msg = office.last_to(KADIS)
+    assert mime.header(msg, "Date").endswith("+0700")
+    assert parsedate_to_datetime(mime.header(msg, "Date")).utcoffset().total_seconds() == 7 * 3600
