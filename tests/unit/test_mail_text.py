@@ -116,3 +116,44 @@ def test_date_header_is_in_the_office_zone(office):
     msg = office.last_to(KADIS)
     assert mime.header(msg, "Date").endswith("+0700")
     assert parsedate_to_datetime(mime.header(msg, "Date")).utcoffset().total_seconds() == 7 * 3600
+
+
+# ---- defect 11: mail to requesters -------------------------------------------------------------
+def test_an_internal_revision_note_never_reaches_the_requester(office):
+    start(office)
+    approve(office, KADIS, "revisi: acara ini kurang prioritas bagi Bupati; tempat kurang jelas")
+    asked = office.last_to(CAMAT)
+    text = mime.body_text(asked)
+    assert "prioritas" not in text and "Bupati" not in text
+    assert "dikembalikan oleh" not in text and "catatan:" not in text.lower()
+    assert "tempat kegiatan" in text  # the correction named, in a fixed polite form
+    assert "Dengan hormat" in text
+
+
+def test_a_revision_naming_no_field_asks_politely_without_the_note(office):
+    start(office)
+    approve(office, KADIS, "revisi: saya ragu, tolong cek dulu ke protokol")
+    text = mime.body_text(office.last_to(CAMAT))
+    assert "protokol" not in text and "ragu" not in text
+    assert "memeriksa kembali" in text
+
+
+def test_refusal_subject_and_body_agree(office):
+    start(office)
+    approve(office, KADIS, "Tolak, jadwal bentrok dengan agenda Bupati")
+    told = office.last_to(CAMAT)
+    subject, text = mime.header(told, "Subject"), mime.body_text(told)
+    assert "tidak dapat dipenuhi" in subject
+    assert "tidak dapat kami penuhi" in text and "belum dapat" not in text
+
+
+def test_the_cancellation_notice_is_threaded_to_the_request(office):
+    start(office)
+    first = office.request().thread_id
+    office.deliver(reply(office.last_to(CAMAT), CAMAT, "Mohon maaf, kegiatan ini dibatalkan."))
+    assert office.request().state == "cancelled"
+    told = office.last_to(CAMAT)
+    assert "dibatalkan" in mime.header(told, "Subject").lower()
+    assert mime.header(told, "In-Reply-To") == first
+    assert first in mime.header(told, "References")
+    assert "DIBATALKAN" not in mime.body_text(told)
