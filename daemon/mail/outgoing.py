@@ -47,14 +47,17 @@ def _alternative_part(msg: EmailMessage) -> EmailMessage | None:
 
 
 def _add_calendar(msg: EmailMessage, filename: str, mime_type: str, data: bytes) -> None:
-    """An invitation: inline text/calendar (what Outlook acts on) plus the .ics as a file."""
+    """An invitation: inline text/calendar (what Outlook acts on) plus the .ics as a file, typed
+    text/calendar; blocks published alongside (METHOD:PUBLISH) go as files only."""
     _, _, params = _split_type(mime_type)
     method = params.get("method", "REQUEST").upper()
     text = data.decode("utf-8", "replace")
     body = _alternative_part(msg)
-    if body is not None:
+    if body is not None and method != "PUBLISH" and not any(
+            p.get_content_type() == "text/calendar" for p in body.iter_parts()):
         body.add_alternative(text, subtype="calendar", params={"method": method})
-    msg.add_attachment(data, maintype="application", subtype="ics", filename=filename)
+    msg.add_attachment(data, maintype="text", subtype="calendar", filename=filename,
+                       params={"method": method})
 
 
 def build_message(*, sender: str, to: Sequence[str], subject: str, text: str, html: str | None,

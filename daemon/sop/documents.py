@@ -13,7 +13,7 @@ from PIL import Image, ImageOps
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from daemon.core import db, jobs
+from daemon.core import db, indonesian, jobs
 from daemon.core.context import Context
 from daemon.core.models import Document, Inbound, Job, Request
 from daemon.core.rules import DocumentSpec, Sop, Step
@@ -193,8 +193,8 @@ def mail_files(ctx: Context, s: Session, req: Request, names: list[str | dict]) 
             items.append(name)
         elif name == "surat":
             items.append({"letter": req.id})
-        elif name == "undangan_kalender":
-            items.append(outgoing.inline(invitation(ctx, req)))
+        elif name in ("undangan_kalender", "pembatalan_kalender"):
+            items += map(outgoing.inline, invitations(ctx, s, req, name == "pembatalan_kalender"))
         else:
             doc = latest(s, req, name)
             if doc is None:
@@ -237,14 +237,42 @@ def thumbnail(path: Path, size: int = 480) -> bytes | None:
         return None
 
 
-def invitation(ctx: Context, req: Request) -> tuple[str, str, bytes]:
+def invitations(ctx: Context, s: Session, req: Request, cancel: bool = False) -> list[tuple[str, str, bytes]]:
+    """The team's calendar: the event's own time as the invitation (REQUEST, or CANCEL with the
+    same UID and a higher SEQUENCE), and the travel out and back as their own blocks."""
     schedule = planning.schedule_from_json(req.schedule)
+    office = ctx.rules.office.office
     domain = ctx.cfg.from_address.split("@", 1)[1]
-    data = calendar.invitation(
-        uid=f"{req.code.lower()}@{domain}", summary=f"Peliputan: {req.title}",
-        start=schedule.depart if schedule else req.event_start,
-        end=schedule.return_by if schedule else req.event_end, location=req.location or "",
-        description=f"{req.code} - {req.title}\nPemohon: {req.requester}",
-        organizer_email=ctx.cfg.from_address,
-        attendees=[(m["name"], m["email"]) for m in req.team], stamp=ctx.now())
-    return f"{req.code}.ics", "text/calendar; method=REQUEST", data
+    uid, organizer = f"{req.code.lower()}@{domain}", f"Liputan {office.short}"
+    spt = latest(s, req, "spt")
+    start = req.event_start or (schedule.start if schedule else ctx.now())
+    end = req.event_end if req.event_end and not req.until_done else None
+    meeting = f"Kantor {office.short}, {office.address}"
+    lines = [f"{req.code} - {req.title}",
+             "Waktu: " + (indonesian.format_time_range(req.event_start, req.event_end, req.until_done)
+                          if req.event_start else "belum diketahui"),
+             f"Tempat: {req.location or '-'}", f"Pemohon: {req.requester or req.requester_email}"]
+    if req.contact_name or req.contact_phone:
+        lines.append(f"Narahubung: {' '.join(x for x in (req.contact_name, req.contact_phone) if x)}")
+    if spt is not None and spt.number:
+        lines.append(f"SPT Nomor: {spt.number}")
+    if schedule is not None:
+        lines.append(f"Titik kumpul: {meeting}, {indonesian.format_datetime(schedule.depart)}")
+    if req.team:
+        lines.append("Tim: " + "; ".join(f"{m['name']} ({m['task']})" for m in req.team))
+    method, sequence = ("CANCEL", 1) if cancel else ("REQUEST", 0)
+    files = [(f"{req.code}.ics", f"text/calendar; method={method}", calendar.invitation(
+        uid=uid, summary=f"Peliputan: {req.title}", start=start, end=end,
+        location=req.location or "", description="\n".join(lines),
+        organizer_email=ctx.cfg.from_address, organizer_name=organizer,
+        attendees=[(m["name"], m["email"]) for m in req.team], sequence=sequence,
+        method=method, stamp=ctx.now()))]
+    travel = ([("Perjalanan ke lokasi: " + (req.title or ""), schedule.depart, schedule.arrive),
+               ("Perjalanan kembali: " + (req.title or ""), schedule.end, schedule.return_by)]
+              if schedule is not None else [])
+    travel = [t for t in travel if t[2] > t[1]]
+    if travel:
+        files.append((f"{req.code}-perjalanan.ics", "text/calendar; method=PUBLISH", calendar.blocks(
+            uid, travel, meeting, ctx.cfg.from_address, organizer_name=organizer,
+            sequence=sequence, cancel=cancel, stamp=ctx.now())))
+    return files

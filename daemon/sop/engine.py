@@ -344,12 +344,14 @@ def _announce_end(run: Run, state: str, *, note: str, actor: str | None, briefed
         run.fx.mail("rejected", [req.requester_email], in_reply_to=req.thread_id,
                     references=[req.thread_id] if req.thread_id else [], r=req,
                     tag=tag(req), office=ctx.rules.office, note=note, by=by)
-    if state in ("rejected", "cancelled") and briefed:
+    if state in ("rejected", "cancelled") and briefed:  # the calendar entry is withdrawn too
         run.fx.mail("notice", [m["email"] for m in req.team], r=req, tag=tag(req),
+                    cc=people.addresses_for(ctx, req, "kasi")[:1], attach=["pembatalan_kalender"],
                     office=ctx.rules.office, heading="Penugasan peliputan dibatalkan",
-                    greeting="Tim Peliputan",
-                    message="Penugasan peliputan berikut DIBATALKAN. Mohon abaikan undangan "
-                            "kalender sebelumnya.", lines=[])
+                    greeting="Bapak/Ibu Tim Peliputan",
+                    message="Dengan hormat, kami sampaikan bahwa penugasan peliputan berikut "
+                            "dibatalkan. Jadwal pada kalender Bapak/Ibu dibatalkan melalui "
+                            "lampiran surel ini.", lines=[])
 
 
 def _supersede(run: Run, *, reason: str) -> None:

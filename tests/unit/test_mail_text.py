@@ -157,3 +157,65 @@ def test_the_cancellation_notice_is_threaded_to_the_request(office):
     assert mime.header(told, "In-Reply-To") == first
     assert first in mime.header(told, "References")
     assert "DIBATALKAN" not in mime.body_text(told)
+
+
+# ---- defect 12: the team -----------------------------------------------------------------------
+def to_duri_coverage(office):
+    to_signing(office)
+    for who in (KABID, SEKDIS, KADIS):
+        approve(office, who)
+    req = office.request()
+    assert req.step == 10
+    return req
+
+
+def calendars_of(msg: EmailMessage) -> dict[str, tuple[str, bytes]]:
+    return {a.filename: (a.content_type, a.data) for a in mime.attachments(msg)
+            if a.filename and a.filename.endswith(".ics")}
+
+
+def test_assignment_addresses_the_team_formally_and_names_a_contact(office):
+    req = to_duri_coverage(office)
+    text = mime.body_text(office.mail_to(req.team[0]["email"])[-1])
+    assert "Saudara/i" not in text
+    assert "berhalangan" in text and KASI in text
+
+
+def test_the_invitation_is_the_event_and_travel_is_its_own_block(office):
+    import icalendar
+
+    req = to_duri_coverage(office)
+    mail = office.mail_to(req.team[0]["email"])[-1]
+    files = calendars_of(mail)
+    invite = icalendar.Calendar.from_ical(files[f"{req.code}.ics"][1])
+    assert files[f"{req.code}.ics"][0] == "text/calendar"
+    (ev,) = invite.walk("VEVENT")
+    assert ev["DTSTART"].dt == req.event_start.astimezone(WIB)
+    assert ev["DTSTART"].dt.hour == 13
+    desc = str(ev["DESCRIPTION"])
+    assert "13.00" in desc and "Ibu Sari" in desc and "081311112222" in re.sub(r"[-. ]", "", desc)
+    assert "SPT" in desc and "/2026" in desc and "Titik kumpul" in desc
+    assert ev["ORGANIZER"].params.get("CN")
+    assert [str(t["TZID"]) for t in invite.walk("VTIMEZONE")] == ["Asia/Jakarta"]
+    travel = icalendar.Calendar.from_ical(files[f"{req.code}-perjalanan.ics"][1])
+    blocks = travel.walk("VEVENT")
+    assert len(blocks) == 2 and all(str(b["UID"]) != str(ev["UID"]) for b in blocks)
+    assert min(b["DTSTART"].dt for b in blocks) < ev["DTSTART"].dt
+
+
+def test_a_cancellation_sends_a_calendar_cancel_and_copies_the_kasi(office):
+    import icalendar
+
+    req = to_duri_coverage(office)
+    member = req.team[0]["email"]
+    first = icalendar.Calendar.from_ical(calendars_of(office.mail_to(member)[-1])[f"{req.code}.ics"][1])
+    office.deliver(reply(office.mail_to("disdik@bengkaliskab.go.id")[0], "disdik@bengkaliskab.go.id",
+                         "Mohon maaf, kegiatan ini dibatalkan."))
+    assert office.request().state == "cancelled"
+    told = office.mail_to(member)[-1]
+    assert KASI in mime.header(told, "Cc")
+    cancel = icalendar.Calendar.from_ical(calendars_of(told)[f"{req.code}.ics"][1])
+    assert str(cancel["METHOD"]) == "CANCEL"
+    (ev,), (ev0,) = cancel.walk("VEVENT"), first.walk("VEVENT")
+    assert str(ev["UID"]) == str(ev0["UID"]) and int(ev["SEQUENCE"]) > int(ev0["SEQUENCE"])
+    assert str(ev["STATUS"]) == "CANCELLED"

@@ -253,7 +253,7 @@ def test_the_requester_cancels(office):
     office.deliver(reply(ack, "camat.bantan@bengkaliskab.go.id", "Mohon maaf, acara ini dibatalkan."))
     req = office.request()
     assert req.state == "cancelled"
-    assert "DIBATALKAN" in mime.body_text(office.last_to(KABID))
+    assert "telah dibatalkan oleh pemohon" in mime.body_text(office.last_to(KABID))
 
 
 def test_the_requester_reschedules(office):
