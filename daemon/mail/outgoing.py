@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import email
 import email.policy
 import logging
 import re
@@ -97,6 +98,10 @@ def build_message(*, sender: str, to: Sequence[str], subject: str, text: str, ht
             _add_calendar(msg, filename, mime_type, data)
             continue
         maintype, subtype, params = _split_type(mime_type)
+        if (maintype, subtype) == ("message", "rfc822"):  # a mail forwarded whole, readable inline
+            msg.add_attachment(email.message_from_bytes(data, policy=email.policy.default),
+                               filename=filename)
+            continue
         html_part = _html_part(msg) if "cid" in params else None
         if html_part is not None:  # an image the HTML shows (<img src="cid:...">)
             html_part.add_related(data, maintype=maintype, subtype=subtype, cid=f"<{params['cid']}>",

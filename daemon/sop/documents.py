@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -77,14 +78,20 @@ def render_job(s: Session, doc: Document) -> Job | None:
     return s.scalars(select(Job).where(Job.key == render_key(doc.id))).first()
 
 
-def attachments(doc: Document) -> list[tuple[str, str, bytes]]:
-    """The .docx, and its PDF copy when LibreOffice made one."""
+def attachments(doc: Document, editable: bool = False) -> list[tuple[str, str, bytes]]:
+    """One file per document, named without its version: the PDF when LibreOffice made one, the
+    .docx only when someone must edit it (or no PDF could be made)."""
     path = Path(doc.path)
-    out = [(path.name, DOCX, path.read_bytes())]
     pdf = Path(doc.pdf_path) if doc.pdf_path else path.with_suffix(".pdf")
-    if pdf.is_file():
-        out.append((pdf.name, "application/pdf", pdf.read_bytes()))
+    out = [(shown_name(path, ".pdf"), "application/pdf", pdf.read_bytes())] if pdf.is_file() else []
+    if editable or not out:
+        out.insert(0, (shown_name(path, ".docx"), DOCX, path.read_bytes()))
     return out
+
+
+def shown_name(path: Path, suffix: str) -> str:
+    """A document's file name as mailed: "SPT-LPT-2026-0001.pdf", not its stored "-v3" version."""
+    return re.sub(r"-v\d+$", "", path.stem) + suffix
 
 
 def request_data(req: Request) -> dict[str, Any]:
@@ -176,7 +183,7 @@ def original_letter(ctx: Context, s: Session, req: Request) -> list[tuple[str, s
     raw = Path(inbound.raw_path).read_bytes()
     files = [(a.filename, a.content_type, a.data) for a in mime.attachments(mime.parse(raw))
              if a.content_type in LETTER_TYPES and a.data]
-    files = files or [(f"Surat-Permohonan-{req.code}.eml", "application/octet-stream", raw)]
+    files = files or [(f"Surat-Permohonan-{req.code}.eml", "message/rfc822", raw)]
     if sum(len(f[2]) for f in files) > MAX_LETTER_BYTES:  # a video is no letter to forward
         log.warning("%s: the letter's files are too large to attach (%d bytes)", req.code,
                     sum(len(f[2]) for f in files))

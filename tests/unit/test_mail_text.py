@@ -219,3 +219,44 @@ def test_a_cancellation_sends_a_calendar_cancel_and_copies_the_kasi(office):
     (ev,), (ev0,) = cancel.walk("VEVENT"), first.walk("VEVENT")
     assert str(ev["UID"]) == str(ev0["UID"]) and int(ev["SEQUENCE"]) > int(ev0["SEQUENCE"])
     assert str(ev["STATUS"]) == "CANCELLED"
+
+
+# ---- defect 13: attachments --------------------------------------------------------------------
+def test_the_letter_from_a_mail_body_is_attached_as_a_message(office):
+    start(office)
+    parts = [p for p in office.last_to(KADIS).walk() if p.get_content_type() == "message/rfc822"]
+    assert len(parts) == 1 and parts[0].get_filename().endswith(".eml")
+    inner = parts[0].get_payload(0)
+    assert "Musrenbang" in mime.body_text(inner)
+    assert not any(a.content_type == "application/octet-stream"
+                   for a in mime.attachments(office.last_to(KADIS)))
+
+
+def test_one_file_per_document_without_version_suffixes(office):
+    start(office)
+    approve(office, KADIS)
+    approve(office, KABID, "revisi: mohon cek kembali jadwal acaranya")
+    approve(office, KADIS)  # the disposition sheet is now in a later version
+    names = [a.filename for a in mime.attachments(office.last_to(KABID))]
+    assert names and not any(re.search(r"-v\d+\.", n) for n in names)
+    stems = [n.rsplit(".", 1)[0] for n in names]
+    assert len(stems) == len(set(stems))  # not a .docx and a .pdf of the same letter
+    text = mime.body_text(office.last_to(KABID))
+    assert all(n in text for n in names if not n.endswith(".eml"))
+
+
+def test_a_final_document_goes_as_its_pdf_alone(tmp_path):
+    from types import SimpleNamespace
+
+    from daemon.sop import documents
+
+    docx, pdf = tmp_path / "SPT-LPT-2026-0001-v3.docx", tmp_path / "SPT-LPT-2026-0001-v3.pdf"
+    docx.write_bytes(b"PK docx")
+    pdf.write_bytes(b"%PDF-1.7")
+    doc = SimpleNamespace(path=str(docx), pdf_path=str(pdf))
+    assert [(n, t) for n, t, _ in documents.attachments(doc)] == [
+        ("SPT-LPT-2026-0001.pdf", "application/pdf")]
+    assert [n for n, _, _ in documents.attachments(doc, editable=True)] == [
+        "SPT-LPT-2026-0001.docx", "SPT-LPT-2026-0001.pdf"]
+    pdf.unlink()
+    assert [n for n, _, _ in documents.attachments(doc)] == ["SPT-LPT-2026-0001.docx"]

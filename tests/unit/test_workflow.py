@@ -47,7 +47,8 @@ def test_kadis_setuju_moves_request_to_kabid(office):
     assert "SETUJU" in mime.body_text(to_kadis)
     names = list(attachments_of(to_kadis))
     assert any(n.startswith("Lembar-Disposisi") for n in names)
-    assert any(n.endswith(".eml") for n in names)  # the original letter
+    assert any(p.get_content_type() == "message/rfc822" and p.get_filename().endswith(".eml")
+               for p in to_kadis.walk())  # the original letter, as a message
     approve(office, KADIS, "Setuju, lanjutkan")
     req = office.request()
     assert req.step == 3
