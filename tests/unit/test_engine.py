@@ -121,7 +121,7 @@ def test_a_cancelled_request_ignores_its_coverage_timer(office):
     ack = office.mail_to(CAMAT)[0]
     office.deliver(reply(ack, CAMAT, "Mohon maaf, acara ini dibatalkan."))
     assert office.request().state == "cancelled"
-    assert "DIBATALKAN" in mime.body_text(office.mail_to(req.team[0]["email"])[-1])
+    assert "penugasan peliputan berikut dibatalkan" in mime.body_text(office.mail_to(req.team[0]["email"])[-1])
     office.clock.advance(days=30)
     office.settle()
     assert office.request().state == "cancelled" and office.request().step is None

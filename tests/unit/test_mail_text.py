@@ -260,3 +260,26 @@ def test_a_final_document_goes_as_its_pdf_alone(tmp_path):
         "SPT-LPT-2026-0001.docx", "SPT-LPT-2026-0001.pdf"]
     pdf.unlink()
     assert [n for n, _, _ in documents.attachments(doc)] == ["SPT-LPT-2026-0001.docx"]
+
+
+# ---- defect 14: one glossary -------------------------------------------------------------------
+def test_every_mail_uses_one_glossary_and_one_sign_off(office):
+    start(office)
+    approve(office, KADIS)
+    approve(office, KABID, "revisi: mohon cek kembali jadwal acaranya")
+    for who in (KADIS, KABID, KASI, KABID):
+        approve(office, who)
+    assert office.request().step == 10
+    office.deliver(reply(office.mail_to(CAMAT)[0], CAMAT, "Mohon maaf, kegiatan ini dibatalkan."))
+    mails = office.outbox()
+    assert len(mails) >= 10
+    for msg in mails:
+        text = mime.body_text(msg)
+        subject = mime.header(msg, "Subject")
+        where = f"{subject}:\n{text}"
+        assert "permintaan" not in (subject + text).lower(), where
+        assert not re.search(r"\bs/d\b|sampai dengan|Saudara/i|\bSOP\b|langkah \d", text), where
+        assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", text), where
+        assert text.count("Hormat kami,") == 1, where
+        assert text.count("Surel ini dikirim otomatis oleh Liputan") == 1, where
+        assert text.rstrip().splitlines()[-1].startswith("Surel ini dikirim otomatis"), where
