@@ -283,3 +283,23 @@ def test_every_mail_uses_one_glossary_and_one_sign_off(office):
         assert text.count("Hormat kami,") == 1, where
         assert text.count("Surel ini dikirim otomatis oleh Liputan") == 1, where
         assert text.rstrip().splitlines()[-1].startswith("Surel ini dikirim otomatis"), where
+
+
+@pytest.mark.parametrize("quoted", ["<blockquote>{html}</blockquote>",
+                                    "<hr><div>Dari: Liputan &lt;liputan@bengkaliskab.go.id&gt;<br>"
+                                    "Subjek: {subject}</div>{html}"])
+def test_a_refusal_over_the_quoted_phone_html_is_not_read_as_approval(office, quoted):
+    start(office)
+    msg0 = office.last_to(KADIS)
+    subject = mime.header(msg0, "Subject")
+    body = "<div>Tolak, jadwal bentrok</div>" + quoted.format(html=html_of(msg0), subject=subject)
+    msg = EmailMessage()
+    msg["From"] = KADIS
+    msg["To"] = "liputan@bengkaliskab.go.id"
+    msg["Subject"] = f"Re: {subject}"
+    msg["Date"] = format_datetime(datetime(2026, 11, 30, 9, 0, tzinfo=WIB))
+    msg["Message-ID"] = make_msgid(domain="bengkaliskab.go.id")
+    msg["In-Reply-To"] = mime.header(msg0, "Message-ID")
+    msg.set_content(body, subtype="html")
+    office.deliver(msg)
+    assert office.request().state == "rejected"

@@ -71,4 +71,4 @@ def contact(run: Run, addresses: list[str]) -> str:
     """Whom a member who cannot attend tells: the Kasi (or the acting one), by name and address."""
     if not addresses:
         return ""
-    return f"{people.described(run.ctx, addresses[0])}, {addresses[0]}"
+    return f"{people.described(run.ctx, addresses[0])} melalui {addresses[0]}"
