@@ -195,10 +195,16 @@ def reply(to_msg: EmailMessage, sender: str, text: str, *, style: str = "gmail",
 
 
 def docx_text(data: bytes) -> str:
-    """All text of a .docx: paragraphs and table cells, nested tables too (the SPT's paraf box)."""
+    """All text of a .docx: paragraphs and table cells, nested tables too (the SPT's paraf box);
+    of a PDF, where only the PDF is mailed."""
     import io
 
     import docx
+
+    if data.startswith(b"%PDF"):
+        import pypdf
+
+        return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)
 
     d = docx.Document(io.BytesIO(data))
     parts = [p.text for p in d.paragraphs]

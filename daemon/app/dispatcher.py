@@ -218,25 +218,24 @@ class Dispatcher:
                 engine.record(ctx, s, req, "ignored", actor=sender, message_id=mid,
                                 note="balasan atas surel pemberitahuan; tidak dianggap keputusan")
                 self.answer(s, req, sender, mid, "Balasan Bapak/Ibu atas surel pemberitahuan telah "
-                            f"kami catat. Untuk memberi keputusan pada langkah {waiting.step}, mohon "
-                            "balas surel permintaan tindakan yang kami kirimkan untuk langkah tersebut.")
+                            "kami catat. Untuk memberi keputusan, mohon balas surel permohonan "
+                            "tindakan yang kami kirimkan sebelumnya kepada Bapak/Ibu.")
                 raise Outcome("done", "reply to a notice from an official with an open step; recorded")
             engine.record(ctx, s, req, "ignored", actor=sender, message_id=mid,
                             note="balasan dari pengirim yang tidak sedang ditunggu")
-            self.answer(s, req, sender, mid, "Tidak ada langkah pada permohonan ini yang sedang "
-                        "menunggu tindakan dari alamat surel Bapak/Ibu, sehingga balasan ini hanya "
-                        "kami catat.")
+            self.answer(s, req, sender, mid, "Permohonan ini tidak sedang menunggu tindakan dari "
+                        "alamat surel Bapak/Ibu, sehingga balasan ini hanya kami catat.")
             raise Outcome("done", "reply from someone the request is not waiting for; recorded")
         reading = replies.read_reply(msg, ctx.lexicon, s.scalars(select(Outbox).where(Outbox.message_id == task.message_id)).first())
         if task.status != "open":
             engine.record(ctx, s, req, "ignored", step=task.step, actor=sender, message_id=mid,
                             note=f"balasan untuk langkah yang sudah {task.status}")
             if task.status == "closed" and task.decision == reading.decision:
-                reason = (f"Keputusan Bapak/Ibu pada langkah {task.step} sudah kami catat "
+                reason = ("Keputusan Bapak/Ibu atas surel tersebut sudah kami catat "
                           "sebelumnya, sehingga balasan ini tidak perlu dikirim ulang.")
             else:
-                reason = (f"Langkah {task.step} yang Bapak/Ibu balas sudah ditutup atau digantikan "
-                          "oleh langkah lain, sehingga balasan ini tidak kami terapkan.")
+                reason = ("Permohonan tindakan yang Bapak/Ibu balas sudah ditutup atau digantikan "
+                          "oleh surel yang lebih baru, sehingga balasan ini tidak kami terapkan.")
             self.answer(s, req, sender, mid, reason + self.where_now(s, req))
             raise Outcome("done", f"reply to a {task.status} step; recorded, not applied")
         self.check_authentication(s, msg, req, task, sender, mid)
@@ -258,10 +257,10 @@ class Dispatcher:
 
     def where_now(self, s: Session, req: Request) -> str:
         if req.state != "open":
-            return f" Permohonan ini sudah berstatus {req.state}."
+            state = {"rejected": "ditolak", "cancelled": "dibatalkan", "done": "selesai"}
+            return f" Permohonan ini sudah {state.get(req.state, req.state)}."
         waiting = [people.described(self.ctx, t.who[0]) for t in engine.open_tasks(s, req)]
-        return f" Saat ini permohonan berada pada langkah {req.step}" + (
-            f" dan menunggu {', '.join(waiting)}." if waiting else ".")
+        return f" Saat ini permohonan menunggu tindakan {', '.join(waiting)}." if waiting else ""
 
     def check_forgery(self, s, req, display, sender, mid) -> None:
         officials = [(p.name, p.email) for p in self.ctx.rules.office.roles.values()]

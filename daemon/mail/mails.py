@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import html as htmlmod
 import re
+from email.utils import parseaddr
 from functools import lru_cache
 from typing import Any
+from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy.orm import Session
@@ -29,7 +31,14 @@ def environment() -> Environment:
     env.filters["rentang"] = lambda r: (indonesian.format_time_range(r.event_start, r.event_end,
                                                                      r.until_done)
                                         if r.event_start else "belum diketahui")
+    env.globals["mailto"] = mailto
     return env
+
+
+def mailto(mailbox: str, subject: str, body: str) -> str:
+    """A one-tap reply: a new mail to the office's mailbox with the task's subject (and its tag)."""
+    return (f"mailto:{mailbox}?subject={quote('Re: ' + subject, safe='')}"
+            f"&body={quote(body, safe='')}")
 
 
 def render(name: str, **ctx: Any) -> tuple[str, str, str]:
@@ -38,7 +47,8 @@ def render(name: str, **ctx: Any) -> tuple[str, str, str]:
     subject = env.get_template(f"{name}.subject.txt").render(**ctx).strip()
     text = env.get_template(f"{name}.body.txt").render(**ctx).strip() + "\n"
     try:
-        html = env.get_template(f"{name}.body.html").render(**ctx)
+        html = env.get_template(f"{name}.body.html").render(**{"mailbox": "", **ctx,
+                                                               "subject": re.sub(r"\s+", " ", subject)})
     except Exception as exc:  # noqa: BLE001 - a missing HTML part falls back to the text
         if "not found" not in str(exc) and exc.__class__.__name__ != "TemplateNotFound":
             raise
@@ -50,8 +60,10 @@ def text_to_html(text: str) -> str:
     """A plain HTML rendering of a text mail: paragraphs, with lines kept."""
     paras = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
     body = "\n".join("<p>" + htmlmod.escape(p).replace("\n", "<br>\n") + "</p>" for p in paras)
-    return ('<!DOCTYPE html><html lang="id"><head><meta charset="utf-8"></head>'
-            f'<body style="font-family:Arial,sans-serif;font-size:14px">{body}</body></html>')
+    return ('<!DOCTYPE html><html lang="id"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1"></head>'
+            '<body style="font-family:Arial,sans-serif;font-size:15px;line-height:1.45;margin:0;'
+            f'padding:12px;max-width:640px">{body}</body></html>')
 
 
 def tag(code: str) -> str:
@@ -64,7 +76,7 @@ def send(session: Session, cfg: Any, name: str, *, to: list[str], request_id: in
          cc: list[str] | None = None, waits_on: list[int] | None = None,
          pending: list[dict] | None = None, **ctx: Any) -> Outbox:
     """Render template `name` and write it to the outbox in the caller's transaction."""
-    subject, text, html = render(name, **ctx)
+    subject, text, html = render(name, **{"mailbox": parseaddr(cfg.smtp.from_)[1], **ctx})
     return outgoing.enqueue(session, kind=name, sender=cfg.smtp.from_, to=to, cc=cc or [],
                           subject=subject, text=text, html=html, attachments=attachments or [],
                           request_id=request_id, in_reply_to=in_reply_to,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import email
 import email.policy
 import logging
 import re
@@ -14,6 +15,7 @@ from typing import Callable, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from daemon.core import indonesian
 from daemon.core.models import Outbox, utcnow
 
 log = logging.getLogger("daemon.outbox")
@@ -46,14 +48,17 @@ def _alternative_part(msg: EmailMessage) -> EmailMessage | None:
 
 
 def _add_calendar(msg: EmailMessage, filename: str, mime_type: str, data: bytes) -> None:
-    """An invitation: inline text/calendar (what Outlook acts on) plus the .ics as a file."""
+    """An invitation: inline text/calendar (what Outlook acts on) plus the .ics as a file, typed
+    text/calendar; blocks published alongside (METHOD:PUBLISH) go as files only."""
     _, _, params = _split_type(mime_type)
     method = params.get("method", "REQUEST").upper()
     text = data.decode("utf-8", "replace")
     body = _alternative_part(msg)
-    if body is not None:
+    if body is not None and method != "PUBLISH" and not any(
+            p.get_content_type() == "text/calendar" for p in body.iter_parts()):
         body.add_alternative(text, subtype="calendar", params={"method": method})
-    msg.add_attachment(data, maintype="application", subtype="ics", filename=filename)
+    msg.add_attachment(data, maintype="text", subtype="calendar", filename=filename,
+                       params={"method": method})
 
 
 def build_message(*, sender: str, to: Sequence[str], subject: str, text: str, html: str | None,
@@ -63,7 +68,7 @@ def build_message(*, sender: str, to: Sequence[str], subject: str, text: str, ht
     """The message as it will be sent, headers fixed now (a resend is byte-identical)."""
     msg = EmailMessage(policy=POLICY)
     msg["Message-ID"] = message_id
-    msg["Date"] = format_datetime(utcnow())
+    msg["Date"] = format_datetime(indonesian.to_zone(utcnow()))  # the office's zone
     msg["From"] = sender
     msg["To"] = ", ".join(to)
     if cc:
@@ -93,6 +98,10 @@ def build_message(*, sender: str, to: Sequence[str], subject: str, text: str, ht
             _add_calendar(msg, filename, mime_type, data)
             continue
         maintype, subtype, params = _split_type(mime_type)
+        if (maintype, subtype) == ("message", "rfc822"):  # a mail forwarded whole, readable inline
+            msg.add_attachment(email.message_from_bytes(data, policy=email.policy.default),
+                               filename=filename)
+            continue
         html_part = _html_part(msg) if "cid" in params else None
         if html_part is not None:  # an image the HTML shows (<img src="cid:...">)
             html_part.add_related(data, maintype=maintype, subtype=subtype, cid=f"<{params['cid']}>",

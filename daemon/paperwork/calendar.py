@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, timezone
+from typing import Sequence
 
-from icalendar import Alarm, Calendar, Event, Timezone, vCalAddress, vText
+from icalendar import Alarm, Calendar, Event, vCalAddress, vText
 
 from daemon.core import indonesian
 
@@ -28,11 +29,6 @@ def mailto(email: str, **params: str) -> vCalAddress:
     return address
 
 
-def vtimezone(zone: tzinfo) -> Timezone:
-    """The VTIMEZONE of a zone (TZID is its IANA name, e.g. Asia/Jakarta), from the zoneinfo data."""
-    return Timezone.from_tzinfo(zone)
-
-
 def alarm(summary: str) -> Alarm:
     """A display reminder 60 minutes before the start."""
     reminder = Alarm()
@@ -44,11 +40,11 @@ def alarm(summary: str) -> Alarm:
 
 def event(uid: str, summary: str, start: datetime, end: datetime, location: str, description: str,
           organizer: vCalAddress, attendees: list[tuple[str, str]], sequence: int, status: str,
-          stamp: datetime) -> Event:
+          stamp: datetime, remind: bool = True) -> Event:
     """The VEVENT with its attendees and reminder."""
     ev = Event()
     ev.add("uid", uid)
-    ev.add("dtstamp", stamp.astimezone(UTC))
+    ev.add("dtstamp", stamp.astimezone(timezone.utc))
     ev.add("dtstart", start)
     ev.add("dtend", end)
     ev.add("summary", summary)
@@ -61,8 +57,18 @@ def event(uid: str, summary: str, start: datetime, end: datetime, location: str,
     ev.add("sequence", sequence)
     ev.add("status", status)
     ev.add("transp", "OPAQUE")
-    ev.add_component(alarm(summary))
+    if remind:
+        ev.add_component(alarm(summary))
     return ev
+
+
+def _calendar(method: str) -> Calendar:
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", method)
+    return cal
 
 
 def invitation(uid: str, summary: str, start: datetime, end: datetime | None, location: str,
@@ -80,14 +86,27 @@ def invitation(uid: str, summary: str, start: datetime, end: datetime | None, lo
     end = local(end, tz) if end is not None else start + DEFAULT_DURATION
     if end <= start:
         raise ValueError("event end must be after its start")
-    cal = Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", method)
-    cal.add_component(vtimezone(start.tzinfo))
+    cal = _calendar(method)
     status = "CANCELLED" if method == "CANCEL" else "CONFIRMED"
     organizer = mailto(organizer_email, cn=organizer_name)
     cal.add_component(event(uid, summary, start, end, location, description, organizer,
-                            attendees, sequence, status, stamp or datetime.now(UTC)))
+                            attendees, sequence, status, stamp or datetime.now(timezone.utc)))
+    cal.add_missing_timezones()  # the VTIMEZONE of the office's zone, from the zoneinfo data
+    return cal.to_ical()
+
+
+def blocks(uid: str, items: Sequence[tuple[str, datetime, datetime]], location: str,
+           organizer_email: str, *, organizer_name: str = "", sequence: int = 0,
+           cancel: bool = False, tz: indonesian.Zone = None,
+           stamp: datetime | None = None) -> bytes:
+    """Blocks of time around an event (travel out and back), each its own event (METHOD:PUBLISH),
+    so the invitation itself keeps the event's own time; UIDs are `<n>-<uid>`."""
+    cal = _calendar("PUBLISH")
+    organizer = mailto(organizer_email, cn=organizer_name)
+    for n, (summary, start, end) in enumerate(items, 1):
+        cal.add_component(event(f"{n}-{uid}", summary, local(start, tz), local(end, tz), location,
+                                summary, organizer, [], sequence,
+                                "CANCELLED" if cancel else "CONFIRMED",
+                                stamp or datetime.now(timezone.utc), remind=False))
+    cal.add_missing_timezones()
     return cal.to_ical()

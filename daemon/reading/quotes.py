@@ -57,6 +57,9 @@ INSTRUCTION_RES = (
     re.compile(r"\bsurel ini dikirim otomatis oleh liputan\b", re.IGNORECASE),
     re.compile(r"\bjangan mengubah kode\s+\S+\s+pada subjek\b", re.IGNORECASE),
     re.compile(r"^[\s>*]*batas waktu sesuai sop\s*:", re.IGNORECASE),
+    re.compile(r"^[\s>*]*jawab cepat\s*:", re.IGNORECASE),  # the HTML's one-tap reply links
+    re.compile(r"^[\s>*]*standar layanan\s*:\s*(\d+ menit kerja|menyesuaikan kebutuhan)\.?\s*$",
+               re.IGNORECASE),
     re.compile(r"\bbalasan bapak/ibu kami pahami sebagai\b", re.IGNORECASE),
 )
 UNDERSCORES_RE = re.compile(r"^\s*_{8,}\s*$")

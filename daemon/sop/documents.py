@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from PIL import Image, ImageOps
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from daemon.core import db, jobs
+from daemon.core import db, indonesian, jobs
 from daemon.core.context import Context
 from daemon.core.models import Document, Inbound, Job, Request
 from daemon.core.rules import DocumentSpec, Sop, Step
@@ -77,14 +78,20 @@ def render_job(s: Session, doc: Document) -> Job | None:
     return s.scalars(select(Job).where(Job.key == render_key(doc.id))).first()
 
 
-def attachments(doc: Document) -> list[tuple[str, str, bytes]]:
-    """The .docx, and its PDF copy when LibreOffice made one."""
+def attachments(doc: Document, editable: bool = False) -> list[tuple[str, str, bytes]]:
+    """One file per document, named without its version: the PDF when LibreOffice made one, the
+    .docx only when someone must edit it (or no PDF could be made)."""
     path = Path(doc.path)
-    out = [(path.name, DOCX, path.read_bytes())]
     pdf = Path(doc.pdf_path) if doc.pdf_path else path.with_suffix(".pdf")
-    if pdf.is_file():
-        out.append((pdf.name, "application/pdf", pdf.read_bytes()))
+    out = [(shown_name(path, ".pdf"), "application/pdf", pdf.read_bytes())] if pdf.is_file() else []
+    if editable or not out:
+        out.insert(0, (shown_name(path, ".docx"), DOCX, path.read_bytes()))
     return out
+
+
+def shown_name(path: Path, suffix: str) -> str:
+    """A document's file name as mailed: "SPT-LPT-2026-0001.pdf", not its stored "-v3" version."""
+    return re.sub(r"-v\d+$", "", path.stem) + suffix
 
 
 def request_data(req: Request) -> dict[str, Any]:
@@ -194,7 +201,7 @@ def original_letter(ctx: Context, s: Session, req: Request) -> list[tuple[str, s
     raw = Path(inbound.raw_path).read_bytes()
     files = [(a.filename, a.content_type, a.data) for a in mime.attachments(mime.parse(raw))
              if a.content_type in LETTER_TYPES and a.data]
-    files = files or [(f"Surat-Permohonan-{req.code}.eml", "application/octet-stream", raw)]
+    files = files or [(f"Surat-Permohonan-{req.code}.eml", "message/rfc822", raw)]
     if sum(len(f[2]) for f in files) > MAX_LETTER_BYTES:  # a video is no letter to forward
         log.warning("%s: the letter's files are too large to attach (%d bytes)", req.code,
                     sum(len(f[2]) for f in files))
@@ -211,8 +218,8 @@ def mail_files(ctx: Context, s: Session, req: Request, names: list[str | dict]) 
             items.append(name)
         elif name == "surat":
             items.append({"letter": req.id})
-        elif name == "undangan_kalender":
-            items.append(outgoing.inline(invitation(ctx, req)))
+        elif name in ("undangan_kalender", "pembatalan_kalender"):
+            items += map(outgoing.inline, invitations(ctx, s, req, name == "pembatalan_kalender"))
         else:
             doc = latest(s, req, name)
             if doc is None:
@@ -255,14 +262,42 @@ def thumbnail(path: Path, size: int = 480) -> bytes | None:
         return None
 
 
-def invitation(ctx: Context, req: Request) -> tuple[str, str, bytes]:
+def invitations(ctx: Context, s: Session, req: Request, cancel: bool = False) -> list[tuple[str, str, bytes]]:
+    """The team's calendar: the event's own time as the invitation (REQUEST, or CANCEL with the
+    same UID and a higher SEQUENCE), and the travel out and back as their own blocks."""
     schedule = planning.schedule_from_json(req.schedule)
+    office = ctx.rules.office.office
     domain = ctx.cfg.from_address.split("@", 1)[1]
-    data = calendar.invitation(
-        uid=f"{req.code.lower()}@{domain}", summary=f"Peliputan: {req.title}",
-        start=schedule.depart if schedule else req.event_start,
-        end=schedule.return_by if schedule else req.event_end, location=req.location or "",
-        description=f"{req.code} - {req.title}\nPemohon: {req.requester}",
-        organizer_email=ctx.cfg.from_address,
-        attendees=[(m["name"], m["email"]) for m in req.team], stamp=ctx.now())
-    return f"{req.code}.ics", "text/calendar; method=REQUEST", data
+    uid, organizer = f"{req.code.lower()}@{domain}", f"Liputan {office.short}"
+    spt = latest(s, req, "spt")
+    start = req.event_start or (schedule.start if schedule else ctx.now())
+    end = req.event_end if req.event_end and not req.until_done else None
+    meeting = f"Kantor {office.short}, {office.address}"
+    lines = [f"{req.code} - {req.title}",
+             "Waktu: " + (indonesian.format_time_range(req.event_start, req.event_end, req.until_done)
+                          if req.event_start else "belum diketahui"),
+             f"Tempat: {req.location or '-'}", f"Pemohon: {req.requester or req.requester_email}"]
+    if req.contact_name or req.contact_phone:
+        lines.append(f"Narahubung: {' '.join(x for x in (req.contact_name, req.contact_phone) if x)}")
+    if spt is not None and spt.number:
+        lines.append(f"SPT Nomor: {spt.number}")
+    if schedule is not None:
+        lines.append(f"Titik kumpul: {meeting}, {indonesian.format_datetime(schedule.depart)}")
+    if req.team:
+        lines.append("Tim: " + "; ".join(f"{m['name']} ({m['task']})" for m in req.team))
+    method, sequence = ("CANCEL", 1) if cancel else ("REQUEST", 0)
+    files = [(f"{req.code}.ics", f"text/calendar; method={method}", calendar.invitation(
+        uid=uid, summary=f"Peliputan: {req.title}", start=start, end=end,
+        location=req.location or "", description="\n".join(lines),
+        organizer_email=ctx.cfg.from_address, organizer_name=organizer,
+        attendees=[(m["name"], m["email"]) for m in req.team], sequence=sequence,
+        method=method, stamp=ctx.now()))]
+    travel = ([("Perjalanan ke lokasi: " + (req.title or ""), schedule.depart, schedule.arrive),
+               ("Perjalanan kembali: " + (req.title or ""), schedule.end, schedule.return_by)]
+              if schedule is not None else [])
+    travel = [t for t in travel if t[2] > t[1]]
+    if travel:
+        files.append((f"{req.code}-perjalanan.ics", "text/calendar; method=PUBLISH", calendar.blocks(
+            uid, travel, meeting, ctx.cfg.from_address, organizer_name=organizer,
+            sequence=sequence, cancel=cancel, stamp=ctx.now())))
+    return files

@@ -152,13 +152,17 @@ def requester_update(ctx: Context, s: Session, req: Request, task: Task, facts: 
 def cancel(ctx: Context, s: Session, req: Request, *, actor: str, note: str) -> None:
     """The requester cancels: everyone waiting (and the team, if briefed) is told."""
     run = Run.of(ctx, s, req)
-    waiting = [w for t in open_tasks(s, req) for w in t.who[:1]]
+    # each notice answers the mail its reader has: the requester's letter, the official's task
+    waiting = {t.who[0]: t.message_id for t in open_tasks(s, req) if t.who}
+    waiting.pop(req.requester_email, None)
     _finish(run, "cancelled", note=note, actor=actor)
-    for to in sorted(set(waiting + [req.requester_email])):
+    for to, thread in [*sorted(waiting.items()), (req.requester_email, req.thread_id)]:
         run.fx.mail("notice", [to], r=req, tag=tag(req), office=ctx.rules.office,
+                    in_reply_to=thread, references=[thread] if thread else [],
                     heading="Permohonan peliputan dibatalkan", greeting=None,
-                    message=f"Permohonan peliputan {req.code} telah DIBATALKAN oleh pemohon. "
-                            "Tidak ada tindakan lebih lanjut yang diperlukan.", lines=[])
+                    message=f"Dengan hormat, kami sampaikan bahwa permohonan peliputan {req.code} "
+                            "telah dibatalkan oleh pemohon. Tidak ada tindakan lebih lanjut "
+                            "yang diperlukan.", lines=[])
     _commit(run)
 
 
@@ -341,14 +345,17 @@ def _announce_end(run: Run, state: str, *, note: str, actor: str | None, briefed
     _, title, role = people.person(ctx, actor or "")
     by = f"{title + ' ' if title else ''}{people.jabatan(ctx, role)}" if role else "Diskominfotik"
     if state == "rejected":
-        run.fx.mail("rejected", [req.requester_email], in_reply_to=req.thread_id, r=req,
+        run.fx.mail("rejected", [req.requester_email], in_reply_to=req.thread_id,
+                    references=[req.thread_id] if req.thread_id else [], r=req,
                     tag=tag(req), office=ctx.rules.office, note=note, by=by)
-    if state in ("rejected", "cancelled") and briefed:
+    if state in ("rejected", "cancelled") and briefed:  # the calendar entry is withdrawn too
         run.fx.mail("notice", [m["email"] for m in req.team], r=req, tag=tag(req),
+                    cc=people.addresses_for(ctx, req, "kasi")[:1], attach=["pembatalan_kalender"],
                     office=ctx.rules.office, heading="Penugasan peliputan dibatalkan",
-                    greeting="Tim Peliputan",
-                    message="Penugasan peliputan berikut DIBATALKAN. Mohon abaikan undangan "
-                            "kalender sebelumnya.", lines=[])
+                    greeting="Bapak/Ibu Tim Peliputan",
+                    message="Dengan hormat, kami sampaikan bahwa penugasan peliputan berikut "
+                            "dibatalkan. Jadwal pada kalender Bapak/Ibu dibatalkan melalui "
+                            "lampiran surel ini.", lines=[])
 
 
 def _supersede(run: Run, *, reason: str) -> None:

@@ -118,3 +118,24 @@ def new_code(ctx: Context, s: Session) -> str:
 
 def missing_text(req: Request) -> str:
     return missing_fields_text(facts_of(req))
+
+
+# what a revision note asks the requester to correct, named in the office's own fixed words:
+# the official's note itself is internal and never goes to the requesting unit
+CORRECTIONS = [
+    (r"\b(hari|tanggal|tgl)\b", "hari dan tanggal kegiatan"),
+    (r"\b(waktu|jam|pukul)\b", "waktu kegiatan (pukul mulai dan selesai)"),
+    (r"\b(tempat|lokasi|gedung|alamat)\b", "tempat kegiatan (nama gedung dan alamat lengkap)"),
+    (r"\b(acara|nama kegiatan|judul)\b", "nama acara"),
+    (r"\b(narahubung|kontak|contact|cp|telepon|telp|hp|wa)\b", "narahubung dan nomor teleponnya"),
+    (r"\b(nomor surat|surat permohonan|tanda tangan|stempel|cap)\b",
+     "surat permohonan (nomor, tanggal dan penanda tangan)"),
+]
+
+
+def requester_note(note: str | None) -> str | None:
+    """The corrections a revision note names, as a fixed phrase for the requester; None if none."""
+    named = [phrase for pattern, phrase in CORRECTIONS if re.search(pattern, note or "", re.I)]
+    if not named:
+        return None
+    return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " serta " + named[-1]

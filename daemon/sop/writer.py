@@ -63,9 +63,8 @@ def file_names(ctx: Context, s: Session, items: list[dict]) -> list[str]:
         if "document" in item:
             doc = s.get(Document, item["document"])
             path = Path(doc.path)
-            out.append(path.name)
-            if (doc.status == "pending" and letters.office_binary()) or (doc.pdf_path and doc.status == "ready"):
-                out.append(path.with_suffix(".pdf").name)
+            pdf = (doc.status == "pending" and letters.office_binary()) or (doc.pdf_path and doc.status == "ready")
+            out.append(documents.shown_name(path, ".pdf" if pdf else ".docx"))
         elif "letter" in item:
             out += [f[0] for f in documents.resolve(ctx, s, item)]
         else:

@@ -85,7 +85,7 @@ def test_it_cancels_when_the_unit_writes_a_fresh_cancellation_letter(office):
     assert row.status == "done"
     req = office.request()
     assert req.state == "cancelled"
-    assert "DIBATALKAN" in mime.body_text(office.last_to(KABID))
+    assert "telah dibatalkan oleh pemohon" in mime.body_text(office.last_to(KABID))
 
 
 def test_it_moves_the_event_when_the_unit_replies_to_the_ack_with_a_new_date(office):

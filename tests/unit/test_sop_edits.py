@@ -80,7 +80,7 @@ def test_a_step_inserted_and_renumbered_in_yaml_is_walked(office, tmp_path):
     approve(office, KADIS)
     assert step_of(office) == 3
     to_sekdis = office.last_to(SEKDIS)
-    assert "langkah 3 SOP: Sekretaris mendisposisikan" in mime.body_text(to_sekdis)
+    assert "Mohon disposisi kepada Kepala Bidang" in mime.header(to_sekdis, "Subject")
     assert any(k.startswith("Lembar-Disposisi") for k in attachments_of(to_sekdis))
     approve(office, SEKDIS)
     assert step_of(office) == 4

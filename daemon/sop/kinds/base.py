@@ -11,8 +11,6 @@ from daemon.sop import documents, people, planning
 from daemon.sop.run import Run
 
 Entered = Literal["done", "task", "wait", "requester"]
-HEADINGS = {"disposition": "Mohon disposisi", "plan": "Mohon penetapan tim dan jadwal peliputan",
-            "sign": "Mohon paraf/tanda tangan SPT"}
 
 
 class Kind:
@@ -70,16 +68,23 @@ class Kind:
                     attach=list(step.attach), r=req, tag=tag(req), office=ctx.rules.office,
                     step=step, person=recipient, acting_title=title,
                     role_jabatan=people.jabatan(ctx, task.role),
-                    heading=HEADINGS.get(step.kind, step.name), intro=self.intro(step, task),
+                    heading=self.heading(run, step, task), intro=self.intro(step, task),
                     flags=flags, notes=notes_for(req, note), team=self.team_shown(run, step),
                     schedule=self.schedule_shown(run, step), extra="",
-                    action=f"Mohon Bapak/Ibu {step.instruction}.",
+                    action=self.action(step, task),
                     approve_text=self.approve_text(step, task), deadline=task.deadline,
+                    standard=service_standard(step.minutes),
                     delegate_hint=delegate_hint(run, task.role, task.who[0]))
 
+    def heading(self, run: Run, step: Step, task: Task) -> str:
+        """The subject's request; distinct for every step one person may be asked in."""
+        return f"Mohon tindakan: {step.name}"
+
     def intro(self, step: Step, task: Task) -> str:
-        return (f"Permohonan peliputan berikut menunggu tindakan Bapak/Ibu (langkah {step.number} "
-                f"SOP: {step.name}).")
+        return "Permohonan peliputan berikut menunggu tindakan Bapak/Ibu."
+
+    def action(self, step: Step, task: Task) -> str:
+        return f"Mohon Bapak/Ibu {step.instruction}." if step.instruction else ""
 
     def approve_text(self, step: Step, task: Task) -> str:
         return step.instruction or "menyetujui"
@@ -89,6 +94,11 @@ class Kind:
 
     def schedule_shown(self, run: Run, step: Step) -> Any:
         return None
+
+
+def service_standard(minutes: int | None) -> str:
+    """The SOP's time standard as a service standard in working time, never a clock deadline."""
+    return f"{minutes} menit kerja" if minutes else "menyesuaikan kebutuhan"
 
 
 def tag(req: Any) -> str:

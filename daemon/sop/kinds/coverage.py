@@ -60,8 +60,15 @@ class Coverage(Kind):
     def brief_team(self, run: Run, step: Step) -> None:
         ctx, req = run.ctx, run.req
         spt = documents.latest(run.s, req, "spt")
-        run.fx.mail("assignment", [m["email"] for m in req.team],
-                    cc=people.addresses_for(ctx, req, "kasi")[:1], attach=list(step.attach),
+        kasi = people.addresses_for(ctx, req, "kasi")[:1]
+        run.fx.mail("assignment", [m["email"] for m in req.team], cc=kasi, attach=list(step.attach),
                     r=req, tag=tag(req), office=ctx.rules.office, team=req.team,
                     schedule=planning.schedule_from_json(req.schedule), folder=results.shown_folder(ctx, req),
-                    spt_number=spt.number if spt else None)
+                    spt_number=spt.number if spt else None, contact=contact(run, kasi))
+
+
+def contact(run: Run, addresses: list[str]) -> str:
+    """Whom a member who cannot attend tells: the Kasi (or the acting one), by name and address."""
+    if not addresses:
+        return ""
+    return f"{people.described(run.ctx, addresses[0])} melalui {addresses[0]}"

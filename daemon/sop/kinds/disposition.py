@@ -12,6 +12,17 @@ from daemon.sop.run import Run
 class Disposition(Kind):
     name = "disposition"
 
+    def heading(self, run: Run, step: Step, task: Task) -> str:
+        if step.to == "team":
+            return "Mohon perintah peliputan kepada tim"
+        return f"Mohon disposisi kepada {people.jabatan(run.ctx, step.to or '')}"
+
+    def intro(self, step: Step, task: Task) -> str:
+        if step.to == "team":
+            return ("Tim dan jadwal peliputan berikut telah disusun dalam nota dinas terlampir dan "
+                    "memerlukan perintah peliputan dari Bapak/Ibu.")
+        return "Permohonan peliputan berikut memerlukan disposisi Bapak/Ibu."
+
     def on_approve(self, run: Run, step: Step, task: Task, actor: str, note: str,
                    reply_text: str, message_id: str | None) -> str | None:
         p, title, _ = people.person(run.ctx, actor, task.role)

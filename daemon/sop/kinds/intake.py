@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from daemon.core.models import Task
 from daemon.core.rules import Step
-from daemon.sop import people, requests
+from daemon.sop import requests
 from daemon.sop.kinds.base import Entered, Kind, tag
 from daemon.sop.run import Run
 
@@ -33,15 +33,8 @@ class Intake(Kind):
                         in_reply_to=req.thread_id, r=req, tag=tag(req), office=ctx.rules.office,
                         missing_text=requests.missing_text(req))
             return
+        # the official's note is internal: the requester reads only the correction it names
         run.fx.mail("revise_requester", [req.requester_email], message_id=task.message_id,
-                    in_reply_to=req.thread_id, r=req, tag=tag(req), office=ctx.rules.office,
-                    note=note, by=last_actor_jabatan(run))
-
-
-def last_actor_jabatan(run: Run) -> str:
-    revisions = [n for n in run.req.notes if n.get("kind") == "revise"]
-    by = revisions[-1]["by"] if revisions else None
-    p, title, role = people.person(run.ctx, by or "")
-    if p is None:
-        return "petugas Diskominfotik"
-    return f"{title + ' ' if title else ''}{people.jabatan(run.ctx, role or '')}"
+                    in_reply_to=req.thread_id, references=[req.thread_id] if req.thread_id else [],
+                    r=req, tag=tag(req), office=ctx.rules.office,
+                    requester_note=requests.requester_note(note))

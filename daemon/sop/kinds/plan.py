@@ -14,6 +14,13 @@ from daemon.sop.run import Run
 class Plan(Kind):
     name = "plan"
 
+    def heading(self, run: Run, step: Step, task: Task) -> str:
+        return "Mohon penetapan tim dan jadwal peliputan"
+
+    def intro(self, step: Step, task: Task) -> str:
+        return ("Permohonan peliputan berikut telah didisposisikan kepada Bapak/Ibu untuk "
+                "ditetapkan tim dan jadwal peliputannya.")
+
     def flags(self, run: Run, step: Step) -> list[str]:
         proposal = planning.propose(run.ctx, run.s, run.req)
         return list(run.req.flags) + proposal.conflicts + list(proposal.schedule.notes)

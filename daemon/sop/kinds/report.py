@@ -8,7 +8,7 @@ from sqlalchemy import select
 from daemon.core.models import Event, Task
 from daemon.core.rules import Step
 from daemon.sop import people, results
-from daemon.sop.kinds.base import Entered, Kind, tag
+from daemon.sop.kinds.base import Entered, Kind, service_standard, tag
 from daemon.sop.run import Run
 
 THUMBNAILS = 6  # photos shown in the preview; all of them are published
@@ -62,7 +62,8 @@ class Report(Kind):
                     attach=thumbs, r=req, tag=tag(req), office=ctx.rules.office, step=step,
                     person=person, acting_title=title, news=found, thumbs=thumbs,
                     photos=len(photos), videos=sum(f.kind == results.VIDEO for f in files),
-                    files=[f.name for f in files], deadline=task.deadline)
+                    files=[f.name for f in files], deadline=task.deadline,
+                    standard=service_standard(step.minutes))
 
 
 def last_revision(run: Run, step: Step) -> Event | None:

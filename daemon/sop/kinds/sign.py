@@ -16,13 +16,20 @@ class Sign(Kind):
     def task_label(self, step: Step, task: Task) -> str:
         return f"{step.signers[task.seq].action} oleh {task.role}"
 
+    def heading(self, run: Run, step: Step, task: Task) -> str:
+        return f"Mohon {_noun(step, task)} Surat Perintah Tugas"
+
     def intro(self, step: Step, task: Task) -> str:
-        action = "paraf" if step.signers[task.seq].action == "paraf" else "tanda tangan"
         return (f"Terlampir Surat Perintah Tugas (SPT) untuk peliputan berikut yang memerlukan "
-                f"{action} Bapak/Ibu (langkah {step.number} SOP: {step.name}).")
+                f"{_noun(step, task)} Bapak/Ibu.")
+
+    def action(self, step: Step, task: Task) -> str:
+        if _initials(step, task):
+            return "Mohon Bapak/Ibu memberi paraf pada Surat Perintah Tugas terlampir."
+        return "Mohon Bapak/Ibu menandatangani Surat Perintah Tugas terlampir."
 
     def approve_text(self, step: Step, task: Task) -> str:
-        return "memberi paraf" if step.signers[task.seq].action == "paraf" else "menandatangani SPT"
+        return "memberi paraf" if _initials(step, task) else "menandatangani SPT"
 
     def on_approve(self, run: Run, step: Step, task: Task, actor: str, note: str,
                    reply_text: str, message_id: str | None) -> str | None:
@@ -40,3 +47,11 @@ class Sign(Kind):
             meta["signed"] = {**who, "at": at}
         run.fx.letter(name, step=step, meta=meta)
         return None
+
+
+def _initials(step: Step, task: Task) -> bool:
+    return step.signers[task.seq].action == "paraf"
+
+
+def _noun(step: Step, task: Task) -> str:
+    return "paraf" if _initials(step, task) else "tanda tangan"
