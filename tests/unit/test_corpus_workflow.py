@@ -18,6 +18,9 @@ REQUESTER = "camat.bantan@bengkaliskab.go.id"
 EXPECTED_STEP = {"approve": 3, "revise": 1, None: 2}
 
 
+CORPUS_SUBJECT = re.compile(r"\[LPT-\d{4}-\d{4}\] Mohon disposisi: Musrenbang Kecamatan Bantan Tahun 2027")
+
+
 def aimed_at_kadis_step(raw: bytes, office: Office, *, keep_sender: bool) -> bytes:
     """The corpus message, re-addressed as an answer to the Kadis' open disposition step."""
     ours = office.last_to(KADIS)
@@ -27,9 +30,11 @@ def aimed_at_kadis_step(raw: bytes, office: Office, *, keep_sender: bool) -> byt
         del msg[name]
     msg["In-Reply-To"] = mime.header(ours, "Message-ID")
     msg["References"] = mime.header(ours, "Message-ID")
-    subject = str(msg.get("Subject", ""))
+    subject = re.sub(r"\r?\n[ \t]+", " ", str(msg.get("Subject", "")))
     del msg["Subject"]
-    tagged = re.sub(r"LPT-\d{4}-\d{4}", code, subject)
+    # the corpus was written against our subject as it was then; a client keeps ours as it is now
+    mine = CORPUS_SUBJECT.sub(lambda _: mime.header(ours, "Subject"), subject)
+    tagged = re.sub(r"LPT-\d{4}-\d{4}", code, mine)
     msg["Subject"] = tagged if tagged != subject else f"Re: [{code}] {subject}"
     if not keep_sender:
         del msg["From"]
