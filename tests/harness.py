@@ -133,6 +133,15 @@ class Office:
         assert found, f"no mail to {address}"
         return found[-1]
 
+    def document_text(self, kind: str) -> str:
+        """The text of the latest version of a letter, read from its .docx (mail may carry the PDF)."""
+        from daemon.core.models import Document
+        with self.factory() as s:
+            doc = s.scalars(select(Document).where(Document.kind == kind)
+                            .order_by(Document.id.desc())).first()
+            assert doc is not None, f"no {kind} letter"
+            return docx_text(Path(doc.path).read_bytes())
+
     def request(self, code: str | None = None) -> Request:
         with self.factory() as s:
             q = select(Request).order_by(Request.id)

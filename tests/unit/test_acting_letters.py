@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from harness import KABID, KADIS, KASI, SEKDIS, WIB, Office, attachments_of, docx_text, letter, reply
+from harness import KABID, KADIS, KASI, SEKDIS, WIB, Office, attachments_of, letter, reply
 from test_workflow_bodies import DURI
 
 from daemon.mail import mime
@@ -17,9 +17,10 @@ def approve(office, who, text="Setuju"):
     return office.deliver(reply(office.last_to(who), who, text))
 
 
-def spt_text(mail) -> str:
-    return docx_text(next(v for k, v in attachments_of(mail).items()
-                          if k.startswith("SPT") and k.endswith(".docx")))
+def spt_text(office, mail) -> str:
+    """The SPT the mail carries (as .docx or its PDF), read from the letter's own .docx."""
+    assert any(k.startswith("SPT") for k in attachments_of(mail))
+    return office.document_text("spt")
 
 
 @pytest.fixture
@@ -39,7 +40,7 @@ def test_spt_signed_in_a_plt_period_reads_plt_kepala_dinas_and_lists_her_once(pl
     approve(office, SEKDIS, "setuju, ttd")  # she is asked once, to sign as Plt. Kepala Dinas
     req = office.request()
     assert req.step == 10, office.events(req.code)
-    text = spt_text(office.mail_to(req.team[0]["email"])[-1])
+    text = spt_text(office, office.mail_to(req.team[0]["email"])[-1])
     assert "Plt. KEPALA DINAS KOMUNIKASI, INFORMATIKA DAN STATISTIK KABUPATEN BENGKALIS," in text
     assert "SEKRETARIS DINAS" not in text.upper()
     assert "Paraf Sekretaris" not in text
@@ -72,7 +73,7 @@ def test_paraf_by_a_plh_reads_plh(tmp_path, db_url):
     for _ in range(3):
         approve(office, KASI)
     approve(office, KASI, "paraf, setuju")  # step 9, as Plh. Kepala Bidang
-    text = spt_text(office.last_to(SEKDIS))
+    text = spt_text(office, office.last_to(SEKDIS))
     assert "Plh. Siti Aminah, S.I.Kom." in text
 
 
@@ -86,15 +87,15 @@ def test_the_sheet_and_memos_the_chain_attaches_read_as_the_office_writes(tmp_pa
     office.deliver(letter("camat.bantan@bengkaliskab.go.id", "Permohonan Peliputan", BANTAN,
                           display="KECAMATAN BANTAN"))
     approve(office, KADIS, "Setuju, koordinasikan dengan pihak kecamatan")
-    sheet = docx_text(next(v for k, v in attachments_of(office.last_to(KABID)).items()
-                           if k.startswith("Lembar-Disposisi") and k.endswith(".docx")))
+    assert any(k.startswith("Lembar-Disposisi") for k in attachments_of(office.last_to(KABID)))
+    sheet = office.document_text("lembar_disposisi")
     assert "Nomor agenda\n0001" in sheet and "000.7" not in sheet
     assert "\u2612 Koordinasi/konfirmasi" in sheet and "koordinasikan dengan pihak kecamatan" in sheet
     assert "disetujui melalui surel" in sheet and "Menunggu" not in sheet
     for who in (KABID, KASI):
         approve(office, who)
-    memo = docx_text(next(v for k, v in attachments_of(office.last_to(KABID)).items()
-                          if k.startswith("Nota-Dinas-Tim") and k.endswith(".docx")))
+    assert any(k.startswith("Nota-Dinas-Tim") for k in attachments_of(office.last_to(KABID)))
+    memo = office.document_text("nota_dinas_tim")
     assert "Menindaklanjuti disposisi Bapak atas" in memo and "Bapak/Ibu" not in memo
     for text in (sheet, memo):
         assert not re.search(r"\d{4}-\d{2}-\d{2}", text)

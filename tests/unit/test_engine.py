@@ -51,7 +51,7 @@ def test_the_decision_commits_without_rendering_and_its_mail_waits_for_the_lette
     row = next(r for r in outbox_rows(office, "task") if r.id == waiting[0].id)
     assert row.status == "queued"
     files = attachments_of(mime.parse(row.raw))
-    assert any(k.startswith("Lembar-Disposisi") and k.endswith(".docx") and "-v" not in k
+    assert any(k.startswith("Lembar-Disposisi") and k.endswith((".docx", ".pdf")) and "-v" not in k
                for k in files)  # the second version, mailed without its version suffix
 
 

@@ -127,7 +127,7 @@ def test_a_document_added_in_yaml_is_written_and_attached(office, tmp_path):
     for who in (KADIS, KABID, KASI):
         approve(office, who)
     files = attachments_of(office.last_to(KABID))
-    assert any(k.startswith("Nota-Dinas-Laporan-") and k.endswith(".docx") for k in files)
+    assert any(k.startswith("Nota-Dinas-Laporan-") and k.endswith((".docx", ".pdf")) for k in files)
     assert any(k.startswith("Nota-Dinas-Tim-Peliputan-") for k in files)
 
 
