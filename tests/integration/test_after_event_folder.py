@@ -18,7 +18,7 @@ from daemon.core.models import DeliveryFile
 pytestmark = pytest.mark.integration
 
 
-def wait_for(predicate, timeout: float = 20.0):
+def wait_for(predicate, timeout: float = 60.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if value := predicate():

@@ -168,14 +168,15 @@ def test_duri_request_goes_through_the_spt_by_mail(office):
     office.answer(KABID, "Setuju, sudah saya paraf")
     office.answer(SEKDIS, "ok setuju")
     kadis_mail = office.last(KADIS)
-    spt = docx_text(next(v for k, v in attachments_of(kadis_mail).items() if k.startswith("SPT")))
+    spt = " ".join(docx_text(next(v for k, v in attachments_of(kadis_mail).items()
+                                  if k.startswith("SPT"))).split())  # a PDF's lines wrap anywhere
     paraf = spt.split("Paraf koordinasi", 1)[1]  # both paraf are on the version the Kadis signs
     assert "Muhammad Fadli" in paraf and "Rosnaini" in paraf
     office.answer(KADIS, "Setuju", "iphone")
     req = office.request()
     assert (req.state, req.step, req.outside_island) == ("open", 10, True)
     got = office.last(req.team[0]["email"])
-    spt = docx_text(next(v for k, v in attachments_of(got).items() if k.startswith("SPT")))
+    spt = " ".join(docx_text(next(v for k, v in attachments_of(got).items() if k.startswith("SPT"))).split())
     assert "telah disetujui oleh Kepala Dinas" in spt and "elektronik" not in spt  # no e-signature claimed
     assert "Rabu, 9 Desember 2026" in spt
     assert "19680411 199303 1 009" in spt
