@@ -57,22 +57,21 @@ def _keep(factory: sessionmaker[Session], job: ClaimedJob, progress: dict) -> No
         publishing.row(s, req, job.payload["channel"]).progress = dict(progress)
 
 
-def _website(ctx: Context, story: Story, progress: dict, out: Path, keep: Keep) -> dict:
-    channel = website.WordPress(ctx.cfg.publish.website)
+def _remote(channel: Any, story: Story, progress: dict, keep: Keep) -> dict:
+    """A channel that makes something at a remote site (WordPress, a Facebook Page)."""
     try:
         res = channel.publish(story, progress, checkpoint=keep)
     finally:
         channel.close()
     return {"remote_id": str(res.remote_id), "url": res.url, "progress": res.progress}
+
+
+def _website(ctx: Context, story: Story, progress: dict, out: Path, keep: Keep) -> dict:
+    return _remote(website.WordPress(ctx.cfg.publish.website), story, progress, keep)
 
 
 def _facebook(ctx: Context, story: Story, progress: dict, out: Path, keep: Keep) -> dict:
-    channel = facebook.FacebookPage(ctx.cfg.publish.facebook)
-    try:
-        res = channel.publish(story, progress, checkpoint=keep)
-    finally:
-        channel.close()
-    return {"remote_id": str(res.remote_id), "url": res.url, "progress": res.progress}
+    return _remote(facebook.FacebookPage(ctx.cfg.publish.facebook), story, progress, keep)
 
 
 def _social(ctx: Context, story: Story, progress: dict, out: Path, keep: Keep) -> dict:
