@@ -83,4 +83,4 @@ def _summary(coverage: int, waiting: int) -> str:
         parts.append(f"{coverage} peliputan hari ini dan besok")
     if waiting:
         parts.append(f"{waiting} langkah menunggu tindakan")
-    return "Ringkasan pagi ini: " + " dan ".join(parts) + "."
+    return "Ringkasan pagi ini: " + "; ".join(parts) + "."

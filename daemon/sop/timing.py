@@ -11,6 +11,7 @@ from sqlalchemy import select
 from daemon.core.models import Task
 from daemon.core.workcal import WorkCalendar
 from daemon.sop import people
+from daemon.sop.kinds import kind_of
 from daemon.sop.kinds.base import tag
 from daemon.sop.kinds.coverage import TIMER
 from daemon.sop.run import Run
@@ -67,9 +68,11 @@ def remind(run: Run, payload: dict) -> None:
     n = int(payload.get("n", 1))
     step = run.step(task.step)
     person, title, _ = people.person(ctx, task.who[0])
+    heading = kind_of(step.kind).heading(run, step, task)  # what the task mail asked for
     run.fx.mail("reminder", [task.who[0]], cc=task.who[1:], in_reply_to=task.message_id,
                 references=[task.message_id], r=req, tag=tag(req), office=ctx.rules.office, step=step,
-                person=person, acting_title=title, task=task, n=n, since=task.created_at)
+                person=person, acting_title=title, task=task, n=n, since=task.created_at,
+                heading=heading)
     run.record("reminded", step=task.step, actor=task.who[0], note=f"pengingat ke-{n}")
     if n >= run.sop.timing.escalate_after_reminders and task.role not in PEOPLE_ROLES:
         escalate(run, task, step)
