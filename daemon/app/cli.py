@@ -49,7 +49,10 @@ def parser() -> argparse.ArgumentParser:
     q = sub.add_parser("requeue", help="handle a quarantined inbound message again")
     q.add_argument("inbound_id", type=int)
     sub.add_parser("sandbox", help="start local Dovecot + SMTP capture and run the daemon on them")
-    for name in ("run", "check", "requests", "show", "jadwal", "report", "requeue"):
+    from daemon.app import operator  # small: the engine loads only when a decision is recorded
+    operator.add_commands(sub)
+    for name in ("run", "check", "requests", "show", "jadwal", "report", "requeue", "quarantine",
+                 "approve"):
         sub.choices[name].add_argument("-c", "--config", default=argparse.SUPPRESS)
     return p
 
@@ -72,8 +75,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "requeue":
             return requeue(factory, args)
         ctx = Context.load(cfg)
-        return {"requests": list_requests, "show": show, "jadwal": jadwal,
-                "report": month_report}[args.command](ctx, factory, args)
+        from daemon.app import operator
+        return {"requests": list_requests, "show": show, "jadwal": jadwal, "report": month_report,
+                "quarantine": operator.quarantine, "approve": operator.approve}[args.command](ctx, factory, args)
     except (ConfigError, UsageError) as exc:
         print(f"liputan: {exc}", file=sys.stderr)
         return 2

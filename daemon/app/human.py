@@ -14,7 +14,9 @@ KIND_LABELS = {"received": "diterima", "sent": "dikirim", "decided": "diputuskan
                "superseded": "digantikan", "document": "dokumen", "failed": "gagal",
                "held": "ditahan", "duplicate": "duplikat", "delivered": "diserahkan",
                "scheduled": "dijadwalkan", "skipped": "dilewati", "waiting": "menunggu",
-               "delegated": "dialihkan", "incomplete": "belum lengkap"}
+               "delegated": "dialihkan", "incomplete": "belum lengkap", "by_phone": "lewat telepon",
+               "reminded": "diingatkan", "escalated": "diteruskan", "warned": "diperingatkan",
+               "quarantined": "dikarantina", "ignored": "diabaikan", "bounced": "gagal kirim"}
 DECISION_LABELS = {"approve": "setuju", "reject": "tolak", "revise": "perbaiki"}
 FILE_STATUS = {"accepted": "diterima", "quarantined": "dikarantina", "replaced": "diganti"}
 CHANNEL_STATUS = {"pending": "menunggu", "done": "selesai", "skipped": "dilewati", "failed": "gagal"}
