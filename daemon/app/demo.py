@@ -7,26 +7,30 @@ import logging
 import os
 import shutil
 import signal
-import smtplib
 import subprocess
 import sys
+import tempfile
 import time
-from datetime import date, datetime, timedelta
+from collections.abc import Callable
+from contextlib import ExitStack
+from datetime import date, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, localtime, make_msgid
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
-from sqlalchemy import select
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.app.demo_people import People, Person, hand_in
 from daemon.app.demo_report import summary
-from daemon.app.sandbox import Delivery, dovecot_dir
+from daemon.app.sandbox import Delivery
 from daemon.core import db, indonesian
 from daemon.core.config import load_config
 from daemon.core.context import Context
 from daemon.core.models import Event, Outbox, Request
 from daemon.core.resources import rules_dir
+from daemon.core.rules_check import load_rules
 from daemon.devservers import free_port
 from daemon.devservers.config import OFFICE_MAILBOX, PASSWORD, write_config
 from daemon.devservers.dovecot import Dovecot
@@ -34,6 +38,7 @@ from daemon.sop import people
 
 MARK = ".liputan-demo"  # a folder holding this file is a previous demo's and may be cleared
 SOCIAL_ADMIN = "medsos@bengkaliskab.go.id"
+log = logging.getLogger("daemon.app.demo")
 PACKAGE = Path(__file__).resolve().parents[1]  # the `daemon` package the daemon must run from too
 TEAM_CHOICE = "Setuju. Tim: Andi, Rina (foto)"  # the Kasi picks the team for the island request
 
@@ -109,7 +114,7 @@ def prepare(base: Path) -> None:
     (base / MARK).write_text("made by `liputan demo`; the next demo in this folder clears it\n")
 
 
-def cast(ctx: Context, say) -> list[Person]:  # noqa: ANN001
+def cast(ctx: Context, say: Callable[[str], None]) -> list[Person]:
     """The officials answer their tasks; the Kasi picks the island team; the team hands in."""
     roles = ctx.rules.office.roles
     officials = []
@@ -130,7 +135,7 @@ def cast(ctx: Context, say) -> list[Person]:  # noqa: ANN001
 class Printer:
     """Each step as the daemon records it, for both requests, with who acted."""
 
-    def __init__(self, ctx: Context, factory, start: float):  # noqa: ANN001
+    def __init__(self, ctx: Context, factory: sessionmaker[Session], start: float):
         self.ctx, self.factory, self.start = ctx, factory, start
         self.last_id, self.seen = 0, set()
         self.steps = {s.number: s.name for s in ctx.rules.sop.steps}
@@ -173,18 +178,70 @@ class Printer:
                 print(f"{'':8}{code}             {text}", flush=True)
 
 
-def finished(factory) -> tuple[list[Request], bool]:  # noqa: ANN001
+def finished(factory: sessionmaker[Session]) -> tuple[list[Request], bool]:
     with factory() as s:
         reqs = list(s.scalars(select(Request).order_by(Request.id)))
         outbox_busy = s.scalars(select(Outbox.id).where(Outbox.status.not_in(("sent", "failed")))).first()
     return reqs, len(reqs) >= 2 and all(r.state != "open" for r in reqs) and outbox_busy is None
 
 
-def start_servers(base: Path, ctx_users: dict[str, str]) -> tuple[Dovecot, Controller]:
-    dovecot = Dovecot(dovecot_dir(base), port=free_port(), users=ctx_users).start()
-    smtp = Controller(Delivery(dovecot, base / "mail"), hostname="127.0.0.1", port=free_port())
+def start_servers(stack: ExitStack, users: dict[str, str], copies: Path) -> tuple[Dovecot, Controller]:
+    """Dovecot in a folder of its own under /tmp (its unprivileged user must reach it, and the
+    chosen folder may sit under a private home), and the SMTP server delivering into it; every
+    message is also copied to `copies`. Both stop (and the folder goes) when `stack` closes."""
+    home = Path(tempfile.mkdtemp(prefix="liputan-demo-dovecot-"))
+    stack.callback(shutil.rmtree, home, ignore_errors=True)
+    dovecot = Dovecot(home, port=free_port(), users=users).start()
+    stack.callback(dovecot.stop)
+    smtp = Controller(Delivery(dovecot, copies), hostname="127.0.0.1", port=free_port())
     smtp.start()
+    stack.callback(smtp.stop)
     return dovecot, smtp
+
+
+def demo_config(base: Path, imap_port: int, smtp_port: int) -> Path:
+    """The sandbox's config with short quiet times, the website as a local folder, the social
+    package and the press release by mail, and no Facebook."""
+    return write_config(
+        base / "liputan.toml", imap_port=imap_port, smtp_port=smtp_port, database="sqlite:///liputan.db",
+        rules=rules_dir(), mailbox={"poll_seconds": 1},
+        extra={"delivery": {"stable_seconds": 0.5, "settle_seconds": 3, "rescan_seconds": 5},
+               "digest": {"enabled": False},
+               "publish.website": {"folder": "situs", "status": "publish", "category": "Berita Daerah"},
+               "publish.social": {"admin": SOCIAL_ADMIN, "hashtags": ["#Bengkalis"]},
+               "publish.press": {"enabled": True, "max_mail_mb": 2}})
+
+
+def start_daemon(stack: ExitStack, base: Path, config: Path) -> subprocess.Popen:
+    """`liputan run` on the config, from this same package; SIGTERM when `stack` closes."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PACKAGE.parent),
+                                                                     os.environ.get("PYTHONPATH")]))}
+    log = stack.enter_context(open(base / "daemon.log", "w"))
+    daemon = subprocess.Popen([sys.executable, "-m", "daemon.app.cli", "run", "-c", str(config)],
+                              cwd=base, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+    def stop() -> None:
+        daemon.send_signal(signal.SIGTERM)
+        try:
+            daemon.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            daemon.kill()
+            daemon.wait()
+    stack.callback(stop)
+    return daemon
+
+
+def banner(base: Path, dovecot: Dovecot, smtp: Controller, days: tuple[date, date]) -> None:
+    print(f"""Liputan demo in {base}
+  mail server: IMAP 127.0.0.1:{dovecot.port}, SMTP 127.0.0.1:{smtp.port}; every mail sent is copied to mail/
+  two requests: the Musrenbang in Bantan on {indonesian.format_date(days[0])} (on Bengkalis island:
+  no SPT, steps 7-9 are skipped) and a school opening in Mandau, Duri on {indonesian.format_date(days[1])}
+  (mainland: the SPT is drafted, initialled and signed). The officials and the team are scripted:
+  they read their mail over IMAP and answer "Setuju"; the team drops the news and photos into the
+  shared folder as soon as it is assigned (the demo does not wait for the event: a complete
+  delivery ends the coverage step). Facebook is not configured (skipped); the social-media
+  package and the press release go by mail.
+""", flush=True)
 
 
 def main(folder: str = "liputan-demo", timeout: float = 240.0) -> int:
@@ -193,45 +250,27 @@ def main(folder: str = "liputan-demo", timeout: float = 240.0) -> int:
     (base / "mail").mkdir()
     for name in ("mail.log", "daemon.app.sandbox", "bagit"):  # servers' and libraries' chatter stays quiet
         logging.getLogger(name).setLevel(logging.WARNING)
-    rules = rules_dir()
-    ctx0 = Context.load(load_config(write_config(base / "liputan.toml", imap_port=1, smtp_port=1,
-                                                 database="sqlite:///liputan.db", rules=rules)))
+    office = load_rules(rules_dir()).office
     users = {OFFICE_MAILBOX: PASSWORD, SOCIAL_ADMIN: PASSWORD}
-    users.update({r.email: PASSWORD for r in ctx0.rules.office.roles.values()})
-    users.update({p.email: PASSWORD for p in ctx0.rules.office.staff})
+    users.update({r.email: PASSWORD for r in office.roles.values()})
+    users.update({p.email: PASSWORD for p in office.staff})
     start = time.monotonic()
-    dovecot, smtp = start_servers(base, users)
-    config = write_config(
-        base / "liputan.toml", imap_port=dovecot.port, smtp_port=smtp.port, database="sqlite:///liputan.db",
-        rules=rules, mailbox={"poll_seconds": 1},
-        extra={"delivery": {"stable_seconds": 0.5, "settle_seconds": 3, "rescan_seconds": 5},
-               "digest": {"enabled": False},
-               "publish.website": {"folder": "situs", "status": "publish", "category": "Berita Daerah"},
-               "publish.social": {"admin": SOCIAL_ADMIN, "hashtags": ["#Bengkalis"]},
-               "publish.press": {"enabled": True, "max_mail_mb": 2}})
-    cfg = load_config(config)
-    indonesian.set_zone(cfg.office.timezone)
-    ctx = Context.load(cfg)
-    day = working_day(ctx.local_now().date(), 7)
-    days = (day, working_day(day, 1))
-    print(f"""Liputan demo in {base}
-  mail server: IMAP 127.0.0.1:{dovecot.port}, SMTP 127.0.0.1:{smtp.port}; every mail sent is copied to mail/
-  two requests for {indonesian.format_date(days[0])} and the day after: the Musrenbang in Bantan (on Bengkalis island: no SPT,
-  steps 7-9 are skipped) and a school opening in Mandau, Duri (mainland: the SPT is drafted, initialled
-  and signed). The officials and the team are scripted: they read their mail over IMAP and answer
-  "Setuju"; the team drops the news and photos into the shared folder as soon as it is assigned
-  (the demo does not wait for the event: a complete delivery ends the coverage step).
-  Facebook is not configured (skipped); the social package and the press release go by mail.
-""", flush=True)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PACKAGE.parent), os.environ.get("PYTHONPATH")]))}
-    log = open(base / "daemon.log", "w")
-    daemon = subprocess.Popen([sys.executable, "-m", "daemon.app.cli", "run", "-c", str(config)],
-                              cwd=base, env=env, stdout=log, stderr=subprocess.STDOUT)
-    engine = db.make_engine(cfg.paths.database)
-    printer = Printer(ctx, db.sessions(engine), start)
-    crew = People(dovecot.port, smtp.port, cast(ctx, printer.say), printer.say)
-    crew.start()
-    try:
+    with ExitStack() as stack:
+        dovecot, smtp = start_servers(stack, users, base / "mail")
+        cfg = load_config(demo_config(base, dovecot.port, smtp.port))
+        indonesian.set_zone(cfg.office.timezone)
+        ctx = Context.load(cfg)
+        first = working_day(ctx.local_now().date(), 7)
+        days = (first, working_day(first, 1))
+        banner(base, dovecot, smtp, days)
+        daemon = start_daemon(stack, base, cfg.source)
+        engine = db.make_engine(cfg.paths.database)
+        stack.callback(engine.dispose)
+        printer = Printer(ctx, db.sessions(engine), start)
+        crew = People(dovecot.port, smtp.port, cast(ctx, printer.say), printer.say)
+        crew.start()
+        stack.callback(crew.join, 5)
+        stack.callback(crew.stop.set)
         if not wait_for_database(engine, daemon, 60):
             print("liputan demo: the daemon did not start; see daemon.log", file=sys.stderr)
             return 1
@@ -239,33 +278,19 @@ def main(folder: str = "liputan-demo", timeout: float = 240.0) -> int:
             crew.send(request_letter(sender, display, body.format(day=indonesian.format_date(on))))
             printer.say(f"{display} sends its request letter")
             time.sleep(1.0)  # the island letter gets the first code
-        ok = walk(printer, daemon, crew, timeout)
-        if ok:
-            ok = summary(ctx, printer.factory, base)
+        ok = walk(printer, daemon, crew, timeout) and summary(ctx, printer.factory, base)
         return 0 if ok else 1
-    finally:
-        crew.stop.set()
-        daemon.send_signal(signal.SIGTERM)
-        try:
-            daemon.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
-        log.close()
-        crew.join(5)
-        engine.dispose()
-        smtp.stop()
-        dovecot.stop()
 
 
-def wait_for_database(engine, daemon: subprocess.Popen, seconds: float) -> bool:  # noqa: ANN001
+def wait_for_database(engine: Engine, daemon: subprocess.Popen, seconds: float) -> bool:
     """The daemon has migrated the database (it does so before it runs)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and daemon.poll() is None:
         try:
             if db.current_revision(engine) == db.head_revision():
                 return True
-        except Exception:  # noqa: BLE001 - not made yet
-            pass
+        except Exception as exc:  # noqa: BLE001 - not made yet
+            log.debug("database not ready: %s", exc)
         time.sleep(0.3)
     return False
 

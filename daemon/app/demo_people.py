@@ -11,11 +11,11 @@ import re
 import smtplib
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, localtime, make_msgid
 from pathlib import Path
-from typing import Callable
 
 from imapclient import IMAPClient
 
@@ -98,8 +98,8 @@ class People(threading.Thread):
             if person.imap is not None:
                 try:
                     person.imap.logout()
-                except Exception:  # noqa: BLE001 - closing anyway
-                    pass
+                except Exception as exc:  # noqa: BLE001 - closing anyway
+                    log.debug("%s: logout: %s", person.email, exc)
 
     def new_mail(self, person: Person) -> list[EmailMessage]:
         if person.imap is None:
@@ -166,7 +166,7 @@ def hand_in(person: Person, share: Path, news: dict[str, tuple[str, list[str]]],
         task, folder = team_task(msg, person.name), shared_folder(msg, share)
         if folder is None:
             say(f"{person.name}: the assignment names no folder found in {share}")
-            return None
+            return
         code = folder.name.split(" ")[0]
         time.sleep(0.3)  # opening the folder
         if "berita" in task:
@@ -178,5 +178,4 @@ def hand_in(person: Person, share: Path, news: dict[str, tuple[str, list[str]]],
             for n in (1, 2):
                 drop(folder, f"DSC_000{n}.JPG", photo_jpeg(n + len(code)))
             say(f"{code}: {person.name} drops DSC_0001.JPG and DSC_0002.JPG into the shared folder")
-        return None
     return act

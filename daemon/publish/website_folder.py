@@ -83,7 +83,8 @@ class FolderSite:
         return dest, photo
 
     def page(self, story: Story, photos: list[tuple[Path, Photo]]) -> str:
-        esc = lambda v: html.escape(v or "", quote=True)  # noqa: E731
+        def esc(v: str | None) -> str:
+            return html.escape(v or "", quote=True)
         meta = [v for v in (story.place, story.kecamatan and f"Kecamatan {story.kecamatan}",
                             story.event_date and indonesian.format_date(story.event_date)) if v]
         paras = story.paragraphs()
