@@ -144,16 +144,22 @@ class Printer:
         print(f"{time.monotonic() - self.start:6.1f}s  {text}", flush=True)
 
     def who(self, actor: str | None) -> str:
+        """"Kadis Drs. H. Johansyah Syafri, M.Si." (the office's short names), a member's name,
+        or Liputan itself."""
         if not actor or actor == "system":
             return "Liputan"
-        return people.described(self.ctx, actor) if "@" in actor else actor
+        p, title, role = people.person(self.ctx, actor) if "@" in actor else (None, None, None)
+        if p is None:
+            return actor
+        office = (f"{title} " if title else "") + (role or "").capitalize()
+        return f"{office} {p.name}".strip()
 
     def line(self, e: Event) -> str | None:
         note = e.note or ""
         if e.kind == "received":
             return f"letter received from {e.actor} ({note})"
         if e.kind == "sent":
-            return f"mail to {self.who(e.actor)}, who is asked to decide ({note})"
+            return f"asks {self.who(e.actor)} by mail ({note})"
         if e.kind == "decided":
             label = {"approve": "approved", "reject": "refused", "revise": "sent back"}.get(e.decision or "", e.decision)
             return f"{label} by {self.who(e.actor)}" + (f" (note: {note})" if note else "")
@@ -254,6 +260,14 @@ def main(folder: str = "liputan-demo", timeout: float = 240.0) -> int:
     users = {OFFICE_MAILBOX: PASSWORD, SOCIAL_ADMIN: PASSWORD}
     users.update({r.email: PASSWORD for r in office.roles.values()})
     users.update({p.email: PASSWORD for p in office.staff})
+    try:
+        return run(base, users, timeout)
+    except KeyboardInterrupt:  # everything it started has been stopped on the way out
+        print("liputan demo: interrupted", file=sys.stderr)
+        return 130
+
+
+def run(base: Path, users: dict[str, str], timeout: float) -> int:
     start = time.monotonic()
     with ExitStack() as stack:
         dovecot, smtp = start_servers(stack, users, base / "mail")
