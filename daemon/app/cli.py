@@ -1,4 +1,4 @@
-"""The `liputan` command: run, check, requests, show, jadwal, report, requeue."""
+"""The `liputan` command: run, check, status, requests, show, jadwal, report, requeue."""
 
 from __future__ import annotations
 
@@ -51,8 +51,10 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("sandbox", help="start local Dovecot + SMTP capture and run the daemon on them")
     from daemon.app import operator  # small: the engine loads only when a decision is recorded
     operator.add_commands(sub)
+    from daemon.app import status  # small: its database work loads only when it runs
+    status.add_command(sub)
     for name in ("run", "check", "requests", "show", "jadwal", "report", "requeue", "quarantine",
-                 "approve"):
+                 "approve", "status"):
         sub.choices[name].add_argument("-c", "--config", default=argparse.SUPPRESS)
     return p
 
@@ -71,6 +73,9 @@ def main(argv: list[str] | None = None) -> int:
         indonesian.set_zone(cfg.office.timezone)
         if args.command == "run":
             return run(cfg)
+        if args.command == "status":  # read only: never migrates the database
+            from daemon.app import status
+            return status.command(cfg, args)
         factory = open_db(cfg)
         if args.command == "requeue":
             return requeue(factory, args)
