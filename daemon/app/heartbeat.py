@@ -43,7 +43,7 @@ class FolderProbe:
         self.root = Path(root)
         self._thread: threading.Thread | None = None
         self._began = 0.0
-        self._result: dict = {"ok": None, "path": str(self.root), "detail": "not checked yet"}
+        self._result: dict = {"ok": None, "path": str(self.root), "code": "unchecked", "detail": "not checked yet"}
 
     def check(self, timeout: float = FOLDER_TIMEOUT) -> dict:
         if self._thread is None or not self._thread.is_alive():
@@ -52,21 +52,23 @@ class FolderProbe:
             self._thread.start()
         self._thread.join(timeout)
         if self._thread.is_alive():
-            return {"ok": False, "path": str(self.root),
+            return {"ok": False, "path": str(self.root), "code": "no_answer",
                     "detail": f"the folder has not answered for {time.monotonic() - self._began:.0f} s"}
         return self._result
 
     def _probe(self) -> None:
-        self._result = {"ok": True, "path": str(self.root), "detail": ""}
+        code, detail = "ok", ""
         try:
             if not self.root.is_dir():
-                raise FileNotFoundError(f"{self.root} is missing or not a folder (share unmounted?)")
-            with os.scandir(self.root) as entries:
-                next(entries, None)
-            if not os.access(self.root, os.W_OK | os.X_OK):
-                raise PermissionError(f"{self.root} is not writable by this user")
+                code, detail = "missing", f"{self.root} is missing or not a folder (share unmounted?)"
+            else:
+                with os.scandir(self.root) as entries:
+                    next(entries, None)
+                if not os.access(self.root, os.W_OK | os.X_OK):
+                    code, detail = "not_writable", f"{self.root} is not writable by this user"
         except OSError as exc:
-            self._result = {"ok": False, "path": str(self.root), "detail": str(exc)}
+            code, detail = "unreadable", str(exc)
+        self._result = {"ok": code == "ok", "path": str(self.root), "code": code, "detail": detail}
 
 
 class HeartbeatWriter:

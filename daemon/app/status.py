@@ -35,11 +35,11 @@ def read(cfg, now: datetime | None = None) -> dict:  # noqa: ANN001 - Config
     now = now or datetime.now(timezone.utc)
     url = cfg.paths.database
     if url.startswith("sqlite:///") and not Path(url.split("sqlite:///", 1)[1]).is_file():
-        return _finish(_empty(now, "no database yet: the daemon has never run with this config"))
+        return _finish(_empty(now, "no_database", "no database yet: the daemon has never run with this config"))
     engine = db.make_engine(url)
     try:
         if db.current_revision(engine) != db.head_revision():
-            return _finish(_empty(now, f"the database is at schema {db.current_revision(engine) or 'none'}, "
+            return _finish(_empty(now, "old_schema", f"the database is at schema {db.current_revision(engine) or 'none'}, "
                                        f"this version needs {db.head_revision()}: the daemon of this "
                                        "version has not run yet (it upgrades at start)"))
         with db.sessions(engine)() as s:
@@ -83,7 +83,7 @@ def daemon_part(cfg, s, now: datetime) -> dict:  # noqa: ANN001
     last_seen = s.scalar(select(func.max(Inbound.received_at)))
     seen = [t for t in [last_seen, *(r.last_message_at for r in rows)] if t is not None]
     daemon = {"up": bool(fresh), "state": state, **(_instance(main, now) if main else {})}
-    mailbox = {"account": f"{cfg.mailbox.username}@{cfg.mailbox.host}:{cfg.mailbox.port}",
+    mailbox = {"account": cfg.mailbox.username, "server": f"{cfg.mailbox.host}:{cfg.mailbox.port}",
                "state": main.mailbox if fresh else "unknown",
                "since": _iso(main.mailbox_since) if fresh else None,
                "error": main.mailbox_error if fresh else None,
@@ -173,7 +173,7 @@ def problems(snap: dict, now: datetime) -> list[dict]:
     if not d["up"]:
         if d["state"] == "never":
             add("daemon", "never_ran", f"the daemon has never run ({d.get('note') or 'no heartbeat'})",
-                d.get("note"))
+                d.get("reason", "no_heartbeat"))
         elif d["state"] == "stopped":
             add("daemon", "stopped", f"the daemon stopped at {d['stopped_at']}", d["stopped_at"])
         else:
@@ -208,11 +208,11 @@ def _finish(snap: dict) -> dict:
     return snap
 
 
-def _empty(now: datetime, note: str) -> dict:
+def _empty(now: datetime, reason: str, note: str) -> dict:
     nothing = {"retrying": 0, "failed_24h": 0, "errors": []}
     return {"checked_at": _iso(now), "database": {"ok": True, "error": None},
-            "daemon": {"up": False, "state": "never", "note": note}, "instances": [],
-            "mailbox": {"account": None, "state": "unknown", "since": None, "error": None,
+            "daemon": {"up": False, "state": "never", "reason": reason, "note": note}, "instances": [],
+            "mailbox": {"account": None, "server": None, "state": "unknown", "since": None, "error": None,
                         "last_message_at": None},
             "outbox": {"queued": 0, "waiting": 0, "sending": 0, "oldest_queued_at": None, **nothing},
             "jobs": {"due": 0, "scheduled": 0, "running": 0, **nothing},

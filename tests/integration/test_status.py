@@ -238,3 +238,39 @@ def test_a_heartbeat_that_cannot_be_written_does_not_stop_the_daemon(make_config
     writer = HeartbeatWriter(cfg, sessions(engine), health.MailboxHealth(), instance="x:1")
     assert writer.write() is False and writer.failing is True
     engine.dispose()
+
+
+def test_a_hung_pdf_converter_is_reported_then_its_failure(tmp_path):
+    """A `soffice` that never answers: while it runs the converter is reported busy, after the
+    conversion timeout it is reported failing with the reason (issue 13's outage)."""
+    import threading
+
+    from daemon.paperwork.pdf import PdfConverter
+    fake = tmp_path / "soffice"
+    fake.write_text("#!/bin/sh\nsleep 30\n")
+    fake.chmod(0o755)
+    docx = tmp_path / "surat.docx"
+    docx.write_bytes(b"PK not really a docx")
+    conv = PdfConverter(tmp_path / "state", office=str(fake), uno_python="/nonexistent/python3",
+                        convert_timeout=3)
+    assert conv.available() and conv.mode == "oneshot"
+    assert conv.health()["ok"] is True
+    worker = threading.Thread(target=conv.convert, args=(docx,))
+    worker.start()
+    try:
+        wait_for(lambda: conv.busy_since is not None, 10)
+        time.sleep(1.2)
+        busy = conv.health(busy_after=1)
+        assert busy["ok"] is False and "a conversion has run for" in busy["detail"]
+    finally:
+        worker.join(20)
+    after = conv.health()
+    assert after["ok"] is False and "took over 3 s" in after["detail"]
+    conv.close()
+
+
+def test_no_libreoffice_is_not_a_failure(tmp_path):
+    from daemon.paperwork.pdf import PdfConverter
+    conv = PdfConverter(tmp_path, office="/nonexistent/soffice")
+    assert conv.available() is False
+    assert conv.health()["ok"] is None
