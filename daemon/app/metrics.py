@@ -14,13 +14,15 @@ class StatusCollector:
     """A prometheus_client collector: one `liputan status` read per scrape."""
 
     def __init__(self, cfg) -> None:  # noqa: ANN001 - Config
+        from daemon.core import db
         self.cfg = cfg
+        self.engine = db.make_engine(cfg.paths.database)  # its own: SQL compiled once, not per scrape
 
     def collect(self):  # noqa: ANN201 - yields metric families
         from prometheus_client.core import GaugeMetricFamily
 
         from daemon.app import status
-        snap = status.read(self.cfg)
+        snap = status.read(self.cfg, engine=self.engine)
 
         def gauge(name: str, doc: str, value: float | None, labels: dict | None = None):
             g = GaugeMetricFamily(f"liputan_{name}", doc, labels=list(labels or {}))
@@ -74,12 +76,13 @@ def _ts(iso: str | None) -> float | None:
 class Server:
     """The running endpoint; `close()` stops it."""
 
-    def __init__(self, httpd, thread) -> None:  # noqa: ANN001
-        self.httpd, self.thread = httpd, thread
+    def __init__(self, httpd, thread, collector: StatusCollector) -> None:  # noqa: ANN001
+        self.httpd, self.thread, self.collector = httpd, thread, collector
 
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+        self.collector.engine.dispose()
 
 
 def serve(cfg) -> Server | None:  # noqa: ANN001 - Config
@@ -95,11 +98,13 @@ def serve(cfg) -> Server | None:  # noqa: ANN001 - Config
                   "(pip install 'liputan[metrics]'); no metrics are served")
         return None
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(StatusCollector(cfg))
+    collector = StatusCollector(cfg)
+    registry.register(collector)
     try:
         httpd, thread = start_http_server(address[1], addr=address[0], registry=registry)
     except OSError as exc:
         log.error("cannot serve metrics on %s: %s; the daemon runs on without them", cfg.metrics.listen, exc)
+        collector.engine.dispose()
         return None
     log.info("metrics at http://%s/metrics", cfg.metrics.listen)
-    return Server(httpd, thread)
+    return Server(httpd, thread, collector)

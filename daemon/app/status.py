@@ -3,6 +3,7 @@ in the database (read only: status never migrates or writes); exit codes for scr
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -29,19 +30,21 @@ def command(cfg, args) -> int:  # noqa: ANN001 - Config, argparse.Namespace
     return snap["exit_code"]
 
 
-def read(cfg, now: datetime | None = None) -> dict:  # noqa: ANN001 - Config
-    """The status as data; a database that cannot be read gives exit code 4 with the error."""
+def read(cfg, now: datetime | None = None, engine=None) -> dict:  # noqa: ANN001 - Config, Engine
+    """The status as data; a database that cannot be read gives exit code 4 with the error.
+    `engine`: a long-lived reader's own (the metrics endpoint), kept open for the next read."""
     from daemon.core import db
     now = now or datetime.now(timezone.utc)
     url = cfg.paths.database
-    if url.startswith("sqlite:///") and not Path(url.split("sqlite:///", 1)[1]).is_file():
+    if engine is None and url.startswith("sqlite:///") and not Path(url.split("sqlite:///", 1)[1]).is_file():
         return _finish(_empty(now, "no_database", "no database yet: the daemon has never run with this config"))
-    engine = db.make_engine(url)
+    own = engine is None
+    engine = engine if engine is not None else db.make_engine(url)
     try:
-        if db.current_revision(engine) != db.head_revision():
-            return _finish(_empty(now, "old_schema", f"the database is at schema {db.current_revision(engine) or 'none'}, "
-                                       f"this version needs {db.head_revision()}: the daemon of this "
-                                       "version has not run yet (it upgrades at start)"))
+        if (current := db.current_revision(engine)) != _head():
+            return _finish(_empty(now, "old_schema", f"the database is at schema {current or 'none'}, "
+                                                     f"this version needs {_head()}: the daemon of this "
+                                                     "version has not run yet (it upgrades at start)"))
         with db.sessions(engine)() as s:
             return _finish(gather(cfg, s, now))
     except Exception as exc:  # noqa: BLE001 - the database is away: say so, do not guess
@@ -52,7 +55,14 @@ def read(cfg, now: datetime | None = None) -> dict:  # noqa: ANN001 - Config
                               "detail": f"{type(exc).__name__}: {exc}"[:500],
                               "message": f"the database cannot be read: {exc}"[:500]}]}
     finally:
-        engine.dispose()
+        if own:
+            engine.dispose()
+
+
+@functools.cache
+def _head() -> str | None:
+    from daemon.core import db
+    return db.head_revision()
 
 
 def gather(cfg, s, now: datetime) -> dict:  # noqa: ANN001 - Config, Session
