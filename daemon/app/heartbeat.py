@@ -25,6 +25,7 @@ log = logging.getLogger("daemon.app.heartbeat")
 FOLDER_TIMEOUT = 2.0  # seconds a check of the shared folder may take before it counts as not answering
 KEEP_STOPPED = timedelta(days=1)  # rows of cleanly stopped instances are kept this long
 KEEP_ANY = timedelta(days=7)  # and rows of crashed ones this long
+NAMES = {"folder": "shared folder", "converter": "PDF converter"}
 
 
 def utcnow() -> datetime:
@@ -86,8 +87,15 @@ class HeartbeatWriter:
     def checks(self) -> dict:
         converter = self.converter.health() if self.converter is not None else \
             {"ok": None, "mode": "none", "detail": "no converter"}
-        self.last_checks = {"folder": self.folder.check(), "converter": converter}
-        return self.last_checks
+        checks = {"folder": self.folder.check(), "converter": converter}
+        for name, now in checks.items():  # the log says what is wrong too, once per change
+            before = self.last_checks.get(name, {}).get("ok")
+            if now.get("ok") is False and before is not False:
+                log.warning("%s check fails: %s", NAMES[name], now.get("detail"))
+            elif before is False and now.get("ok") is not False:
+                log.info("%s check passes again", NAMES[name])
+        self.last_checks = checks
+        return checks
 
     def write(self, stopped: bool = False) -> bool:
         """Rewrite the row (the checks included, but not again at the stop); True when written."""

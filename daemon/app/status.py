@@ -81,7 +81,9 @@ def daemon_part(cfg, s, now: datetime) -> dict:  # noqa: ANN001
     from daemon.core.models import Heartbeat, Inbound
     stale = timedelta(seconds=cfg.status.stale_seconds)
     rows = s.scalars(select(Heartbeat).order_by(Heartbeat.beat_at.desc())).all()
-    fresh = [r for r in rows if r.stopped_at is None and now - r.beat_at <= stale]
+    # a daemon that beats slower than this reader's config expects is not called down for it
+    fresh = [r for r in rows if r.stopped_at is None
+             and now - r.beat_at <= max(stale, timedelta(seconds=3 * (r.interval or 0)))]
     working = [r for r in fresh if r.mailbox != "standby"]
     main = (working or fresh or rows or [None])[0]
     if fresh:

@@ -209,18 +209,44 @@ def test_figures_come_from_the_queues_and_the_heartbeat(make_config, factory):
     assert snap["daemon"]["state"] == "stale" and snap["exit_code"] == status.DOWN
 
 
-def test_a_missing_shared_folder_is_reported(make_config, factory, tmp_path):
+def test_two_instances_the_one_working_the_mailbox_is_shown(make_config, factory):
+    cfg = make_config()
+    working, standby = health.MailboxHealth(), health.MailboxHealth()
+    standby.set(health.STANDBY)
+    HeartbeatWriter(cfg, factory, standby, instance="b:2").write()
+    snap = status.read(cfg)
+    assert [p["code"] for p in snap["problems"]] == ["no_mailbox_holder"]
+    working.set(health.CONNECTED)
+    HeartbeatWriter(cfg, factory, working, instance="a:1").write()
+    HeartbeatWriter(cfg, factory, standby, instance="b:2").write()  # the newest beat, but standing by
+    snap = status.read(cfg)
+    assert snap["daemon"]["instance"] == "a:1" and snap["mailbox"]["state"] == "connected"
+    assert {i["instance"] for i in snap["instances"]} == {"a:1", "b:2"}
+    assert snap["exit_code"] == status.OK
+    assert "Instans lain: b:2" in human.status_text(snap)
+
+
+def test_a_missing_shared_folder_is_reported_and_logged(make_config, factory, caplog):
     cfg = make_config()
     Path(cfg.paths.dropbox).rmdir()  # the share is not mounted
     mailbox = health.MailboxHealth()
     mailbox.set(health.CONNECTED)
-    HeartbeatWriter(cfg, factory, mailbox, instance="test-host:2").write()
+    writer = HeartbeatWriter(cfg, factory, mailbox, instance="test-host:2")
+    with caplog.at_level("INFO", logger="daemon.app.heartbeat"):
+        writer.write()
+        writer.write()
+    assert [r.getMessage() for r in caplog.records].count(
+        f"shared folder check fails: {cfg.paths.dropbox} is missing or not a folder (share unmounted?)") == 1
     snap = status.read(cfg)
     assert snap["folder"]["ok"] is False and "missing" in snap["folder"]["detail"]
     assert [p["code"] for p in snap["problems"]] == ["folder_unreachable"]
     assert "TIDAK DAPAT DIJANGKAU" in human.status_text(snap)
     Path(cfg.paths.dropbox).mkdir()
     assert FolderProbe(Path(cfg.paths.dropbox)).check()["ok"] is True
+    with caplog.at_level("INFO", logger="daemon.app.heartbeat"):
+        writer.write()
+    assert "shared folder check passes again" in caplog.text
+    assert status.read(cfg)["exit_code"] == status.OK
 
 
 def test_an_unreadable_database_gives_exit_code_4(make_config):
