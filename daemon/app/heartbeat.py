@@ -17,6 +17,7 @@ from sqlalchemy import delete, or_
 from sqlalchemy.orm import Session, sessionmaker
 
 import daemon
+from daemon.app import sdnotify
 from daemon.core.config import Config
 from daemon.core.models import Heartbeat
 from daemon.mail.health import MailboxHealth
@@ -136,6 +137,15 @@ class HeartbeatWriter:
             log.warning("cannot prune old heartbeats: %s", exc)
 
 
+def tell_systemd(cfg: Config, mailbox: MailboxHealth, shown: tuple | None) -> tuple:
+    """A STATUS= line for `systemctl status` when the mailbox's state or error changes."""
+    now = mailbox.snapshot()
+    if (now.state, now.error) != shown:
+        where = f"{cfg.mailbox.username}@{cfg.mailbox.host}"
+        sdnotify.status(f"running: mailbox {now.state} ({where})" + (f": {now.error}" if now.error else ""))
+    return now.state, now.error
+
+
 async def run(cfg: Config, factory: sessionmaker[Session], mailbox: MailboxHealth, converter,  # noqa: ANN001
               stop: asyncio.Event) -> None:
     """The service's heartbeat task: a row now, every `[status] heartbeat_seconds`, at once on a
@@ -153,6 +163,7 @@ async def run(cfg: Config, factory: sessionmaker[Session], mailbox: MailboxHealt
     mailbox.listener = tell
     await asyncio.to_thread(writer.prune)
     await asyncio.to_thread(writer.write)
+    shown = tell_systemd(cfg, mailbox, None)
     from daemon.app import metrics
     server = await asyncio.to_thread(metrics.serve, cfg)
     try:
@@ -165,6 +176,7 @@ async def run(cfg: Config, factory: sessionmaker[Session], mailbox: MailboxHealt
                 w.cancel()
             if not stop.is_set():
                 await asyncio.to_thread(writer.write)
+                shown = tell_systemd(cfg, mailbox, shown)
     finally:
         mailbox.listener = None
         if server is not None:

@@ -254,6 +254,9 @@ class Config(Section):
         if self.metrics.listen is not None and importlib.util.find_spec("prometheus_client") is None:
             out.append("[metrics] listen is set but prometheus_client is not installed "
                        "(pip install 'liputan[metrics]'): no metrics will be served")
+        if (address := self.metrics.address()) and address[0] not in ("127.0.0.1", "::1", "localhost"):
+            out.append(f"[metrics] listen {self.metrics.listen} is not a loopback address: the figures "
+                       "are open to the network")
         if self.delivery.public_root is None:
             out.append("[delivery] public_root is not set: mails name the team's folder by its path "
                        "under the share only")
