@@ -35,6 +35,7 @@ def liputan(*args: str) -> subprocess.CompletedProcess:
 
 def status_of(path: str) -> tuple[int, dict]:
     out = liputan("status", "-c", path, "--json")
+    assert out.stderr == ""  # no library chatter, no traceback
     return out.returncode, json.loads(out.stdout)
 
 
@@ -158,6 +159,34 @@ def test_a_daemon_stopped_by_sigterm_is_down_at_once(config, tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_smtp_answering_451_shows_as_failing_sends_until_it_recovers(config, dovecot, mailbox_user, smtp,
+                                                                      tmp_path):
+    """Issue 13's outage: the SMTP server answers 451; status names the failing sends and the
+    server's answer, exit 1; once it accepts again the retry sends them and status is clean."""
+    import email.policy
+
+    from harness import letter
+    from test_workflow_bodies import BANTAN
+    path = str(config.source)
+    smtp.fail_next(451, times=-1, message="Mailbox busy, try again later")
+    proc = start(config, tmp_path)
+    try:
+        dovecot.append(mailbox_user, "INBOX", letter(
+            "camat.bantan@bengkaliskab.go.id", "Permohonan peliputan Musrenbang", BANTAN
+        ).as_bytes(policy=email.policy.SMTP))
+        code, snap = wait_for(lambda: (r := status_of(path))[1]["outbox"]["retrying"] and r, 90)
+        assert code == status.FAILING and "outbox_retrying" in [p["code"] for p in snap["problems"]]
+        assert "451" in snap["outbox"]["errors"][0]["error"]
+        assert "surat gagal terkirim dan sedang dicoba lagi" in liputan("status", "-c", path).stdout
+        smtp.clear()  # the server accepts again: the retry (30 s later) sends what waited
+        code, snap = wait_for(lambda: (r := status_of(path))[1]["outbox"]["retrying"] == 0 and r, 120)
+        assert code == status.OK, snap["problems"]
+        assert smtp.messages
+    finally:
+        proc.kill()
+        proc.wait()
 
 
 def test_figures_come_from_the_queues_and_the_heartbeat(make_config, factory):
