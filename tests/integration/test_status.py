@@ -5,6 +5,7 @@ endpoint scraped over HTTP; the queues' figures read from a real database (SQLit
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -81,6 +82,32 @@ def daemon_config(own_dovecot: Dovecot, make_config: Callable[..., Config]) -> t
     return cfg, port
 
 
+def kill_converter(cfg: Config) -> None:
+    """The LibreOffice (unoserver's process group) that a SIGKILLed daemon leaves running."""
+    try:
+        pgid = int((Path(cfg.paths.state) / "libreoffice" / "server.pid").read_text())
+        cmdline = Path(f"/proc/{pgid}/cmdline").read_bytes().decode(errors="replace")
+    except (OSError, ValueError):
+        return
+    if "unoserver" in cmdline and str(cfg.paths.state) in cmdline:  # ours, not a reused pid
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def stop(proc: subprocess.Popen, cfg: Config) -> None:
+    """Stop the daemon as an operator does (SIGTERM), killing it only if it hangs."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    kill_converter(cfg)
+
+
 def start(cfg: Config, tmp_path: Path) -> subprocess.Popen:
     log = open(tmp_path / "daemon.log", "w")
     return subprocess.Popen([sys.executable, "-m", "daemon.app.cli", "run", "-c", str(cfg.source)],
@@ -132,6 +159,7 @@ def test_status_follows_the_daemon_up_mailbox_away_and_killed(daemon_config, own
 
         proc.kill()  # no goodbye: the heartbeat goes stale
         proc.wait(10)
+        kill_converter(cfg)
         code, snap = wait_for(lambda: (r := status_of(path))[1]["daemon"]["state"] == "stale" and r, 30)
         assert code == status.DOWN and snap["daemon"]["up"] is False
         assert snap["mailbox"]["state"] == "unknown"
@@ -139,9 +167,7 @@ def test_status_follows_the_daemon_up_mailbox_away_and_killed(daemon_config, own
         text = liputan("status", "-c", path)
         assert text.returncode == 3 and "MATI (tidak ada detak)" in text.stdout
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        stop(proc, cfg)
 
 
 def test_a_daemon_stopped_by_sigterm_is_down_at_once(config, tmp_path):
@@ -156,9 +182,7 @@ def test_a_daemon_stopped_by_sigterm_is_down_at_once(config, tmp_path):
         assert snap["daemon"]["stopped_at"] is not None
         assert "BERHENTI" in liputan("status", "-c", path).stdout
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        stop(proc, config)
 
 
 def test_smtp_answering_451_shows_as_failing_sends_until_it_recovers(config, dovecot, mailbox_user, smtp,
@@ -185,8 +209,7 @@ def test_smtp_answering_451_shows_as_failing_sends_until_it_recovers(config, dov
         assert code == status.OK, snap["problems"]
         assert smtp.messages
     finally:
-        proc.kill()
-        proc.wait()
+        stop(proc, config)
 
 
 def test_figures_come_from_the_queues_and_the_heartbeat(make_config, factory):
