@@ -1,4 +1,4 @@
-"""The `liputan` command: run, check, requests, show, jadwal, report, requeue."""
+"""The `liputan` command: run, check, status, requests, show, jadwal, report, requeue."""
 
 from __future__ import annotations
 
@@ -54,8 +54,10 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--timeout", type=float, default=240, help="give up after this many seconds")
     from daemon.app import operator  # small: the engine loads only when a decision is recorded
     operator.add_commands(sub)
+    from daemon.app import status  # small: its database work loads only when it runs
+    status.add_command(sub)
     for name in ("run", "check", "requests", "show", "jadwal", "report", "requeue", "quarantine",
-                 "approve"):
+                 "approve", "status"):
         sub.choices[name].add_argument("-c", "--config", default=argparse.SUPPRESS)
     return p
 
@@ -77,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
         indonesian.set_zone(cfg.office.timezone)
         if args.command == "run":
             return run(cfg)
+        if args.command == "status":  # read only: never migrates the database
+            from daemon.app import status
+            return status.command(cfg, args)
         factory = open_db(cfg)
         if args.command == "requeue":
             return requeue(factory, args)

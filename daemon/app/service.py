@@ -8,7 +8,7 @@ import signal
 import threading
 from pathlib import Path
 
-from daemon.app import ocr_jobs, sdnotify, work
+from daemon.app import heartbeat, ocr_jobs, sdnotify, work
 from daemon.app.dispatcher import Dispatcher
 from daemon.app.folder import FolderIntake
 from daemon.core import db
@@ -80,7 +80,9 @@ class Service:
         tasks = [asyncio.create_task(self.calendar_loop(stop), name="calendar"),
                  asyncio.create_task(self.dispatch_loop(stop, wake), name="dispatcher"),
                  asyncio.create_task(self.jobs_loop(stop), name="jobs"),
-                 asyncio.create_task(self.outbox.run(stop, self.wake_outbox), name="outbox")]
+                 asyncio.create_task(self.outbox.run(stop, self.wake_outbox), name="outbox"),
+                 asyncio.create_task(heartbeat.run(self.cfg, self.factory, self.mailbox.health,
+                                                   converter, stop), name="heartbeat")]
         if (interval := sdnotify.watchdog_interval()) is not None:
             tasks.append(asyncio.create_task(watchdog_loop(stop, interval), name="watchdog"))
         log.info("liputan running: mailbox %s@%s, database %s", self.cfg.mailbox.username,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import tomllib
 from datetime import date, time
@@ -206,6 +207,35 @@ class RulesCfg(Section):
     dir: str = "rules"
 
 
+class StatusCfg(Section):
+    """[status]: the heartbeat each running daemon writes, which `liputan status` reads."""
+
+    heartbeat_seconds: float = Field(5, gt=0, description="seconds between two heartbeats")
+    stale_seconds: float = Field(30, gt=0, description="no heartbeat for this long: the daemon is down")
+
+
+class MetricsCfg(Section):
+    """[metrics]: an optional Prometheus endpoint (needs `pip install 'liputan[metrics]'`)."""
+
+    listen: str | None = None  # e.g. "127.0.0.1:9464"; off when absent
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        host, sep, port = v.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"listen must be HOST:PORT, e.g. 127.0.0.1:9464, not '{v}'")
+        return v
+
+    def address(self) -> tuple[str, int] | None:
+        if self.listen is None:
+            return None
+        host, _, port = self.listen.rpartition(":")
+        return host.strip("[]"), int(port)
+
+
 class Config(Section):
     office: OfficeCfg
     mailbox: MailboxCfg
@@ -216,6 +246,8 @@ class Config(Section):
     digest: DigestCfg = DigestCfg()
     delivery: DeliveryCfg = DeliveryCfg()
     publish: PublishCfg = PublishCfg()
+    status: StatusCfg = StatusCfg()
+    metrics: MetricsCfg = MetricsCfg()
     source: Path | None = None
 
     def warnings(self) -> list[str]:
@@ -229,6 +261,12 @@ class Config(Section):
         for section, key, path in files:
             if path and not Path(path).is_file():
                 out.append(f"[{section}] {key} {path} is not readable here")
+        if self.metrics.listen is not None and importlib.util.find_spec("prometheus_client") is None:
+            out.append("[metrics] listen is set but prometheus_client is not installed "
+                       "(pip install 'liputan[metrics]'): no metrics will be served")
+        if (address := self.metrics.address()) and address[0] not in ("127.0.0.1", "::1", "localhost"):
+            out.append(f"[metrics] listen {self.metrics.listen} is not a loopback address: the figures "
+                       "are open to the network")
         if self.delivery.public_root is None:
             out.append("[delivery] public_root is not set: mails name the team's folder by its path "
                        "under the share only")
