@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.app import mail_delivery, ocr_jobs
+from daemon.core import logctx
 from daemon.core.context import Context
 from daemon.core.models import Inbound, Outbox, Request, Task, utcnow
 from daemon.core.types import Classification, RequestFacts
@@ -87,6 +88,10 @@ class Dispatcher:
         return claim_inbound(self.factory, self.holder)
 
     def handle_id(self, inbound_id: int) -> None:
+        with logctx.about():  # lines about this message name its request once it is known
+            self._handle_id(inbound_id)
+
+    def _handle_id(self, inbound_id: int) -> None:
         try:
             with self.factory() as s, s.begin():
                 inbound = s.get(Inbound, inbound_id, with_for_update=True)
@@ -163,6 +168,7 @@ class Dispatcher:
                 raise Outcome("ignored", f"mailing list or newsletter: {c.reason}")
             task, req = self.correlate(s, msg, c, sender)
             if req is not None:
+                logctx.set_code(req.code)
                 self.answer_thread(s, inbound, msg, c, task, req, display, sender)
             self.new_letter(s, inbound, msg, c, sender)
         except Outcome as out:

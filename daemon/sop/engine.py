@@ -15,7 +15,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from daemon.core import indonesian
+from daemon.core import indonesian, logctx
 from daemon.core.context import Context
 from daemon.core.models import Assignment, Inbound, Outbox, Request, Task
 from daemon.core.rules import Step
@@ -44,6 +44,7 @@ def open_request(ctx: Context, s: Session, inbound: Inbound, facts: RequestFacts
     requests.apply_facts(req, facts)
     s.add(req)
     s.flush()
+    logctx.set_code(req.code)  # the rest of this message's log lines name the new request
     inbound.request_id = req.id
     run = Run.of(ctx, s, req)
     intake = intake_step(run)
