@@ -19,8 +19,8 @@ IDENTIFIER = "liputan"
 # migration plugin, file events, HTTP requests): only their warnings reach the log
 QUIET = ("alembic", "aiosmtpd", "mail.log", "watchdog", "httpx", "httpcore", "urllib3",
          "imapclient", "PIL", "docxtpl", "unoserver", "asyncio", "sqlalchemy", "multipart")
-SECRET = re.compile(r"(?i)\b(password|passwd|pwd|token|secret|api[_-]?key|authorization)"
-                    r"(\s*[=:]\s*)(\S+)")
+SECRET = re.compile(r"(?i)\b(password|passwd|pwd|token|secret|api[_-]?key)(\s*[=:]\s*)(\S+)")
+AUTHORIZATION = re.compile(r"(?i)\b((?:proxy-)?authorization)(\s*[=:]\s*)(.+)")  # the whole value
 URL_PASSWORD = re.compile(r"(://[^/\s:@]+:)[^@\s/]+@")
 PRIORITY = {logging.CRITICAL: 2, logging.ERROR: 3, logging.WARNING: 4, logging.INFO: 6,
             logging.DEBUG: 7}
@@ -29,7 +29,11 @@ MAX_MESSAGE = 48 * 1024  # one datagram; the journal's own limit is far above
 
 def mask(text: str) -> str:
     """Passwords, tokens and the password in a URL replaced by ***, wherever a line has them."""
-    return URL_PASSWORD.sub(r"\1***@", SECRET.sub(lambda m: f"{m[1]}{m[2]}***", text))
+    return URL_PASSWORD.sub(r"\1***@", SECRET.sub(_hide, AUTHORIZATION.sub(_hide, text)))
+
+
+def _hide(match: re.Match) -> str:
+    return f"{match[1]}{match[2]}***"
 
 
 class Terminal(logging.Formatter):

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+SUBJECT_TAG = re.compile(r"\[(LPT-\d{4}-\d{3,6})\]", re.IGNORECASE)  # our mail's subject tag
 _code: ContextVar[str | None] = ContextVar("liputan_request_code", default=None)
 
 
 def set_code(code: str | None) -> None:
     """From now on in this unit of work (see `about`), log lines name this request."""
     _code.set(code)
+
+
+def code_in(subject: str | None) -> str | None:
+    """The request code of one of our own mails, from its subject tag `[LPT-YYYY-NNNN]`."""
+    match = SUBJECT_TAG.search(subject or "")
+    return match.group(1).upper() if match else None
 
 
 def current() -> str | None:

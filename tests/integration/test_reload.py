@@ -24,7 +24,7 @@ KADIS, NEW_KADIS = "kadis@bengkaliskab.go.id", "kadis.baru@bengkaliskab.go.id"
 
 
 def liputan(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "daemon.app.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "daemon.app.cli", *args], capture_output=True, check=False,
                           text=True, timeout=60, cwd=REPO)
 
 

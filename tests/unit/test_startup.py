@@ -23,7 +23,7 @@ HEAVY = ("sqlalchemy", "alembic", "daemon.core.db", "daemon.core.models", "daemo
 
 
 def python(code: str, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=False,
                           cwd=REPO, timeout=60, env=env)
 
 
