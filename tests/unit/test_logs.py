@@ -8,6 +8,7 @@ import logging
 import os
 import socket
 import struct
+import tempfile
 
 import pytest
 
@@ -46,7 +47,7 @@ def parse(datagram: bytes) -> dict[str, str]:
 
 
 def test_journal_stream_selects_journald_with_structured_fields(tmp_path, restore_root):
-    path = str(tmp_path / "journal.sock")
+    path = os.path.join(tempfile.mkdtemp(prefix="jrn-"), "socket")  # AF_UNIX paths: 108 bytes at most
     server = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     server.bind(path)
     server.settimeout(5)
@@ -65,6 +66,8 @@ def test_journal_stream_selects_journald_with_structured_fields(tmp_path, restor
     fields = parse(server.recv(65536))
     assert "REQUEST_CODE" not in fields and "hunter2" not in fields["MESSAGE"]
     server.close()
+    os.unlink(path)
+    os.rmdir(os.path.dirname(path))
     logging.getLogger("daemon.app.service").error("the journal went away")
     stderr.close()
     assert "the journal went away" in (tmp_path / "stderr").read_text()  # not lost
