@@ -15,8 +15,9 @@ CACHE_FILE = "template-variables.json"
 
 
 def cache_path() -> Path:
-    """LIPUTAN_CACHE_DIR, else $XDG_CACHE_HOME/liputan, else ~/.cache/liputan."""
-    if own := os.environ.get("LIPUTAN_CACHE_DIR"):
+    """LIPUTAN_CACHE_DIR, else systemd's CacheDirectory= ($CACHE_DIRECTORY), else
+    $XDG_CACHE_HOME/liputan, else ~/.cache/liputan."""
+    if own := os.environ.get("LIPUTAN_CACHE_DIR") or os.environ.get("CACHE_DIRECTORY", "").split(":")[0]:
         return Path(own) / CACHE_FILE
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "liputan" / CACHE_FILE
 
