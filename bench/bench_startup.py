@@ -1,7 +1,9 @@
 """Start-up time of `liputan --help` and `liputan check` beside `python -c pass`, measured in the
 same run (median of N runs each, interleaved so a busy machine slows all of them alike).
 
-    python bench/bench_startup.py [-n 15]
+    python bench/bench_startup.py [-n 15] [--compare /path/to/another/checkout]
+
+--compare also times that checkout's `liputan --help` and `liputan check` in the same rounds.
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ def commands(config: Path) -> dict[str, list[str]]:
 
 
 def once(argv: list[str], env: dict[str, str]) -> float:
+    """One run; `python -c` puts its working folder first on sys.path: the checkout's own."""
     start = time.perf_counter()
-    done = subprocess.run(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+    done = subprocess.run(argv, cwd=env["PYTHONPATH"], env=env, stdout=subprocess.DEVNULL,
                           stderr=subprocess.PIPE, check=False)
     took = time.perf_counter() - start
     if done.returncode != 0:
@@ -41,22 +44,27 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-n", type=int, default=15, help="runs of each command (default 15)")
     ap.add_argument("-c", "--config", type=Path, default=ROOT / "systemd" / "liputan.toml")
+    ap.add_argument("--compare", type=Path, help="another checkout of liputan, e.g. the main branch")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "PYTHONPATH": str(ROOT), "LIPUTAN_CACHE_DIR": cache}
-        cmds = commands(args.config.resolve())
-        cold = once(cmds["liputan check"], env)  # the templates read by docxtpl, then cached
+        cmds = {name: (argv, env) for name, argv in commands(args.config.resolve()).items()}
+        if args.compare:
+            other = {**env, "PYTHONPATH": str(args.compare.resolve())}
+            cmds.update({f"{name} ({args.compare.name})": (argv, other)
+                         for name, argv in commands(args.config.resolve()).items() if "liputan" in name})
+        cold = once(cmds["liputan check"][0], env)  # the templates read by docxtpl, then cached
         times: dict[str, list[float]] = {name: [] for name in cmds}
         for _ in range(args.n):
-            for name, argv in cmds.items():
-                times[name].append(once(argv, env))
+            for name, (argv, run_env) in cmds.items():
+                times[name].append(once(argv, run_env))
     base = statistics.median(times["python -c pass"])
     print(f"start-up, median of {args.n} runs ({sys.executable}, load {os.getloadavg()[0]:.1f}):")
     for name, runs in times.items():
         med = statistics.median(runs)
-        print(f"  {name:<16} {med * 1000:7.0f} ms  (min {min(runs) * 1000:4.0f}, "
+        print(f"  {name:<24} {med * 1000:7.0f} ms  (min {min(runs) * 1000:4.0f}, "
               f"{med - base:+.3f} s over python -c pass)")
-    print(f"  {'liputan check, first run (templates read, cache cold)':<16} {cold * 1000:.0f} ms")
+    print(f"  liputan check, first run (templates read by docxtpl, cache cold): {cold * 1000:.0f} ms")
     return 0
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import socket
 import struct
 import sys
 from typing import TextIO
@@ -88,6 +87,7 @@ class Journal(logging.Handler):
     def __init__(self, path: str = JOURNAL_SOCKET, fallback: TextIO | None = None):
         super().__init__()
         self.path, self.fallback = path, fallback or sys.stderr
+        import socket  # only under systemd
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.plain = Terminal()
 
