@@ -11,6 +11,7 @@ from typing import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from daemon.core import logctx
 from daemon.core.context import Context
 from daemon.core.models import DeliveryFile, Request, utcnow
 from daemon.delivery import intake
@@ -43,11 +44,11 @@ class FolderIntake:
             self.ctx = ctx
 
     def ready(self, path: Path) -> None:
-        with self.lock:
+        with self.lock, logctx.about():  # lines about the file name its request once known
             self._ready(path)
 
     def refused(self, path: Path, reason: str) -> None:
-        with self.lock:
+        with self.lock, logctx.about():
             self._refused(path, reason)
 
     def _ready(self, path: Path) -> None:
@@ -57,6 +58,7 @@ class FolderIntake:
             row = intake.record_file(s, self.root, path, lambda code: _request_id(s, code),
                                      max_file_mb=self.ctx.cfg.delivery.max_file_mb)
             req = s.get(Request, row.request_id, with_for_update=True) if row.request_id else None
+            logctx.set_code(req.code if req is not None else None)
             if row.status == "quarantined":
                 self._move_away(s, row, path, req)
             elif req is not None and row.created_at >= before:  # not a file seen before a restart
