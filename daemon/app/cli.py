@@ -43,9 +43,10 @@ def parser() -> argparse.ArgumentParser:
     q = sub.add_parser("requeue", help="handle a quarantined inbound message again")
     q.add_argument("inbound_id", type=int)
     sub.add_parser("sandbox", help="start local Dovecot + SMTP capture and run the daemon on them")
-    from daemon.app import (
-        operator,  # small: the engine loads only when a decision is recorded
-    )
+    d = sub.add_parser("demo", help="walk two requests through all 15 steps with scripted officials (~1 min)")
+    d.add_argument("--dir", default="liputan-demo", help="where the letters, post and archive are left")
+    d.add_argument("--timeout", type=float, default=240, help="give up after this many seconds")
+    from daemon.app import operator  # small: the engine loads only when a decision is recorded
     operator.add_commands(sub)
     for name in ("run", "check", "requests", "show", "jadwal", "report", "requeue", "quarantine",
                  "approve"):
@@ -57,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     from daemon.app import logs
     logs.setup()  # journald under systemd, readable lines on a terminal (daemon/app/logs.py)
+    if args.command == "demo":
+        from daemon.app import demo  # heavy: the mail servers and the scripted office
+        return demo.main(args.dir, args.timeout)
     if args.command == "sandbox":
         from daemon.app import sandbox
         return sandbox.main()

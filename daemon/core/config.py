@@ -151,13 +151,23 @@ class DeliveryCfg(Section):
 
 
 class WebsiteCfg(Secret):
-    """[publish.website]: the office's WordPress, through its REST API and an application password."""
+    """[publish.website]: the office's WordPress, through its REST API and an application password;
+    or, with no url, a local folder that gets one HTML page per story with its photos."""
 
-    url: str
-    username: str
+    url: str | None = None
+    username: str | None = None
+    folder: str | None = Field(None, description="with no url: write each post here as HTML + photos")
     status: Literal["publish", "draft"] = "draft"
     category: str = "Berita"
     timeout: float = Field(30, gt=0)
+
+    @model_validator(mode="after")
+    def _where(self) -> "WebsiteCfg":
+        if self.url and not self.username:
+            raise ValueError("a WordPress url needs its username")
+        if not self.url and not self.folder:
+            raise ValueError("give url (WordPress) or folder (a local folder of HTML pages)")
+        return self
 
 
 class FacebookCfg(Section):
@@ -256,6 +266,7 @@ def _resolve(data: dict, base: Path) -> dict:
     publish = data.get("publish", {}) if isinstance(data.get("publish"), dict) else {}
     secrets = [(data.get(sec), "password_file") for sec in ("mailbox", "smtp")]
     secrets += [(publish.get("website"), "password_file"), (publish.get("facebook"), "token_file")]
+    secrets.append((publish.get("website"), "folder"))  # not a secret, but a path all the same
     for section, key in secrets:
         pf = section.get(key) if isinstance(section, dict) else None
         if isinstance(pf, str) and not Path(pf).is_absolute():
