@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.app import mail_delivery, ocr_jobs
+from daemon.core import logctx
 from daemon.core.context import Context
 from daemon.core.models import Inbound, Outbox, Request, Task, utcnow
 from daemon.core.types import Classification, RequestFacts
@@ -152,6 +153,10 @@ class Dispatcher:
 
     def handle_row(self, s: Session, inbound_id: int, locked: bool = False) -> None:
         """Handle one claimed message in the caller's transaction (`locked`: its row already is)."""
+        with logctx.about():  # lines about this message name its request once it is known
+            self._handle_row(s, inbound_id, locked)
+
+    def _handle_row(self, s: Session, inbound_id: int, locked: bool) -> None:
         inbound = s.get(Inbound, inbound_id, with_for_update=not locked)
         if inbound is None or inbound.status != "new" or inbound.leased_by != self.holder:
             return  # handled meanwhile, or our lease ran out and another took it
@@ -249,6 +254,7 @@ class Dispatcher:
                 raise Outcome("ignored", f"mailing list or newsletter: {c.reason}")
             task, req = self.correlate(s, msg, c, sender)
             if req is not None:
+                logctx.set_code(req.code)
                 self.answer_thread(s, inbound, msg, c, task, req, display, sender)
             self.new_letter(s, inbound, msg, c, sender)
         except Outcome as out:

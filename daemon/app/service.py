@@ -8,7 +8,7 @@ import signal
 import threading
 from pathlib import Path
 
-from daemon.app import heartbeat, ocr_jobs, sdnotify, work
+from daemon.app import heartbeat, ocr_jobs, reload, sdnotify, work
 from daemon.app.dispatcher import Dispatcher
 from daemon.app.folder import FolderIntake
 from daemon.core import db
@@ -46,7 +46,7 @@ class Service:
             digest.plan(self.ctx, s)  # the next morning's digest (once, whoever starts first)
         Path(cfg.paths.state).mkdir(parents=True, exist_ok=True)
         self.dispatcher = Dispatcher(self.ctx, self.factory, work.holder_name("dispatcher"))
-        self.jobs = work.runner(self.ctx, self.factory)
+        self.jobs, self.jobs_ctx = work.runner(self.ctx, self.factory), self.ctx
         box = cfg.mailbox
         lock = MailboxLock(self.engine, lock_key(box.host, box.port, box.username, box.folder))
         self.mailbox = MailboxWorker(cfg, self.factory, self.ctx.raw_dir, lock)
@@ -59,6 +59,8 @@ class Service:
         wake = asyncio.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
+        self.hup = asyncio.Event()
+        loop.add_signal_handler(signal.SIGHUP, self.hup.set)  # systemctl reload (ExecReload=)
 
         def wake_dispatcher() -> None:
             loop.call_soon_threadsafe(wake.set)
@@ -75,6 +77,7 @@ class Service:
         folder = FolderIntake(self.ctx, self.factory,
                               wake=lambda: loop.call_soon_threadsafe(self.wake_jobs.set))
         folder.start()
+        self.folder = folder
         self.calendar_dirty = asyncio.Event()
         self.calendar_dirty.set()  # written once at start, so it exists after an upgrade
         tasks = [asyncio.create_task(self.calendar_loop(stop), name="calendar"),
@@ -82,7 +85,8 @@ class Service:
                  asyncio.create_task(self.jobs_loop(stop), name="jobs"),
                  asyncio.create_task(self.outbox.run(stop, self.wake_outbox), name="outbox"),
                  asyncio.create_task(heartbeat.run(self.cfg, self.factory, self.mailbox.health,
-                                                   converter, stop), name="heartbeat")]
+                                                   converter, stop), name="heartbeat"),
+                 asyncio.create_task(self.reload_loop(stop), name="reload")]
         if (interval := sdnotify.watchdog_interval()) is not None:
             tasks.append(asyncio.create_task(watchdog_loop(stop, interval), name="watchdog"))
         log.info("liputan running: mailbox %s@%s, database %s", self.cfg.mailbox.username,
@@ -111,6 +115,39 @@ class Service:
         await asyncio.to_thread(pdf.default_converter().close, 0.2, 0.5)
         log.info("stopped")
 
+    async def reload_loop(self, stop: asyncio.Event) -> None:
+        """On SIGHUP, read the config and rules/ again; a change that does not pass the start-up
+        checks is refused and logged, and the running rules stay."""
+        while not stop.is_set():
+            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.hup.wait())]
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            for w in waiters:
+                w.cancel()
+            if stop.is_set():
+                return
+            self.hup.clear()
+            sdnotify.reloading("reloading: config and rules")
+            try:
+                cfg, ctx = await asyncio.to_thread(reload.load, self.cfg)
+            except reload.Refused as exc:
+                log.error("reload refused, the running rules stay: %s", exc)
+                sdnotify.ready("running: reload refused (see the log)")
+                continue
+            if later := reload.waiting_for_restart(self.cfg, cfg):
+                log.warning("changed [%s] applies only after a restart", "], [".join(later))
+            self.cfg, self.ctx = cfg, ctx  # the dispatcher and jobs take it between two pieces of work
+            await asyncio.to_thread(self.folder.swap, ctx)
+            self.calendar_dirty.set()
+            log.info("reloaded: rules in %s, SOP revision %s", ctx.rules.dir, ctx.rules.sop_revision)
+            sdnotify.ready("running: reloaded")
+
+    def jobs_now(self):
+        """The job runner on the current context (made anew after a reload, between two jobs)."""
+        if self.jobs_ctx is not self.ctx:
+            self.jobs = work.runner(self.ctx, self.factory, self.jobs.holder)
+            self.jobs_ctx = self.ctx
+        return self.jobs
+
     async def calendar_loop(self, stop: asyncio.Event) -> None:
         """Keep <state>/jadwal.ics current for calendar subscription: rewritten (atomically)
         after the dispatcher or a job changed something, at most every few seconds."""
@@ -136,6 +173,7 @@ class Service:
     async def dispatch_loop(self, stop: asyncio.Event, wake: asyncio.Event) -> None:
         """Handle stored messages whenever the mailbox stores some (and every few seconds)."""
         while not stop.is_set():
+            self.dispatcher.ctx = self.ctx  # between rounds: a reload applies to the next message
             try:
                 if await asyncio.to_thread(self.dispatcher.run_once):
                     self.wake_jobs.set()
@@ -155,13 +193,13 @@ class Service:
         while not stop.is_set():
             self.wake_jobs.clear()
             try:
-                while not stop.is_set() and (job := await asyncio.to_thread(self.jobs.claim)):
-                    await asyncio.to_thread(self.jobs.run_job, job)
+                while not stop.is_set() and (job := await asyncio.to_thread(self.jobs_now().claim)):
+                    await asyncio.to_thread(self.jobs_now().run_job, job)
                     self.wake_outbox.set()
                     self.calendar_dirty.set()
                     if job.kind == ocr_jobs.KIND:  # its message is 'new' again: read it now
                         self.wake_dispatch.set()
-                pause = await asyncio.to_thread(self.jobs.seconds_to_next)
+                pause = await asyncio.to_thread(self.jobs_now().seconds_to_next)
             except Exception:  # noqa: BLE001 - e.g. the database briefly away; try again
                 log.exception("job runner round failed")
                 pause = DISPATCH_INTERVAL

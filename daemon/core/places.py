@@ -8,6 +8,8 @@ from pathlib import Path
 
 import yaml
 
+from daemon.core.yamlfile import LOADER
+
 # Abbreviations normalised before matching ("Kec. Mandau" -> "kecamatan mandau").
 _ABBREVIATIONS = {
     "kec": "kecamatan", "kab": "kabupaten", "kel": "kelurahan", "ds": "desa",
@@ -121,4 +123,4 @@ def _plausible(pattern: str, norm: str, m: re.Match, original: str) -> bool:
 def load_places(path: str | Path) -> Places:
     """Load rules/places.yaml."""
     with open(path, encoding="utf-8") as fh:
-        return Places(yaml.safe_load(fh))
+        return Places(yaml.load(fh, Loader=LOADER))

@@ -15,7 +15,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from daemon.core import indonesian
+from daemon.core import indonesian, logctx
 from daemon.core.context import Context
 from daemon.core.models import Assignment, Inbound, Outbox, Request, Task
 from daemon.core.rules import Step
@@ -47,6 +47,7 @@ def open_request(ctx: Context, s: Session, inbound: Inbound, facts: RequestFacts
     req.step = intake.number
     s.add(req)
     s.flush()
+    logctx.set_code(req.code)  # the rest of this message's log lines name the new request
     requests.opened(s, req)
     inbound.request_id = req.id
     run.record("received", actor=email, message_id=inbound.message_id, note=f"sumber: {facts.source}")
