@@ -374,6 +374,11 @@ class PlacesFile(Strict):
 
 
 # ---- lexicon.yaml ---------------------------------------------------------------------------
+class SkillWords(Strict):
+    task: str = Field(min_length=1, description="the task name letters and mails print")
+    words: list[str] = Field(min_length=1, description="what people write for it")
+
+
 class Lexicon(Strict):
     approve: list[str] = Field(min_length=1)
     reject: list[str] = Field(min_length=1)
@@ -388,6 +393,19 @@ class Lexicon(Strict):
     receipts: list[str] | None = None  # subject prefixes of read receipts
     remainder: list[str] | None = None  # "selebihnya": approve what the other lines left
     unknowns: list[str] | None = None  # "akan diinformasikan kemudian": a fact not known yet
+    # the skill glossary (issue 10): None (an older lexicon) means daemon/core/skills.py DEFAULT
+    skills: dict[Literal["berita", "foto", "video"], SkillWords] | None = None
+
+    @field_validator("skills")
+    @classmethod
+    def _one_skill_per_word(cls, v: dict[str, SkillWords] | None) -> dict[str, SkillWords] | None:
+        seen: dict[str, str] = {}
+        for key, entry in (v or {}).items():
+            for word in [key, *entry.words]:
+                w = " ".join(str(word).lower().split())
+                if seen.setdefault(w, key) != key:
+                    raise ValueError(f"'{word}' names two skills: {seen[w]} and {key}")
+        return v
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
-from daemon.core import yamlfile
+from daemon.core import skills, yamlfile
 from daemon.core.errors import ConfigError
 from daemon.core.rules import (
     DEFAULT_KINDS,
@@ -58,6 +58,7 @@ def load_rules(directory: Path) -> Rules:
     problems = validate_rules(rules)
     if problems:
         raise ProblemsError(problems)
+    skills.use(rules.lexicon.skills)
     return with_office_numbering(rules)
 
 
