@@ -49,6 +49,9 @@ def parser() -> argparse.ArgumentParser:
     q = sub.add_parser("requeue", help="handle a quarantined inbound message again")
     q.add_argument("inbound_id", type=int)
     sub.add_parser("sandbox", help="start local Dovecot + SMTP capture and run the daemon on them")
+    c = sub.add_parser("contoh", help="write every letter and mail of sample requests (docx, PDF, PNG, eml)")
+    c.add_argument("outdir", metavar="OUTDIR")
+    c.add_argument("--rules", metavar="DIR", help="the rules folder to use (the shipped rules/)")
     from daemon.app import operator  # small: the engine loads only when a decision is recorded
     operator.add_commands(sub)
     for name in ("run", "check", "requests", "show", "jadwal", "report", "requeue", "quarantine",
@@ -63,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "sandbox":
         from daemon.app import sandbox
         return sandbox.main()
+    if args.command == "contoh":
+        from daemon.app import contoh  # heavy (the engine, LibreOffice): only for this command
+        return contoh.main(args.outdir, args.rules)
     if args.command == "check":
         from daemon.sop.kinds import KINDS  # the engine loads only for commands that use it
         return check_config(args.config, KINDS)

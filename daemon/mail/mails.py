@@ -53,7 +53,18 @@ def render(name: str, **ctx: Any) -> tuple[str, str, str]:
         if "not found" not in str(exc) and exc.__class__.__name__ != "TemplateNotFound":
             raise
         html = text_to_html(text)
+    you = salutation_of(ctx)
+    if you:  # one official whose salutation office.yaml gives: "Bapak", not "Bapak/Ibu"
+        subject, text, html = (re.sub(r"\bBapak/Ibu\b(?! Tim)", you, part) for part in (subject, text, html))
     return re.sub(r"\s+", " ", subject), text, html
+
+
+def salutation_of(ctx: dict[str, Any]) -> str | None:
+    """The addressee's salutation ("Bapak" or "Ibu"): given as `salutation`, or the `person`'s."""
+    person = ctx.get("person")
+    found = ctx.get("salutation") or (person.get("salutation") if isinstance(person, dict)
+                                      else getattr(person, "salutation", None))
+    return found if found in ("Bapak", "Ibu") else None
 
 
 def text_to_html(text: str) -> str:

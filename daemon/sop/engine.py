@@ -239,7 +239,7 @@ def answer(ctx: Context, s: Session, req: Request | None, to: str, reason: str,
     fx = Effects()
     fx.mail("answer", [to], in_reply_to=in_reply_to, references=[in_reply_to] if in_reply_to else [],
             r=req, tag=tag(req) if req else "[Liputan]", office=ctx.rules.office, reason=reason,
-            greeting=greeting)
+            greeting=greeting, salutation=p.salutation if p else None)
     write_effects(ctx, s, req, fx)
 
 

@@ -178,20 +178,22 @@ def signature_block(doc: DocumentType, *, lead: list[str] | None = None) -> None
     if lead_paragraphs:
         bottom_border(lead_paragraphs[-1], size=4, style="single")
         lead_paragraphs[-1].paragraph_format.space_after = Pt(6)
-    para(doc, "{{ signer.position }},", bold=True, indent=SIGN_INDENT)
-    for _ in range(4):
-        para(doc, "", indent=SIGN_INDENT)
-    para(doc, "{{ signer.name }}", bold=True, underline=True, indent=SIGN_INDENT)
-    para(doc, "{{ signer.pangkat }}", indent=SIGN_INDENT)
+    block = [para(doc, "{{ signer.position }},", bold=True, indent=SIGN_INDENT)]
+    block += [para(doc, "", indent=SIGN_INDENT) for _ in range(4)]
+    block += [para(doc, "{{ signer.name }}", bold=True, underline=True, indent=SIGN_INDENT),
+              para(doc, "{{ signer.pangkat }}", indent=SIGN_INDENT)]
     para(doc, "NIP. {{ signer.nip }}", indent=SIGN_INDENT)
+    for p in lead_paragraphs + block:  # the block never splits over two pages
+        p.paragraph_format.keep_with_next = True
 
 
-def justified_loop(doc: DocumentType, loop: str, text: str) -> None:
+def justified_loop(doc: DocumentType, loop: str, text: str) -> Paragraph:
     """Repeat one justified, first-line-indented paragraph per item."""
     tag(doc, loop)
     p = para(doc, text, align="JUSTIFY", space_after=6)
     p.paragraph_format.first_line_indent = Cm(1.25)
     tag(doc, "endfor")
+    return p
 
 
 # --- the three letters -------------------------------------------------------------------------
@@ -259,8 +261,10 @@ def build_nota_dinas() -> DocumentType:
     font_size(cells, 10)
     para(doc, "", space_after=6)
     tag(doc, "endif")
-    justified_loop(doc, "for paragraph in closing", "{{ paragraph }}")
-    para(doc, "", space_after=6)
+    closing = justified_loop(doc, "for paragraph in closing", "{{ paragraph }}")
+    spacer = para(doc, "", space_after=6)
+    for p in (closing, spacer):  # the closing goes with the signature: never a signature alone
+        p.paragraph_format.keep_with_next = True
     signature_block(doc)
     return doc
 
