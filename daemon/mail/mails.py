@@ -12,7 +12,7 @@ from urllib.parse import quote
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy.orm import Session
 
-from daemon.core import indonesian, resources
+from daemon.core import indonesian, resources, units
 from daemon.core.models import Outbox
 from daemon.mail import outgoing
 
@@ -31,6 +31,8 @@ def environment() -> Environment:
     env.filters["rentang"] = lambda r: (indonesian.format_time_range(r.event_start, r.event_end,
                                                                      r.until_done)
                                         if r.event_start else "belum diketahui")
+    # a unit is greeted by its head's office: "Yth. Direktur RSUD Mandau", "Yth. Camat Bantan"
+    env.filters["kepada"] = lambda unit: units.head_office(unit) or unit
     env.globals["mailto"] = mailto
     return env
 

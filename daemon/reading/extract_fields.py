@@ -288,6 +288,8 @@ _TITLE_PATTERNS = [
     rf"\b(?:kegiatan|acara)\s+(?P<t>(?-i:[A-Z0-9]).+?){_END}",
 ]
 _TITLE_STOP = re.compile(r"\s+(?:yang\s+(?:akan|insya|sedianya|semula|rencananya|direncanakan)|pada\s+hari"
+                         # "mohon kiranya kegiatan X dapat diliput, ...": the request, not the name
+                         r"|(?:dapat|bisa|agar|untuk)\s+(?:kiranya\s+)?(?:di)?liput\w*"
                          r"|pada\s+tanggal|bertempat|di\s+(?:aula|gedung|kantor|lapangan|taman)"
                          rf"|(?:pada\s+)?(?:hari\s+)?{_WEEKDAY}\b(?=,?\s*(?:tanggal\s+|tgl\.?\s+)?\d)"
                          r"|(?:pada\s+)?(?:tanggal|tgl\.?)\s+\d+|(?:pada\s+)?(?:pukul|jam|pkl\.?)\s+\d+)\b.*$", re.I)

@@ -15,7 +15,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from daemon.core import indonesian
+from daemon.core import indonesian, units
 from daemon.core.context import Context
 from daemon.core.models import Assignment, Inbound, Outbox, Request, Task
 from daemon.core.rules import Step
@@ -159,7 +159,8 @@ def cancel(ctx: Context, s: Session, req: Request, *, actor: str, note: str) -> 
     for to, thread in [*sorted(waiting.items()), (req.requester_email, req.thread_id)]:
         run.fx.mail("notice", [to], r=req, tag=tag(req), office=ctx.rules.office,
                     in_reply_to=thread, references=[thread] if thread else [],
-                    heading="Permohonan peliputan dibatalkan", greeting=None,
+                    heading="Permohonan peliputan dibatalkan",
+                    greeting=units.head_office(req.requester) or None if to == req.requester_email else None,
                     message=f"Dengan hormat, kami sampaikan bahwa permohonan peliputan {req.code} "
                             "telah dibatalkan oleh pemohon. Tidak ada tindakan lebih lanjut "
                             "yang diperlukan.", lines=[])
