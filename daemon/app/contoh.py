@@ -40,10 +40,27 @@ def main(outdir: str, rules: str | None = None) -> int:
                 index.append(entry)
     finally:
         converter.close()
-    write_index(out, index, converter.available(), shutil.which("pdftoppm") is not None)
+    write_index(out, index, converter.available(), shutil.which("pdftoppm") is not None,
+                notes=review_notes(rules_path))
     print(f"{sum(len(e['letters']) for e in index)} surat dan {sum(len(e['mails']) for e in index)} surel "
           f"dari {len(index)} contoh ditulis ke {out.resolve()}; buka {out.resolve() / 'index.html'}")
     return 1 if failed else 0
+
+
+def review_notes(rules: Path) -> list[str]:
+    """What the forms will lack with these rules: `liputan check`'s warnings, and a kop without lambang."""
+    from daemon.core.resources import templates_dir
+    from daemon.core.rules_check import check_rules, load_rules
+
+    problems, warnings = check_rules(rules, None, templates_dir("letters"))
+    notes = [str(p) for p in [*problems, *warnings]]
+    office = None if problems else load_rules(rules).office
+    if office is not None and not office.office.lambang:
+        notes.append("Kop surat tanpa lambang: isi office.lambang di office.yaml dengan nama berkas "
+                     "gambar lambang daerah di folder rules/.")
+    if office is not None and not office.spt_budget:
+        notes.append("SPT ke luar Pulau Bengkalis tanpa mata anggaran: isi spt_budget di office.yaml.")
+    return notes
 
 
 def render_scenario(scenario: Scenario, rules: Path, work: Path, target: Path,
@@ -113,10 +130,11 @@ def rel(path: Path) -> str:
         str(Path(*Path(path).parts[-4:]))
 
 
-def write_index(out: Path, index: list[dict], has_pdf: bool, has_png: bool) -> None:
+def write_index(out: Path, index: list[dict], has_pdf: bool, has_png: bool, notes: list[str] = ()) -> None:
     """index.json (for tools and the CI test) and index.html (for people), side by side."""
-    (out / "index.json").write_text(json.dumps({"pdf": has_pdf, "png": has_png, "samples": index},
-                                               ensure_ascii=False, indent=2), encoding="utf-8")
+    (out / "index.json").write_text(json.dumps({"pdf": has_pdf, "png": has_png, "notes": list(notes),
+                                                "samples": index}, ensure_ascii=False, indent=2),
+                                    encoding="utf-8")
     e = html.escape
     parts = ["<!doctype html><html lang='id'><meta charset='utf-8'>"
              "<meta name='viewport' content='width=device-width, initial-scale=1'>"
@@ -124,6 +142,10 @@ def write_index(out: Path, index: list[dict], has_pdf: bool, has_png: bool) -> N
              "<style>body{font-family:sans-serif;max-width:70em;margin:auto;padding:1em}"
              "img{border:1px solid #999;margin:.3em;max-width:30%}td{padding:.2em .6em;vertical-align:top}"
              "</style><h1>Contoh surat dan surel Liputan</h1>"]
+    if notes:
+        parts.append("<h2>Perlu dilengkapi sebelum digunakan</h2><p>Peringatan dari <code>liputan check"
+                     "</code> atas rules/ yang dipakai:</p><ul>"
+                     + "".join(f"<li>{e(n)}</li>" for n in notes) + "</ul>")
     if not has_pdf:
         parts.append("<p>LibreOffice tidak terpasang: surat hanya dalam .docx, tanpa PDF dan PNG.</p>")
     for entry in index:

@@ -66,7 +66,10 @@ def test_every_sample_ran_and_every_listed_file_is_there_and_not_empty(out, inde
             assert bool(doc["pdf"]) == HAS_PDF and bool(doc["png"]) == HAS_PNG, doc
         for rel in files:
             assert (out / rel).is_file() and (out / rel).stat().st_size > 0, rel
+    assert any("legal_basis" in n for n in index["notes"])  # the shipped rules leave it to the office
+    assert any("lambang" in n for n in index["notes"]) and any("spt_budget" in n for n in index["notes"])
     html = (out / "index.html").read_text(encoding="utf-8")
+    assert "Perlu dilengkapi sebelum digunakan" in html
     assert all(e["name"] in html for e in index["samples"])
     assert all(p in html for e in index["samples"] for d in e["letters"] for p in d["png"])
 
