@@ -203,7 +203,7 @@ def build_disposisi() -> DocumentType:
     doc = new_document()
     kop_surat(doc)
     para(doc, "LEMBAR DISPOSISI", bold=True, size=13, align="CENTER", space_after=8)
-    t = table(doc, 4, [3.3, 5.2, 3.3, 4.7], grid=True)
+    t = table(doc, 4, [2.9, 5.9, 3.5, 4.2], grid=True)  # a letter number on one line
     row(t, ["Surat dari", "{{ letter.sender }}", "Diterima tanggal", "{{ letter.received }}"])
     row(t, ["Nomor surat", "{{ letter.number }}", "Nomor agenda", "{{ letter.agenda }}"])
     row(t, ["Tanggal surat", "{{ letter.date }}", "Sifat", "{{ letter.sifat }}"])

@@ -132,3 +132,11 @@ def test_phones_stay_as_written_and_the_cancellation_cancels_the_invitation(out,
     msg, _ = mail_text(out / team["eml"])
     ics = next(p for p in msg.walk() if p.get_content_type() == "text/calendar")
     assert "METHOD:CANCEL" in ics.get_content()
+
+
+@pytest.mark.skipif(not HAS_PDF, reason="LibreOffice is not installed (CI's .ci/run has it)")
+def test_the_lembar_disposisi_keeps_the_letter_number_and_its_labels_on_one_line(out, index):
+    sheets = [d for d in sample(index, "04-plh-kepala-bidang")["letters"] if d["kind"] == "lembar_disposisi"]
+    for doc in sheets:
+        text = "\n".join(pdf_pages(out / doc["pdf"]))
+        assert "445/RSUD-MDU/XI/2026/87" in text and "Diterima tanggal" in text, text
