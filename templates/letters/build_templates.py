@@ -303,7 +303,7 @@ def paraf_box(cell) -> None:
     t = cell.add_table(rows=0, cols=3)
     t.style = cell.part.document.styles["Table Grid"]
     t.autofit = False
-    t._widths = [2.3, 2.6, 1.9]
+    t._widths = [1.7, 2.6, 2.5]  # the paraf's date in two lines, not four
     for column, width in zip(t.columns, t._widths):
         column.width = Cm(width)
     font_size(row(t, ["Jabatan", "Nama", "Paraf"], bold=True), 8)
