@@ -46,6 +46,9 @@ def parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="walk two requests through all 15 steps with scripted officials (~1 min)")
     d.add_argument("--dir", default="liputan-demo", help="where the letters, post and archive are left")
     d.add_argument("--timeout", type=float, default=240, help="give up after this many seconds")
+    c = sub.add_parser("contoh", help="write every letter and mail of sample requests (docx, PDF, PNG, eml)")
+    c.add_argument("outdir", metavar="OUTDIR")
+    c.add_argument("--rules", metavar="DIR", help="the rules folder to use (the shipped rules/)")
     from daemon.app import operator  # small: the engine loads only when a decision is recorded
     operator.add_commands(sub)
     from daemon.app import status  # small: its database work loads only when it runs
@@ -66,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "sandbox":
         from daemon.app import sandbox
         return sandbox.main()
+    if args.command == "contoh":
+        from daemon.app import contoh  # heavy (the engine, LibreOffice): only for this command
+        return contoh.main(args.outdir, args.rules)
     if args.command == "check":
         return check_config(args.config)
     from daemon.core import indonesian

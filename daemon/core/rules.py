@@ -108,6 +108,11 @@ class Step(Strict):
         return self.when is None or compile_condition(self.when).evaluate(facts)
 
 
+# A classification code of Permendagri 83/2022: the main class (000 Umum ... 900 Keuangan), then
+# its sub-classes, e.g. 000.1.2.3 or 800.1.11.1.
+CLASSIFICATION = re.compile(r"[0-9]00(?:\.[0-9]{1,3}){0,4}")
+
+
 class NumberingSpec(Strict):
     sequence: str = Field(pattern=NAME)
     pattern: str | None = Field(None, description="None: office.yaml numbering.<sequence> (old configs)")
@@ -122,9 +127,13 @@ class NumberingSpec(Strict):
     @field_validator("classification")
     @classmethod
     def _classified(cls, v: str | None, info: ValidationInfo) -> str | None:
+        if v is not None and not CLASSIFICATION.fullmatch(v):
+            raise ValueError(f"classification {v!r} is not a Permendagri 83/2022 code: a main class "
+                             "000, 100, ... 900, then up to four sub-codes, e.g. '800.1.11.1'")
         pattern = info.data.get("pattern")
-        if v is not None and pattern and not pattern.startswith(v):
-            raise ValueError(f"pattern {pattern!r} does not start with the classification {v!r}")
+        if v is not None and pattern and not pattern.startswith(v + "/"):
+            raise ValueError(f"pattern {pattern!r} does not start with the classification {v!r} "
+                             "followed by '/'")
         return v
 
 
@@ -374,6 +383,11 @@ class PlacesFile(Strict):
 
 
 # ---- lexicon.yaml ---------------------------------------------------------------------------
+class SkillWords(Strict):
+    task: str = Field(min_length=1, description="the task name letters and mails print")
+    words: list[str] = Field(min_length=1, description="what people write for it")
+
+
 class Lexicon(Strict):
     approve: list[str] = Field(min_length=1)
     reject: list[str] = Field(min_length=1)
@@ -388,6 +402,19 @@ class Lexicon(Strict):
     receipts: list[str] | None = None  # subject prefixes of read receipts
     remainder: list[str] | None = None  # "selebihnya": approve what the other lines left
     unknowns: list[str] | None = None  # "akan diinformasikan kemudian": a fact not known yet
+    # the skill glossary (issue 10): None (an older lexicon) means daemon/core/skills.py DEFAULT
+    skills: dict[Literal["berita", "foto", "video"], SkillWords] | None = None
+
+    @field_validator("skills")
+    @classmethod
+    def _one_skill_per_word(cls, v: dict[str, SkillWords] | None) -> dict[str, SkillWords] | None:
+        seen: dict[str, str] = {}
+        for key, entry in (v or {}).items():
+            for word in [key, *entry.words]:
+                w = " ".join(str(word).lower().split())
+                if seen.setdefault(w, key) != key:
+                    raise ValueError(f"'{word}' names two skills: {seen[w]} and {key}")
+        return v
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
-from daemon.core import yamlfile
+from daemon.core import skills, yamlfile
 from daemon.core.errors import ConfigError
 from daemon.core.rules import (
     DEFAULT_KINDS,
@@ -58,6 +58,7 @@ def load_rules(directory: Path) -> Rules:
     problems = validate_rules(rules)
     if problems:
         raise ProblemsError(problems)
+    skills.use(rules.lexicon.skills)
     return with_office_numbering(rules)
 
 
@@ -93,7 +94,10 @@ def check_rules(directory: Path, kinds: Collection[str] | None = DEFAULT_KINDS,
         problems += numbering_problems(sop, office)
     if office is not None:
         problems += office_problems(office, directory)
-    return problems, (numbering_warnings(office) + letter_warnings(office)) if office is not None else []
+    warnings = classification_warnings(sop) if sop is not None else []
+    if office is not None:
+        warnings += numbering_warnings(office) + letter_warnings(office)
+    return problems, warnings
 
 
 # ---- cross-checks ---------------------------------------------------------------------------
@@ -200,6 +204,7 @@ def document_problems(sop: Sop, name: str, doc: DocumentSpec, roles: Collection[
         if role is not None and roles is not None and role not in roles:
             out.append(at(sop, ("documents", name, key), f"document '{name}': '{role}' is not an "
                           f"official in office.yaml (roles: {', '.join(sorted(roles))})"))
+    out += classification_problems(sop, name, doc)
     if doc.numbering.taken == "signed" and doc.signer is None:
         out.append(at(sop, ("documents", name, "numbering", "taken"), f"document '{name}': "
                       "a number taken when signed needs a 'signer'"))
@@ -210,6 +215,24 @@ def document_problems(sop: Sop, name: str, doc: DocumentSpec, roles: Collection[
         out += [at(sop, ("documents", name, "template"), f"document '{name}': {message}")
                 for message in template_problems(Path(templates) / doc.template, doc.builder)]
     return out
+
+
+def classification_problems(sop: Sop, name: str, doc: DocumentSpec) -> list[Problem]:
+    """The nomor agenda of the incoming register has no classification code (Tata Naskah Dinas);
+    an outgoing letter's own code is checked by the schema (form, and its number starts with it)."""
+    if doc.builder == "disposition_sheet" and doc.numbering.classification is not None:
+        return [at(sop, ("documents", name, "numbering", "classification"), f"document '{name}': "
+                   "the lembar disposisi's nomor agenda is the incoming register's count and takes "
+                   "no classification code")]
+    return []
+
+
+def classification_warnings(sop: Sop) -> list[Problem]:
+    """Outgoing letters numbered without a classification code of their own."""
+    return [at(sop, ("documents", name, "numbering"), f"document '{name}' has no classification "
+               "code (numbering: classification), so its number is not checked against one")
+            for name, doc in sop.documents.items()
+            if doc.builder != "disposition_sheet" and doc.numbering.classification is None]
 
 
 # What each builder gives its template (tests/unit/test_letter_forms.py keeps these honest).

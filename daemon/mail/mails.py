@@ -12,7 +12,7 @@ from urllib.parse import quote
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy.orm import Session
 
-from daemon.core import indonesian, resources
+from daemon.core import indonesian, resources, units
 from daemon.core.models import Outbox
 from daemon.mail import outgoing
 
@@ -31,6 +31,8 @@ def environment() -> Environment:
     env.filters["rentang"] = lambda r: (indonesian.format_time_range(r.event_start, r.event_end,
                                                                      r.until_done)
                                         if r.event_start else "belum diketahui")
+    # a unit is greeted by its head's office: "Yth. Direktur RSUD Mandau", "Yth. Camat Bantan"
+    env.filters["kepada"] = lambda unit: units.head_office(unit) or unit
     env.globals["mailto"] = mailto
     return env
 
@@ -53,7 +55,18 @@ def render(name: str, **ctx: Any) -> tuple[str, str, str]:
         if "not found" not in str(exc) and exc.__class__.__name__ != "TemplateNotFound":
             raise
         html = text_to_html(text)
+    you = salutation_of(ctx)
+    if you:  # one official whose salutation office.yaml gives: "Bapak", not "Bapak/Ibu"
+        subject, text, html = (re.sub(r"\bBapak/Ibu\b(?! Tim)", you, part) for part in (subject, text, html))
     return re.sub(r"\s+", " ", subject), text, html
+
+
+def salutation_of(ctx: dict[str, Any]) -> str | None:
+    """The addressee's salutation ("Bapak" or "Ibu"): given as `salutation`, or the `person`'s."""
+    person = ctx.get("person")
+    found = ctx.get("salutation") or (person.get("salutation") if isinstance(person, dict)
+                                      else getattr(person, "salutation", None))
+    return found if found in ("Bapak", "Ibu") else None
 
 
 def text_to_html(text: str) -> str:

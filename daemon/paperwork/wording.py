@@ -13,12 +13,12 @@ from daemon.core.indonesian import (
     title_case,
     to_zone,
 )
+from daemon.core.skills import active as glossary
 from daemon.core.units import head_office, unit_name
 
 INITIAL_SLOTS = (("kabid", "Kabid"), ("sekdis", "Sekretaris"))
 ROLE_ALIASES = {"sekretaris": "sekdis", "kepala_dinas": "kadis", "kepala_bidang": "kabid",
                 "kepala_seksi": "kasi"}
-SKILL_TASKS = {"berita": "Penulisan berita", "foto": "Fotografi", "video": "Videografi"}
 DEFAULT_SIFAT = "Biasa"
 EMPTY = "-"
 
@@ -118,7 +118,7 @@ def signer_context(official: Any, role_position: str = "", upper: bool = False) 
 def person_row(person: Any) -> dict:
     """A team member row: name, NIP, rank, position and task."""
     p = as_dict(person)
-    task = p.get("task") or ", ".join(SKILL_TASKS.get(s, str(s)) for s in p.get("skills") or [])
+    task = p.get("task") or ", ".join(glossary().task(s) for s in p.get("skills") or []).capitalize()
     return {"name": text(p.get("name")), "nip": text(p.get("nip")), "pangkat": text(p.get("pangkat")),
             "jabatan": text(p.get("jabatan")), "task": text(task)}
 

@@ -288,6 +288,8 @@ _TITLE_PATTERNS = [
     rf"\b(?:kegiatan|acara)\s+(?P<t>(?-i:[A-Z0-9]).+?){_END}",
 ]
 _TITLE_STOP = re.compile(r"\s+(?:yang\s+(?:akan|insya|sedianya|semula|rencananya|direncanakan)|pada\s+hari"
+                         # "mohon kiranya kegiatan X dapat diliput, ...": the request, not the name
+                         r"|(?:dapat|bisa|agar|untuk)\s+(?:kiranya\s+)?(?:di)?liput\w*"
                          r"|pada\s+tanggal|bertempat|di\s+(?:aula|gedung|kantor|lapangan|taman)"
                          rf"|(?:pada\s+)?(?:hari\s+)?{_WEEKDAY}\b(?=,?\s*(?:tanggal\s+|tgl\.?\s+)?\d)"
                          r"|(?:pada\s+)?(?:tanggal|tgl\.?)\s+\d+|(?:pada\s+)?(?:pukul|jam|pkl\.?)\s+\d+)\b.*$", re.I)
@@ -386,14 +388,15 @@ def common_facts(text: str, now: datetime) -> Common:
     return c
 
 
-def normalize_phone(raw: str) -> str:
-    digits = re.sub(r"\D", "", raw)
-    return "0" + digits[2:] if digits.startswith("62") else digits
+def phone_as_written(raw: str) -> str:
+    """The number as the person wrote it ("0812-7654-3210", "+62 812 7654 3210"): only runs of
+    spaces (a line break inside it) become one space; letters and mail quote it unchanged."""
+    return re.sub(r"\s+", " ", raw).strip(" .-")
 
 
 def split_contact(value: str) -> tuple[str | None, str | None]:
     m = PHONE.search(value or "")
-    phone = normalize_phone(m.group(0)) if m else None
+    phone = phone_as_written(m.group(0)) if m else None
     name = PHONE.sub(" ", value or "")
     name = re.sub(r"\b(?:HP|WA|Telp|Telepon|No|Nomor)\b\.?|[()/:]", " ", name, flags=re.I)
     name = re.sub(r"\s+", " ", name).strip(" -–,.")
@@ -413,7 +416,7 @@ def contact_in_text(text: str) -> tuple[str | None, str | None]:
     name = who.group("n").strip() if who else None
     if name and name.lower() in ("saya", "kami", "panitia", "sekretariat"):
         name = None
-    return name, normalize_phone(m.group(0))
+    return name, phone_as_written(m.group(0))
 
 
 def letterhead(text: str) -> str | None:

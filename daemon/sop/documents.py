@@ -127,7 +127,14 @@ def spt_recipients(ctx: Context, req: Request) -> list[str]:
 
 # ---- the letters of the SOP's steps ---------------------------------------------------------
 def dispositions(req: Request) -> list[dict]:
-    return [n for n in req.notes if n.get("kind") == "disposisi"]
+    """The dispositions in force: one given again after the step was sent back (REVISI) replaces
+    the earlier one of the same official to the same office; `liputan show` keeps the history."""
+    latest: dict[tuple, dict] = {}
+    for n in req.notes:
+        if n.get("kind") == "disposisi":
+            latest.pop((n.get("role"), n.get("to")), None)
+            latest[(n.get("role"), n.get("to"))] = n
+    return list(latest.values())
 
 
 def make_disposition_sheet(ctx: Context, s: Session, req: Request, name: str, spec: DocumentSpec,

@@ -15,7 +15,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from daemon.core import indonesian, logctx
+from daemon.core import indonesian, logctx, units
 from daemon.core.context import Context
 from daemon.core.models import Assignment, Inbound, Outbox, Request, Task
 from daemon.core.rules import Step
@@ -161,7 +161,8 @@ def cancel(ctx: Context, s: Session, req: Request, *, actor: str, note: str) -> 
     for to, thread in [*sorted(waiting.items()), (req.requester_email, req.thread_id)]:
         run.fx.mail("notice", [to], r=req, tag=tag(req), office=ctx.rules.office,
                     in_reply_to=thread, references=[thread] if thread else [],
-                    heading="Permohonan peliputan dibatalkan", greeting=None,
+                    heading="Permohonan peliputan dibatalkan",
+                    greeting=units.head_office(req.requester) or None if to == req.requester_email else None,
                     message=f"Dengan hormat, kami sampaikan bahwa permohonan peliputan {req.code} "
                             "telah dibatalkan oleh pemohon. Tidak ada tindakan lebih lanjut "
                             "yang diperlukan.", lines=[])
@@ -241,7 +242,7 @@ def answer(ctx: Context, s: Session, req: Request | None, to: str, reason: str,
     fx = Effects()
     fx.mail("answer", [to], in_reply_to=in_reply_to, references=[in_reply_to] if in_reply_to else [],
             r=req, tag=tag(req) if req else "[Liputan]", office=ctx.rules.office, reason=reason,
-            greeting=greeting)
+            greeting=greeting, salutation=p.salutation if p else None)
     write_effects(ctx, s, req, fx)
 
 

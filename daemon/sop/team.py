@@ -11,12 +11,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from daemon.core.indonesian import format_date, format_datetime, format_time, to_zone
+from daemon.core.skills import active as glossary
 
 DEFAULT_TRAVEL_MINUTES = 60  # one way, when the kecamatan's travel time is unknown
 DEFAULT_DURATION = timedelta(hours=3)  # when the letter says "s.d. selesai"
 SEARCH_LIMIT = 50_000  # assignments examined before candidates are trimmed
-SKILL_ORDER = ("berita", "foto", "video")
-TASK_LABELS = {"berita": "penulisan berita", "foto": "dokumentasi foto", "video": "dokumentasi video"}
 
 
 # ---- data ------------------------------------------------------------------------------------
@@ -78,14 +77,6 @@ def members_from_staff(staff: Iterable[Any]) -> list[Member]:
 
 
 # ---- skills needed ---------------------------------------------------------------------------
-_SKILL_PATTERNS = {
-    "berita": r"berita|wartawan|reporter|jurnalis|penulis(?:\s+berita)?|naskah\s+berita|rilis|siaran\s+pers"
-              r"|press\s+release",
-    "foto": r"foto|fotografer|fotografi|photographer|photo|juru\s+foto|dokumentasi\s+foto",
-    "video": r"video|videografer|videografi|videographer|dokumentasi\s+video|live(?:\s+streaming)?|streaming"
-             r"|siaran\s+langsung|disiarkan\s+langsung|kameramen|juru\s+kamera",
-}
-_SKILL_RES = {k: re.compile(rf"\b(?:{p})\b", re.I) for k, p in _SKILL_PATTERNS.items()}
 _NOT_A_SKILL = re.compile(r"\bvideo\s*(?:conference|konferensi|call)\b|\bvicon\b|\bberita\s+acara\b", re.I)
 _NEGATED = re.compile(r"\b(?:tanpa|tidak\s+perlu|tidak\s+usah|tdk\s+perlu|tidak\s+ada|bukan)\s+(?:\w+\s+){0,2}$",
                       re.I)
@@ -94,19 +85,20 @@ _NEGATED = re.compile(r"\b(?:tanpa|tidak\s+perlu|tidak\s+usah|tdk\s+perlu|tidak\
 def _mentions(text: str, skill: str) -> bool:
     """True when the text asks for the skill (not negated, not e.g. "video conference")."""
     return any(not _NEGATED.search(text[max(0, m.start() - 40):m.start()])
-               for m in _SKILL_RES[skill].finditer(text))
+               for m in glossary().patterns[skill].finditer(text))
 
 
 def needed_skills(title: str, text: str, default: list[str]) -> list[str]:
     """The default skills plus those the letter asks for (video on "live", "siaran langsung", ...)."""
     body = _NOT_A_SKILL.sub(" ", f"{title or ''}\n{text or ''}")
-    skills = unique(s.lower() for s in default)
-    return skills + [s for s in SKILL_ORDER if s not in skills and _mentions(body, s)]
+    wanted = unique(s.lower() for s in default)
+    return wanted + [s for s in glossary().order() if s not in wanted and _mentions(body, s)]
 
 
 def skills_in(text: str) -> list[str]:
     """Skills named in a short role text: "fotografer" -> ["foto"], "foto dan video" -> ["foto", "video"]."""
-    return [s for s in SKILL_ORDER if _SKILL_RES[s].search(text or "")]
+    words = glossary()
+    return [s for s in words.order() if words.patterns[s].search(text or "")]
 
 
 # ---- schedule --------------------------------------------------------------------------------
@@ -248,8 +240,8 @@ def propose(roster: list[Member], skills: list[str], schedule: Schedule, busy: l
 # ---- confirmation text -----------------------------------------------------------------------
 def task_label(role: str | None) -> str:
     """Indonesian task wording: "berita, foto" -> "penulisan berita dan dokumentasi foto"."""
-    skills = [s.strip() for s in (role or "").split(",") if s.strip()]
-    return _and([TASK_LABELS.get(s, s) for s in skills]) if skills else "anggota tim peliputan"
+    keys = [s.strip() for s in (role or "").split(",") if s.strip()]
+    return _and([glossary().task(s) for s in keys]) if keys else "anggota tim peliputan"
 
 
 def confirmation_text(members: list[Member], roles: dict[str, str], schedule: Schedule) -> str:

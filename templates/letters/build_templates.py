@@ -178,20 +178,22 @@ def signature_block(doc: DocumentType, *, lead: list[str] | None = None) -> None
     if lead_paragraphs:
         bottom_border(lead_paragraphs[-1], size=4, style="single")
         lead_paragraphs[-1].paragraph_format.space_after = Pt(6)
-    para(doc, "{{ signer.position }},", bold=True, indent=SIGN_INDENT)
-    for _ in range(4):
-        para(doc, "", indent=SIGN_INDENT)
-    para(doc, "{{ signer.name }}", bold=True, underline=True, indent=SIGN_INDENT)
-    para(doc, "{{ signer.pangkat }}", indent=SIGN_INDENT)
+    block = [para(doc, "{{ signer.position }},", bold=True, indent=SIGN_INDENT)]
+    block += [para(doc, "", indent=SIGN_INDENT) for _ in range(4)]
+    block += [para(doc, "{{ signer.name }}", bold=True, underline=True, indent=SIGN_INDENT),
+              para(doc, "{{ signer.pangkat }}", indent=SIGN_INDENT)]
     para(doc, "NIP. {{ signer.nip }}", indent=SIGN_INDENT)
+    for p in lead_paragraphs + block:  # the block never splits over two pages
+        p.paragraph_format.keep_with_next = True
 
 
-def justified_loop(doc: DocumentType, loop: str, text: str) -> None:
+def justified_loop(doc: DocumentType, loop: str, text: str) -> Paragraph:
     """Repeat one justified, first-line-indented paragraph per item."""
     tag(doc, loop)
     p = para(doc, text, align="JUSTIFY", space_after=6)
     p.paragraph_format.first_line_indent = Cm(1.25)
     tag(doc, "endfor")
+    return p
 
 
 # --- the three letters -------------------------------------------------------------------------
@@ -201,7 +203,7 @@ def build_disposisi() -> DocumentType:
     doc = new_document()
     kop_surat(doc)
     para(doc, "LEMBAR DISPOSISI", bold=True, size=13, align="CENTER", space_after=8)
-    t = table(doc, 4, [3.3, 5.2, 3.3, 4.7], grid=True)
+    t = table(doc, 4, [2.9, 5.9, 3.5, 4.2], grid=True)  # a letter number on one line
     row(t, ["Surat dari", "{{ letter.sender }}", "Diterima tanggal", "{{ letter.received }}"])
     row(t, ["Nomor surat", "{{ letter.number }}", "Nomor agenda", "{{ letter.agenda }}"])
     row(t, ["Tanggal surat", "{{ letter.date }}", "Sifat", "{{ letter.sifat }}"])
@@ -259,8 +261,10 @@ def build_nota_dinas() -> DocumentType:
     font_size(cells, 10)
     para(doc, "", space_after=6)
     tag(doc, "endif")
-    justified_loop(doc, "for paragraph in closing", "{{ paragraph }}")
-    para(doc, "", space_after=6)
+    closing = justified_loop(doc, "for paragraph in closing", "{{ paragraph }}")
+    spacer = para(doc, "", space_after=6)
+    for p in (closing, spacer):  # the closing goes with the signature: never a signature alone
+        p.paragraph_format.keep_with_next = True
     signature_block(doc)
     return doc
 
@@ -299,7 +303,7 @@ def paraf_box(cell) -> None:
     t = cell.add_table(rows=0, cols=3)
     t.style = cell.part.document.styles["Table Grid"]
     t.autofit = False
-    t._widths = [2.3, 2.6, 1.9]
+    t._widths = [1.7, 2.6, 2.5]  # the paraf's date in two lines, not four
     for column, width in zip(t.columns, t._widths):
         column.width = Cm(width)
     font_size(row(t, ["Jabatan", "Nama", "Paraf"], bold=True), 8)

@@ -225,7 +225,7 @@ def test_memo_team(office: dict, request_dict: dict, tmp_path: Path) -> None:
                      "Kepala Seksi Liputan dan Dokumentasi,", number, "26 November 2026",
                      "Jadwal dan Petugas Peliputan Kegiatan Musyawarah", "Menindaklanjuti disposisi",
                      "Senin, 30 November 2026 pukul 06.30 WIB", "Kendaraan dinas", "Pangkat/Gol",
-                     "Penulisan berita, Fotografi", roles["kasi"]["name"], f"NIP. {roles['kasi']['nip']}"):
+                     "Penulisan berita, dokumentasi foto", roles["kasi"]["name"], f"NIP. {roles['kasi']['nip']}"):
         assert expected in text, expected
     for person in team:
         assert person["name"] in text and person["nip"] in text and person["jabatan"] in text

@@ -43,11 +43,13 @@ class Plan(Kind):
         if problem:
             run.fx.mail("answer", [actor], in_reply_to=message_id,
                         references=[message_id] if message_id else [], r=req, tag=tag(req),
-                        office=ctx.rules.office, reason=problem, greeting=name if p else None)
+                        office=ctx.rules.office, reason=problem, greeting=name if p else None,
+                        salutation=p.salutation if p else None)
             return problem
         if changed:
             run.fx.mail("notice", [actor], in_reply_to=message_id, r=req, tag=tag(req),
                         office=ctx.rules.office, heading="Perubahan tim peliputan dicatat",
-                        greeting=name, message="Perubahan tim peliputan dari Bapak/Ibu telah kami catat.",
+                        greeting=name, salutation=p.salutation if p else None,
+                        message="Perubahan tim peliputan dari Bapak/Ibu telah kami catat.",
                         lines=planning.confirmation(req).splitlines())
         return None
