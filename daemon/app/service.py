@@ -11,6 +11,7 @@ from pathlib import Path
 from daemon.app import ocr_jobs, sdnotify, work
 from daemon.app.dispatcher import Dispatcher
 from daemon.app.folder import FolderIntake
+from daemon.app.leadership import Leadership
 from daemon.core import db
 from daemon.core.config import Config
 from daemon.core.context import Context
@@ -48,7 +49,11 @@ class Service:
         self.dispatcher = Dispatcher(self.ctx, self.factory, work.holder_name("dispatcher"))
         self.jobs = work.runner(self.ctx, self.factory)
         box = cfg.mailbox
-        lock = MailboxLock(self.engine, lock_key(box.host, box.port, box.username, box.folder))
+        # -- high availability: the lease holder works, a second instance stands by ----------
+        lock = MailboxLock(self.engine, lock_key(box.host, box.port, box.username, box.folder),
+                           ttl=cfg.ha.lease_seconds, check=cfg.ha.check_seconds,
+                           name=work.holder_name("lease"))
+        self.leadership = Leadership(lock, self.factory, cfg.ha.check_seconds)
         self.mailbox = MailboxWorker(cfg, self.factory, self.ctx.raw_dir, lock)
         self.outbox = OutboxWorker(cfg, self.factory)
         self.stop_thread = threading.Event()
@@ -72,15 +77,17 @@ class Service:
         if converter.available():  # the first letter need not wait ~5 s; a stop need not wait for it
             threading.Thread(target=converter.warm, name="pdf-warm", daemon=True).start()
         self.wake_dispatch = wake
-        folder = FolderIntake(self.ctx, self.factory,
-                              wake=lambda: loop.call_soon_threadsafe(self.wake_jobs.set))
-        folder.start()
-        self.calendar_dirty = asyncio.Event()
-        self.calendar_dirty.set()  # written once at start, so it exists after an upgrade
-        tasks = [asyncio.create_task(self.calendar_loop(stop), name="calendar"),
-                 asyncio.create_task(self.dispatch_loop(stop, wake), name="dispatcher"),
-                 asyncio.create_task(self.jobs_loop(stop), name="jobs"),
-                 asyncio.create_task(self.outbox.run(stop, self.wake_outbox), name="outbox")]
+        self.calendar_dirty = asyncio.Event()  # set at each term's start: written after an upgrade
+        # -- high availability: every worker below runs only while this instance holds the lease
+        lead = self.leadership
+        lead.wakers = [wake, self.wake_jobs, self.wake_outbox, self.calendar_dirty]
+        tasks = [asyncio.create_task(lead.run(stop), name="leadership")]
+        for name, worker in (("calendar", self.calendar_loop),
+                             ("dispatcher", lambda term: self.dispatch_loop(term, wake)),
+                             ("jobs", self.jobs_loop),
+                             ("outbox", lambda term: self.outbox.run(term, self.wake_outbox)),
+                             ("folder", lambda term: self.folder_term(term, loop))):
+            tasks.append(asyncio.create_task(lead.serve(stop, worker), name=name))
         if (interval := sdnotify.watchdog_interval()) is not None:
             tasks.append(asyncio.create_task(watchdog_loop(stop, interval), name="watchdog"))
         log.info("liputan running: mailbox %s@%s, database %s", self.cfg.mailbox.username,
@@ -93,11 +100,7 @@ class Service:
         self.stop_thread.set()
         wake.set()
         self.wake_jobs.set()
-        # the watcher stops beside the workers; its threads are daemons, so a slow share cannot
-        # hold up the exit (a file it was reading is found again by the next start's rescan)
-        watcher = asyncio.ensure_future(asyncio.to_thread(folder.stop))
         await asyncio.wait(tasks, timeout=3)
-        await asyncio.wait([watcher], timeout=0.5)
         await asyncio.to_thread(mailbox.join, 1)
         if mailbox.is_alive():  # blocked on a dead connection: cut it
             self.mailbox.abort()
@@ -108,6 +111,15 @@ class Service:
         # no letter is being made now: LibreOffice need not be asked twice to leave
         await asyncio.to_thread(pdf.default_converter().close, 0.2, 0.5)
         log.info("stopped")
+
+    async def folder_term(self, term: asyncio.Event, loop: asyncio.AbstractEventLoop) -> None:
+        """Watch the shared folder during a term. The watcher's threads are daemons, so a slow
+        share cannot hold up the exit (a file it was reading is found again by the next rescan)."""
+        folder = FolderIntake(self.ctx, self.factory,
+                              wake=lambda: loop.call_soon_threadsafe(self.wake_jobs.set))
+        await asyncio.to_thread(folder.start)
+        await term.wait()
+        await asyncio.wait([asyncio.ensure_future(asyncio.to_thread(folder.stop))], timeout=0.5)
 
     async def calendar_loop(self, stop: asyncio.Event) -> None:
         """Keep <state>/jadwal.ics current for calendar subscription: rewritten (atomically)
