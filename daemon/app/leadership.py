@@ -17,13 +17,14 @@ import time
 from datetime import timedelta
 from typing import Awaitable, Callable
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, or_, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.core.models import Inbound, Job, Outbox, utcnow
 from daemon.mail.mailbox_lock import MailboxLock
 
 log = logging.getLogger("daemon.app.leadership")
+LOCK_TIMEOUT = 3.0  # seconds: freeing claims waits no longer for a row another session locks
 LOST_CHECK = 0.5  # seconds: how often the holder looks at its lease (a local look, no network)
 
 Work = Callable[[asyncio.Event], Awaitable[None]]
@@ -40,6 +41,8 @@ def take_over(factory: sessionmaker[Session], mine: str) -> dict[str, int]:
     past = now - timedelta(seconds=1)
     not_mine = or_(Job.leased_by.is_(None), ~Job.leased_by.like(mine + "%"))
     with factory() as s, s.begin():
+        if s.get_bind().dialect.name == "postgresql":  # rows of a cut-off holder's open
+            s.execute(text(f"SET LOCAL lock_timeout = {int(LOCK_TIMEOUT * 1000)}"))  # transaction
         jobs = s.execute(update(Job.__table__).where(and_(
             Job.state == "running", Job.lease_until > now, not_mine)).values(lease_until=past)).rowcount
         inbound = s.execute(update(Inbound.__table__).where(and_(
@@ -59,12 +62,15 @@ class Leadership:
         self.leader = asyncio.Event()  # set during a term
         self.term = asyncio.Event()  # set when the current term ends
         self.terms = 0
+        self.unfreed = False  # the previous holder's claims are still to be freed
         self.wakers: list[asyncio.Event] = []  # set at a term's start and end: loops look now
 
     async def run(self, stop: asyncio.Event) -> None:
         standby = False
         while not stop.is_set():
             if self.leader.is_set():
+                if self.unfreed:
+                    await self._free()
                 if not self.lock.held():
                     self._end("lease lost: this instance stops its work and stands by")
             elif await asyncio.to_thread(self.lock.acquire):
@@ -77,18 +83,26 @@ class Leadership:
         self._end("stopping")
 
     async def _begin(self) -> None:
-        started = time.monotonic()
-        try:
-            freed = await asyncio.to_thread(take_over, self.factory, own_prefix())
-        except Exception:  # noqa: BLE001 - the claims then run out on their own
-            log.exception("could not free the previous holder's claims")
-            freed = {}
         self.terms += 1
         self.term = asyncio.Event()
         self.leader.set()
+        log.info("took over the work (term %d)", self.terms)
+        self.unfreed = True
+        await self._free()
         self._wake()
-        log.info("took over the work (term %d, %.2f s): freed %s", self.terms,
-                 time.monotonic() - started, freed)
+
+    async def _free(self) -> None:
+        """Free the previous holder's claims; rows its cut-off session still locks are freed at
+        the next look, once the server has ended that session (idle_in_transaction_session_timeout)."""
+        try:
+            freed = await asyncio.to_thread(take_over, self.factory, own_prefix())
+        except Exception as exc:  # noqa: BLE001 - tried again in a moment
+            log.warning("could not free the previous holder's claims yet: %s", exc)
+            return
+        self.unfreed = False
+        if any(freed.values()):
+            log.info("freed the previous holder's claims: %s", freed)
+            self._wake()
 
     def _end(self, why: str) -> None:
         if not self.leader.is_set():
