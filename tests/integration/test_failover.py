@@ -23,11 +23,12 @@ from test_two_instances import DOMAIN, Captured, pg_url, request_letter, wait_fo
 from daemon.core.db import make_engine, sessions, upgrade
 from daemon.core.models import Inbound, Job, Outbox, Request, utcnow
 from daemon.devservers.config import write_config
+from daemon.paperwork.pdf import cmdline, group_pids, kill_group
 
 pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
-N = 16
+N = 12
 TAKEOVER_LIMIT = 30.0  # seconds, issue 12
 TOOK_OVER = "took over the work"
 
@@ -37,7 +38,7 @@ class Daemon:
 
     def __init__(self, folder: Path, name: str, database: str, dovecot, user: str, smtp):
         folder.mkdir()
-        self.name, self.log_path = name, folder / "daemon.log"
+        self.name, self.folder, self.log_path = name, folder, folder / "daemon.log"
         self.cfg = write_config(
             folder / "liputan.toml", imap_port=dovecot.port, smtp_port=smtp.port, database=database,
             rules=REPO / "rules", user=user,
@@ -59,9 +60,16 @@ class Daemon:
         return self.text().count(needle)
 
     def kill(self) -> None:
+        """SIGKILL the daemon and, as systemd would with its cgroup, its LibreOffice."""
         if self.proc is not None and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
+        try:  # the office runs in a session of its own (daemon/paperwork/pdf.py)
+            pgid = int((self.folder / "state" / "libreoffice" / "server.pid").read_text())
+        except (OSError, ValueError):
+            return
+        if any(str(self.folder) in cmdline(pid) for pid in group_pids(pgid)):
+            kill_group(pgid, signal.SIGKILL)
 
     def stop(self, timeout: float = 10) -> int | None:
         if self.proc is None or self.proc.poll() is not None:
@@ -179,6 +187,7 @@ def test_sigkilled_holder_is_replaced_within_30_s_and_nothing_is_done_twice(
         assert all(len(v) == 1 for v in mail.tasks_to(KABID).values())
     finally:
         for d in (a, b):
+            d.stop(timeout=8)
             d.kill()
         engine.dispose()
 
@@ -232,6 +241,7 @@ def test_holder_cut_off_from_the_database_stops_and_the_standby_takes_over(
         assert all(len(v) == 1 for v in mail.tasks_to(KADIS).values())
     finally:
         for d in (a, b):
+            d.stop(timeout=8)
             d.kill()
         proxy.close()
         engine.dispose()
@@ -259,8 +269,8 @@ def test_a_silent_holder_lets_go_before_the_server_gives_the_lease_away(pg_url, 
         taken = time.monotonic()
         assert lost and not holder.held()
         assert lost[0] < taken  # let go first: never two holders
-        assert taken - cut <= ttl + 1.5  # the server's timeout plus one try of the standby
-        assert lost[0] - cut <= ttl - margin(ttl) + 0.6
+        assert ttl - 1 <= taken - cut < TAKEOVER_LIMIT  # not before the server's timeout
+        assert lost[0] - cut < ttl - margin(ttl) / 2  # the holder's own clock, not the server's
         print(f"\nlease {ttl:.0f} s: holder let go after {lost[0] - cut:.2f} s, "
               f"standby took it after {taken - cut:.2f} s")
     finally:
