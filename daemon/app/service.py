@@ -53,7 +53,7 @@ class Service:
         lock = MailboxLock(self.engine, lock_key(box.host, box.port, box.username, box.folder),
                            ttl=cfg.ha.lease_seconds, check=cfg.ha.check_seconds,
                            name=work.holder_name("lease"))
-        self.leadership = Leadership(lock, self.factory, cfg.ha.check_seconds)
+        self.leadership = Leadership(lock, self.factory, cfg.ha.check_seconds, self.jobs)
         self.mailbox = MailboxWorker(cfg, self.factory, self.ctx.raw_dir, lock)
         self.outbox = OutboxWorker(cfg, self.factory)
         self.stop_thread = threading.Event()
@@ -78,13 +78,13 @@ class Service:
             threading.Thread(target=converter.warm, name="pdf-warm", daemon=True).start()
         self.wake_dispatch = wake
         self.calendar_dirty = asyncio.Event()  # set at each term's start: written after an upgrade
-        # -- high availability: every worker below runs only while this instance holds the lease
+        tasks = [asyncio.create_task(self.dispatch_loop(stop, wake), name="dispatcher"),
+                 asyncio.create_task(self.jobs_loop(stop), name="jobs")]
+        # -- high availability: the workers below run only while this instance holds the lease
         lead = self.leadership
         lead.wakers = [wake, self.wake_jobs, self.wake_outbox, self.calendar_dirty]
-        tasks = [asyncio.create_task(lead.run(stop), name="leadership")]
+        tasks.append(asyncio.create_task(lead.run(stop), name="leadership"))
         for name, worker in (("calendar", self.calendar_loop),
-                             ("dispatcher", lambda term: self.dispatch_loop(term, wake)),
-                             ("jobs", self.jobs_loop),
                              ("outbox", lambda term: self.outbox.run(term, self.wake_outbox)),
                              ("folder", lambda term: self.folder_term(term, loop))):
             tasks.append(asyncio.create_task(lead.serve(stop, worker), name=name))

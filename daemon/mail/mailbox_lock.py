@@ -18,7 +18,7 @@ import os
 import socket
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.pool import NullPool
@@ -59,6 +59,7 @@ class MailboxLock:
         self._mutex = threading.RLock()
         self._keeper: threading.Thread | None = None
         self._on_lost: list[Callable[[], None]] = []
+        self.last_holder: str | None = None  # the other holder's name, as last seen by a standby
 
     def on_lost(self, callback: Callable[[], None]) -> None:
         """Called (from the keeper's thread) as soon as a held lease is found lost."""
@@ -81,6 +82,7 @@ class MailboxLock:
                 log.warning("cannot take the mailbox lock: %s", exc)
                 got = False
             if not got:
+                self.last_holder = self._holder(conn) or self.last_holder
                 _close(conn)
                 return False
             self._conn, self._valid_until = conn, sent + self.ttl - margin(self.ttl)
@@ -89,6 +91,18 @@ class MailboxLock:
             self._keeper.start()
         log.info("mailbox lock taken: this instance works the mailbox (lease %.0f s)", self.ttl)
         return True
+
+    def _holder(self, conn: Connection) -> str | None:
+        """The application_name (the holder's `name`) of the session holding the lock now."""
+        try:
+            return conn.execute(text(
+                "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+                " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1"
+                " AND l.classid::bigint = (:k >> 32) & 4294967295 AND l.objid::bigint = :k & 4294967295"),
+                {"k": self.key}).scalar()
+        except Exception as exc:  # noqa: BLE001 - only a hint for freeing its claims later
+            log.debug("cannot name the lease holder: %s", exc)
+            return None
 
     def _connect(self) -> Connection | None:
         try:
