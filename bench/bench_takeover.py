@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -134,19 +135,16 @@ def main() -> None:
     os.chmod(base, 0o755)
     with Postgres(base / "pg") as pg:
         url = pg.url("postgres")
-        rows = [("holder SIGKILLed: standby can take it after", killed(url, "lease", args.lease, 30),
-                 killed(url, "plain", args.lease, 30), 30),
-                ]
-        lease_cut = cut(pg, url, "lease", args.lease, args.lease + 15)
-        plain_cut = cut(pg, url, "plain", args.lease, args.baseline_wait)
-        rows.append(("route cut: standby can take it after", lease_cut[1], plain_cut[1], args.baseline_wait))
-        rows.append(("route cut: the old holder let go after", lease_cut[0], None, args.baseline_wait))
-    print(f"PostgreSQL {pg.port}, lease {args.lease:.0f} s")
-    print(f"{'':46} {'lease':>10} {'baseline (plain lock)':>24}")
-    for what, lease, plain, limit in rows:
-        plain_text = show(plain, limit) if what != rows[-1][0] else "never"
-        print(f"{what:46} {show(lease, limit):>10} {plain_text:>24}")
-
+        kill_lease, kill_plain = killed(url, "lease", args.lease, 30), killed(url, "plain", args.lease, 30)
+        lease_let_go, lease_cut = cut(pg, url, "lease", args.lease, args.lease + 15)
+        _, plain_cut = cut(pg, url, "plain", args.lease, args.baseline_wait)
+    shutil.rmtree(base, ignore_errors=True)
+    print(f"lease {args.lease:.0f} s; baseline: the plain advisory lock (before [ha])")
+    print(f"{'':44} {'lease':>10} {'baseline':>10}")
+    print(f"{'holder SIGKILLed: standby can take it after':44} {show(kill_lease, 30):>10} {show(kill_plain, 30):>10}")
+    print(f"{'route cut: standby can take it after':44} {show(lease_cut, args.lease + 15):>10} "
+          f"{show(plain_cut, args.baseline_wait):>10}")
+    print(f"{'route cut: the old holder lets go after':44} {show(lease_let_go, args.lease + 15):>10} {'never':>10}")
 
 if __name__ == "__main__":
     main()
