@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
 
 from blackhole import BlackholeProxy  # noqa: E402
-from sqlalchemy import text  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
 
 from daemon.core.db import make_engine  # noqa: E402
 from daemon.devservers.postgres import Postgres  # noqa: E402
@@ -42,7 +42,8 @@ engine = make_engine(sys.argv[2])
 if sys.argv[4] == "lease":
     ok = MailboxLock(engine, int(sys.argv[3]), ttl=float(sys.argv[5])).acquire()
 else:
-    conn = engine.connect()
+    from sqlalchemy import create_engine
+    conn = create_engine(sys.argv[2]).connect().execution_options(isolation_level="AUTOCOMMIT")
     ok = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": int(sys.argv[3])}).scalar()
 print("held" if ok else "refused", flush=True)
 time.sleep(3600)
@@ -50,13 +51,14 @@ time.sleep(3600)
 
 
 class PlainLock:
-    """The baseline: the advisory lock on a plain pooled connection, as before the lease."""
+    """The baseline: the advisory lock on an AUTOCOMMIT connection of a plain engine (no server
+    timeouts), as the mailbox lock was before the lease."""
 
     def __init__(self, engine):
-        self.engine, self.conn = engine, None
+        self.engine, self.conn = create_engine(engine.url), None
 
     def acquire(self) -> bool:
-        conn = self.engine.connect()
+        conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         if conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": KEY}).scalar():
             self.conn = conn
             return True
