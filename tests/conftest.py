@@ -28,6 +28,8 @@ DOMAIN = "bengkaliskab.go.id"
 PASSWORD = "rahasia"
 OFFICE_USER = f"liputan@{DOMAIN}"
 POOL_SIZE = 80  # one fresh mailbox per test that asks for one
+# the letter templates' variable cache (daemon/core/template_cache.py): the tests' own, not ~/.cache
+os.environ.setdefault("LIPUTAN_CACHE_DIR", tempfile.mkdtemp(prefix="liputan-test-cache-"))
 
 log = logging.getLogger(__name__)
 

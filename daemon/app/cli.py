@@ -1,28 +1,22 @@
-"""The `liputan` command: run, check, requests, show, jadwal, report, requeue."""
+"""The `liputan` command: run, check, status, requests, show, jadwal, report, requeue."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
-import logging
 import sys
+from collections.abc import Collection
 from pathlib import Path
-from typing import Collection
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
-from daemon.core import db, indonesian
-from daemon.core.config import Config, load_config
-from daemon.core.context import Context
 from daemon.core.errors import ConfigError
-from daemon.core.models import DeliveryFile, Event, Inbound, Publication, Request
-from daemon.core.resources import templates_dir
-from daemon.core.rules import DEFAULT_KINDS
-from daemon.core.rules_check import check_rules
-from daemon.core.yamlfile import Problem, ProblemsError
-from daemon.mail.inbound_claim import WAITING
 
+if TYPE_CHECKING:
+    from daemon.core.config import Config
+    from daemon.core.context import Context
+    from daemon.core.models import Request
+
+# Heavy modules (sqlalchemy, alembic, pydantic, the engine) load inside the commands that use
+# them: `liputan --help` and `liputan check` start in a fraction of a second (bench/bench_startup.py).
 DEFAULT_CONFIG = "/etc/liputan/liputan.toml"
 
 
@@ -49,28 +43,42 @@ def parser() -> argparse.ArgumentParser:
     q = sub.add_parser("requeue", help="handle a quarantined inbound message again")
     q.add_argument("inbound_id", type=int)
     sub.add_parser("sandbox", help="start local Dovecot + SMTP capture and run the daemon on them")
+    d = sub.add_parser("demo", help="walk two requests through all 15 steps with scripted officials (~1 min)")
+    d.add_argument("--dir", default="liputan-demo", help="where the letters, post and archive are left")
+    d.add_argument("--timeout", type=float, default=240, help="give up after this many seconds")
     from daemon.app import operator  # small: the engine loads only when a decision is recorded
     operator.add_commands(sub)
+    from daemon.app import status  # small: its database work loads only when it runs
+    status.add_command(sub)
     for name in ("run", "check", "requests", "show", "jadwal", "report", "requeue", "quarantine",
-                 "approve"):
+                 "approve", "status"):
         sub.choices[name].add_argument("-c", "--config", default=argparse.SUPPRESS)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from daemon.app import logs
+    logs.setup()  # journald under systemd, readable lines on a terminal (daemon/app/logs.py)
+    if args.command == "demo":
+        from daemon.app import demo  # heavy: the mail servers and the scripted office
+        return demo.main(args.dir, args.timeout)
     if args.command == "sandbox":
         from daemon.app import sandbox
         return sandbox.main()
     if args.command == "check":
-        from daemon.sop.kinds import KINDS  # the engine loads only for commands that use it
-        return check_config(args.config, KINDS)
+        return check_config(args.config)
+    from daemon.core import indonesian
+    from daemon.core.config import load_config
+    from daemon.core.context import Context
     try:
         cfg = load_config(args.config)
         indonesian.set_zone(cfg.office.timezone)
         if args.command == "run":
             return run(cfg)
+        if args.command == "status":  # read only: never migrates the database
+            from daemon.app import status
+            return status.command(cfg, args)
         factory = open_db(cfg)
         if args.command == "requeue":
             return requeue(factory, args)
@@ -87,72 +95,22 @@ class UsageError(Exception):
     """A command's options are wrong (a date that is no date)."""
 
 
-def check_config(path: str, kinds: Collection[str] = DEFAULT_KINDS) -> int:
-    """`liputan check`: the config file, then the rules; 0 when fine, 1 with every problem."""
-    try:
-        cfg = load_config(path)
-    except ConfigError as exc:
-        return report([Problem(exc.path, exc.line, exc.message)])
-    return check(cfg, kinds)
-
-
-def check(cfg: Config, kinds: Collection[str] = DEFAULT_KINDS) -> int:
-    """Validate the rules against `kinds` (the step kinds the engine registers), naming every
-    problem by file and line; warnings (e.g. settings that moved) do not fail the check."""
-    problems, warnings = check_rules(Path(cfg.rules.dir), kinds, templates_dir("letters"))
-    for w in [*cfg.warnings(), *warnings]:
-        print(f"warning: {w}")
-    problems = problems or context_problems(cfg)
-    if problems:
-        return report(problems)
-    for w in older_revisions(cfg):
-        print(f"warning: {w}")
-    print(f"{cfg.source}: ok; rules in {Path(cfg.rules.dir).resolve()}: ok")
-    return 0
-
-
-def context_problems(cfg: Config) -> list[Problem]:
-    """What loading the rules as the daemon does still finds (e.g. places.yaml's geography)."""
-    try:
-        Context.load(cfg)
-    except ProblemsError as exc:
-        return exc.problems
-    except ConfigError as exc:
-        return [Problem(exc.path, exc.line, exc.message)]
-    return []
-
-
-def older_revisions(cfg: Config) -> list[str]:
-    """Open requests that run on an older SOP revision than rules/sop.yaml (they keep it)."""
-    ctx = Context.load(cfg)
-    try:
-        engine_ = db.make_engine(cfg.paths.database)
-        if db.current_revision(engine_) != db.head_revision():
-            return []  # not upgraded yet: `liputan run` upgrades first
-        with db.sessions(engine_)() as s:
-            rows = s.execute(select(Request.code, Request.sop_revision).where(
-                Request.state == "open", Request.sop_revision != ctx.rules.sop_revision)).all()
-    except Exception as exc:  # noqa: BLE001 - check validates files; the database may be away
-        return [f"database not checked ({type(exc).__name__})"]
-    return [f"{code} runs on an older SOP revision ({rev}); it keeps that revision until it ends"
-            for code, rev in rows]
-
-
-def report(problems: list[Problem]) -> int:
-    for p in problems:
-        print(f"liputan: {p}", file=sys.stderr)
-    print(f"liputan: {len(problems)} problem{'s' if len(problems) != 1 else ''} found",
-          file=sys.stderr)
-    return 1
+def check_config(path: str, kinds: Collection[str] | None = None) -> int:
+    """`liputan check` (daemon/app/check.py): the config, then the rules; 0 when fine, 1 with every problem."""
+    from daemon.app import check
+    return check.check_config(path, check.DEFAULT_KINDS if kinds is None else kinds)
 
 
 def run(cfg: Config) -> int:
+    import asyncio
+
     from daemon.app.service import Service
     asyncio.run(Service(cfg).run())
     return 0
 
 
 def open_db(cfg: Config):
+    from daemon.core import db
     engine = db.make_engine(cfg.paths.database)
     db.upgrade(engine)
     return db.sessions(engine)
@@ -160,11 +118,14 @@ def open_db(cfg: Config):
 
 def iso(dt) -> str | None:
     """ISO 8601 with the offset of the office's zone ([office] timezone), as people read times."""
+    from daemon.core import indonesian
     return indonesian.to_zone(dt).isoformat() if dt else None
 
 
 def summary(ctx: Context, s, req: Request) -> dict:
-    from daemon.sop import engine  # not at the top: `liputan --help` need not load the engine
+    from daemon.sop import (
+        engine,  # not at the top: `liputan --help` need not load the engine
+    )
     waiting = engine.waiting_for(ctx, s, req)
     return {"code": req.code, "title": req.title, "state": req.state,
             "step": req.step if req.state == "open" else None, "waiting_for": waiting,
@@ -175,6 +136,12 @@ def summary(ctx: Context, s, req: Request) -> dict:
 
 
 def list_requests(ctx: Context, factory, args) -> int:
+    import json
+
+    from sqlalchemy import select
+
+    from daemon.core.models import Inbound, Request
+    from daemon.mail.inbound_claim import WAITING
     with factory() as s:
         rows = [summary(ctx, s, r) for r in s.scalars(select(Request).order_by(Request.id))]
         waiting = s.scalars(select(Inbound).where(Inbound.status == WAITING).order_by(Inbound.id)).all()
@@ -187,6 +154,11 @@ def list_requests(ctx: Context, factory, args) -> int:
 
 
 def show(ctx: Context, factory, args) -> int:
+    import json
+
+    from sqlalchemy import select
+
+    from daemon.core.models import DeliveryFile, Event, Publication, Request
     with factory() as s:
         req = s.scalars(select(Request).where(Request.code == args.code.upper())).first()
         if req is None:
@@ -218,6 +190,8 @@ def show(ctx: Context, factory, args) -> int:
 
 def timeline(ctx: Context, s, req: Request) -> list[dict]:
     """Each step a person took: who, sent and decided when, working minutes against the standard."""
+    from sqlalchemy import select
+
     from daemon.core.models import Task
     from daemon.core.workcal import WorkCalendar
     from daemon.sop.run import sop_of
@@ -273,6 +247,8 @@ def jadwal(ctx: Context, factory, args) -> int:
 
 def month_report(ctx: Context, factory, args) -> int:
     """`liputan report --month YYYY-MM`: received, covered, rejected, published; time per step."""
+    import json
+
     from daemon.paperwork import month_report as mr
     try:
         mr.parse_month(args.month)
@@ -290,6 +266,8 @@ def month_report(ctx: Context, factory, args) -> int:
 
 
 def requeue(factory, args) -> int:
+    from daemon.core.models import Inbound
+    from daemon.mail.inbound_claim import WAITING
     with factory() as s, s.begin():
         row = s.get(Inbound, args.inbound_id)
         if row is not None and row.status == WAITING:

@@ -6,7 +6,9 @@ from __future__ import annotations
 import logging
 import re
 import traceback
+from dataclasses import dataclass, field
 from datetime import timedelta
+from email.message import EmailMessage
 from pathlib import Path
 
 from sqlalchemy import select
@@ -14,11 +16,13 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.app import mail_delivery, ocr_jobs
+from daemon.core import logctx
 from daemon.core.context import Context
 from daemon.core.models import Inbound, Outbox, Request, Task, utcnow
 from daemon.core.types import Classification, RequestFacts
 from daemon.mail import mails, mime
-from daemon.mail.inbound_claim import WAITING, claim_inbound, postpone_inbound, resume_waiting
+from daemon.mail.inbound_claim import (WAITING, claim_inbound, claim_inbound_batch, postpone_inbound,
+                                       resume_waiting)
 from daemon.reading import classify, quotes, replies, trust
 from daemon.reading.extract import complete_from_reply, extract_requests
 from daemon.reading.ocr import OcrSource
@@ -32,7 +36,20 @@ INFORMATIONAL = ("notice", "assignment", "ack", "rejected", "forged", "alert", "
                  "results_revise", "social_package", "press")
 # deadlock, serialization failure: the database undid the transaction; trying again will work
 RETRY_SQLSTATES = ("40P01", "40001")
-TRANSIENT_ATTEMPTS = 6  # 5 s, 10 s, 20 s, 40 s, 80 s apart: then the operator is told
+TRANSIENT_ATTEMPTS = 6
+BATCH = 32  # messages claimed and handled in one transaction (one commit) during a backlog  # 5 s, 10 s, 20 s, 40 s, 80 s apart: then the operator is told
+
+
+@dataclass
+class Prepared:
+    """A message as read before its transaction (no row is locked while reading)."""
+
+    msg: EmailMessage
+    classification: Classification
+    display: str
+    sender: str
+    letters: list[RequestFacts] | None = None  # extracted when it may be a new letter
+    ocr_needed: list = field(default_factory=list)
 
 
 class Outcome(Exception):
@@ -61,16 +78,64 @@ class Dispatcher:
         # False: Tesseract runs inside the message's transaction (the old way; bench/ compares)
         self.defer_ocr = defer_ocr
         self.ocr_cache = ocr_jobs.cache_of(ctx)
+        self.prepared: dict[int, Prepared] = {}  # the current batch, read before its transaction
         self.unread: list = []  # scans of the message being read whose OCR failed for good
 
     def run_once(self, limit: int | None = None) -> int:
-        """Handle every waiting message (or `limit` of them); returns how many were handled."""
+        """Handle every waiting message (or `limit` of them); returns how many were handled.
+
+        Messages are claimed and handled in batches: each is read before any row is locked,
+        then the batch is handled in one transaction, one savepoint per message, so a backlog
+        costs one commit per batch. A message that fails is undone alone; a database error
+        undoes the batch, and its messages are then handled one by one."""
         self.resume_stranded()
         done = 0
-        while (limit is None or done < limit) and (inbound_id := self._next()) is not None:
-            self.handle_id(inbound_id)
-            done += 1
+        while limit is None or done < limit:
+            want = BATCH if limit is None else min(BATCH, limit - done)
+            ids = claim_inbound_batch(self.factory, self.holder, want)
+            if not ids:
+                break
+            self.handle_batch(ids)
+            done += len(ids)
         return done
+
+    def handle_batch(self, ids: list[int]) -> None:
+        """Read every message of the batch, then handle them in one transaction."""
+        with self.factory() as s:
+            paths = dict(s.execute(select(Inbound.id, Inbound.raw_path).where(Inbound.id.in_(ids))).all())
+        self.prepared = {i: self.prepare(paths[i]) for i in ids if i in paths}
+        failures: list[tuple[int, Exception]] = []
+        try:
+            with self.factory() as s, s.begin():
+                # locked and held for the batch (handle_row then finds them in the session)
+                rows = s.scalars(select(Inbound).where(Inbound.id.in_(ids)).with_for_update()).all()
+                for inbound_id in ids:
+                    try:
+                        with s.begin_nested():
+                            self.handle_row(s, inbound_id, locked=True)
+                    except DBAPIError:
+                        raise
+                    except Exception as exc:  # noqa: BLE001 - undone alone; judged below
+                        failures.append((inbound_id, exc))
+                del rows
+        except DBAPIError:  # the batch is undone: one by one, each on its own
+            log.info("batch of %d undone; handling its messages one by one", len(ids))
+            for inbound_id in ids:
+                self.handle_id(inbound_id)
+            return
+        finally:
+            self.prepared = {}
+        for inbound_id, exc in failures:
+            self.failed_alone(inbound_id, exc)
+
+    def failed_alone(self, inbound_id: int, exc: Exception) -> None:
+        """What handle_id does with an exception, for a message undone inside a batch."""
+        if isinstance(exc, OSError):
+            self._transient(inbound_id, exc)
+            return
+        log.error("inbound %d failed; quarantined", inbound_id,
+                  exc_info=(type(exc), exc, exc.__traceback__))
+        self.quarantine(inbound_id, exc)
 
     def resume_stranded(self) -> int:
         """Messages left waiting by an OCR job that ended without saying so are read again."""
@@ -86,16 +151,24 @@ class Dispatcher:
         """Claim the oldest new message (two daemons on one database never take the same)."""
         return claim_inbound(self.factory, self.holder)
 
+    def handle_row(self, s: Session, inbound_id: int, locked: bool = False) -> None:
+        """Handle one claimed message in the caller's transaction (`locked`: its row already is)."""
+        with logctx.about():  # lines about this message name its request once it is known
+            self._handle_row(s, inbound_id, locked)
+
+    def _handle_row(self, s: Session, inbound_id: int, locked: bool) -> None:
+        inbound = s.get(Inbound, inbound_id, with_for_update=not locked)
+        if inbound is None or inbound.status != "new" or inbound.leased_by != self.holder:
+            return  # handled meanwhile, or our lease ran out and another took it
+        status, kind, reason = self.handle(s, inbound)
+        inbound.status, inbound.kind, inbound.reason = status, kind, reason
+        inbound.processed_at = self.ctx.now()
+        log.info("inbound %d (%s) -> %s: %s", inbound_id, inbound.message_id, status, reason)
+
     def handle_id(self, inbound_id: int) -> None:
         try:
             with self.factory() as s, s.begin():
-                inbound = s.get(Inbound, inbound_id, with_for_update=True)
-                if inbound is None or inbound.status != "new" or inbound.leased_by != self.holder:
-                    return  # handled meanwhile, or our lease ran out and another took it
-                status, kind, reason = self.handle(s, inbound)
-                inbound.status, inbound.kind, inbound.reason = status, kind, reason
-                inbound.processed_at = self.ctx.now()
-                log.info("inbound %d (%s) -> %s: %s", inbound_id, inbound.message_id, status, reason)
+                self.handle_row(s, inbound_id)
         except DBAPIError as exc:
             if getattr(exc.orig, "sqlstate", None) in RETRY_SQLSTATES:  # a lost race: at once
                 log.warning("inbound %d: %s; trying again shortly", inbound_id, str(exc.orig).strip())
@@ -146,12 +219,30 @@ class Dispatcher:
                               f"Setelah diperbaiki, jalankan: liputan requeue {inbound.id}"])
 
     # ---- one message ---------------------------------------------------------------------------
-    def handle(self, s: Session, inbound: Inbound) -> tuple[str, str, str]:
-        raw = Path(inbound.raw_path).read_bytes()
-        msg = mime.parse(raw)
-        ctx = self.ctx
-        c = classify.classify(msg, ctx.cfg.office.domain)
+    def prepare(self, raw_path: str) -> Prepared | None:
+        """Read a message before its transaction: parse, classify and, for what may be a new
+        letter, extract its requests. What fails here is read again in the transaction, where
+        the failure is handled as always."""
+        try:
+            pre = self.read(raw_path)
+            c = pre.classification
+            if not (c.references or c.tag) and c.kind not in ("bounce", "auto_reply", "list"):
+                ocr = OcrSource(self.ocr_cache) if self.defer_ocr else None
+                pre.letters = extract_requests(pre.msg, self.ctx.places, self.ctx.now(), ocr)
+                pre.ocr_needed = list(ocr.needed) if ocr is not None else []
+            return pre
+        except Exception:  # noqa: BLE001 - not swallowed: handle() reads it again and fails there
+            return None
+
+    def read(self, raw_path: str) -> Prepared:
+        msg = mime.parse(Path(raw_path).read_bytes())
         display, sender = mime.address(msg)
+        return Prepared(msg, classify.classify(msg, self.ctx.cfg.office.domain), display, sender)
+
+    def handle(self, s: Session, inbound: Inbound) -> tuple[str, str, str]:
+        pre = self.prepared.get(inbound.id) or self.read(inbound.raw_path)
+        msg, c, display, sender = pre.msg, pre.classification, pre.display, pre.sender
+        ctx = self.ctx
         try:
             if sender and sender == ctx.cfg.from_address:
                 raise Outcome("ignored", "our own message came back (mail loop)")
@@ -163,6 +254,7 @@ class Dispatcher:
                 raise Outcome("ignored", f"mailing list or newsletter: {c.reason}")
             task, req = self.correlate(s, msg, c, sender)
             if req is not None:
+                logctx.set_code(req.code)
                 self.answer_thread(s, inbound, msg, c, task, req, display, sender)
             self.new_letter(s, inbound, msg, c, sender)
         except Outcome as out:
@@ -366,13 +458,19 @@ class Dispatcher:
         handling it again later repeats nothing. `self.unread` lists the scans whose OCR failed
         for good (the letter is then read without them)."""
         self.unread = []
-        if not self.defer_ocr:
+        pre = self.prepared.get(inbound.id)
+        if pre is not None and pre.letters is not None:  # read before the transaction
+            found, needed = pre.letters, pre.ocr_needed
+        elif not self.defer_ocr:
             return extract_requests(msg, self.ctx.places, self.ctx.now())
-        ocr = OcrSource(self.ocr_cache)
-        found = extract_requests(msg, self.ctx.places, self.ctx.now(), ocr)
-        if ocr_jobs.should_wait(self.ctx, s, inbound, ocr.needed):
-            raise Outcome(WAITING, ocr_jobs.waiting_reason(ocr.needed))
-        self.unread = ocr.needed
+        else:
+            ocr = OcrSource(self.ocr_cache)
+            found, needed = extract_requests(msg, self.ctx.places, self.ctx.now(), ocr), ocr.needed
+        if not self.defer_ocr:
+            return found
+        if ocr_jobs.should_wait(self.ctx, s, inbound, needed):
+            raise Outcome(WAITING, ocr_jobs.waiting_reason(needed))
+        self.unread = needed
         return found
 
     # ---- new letters, bounces, auto-replies ----------------------------------------------------

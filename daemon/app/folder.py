@@ -4,12 +4,14 @@ recorded (or quarantined with its reason) and the request hears of it; nothing s
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from daemon.core import logctx
 from daemon.core.context import Context
 from daemon.core.models import DeliveryFile, Request, utcnow
 from daemon.delivery import intake
@@ -25,6 +27,7 @@ class FolderIntake:
     def __init__(self, ctx: Context, factory: sessionmaker[Session],
                  wake: Callable[[], None] = lambda: None):
         self.ctx, self.factory, self.wake = ctx, factory, wake
+        self.lock = threading.Lock()  # a reload swaps the context between two files, never inside one
         self.root = Path(ctx.cfg.paths.dropbox)
         self.watcher = FolderWatcher(self.root, ctx.cfg.delivery, self.ready, self.refused)
 
@@ -35,13 +38,27 @@ class FolderIntake:
     def stop(self) -> None:
         self.watcher.stop()
 
+    def swap(self, ctx: Context) -> None:
+        """Reloaded rules (SIGHUP): the next file is handled with them."""
+        with self.lock:
+            self.ctx = ctx
+
     def ready(self, path: Path) -> None:
+        with self.lock, logctx.about():  # lines about the file name its request once known
+            self._ready(path)
+
+    def refused(self, path: Path, reason: str) -> None:
+        with self.lock, logctx.about():
+            self._refused(path, reason)
+
+    def _ready(self, path: Path) -> None:
         """A complete file: its row, and the request told; a file refused by content is moved away."""
         before = utcnow()
         with self.factory() as s, s.begin():
             row = intake.record_file(s, self.root, path, lambda code: _request_id(s, code),
                                      max_file_mb=self.ctx.cfg.delivery.max_file_mb)
             req = s.get(Request, row.request_id, with_for_update=True) if row.request_id else None
+            logctx.set_code(req.code if req is not None else None)
             if row.status == "quarantined":
                 self._move_away(s, row, path, req)
             elif req is not None and row.created_at >= before:  # not a file seen before a restart
@@ -49,7 +66,7 @@ class FolderIntake:
                 engine.delivered(self.ctx, s, req, f"diterima di folder bersama: {row.relpath} ({row.kind})")
         self.wake()
 
-    def refused(self, path: Path, reason: str) -> None:
+    def _refused(self, path: Path, reason: str) -> None:
         """A file that may not be taken (unsafe name, symlink, wrong content, outside a request
         folder...): moved to _KARANTINA with its reason, and the request's history says so."""
         with self.factory() as s, s.begin():

@@ -86,3 +86,117 @@ def show_text(data: dict) -> str:
         out.append(f"  kanal   {CHANNEL_STATUS.get(p['status'], p['status']):<11} {p['channel']:<30} "
                    f"{p['url'] or p['remote_id'] or p['detail'] or ''}".rstrip())
     return "\n".join(out) + "\n"
+
+
+MAILBOX_STATES = {"connected": "tersambung", "connecting": "sedang menyambung", "away": "TERPUTUS",
+                  "standby": "siaga (instans lain yang membaca kotak surat)", "stopped": "berhenti",
+                  "unknown": "tidak diketahui (daemon tidak berjalan)"}
+DAEMON_STATES = {"up": "BERJALAN", "stopped": "BERHENTI", "stale": "MATI (tidak ada detak)",
+                 "never": "BELUM PERNAH BERJALAN", "unknown": "TIDAK DIKETAHUI"}
+CHECKS = {"daemon": "daemon", "mailbox": "kotak surat", "outbox": "surat keluar", "jobs": "pekerjaan",
+          "folder": "folder bersama", "converter": "konverter PDF", "database": "basis data"}
+
+
+NEVER = {"no_database": "basis data belum ada: daemon belum pernah dijalankan dengan konfigurasi ini",
+         "old_schema": "basis data masih berskema lama: daemon versi ini belum dijalankan "
+                       "(basis data diperbarui saat daemon mulai)",
+         "no_heartbeat": "belum ada detak di basis data"}
+FOLDER_CODES = {"missing": "folder tidak ada (share belum dipasang?)",
+                "not_writable": "folder tidak dapat ditulisi oleh pengguna layanan",
+                "no_answer": "folder tidak menjawab", "unreadable": "folder tidak dapat dibaca"}
+CONVERTER_MODES = {"server": "LibreOffice tetap menyala lewat unoserver",
+                   "oneshot": "satu soffice per surat", "none": "tanpa LibreOffice: surat hanya .docx",
+                   "unknown": "tidak diketahui"}
+
+
+def folder_text(f: dict) -> str:
+    """Why the shared folder fails, in Indonesian; an error of the system is shown as it is."""
+    text = FOLDER_CODES.get(f.get("code"), "bermasalah")
+    return f"{text}: {f.get('detail')}" if f.get("code") not in ("missing", "not_writable", "no_answer") else text
+
+
+def _ok(value: bool | None, yes: str, no: str, unknown: str = "tidak diketahui") -> str:
+    return {True: yes, False: no}.get(value, unknown)
+
+
+def status_text(snap: dict) -> str:
+    """`liputan status`: the daemon, the mailbox, the queues, late steps, the checks, the problems."""
+    d = snap["daemon"]
+    out = [f"Liputan      : {DAEMON_STATES.get(d['state'], d['state'])}"]
+    if not snap["database"]["ok"]:
+        out += [f"Basis data   : TIDAK DAPAT DIBACA: {snap['database']['error']}", *_problems(snap)]
+        return "\n".join(out) + "\n"
+    if d.get("instance"):
+        out.append(f"  Instans    : {d['instance']} (host {d['host']}, pid {d['pid']}, versi {d['version']})")
+        out.append(f"  Sejak      : {when(d['started_at'])}")
+        out.append(f"  Detak      : {when(d['heartbeat_at'])} ({d['heartbeat_age_seconds']:g} detik lalu)")
+        if d.get("stopped_at"):
+            out.append(f"  Berhenti   : {when(d['stopped_at'])}")
+    elif d.get("reason"):
+        out.append(f"  Catatan    : {NEVER.get(d['reason'], d.get('note') or '-')}")
+    others = [i for i in snap.get("instances", []) if i["instance"] != d.get("instance")]
+    for i in others:
+        out.append(f"  Instans lain: {i['instance']}, detak {when(i['heartbeat_at'])}"
+                   + (", berhenti" if i["stopped_at"] else ""))
+    box = snap["mailbox"]
+    out.append(f"Kotak surat  : {MAILBOX_STATES.get(box['state'], box['state'])} "
+               f"({box['account'] or '-'} di {box.get('server') or '-'})"
+               + (f" sejak {when(box['since'])}" if box["since"] else ""))
+    if box["error"]:
+        out.append(f"  Galat      : {box['error']}")
+    out.append("  Pesan terakhir diterima: " + (when(box["last_message_at"]) if box["last_message_at"]
+                                                else "belum ada"))
+    o, j = snap["outbox"], snap["jobs"]
+    out.append(f"Surat keluar : {o['queued']} antre, {o['waiting']} menunggu surat dinasnya, "
+               f"{o['retrying']} gagal dan dicoba lagi, {o['failed_24h']} gagal permanen (24 jam)"
+               + (f"; antrean tertua {when(o['oldest_queued_at'])}" if o["oldest_queued_at"] else ""))
+    out += [f"  #{e['id']} {e['kind']} ({e['attempts']}x): {e['error']}" for e in o["errors"]]
+    out.append(f"Pekerjaan    : {j['due']} siap dikerjakan, {j['running']} berjalan, {j['scheduled']} "
+               f"terjadwal, {j['retrying']} gagal dan dicoba lagi, {j['failed_24h']} gagal permanen (24 jam)")
+    out += [f"  #{e['id']} {e['kind']} ({e['attempts']}x): {e['error']}" for e in j["errors"]]
+    late = snap["late"]
+    out.append(f"Lewat standar waktu: {late['count']} langkah")
+    for t in late["tasks"]:
+        out.append(f"  {t['code']} langkah {t['step']} ({t['role']}, {t['who'] or '-'}): tenggat "
+                   f"{when(t['deadline'])}, terlambat {t['minutes_late']} menit")
+    f, c = snap["folder"], snap["converter"]
+    out.append(f"Folder bersama: {_ok(f.get('ok'), 'dapat dijangkau', 'TIDAK DAPAT DIJANGKAU')}"
+               f" ({f.get('path') or '-'})" + (f": {folder_text(f)}" if f.get("ok") is False else ""))
+    out.append(f"Konverter PDF: {_ok(c.get('ok'), 'baik', 'BERMASALAH', 'tidak dipakai')}"
+               f" ({CONVERTER_MODES.get(c.get('mode'), c.get('mode'))})"
+               + (f": {c['detail']}" if c.get("detail") and c.get("ok") is False else ""))
+    out += _problems(snap)
+    return "\n".join(out) + "\n"
+
+
+PROBLEMS = {"never_ran": "daemon belum pernah berjalan",
+            "stopped": "daemon berhenti pada {when}",
+            "stale": "tidak ada detak sejak {when}: daemon dimatikan paksa, macet, atau tidak dapat "
+                     "menulis ke basis data",
+            "mailbox_away": "kotak surat terputus: {detail}",
+            "no_mailbox_holder": "semua instans siaga; tidak ada yang membaca kotak surat",
+            "mailbox_connecting": "masih mencoba menyambung ke kotak surat sejak {when}",
+            "outbox_retrying": "{count} surat gagal terkirim dan sedang dicoba lagi",
+            "outbox_failed": "{count} surat gagal terkirim secara permanen dalam 24 jam terakhir",
+            "jobs_retrying": "{count} pekerjaan gagal dan sedang dicoba lagi",
+            "jobs_failed": "{count} pekerjaan gagal secara permanen dalam 24 jam terakhir",
+            "folder_unreachable": "folder bersama tidak dapat dijangkau: {folder}",
+            "converter_failing": "konverter PDF bermasalah: {detail}",
+            "database_unreadable": "basis data tidak dapat dibaca: {detail}"}
+
+
+def problem_text(p: dict, snap: dict) -> str:
+    """One problem of `liputan status` in Indonesian (its English `message` is for --json)."""
+    template = PROBLEMS.get(p["code"])
+    if template is None:
+        return p["message"]
+    detail = p.get("detail") or "-"
+    return template.format(count=p.get("count"), detail=detail, folder=folder_text(snap.get("folder") or {}),
+                           when=when(detail) if "{when}" in template and p.get("detail") else detail)
+
+
+def _problems(snap: dict) -> list[str]:
+    if not snap["problems"]:
+        return ["", "Semua baik."]
+    return ["", "Masalah:"] + [f"  - {CHECKS.get(p['check'], p['check'])}: {problem_text(p, snap)}"
+                               for p in snap["problems"]]

@@ -12,8 +12,10 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from daemon.core import logctx
 from daemon.core.db import transaction
 from daemon.core.jobs import (
     HOLDER_MAX,
@@ -25,7 +27,7 @@ from daemon.core.jobs import (
     next_due,
     renew,
 )
-from daemon.core.models import utcnow
+from daemon.core.models import Request, utcnow
 
 log = logging.getLogger("daemon.app.jobrunner")
 
@@ -84,7 +86,21 @@ class JobRunner:
         return [k for k in self.handlers if k not in self.skip] if self.skip else None
 
     def run_job(self, job: ClaimedJob) -> None:
-        """Run a claimed job's handler and record done, retry or failed."""
+        """Run a claimed job's handler and record done, retry or failed (its log lines name its
+        request's code)."""
+        with logctx.about(self._code_of(job)):
+            self._run_job(job)
+
+    def _code_of(self, job: ClaimedJob) -> str | None:
+        if job.request_id is None:
+            return None
+        try:
+            with self.factory() as s:
+                return s.scalar(select(Request.code).where(Request.id == job.request_id))
+        except Exception:  # noqa: BLE001 - only a log label; the job itself meets the error
+            return None
+
+    def _run_job(self, job: ClaimedJob) -> None:
         handler = self.handlers.get(job.kind)
         if handler is None:
             known = ", ".join(sorted(self.handlers)) or "none"

@@ -7,18 +7,20 @@ import getpass
 import json
 import os
 import sys
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
-from daemon.core import indonesian
-from daemon.core.context import Context
-from daemon.core.models import DeliveryFile, Inbound, Request, Task
+if TYPE_CHECKING:  # the commands import what they use: `liputan --help` loads none of it
+    from daemon.core.context import Context
 
 DECISIONS = ("approve", "reject", "revise")
 
 
 def quarantine(ctx: Context, factory, args) -> int:
     """Quarantined messages (requeue them by id after a fix) and files refused from the folder."""
+    from sqlalchemy import select
+
+    from daemon.core import indonesian
+    from daemon.core.models import DeliveryFile, Inbound, Request
     with factory() as s:
         messages = [{"id": m.id, "from": m.from_addr, "subject": m.subject, "reason": m.reason,
                      "received_at": indonesian.to_zone(m.received_at).isoformat() if m.received_at else None}
@@ -43,6 +45,9 @@ def quarantine(ctx: Context, factory, args) -> int:
 
 def approve(ctx: Context, factory, args) -> int:
     """Record the decision an official gave by phone on the request's open step for that role."""
+    from sqlalchemy import select
+
+    from daemon.core.models import Request, Task
     from daemon.sop import engine
     by = args.by or os.environ.get("SUDO_USER") or getpass.getuser()
     with factory() as s, s.begin():

@@ -13,7 +13,7 @@ from daemon.archive import bag, collect
 from daemon.core.context import Context
 from daemon.core.jobs import ClaimedJob, PermanentJobError
 from daemon.core.models import Request
-from daemon.publish import errors, facebook, press, social, website
+from daemon.publish import errors, facebook, press, social, website, website_folder
 from daemon.publish.story import Story
 from daemon.sop import engine, publishing, results, writer
 from daemon.sop.kinds.publish import JOB
@@ -67,7 +67,10 @@ def _remote(channel: Any, story: Story, progress: dict, keep: Keep) -> dict:
 
 
 def _website(ctx: Context, story: Story, progress: dict, out: Path, keep: Keep) -> dict:
-    return _remote(website.WordPress(ctx.cfg.publish.website), story, progress, keep)
+    cfg = ctx.cfg.publish.website
+    if not cfg.url:  # no WordPress: the pages go to a local folder
+        return _remote(website_folder.FolderSite(cfg, ctx.cfg.office.name), story, progress, keep)
+    return _remote(website.WordPress(cfg), story, progress, keep)
 
 
 def _facebook(ctx: Context, story: Story, progress: dict, out: Path, keep: Keep) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 
 log = logging.getLogger("daemon.app.sdnotify")
 
@@ -37,6 +38,12 @@ def status(text: str) -> bool:
 
 def watchdog() -> bool:
     return notify("WATCHDOG=1")
+
+
+def reloading(text: str | None = None) -> bool:
+    """RELOADING=1 (READY=1 follows once the reload is applied or refused)."""
+    usec = time.clock_gettime_ns(time.CLOCK_MONOTONIC) // 1000
+    return notify("RELOADING=1", f"MONOTONIC_USEC={usec}", *([f"STATUS={text}"] if text else []))
 
 
 def stopping(text: str | None = None) -> bool:

@@ -8,7 +8,7 @@ import signal
 import threading
 from pathlib import Path
 
-from daemon.app import ocr_jobs, sdnotify, work
+from daemon.app import heartbeat, ocr_jobs, reload, sdnotify, work
 from daemon.app.dispatcher import Dispatcher
 from daemon.app.folder import FolderIntake
 from daemon.app.leadership import Leadership
@@ -47,7 +47,7 @@ class Service:
             digest.plan(self.ctx, s)  # the next morning's digest (once, whoever starts first)
         Path(cfg.paths.state).mkdir(parents=True, exist_ok=True)
         self.dispatcher = Dispatcher(self.ctx, self.factory, work.holder_name("dispatcher"))
-        self.jobs = work.runner(self.ctx, self.factory)
+        self.jobs, self.jobs_ctx = work.runner(self.ctx, self.factory), self.ctx
         box = cfg.mailbox
         # -- high availability: the lease holder works, a second instance stands by ----------
         lock = MailboxLock(self.engine, lock_key(box.host, box.port, box.username, box.folder),
@@ -64,6 +64,8 @@ class Service:
         wake = asyncio.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
+        self.hup = asyncio.Event()
+        loop.add_signal_handler(signal.SIGHUP, self.hup.set)  # systemctl reload (ExecReload=)
 
         def wake_dispatcher() -> None:
             loop.call_soon_threadsafe(wake.set)
@@ -77,9 +79,13 @@ class Service:
         if converter.available():  # the first letter need not wait ~5 s; a stop need not wait for it
             threading.Thread(target=converter.warm, name="pdf-warm", daemon=True).start()
         self.wake_dispatch = wake
+        self.folder: FolderIntake | None = None  # the shared-folder watcher, during a term
         self.calendar_dirty = asyncio.Event()  # set at each term's start: written after an upgrade
         tasks = [asyncio.create_task(self.dispatch_loop(stop, wake), name="dispatcher"),
-                 asyncio.create_task(self.jobs_loop(stop), name="jobs")]
+                 asyncio.create_task(self.jobs_loop(stop), name="jobs"),
+                 asyncio.create_task(heartbeat.run(self.cfg, self.factory, self.mailbox.health,
+                                                   converter, stop), name="heartbeat"),
+                 asyncio.create_task(self.reload_loop(stop), name="reload")]
         # -- high availability: the workers below run only while this instance holds the lease
         lead = self.leadership
         lead.wakers = [wake, self.wake_jobs, self.wake_outbox, self.calendar_dirty]
@@ -118,8 +124,46 @@ class Service:
         folder = FolderIntake(self.ctx, self.factory,
                               wake=lambda: loop.call_soon_threadsafe(self.wake_jobs.set))
         await asyncio.to_thread(folder.start)
+        self.folder = folder
         await term.wait()
+        self.folder = None
         await asyncio.wait([asyncio.ensure_future(asyncio.to_thread(folder.stop))], timeout=0.5)
+
+    async def reload_loop(self, stop: asyncio.Event) -> None:
+        """On SIGHUP, read the config and rules/ again; a change that does not pass the start-up
+        checks is refused and logged, and the running rules stay."""
+        while not stop.is_set():
+            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.hup.wait())]
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            for w in waiters:
+                w.cancel()
+            if stop.is_set():
+                return
+            self.hup.clear()
+            sdnotify.reloading("reloading: config and rules")
+            try:
+                cfg, ctx = await asyncio.to_thread(reload.load, self.cfg)
+            except reload.Refused as exc:
+                log.error("reload refused, the running rules stay: %s", exc)
+                sdnotify.ready("running: reload refused (see the log)")
+                continue
+            if later := reload.waiting_for_restart(self.cfg, cfg):
+                log.warning("changed [%s] applies only after a restart", "], [".join(later))
+            self.cfg, self.ctx = cfg, ctx  # the dispatcher and jobs take it between two pieces of work
+            if self.folder is not None:  # (a standby watches no folder; a new term reads self.ctx)
+                await asyncio.to_thread(self.folder.swap, ctx)
+            self.calendar_dirty.set()
+            log.info("reloaded: rules in %s, SOP revision %s", ctx.rules.dir, ctx.rules.sop_revision)
+            sdnotify.ready("running: reloaded")
+
+    def jobs_now(self):
+        """The job runner on the current context (made anew after a reload, between two jobs)."""
+        if self.jobs_ctx is not self.ctx:
+            old, self.jobs = self.jobs, work.runner(self.ctx, self.factory, self.jobs.holder)
+            self.jobs.skip = old.skip  # high availability: what a standby leaves to the holder
+            self.leadership.runner = self.jobs
+            self.jobs_ctx = self.ctx
+        return self.jobs
 
     async def calendar_loop(self, stop: asyncio.Event) -> None:
         """Keep <state>/jadwal.ics current for calendar subscription: rewritten (atomically)
@@ -146,6 +190,7 @@ class Service:
     async def dispatch_loop(self, stop: asyncio.Event, wake: asyncio.Event) -> None:
         """Handle stored messages whenever the mailbox stores some (and every few seconds)."""
         while not stop.is_set():
+            self.dispatcher.ctx = self.ctx  # between rounds: a reload applies to the next message
             try:
                 if await asyncio.to_thread(self.dispatcher.run_once):
                     self.wake_jobs.set()
@@ -165,13 +210,13 @@ class Service:
         while not stop.is_set():
             self.wake_jobs.clear()
             try:
-                while not stop.is_set() and (job := await asyncio.to_thread(self.jobs.claim)):
-                    await asyncio.to_thread(self.jobs.run_job, job)
+                while not stop.is_set() and (job := await asyncio.to_thread(self.jobs_now().claim)):
+                    await asyncio.to_thread(self.jobs_now().run_job, job)
                     self.wake_outbox.set()
                     self.calendar_dirty.set()
                     if job.kind == ocr_jobs.KIND:  # its message is 'new' again: read it now
                         self.wake_dispatch.set()
-                pause = await asyncio.to_thread(self.jobs.seconds_to_next)
+                pause = await asyncio.to_thread(self.jobs_now().seconds_to_next)
             except Exception:  # noqa: BLE001 - e.g. the database briefly away; try again
                 log.exception("job runner round failed")
                 pause = DISPATCH_INTERVAL

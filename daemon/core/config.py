@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import tomllib
 from datetime import date, time
@@ -166,13 +167,23 @@ class DeliveryCfg(Section):
 
 
 class WebsiteCfg(Secret):
-    """[publish.website]: the office's WordPress, through its REST API and an application password."""
+    """[publish.website]: the office's WordPress, through its REST API and an application password;
+    or, with no url, a local folder that gets one HTML page per story with its photos."""
 
-    url: str
-    username: str
+    url: str | None = None
+    username: str | None = None
+    folder: str | None = Field(None, description="with no url: write each post here as HTML + photos")
     status: Literal["publish", "draft"] = "draft"
     category: str = "Berita"
     timeout: float = Field(30, gt=0)
+
+    @model_validator(mode="after")
+    def _where(self) -> "WebsiteCfg":
+        if self.url and not self.username:
+            raise ValueError("a WordPress url needs its username")
+        if not self.url and not self.folder:
+            raise ValueError("give url (WordPress) or folder (a local folder of HTML pages)")
+        return self
 
 
 class FacebookCfg(Section):
@@ -211,6 +222,35 @@ class RulesCfg(Section):
     dir: str = "rules"
 
 
+class StatusCfg(Section):
+    """[status]: the heartbeat each running daemon writes, which `liputan status` reads."""
+
+    heartbeat_seconds: float = Field(5, gt=0, description="seconds between two heartbeats")
+    stale_seconds: float = Field(30, gt=0, description="no heartbeat for this long: the daemon is down")
+
+
+class MetricsCfg(Section):
+    """[metrics]: an optional Prometheus endpoint (needs `pip install 'liputan[metrics]'`)."""
+
+    listen: str | None = None  # e.g. "127.0.0.1:9464"; off when absent
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        host, sep, port = v.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"listen must be HOST:PORT, e.g. 127.0.0.1:9464, not '{v}'")
+        return v
+
+    def address(self) -> tuple[str, int] | None:
+        if self.listen is None:
+            return None
+        host, _, port = self.listen.rpartition(":")
+        return host.strip("[]"), int(port)
+
+
 class Config(Section):
     office: OfficeCfg
     mailbox: MailboxCfg
@@ -222,6 +262,8 @@ class Config(Section):
     ha: HaCfg = HaCfg()
     delivery: DeliveryCfg = DeliveryCfg()
     publish: PublishCfg = PublishCfg()
+    status: StatusCfg = StatusCfg()
+    metrics: MetricsCfg = MetricsCfg()
     source: Path | None = None
 
     def warnings(self) -> list[str]:
@@ -235,6 +277,12 @@ class Config(Section):
         for section, key, path in files:
             if path and not Path(path).is_file():
                 out.append(f"[{section}] {key} {path} is not readable here")
+        if self.metrics.listen is not None and importlib.util.find_spec("prometheus_client") is None:
+            out.append("[metrics] listen is set but prometheus_client is not installed "
+                       "(pip install 'liputan[metrics]'): no metrics will be served")
+        if (address := self.metrics.address()) and address[0] not in ("127.0.0.1", "::1", "localhost"):
+            out.append(f"[metrics] listen {self.metrics.listen} is not a loopback address: the figures "
+                       "are open to the network")
         if self.delivery.public_root is None:
             out.append("[delivery] public_root is not set: mails name the team's folder by its path "
                        "under the share only")
@@ -272,6 +320,7 @@ def _resolve(data: dict, base: Path) -> dict:
     publish = data.get("publish", {}) if isinstance(data.get("publish"), dict) else {}
     secrets = [(data.get(sec), "password_file") for sec in ("mailbox", "smtp")]
     secrets += [(publish.get("website"), "password_file"), (publish.get("facebook"), "token_file")]
+    secrets.append((publish.get("website"), "folder"))  # not a secret, but a path all the same
     for section, key in secrets:
         pf = section.get(key) if isinstance(section, dict) else None
         if isinstance(pf, str) and not Path(pf).is_absolute():

@@ -6,8 +6,6 @@ from datetime import date, datetime, timedelta, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from babel.dates import get_day_names, get_month_names
-
 from daemon.core.config import DEFAULT_TIMEZONE
 
 LOCALE = "id"
@@ -55,6 +53,7 @@ def _offset_labels() -> dict[timedelta, str]:
 @lru_cache(maxsize=1)
 def _day_names() -> tuple[str, ...]:
     """Monday-first day names in Indonesian (Senin ... Minggu)."""
+    from babel.dates import get_day_names  # on first use: `liputan check` needs no names
     names = get_day_names("wide", locale=LOCALE)
     return tuple(str(names[i]) for i in range(7))
 
@@ -62,6 +61,7 @@ def _day_names() -> tuple[str, ...]:
 @lru_cache(maxsize=1)
 def _month_names() -> tuple[str, ...]:
     """January-first month names in Indonesian (Januari ... Desember)."""
+    from babel.dates import get_month_names
     names = get_month_names("wide", locale=LOCALE)
     return tuple(str(names[i]) for i in range(1, 13))
 

@@ -9,11 +9,12 @@ from typing import Any
 import yaml
 
 from daemon.core import resources
+from daemon.core.yamlfile import LOADER
 
 
 def load_lexicon(path: str | Path = "rules/lexicon.yaml") -> dict[str, list[str]]:
     """Load the reply vocabulary; every entry becomes a lower-case string (YAML `no` stays "no")."""
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=LOADER)
     return normalise_lexicon(data)
 
 

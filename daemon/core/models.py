@@ -310,3 +310,25 @@ class Publication(Base):
     progress: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # e.g. media ids uploaded
     detail: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Heartbeat(Base):
+    """One running daemon instance, rewritten every few seconds and on events (mailbox connected
+    or lost, a message seen): `liputan status` and the metrics read it; a stale row means down."""
+
+    __tablename__ = "heartbeat"
+    instance: Mapped[str] = mapped_column(String(255), primary_key=True)  # host:pid
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    version: Mapped[str] = mapped_column(String(32), default="")
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    beat_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    interval: Mapped[float] = mapped_column(default=5.0)  # seconds between two beats
+    stopped_at: Mapped[datetime | None]  # a clean stop; a crash leaves it empty and the beat stale
+    # connecting | connected | away | standby (another instance works it) | stopped
+    mailbox: Mapped[str] = mapped_column(String(16), default="connecting")
+    mailbox_since: Mapped[datetime | None]
+    mailbox_error: Mapped[str | None] = mapped_column(Text)
+    last_message_at: Mapped[datetime | None]  # the last message this instance stored
+    # {"folder": {"ok": bool, "detail": str}, "converter": {"ok": bool | None, "mode": .., "detail": ..}}
+    checks: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

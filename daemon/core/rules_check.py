@@ -226,15 +226,13 @@ TEMPLATE_FIELDS = {
 def template_problems(path: Path, builder: str) -> list[str]:
     """A .docx template an office edited in Word: its tags parse, and it uses only the variables
     its builder gives (a misspelt or unknown one would print empty)."""
-    from docxtpl import DocxTemplate  # only `liputan check` reads templates
-    from jinja2 import TemplateSyntaxError
-
+    from daemon.core import template_cache
     try:
-        used = DocxTemplate(str(path)).get_undeclared_template_variables()
-    except TemplateSyntaxError as exc:
-        return [f"template {path.name}: broken tag (line {exc.lineno} of its text): {exc.message}"]
+        used, broken = template_cache.variables(path)
     except Exception as exc:  # noqa: BLE001 (not a .docx, a damaged zip: say so, keep checking)
         return [f"template {path.name} cannot be read: {exc}"]
+    if broken:
+        return [f"template {path.name}: {broken}"]
     unknown = sorted(set(used) - TEMPLATE_FIELDS.get(builder, set()))
     return [f"template {path.name}: unknown variable {', '.join(unknown)} (known: "
             f"{', '.join(sorted(TEMPLATE_FIELDS.get(builder, set())))})"] if unknown else []

@@ -34,6 +34,31 @@ def claim_inbound(factory: sessionmaker[Session], holder: str,
     return None
 
 
+def claim_inbound_batch(factory: sessionmaker[Session], holder: str, limit: int,
+                        lease: timedelta = timedelta(minutes=5), now: datetime | None = None) -> list[int]:
+    """Up to `limit` message ids claimed as `claim_inbound` claims one, in its order (replies
+    first, then the oldest), in one transaction: a backlog costs one commit per batch, not one
+    per message. A row another claimer took meanwhile is simply not in the list."""
+    now = now or utcnow()
+    free = or_(Inbound.lease_until.is_(None), Inbound.lease_until < now)
+    query = (select(Inbound.id, Inbound.lease_until)
+             .where(Inbound.status == "new", free).order_by(REPLIES_FIRST, Inbound.id).limit(limit))
+    until = now + lease
+    with factory() as s, s.begin():
+        if s.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        rows = s.execute(query).all()
+        if not rows:
+            return []
+        ids = [row.id for row in rows]
+        # one UPDATE for the batch; a row someone else took meanwhile no longer matches
+        s.execute(update(INBOUND).where(INBOUND.c.id.in_(ids), INBOUND.c.status == "new", free)
+                  .values(lease_until=until, leased_by=holder))
+        mine = set(s.scalars(select(Inbound.id).where(Inbound.id.in_(ids), Inbound.leased_by == holder,
+                                                      Inbound.lease_until == until)))
+        return [i for i in ids if i in mine]
+
+
 def _candidate(s: Session, now: datetime) -> Any:
     free = or_(Inbound.lease_until.is_(None), Inbound.lease_until < now)
     query = (select(Inbound.id, Inbound.lease_until)

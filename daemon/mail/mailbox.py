@@ -16,7 +16,8 @@ from imapclient.exceptions import IMAPClientError
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.core.config import Config
-from daemon.mail import filing
+from daemon.mail import filing, health
+from daemon.mail.health import MailboxHealth
 from daemon.mail.inbound_store import CheckpointMoved, checkpoint, save_raw, store_batch
 from daemon.mail.mailbox_lock import MailboxLock
 
@@ -54,6 +55,7 @@ class MailboxWorker:
         self.lock = lock  # None: this worker is the only one (tests, SQLite)
         if lock is not None:  # a lease lost mid-read: the blocked IMAP call ends at once
             lock.on_lost(self.abort)
+        self.health = MailboxHealth()  # read by the heartbeat (`liputan status`)
 
     # -- connection ---------------------------------------------------------------------
     def connect(self) -> IMAPClient:
@@ -166,6 +168,7 @@ class MailboxWorker:
         for batch in _batches(uids, sizes):
             stored += self._store_batch(client, batch)
         if stored:
+            self.health.message_seen()
             log.info("stored %d new message(s) from %s", stored, self.folder)
         return stored
 
@@ -204,11 +207,13 @@ class MailboxWorker:
                     log.info("another instance works %s@%s; standing by", self.box.username,
                              self.box.host)
                     standby = True
+                    self.health.set(health.STANDBY)
                 stop.wait(STANDBY_SECONDS)
                 continue
             standby = False
             try:
                 self.connect()
+                self.health.set(health.CONNECTED)
                 self._round(wake)
                 backoff = 1.0
                 if self.client is not None and self.client.has_capability("IDLE"):
@@ -220,12 +225,14 @@ class MailboxWorker:
                     break
                 log.warning("mailbox connection failed (%s: %s); retrying in %.0f s",
                             type(exc).__name__, exc, backoff, exc_info=log.isEnabledFor(logging.DEBUG))
+                self.health.set(health.AWAY, f"{type(exc).__name__}: {exc}"[:500])
                 self.close()
                 stop.wait(backoff)
                 backoff = min(backoff * 2, BACKOFF_MAX)
         self.close()
         if self.lock is not None:
             self.lock.release()
+        self.health.set(health.STOPPED)
         log.info("mailbox worker stopped")
 
     def _round(self, wake: Callable[[], None] | None) -> None:

@@ -7,6 +7,8 @@ import email.policy
 import re
 from dataclasses import dataclass
 from email.message import EmailMessage, Message
+from email.policy import EmailPolicy
+from functools import lru_cache
 from email.utils import getaddresses, parseaddr
 
 from bs4 import BeautifulSoup
@@ -14,9 +16,30 @@ from bs4 import BeautifulSoup
 FALLBACK_CHARSETS = ("utf-8", "windows-1252", "iso-8859-1")
 
 
+@lru_cache(maxsize=4096)
+def _fetch_parse(name: str, value: str):  # noqa: ANN202 - a header object of the registry
+    return email.policy.default.header_fetch_parse(name, value)
+
+
+class _ReadPolicy(EmailPolicy):
+    """email.policy.default, but a header value is parsed once, not on every read.
+
+    The default policy parses a header each time it is read: a letter's Content-Type alone
+    was parsed ten times (0.27 ms each). Parsed headers are immutable, and the same values
+    recur from message to message, so one bounded cache serves them all."""
+
+    def header_fetch_parse(self, name, value):  # noqa: ANN001, ANN201 - the policy's signature
+        if len(value) > 998:  # a rare long header is not worth a cache slot
+            return super().header_fetch_parse(name, value)
+        return _fetch_parse(name, value)
+
+
+READ_POLICY = _ReadPolicy()
+
+
 def parse(raw: bytes) -> EmailMessage:
     """Parse raw bytes into an EmailMessage; never raises on malformed input."""
-    return email.message_from_bytes(raw, policy=email.policy.default)  # type: ignore[return-value]
+    return email.message_from_bytes(raw, policy=READ_POLICY)  # type: ignore[return-value]
 
 
 def header(msg: Message, name: str) -> str:

@@ -11,6 +11,7 @@ import aiosmtplib
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from daemon.core import logctx
 from daemon.core.config import Config
 from daemon.core.models import Outbox
 from daemon.mail import mails
@@ -213,6 +214,10 @@ class OutboxWorker:
             await self.close()
 
     async def _attempt(self, item: Claimed) -> int:
+        with logctx.about(logctx.code_in(item.subject)):  # its lines name the request
+            return await self._attempt_one(item)
+
+    async def _attempt_one(self, item: Claimed) -> int:
         error: SendError | None = None
         refused: list[str] = []
         try:

@@ -27,6 +27,7 @@ START_TIMEOUT_S = 60.0
 CONVERT_TIMEOUT_S = 60
 STOP_GRACE_S = 5.0
 SERVER_RETRY_S = 300.0  # after a failed start, one soffice per document for this long
+BUSY_WARN_S = 30.0  # a conversion running longer than this is reported by `liputan status`
 UNOSERVER_API = "3"
 OFFICE_PROCESS = "soffice.bin"
 
@@ -146,6 +147,7 @@ class PdfConverter:
         self._lock = threading.RLock()
         self._proc: subprocess.Popen | None = None
         self._port = 0
+        self.busy_since: float | None = None  # time.time() when the running conversion began
 
     # --- public API ------------------------------------------------------------------------------
 
@@ -165,7 +167,11 @@ class PdfConverter:
             if not self.available():
                 return None
             self.reason = self._mode_reason
-            data = self._convert_server(docx) if self.mode == SERVER else self._convert_oneshot(docx)
+            self.busy_since = time.time()
+            try:
+                data = self._convert_server(docx) if self.mode == SERVER else self._convert_oneshot(docx)
+            finally:
+                self.busy_since = None
             if data is None:
                 return None
             try:
@@ -174,6 +180,21 @@ class PdfConverter:
                 self.reason = f"cannot write the PDF of {docx.name}: {exc}"
                 log.warning("%s", self.reason)
                 return None
+
+    def health(self, busy_after: float = BUSY_WARN_S) -> dict:
+        """For `liputan status`, without waiting for the lock (a hung conversion holds it): `ok` is
+        None when PDFs are not made here, False when the last conversion failed, the long-lived
+        office could not start, or a conversion runs longer than `busy_after` seconds."""
+        mode, busy = self.mode, self.busy_since
+        if mode is None or mode == NONE:
+            return {"ok": None, "mode": mode or "unknown", "detail": self._mode_reason}
+        if busy is not None and time.time() - busy > busy_after:
+            return {"ok": False, "mode": mode, "detail": f"a conversion has run for {time.time() - busy:.0f} s"}
+        if mode == SERVER and time.monotonic() < self._server_retry_at:
+            return {"ok": False, "mode": mode, "detail": self._mode_reason}
+        if self.reason != self._mode_reason:
+            return {"ok": False, "mode": mode, "detail": self.reason}
+        return {"ok": True, "mode": mode, "detail": self._mode_reason}
 
     def warm(self) -> bool:
         """Start the office now rather than on the first letter (e.g. from a thread at daemon start)."""

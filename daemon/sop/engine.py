@@ -15,7 +15,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from daemon.core import indonesian
+from daemon.core import indonesian, logctx
 from daemon.core.context import Context
 from daemon.core.models import Assignment, Inbound, Outbox, Request, Task
 from daemon.core.rules import Step
@@ -42,12 +42,14 @@ def open_request(ctx: Context, s: Session, inbound: Inbound, facts: RequestFacts
                   state="open", thread_id=inbound.message_id, source_inbound_id=inbound.id,
                   sop_revision=current_revision(ctx, s), created_at=ctx.now())
     requests.apply_facts(req, facts)
-    s.add(req)
-    s.flush()
-    inbound.request_id = req.id
     run = Run.of(ctx, s, req)
     intake = intake_step(run)
     req.step = intake.number
+    s.add(req)
+    s.flush()
+    logctx.set_code(req.code)  # the rest of this message's log lines name the new request
+    requests.opened(s, req)
+    inbound.request_id = req.id
     run.record("received", actor=email, message_id=inbound.message_id, note=f"sumber: {facts.source}")
     log.info("%s opened from %s: %s", req.code, email, req.title)
     # the request is on record now; its first step (acknowledgement, first letter and task mail)

@@ -25,10 +25,11 @@ def norm(text: str | None) -> str:
     return re.sub(r"[^a-z0-9 ]+", " ", (text or "").lower()).strip()
 
 
-@lru_cache(maxsize=4096)
-def words(text: str | None) -> frozenset[str]:
-    """A title's or place's words (cached: each new letter is compared with every open request)."""
-    return frozenset(norm(text).split())
+@lru_cache(maxsize=8192)
+def _profile(text: str | None) -> tuple[frozenset[str], frozenset[str]]:
+    """Words and numbers of a text (cached: a new letter is compared with many open requests)."""
+    found = frozenset(norm(text).split())
+    return found, frozenset(t for t in found if t.isdigit())
 
 
 def similar(a: str | None, b: str | None) -> float:
@@ -36,10 +37,9 @@ def similar(a: str | None, b: str | None) -> float:
 
     Titles that name different numbers ("MTQ ke-50" / "MTQ ke-51") are different events.
     """
-    ta, tb = words(a), words(b)
+    (ta, numbers_a), (tb, numbers_b) = _profile(a), _profile(b)
     if not ta or not tb:
         return 0.0
-    numbers_a, numbers_b = {t for t in ta if t.isdigit()}, {t for t in tb if t.isdigit()}
     if numbers_a and numbers_b and numbers_a != numbers_b:
         return 0.0
     return len(ta & tb) / len(ta | tb)
@@ -51,11 +51,7 @@ def span(req: Request) -> tuple:
 
 def same_event(s: Session, facts: RequestFacts, email: str) -> tuple[Request | None, str]:
     """An open request this letter repeats: ('same', sent again), ('moved', new time) or ('other')."""
-    # plain columns, not whole rows: an open request's JSON columns need not be decoded here
-    rows = s.execute(select(Request.id, Request.requester_email, Request.requester, Request.title,
-                            Request.event_start, Request.location)
-                     .where(Request.state == "open").order_by(Request.id)).all()
-    for req in rows:
+    for req in _candidates(s, facts, email):
         same_unit = req.requester_email == email or (
             facts.requester and similar(req.requester, facts.requester) > 0.9)
         alike = similar(req.title, facts.title)
@@ -66,6 +62,38 @@ def same_event(s: Session, facts: RequestFacts, email: str) -> tuple[Request | N
         if same_time and (alike >= 0.5 or similar(req.location, facts.location) >= 0.8):
             return s.get(Request, req.id), "same"
     return None, "other"
+
+
+def _candidates(s: Session, facts: RequestFacts, email: str) -> list:
+    """The open requests that could be the same event: same unit (by address, or by a name
+    alike enough) or within half an hour. Plain columns, not whole rows, and never every open
+    request: a backlog of thousands would make each new letter slower than the last."""
+    names = [name for name in open_requesters(s) if facts.requester and similar(name, facts.requester) > 0.9]
+    near = [Request.requester_email == email]
+    if names:
+        near.append(Request.requester.in_(names))
+    if facts.start:
+        window = timedelta(minutes=30)
+        near.append(Request.event_start.between(facts.start - window, facts.start + window))
+    return s.execute(select(Request.id, Request.requester_email, Request.requester, Request.title,
+                            Request.event_start, Request.location)
+                     .where(Request.state == "open", or_(*near)).order_by(Request.id)).all()
+
+
+def open_requesters(s: Session) -> set[str]:
+    """The names of the units with an open request, read once per transaction (a batch of
+    letters) and kept current by `opened`: a request closed meanwhile only widens the search."""
+    if "open_requesters" not in s.info:
+        s.info["open_requesters"] = set(s.scalars(
+            select(Request.requester).distinct().where(Request.state == "open",
+                                                       Request.requester.is_not(None))))
+    return s.info["open_requesters"]
+
+
+def opened(s: Session, req: Request) -> None:
+    """A request was opened in this transaction: its unit is one to compare the next letters with."""
+    if req.requester and "open_requesters" in s.info:
+        s.info["open_requesters"].add(req.requester)
 
 
 def apply_facts(req: Request, facts: RequestFacts) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from daemon.core.context import Context
@@ -19,10 +20,18 @@ def current_revision(ctx: Context, s: Session) -> str:
     """The hash of rules/sop.yaml as loaded; stored once so later edits keep it readable."""
     text = ctx.rules.sop_text
     digest = ctx.rules.sop_revision
-    if s.get(SopRevision, digest) is None:
-        s.add(SopRevision(hash=digest, label=ctx.rules.sop.revision, content=text,
-                          created_at=ctx.now()))
-        s.flush()
+    # the row, held for the session's life: the identity map only holds rows weakly, and a
+    # backlog would otherwise read the whole SOP text back once per letter
+    held = s.info.setdefault("sop_revisions", {})
+    row = held.get(digest)
+    if row is None or not inspect(row).persistent:  # (a savepoint that added it was undone)
+        row = s.get(SopRevision, digest)
+        if row is None:
+            row = SopRevision(hash=digest, label=ctx.rules.sop.revision, content=text,
+                              created_at=ctx.now())
+            s.add(row)
+            s.flush()
+        held[digest] = row
     _REVISIONS.setdefault(digest, ctx.rules.sop)
     return digest
 

@@ -151,6 +151,7 @@ def test_upgrade_from_every_earlier_version_keeps_requests_mail_and_letters(db_u
             assert conn.execute(text("SELECT status FROM document")).scalar() == "ready"
             assert conn.execute(text("SELECT count(*) FROM job")).scalar() == 0
             assert conn.execute(text("SELECT count(*) FROM publication")).scalar() == 0
+            assert conn.execute(text("SELECT count(*) FROM heartbeat")).scalar() == 0
         assert current_revision(engine) == head_revision()
     finally:
         engine.dispose()
@@ -210,5 +211,29 @@ def test_0006_turns_the_letter_date_text_into_a_date(db_url: str) -> None:
         with engine.connect() as conn:
             assert conn.execute(text("SELECT letter_date FROM request WHERE code = 'LPT-2026-0001'")
                                 ).scalar() == "2026-11-24"
+    finally:
+        engine.dispose()
+
+
+def test_0007_adds_the_heartbeat_table_and_takes_it_away_again(db_url: str) -> None:
+    """Issue 12: each running daemon's heartbeat row, read by `liputan status`."""
+    from datetime import datetime, timezone
+
+    from daemon.core.models import Heartbeat
+    engine = make_engine(db_url)
+    try:
+        command.upgrade(_alembic_config(db_url), "0006")
+        assert "heartbeat" not in inspect(engine).get_table_names()
+        assert upgrade(engine) is True
+        now = datetime.now(timezone.utc)
+        with sessions(engine)() as s, s.begin():
+            s.add(Heartbeat(instance="host:1", host="host", pid=1, version="0.1.0", started_at=now,
+                            beat_at=now, interval=5.0, mailbox="connected", checks={"folder": {"ok": True}}))
+        with sessions(engine)() as s:
+            row = s.get(Heartbeat, "host:1")
+            assert (row.mailbox, row.beat_at, row.checks) == ("connected", now, {"folder": {"ok": True}})
+            assert row.stopped_at is None
+        command.downgrade(_alembic_config(db_url), "0006")
+        assert "heartbeat" not in inspect(engine).get_table_names()
     finally:
         engine.dispose()

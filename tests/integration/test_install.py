@@ -46,6 +46,9 @@ def stage(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> Path:
     root = tmp_path_factory.mktemp("stage")
     first = install(root, wheel)
     assert "tesseract-ocr-ind poppler-utils libreoffice-writer-nogui" in first.stdout
+    # the base system's /bin/kill (procps, priority important), which ExecReload= runs
+    (root / "bin").mkdir(exist_ok=True)
+    shutil.copy2(shutil.which("kill") or "/bin/kill", root / "bin" / "kill")  # a link would resolve in root
     return root
 
 

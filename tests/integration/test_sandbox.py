@@ -55,6 +55,12 @@ def test_a_request_sent_to_the_sandbox_reaches_the_kadis_inbox(tmp_path):
             time.sleep(0.5)
         assert found, "no disposition request reached the Kadis"
         assert list((tmp_path / "sandbox" / "mail").glob("*.eml"))
+        # what the user sees: the sandbox's instructions and the daemon's lines, not the SMTP
+        # server's own log of every command (aiosmtpd's "mail.log" at INFO)
+        output = (tmp_path / "sandbox.log").read_text()
+        assert "mail.log" not in output, output[-2000:]
+        assert "daemon.app.sandbox" in output and "liputan running" in output
+        assert any("daemon.app.dispatcher" in ln and "[LPT-" in ln for ln in output.splitlines())
     finally:
         proc.send_signal(signal.SIGINT)
         try:

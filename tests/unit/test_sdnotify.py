@@ -106,3 +106,11 @@ def test_it_stops_pinging_while_the_event_loop_hangs(listener):
     assert len(times) >= 6
     assert max(gaps) >= 0.9  # no ping while the loop was blocked
     assert sorted(gaps)[len(gaps) // 2] < 0.2  # otherwise every interval/2
+
+
+def test_a_reload_says_reloading_with_the_monotonic_clock(listener):
+    before = time.clock_gettime_ns(time.CLOCK_MONOTONIC) // 1000
+    assert sdnotify.reloading("reloading: config and rules")
+    lines = listener.recv(4096).decode().split("\n")
+    assert lines[0] == "RELOADING=1" and lines[2] == "STATUS=reloading: config and rules"
+    assert lines[1].startswith("MONOTONIC_USEC=") and int(lines[1].split("=")[1]) >= before

@@ -1,0 +1,65 @@
+"""The variables a .docx template uses, read by docxtpl once per template content (cached by hash)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from pathlib import Path
+
+log = logging.getLogger("daemon.core.template_cache")
+# docxtpl (with jinja2 and python-docx) costs ~0.8 s to import and read four letters: `liputan
+# check` asks it only for a template whose bytes (or docxtpl's version) it has not seen
+CACHE_FILE = "template-variables.json"
+
+
+def cache_path() -> Path:
+    """LIPUTAN_CACHE_DIR, else systemd's CacheDirectory= ($CACHE_DIRECTORY), else
+    $XDG_CACHE_HOME/liputan, else ~/.cache/liputan."""
+    if own := os.environ.get("LIPUTAN_CACHE_DIR") or os.environ.get("CACHE_DIRECTORY", "").split(":")[0]:
+        return Path(own) / CACHE_FILE
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "liputan" / CACHE_FILE
+
+
+def variables(path: Path) -> tuple[list[str], str | None]:
+    """(variables used, None) or ([], "broken tag ...") for a template; OSError and damaged
+    files raise, and are never cached."""
+    from importlib.metadata import version
+    key = f"{hashlib.sha256(Path(path).read_bytes()).hexdigest()}:docxtpl-{version('docxtpl')}"
+    cache = _read()
+    if isinstance(hit := cache.get(key), dict) and isinstance(hit.get("used"), list):
+        return [str(v) for v in hit["used"]], hit.get("broken")
+    used, broken = _read_template(path)
+    cache[key] = {"used": used, "broken": broken}
+    _write(cache)
+    return used, broken
+
+
+def _read_template(path: Path) -> tuple[list[str], str | None]:
+    from docxtpl import DocxTemplate
+    from jinja2 import TemplateSyntaxError
+    try:
+        return sorted(DocxTemplate(str(path)).get_undeclared_template_variables()), None
+    except TemplateSyntaxError as exc:
+        return [], f"broken tag (line {exc.lineno} of its text): {exc.message}"
+
+
+def _read() -> dict:
+    try:
+        data = json.loads(cache_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write(cache: dict) -> None:
+    """Best effort and atomic: a read-only home only means docxtpl is asked next time too."""
+    path = cache_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        tmp.write_text(json.dumps(dict(list(cache.items())[-64:]), indent=0), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        log.debug("template cache not written: %s", exc)

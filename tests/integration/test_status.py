@@ -1,0 +1,354 @@
+"""`liputan status` against a real daemon on a real Dovecot: up and connected, the mailbox away
+with its error when Dovecot stops, down once the daemon is stopped or killed; the Prometheus
+endpoint scraped over HTTP; the queues' figures read from a real database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import timedelta
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+
+from daemon.app import human, status
+from daemon.app.heartbeat import FolderProbe, HeartbeatWriter
+from daemon.core.config import Config
+from daemon.core.models import Heartbeat, Job, Outbox, Request, Task, utcnow
+from daemon.devservers.dovecot import Dovecot
+from daemon.mail import health
+
+pytestmark = pytest.mark.integration
+OFFICE = "liputan@bengkaliskab.go.id"
+
+
+def liputan(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "daemon.app.cli", *args], capture_output=True,
+                          text=True, timeout=60)
+
+
+def status_of(path: str) -> tuple[int, dict]:
+    out = liputan("status", "-c", path, "--json")
+    assert out.stderr == ""  # no library chatter, no traceback
+    return out.returncode, json.loads(out.stdout)
+
+
+def wait_for(predicate: Callable[[], object], timeout: float = 60.0) -> object:
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(0.5)
+    raise AssertionError(f"condition not met in time (last: {last!r})")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def scrape(port: int) -> dict[str, float]:
+    """The endpoint's samples, as `name{labels}` -> value."""
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+    return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines() if line.startswith("liputan_")}
+
+
+@pytest.fixture
+def own_dovecot(server_dir: Path) -> Iterator[Dovecot]:
+    """A Dovecot of this test's own, which it stops."""
+    server = Dovecot(server_dir, users={OFFICE: "rahasia"})
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def daemon_config(own_dovecot: Dovecot, make_config: Callable[..., Config]) -> tuple[Config, int]:
+    port = free_port()
+    cfg = make_config(imap_port=own_dovecot.port, imap_user=OFFICE, extra={
+        "status": {"heartbeat_seconds": 1, "stale_seconds": 4},
+        "metrics": {"listen": f"127.0.0.1:{port}"}})
+    return cfg, port
+
+
+def kill_converter(cfg: Config) -> None:
+    """The LibreOffice (unoserver's process group) that a SIGKILLed daemon leaves running."""
+    try:
+        pgid = int((Path(cfg.paths.state) / "libreoffice" / "server.pid").read_text())
+        cmdline = Path(f"/proc/{pgid}/cmdline").read_bytes().decode(errors="replace")
+    except (OSError, ValueError):
+        return
+    if "unoserver" in cmdline and str(cfg.paths.state) in cmdline:  # ours, not a reused pid
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def stop(proc: subprocess.Popen, cfg: Config) -> None:
+    """Stop the daemon as an operator does (SIGTERM), killing it only if it hangs."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    kill_converter(cfg)
+
+
+def start(cfg: Config, tmp_path: Path) -> subprocess.Popen:
+    log = open(tmp_path / "daemon.log", "w")
+    return subprocess.Popen([sys.executable, "-m", "daemon.app.cli", "run", "-c", str(cfg.source)],
+                            stdout=log, stderr=subprocess.STDOUT, text=True)
+
+
+def test_status_follows_the_daemon_up_mailbox_away_and_killed(daemon_config, own_dovecot, tmp_path):
+    cfg, port = daemon_config
+    path = str(cfg.source)
+    code, snap = status_of(path)
+    assert code == status.DOWN and snap["daemon"]["state"] == "never"
+    proc = start(cfg, tmp_path)
+    try:
+        def connected():
+            code, snap = status_of(path)
+            return (code, snap) if snap["mailbox"]["state"] == "connected" else None
+        code, snap = wait_for(connected)
+        assert code == status.OK, snap["problems"]
+        assert snap["daemon"]["up"] is True and snap["daemon"]["pid"] == proc.pid
+        assert snap["daemon"]["host"] == socket.gethostname()
+        assert snap["folder"]["ok"] is True and snap["problems"] == []
+        text = liputan("status", "-c", path)
+        assert text.returncode == 0
+        assert "Liputan      : BERJALAN" in text.stdout and "Kotak surat  : tersambung" in text.stdout
+        assert "Semua baik." in text.stdout
+        metrics = wait_for(lambda: (m := scrape(port)).get("liputan_mailbox_connected") == 1.0 and m)
+        assert metrics["liputan_up"] == 1.0 and metrics["liputan_status_code"] == 0.0
+        assert metrics['liputan_outbox_messages{status="retrying"}'] == 0.0
+        assert metrics["liputan_shared_folder_ok"] == 1.0
+
+        own_dovecot.stop()  # the IMAP server goes away: status says so, with the error
+
+        def away():
+            code, snap = status_of(path)
+            return (code, snap) if snap["mailbox"]["state"] == "away" else None
+        code, snap = wait_for(away)
+        assert code == status.FAILING and snap["daemon"]["up"] is True
+        assert snap["mailbox"]["error"]
+        assert [p["code"] for p in snap["problems"]] == ["mailbox_away"]
+        text = liputan("status", "-c", path)
+        assert text.returncode == 1 and "Kotak surat  : TERPUTUS" in text.stdout
+        assert "kotak surat: kotak surat terputus: " in text.stdout
+        assert wait_for(lambda: scrape(port)["liputan_mailbox_connected"] == 0.0 or None)
+        assert scrape(port)["liputan_status_code"] == 1.0
+
+        own_dovecot.start()  # back: the worker reconnects (backoff) and status is clean again
+        code, snap = wait_for(connected, 90)
+        assert code == status.OK and snap["mailbox"]["error"] is None
+
+        proc.kill()  # no goodbye: the heartbeat goes stale
+        proc.wait(10)
+        kill_converter(cfg)
+        code, snap = wait_for(lambda: (r := status_of(path))[1]["daemon"]["state"] == "stale" and r, 30)
+        assert code == status.DOWN and snap["daemon"]["up"] is False
+        assert snap["mailbox"]["state"] == "unknown"
+        assert [p["code"] for p in snap["problems"]] == ["stale"]
+        text = liputan("status", "-c", path)
+        assert text.returncode == 3 and "MATI (tidak ada detak)" in text.stdout
+    finally:
+        stop(proc, cfg)
+
+
+def test_a_daemon_stopped_by_sigterm_is_down_at_once(config, tmp_path):
+    path = str(config.source)
+    proc = start(config, tmp_path)
+    try:
+        wait_for(lambda: status_of(path)[1]["daemon"]["up"])
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0
+        code, snap = status_of(path)  # no waiting for staleness: it said goodbye
+        assert code == status.DOWN and snap["daemon"]["state"] == "stopped"
+        assert snap["daemon"]["stopped_at"] is not None
+        assert "BERHENTI" in liputan("status", "-c", path).stdout
+    finally:
+        stop(proc, config)
+
+
+def test_smtp_answering_451_shows_as_failing_sends_until_it_recovers(config, dovecot, mailbox_user, smtp,
+                                                                      tmp_path):
+    """Issue 13's outage: the SMTP server answers 451; status names the failing sends and the
+    server's answer, exit 1; once it accepts again the retry sends them and status is clean."""
+    import email.policy
+
+    from harness import letter
+    from test_workflow_bodies import BANTAN
+    path = str(config.source)
+    smtp.fail_next(451, times=-1, message="Mailbox busy, try again later")
+    proc = start(config, tmp_path)
+    try:
+        dovecot.append(mailbox_user, "INBOX", letter(
+            "camat.bantan@bengkaliskab.go.id", "Permohonan peliputan Musrenbang", BANTAN
+        ).as_bytes(policy=email.policy.SMTP))
+        code, snap = wait_for(lambda: (r := status_of(path))[1]["outbox"]["retrying"] and r, 90)
+        assert code == status.FAILING and "outbox_retrying" in [p["code"] for p in snap["problems"]]
+        assert "451" in snap["outbox"]["errors"][0]["error"]
+        assert "surat gagal terkirim dan sedang dicoba lagi" in liputan("status", "-c", path).stdout
+        smtp.clear()  # the server accepts again: the retry (30 s later) sends what waited
+        code, snap = wait_for(lambda: (r := status_of(path))[1]["outbox"]["retrying"] == 0 and r, 120)
+        assert code == status.OK, snap["problems"]
+        assert smtp.messages
+    finally:
+        stop(proc, config)
+
+
+def test_figures_come_from_the_queues_and_the_heartbeat(make_config, factory):
+    """Late steps, failing sends and jobs, and the heartbeat's age, on SQLite and PostgreSQL."""
+    cfg = make_config(extra={"status": {"stale_seconds": 30}})
+    now = utcnow()
+    with factory() as s, s.begin():
+        req = Request(code="LPT-2026-0001", title="Musrenbang", requester_email="a@b.id")
+        s.add(req)
+        s.flush()
+        s.add_all([
+            Task(request_id=req.id, step=2, role="kadis", who=["kadis@bengkaliskab.go.id"], token="t1",
+                 message_id="<t1@x>", deadline=now - timedelta(minutes=90)),
+            Task(request_id=req.id, step=3, role="kabid", who=["kabid@bengkaliskab.go.id"], token="t2",
+                 message_id="<t2@x>", deadline=now + timedelta(hours=1)),
+            Outbox(message_id="<o1@x>", kind="task", recipients=["k@b.id"], subject="s", raw=b"x",
+                   status="queued", attempts=2, last_error="451 try again later"),
+            Outbox(message_id="<o2@x>", kind="task", recipients=["k@b.id"], subject="s", raw=b"x"),
+            Job(kind="render_letter", state="failed", attempts=8, last_error="template broken",
+                finished_at=now - timedelta(hours=1)),
+            Job(kind="render_letter", state="failed", attempts=8, last_error="long ago",
+                finished_at=now - timedelta(days=3)),
+            Job(kind="timer", next_run_at=now + timedelta(hours=5))])
+    snap = status.read(cfg)
+    assert snap["daemon"]["state"] == "never" and snap["exit_code"] == status.DOWN
+    assert snap["late"]["count"] == 1
+    late = snap["late"]["tasks"][0]
+    assert (late["code"], late["step"], late["role"]) == ("LPT-2026-0001", 2, "kadis")
+    assert 89 <= late["minutes_late"] <= 91
+    assert snap["outbox"]["queued"] == 2 and snap["outbox"]["retrying"] == 1
+    assert snap["outbox"]["errors"][0]["error"] == "451 try again later"
+    assert snap["jobs"]["failed_24h"] == 1 and snap["jobs"]["scheduled"] == 1
+
+    mailbox = health.MailboxHealth()
+    mailbox.set(health.CONNECTED)
+    writer = HeartbeatWriter(cfg, factory, mailbox, instance="test-host:1")
+    assert writer.write() is True
+    snap = status.read(cfg)
+    assert snap["daemon"]["up"] is True and snap["daemon"]["instance"] == "test-host:1"
+    assert {p["code"] for p in snap["problems"]} == {"outbox_retrying", "jobs_failed"}
+    assert snap["exit_code"] == status.FAILING
+    text = human.status_text(snap)
+    assert "LPT-2026-0001 langkah 2 (kadis, kadis@bengkaliskab.go.id)" in text
+    assert "1 surat gagal terkirim dan sedang dicoba lagi" in text
+
+    with factory() as s, s.begin():  # the beat is older than [status] stale_seconds
+        s.get(Heartbeat, "test-host:1").beat_at = now - timedelta(seconds=31)
+    snap = status.read(cfg)
+    assert snap["daemon"]["state"] == "stale" and snap["exit_code"] == status.DOWN
+
+
+def test_two_instances_the_one_working_the_mailbox_is_shown(make_config, factory):
+    cfg = make_config()
+    working, standby = health.MailboxHealth(), health.MailboxHealth()
+    standby.set(health.STANDBY)
+    HeartbeatWriter(cfg, factory, standby, instance="b:2").write()
+    snap = status.read(cfg)
+    assert [p["code"] for p in snap["problems"]] == ["no_mailbox_holder"]
+    working.set(health.CONNECTED)
+    HeartbeatWriter(cfg, factory, working, instance="a:1").write()
+    HeartbeatWriter(cfg, factory, standby, instance="b:2").write()  # the newest beat, but standing by
+    snap = status.read(cfg)
+    assert snap["daemon"]["instance"] == "a:1" and snap["mailbox"]["state"] == "connected"
+    assert {i["instance"] for i in snap["instances"]} == {"a:1", "b:2"}
+    assert snap["exit_code"] == status.OK
+    assert "Instans lain: b:2" in human.status_text(snap)
+
+
+def test_a_missing_shared_folder_is_reported_and_logged(make_config, factory, caplog):
+    cfg = make_config()
+    Path(cfg.paths.dropbox).rmdir()  # the share is not mounted
+    mailbox = health.MailboxHealth()
+    mailbox.set(health.CONNECTED)
+    writer = HeartbeatWriter(cfg, factory, mailbox, instance="test-host:2")
+    with caplog.at_level("INFO", logger="daemon.app.heartbeat"):
+        writer.write()
+        writer.write()
+    assert [r.getMessage() for r in caplog.records].count(
+        f"shared folder check fails: {cfg.paths.dropbox} is missing or not a folder (share unmounted?)") == 1
+    snap = status.read(cfg)
+    assert snap["folder"]["ok"] is False and "missing" in snap["folder"]["detail"]
+    assert [p["code"] for p in snap["problems"]] == ["folder_unreachable"]
+    assert "TIDAK DAPAT DIJANGKAU" in human.status_text(snap)
+    Path(cfg.paths.dropbox).mkdir()
+    assert FolderProbe(Path(cfg.paths.dropbox)).check()["ok"] is True
+    with caplog.at_level("INFO", logger="daemon.app.heartbeat"):
+        writer.write()
+    assert "shared folder check passes again" in caplog.text
+    assert status.read(cfg)["exit_code"] == status.OK
+
+
+def test_an_unreadable_database_gives_exit_code_4(make_config):
+    cfg = make_config()
+    cfg.paths.database = "postgresql+psycopg://nobody:x@127.0.0.1:1/none"  # nothing listens there
+    snap = status.read(cfg)
+    assert snap["exit_code"] == status.UNKNOWN and snap["database"]["ok"] is False
+    assert "basis data tidak dapat dibaca" in human.status_text(snap)
+
+
+def test_a_heartbeat_that_cannot_be_written_does_not_stop_the_daemon(make_config, tmp_path):
+    from daemon.core.db import make_engine, sessions
+    cfg = make_config()
+    engine = make_engine(f"sqlite:///{tmp_path / 'never-upgraded.db'}")  # no heartbeat table
+    writer = HeartbeatWriter(cfg, sessions(engine), health.MailboxHealth(), instance="x:1")
+    assert writer.write() is False and writer.failing is True
+    engine.dispose()
+
+
+def test_a_hung_pdf_converter_is_reported_then_its_failure(tmp_path):
+    """A `soffice` that never answers: while it runs the converter is reported busy, after the
+    conversion timeout it is reported failing with the reason (issue 13's outage)."""
+    import threading
+
+    from daemon.paperwork.pdf import PdfConverter
+    fake = tmp_path / "soffice"
+    fake.write_text("#!/bin/sh\nsleep 30\n")
+    fake.chmod(0o755)
+    docx = tmp_path / "surat.docx"
+    docx.write_bytes(b"PK not really a docx")
+    conv = PdfConverter(tmp_path / "state", office=str(fake), uno_python="/nonexistent/python3",
+                        convert_timeout=3)
+    assert conv.available() and conv.mode == "oneshot"
+    assert conv.health()["ok"] is True
+    worker = threading.Thread(target=conv.convert, args=(docx,))
+    worker.start()
+    try:
+        wait_for(lambda: conv.busy_since is not None, 10)
+        time.sleep(1.2)
+        busy = conv.health(busy_after=1)
+        assert busy["ok"] is False and "a conversion has run for" in busy["detail"]
+    finally:
+        worker.join(20)
+    after = conv.health()
+    assert after["ok"] is False and "took over 3 s" in after["detail"]
+    conv.close()
+
+
+def test_no_libreoffice_is_not_a_failure(tmp_path):
+    from daemon.paperwork.pdf import PdfConverter
+    conv = PdfConverter(tmp_path, office="/nonexistent/soffice")
+    assert conv.available() is False
+    assert conv.health()["ok"] is None
