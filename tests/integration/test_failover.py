@@ -137,19 +137,22 @@ def test_sigkilled_holder_is_replaced_within_30_s_and_nothing_is_done_twice(
         until(lambda: "standing by" in b.text(), 30, "b to stand by")
         dovecot.append_many(mailbox_user, "INBOX", [request_letter(i)[0].as_bytes(policy=email.policy.SMTP)
                                                     for i in range(N)])
-        # mid-stream: some letters are requests, others are not read yet
-        until(lambda: count(Request) >= N // 4, 60, "the first requests")
+        # mid-stream: the first task mails are out, the others' letters are still being made
+        # (the kill follows the database, not the SMTP server: see `resent` below)
+        until(lambda: count(Outbox, Outbox.status == "sent") >= N // 4, 60, "the first mails")
         first, jobs, mails = kill_holder(a, b, factory)
         in_hand_jobs |= jobs
         in_hand_mails |= mails
-        assert count(Request) < N, "the kill came too late to be mid-stream"
+        assert len(mail.tasks_to(KADIS)) < N, "the kill came too late to be mid-stream"
         a.start()  # back, as the standby
 
         kadis = wait_for(lambda: (t := mail.tasks_to(KADIS)) and len(t) >= N and t, 60,
                          "the Kadis's task mails")
         dovecot.append_many(mailbox_user, "INBOX", [
             reply(msgs[0], KADIS, "Setuju").as_bytes(policy=email.policy.SMTP) for msgs in kadis.values()])
-        until(lambda: len(mail.tasks_to(KABID)) >= N // 4, 60, "the first Kabid task mails")
+        sent_before = count(Outbox, Outbox.status == "sent")
+        until(lambda: count(Outbox, Outbox.status == "sent") >= sent_before + N // 4, 60,
+              "the first Kabid task mails")
         second, jobs, mails = kill_holder(b, a, factory)
         in_hand_jobs |= jobs
         in_hand_mails |= mails
@@ -177,11 +180,16 @@ def test_sigkilled_holder_is_replaced_within_30_s_and_nothing_is_done_twice(
         assert ran and all(j.state == "done" for j in ran), [j for j in ran if j.state != "done"]
         assert [j for j in ran if j.attempts != 1 and j.id not in in_hand_jobs] == []
         assert all(j.attempts <= 2 for j in ran)
-        # every mail reached the SMTP server once (its Message-ID is fixed)
+        # every mail reached the SMTP server once (its Message-ID is fixed), but for one the
+        # killed holder was handing over at that instant: it may have been accepted just before
+        # the kill and before its row said so, and then goes again (at-least-once, README)
         assert all(o.status == "sent" for o in outbox)
         assert [o for o in outbox if o.attempts != 1 and o.message_id not in in_hand_mails] == []
         sent = Counter(str(msg["Message-ID"]) for _, msg in mail.all())
-        assert {m: n for m, n in sent.items() if n > 1} == {}
+        resent = {m: n for m, n in sent.items() if n > 1}
+        assert all(m in in_hand_mails and n == 2 for m, n in resent.items()), (resent, in_hand_mails)
+        print(f"mails sent: {len(sent)}; in flight at the kills: {len(in_hand_mails)}; "
+              f"sent twice: {len(resent)}")
         assert set(sent) == {o.message_id for o in outbox}
         assert len(mail.tasks_to(KADIS)) == N and all(len(v) == 1 for v in mail.tasks_to(KADIS).values())
         assert all(len(v) == 1 for v in mail.tasks_to(KABID).values())
