@@ -65,6 +65,7 @@ class JobRunner:
         self.factory, self.handlers, self.holder = factory, dict(handlers), holder
         self.on_done, self.on_failed, self.now = on_done, on_failed, clock or utcnow
         self.lease, self.poll = lease, poll
+        self.skip: frozenset[str] = frozenset()  # kinds left to another instance (see leadership)
 
     def run_once(self, max_jobs: int | None = None) -> int:
         """Run due jobs one by one until none is due (or `max_jobs` ran); returns how many ran."""
@@ -78,7 +79,11 @@ class JobRunner:
         return ran
 
     def claim(self) -> ClaimedJob | None:
-        return claim(self.factory, self.holder, lease=self.lease, now=self.now())
+        return claim(self.factory, self.holder, self._kinds(), lease=self.lease, now=self.now())
+
+    def _kinds(self) -> list[str] | None:
+        """The kinds this runner takes: all, or (a standby) all but those in `skip`."""
+        return [k for k in self.handlers if k not in self.skip] if self.skip else None
 
     def run_job(self, job: ClaimedJob) -> None:
         """Run a claimed job's handler and record done, retry or failed (its log lines name its
@@ -179,7 +184,7 @@ class JobRunner:
     def seconds_to_next(self) -> float:
         """How long to sleep: until the earliest job is due, at most the poll interval."""
         with self.factory() as s:
-            due = next_due(s)
+            due = next_due(s, self._kinds())
         if due is None:
             return self.poll
         return min(self.poll, max(0.05, (due - self.now()).total_seconds()))

@@ -11,6 +11,7 @@ from pathlib import Path
 from daemon.app import heartbeat, ocr_jobs, reload, sdnotify, work
 from daemon.app.dispatcher import Dispatcher
 from daemon.app.folder import FolderIntake
+from daemon.app.leadership import Leadership
 from daemon.core import db
 from daemon.core.config import Config
 from daemon.core.context import Context
@@ -48,7 +49,11 @@ class Service:
         self.dispatcher = Dispatcher(self.ctx, self.factory, work.holder_name("dispatcher"))
         self.jobs, self.jobs_ctx = work.runner(self.ctx, self.factory), self.ctx
         box = cfg.mailbox
-        lock = MailboxLock(self.engine, lock_key(box.host, box.port, box.username, box.folder))
+        # -- high availability: the lease holder works, a second instance stands by ----------
+        lock = MailboxLock(self.engine, lock_key(box.host, box.port, box.username, box.folder),
+                           ttl=cfg.ha.lease_seconds, check=cfg.ha.check_seconds,
+                           name=work.holder_name("lease"))
+        self.leadership = Leadership(lock, self.factory, cfg.ha.check_seconds, self.jobs)
         self.mailbox = MailboxWorker(cfg, self.factory, self.ctx.raw_dir, lock)
         self.outbox = OutboxWorker(cfg, self.factory)
         self.stop_thread = threading.Event()
@@ -74,19 +79,21 @@ class Service:
         if converter.available():  # the first letter need not wait ~5 s; a stop need not wait for it
             threading.Thread(target=converter.warm, name="pdf-warm", daemon=True).start()
         self.wake_dispatch = wake
-        folder = FolderIntake(self.ctx, self.factory,
-                              wake=lambda: loop.call_soon_threadsafe(self.wake_jobs.set))
-        folder.start()
-        self.folder = folder
-        self.calendar_dirty = asyncio.Event()
-        self.calendar_dirty.set()  # written once at start, so it exists after an upgrade
-        tasks = [asyncio.create_task(self.calendar_loop(stop), name="calendar"),
-                 asyncio.create_task(self.dispatch_loop(stop, wake), name="dispatcher"),
+        self.folder: FolderIntake | None = None  # the shared-folder watcher, during a term
+        self.calendar_dirty = asyncio.Event()  # set at each term's start: written after an upgrade
+        tasks = [asyncio.create_task(self.dispatch_loop(stop, wake), name="dispatcher"),
                  asyncio.create_task(self.jobs_loop(stop), name="jobs"),
-                 asyncio.create_task(self.outbox.run(stop, self.wake_outbox), name="outbox"),
                  asyncio.create_task(heartbeat.run(self.cfg, self.factory, self.mailbox.health,
                                                    converter, stop), name="heartbeat"),
                  asyncio.create_task(self.reload_loop(stop), name="reload")]
+        # -- high availability: the workers below run only while this instance holds the lease
+        lead = self.leadership
+        lead.wakers = [wake, self.wake_jobs, self.wake_outbox, self.calendar_dirty]
+        tasks.append(asyncio.create_task(lead.run(stop), name="leadership"))
+        for name, worker in (("calendar", self.calendar_loop),
+                             ("outbox", lambda term: self.outbox.run(term, self.wake_outbox)),
+                             ("folder", lambda term: self.folder_term(term, loop))):
+            tasks.append(asyncio.create_task(lead.serve(stop, worker), name=name))
         if (interval := sdnotify.watchdog_interval()) is not None:
             tasks.append(asyncio.create_task(watchdog_loop(stop, interval), name="watchdog"))
         log.info("liputan running: mailbox %s@%s, database %s", self.cfg.mailbox.username,
@@ -99,11 +106,7 @@ class Service:
         self.stop_thread.set()
         wake.set()
         self.wake_jobs.set()
-        # the watcher stops beside the workers; its threads are daemons, so a slow share cannot
-        # hold up the exit (a file it was reading is found again by the next start's rescan)
-        watcher = asyncio.ensure_future(asyncio.to_thread(folder.stop))
         await asyncio.wait(tasks, timeout=3)
-        await asyncio.wait([watcher], timeout=0.5)
         await asyncio.to_thread(mailbox.join, 1)
         if mailbox.is_alive():  # blocked on a dead connection: cut it
             self.mailbox.abort()
@@ -114,6 +117,17 @@ class Service:
         # no letter is being made now: LibreOffice need not be asked twice to leave
         await asyncio.to_thread(pdf.default_converter().close, 0.2, 0.5)
         log.info("stopped")
+
+    async def folder_term(self, term: asyncio.Event, loop: asyncio.AbstractEventLoop) -> None:
+        """Watch the shared folder during a term. The watcher's threads are daemons, so a slow
+        share cannot hold up the exit (a file it was reading is found again by the next rescan)."""
+        folder = FolderIntake(self.ctx, self.factory,
+                              wake=lambda: loop.call_soon_threadsafe(self.wake_jobs.set))
+        await asyncio.to_thread(folder.start)
+        self.folder = folder
+        await term.wait()
+        self.folder = None
+        await asyncio.wait([asyncio.ensure_future(asyncio.to_thread(folder.stop))], timeout=0.5)
 
     async def reload_loop(self, stop: asyncio.Event) -> None:
         """On SIGHUP, read the config and rules/ again; a change that does not pass the start-up
@@ -136,7 +150,8 @@ class Service:
             if later := reload.waiting_for_restart(self.cfg, cfg):
                 log.warning("changed [%s] applies only after a restart", "], [".join(later))
             self.cfg, self.ctx = cfg, ctx  # the dispatcher and jobs take it between two pieces of work
-            await asyncio.to_thread(self.folder.swap, ctx)
+            if self.folder is not None:  # (a standby watches no folder; a new term reads self.ctx)
+                await asyncio.to_thread(self.folder.swap, ctx)
             self.calendar_dirty.set()
             log.info("reloaded: rules in %s, SOP revision %s", ctx.rules.dir, ctx.rules.sop_revision)
             sdnotify.ready("running: reloaded")
@@ -144,7 +159,9 @@ class Service:
     def jobs_now(self):
         """The job runner on the current context (made anew after a reload, between two jobs)."""
         if self.jobs_ctx is not self.ctx:
-            self.jobs = work.runner(self.ctx, self.factory, self.jobs.holder)
+            old, self.jobs = self.jobs, work.runner(self.ctx, self.factory, self.jobs.holder)
+            self.jobs.skip = old.skip  # high availability: what a standby leaves to the holder
+            self.leadership.runner = self.jobs
             self.jobs_ctx = self.ctx
         return self.jobs
 

@@ -135,6 +135,21 @@ class DigestCfg(Section):
     at: time = time(7, 0)  # on working days, in the office's zone
 
 
+class HaCfg(Section):
+    """[ha]: two instances on one PostgreSQL database; one holds the lease and does the work."""
+
+    # the database ends the lease holder's session this long after its last renewal, so a
+    # standby takes over about this long (plus check_seconds) after the holder lost its network
+    lease_seconds: float = Field(15.0, ge=5.0, le=300.0)
+    check_seconds: float = Field(2.0, ge=0.5, le=30.0)  # renewal, and a standby's try to take over
+
+    @model_validator(mode="after")
+    def _renew_in_time(self) -> "HaCfg":
+        if self.check_seconds * 3 > self.lease_seconds:
+            raise ValueError("check_seconds must be at most a third of lease_seconds")
+        return self
+
+
 class DeliveryCfg(Section):
     """[delivery]: the shared folder the team drops its files into, and mail deliveries."""
 
@@ -244,6 +259,7 @@ class Config(Section):
     rules: RulesCfg = RulesCfg()
     hours: HoursCfg = HoursCfg()
     digest: DigestCfg = DigestCfg()
+    ha: HaCfg = HaCfg()
     delivery: DeliveryCfg = DeliveryCfg()
     publish: PublishCfg = PublishCfg()
     status: StatusCfg = StatusCfg()

@@ -26,6 +26,9 @@ logging.getLogger("alembic").setLevel(logging.WARNING)
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+IDLE_IN_TRANSACTION_MS = 15_000
+
+
 def make_engine(url: str) -> Engine:
     """An engine with the pragmas the service relies on (SQLite: WAL, busy timeout, FKs)."""
     if url.startswith("sqlite"):
@@ -54,7 +57,13 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # a transaction left open by a process cut off from the server (dead route, no FIN) would
+    # hold its row locks for hours; the server ends it instead, so a standby taking over is not
+    # blocked (the daemon never keeps a transaction open while doing slow work)
+    # (TCP keepalives: a call blocked on a dead route fails in about 25 s instead of hours)
+    return create_engine(url, pool_pre_ping=True, connect_args={
+        "options": f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}",
+        "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3})
 
 
 def sessions(engine: Engine) -> sessionmaker[Session]:

@@ -53,6 +53,8 @@ class MailboxWorker:
         self._last_file_check = 0.0
         self._duplicates: list[int] = []  # UIDs of second copies of stored messages
         self.lock = lock  # None: this worker is the only one (tests, SQLite)
+        if lock is not None:  # a lease lost mid-read: the blocked IMAP call ends at once
+            lock.on_lost(self.abort)
         self.health = MailboxHealth()  # read by the heartbeat (`liputan status`)
 
     # -- connection ---------------------------------------------------------------------
@@ -246,6 +248,7 @@ class MailboxWorker:
                 stop.wait(min(IDLE_CHECK_SECONDS, max(0.0, deadline - time.monotonic())))
             if stop.is_set():
                 return
+            self._check_lock()
             self.client.noop()  # type: ignore[union-attr]
             self._round(wake)
 
@@ -275,6 +278,7 @@ class MailboxWorker:
         return news
 
     def _idle_step(self, client: IMAPClient) -> bool:
+        self._check_lock()  # local and instant: a holder whose lease runs out stops within 1 s
         t0 = time.monotonic()
         responses = client.idle_check(timeout=IDLE_CHECK_SECONDS)
         if any(isinstance(r, tuple) and r and r[0] == b"BYE" for r in responses):
@@ -291,14 +295,13 @@ class MailboxWorker:
             return True
         if time.monotonic() - self._last_file_check > FILE_CHECK_SECONDS:
             self._last_file_check = time.monotonic()
-            self._check_lock()
             return bool(filing.pending(self.factory, self.box.folder))
         return False
 
 
     def _check_lock(self) -> None:
         if self.lock is not None and not self.lock.held():
-            raise ConnectionLost("lost the mailbox lock (database connection gone)")
+            raise ConnectionLost("lost the mailbox lease (not renewed in time)")
 
 
 def _is_news(response: object) -> bool:

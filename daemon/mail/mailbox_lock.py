@@ -1,19 +1,33 @@
-"""One mailbox, one worker: two instances on one PostgreSQL database never both work a mailbox.
+"""The office lease: of two instances on one PostgreSQL database, only the holder works the mailbox.
 
-Two IMAP sessions filing the same message at the same moment both copy it (the processed folder
-gets it twice), so the instances agree through the database: a session-level advisory lock held
-on a connection of its own. A standby's worker waits for it; when the holder dies its connection
-closes, the server drops the lock, and the standby takes over. SQLite has one instance by design.
+A session-level advisory lock held on a connection of its own (never the pool's). The holder
+renews it every `check` seconds with a round trip; the session runs with `idle_session_timeout`
+= `ttl`, so the server ends it, and drops the lock, `ttl` seconds after the last renewal even
+when the holder's network is gone without a FIN (a dead route keeps a plain TCP session and its
+lock for hours). The holder counts its own time from the moment it SENT its last successful
+renewal: it stops calling the lease its own a margin before the server can give it away, so
+two instances never both work the mailbox. A SIGKILLed holder's socket closes at once and the
+lock is free at once. SQLite has one instance by design (the lease is always held).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy.pool import NullPool
 
 log = logging.getLogger("daemon.mail.mailbox_lock")
+
+TTL = 15.0  # seconds; [ha] lease_seconds
+CHECK = 2.0  # seconds between renewals; [ha] check_seconds
+CONNECT_TIMEOUT = 5  # seconds: a connection attempt into a dead network must not hang
 
 
 def lock_key(host: str, port: int, username: str, folder: str) -> int:
@@ -22,63 +36,179 @@ def lock_key(host: str, port: int, username: str, folder: str) -> int:
     return int.from_bytes(hashlib.sha256(name).digest()[:8], "big", signed=True)
 
 
-class MailboxLock:
-    """`acquire()` without waiting; `held()` also notices a lost database connection."""
+def margin(ttl: float) -> float:
+    """How long before the server could end the session the holder already lets go."""
+    return max(2.0, ttl / 5)
 
-    def __init__(self, engine: Engine, key: int):
-        self.engine, self.key = engine, key
+
+class MailboxLock:
+    """`acquire()` without waiting; `held()` is local and instant (no network round trip)."""
+
+    def __init__(self, engine: Engine, key: int, ttl: float = TTL, check: float = CHECK,
+                 name: str = "liputan"):
+        self.key, self.ttl, self.check = key, float(ttl), float(check)
         self.enabled = engine.dialect.name == "postgresql"
+        # its own engine: one connection per acquisition, closed (not pooled) when the lease ends
+        self.engine = create_engine(
+            engine.url, poolclass=NullPool,
+            connect_args={"connect_timeout": CONNECT_TIMEOUT, "application_name": name[:63],
+                          "keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2,
+                          "keepalives_count": 3}) if self.enabled else engine
         self._conn: Connection | None = None
+        self._valid_until = 0.0  # time.monotonic() at which this process stops calling it its own
+        self._mutex = threading.RLock()
+        self._keeper: threading.Thread | None = None
+        self._on_lost: list[Callable[[], None]] = []
+        self.last_holder: str | None = None  # the other holder's name, as last seen by a standby
+
+    def on_lost(self, callback: Callable[[], None]) -> None:
+        """Called (from the keeper's thread) as soon as a held lease is found lost."""
+        self._on_lost.append(callback)
 
     def acquire(self) -> bool:
         if not self.enabled:
             return True
-        if self.held():
-            return True
-        try:
-            conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        except Exception as exc:  # the database is away: not ours for now
-            log.warning("cannot take the mailbox lock: %s", exc)
-            return False
-        try:
-            got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}).scalar())
-        except Exception as exc:
-            log.warning("cannot take the mailbox lock: %s", exc)
-            got = False
-        if not got:
-            conn.close()
-            return False
-        self._conn = conn
-        log.info("mailbox lock taken: this instance works the mailbox")
+        with self._mutex:
+            if self.held():
+                return True
+            self._drop()  # a lease that ran out locally is given up for good
+            conn = self._connect()
+            if conn is None:
+                return False
+            sent = time.monotonic()
+            try:
+                got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}).scalar())
+            except Exception as exc:  # noqa: BLE001 - not ours for now; tried again later
+                log.warning("cannot take the mailbox lock: %s", exc)
+                got = False
+            if not got:
+                self.last_holder = self._holder(conn) or self.last_holder
+                _close(conn)
+                return False
+            self._conn, self._valid_until = conn, sent + self.ttl - margin(self.ttl)
+            self._keeper = threading.Thread(target=self._keep, args=(conn,), daemon=True,
+                                            name="mailbox-lease")
+            self._keeper.start()
+        log.info("mailbox lock taken: this instance works the mailbox (lease %.0f s)", self.ttl)
         return True
 
+    def _holder(self, conn: Connection) -> str | None:
+        """The application_name (the holder's `name`) of the session holding the lock now."""
+        try:
+            return conn.execute(text(
+                "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+                " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1"
+                " AND l.classid::bigint = (:k >> 32) & 4294967295 AND l.objid::bigint = :k & 4294967295"),
+                {"k": self.key}).scalar()
+        except Exception as exc:  # noqa: BLE001 - only a hint for freeing its claims later
+            log.debug("cannot name the lease holder: %s", exc)
+            return None
+
+    def _connect(self) -> Connection | None:
+        try:
+            conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        except Exception as exc:  # noqa: BLE001 - the database is away: not ours for now
+            log.warning("cannot take the mailbox lock: %s", exc)
+            return None
+        try:  # the server ends the session, and the lock, ttl seconds after the last renewal
+            ms = int(self.ttl * 1000)
+            for name, value in (("idle_session_timeout", ms), ("tcp_user_timeout", ms),
+                                ("tcp_keepalives_idle", 5), ("tcp_keepalives_interval", 2),
+                                ("tcp_keepalives_count", 3)):
+                conn.execute(text(f"SET {name} = {int(value)}"))
+        except Exception as exc:  # noqa: BLE001 - without a bounded lease we do not hold one
+            log.error("cannot bound the mailbox lease (PostgreSQL 14 or later is needed for "
+                      "idle_session_timeout): %s", exc)
+            _close(conn)
+            return None
+        return conn
+
     def held(self) -> bool:
-        """True while the lock's connection is alive (then the server still holds the lock)."""
+        """True while the last renewal is recent enough that the server still holds the lock."""
         if not self.enabled:
             return True
-        if self._conn is None:
-            return False
+        return self._conn is not None and time.monotonic() < self._valid_until
+
+    def seconds_left(self) -> float:
+        return max(0.0, self._valid_until - time.monotonic()) if self._conn is not None else 0.0
+
+    def _keep(self, conn: Connection) -> None:
+        """Renew every `check` seconds; a renewal that overruns the lease cuts the socket."""
+        while True:
+            time.sleep(self.check)
+            with self._mutex:
+                if self._conn is not conn:
+                    return  # released or replaced
+            sent = time.monotonic()
+            if sent >= self._valid_until or not self._ping(conn, self._valid_until - sent):
+                self._lost(conn)
+                return
+            with self._mutex:
+                if self._conn is conn:
+                    self._valid_until = sent + self.ttl - margin(self.ttl)
+
+    def _ping(self, conn: Connection, limit: float) -> bool:
+        cutter = threading.Timer(limit, _cut_socket, args=(conn,))
+        cutter.daemon = True
+        cutter.start()
         try:
-            self._conn.execute(text("SELECT 1"))
+            conn.execute(text("SELECT 1"))
             return True
-        except Exception as exc:
-            log.warning("mailbox lock lost with its database connection: %s", exc)
-            self._drop()
+        except Exception as exc:  # noqa: BLE001 - the session (and the lock) is gone
+            log.warning("mailbox lease could not be renewed: %s", exc)
             return False
+        finally:
+            cutter.cancel()
+
+    def _lost(self, conn: Connection) -> None:
+        with self._mutex:
+            if self._conn is not conn:
+                return
+            self._drop()
+        log.warning("mailbox lease lost: this instance stops working the mailbox")
+        for callback in self._on_lost:
+            try:
+                callback()
+            except Exception:  # noqa: BLE001 - the others must still run
+                log.exception("a mailbox-lease-lost callback failed")
 
     def release(self) -> None:
-        if self._conn is None:
-            return
-        try:
-            self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.key})
-        except Exception:  # the connection is gone, and the lock with it
-            pass
-        self._drop()
+        with self._mutex:
+            conn = self._conn
+            if conn is None:
+                return
+            try:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.key})
+            except Exception:  # noqa: BLE001 - the connection is gone, and the lock with it
+                pass
+            self._drop()
 
     def _drop(self) -> None:
-        conn, self._conn = self._conn, None
+        with self._mutex:
+            conn, self._conn, self._valid_until = self._conn, None, 0.0
         if conn is not None:
-            try:
-                conn.invalidate()  # never back into the pool: the lock must die with it
-            except Exception:
-                pass
+            _cut_socket(conn)  # the server sees the session end now, not at its timeout
+            _close(conn)
+
+
+def _cut_socket(conn: Connection) -> None:
+    """From any thread: end the session's TCP connection so a blocked call returns at once."""
+    try:
+        fd = conn.connection.dbapi_connection.fileno()  # type: ignore[union-attr]
+        dup = socket.socket(fileno=os.dup(fd))
+    except Exception:  # noqa: BLE001 - already closed
+        return
+    try:
+        dup.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    finally:
+        dup.close()
+
+
+def _close(conn: Connection) -> None:
+    try:
+        conn.invalidate()  # never back into a pool: the lock must die with it
+        conn.close()
+    except Exception:  # noqa: BLE001
+        pass

@@ -324,20 +324,27 @@ def test_two_mailbox_workers_store_each_message_once(pg_url, dovecot, mailbox_us
 def test_only_one_instance_holds_the_mailbox_lock_and_a_dead_holder_frees_it(pg_url):
     engines = [make_engine(pg_url) for _ in range(2)]
     key = lock_key("127.0.0.1", 143, "liputan@" + DOMAIN, "INBOX")
-    first, second = (MailboxLock(e, key) for e in engines)
+    first, second = (MailboxLock(e, key, ttl=6, check=0.5) for e in engines)
+    lost = []
+    first.on_lost(lambda: lost.append(time.monotonic()))
+    other = MailboxLock(engines[1], lock_key("127.0.0.1", 143, "lain@" + DOMAIN, "INBOX"))
     try:
         assert first.acquire() and first.held()
         assert not second.acquire() and not second.held()
-        assert MailboxLock(engines[1], lock_key("127.0.0.1", 143, "lain@" + DOMAIN, "INBOX")).acquire()
+        assert other.acquire()
+        time.sleep(1.5)  # renewed meanwhile: still held, still not the second's
+        assert first.held() and first.seconds_left() > 3 and not second.acquire()
         first._conn.connection.dbapi_connection.close()  # the holder's connection dies
-        assert not first.held()
+        died = time.monotonic()
+        wait_for(lambda: not first.held(), 3, "the holder to notice at its next renewal")
+        assert lost and lost[0] - died < 1.5
         assert second.acquire() and second.held()
         assert not first.acquire()
         second.release()
         assert first.acquire()
     finally:
-        first.release()
-        second.release()
+        for lock in (first, second, other):
+            lock.release()
         for e in engines:
             e.dispose()
 
