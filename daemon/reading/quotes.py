@@ -94,6 +94,37 @@ def own_text(msg: EmailMessage | Message, sent: str | None = None) -> str:
     return ""
 
 
+def quote_facts(msg: EmailMessage | Message, sent: str | None = None) -> dict[str, object]:
+    """How the quote was told from the author's words, for `liputan show`: which body was read, the
+    first line taken as quoted and what kind of line it is, and the share of the quoted lines that are
+    lines of the mail we sent (None when that mail is not known)."""
+    plain, html = _bodies(msg)
+    body, text = ("plain", plain) if plain is not None and plain.strip() else ("html", html or "")
+    if body == "html":
+        text = mime.html_to_text(clean_html(text))
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ").split("\n")
+    cut = _quote_start(lines)
+    quoted = [q for q in (_norm(ln.strip().lstrip("> ")) for ln in lines[cut:]) if q]
+    share = None if not sent else round(sum(q in _norm(sent) for q in quoted) / len(quoted), 2) if quoted else 0.0
+    return {"body": body if text.strip() else None, "first_quoted_line": lines[cut].strip() if cut < len(lines) else None,
+            "cut_by": _cut_kind(lines, cut), "quoted_lines": len(quoted), "share_of_what_we_sent": share}
+
+
+def _cut_kind(lines: list[str], i: int) -> str | None:
+    if i >= len(lines):
+        return None
+    line = lines[i]
+    if line.lstrip().startswith(">"):
+        return "'>' quoted line"
+    if SEPARATOR_RE.match(line):
+        return "separator line"
+    if is_instruction(line):
+        return "one of our instruction sentences"
+    if DATED_ATTRIBUTION_RE.match(line) or _is_attribution(lines, i):
+        return "attribution line"
+    return "header block"
+
+
 def _bodies(msg: Message) -> tuple[str | None, str | None]:
     plain = html = None
     for part in _walk(msg):
