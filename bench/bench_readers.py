@@ -176,13 +176,15 @@ class _Bag:
 def first_pass_scores(ref: str, data: Path) -> dict[str, Any] | str:
     """The scores of the readers at git `ref`, run in a subprocess on the same corpus; a string says why not."""
     with tempfile.TemporaryDirectory() as tmp:
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "daemon", "rules"], capture_output=True, check=False)
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "daemon", "rules"], capture_output=True,
+                                 check=False)
         if archive.returncode != 0:
             return f"git archive {ref} failed: {archive.stderr.decode(errors='replace').strip()}"
         subprocess.run(["tar", "-x", "-C", tmp], input=archive.stdout, check=True)
         env = dict(os.environ, PYTHONPATH=tmp)
         run = subprocess.run([sys.executable, __file__, "--scores", "--data", str(data), "--rules",
-                              str(Path(tmp) / "rules")], capture_output=True, text=True, cwd=tmp, env=env, check=False)
+                              str(Path(tmp) / "rules")], capture_output=True, text=True, cwd=tmp, env=env,
+                             check=False)
         if run.returncode != 0:
             return f"first pass failed: {run.stderr.strip().splitlines()[-1:]}"
         return json.loads(run.stdout)
