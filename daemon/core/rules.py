@@ -388,6 +388,14 @@ class Lexicon(Strict):
     receipts: list[str] | None = None  # subject prefixes of read receipts
     remainder: list[str] | None = None  # "selebihnya": approve what the other lines left
     unknowns: list[str] | None = None  # "akan diinformasikan kemudian": a fact not known yet
+    # Word lists the readers kept as regular expressions in code (daemon/core/lexicon.py PATTERN_DEFAULTS)
+    cancel: list[str] | None = None  # a letter that cancels its event
+    signatures: list[str] | None = None  # how phone and app signatures begin
+    closings: list[str] | None = None  # closing lines above a signature
+    attribution_verbs: list[str] | None = None  # "menulis", "wrote", "schrieb" in attribution lines
+    separators: list[str] | None = None  # "Pesan Asli" between the dashes of a separator line
+    auto_subjects: list[str] | None = None  # subjects of autoresponders
+    auto_bodies: list[str] | None = None  # phrases of out-of-office notes without an automatic header
 
 
 @dataclass(frozen=True)

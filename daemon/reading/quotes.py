@@ -11,31 +11,24 @@ from typing import Any
 from bs4 import BeautifulSoup, Tag
 
 from daemon.core import resources
-from daemon.core.lexicon import default_lexicon
+from daemon.core.lexicon import default_lexicon, pattern
 from daemon.mail import mime
 
 # "<lead> ... <verb>:" in the languages our officials' clients speak: Indonesian, English, German,
 # French, Spanish, Dutch, Italian, Portuguese.
 ATTRIBUTION_LEAD = r"(pada|on|am|le|el|op|il|em)"
-ATTRIBUTION_RE = re.compile(
-    r"^\s*" + ATTRIBUTION_LEAD + r"\b.{0,300}?\b(menulis|wrote|schrieb|a écrit|escribió|schreef|geschreven|ha scritto|escreveu)\b"
-    r"(\s+[^:]{0,150})?\s*:?\s*$",  # German and Dutch put the name after the verb: "schrieb Name <a@b>:"
-    re.IGNORECASE | re.DOTALL,
-)
+# The verbs are the lexicon's `attribution_verbs`; German and Dutch put the name after the verb:
+# "schrieb Name <a@b>:".
+ATTRIBUTION = r"(?s)^\s*" + ATTRIBUTION_LEAD + r"\b.{0,300}?\b({})(\s+[^:]{0,150})?\s*:?\s*$"
 # Attributions without a verb: '30.09.2017, 18.30, "Name" <addr>:' and "2017-11-24 16:32 GMT+01:00 Name <addr>:".
 DATED_ATTRIBUTION_RE = re.compile(
     r"^\s*\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b.{0,200}?(<[^<>\s]+@[^<>\s]+>|\S+@\S+\.\w+)\s*:\s*$",
     re.IGNORECASE,
 )
-SEPARATOR_RE = re.compile(
-    r"^\s*(-{2,}\s*(pesan asli|original message|pesan awal|forwarded message|pesan terusan|"
-    r"pesan yang diteruskan|ursprüngliche nachricht|weitergeleitete nachricht|message d'origine|"
-    r"message original|message transféré|oorspronkelijk bericht|doorgestuurd bericht|messaggio originale|"
-    r"messaggio inoltrato|mensagem original|mensagem encaminhada|mensaje original)\s*-{2,}"
-    r"|-{2,}\s*(on|pada)\b.{0,300}\b(wrote|menulis)\s*-{2,}\s*$"  # Zoho: "---- On ... wrote ----"
-    r"|(begin forwarded message|awal pesan yang diteruskan)\s*:)",
-    re.IGNORECASE,
-)
+# The words between the dashes are the lexicon's `separators`.
+SEPARATOR = (r"^\s*(-{2,}\s*({})\s*-{2,}"
+             r"|-{2,}\s*(on|pada)\b.{0,300}\b(wrote|menulis)\s*-{2,}\s*$"  # Zoho: "---- On ... wrote ----"
+             r"|(begin forwarded message|awal pesan yang diteruskan)\s*:)")
 HEADER_LINE_RE = re.compile(
     r"^\s*\*?(dari|from|dikirim|terkirim|sent|tanggal|date|kepada|ke|to|cc|bcc|subjek|subject|perihal|hal|judul|"
     r"von|gesendet|an|betreff|datum|de|envoyé|à|a|objet|cci|van|verzonden|aan|onderwerp|da|inviato|oggetto|"
@@ -63,19 +56,10 @@ INSTRUCTION_RES = (
     re.compile(r"\bbalasan bapak/ibu kami pahami sebagai\b", re.IGNORECASE),
 )
 UNDERSCORES_RE = re.compile(r"^\s*_{8,}\s*$")
-SENT_FROM_RE = re.compile(
-    r"^\s*(dikirim dari|sent from|get outlook for|dapatkan outlook untuk|sent via|dikirim melalui|"
-    r"dikirim menggunakan|gesendet von|von meinem|envoyé de|envoyé depuis|obtenir outlook pour|"
-    r"verstuurd vanaf|verzonden vanaf|verzonden met|verstuurd met|inviato da|enviado do|enviado de|enviado desde|"
-    r"scarica outlook per|outlook voor)\b",
-    re.IGNORECASE,
-)
-CLOSING_RE = re.compile(
-    r"^\s*(salam|wa?ss?alam\w*(?:['’`]\w+)?(?:\s+(?:wr\.?\s*wb|warahmatullahi\s+wabarakatuh)\w*)?"
-    r"|hormat (saya|kami)|terima ?kasih|terimakasih|trims|tks|thanks|thank you|"
-    r"regards|best regards|kind regards|salam hormat)\s*[,.!]*\s*$",
-    re.IGNORECASE,
-)
+SENT_FROM = r"^\s*({})"  # the lexicon's `signatures`
+# the lexicon's `closings`, and "Wassalam" in its spellings ("Wassalamu'alaikum wr. wb.")
+CLOSING = (r"^\s*(wa?ss?alam\w*(?:['’`]\w+)?(?:\s+(?:wr\.?\s*wb|warahmatullahi\s+wabarakatuh)\w*)?"
+           r"|{})\s*[,.!]*\s*$")
 DISCLAIMER_RE = re.compile(r"^\s*(disclaimer|confidentiality notice|pemberitahuan kerahasiaan)\b", re.IGNORECASE)
 NIP_RE = re.compile(r"^\s*nip\.?\s*:?\s*\d", re.IGNORECASE)
 
@@ -116,7 +100,7 @@ def _cut_kind(lines: list[str], i: int) -> str | None:
     line = lines[i]
     if line.lstrip().startswith(">"):
         return "'>' quoted line"
-    if SEPARATOR_RE.match(line):
+    if pattern(SEPARATOR, "separators").match(line):
         return "separator line"
     if is_instruction(line):
         return "one of our instruction sentences"
@@ -305,7 +289,7 @@ def is_instruction(line: str) -> bool:
 
 def _quote_start(lines: list[str]) -> int:
     for i, line in enumerate(lines):
-        if line.lstrip().startswith(">") or SEPARATOR_RE.match(line) or is_instruction(line):
+        if line.lstrip().startswith(">") or pattern(SEPARATOR, "separators").match(line) or is_instruction(line):
             return i
         if DATED_ATTRIBUTION_RE.match(line):
             return i
@@ -326,7 +310,7 @@ def _attribution_span(lines: list[str], i: int) -> int:
         return 0
     for span in (1, 2, 3):  # clients wrap long attributions before "menulis:"
         joined = " ".join(x.strip() for x in lines[i : i + span])
-        if ATTRIBUTION_RE.match(joined):
+        if pattern(ATTRIBUTION, "attribution_verbs").match(joined):
             return span
     return 0
 
@@ -340,9 +324,9 @@ def _is_header_block(lines: list[str], i: int) -> bool:
 
 def _strip_signature(lines: list[str]) -> list[str]:
     for i, line in enumerate(lines):
-        if line.strip() == "--" or SENT_FROM_RE.match(line) or DISCLAIMER_RE.match(line):
+        if line.strip() == "--" or pattern(SENT_FROM, "signatures").match(line) or DISCLAIMER_RE.match(line):
             return _strip_signature(lines[:i])
-        if CLOSING_RE.match(line) and _looks_like_signature(lines[i + 1 :]):
+        if pattern(CLOSING, "closings", end=False).match(line) and _looks_like_signature(lines[i + 1 :]):
             return lines[:i]
     return [ln for ln in lines if not NIP_RE.match(ln)]
 

@@ -23,7 +23,10 @@ def read_reply(msg_or_text: EmailMessage | Message | str | bytes, lexicon: Any, 
     `sent` is the mail the reply answers, as we sent it: an outbox row (`.subject`, `.raw`), a message,
     its raw bytes, or only its subject. With it, lines that continue our own text are never the
     official's, and a reply whose own text is empty is read from the words added to our subject."""
-    return read_reply_with_reasons(msg_or_text, lexicon, sent)[0]
+    try:
+        return _read(msg_or_text, lexicon, *_sent(sent), None)
+    except Exception:
+        return Reading(decision=None, note="", text="")
 
 
 def read_reply_with_reasons(msg_or_text: EmailMessage | Message | str | bytes, lexicon: Any,
@@ -51,28 +54,35 @@ def _sent(sent: Any) -> tuple[str | None, str | None]:
 
 
 def _read(msg_or_text: EmailMessage | Message | str | bytes, lexicon: Any, sent_subject: str | None,
-          sent_body: str | None, why: dict[str, Any]) -> Reading:
+          sent_body: str | None, why: dict[str, Any] | None) -> Reading:
+    """The reading; given a dict `why`, also why it was read so (a second look at the quote: off the
+    hot path, for `liputan show`)."""
+    note = why if why is not None else {}
     if isinstance(msg_or_text, bytes):
         msg_or_text = mime.parse(msg_or_text)
     if isinstance(msg_or_text, Message):
         text = own_text(msg_or_text, sent_body)
-        why["own_text"] = text
-        why["quotes"] = quote_facts(msg_or_text, sent_body)
+        note["own_text"] = text
+        if why is not None:
+            why["quotes"] = quote_facts(msg_or_text, sent_body)
         if _automatic(msg_or_text):
-            why["machine"] = _machine_reason(msg_or_text)
+            if why is not None:
+                why["machine"] = _machine_reason(msg_or_text)
             return Reading(decision=None, note="", text=text)  # machines never decide
         if not text.strip():
             added = subject_addition(msg_or_text, sent_subject)
             if added:
-                why["from_subject"] = added
-                reading, decided = read_text_with_reasons(added, lexicon)
-                why.update(decided)
-                return reading
+                note["from_subject"] = added
+                return _decide(added, lexicon, note)
     else:
         text = strip_quotes(str(msg_or_text), sent_body)
-        why["own_text"] = text
+        note["own_text"] = text
+    return _decide(text, lexicon, note)
+
+
+def _decide(text: str, lexicon: Any, note: dict[str, Any]) -> Reading:
     reading, decided = read_text_with_reasons(text, lexicon)
-    why.update(decided)
+    note.update(decided)
     return reading
 
 
