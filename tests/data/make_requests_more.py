@@ -267,6 +267,8 @@ def expected(letter: Letter) -> str:
         out.append(f"    requester_contains: \"{letter.unit_core}\"")
         if letter.phone:
             out.append(f"    contact_phone: \"{letter.phone}\"")
+        if letter.form in ("gmail_fwd", "outlook_fwd", "rfc822"):
+            out.append(f"    forwarded_from: {letter.sender.split('<')[1].rstrip('>')}")
         source = letter.source or SOURCE.get(letter.form)
         if source:
             out.append(f"    source: {source}")
@@ -348,8 +350,7 @@ LETTERS = [
       "Kecamatan Rupat Utara", "Rupat Utara",
       [E("Festival Mandi Safar dan Pesona Pantai Teluk Rhu", D(2027, 2, 3), "08.00 WIB s.d. selesai", "08:00",
          "Pantai Teluk Rhu, Rupat Utara", "Rupat Utara", until_done=True, place_core="Pantai Teluk Rhu")],
-      nomor="430/KEC-RU/I/2027/11", source="forwarded", note="the letter attached as message/rfc822",
-      known_miss="letters forwarded as message/rfc822 attachments are not read (issue 8, left open)"),
+      nomor="430/KEC-RU/I/2027/11", source="forwarded", note="the letter attached as message/rfc822"),
     L(33, "bapenda_pdf", "pdf", "Bapenda Bengkalis <bapenda@bengkaliskab.go.id>", "Badan Pendapatan Daerah",
       "Pendapatan Daerah", [E("Penyerahan Penghargaan Wajib Pajak Teladan", D(2026, 12, 16), "13.30 WIB", "13:30",
                               "Wisma Sri Mahkota", "Bengkalis")], nomor="970/BAPENDA/XII/2026/205"),
@@ -489,8 +490,7 @@ LETTERS = [
       [E("Layanan Jemput Bola Perekaman KTP Elektronik", D(2026, 12, 14), "08.00 - 14.00 WIB", "08:00",
          "Kantor Camat Rupat, Batu Panjang", "Rupat", end="14:00", title_core="Perekaman KTP Elektronik",
          place_core="Kantor Camat Rupat")], nomor="470/DISDUKCAPIL/XII/2026/415", source="forwarded",
-      note="the letter attached as message/rfc822",
-      known_miss="letters forwarded as message/rfc822 attachments are not read (issue 8, left open)"),
+      note="the letter attached as message/rfc822"),
     L(61, "dispar_labelled_nama_abbr_noday", "labelled", "Dinas Pariwisata <dispar@bengkaliskab.go.id>",
       "Dinas Pariwisata", "Pariwisata",
       [E("Bengkalis Jazz dan Zapin Festival", D(2027, 2, 6), "19.00 WIB s.d. selesai", "19:00",
