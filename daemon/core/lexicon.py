@@ -87,6 +87,12 @@ PATTERN_DEFAULTS: dict[str, tuple[str, ...]] = {
                    "message d'origine", "message original", "message transféré", "oorspronkelijk bericht",
                    "doorgestuurd bericht", "messaggio originale", "messaggio inoltrato", "mensagem original",
                    "mensagem encaminhada", "mensaje original"),
+    # decision words that mark a person's answer, not a leave note ("Setuju, saya sedang dinas luar")
+    "strong_decisions": ("setuju", "disetujui", "setujui", "acc", "lanjutkan", "tolak", "ditolak", "revisi", "batal",
+                         "approve", "approved", "reject", "rejected", "ganti", "diganti", "tambahkan", "ubah",
+                         "diubah", "perbaiki", "diperbaiki", "koreksi"),
+    # an official handing the step to the acting official ("DELEGASIKAN"); strong decisions too
+    "delegate": ("delegasi", "delegasikan", "didelegasikan", "diwakilkan", "wakilkan", "diteruskan ke plt"),
     # subjects that open an autoresponder's mail
     "auto_subjects": ("balasan otomatis", "automatic reply", "automatic-reply", "automaticreply", "auto reply",
                       "auto-reply", "autoreply", "out of office", "out of the office", "otomatis", "di luar kantor",

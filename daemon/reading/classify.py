@@ -35,11 +35,7 @@ AUTO_SUBJECT = r"^\s*({})"  # the lexicon's `auto_subjects`
 # cuti sampai 7 Desember. Untuk keperluan mendesak silakan hubungi ..." is an auto-reply.
 # the lexicon's `auto_bodies`, and the template sentence "akan membalas surel Bapak/Ibu sekembalinya"
 AUTO_BODY = (r"\b({}|akan membalas (email|surel|pesan) (anda|bapak/ibu|bapak|ibu) (setelah|sekembalinya))")
-STRONG_DECISION_RE = re.compile(
-    r"\b(setuju|disetujui|setujui|acc|lanjutkan|tolak|ditolak|revisi|batal|approved?|rejected?|ganti|diganti|"
-    r"tambahkan|ubah|diubah|perbaiki|diperbaiki|koreksi|delegasi|delegasikan|didelegasikan|diwakilkan|wakilkan)\b",
-    re.IGNORECASE,
-)
+STRONG_DECISION = r"\b({})"  # the lexicon's `strong_decisions` and `delegate`
 # The shape of a leave template besides the phrase: when the author is back or whom to call instead.
 # "Maaf saya sedang dinas luar, nanti saya cek dulu" has neither: a person wrote it.
 AUTO_TEMPLATE_RE = re.compile(
@@ -250,12 +246,17 @@ def _auto_reply(msg: Message, subject: str) -> Classification | None:
     return _auto_body(msg)
 
 
+def _strong_decision(text: str) -> bool:
+    return bool(pattern(STRONG_DECISION, "strong_decisions").search(text)
+                or pattern(STRONG_DECISION, "delegate").search(text))
+
+
 def _auto_body(msg: Message) -> Classification | None:
     text = own_text(msg).strip()
     if not text or len(text) > AUTO_BODY_MAX_CHARS:
         return None
     match = pattern(AUTO_BODY, "auto_bodies", end=False).search(text)
-    if match is None or STRONG_DECISION_RE.search(text):
+    if match is None or _strong_decision(text):
         return None
     lexicon = default_lexicon()
     if read_text(text[: match.start()], lexicon).decision is not None:

@@ -84,3 +84,14 @@ def test_check_names_a_word_list_that_is_not_a_list(tmp_path: Path) -> None:
     assert [p for p in problems if "lexicon.yaml" in str(p) and "cancel" in str(p)], problems
     path.write_text(text, encoding="utf-8")
     assert check_rules(rules)[0] == []
+
+
+def test_an_office_adds_a_word_that_marks_a_persons_answer(office_words) -> None:
+    msg = EmailMessage()
+    msg["From"] = "kadis@bengkaliskab.go.id"
+    msg["Subject"] = "Re: [LPT-2026-0001] Mohon disposisi"
+    msg["In-Reply-To"] = "<lpt-2026-0001.s2.1@bengkaliskab.go.id>"
+    msg.set_content("Laksanakan. Saya sedang cuti sampai 7 Desember 2026, silakan hubungi Sekretaris.")
+    assert classify(msg).kind == "auto_reply"
+    office_words(strong_decisions=["laksanakan"])
+    assert classify(msg).kind == "reply"
