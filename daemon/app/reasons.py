@@ -27,7 +27,7 @@ def attach(ctx: Context, s: Session, req: Request, events: list[dict[str, Any]])
     read: dict[str, dict[str, Any]] = {}
     for event in events:
         row = rows.get(event.get("message_id") or "")
-        if row is None or row.kind not in ("reply", None):
+        if row is None or row.kind not in ("reply", "auto_reply", None):
             continue
         if row.message_id not in read:
             read[row.message_id] = reasons(ctx, s, req, row)
