@@ -89,7 +89,8 @@ def quote_facts(msg: EmailMessage | Message, sent: str | None = None) -> dict[st
     lines = text.replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ").split("\n")
     cut = _quote_start(lines)
     quoted = [q for q in (_norm(ln.strip().lstrip("> ")) for ln in lines[cut:]) if q]
-    share = None if not sent else round(sum(q in _norm(sent) for q in quoted) / len(quoted), 2) if quoted else 0.0
+    ours = _norm(sent or "")
+    share = None if not sent else round(sum(q in ours for q in quoted) / len(quoted), 2) if quoted else 0.0
     return {"body": body if text.strip() else None, "first_quoted_line": lines[cut].strip() if cut < len(lines) else None,
             "cut_by": _cut_kind(lines, cut), "quoted_lines": len(quoted), "share_of_what_we_sent": share}
 
