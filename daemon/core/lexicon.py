@@ -93,6 +93,15 @@ PATTERN_DEFAULTS: dict[str, tuple[str, ...]] = {
                          "diubah", "perbaiki", "diperbaiki", "koreksi"),
     # an official handing the step to the acting official ("DELEGASIKAN"); strong decisions too
     "delegate": ("delegasi", "delegasikan", "didelegasikan", "diwakilkan", "wakilkan", "diteruskan ke plt"),
+    # the word that opens a client's attribution line ("Pada", "On", "Am", "Le", "Op", "Il", "Em")
+    "attribution_leads": ("pada", "on", "am", "le", "el", "op", "il", "em"),
+    # labels of the header block a client puts above a quote ("Dari:", "Dikirim:", "Von:", "Objet :")
+    "header_labels": ("dari", "from", "dikirim", "terkirim", "sent", "tanggal", "date", "kepada", "ke", "to", "cc",
+                      "bcc", "subjek", "subject", "perihal", "hal", "judul", "von", "gesendet", "an", "betreff",
+                      "datum", "de", "envoyé", "à", "a", "objet", "cci", "van", "verzonden", "aan", "onderwerp", "da",
+                      "inviato", "oggetto", "data", "enviado", "enviada", "para", "assunto", "asunto", "fecha"),
+    # the sender's label, the first of such a block ("Dari:", "From:", "Von:", "De :", "Van:", "Da:")
+    "from_labels": ("dari", "from", "von", "de", "van", "da"),
     # subjects that open an autoresponder's mail
     "auto_subjects": ("balasan otomatis", "automatic reply", "automatic-reply", "automaticreply", "auto reply",
                       "auto-reply", "autoreply", "out of office", "out of the office", "otomatis", "di luar kantor",
@@ -112,20 +121,24 @@ PATTERN_DEFAULTS: dict[str, tuple[str, ...]] = {
 def phrases_re(words: tuple[str, ...], end: bool = True) -> str:
     """A regular-expression alternation of lexicon phrases: escaped, longest first, any whitespace
     between words, a word boundary after each (unless `end` is False)."""
-    alternatives = "|".join(r"\s+".join(map(re.escape, w.split())) for w in sorted(set(words), key=lambda w: (-len(w), w)))
+    ordered = sorted(set(words), key=lambda w: (-len(w), w))
+    alternatives = "|".join(r"\s+".join(map(re.escape, w.split())) for w in ordered)
     boundary = r"\b" if end else ""
     return f"(?:{alternatives}){boundary}" if alternatives else r"(?!x)x"  # an empty list matches nothing
 
 
 @lru_cache(maxsize=64)
-def _compiled(template: str, alternation: str) -> re.Pattern[str]:
-    return re.compile(template.replace("{}", alternation), re.IGNORECASE)
+def _compiled(template: str, alternations: tuple[str, ...]) -> re.Pattern[str]:
+    for alternation in alternations:
+        template = template.replace("{}", alternation, 1)
+    return re.compile(template, re.IGNORECASE)
 
 
-def pattern(template: str, key: str, end: bool = True) -> re.Pattern[str]:
-    """`template` with "{}" replaced by the alternation of the shipped lexicon's `key` list, compiled
-    case-insensitively (cached)."""
-    return _compiled(template, phrases_re(tuple(default_lexicon()[key]), end))
+def pattern(template: str, *keys: str, end: bool = True) -> re.Pattern[str]:
+    """`template` with each "{}" in turn replaced by the alternation of the shipped lexicon's list of
+    the same position in `keys`, compiled case-insensitively (cached)."""
+    lexicon = default_lexicon()
+    return _compiled(template, tuple(phrases_re(tuple(lexicon[key]), end) for key in keys))
 
 
 def normalise_lexicon(data: Any) -> dict[str, list[str]]:

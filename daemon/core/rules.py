@@ -396,6 +396,9 @@ class Lexicon(Strict):
     separators: list[str] | None = None  # "Pesan Asli" between the dashes of a separator line
     auto_subjects: list[str] | None = None  # subjects of autoresponders
     auto_bodies: list[str] | None = None  # phrases of out-of-office notes without an automatic header
+    attribution_leads: list[str] | None = None  # "Pada", "On", "Am" opening an attribution line
+    header_labels: list[str] | None = None  # "Dari:", "Dikirim:", "Von:" in a quoted header block
+    from_labels: list[str] | None = None  # the sender's label opening such a block
     strong_decisions: list[str] | None = None  # words that mark a person's answer, not a leave note
     delegate: list[str] | None = None  # handing the step to the acting official
 

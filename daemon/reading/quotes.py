@@ -16,10 +16,10 @@ from daemon.mail import mime
 
 # "<lead> ... <verb>:" in the languages our officials' clients speak: Indonesian, English, German,
 # French, Spanish, Dutch, Italian, Portuguese.
-ATTRIBUTION_LEAD = r"(pada|on|am|le|el|op|il|em)"
 # The verbs are the lexicon's `attribution_verbs`; German and Dutch put the name after the verb:
 # "schrieb Name <a@b>:".
-ATTRIBUTION = r"(?s)^\s*" + ATTRIBUTION_LEAD + r"\b.{0,300}?\b({})(\s+[^:]{0,150})?\s*:?\s*$"
+ATTRIBUTION = r"(?s)^\s*({}).{0,300}?\b({})(\s+[^:]{0,150})?\s*:?\s*$"  # `attribution_leads`, `attribution_verbs`
+ATTRIBUTION_START = r"^\s*({})"
 # Attributions without a verb: '30.09.2017, 18.30, "Name" <addr>:' and "2017-11-24 16:32 GMT+01:00 Name <addr>:".
 DATED_ATTRIBUTION_RE = re.compile(
     r"^\s*\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b.{0,200}?(<[^<>\s]+@[^<>\s]+>|\S+@\S+\.\w+)\s*:\s*$",
@@ -29,13 +29,8 @@ DATED_ATTRIBUTION_RE = re.compile(
 SEPARATOR = (r"^\s*(-{2,}\s*({})\s*-{2,}"
              r"|-{2,}\s*(on|pada)\b.{0,300}\b(wrote|menulis)\s*-{2,}\s*$"  # Zoho: "---- On ... wrote ----"
              r"|(begin forwarded message|awal pesan yang diteruskan)\s*:)")
-HEADER_LINE_RE = re.compile(
-    r"^\s*\*?(dari|from|dikirim|terkirim|sent|tanggal|date|kepada|ke|to|cc|bcc|subjek|subject|perihal|hal|judul|"
-    r"von|gesendet|an|betreff|datum|de|envoyé|à|a|objet|cci|van|verzonden|aan|onderwerp|da|inviato|oggetto|"
-    r"data|enviado|enviada|para|assunto|asunto|fecha)\s*:\*?\s*",
-    re.IGNORECASE,
-)
-FROM_LINE_RE = re.compile(r"^\s*\*?(dari|from|von|de|van|da)\s*:\*?\s*\S", re.IGNORECASE)
+HEADER_LINE = r"^\s*\*?({})\s*:\*?\s*"  # the lexicon's `header_labels`
+FROM_LINE = r"^\s*\*?({})\s*:\*?\s*\S"  # the lexicon's `from_labels`
 # Our own instruction sentences (templates/email/*.body.txt, decisions.INSTRUCTION): wherever one
 # appears, it is our mail quoted, never the official's words. SETUJU is matched in capitals, as we
 # write it, so an official's "Setuju untuk diliput" stays theirs.
@@ -91,7 +86,8 @@ def quote_facts(msg: EmailMessage | Message, sent: str | None = None) -> dict[st
     quoted = [q for q in (_norm(ln.strip().lstrip("> ")) for ln in lines[cut:]) if q]
     ours = _norm(sent or "")
     share = None if not sent else round(sum(q in ours for q in quoted) / len(quoted), 2) if quoted else 0.0
-    return {"body": body if text.strip() else None, "first_quoted_line": lines[cut].strip() if cut < len(lines) else None,
+    first = lines[cut].strip() if cut < len(lines) else None
+    return {"body": body if text.strip() else None, "first_quoted_line": first,
             "cut_by": _cut_kind(lines, cut), "quoted_lines": len(quoted), "share_of_what_we_sent": share}
 
 
@@ -158,7 +154,7 @@ def clean_html(html: str) -> str:
             _cut_after(marker)
     for hr in soup.find_all("hr"):  # Outlook: <hr> then a From:/Sent: block
         nxt = hr.find_next(string=True)
-        if nxt and FROM_LINE_RE.match(str(nxt)):
+        if nxt and pattern(FROM_LINE, "from_labels").match(str(nxt)):
             _cut_after(hr)
             break
     selectors = ("div.gmail_quote", "blockquote", "div.yahoo_quoted", "div.moz-cite-prefix", "div.gmail_signature",
@@ -296,7 +292,7 @@ def _quote_start(lines: list[str]) -> int:
             return i
         if _is_attribution(lines, i) or _is_header_block(lines, i):
             return i
-        if UNDERSCORES_RE.match(line) and any(FROM_LINE_RE.match(x) for x in lines[i + 1 : i + 3]):
+        if UNDERSCORES_RE.match(line) and any(pattern(FROM_LINE, "from_labels").match(x) for x in lines[i + 1 : i + 3]):
             return i
     return len(lines)
 
@@ -307,20 +303,20 @@ def _is_attribution(lines: list[str], i: int) -> bool:
 
 def _attribution_span(lines: list[str], i: int) -> int:
     """How many lines the attribution starting at line i takes (0: none there)."""
-    if not re.match(r"^\s*" + ATTRIBUTION_LEAD + r"\b", lines[i], re.IGNORECASE):
+    if not pattern(ATTRIBUTION_START, "attribution_leads").match(lines[i]):
         return 0
     for span in (1, 2, 3):  # clients wrap long attributions before "menulis:"
         joined = " ".join(x.strip() for x in lines[i : i + span])
-        if pattern(ATTRIBUTION, "attribution_verbs").match(joined):
+        if pattern(ATTRIBUTION, "attribution_leads", "attribution_verbs").match(joined):
             return span
     return 0
 
 
 def _is_header_block(lines: list[str], i: int) -> bool:
-    if not FROM_LINE_RE.match(lines[i]):
+    if not pattern(FROM_LINE, "from_labels").match(lines[i]):
         return False
     following = [x for x in lines[i + 1 : i + 6] if x.strip()]
-    return sum(1 for x in following[:4] if HEADER_LINE_RE.match(x)) >= 2
+    return sum(1 for x in following[:4] if pattern(HEADER_LINE, "header_labels").match(x)) >= 2
 
 
 def _strip_signature(lines: list[str]) -> list[str]:

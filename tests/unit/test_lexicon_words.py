@@ -95,3 +95,11 @@ def test_an_office_adds_a_word_that_marks_a_persons_answer(office_words) -> None
     assert classify(msg).kind == "auto_reply"
     office_words(strong_decisions=["laksanakan"])
     assert classify(msg).kind == "reply"
+
+
+def test_an_office_adds_the_header_labels_of_another_outlook_language(office_words) -> None:
+    text = ("Tolak.\n\n________________________________\nKimden: Liputan <liputan@bengkaliskab.go.id>\n"
+            "Gönderildi: 30 Kasım 2026 Pazartesi 08:05\nKime: Kepala Dinas\nKonu: [LPT-2026-0001] x\n\nsetuju")
+    assert strip_quotes(text) != "Tolak."
+    office_words(from_labels=["kimden"], header_labels=["kimden", "gönderildi", "kime", "konu"])
+    assert strip_quotes(text) == "Tolak."
