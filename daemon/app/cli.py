@@ -186,6 +186,9 @@ def show(ctx: Context, factory, args) -> int:
                                 for p in s.scalars(select(Publication).where(Publication.request_id == req.id)
                                                    .order_by(Publication.id))]
         data["steps"] = timeline(ctx, s, req)
+        if args.json:  # why each reply was read as it was: the words, the quote removal, the trust verdict
+            from daemon.app import reasons
+            reasons.attach(ctx, s, req, data["events"])
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,83 @@ READING_DEFAULTS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Word lists the readers once kept as regular expressions in code (issue 8): an office edits them in
+# rules/lexicon.yaml. A missing key means these lists, so behaviour stays as it was.
+PATTERN_DEFAULTS: dict[str, tuple[str, ...]] = {
+    # a letter or mail that cancels an event (intake: "acara ... dibatalkan")
+    "cancel": ("batal", "dibatalkan", "pembatalan", "membatalkan", "tidak jadi", "ditiadakan"),
+    # how phone and app signatures begin ("Dikirim dari iPhone saya", "Gesendet von Outlook für Android")
+    "signatures": ("dikirim dari", "sent from", "get outlook for", "dapatkan outlook untuk", "sent via",
+                   "dikirim melalui", "dikirim menggunakan", "gesendet von", "von meinem", "envoyé de",
+                   "envoyé depuis", "obtenir outlook pour", "verstuurd vanaf", "verzonden vanaf", "verzonden met",
+                   "verstuurd met", "inviato da", "enviado do", "enviado de", "enviado desde", "scarica outlook per",
+                   "outlook voor"),
+    # closing lines above a signature ("Wassalam" and its spellings are matched besides these)
+    "closings": ("salam", "hormat saya", "hormat kami", "terima kasih", "terimakasih", "trims", "tks", "thanks",
+                 "thank you", "regards", "best regards", "kind regards", "salam hormat"),
+    # the verb of a client's attribution line ("Pada ..., Nama <a@b> menulis:")
+    "attribution_verbs": ("menulis", "wrote", "schrieb", "a écrit", "escribió", "schreef", "geschreven",
+                          "ha scritto", "escreveu"),
+    # the words between dashes of a separator line ("-----Pesan Asli-----")
+    "separators": ("pesan asli", "original message", "pesan awal", "forwarded message", "pesan terusan",
+                   "pesan yang diteruskan", "ursprüngliche nachricht", "weitergeleitete nachricht",
+                   "message d'origine", "message original", "message transféré", "oorspronkelijk bericht",
+                   "doorgestuurd bericht", "messaggio originale", "messaggio inoltrato", "mensagem original",
+                   "mensagem encaminhada", "mensaje original"),
+    # decision words that mark a person's answer, not a leave note ("Setuju, saya sedang dinas luar")
+    "strong_decisions": ("setuju", "disetujui", "setujui", "acc", "lanjutkan", "tolak", "ditolak", "revisi", "batal",
+                         "approve", "approved", "reject", "rejected", "ganti", "diganti", "tambahkan", "ubah",
+                         "diubah", "perbaiki", "diperbaiki", "koreksi"),
+    # an official handing the step to the acting official ("DELEGASIKAN"); strong decisions too
+    "delegate": ("delegasi", "delegasikan", "didelegasikan", "diwakilkan", "wakilkan", "diteruskan ke plt"),
+    # the word that opens a client's attribution line ("Pada", "On", "Am", "Le", "Op", "Il", "Em")
+    "attribution_leads": ("pada", "on", "am", "le", "el", "op", "il", "em"),
+    # labels of the header block a client puts above a quote ("Dari:", "Dikirim:", "Von:", "Objet :")
+    "header_labels": ("dari", "from", "dikirim", "terkirim", "sent", "tanggal", "date", "kepada", "ke", "to", "cc",
+                      "bcc", "subjek", "subject", "perihal", "hal", "judul", "von", "gesendet", "an", "betreff",
+                      "datum", "de", "envoyé", "à", "a", "objet", "cci", "van", "verzonden", "aan", "onderwerp", "da",
+                      "inviato", "oggetto", "data", "enviado", "enviada", "para", "assunto", "asunto", "fecha"),
+    # the sender's label, the first of such a block ("Dari:", "From:", "Von:", "De :", "Van:", "Da:")
+    "from_labels": ("dari", "from", "von", "de", "van", "da"),
+    # subjects that open an autoresponder's mail
+    "auto_subjects": ("balasan otomatis", "automatic reply", "automatic-reply", "automaticreply", "auto reply",
+                      "auto-reply", "autoreply", "out of office", "out of the office", "otomatis", "di luar kantor",
+                      "sedang cuti", "auto", "abwesenheitsnotiz", "réponse automatique", "reponse automatique"),
+    # phrases of out-of-office notes sent without an automatic header (with the checks of classify.py)
+    "auto_bodies": ("sedang cuti", "sedang dinas luar", "sedang melaksanakan dinas luar",
+                    "sedang tidak berada di kantor", "sedang berada di luar kantor", "tidak berada di kantor",
+                    "di luar kantor sampai", "cuti sampai", "out of office", "out of the office",
+                    "away from the office", "away from my office", "on leave until", "on annual leave until",
+                    "balasan otomatis", "pesan dikirim secara otomatis", "pesan ini dikirim secara otomatis",
+                    "pesan dibalas secara otomatis", "pesan ini dibalas secara otomatis",
+                    "this is an automatic reply"),
+}
+
+
+@lru_cache(maxsize=64)
+def phrases_re(words: tuple[str, ...], end: bool = True) -> str:
+    """A regular-expression alternation of lexicon phrases: escaped, longest first, any whitespace
+    between words, a word boundary after each (unless `end` is False)."""
+    ordered = sorted(set(words), key=lambda w: (-len(w), w))
+    alternatives = "|".join(r"\s+".join(map(re.escape, w.split())) for w in ordered)
+    boundary = r"\b" if end else ""
+    return f"(?:{alternatives}){boundary}" if alternatives else r"(?!x)x"  # an empty list matches nothing
+
+
+@lru_cache(maxsize=64)
+def _compiled(template: str, alternations: tuple[str, ...]) -> re.Pattern[str]:
+    for alternation in alternations:
+        template = template.replace("{}", alternation, 1)
+    return re.compile(template, re.IGNORECASE)
+
+
+def pattern(template: str, *keys: str, end: bool = True) -> re.Pattern[str]:
+    """`template` with each "{}" in turn replaced by the alternation of the shipped lexicon's list of
+    the same position in `keys`, compiled case-insensitively (cached)."""
+    lexicon = default_lexicon()
+    return _compiled(template, tuple(phrases_re(tuple(lexicon[key]), end) for key in keys))
+
+
 def normalise_lexicon(data: Any) -> dict[str, list[str]]:
     """Lower-case string lists per category (missing categories become empty lists, missing safety
     lists their defaults); accepts rules.Lexicon too."""
@@ -72,7 +150,7 @@ def normalise_lexicon(data: Any) -> dict[str, list[str]]:
     lexicon: dict[str, list[str]] = {}
     for key in ("approve", "reject", "revise", "negations", "but"):
         lexicon[key] = _words(data.get(key) or [])
-    for key, default in (SAFETY_DEFAULTS | READING_DEFAULTS).items():
+    for key, default in (SAFETY_DEFAULTS | READING_DEFAULTS | PATTERN_DEFAULTS).items():
         words = data.get(key)
         lexicon[key] = _words(default if words is None else words)
     return lexicon

@@ -415,6 +415,19 @@ class Lexicon(Strict):
                 if seen.setdefault(w, key) != key:
                     raise ValueError(f"'{word}' names two skills: {seen[w]} and {key}")
         return v
+    # Word lists the readers kept as regular expressions in code (daemon/core/lexicon.py PATTERN_DEFAULTS)
+    cancel: list[str] | None = None  # a letter that cancels its event
+    signatures: list[str] | None = None  # how phone and app signatures begin
+    closings: list[str] | None = None  # closing lines above a signature
+    attribution_verbs: list[str] | None = None  # "menulis", "wrote", "schrieb" in attribution lines
+    separators: list[str] | None = None  # "Pesan Asli" between the dashes of a separator line
+    auto_subjects: list[str] | None = None  # subjects of autoresponders
+    auto_bodies: list[str] | None = None  # phrases of out-of-office notes without an automatic header
+    attribution_leads: list[str] | None = None  # "Pada", "On", "Am" opening an attribution line
+    header_labels: list[str] | None = None  # "Dari:", "Dikirim:", "Von:" in a quoted header block
+    from_labels: list[str] | None = None  # the sender's label opening such a block
+    strong_decisions: list[str] | None = None  # words that mark a person's answer, not a leave note
+    delegate: list[str] | None = None  # handing the step to the acting official
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from email.message import EmailMessage, Message
 from email.parser import HeaderParser
 from functools import lru_cache
 
-from daemon.core.lexicon import default_lexicon
+from daemon.core.lexicon import default_lexicon, pattern
 from daemon.core.types import Classification
 from daemon.mail import mime
 from daemon.reading.decisions import read_text
@@ -26,30 +26,16 @@ QUOTE_MARK_RE = re.compile(
     r"^\s*>|\b(menulis|wrote)\s*:\s*$|^-{3,}\s*(pesan asli|original message)|^\s*\*?(dari|from)\s*:\*?\s",
     re.IGNORECASE | re.MULTILINE,
 )
-AUTO_SUBJECT_RE = re.compile(
-    r"^\s*(balasan otomatis|automatic reply|auto(matic)?[ -]?reply|autoreply|out of (the )?office|"
-    r"otomatis|di luar kantor|sedang cuti|auto|abwesenheitsnotiz|r[ée]ponse automatique)\b",
-    re.IGNORECASE,
-)
+AUTO_SUBJECT = r"^\s*({})"  # the lexicon's `auto_subjects`
 # Body phrases of out-of-office notes, for autoresponders that set no header. Because people
 # mention their leave in real answers, a phrase only counts when (1) the own text (quotes removed)
 # is short, (2) it holds no strong decision word (setuju, tolak, revisi, ganti, ...; weak ones like
 # "silakan hubungi" are normal in leave notes) and (3) nothing before the phrase reads as a
 # decision. So "setuju, saya sedang dinas luar tapi lanjutkan" stays a reply, while "Saya sedang
 # cuti sampai 7 Desember. Untuk keperluan mendesak silakan hubungi ..." is an auto-reply.
-AUTO_BODY_RE = re.compile(
-    r"\b(sedang cuti|sedang dinas luar|sedang melaksanakan dinas luar|sedang tidak berada di kantor|"
-    r"sedang berada di luar kantor|tidak berada di kantor|di luar kantor sampai|cuti sampai|"
-    r"out of (the )?office|away from (the|my) office|on (annual )?leave until|"
-    r"balasan otomatis|pesan (ini )?(dikirim|dibalas) secara otomatis|this is an automatic reply|"
-    r"akan membalas (email|surel|pesan) (anda|bapak/ibu|bapak|ibu) (setelah|sekembalinya))",
-    re.IGNORECASE,
-)
-STRONG_DECISION_RE = re.compile(
-    r"\b(setuju|disetujui|setujui|acc|lanjutkan|tolak|ditolak|revisi|batal|approved?|rejected?|ganti|diganti|"
-    r"tambahkan|ubah|diubah|perbaiki|diperbaiki|koreksi|delegasi|delegasikan|didelegasikan|diwakilkan|wakilkan)\b",
-    re.IGNORECASE,
-)
+# the lexicon's `auto_bodies`, and the template sentence "akan membalas surel Bapak/Ibu sekembalinya"
+AUTO_BODY = (r"\b({}|akan membalas (email|surel|pesan) (anda|bapak/ibu|bapak|ibu) (setelah|sekembalinya))")
+STRONG_DECISION = r"\b({})"  # the lexicon's `strong_decisions` and `delegate`
 # The shape of a leave template besides the phrase: when the author is back or whom to call instead.
 # "Maaf saya sedang dinas luar, nanti saya cek dulu" has neither: a person wrote it.
 AUTO_TEMPLATE_RE = re.compile(
@@ -255,17 +241,22 @@ def _auto_reply(msg: Message, subject: str) -> Classification | None:
     # bulk/junk on list mail is the list's business; only auto_reply means an autoresponder there
     if precedence == "auto_reply" or (precedence in ("bulk", "junk") and not is_list):
         return Classification(kind="auto_reply", reason=f"Precedence: {precedence}")
-    if AUTO_SUBJECT_RE.match(subject):
+    if pattern(AUTO_SUBJECT, "auto_subjects").match(subject):
         return Classification(kind="auto_reply", reason="auto-reply subject")
     return _auto_body(msg)
+
+
+def _strong_decision(text: str) -> bool:
+    return bool(pattern(STRONG_DECISION, "strong_decisions").search(text)
+                or pattern(STRONG_DECISION, "delegate").search(text))
 
 
 def _auto_body(msg: Message) -> Classification | None:
     text = own_text(msg).strip()
     if not text or len(text) > AUTO_BODY_MAX_CHARS:
         return None
-    match = AUTO_BODY_RE.search(text)
-    if match is None or STRONG_DECISION_RE.search(text):
+    match = pattern(AUTO_BODY, "auto_bodies", end=False).search(text)
+    if match is None or _strong_decision(text):
         return None
     lexicon = default_lexicon()
     if read_text(text[: match.start()], lexicon).decision is not None:

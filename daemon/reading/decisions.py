@@ -165,10 +165,13 @@ def _marks(tokens: list[_Token], words: list[str]) -> list[int]:
     return [i for i in range(len(seq)) if any(tuple(seq[i : i + len(e)]) == e for e in entries)]
 
 
-def _held_back(hits: list[_Hit], tokens: list[_Token], folded: str, lex: dict[str, list[str]]) -> list[_Hit]:
+def _held_back(hits: list[_Hit], tokens: list[_Token], folded: str, lex: dict[str, list[str]],
+               dropped: list[tuple[_Hit, str]] | None = None) -> list[_Hit]:
     """The hits that still decide: no decision in a question, no approval in a sentence that
     defers or hedges (unless the hedge is inside a condition: "setuju asal dicek dulu"), and a
-    particle ("ya", "ok", "siap") approves only when it opens its sentence."""
+    particle ("ya", "ok", "siap") approves only when it opens its sentence. Each hit held back is
+    added to `dropped` with the rule that held it back."""
+    dropped = [] if dropped is None else dropped
     sentences = _Sentences.split(tokens, folded, set(lex["questions"]))
     hedges = _marks(tokens, lex["hedges"])
     conditions = _marks(tokens, lex["conditions"])
@@ -187,14 +190,16 @@ def _held_back(hits: list[_Hit], tokens: list[_Token], folded: str, lex: dict[st
             kept.append(hit)
             continue
         if sentences.of[hit.first] in sentences.asking:
-            continue
-        if hit.category == "approve" and doubtful and _particle(hit, particles):
-            continue
-        if hit.category == "approve" and deferring - {paragraphs[hit.first]}:
-            continue
-        if hit.category == "approve" and not _approves(hit, tokens, folded, sentences, hedges, conditions, particles):
-            continue
-        kept.append(hit)
+            dropped.append((hit, "question"))
+        elif hit.category == "approve" and doubtful and _particle(hit, particles):
+            dropped.append((hit, "particle in a reply that defers or asks"))
+        elif hit.category == "approve" and deferring - {paragraphs[hit.first]}:
+            dropped.append((hit, "another line defers or asks"))
+        elif hit.category == "approve" and not _approves(hit, tokens, folded, sentences, hedges, conditions,
+                                                         particles):
+            dropped.append((hit, "hedge in the sentence, or a particle that is not the answer"))
+        else:
+            kept.append(hit)
     return kept
 
 
@@ -247,20 +252,42 @@ def _clause(hit: _Hit, tokens: list[_Token], members: range, text: str) -> list[
 
 def read_text(text: str, lexicon: Any) -> Reading:
     """Read the decision from a reply's own text (already free of quotes and signatures)."""
+    return read_text_with_reasons(text, lexicon)[0]
+
+
+def read_text_with_reasons(text: str, lexicon: Any) -> tuple[Reading, dict[str, Any]]:
+    """The reading and why: the words that decided it (`decided_by`), and each decision word found
+    but held back, with the rule that held it back (`held_back`)."""
     lex = normalise_lexicon(lexicon)
     tokens = _tokens(text)
     folded = _fold(text)
     found = _hits(tokens, _phrases(lex), set(lex["negations"]), folded)
-    hits = _held_back(found, tokens, folded, lex)
+    dropped: list[tuple[_Hit, str]] = []
+    hits = _held_back(found, tokens, folded, lex, dropped)
+    why: dict[str, Any] = {"decided_by": None, "rule": None,
+                           "held_back": [{"words": _said(h, tokens, text), "as": h.category, "because": because}
+                                         for h, because in dropped]}
     rest = _approves_the_rest(found, hits, tokens, folded, text, lex)
     if rest is not None:
-        return rest
+        remainder = next((h for h in found if h.category == "approve"), None)
+        why["rule"] = "remainder approved: the other lines are the note" if rest.decision else \
+            "remainder approval held back: a line defers or asks"
+        why["decided_by"] = _said(remainder, tokens, text) if rest.decision and remainder else None
+        return rest, why
     chosen = _decide(hits, tokens, text)
     if chosen is None:
-        return Reading(decision=None, note="", text=text)
+        why["rule"] = "no decision word left" if not found else "every decision word held back"
+        return Reading(decision=None, note="", text=text), why
     decision: Decision = chosen.category  # type: ignore[assignment]
-    return Reading(decision=decision, note=_without_thanks(_note(chosen, hits, tokens, text)),
-                   text=text)
+    why["decided_by"] = _said(chosen, tokens, text)
+    why["rule"] = "negation before an approval" if chosen.category == "reject" and chosen.words and \
+        tokens[chosen.first].word not in chosen.words else f"{decision} word"
+    return Reading(decision=decision, note=_without_thanks(_note(chosen, hits, tokens, text)), text=text), why
+
+
+def _said(hit: _Hit, tokens: list[_Token], text: str) -> str:
+    """The words of a hit as the official wrote them ("Tdk setuju", "belum bisa saya setujui")."""
+    return text[tokens[hit.first].start : tokens[hit.last - 1].end]
 
 
 def _approves_the_rest(found: list[_Hit], hits: list[_Hit], tokens: list[_Token], folded: str, text: str,

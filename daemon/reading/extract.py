@@ -6,7 +6,7 @@ import dataclasses
 import logging
 import re
 from datetime import datetime
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from email.utils import parseaddr
 
 from daemon.core.places import Places
@@ -110,9 +110,15 @@ def _documents(msg: EmailMessage, ocr: OcrSource | None = None) -> tuple[list[Do
     docs: list[Document] = []
     fwd: dict[str, str] = {}
     split = split_forwarded(body)
+    inner = None if split else _attached_message(msg)
     if split:
         fwd, fwd_body = split
         docs.append(Document(fwd_body, "forwarded", html_doc.tables if html_doc else []))
+    elif inner is not None:  # the letter forwarded as an attachment ("Fw:" with the .eml attached)
+        inner_docs, inner_fwd = _documents(inner, ocr)
+        docs += [dataclasses.replace(d, source="forwarded") for d in inner_docs]
+        fwd = inner_fwd or {"from": mime.header(inner, "From"), "subject": mime.header(inner, "Subject"),
+                            "date": mime.header(inner, "Date")}
     elif _is_reply(msg) and (own := strip_quotes(body)) and len(own) < len(body.strip()):
         docs.append(Document(own, "body"))  # a reply's own words ("diundur menjadi ...") before the quote
     for att in mime.attachments(msg):
@@ -124,6 +130,17 @@ def _documents(msg: EmailMessage, ocr: OcrSource | None = None) -> tuple[list[Do
     if plain and plain.strip():
         docs.append(Document(plain, "body"))
     return docs, fwd
+
+
+def _attached_message(msg: Message) -> EmailMessage | None:
+    """The first message attached whole (message/rfc822), if any."""
+    for part in msg.walk():
+        if part.get_content_type() == "message/rfc822":
+            payload = part.get_payload()
+            inner = payload[0] if isinstance(payload, list) and payload else None
+            if isinstance(inner, Message):
+                return inner  # type: ignore[return-value]
+    return None
 
 
 def _is_reply(msg: EmailMessage) -> bool:

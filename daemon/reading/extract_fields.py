@@ -474,7 +474,10 @@ def signature_unit(text: str) -> str | None:
 def unit_in_text(text: str) -> str | None:
     """'kami dari Kantor Camat Siak Kecil mohon ...' -> 'Kantor Camat Siak Kecil'."""
     m = re.search(r"\bkami\s+dari\s+(?P<u>(?:Kantor\s+)?(?:Camat|Kecamatan|Dinas|Badan|Bagian|Kelurahan|Desa"
-                  r"|Puskesmas|RSUD|UPT|Sekretariat)\s[^,.\n]{2,60}?)(?=\s+(?:mohon|ingin|bermaksud|akan"
+                  r"|Puskesmas|RSUD|UPT|Sekretariat|Baznas|KPU|Bawaslu|Polres|Polsek|Kodim|Koramil|TP\s+PKK|PKK"
+                  r"|Dharma\s+Wanita|Lembaga|LAMR?|SMA|SMK|SMP|SD|MAN|MTs|Politeknik|Universitas|Sekolah"
+                  r"|Karang\s+Taruna|Yayasan|Pengadilan|Kejaksaan|Kementerian)\s[^,.\n]{2,60}?)"
+                  r"(?=\s+(?:mohon|ingin|bermaksud|akan"
                   r"|mengundang|hendak)\b|[,.\n])", flatten(text), re.I)
     return m.group("u").strip() if m else None
 

@@ -11,38 +11,26 @@ from typing import Any
 from bs4 import BeautifulSoup, Tag
 
 from daemon.core import resources
-from daemon.core.lexicon import default_lexicon
+from daemon.core.lexicon import default_lexicon, pattern
 from daemon.mail import mime
 
 # "<lead> ... <verb>:" in the languages our officials' clients speak: Indonesian, English, German,
 # French, Spanish, Dutch, Italian, Portuguese.
-ATTRIBUTION_LEAD = r"(pada|on|am|le|el|op|il|em)"
-ATTRIBUTION_RE = re.compile(
-    r"^\s*" + ATTRIBUTION_LEAD + r"\b.{0,300}?\b(menulis|wrote|schrieb|a écrit|escribió|schreef|geschreven|ha scritto|escreveu)\b"
-    r"(\s+[^:]{0,150})?\s*:?\s*$",  # German and Dutch put the name after the verb: "schrieb Name <a@b>:"
-    re.IGNORECASE | re.DOTALL,
-)
+# The verbs are the lexicon's `attribution_verbs`; German and Dutch put the name after the verb:
+# "schrieb Name <a@b>:".
+ATTRIBUTION = r"(?s)^\s*({}).{0,300}?\b({})(\s+[^:]{0,150})?\s*:?\s*$"  # `attribution_leads`, `attribution_verbs`
+ATTRIBUTION_START = r"^\s*({})"
 # Attributions without a verb: '30.09.2017, 18.30, "Name" <addr>:' and "2017-11-24 16:32 GMT+01:00 Name <addr>:".
 DATED_ATTRIBUTION_RE = re.compile(
     r"^\s*\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b.{0,200}?(<[^<>\s]+@[^<>\s]+>|\S+@\S+\.\w+)\s*:\s*$",
     re.IGNORECASE,
 )
-SEPARATOR_RE = re.compile(
-    r"^\s*(-{2,}\s*(pesan asli|original message|pesan awal|forwarded message|pesan terusan|"
-    r"pesan yang diteruskan|ursprüngliche nachricht|weitergeleitete nachricht|message d'origine|"
-    r"message original|message transféré|oorspronkelijk bericht|doorgestuurd bericht|messaggio originale|"
-    r"messaggio inoltrato|mensagem original|mensagem encaminhada|mensaje original)\s*-{2,}"
-    r"|-{2,}\s*(on|pada)\b.{0,300}\b(wrote|menulis)\s*-{2,}\s*$"  # Zoho: "---- On ... wrote ----"
-    r"|(begin forwarded message|awal pesan yang diteruskan)\s*:)",
-    re.IGNORECASE,
-)
-HEADER_LINE_RE = re.compile(
-    r"^\s*\*?(dari|from|dikirim|terkirim|sent|tanggal|date|kepada|ke|to|cc|bcc|subjek|subject|perihal|hal|judul|"
-    r"von|gesendet|an|betreff|datum|de|envoyé|à|a|objet|cci|van|verzonden|aan|onderwerp|da|inviato|oggetto|"
-    r"data|enviado|enviada|para|assunto|asunto|fecha)\s*:\*?\s*",
-    re.IGNORECASE,
-)
-FROM_LINE_RE = re.compile(r"^\s*\*?(dari|from|von|de|van|da)\s*:\*?\s*\S", re.IGNORECASE)
+# The words between the dashes are the lexicon's `separators`.
+SEPARATOR = (r"^\s*(-{2,}\s*({})\s*-{2,}"
+             r"|-{2,}\s*(on|pada)\b.{0,300}\b(wrote|menulis)\s*-{2,}\s*$"  # Zoho: "---- On ... wrote ----"
+             r"|(begin forwarded message|awal pesan yang diteruskan)\s*:)")
+HEADER_LINE = r"^\s*\*?({})\s*:\*?\s*"  # the lexicon's `header_labels`
+FROM_LINE = r"^\s*\*?({})\s*:\*?\s*\S"  # the lexicon's `from_labels`
 # Our own instruction sentences (templates/email/*.body.txt, decisions.INSTRUCTION): wherever one
 # appears, it is our mail quoted, never the official's words. SETUJU is matched in capitals, as we
 # write it, so an official's "Setuju untuk diliput" stays theirs.
@@ -63,19 +51,10 @@ INSTRUCTION_RES = (
     re.compile(r"\bbalasan bapak/ibu kami pahami sebagai\b", re.IGNORECASE),
 )
 UNDERSCORES_RE = re.compile(r"^\s*_{8,}\s*$")
-SENT_FROM_RE = re.compile(
-    r"^\s*(dikirim dari|sent from|get outlook for|dapatkan outlook untuk|sent via|dikirim melalui|"
-    r"dikirim menggunakan|gesendet von|von meinem|envoyé de|envoyé depuis|obtenir outlook pour|"
-    r"verstuurd vanaf|verzonden vanaf|verzonden met|verstuurd met|inviato da|enviado do|enviado de|enviado desde|"
-    r"scarica outlook per|outlook voor)\b",
-    re.IGNORECASE,
-)
-CLOSING_RE = re.compile(
-    r"^\s*(salam|wa?ss?alam\w*(?:['’`]\w+)?(?:\s+(?:wr\.?\s*wb|warahmatullahi\s+wabarakatuh)\w*)?"
-    r"|hormat (saya|kami)|terima ?kasih|terimakasih|trims|tks|thanks|thank you|"
-    r"regards|best regards|kind regards|salam hormat)\s*[,.!]*\s*$",
-    re.IGNORECASE,
-)
+SENT_FROM = r"^\s*({})"  # the lexicon's `signatures`
+# the lexicon's `closings`, and "Wassalam" in its spellings ("Wassalamu'alaikum wr. wb.")
+CLOSING = (r"^\s*(wa?ss?alam\w*(?:['’`]\w+)?(?:\s+(?:wr\.?\s*wb|warahmatullahi\s+wabarakatuh)\w*)?"
+           r"|{})\s*[,.!]*\s*$")
 DISCLAIMER_RE = re.compile(r"^\s*(disclaimer|confidentiality notice|pemberitahuan kerahasiaan)\b", re.IGNORECASE)
 NIP_RE = re.compile(r"^\s*nip\.?\s*:?\s*\d", re.IGNORECASE)
 
@@ -92,6 +71,39 @@ def own_text(msg: EmailMessage | Message, sent: str | None = None) -> str:
     except Exception:
         return ""
     return ""
+
+
+def quote_facts(msg: EmailMessage | Message, sent: str | None = None) -> dict[str, object]:
+    """How the quote was told from the author's words, for `liputan show`: which body was read, the
+    first line taken as quoted and what kind of line it is, and the share of the quoted lines that are
+    lines of the mail we sent (None when that mail is not known)."""
+    plain, html = _bodies(msg)
+    body, text = ("plain", plain) if plain is not None and plain.strip() else ("html", html or "")
+    if body == "html":
+        text = mime.html_to_text(clean_html(text))
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ").split("\n")
+    cut = _quote_start(lines)
+    quoted = [q for q in (_norm(ln.strip().lstrip("> ")) for ln in lines[cut:]) if q]
+    ours = _norm(sent or "")
+    share = None if not sent else round(sum(q in ours for q in quoted) / len(quoted), 2) if quoted else 0.0
+    first = lines[cut].strip() if cut < len(lines) else None
+    return {"body": body if text.strip() else None, "first_quoted_line": first,
+            "cut_by": _cut_kind(lines, cut), "quoted_lines": len(quoted), "share_of_what_we_sent": share}
+
+
+def _cut_kind(lines: list[str], i: int) -> str | None:
+    if i >= len(lines):
+        return None
+    line = lines[i]
+    if line.lstrip().startswith(">"):
+        return "'>' quoted line"
+    if pattern(SEPARATOR, "separators").match(line):
+        return "separator line"
+    if is_instruction(line):
+        return "one of our instruction sentences"
+    if DATED_ATTRIBUTION_RE.match(line) or _is_attribution(lines, i):
+        return "attribution line"
+    return "header block"
 
 
 def _bodies(msg: Message) -> tuple[str | None, str | None]:
@@ -142,7 +154,7 @@ def clean_html(html: str) -> str:
             _cut_after(marker)
     for hr in soup.find_all("hr"):  # Outlook: <hr> then a From:/Sent: block
         nxt = hr.find_next(string=True)
-        if nxt and FROM_LINE_RE.match(str(nxt)):
+        if nxt and pattern(FROM_LINE, "from_labels").match(str(nxt)):
             _cut_after(hr)
             break
     selectors = ("div.gmail_quote", "blockquote", "div.yahoo_quoted", "div.moz-cite-prefix", "div.gmail_signature",
@@ -274,13 +286,13 @@ def is_instruction(line: str) -> bool:
 
 def _quote_start(lines: list[str]) -> int:
     for i, line in enumerate(lines):
-        if line.lstrip().startswith(">") or SEPARATOR_RE.match(line) or is_instruction(line):
+        if line.lstrip().startswith(">") or pattern(SEPARATOR, "separators").match(line) or is_instruction(line):
             return i
         if DATED_ATTRIBUTION_RE.match(line):
             return i
         if _is_attribution(lines, i) or _is_header_block(lines, i):
             return i
-        if UNDERSCORES_RE.match(line) and any(FROM_LINE_RE.match(x) for x in lines[i + 1 : i + 3]):
+        if UNDERSCORES_RE.match(line) and any(pattern(FROM_LINE, "from_labels").match(x) for x in lines[i + 1 : i + 3]):
             return i
     return len(lines)
 
@@ -291,27 +303,27 @@ def _is_attribution(lines: list[str], i: int) -> bool:
 
 def _attribution_span(lines: list[str], i: int) -> int:
     """How many lines the attribution starting at line i takes (0: none there)."""
-    if not re.match(r"^\s*" + ATTRIBUTION_LEAD + r"\b", lines[i], re.IGNORECASE):
+    if not pattern(ATTRIBUTION_START, "attribution_leads").match(lines[i]):
         return 0
     for span in (1, 2, 3):  # clients wrap long attributions before "menulis:"
         joined = " ".join(x.strip() for x in lines[i : i + span])
-        if ATTRIBUTION_RE.match(joined):
+        if pattern(ATTRIBUTION, "attribution_leads", "attribution_verbs").match(joined):
             return span
     return 0
 
 
 def _is_header_block(lines: list[str], i: int) -> bool:
-    if not FROM_LINE_RE.match(lines[i]):
+    if not pattern(FROM_LINE, "from_labels").match(lines[i]):
         return False
     following = [x for x in lines[i + 1 : i + 6] if x.strip()]
-    return sum(1 for x in following[:4] if HEADER_LINE_RE.match(x)) >= 2
+    return sum(1 for x in following[:4] if pattern(HEADER_LINE, "header_labels").match(x)) >= 2
 
 
 def _strip_signature(lines: list[str]) -> list[str]:
     for i, line in enumerate(lines):
-        if line.strip() == "--" or SENT_FROM_RE.match(line) or DISCLAIMER_RE.match(line):
+        if line.strip() == "--" or pattern(SENT_FROM, "signatures").match(line) or DISCLAIMER_RE.match(line):
             return _strip_signature(lines[:i])
-        if CLOSING_RE.match(line) and _looks_like_signature(lines[i + 1 :]):
+        if pattern(CLOSING, "closings", end=False).match(line) and _looks_like_signature(lines[i + 1 :]):
             return lines[:i]
     return [ln for ln in lines if not NIP_RE.match(ln)]
 

@@ -11,8 +11,8 @@ from daemon.core.lexicon import default_lexicon, load_lexicon, normalise_lexicon
 from daemon.core.types import Reading
 from daemon.mail import mime
 from daemon.reading.classify import machine
-from daemon.reading.decisions import explain, read_text
-from daemon.reading.quotes import own_text, strip_quotes
+from daemon.reading.decisions import explain, read_text, read_text_with_reasons
+from daemon.reading.quotes import own_text, quote_facts, strip_quotes
 
 __all__ = ["default_lexicon", "explain", "load_lexicon", "normalise_lexicon", "read_reply", "read_text"]
 
@@ -24,9 +24,22 @@ def read_reply(msg_or_text: EmailMessage | Message | str | bytes, lexicon: Any, 
     its raw bytes, or only its subject. With it, lines that continue our own text are never the
     official's, and a reply whose own text is empty is read from the words added to our subject."""
     try:
-        return _read(msg_or_text, lexicon, *_sent(sent))
+        return _read(msg_or_text, lexicon, *_sent(sent), None)
     except Exception:
         return Reading(decision=None, note="", text="")
+
+
+def read_reply_with_reasons(msg_or_text: EmailMessage | Message | str | bytes, lexicon: Any,
+                            sent: Any = None) -> tuple[Reading, dict[str, Any]]:
+    """The reading of read_reply and why it was read so: a machine's mark, how the quote was removed,
+    the words added to the subject when the own text was empty, the words that decided and those held
+    back (each with its rule); never raises."""
+    why: dict[str, Any] = {}
+    try:
+        return _read(msg_or_text, lexicon, *_sent(sent), why), why
+    except Exception as exc:
+        why["error"] = f"{type(exc).__name__}: {exc}"
+        return Reading(decision=None, note="", text=""), why
 
 
 def _sent(sent: Any) -> tuple[str | None, str | None]:
@@ -41,20 +54,44 @@ def _sent(sent: Any) -> tuple[str | None, str | None]:
 
 
 def _read(msg_or_text: EmailMessage | Message | str | bytes, lexicon: Any, sent_subject: str | None,
-          sent_body: str | None) -> Reading:
+          sent_body: str | None, why: dict[str, Any] | None) -> Reading:
+    """The reading; given a dict `why`, also why it was read so (a second look at the quote: off the
+    hot path, for `liputan show`)."""
+    note = why if why is not None else {}
     if isinstance(msg_or_text, bytes):
         msg_or_text = mime.parse(msg_or_text)
     if isinstance(msg_or_text, Message):
         text = own_text(msg_or_text, sent_body)
+        note["own_text"] = text
+        if why is not None:
+            why["quotes"] = quote_facts(msg_or_text, sent_body)
         if _automatic(msg_or_text):
+            if why is not None:
+                why["machine"] = _machine_reason(msg_or_text)
             return Reading(decision=None, note="", text=text)  # machines never decide
         if not text.strip():
             added = subject_addition(msg_or_text, sent_subject)
             if added:
-                return read_text(added, lexicon)
+                note["from_subject"] = added
+                return _decide(added, lexicon, note)
     else:
         text = strip_quotes(str(msg_or_text), sent_body)
-    return read_text(text, lexicon)
+        note["own_text"] = text
+    return _decide(text, lexicon, note)
+
+
+def _decide(text: str, lexicon: Any, note: dict[str, Any]) -> Reading:
+    reading, decided = read_text_with_reasons(text, lexicon)
+    note.update(decided)
+    return reading
+
+
+def _machine_reason(msg: Message) -> str:
+    try:
+        found = machine(msg)
+    except Exception as exc:
+        return f"unreadable headers ({type(exc).__name__})"
+    return f"{found.kind}: {found.reason}" if found else "machine-sent"
 
 
 # ---- a decision only in the subject ------------------------------------------------------------

@@ -5,14 +5,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from email.message import Message
+from functools import lru_cache
+
+import authres
+from publicsuffixlist import PublicSuffixList
 
 from daemon.mail import mime
 
-# Second-level public suffixes seen in this office's mail; the organisational domain sits one label below.
-MULTI_LABEL_SUFFIXES = {
-    "go.id", "co.id", "ac.id", "or.id", "sch.id", "web.id", "my.id", "net.id", "mil.id", "desa.id", "ponpes.id",
-    "biz.id", "co.uk", "org.uk", "ac.uk", "com.au", "com.sg", "com.my", "gov.my",
-}
 # Titles and academic degrees that say nothing about who a person is.
 TITLES = {
     "drs", "dra", "dr", "h", "hj", "ir", "prof", "kh", "st", "se", "sh", "mh", "mm", "mt", "msi", "skom", "mkom",
@@ -52,45 +51,37 @@ def _auth_passes(msg: Message, authserv_id: str) -> tuple[bool, str]:
 
 
 def _our_results(msg: Message, authserv_id: str) -> list[tuple[str, str, dict[str, str]]] | None:
-    # Our MTA prepends its header, so the topmost one with our id is ours; lower ones may be forged.
+    """(method, result, properties) of the topmost Authentication-Results header with our authserv-id.
+    Our MTA prepends its header, so the topmost one with our id is ours; lower ones may be forged. A
+    header that does not parse (RFC 8601) names no server: it is never ours."""
     for raw in msg.get_all("Authentication-Results") or []:
-        value = _strip_comments(" ".join(str(raw).split()))
-        parts = [p.strip() for p in value.split(";")]
-        server = parts[0].split()[0].lower() if parts[0].split() else ""
-        if server == authserv_id:
-            return [r for r in (_resinfo(p) for p in parts[1:]) if r is not None]
+        try:
+            header = authres.AuthenticationResultsHeader.parse_value(" ".join(str(raw).split()))
+        except authres.AuthResError:
+            continue
+        if (header.authserv_id or "").lower() == authserv_id:
+            return [(r.method.lower(), str(r.result).lower(),
+                     {f"{p.type}.{p.name}".lower(): str(p.value).lower() for p in r.properties}) for r in header.results]
     return None
 
 
-def _strip_comments(value: str) -> str:
-    previous = None
-    while previous != value:  # nested comments, innermost first
-        previous, value = value, re.sub(r"\([^()]*\)", " ", value)
-    return value
+@lru_cache(maxsize=1)
+def _suffixes() -> PublicSuffixList:
+    return PublicSuffixList()  # the list shipped with the package: no network
 
 
-def _resinfo(text: str) -> tuple[str, str, dict[str, str]] | None:
-    pairs = re.findall(r"([\w.-]+)\s*=\s*(\"[^\"]*\"|[^\s;]+)", text)
-    if not pairs:
-        return None
-    method, result = pairs[0][0].lower(), pairs[0][1].strip('"').lower()
-    props = {k.lower(): v.strip('"').lower() for k, v in pairs[1:]}
-    return method, result, props
-
-
-def org_domain(domain: str) -> str:
-    """The organisational domain: the registrable name below the public suffix."""
-    labels = domain.strip(".").lower().split(".")
-    depth = 3 if ".".join(labels[-2:]) in MULTI_LABEL_SUFFIXES else 2
-    return ".".join(labels[-depth:])
+def org_domain(domain: str) -> str | None:
+    """The organisational domain: the registrable name below the public suffix (None for a suffix)."""
+    return _suffixes().privatesuffix(domain.strip(".").lower())
 
 
 def aligned(domain: str, from_domain: str) -> bool:
     """Relaxed alignment: same organisational domain (equal, parent or subdomain), never a bare suffix."""
     domain, from_domain = domain.strip(".").lower(), from_domain.strip(".").lower()
-    if not domain or not from_domain or domain in MULTI_LABEL_SUFFIXES or "." not in domain:
+    if not domain or not from_domain or "." not in domain:
         return False
-    return org_domain(domain) == org_domain(from_domain)
+    mine = org_domain(domain)
+    return mine is not None and mine == org_domain(from_domain)
 
 
 def impersonation(display_name: str, addr: str, officials: list[tuple[str, str]]) -> str | None:

@@ -12,12 +12,22 @@ from sqlalchemy.orm import Session
 
 from daemon.core import db, indonesian
 from daemon.core.context import Context
+from daemon.core.lexicon import pattern
 from daemon.core.models import Request
 from daemon.core.types import RequestFacts
 from daemon.reading.extract import missing_fields_text
 
 log = logging.getLogger("daemon.sop.intake")
-CANCEL = re.compile(r"\b(batal|dibatalkan|pembatalan|membatalkan|tidak jadi|ditiadakan)\b", re.I)
+
+
+class _Cancel:
+    """The words that cancel an event (the lexicon's `cancel`), searched like a compiled pattern."""
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return pattern(r"\b{}", "cancel").search(text)
+
+
+CANCEL = _Cancel()
 DEFAULT_LENGTH = timedelta(hours=3)
 
 

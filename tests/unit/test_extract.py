@@ -75,7 +75,15 @@ def _check(facts: RequestFacts, exp: dict) -> list[str]:
     return errors
 
 
-@pytest.mark.parametrize("name", CASES)
+def _known_miss(name: str) -> str:
+    """Why the reader is known to get this letter wrong ("" when it must read it right)."""
+    return yaml.safe_load((CORPUS / f"{name}.expected.yaml").read_text(encoding="utf-8")).get("known_miss", "")
+
+
+# A letter the reader still gets wrong says so in its expectation (`known_miss: why`); its test must
+# keep failing (strict), so a fix shows up as an XPASS to turn into a plain expectation.
+@pytest.mark.parametrize("name", [pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=_known_miss(c)))
+                                  if _known_miss(c) else c for c in CASES])
 def test_corpus_message(name: str, places) -> None:
     msg, expected = _load(name)
     got = extract_requests(msg, places, NOW)
@@ -86,7 +94,8 @@ def test_corpus_message(name: str, places) -> None:
 
 
 def test_corpus_is_big_enough() -> None:
-    assert len(CASES) >= 16
+    assert len(CASES) >= 60
+    assert sum(bool(_known_miss(c)) for c in CASES) <= len(CASES) // 10  # a known miss is the exception
     assert all((CORPUS / f"{c}.expected.yaml").exists() for c in CASES)
 
 

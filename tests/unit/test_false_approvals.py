@@ -76,6 +76,15 @@ ATTRIBUTIONS = {
     "yahoo_id": f"Pada Senin, 30 November 2026 08.05.12 WIB, {OURS} menulis:",
     "samsung_id": f"-------- Pesan asli --------\nDari: {OURS}\nTanggal: 30/11/2026 08:05 (GMT+07:00)\n"
                   f"Ke: Kepala Dinas <{KADIS}>\nSubjek: {{s}}",
+    # clients added with the third part of the reply corpus (tests/data/make_replies_more.py)
+    "outlook_es": f"________________________________\nDe: {OURS}\nEnviado: lunes, 30 de noviembre de 2026 8:05\n"
+                  f"Para: Kepala Dinas <{KADIS}>\nAsunto: {{s}}",
+    "windows_mail": f"________________________________\nDari: {OURS}\nDikirim: 30 November 2026 8:05\n"
+                    f"Kepada: {KADIS}\nSubjek: {{s}}",
+    "roundcube": "On 2026-11-30 08:05, Liputan Diskominfotik wrote:",
+    "apple_en": f"On 30 Nov 2026, at 08:05, {OURS} wrote:",
+    "samsung_en": f"-------- Original message --------\nFrom: {OURS}\nDate: 30/11/2026 08:05 (GMT+07:00)\n"
+                  f"To: {KADIS}\nSubject: {{s}}",
 }
 
 

@@ -156,3 +156,16 @@ def test_it_does_not_take_jangan_lupa_for_a_refusal() -> None:
     got = _read("Jangan lupa dokumentasikan sambutan Bupati. Setuju.")
     assert got.decision == "approve"
     assert _read("Setuju, jangan lupa bawa drone").note == "jangan lupa bawa drone"
+
+
+CLIENTS = ("gmail", "outlook", "owa", "apple", "thunderbird", "yahoo", "samsung", "zoho", "roundcube", "windows",
+           "date", "iso", "italian", "portuguese", "french", "german")
+
+
+def test_the_reply_corpus_is_big_varied_and_full_of_doubt() -> None:
+    replies = [c for c in CASES if c.folder == "replies"]
+    clients = {c.name.split("_")[1] for c in replies} & set(CLIENTS)
+    undecided = [c for c in replies if c.expected.get("decision") is None]
+    assert len(replies) >= 150
+    assert len(clients) >= 10, sorted(clients)
+    assert len(undecided) * 5 >= len(replies)  # a fifth defer, ask, hedge or say nothing

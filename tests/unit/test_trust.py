@@ -102,3 +102,70 @@ def test_it_strips_titles_and_degrees_from_names() -> None:
     assert name_tokens("Drs. H. Johansyah Syafri, M.Si.") == ["johansyah", "syafri"]
     assert name_tokens("Siti Aminah, S.I.Kom.") == ["siti", "aminah"]
     assert name_tokens("Muhammad Fadli, S.Kom., M.T.") == ["muhammad", "fadli"]
+
+
+# ---- real-world Authentication-Results headers, parsed by authres (RFC 8601) ---------------------
+OURS = "mx.bengkaliskab.go.id"
+GMAIL = ("mx.google.com;\r\n       dkim=pass header.i=@bengkaliskab.go.id header.s=20230601 header.b=Xyz1AbCd;\r\n"
+         "       spf=pass (google.com: domain of kadis@bengkaliskab.go.id designates 209.85.220.41 as permitted "
+         "sender) smtp.mailfrom=kadis@bengkaliskab.go.id;\r\n       dmarc=pass (p=NONE sp=NONE dis=NONE) "
+         "header.from=bengkaliskab.go.id")
+OUTLOOK = ("spf=pass (sender IP is 40.107.1.1) smtp.mailfrom=bengkaliskab.go.id; dkim=pass (signature was verified)"
+           " header.d=bengkaliskab.go.id;dmarc=pass action=none header.from=bengkaliskab.go.id;compauth=pass reason=100")
+
+
+def _raw(from_: str, *results: str):
+    """A message parsed from its bytes, so headers keep the folding of real mail."""
+    lines = [f"Authentication-Results: {value}" for value in results] + [f"From: {from_}", "Subject: Re: x", "", "Setuju"]
+    return mime.parse("\r\n".join(lines).encode())
+
+
+POSTFIX_OURS = (f"{OURS};\r\n\tdkim=pass (2048-bit key; unprotected) header.d=bengkaliskab.go.id "
+                "header.i=@bengkaliskab.go.id header.a=rsa-sha256 header.s=selector1 header.b=AbCdEf12;\r\n"
+                "\tdkim-atps=neutral")
+
+
+def test_it_accepts_our_postfix_opendkim_header() -> None:
+    ok, why = auth_passes(_raw("Kadis <kadis@bengkaliskab.go.id>", POSTFIX_OURS), OURS)
+    assert ok and "dkim=pass header.d=bengkaliskab.go.id" in why
+
+
+def test_it_takes_gmails_header_only_when_gmail_is_our_server() -> None:
+    msg = _raw("kadis@bengkaliskab.go.id", GMAIL)
+    assert auth_passes(msg, OURS) == (False, f"no Authentication-Results from {OURS}")
+    ok, why = auth_passes(msg, "mx.google.com")  # an office whose mail is hosted by Google Workspace
+    assert ok and why.startswith("dkim=pass header.d=bengkaliskab.go.id")
+
+
+def test_it_never_takes_an_outlook_header_without_authserv_id_for_ours() -> None:
+    assert auth_passes(_raw("kadis@bengkaliskab.go.id", OUTLOOK), OURS)[0] is False
+
+
+def test_it_ignores_a_forged_pass_from_a_foreign_authserv_id_above_ours() -> None:
+    forged = "mx.bengkaliskab.go.id.evil.example; dkim=pass header.d=bengkaliskab.go.id"
+    ours = f"{OURS}; dkim=fail (signature did not verify) header.d=bengkaliskab.go.id; spf=softfail smtp.mailfrom=x@evil.example"
+    ok, why = auth_passes(_raw("kadis@bengkaliskab.go.id", forged, ours), OURS)
+    assert not ok and "dkim=fail" in why and "spf=softfail" in why
+
+
+def test_it_reads_several_headers_and_results_of_many_methods() -> None:
+    msg = _raw("kadis@bengkaliskab.go.id", GMAIL,
+               f"{OURS}; arc=pass (i=1); x-foo=bar; dkim=fail header.d=evil.example; dkim=pass header.d=bengkaliskab.go.id",
+               OUTLOOK)
+    ok, why = auth_passes(msg, OURS)
+    assert ok and "header.d=bengkaliskab.go.id" in why
+
+
+def test_it_fails_closed_on_a_header_of_ours_it_cannot_parse() -> None:
+    assert auth_passes(_raw("kadis@bengkaliskab.go.id", f"{OURS}; dkim=pass header.d="), OURS)[0] is False
+
+
+@pytest.mark.parametrize(("d", "from_domain", "ok"), [
+    ("sungaipakning.desa.id", "bengkalis.desa.id", False),  # desa.id is a public suffix: villages are apart
+    ("desa.id", "bengkalis.desa.id", False),
+    ("mail.bengkalis.desa.id", "bengkalis.desa.id", True),
+    ("polbeng.ac.id", "mail.polbeng.ac.id", True),
+    ("evil.blogspot.com", "bengkalis.blogspot.com", False),  # a private suffix of the list
+])
+def test_it_finds_organisational_domains_with_the_public_suffix_list(d: str, from_domain: str, ok: bool) -> None:
+    assert aligned(d, from_domain) is ok
