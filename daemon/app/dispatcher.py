@@ -1,10 +1,10 @@
 """Decides what each stored inbound message is and hands it to intake or the workflow engine,
-one transaction per message; what fails is quarantined with its reason, never lost."""
+read before its transaction and handled in batches (a savepoint each); what fails is
+quarantined with its reason, never lost."""
 
 from __future__ import annotations
 
 import logging
-import re
 import traceback
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -16,20 +16,24 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.app import mail_delivery, ocr_jobs
-from daemon.core import logctx
+from daemon.core import lexicon, logctx
 from daemon.core.context import Context
 from daemon.core.models import Inbound, Outbox, Request, Task, utcnow
 from daemon.core.types import Classification, RequestFacts
 from daemon.mail import mails, mime
-from daemon.mail.inbound_claim import (WAITING, claim_inbound, claim_inbound_batch, postpone_inbound,
-                                       resume_waiting)
+from daemon.mail.inbound_claim import (
+    WAITING,
+    claim_inbound,
+    claim_inbound_batch,
+    postpone_inbound,
+    resume_waiting,
+)
 from daemon.reading import classify, quotes, replies, trust
 from daemon.reading.extract import complete_from_reply, extract_requests
 from daemon.reading.ocr import OcrSource
 from daemon.sop import engine, people, publishing, requests
 
 log = logging.getLogger("daemon.app.dispatcher")
-DELEGATE = re.compile(r"^\W*(delegasi|delegasikan|didelegasikan|diwakilkan|wakilkan|diteruskan ke plt)\b", re.I)
 MAX_ANSWERS_PER_HOUR = 5
 # our mail that asks for no decision: a reply to it is recorded, never applied to a step
 INFORMATIONAL = ("notice", "assignment", "ack", "rejected", "forged", "alert", "results_missing",
@@ -333,7 +337,7 @@ class Dispatcher:
         self.check_authentication(s, msg, req, task, sender, mid)
         if task.role == "requester":
             self.complete(s, inbound, msg, req, task)
-        if DELEGATE.match(reading.text or ""):
+        if lexicon.pattern(r"^\W*{}", "delegate").match(reading.text or ""):
             result = engine.delegate(ctx, s, task, actor=sender, message_id=mid)
             if result == "delegated":
                 raise Outcome("done", "delegated to the acting official")
