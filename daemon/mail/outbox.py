@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -61,6 +63,8 @@ class OutboxWorker:
     def __init__(self, cfg: Config, factory: sessionmaker[Session]):
         self.cfg, self.smtp_cfg, self.factory = cfg, cfg.smtp, factory
         self._smtp: aiosmtplib.SMTP | None = None
+        # who sends (host:pid:role): a restarted daemon takes back at once what a dead one held
+        self.holder = f"{socket.gethostname()[:40]}:{os.getpid()}:outbox"[:64]
 
     # -- claiming (blocking DB work, run in a thread) --------------------------------------
     def _due_ids(self, limit: int = 50) -> list[int]:
@@ -79,7 +83,8 @@ class OutboxWorker:
                 update(Outbox)
                 .where(Outbox.id == row_id, Outbox.status.in_(("queued", "sending")),
                        Outbox.next_attempt_at <= now)
-                .values(status="sending", attempts=Outbox.attempts + 1, next_attempt_at=now + LEASE)
+                .values(status="sending", attempts=Outbox.attempts + 1, next_attempt_at=now + LEASE,
+                        leased_by=self.holder)
                 .execution_options(synchronize_session=False)).rowcount
             if won != 1:
                 return None
