@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from daemon.core import logctx
 from daemon.core.config import Config
 from daemon.core.models import Outbox
-from daemon.mail import mails
+from daemon.mail import mails, ratelimit
 
 log = logging.getLogger("daemon.mail.outbox")
 
@@ -79,6 +79,8 @@ class OutboxWorker:
         """Take the row if it is still due: a conditional UPDATE only one worker can win."""
         now = utcnow()
         with self.factory() as session, session.begin():
+            if self._hold(session, row_id, now):
+                return None
             won = session.execute(
                 update(Outbox)
                 .where(Outbox.id == row_id, Outbox.status.in_(("queued", "sending")),
@@ -92,6 +94,21 @@ class OutboxWorker:
             assert row is not None
             return Claimed(row.id, row.message_id, row.kind, list(row.recipients), row.raw,
                            row.attempts, row.subject, row.request_id)
+
+    def _hold(self, session: Session, row_id: int, now: datetime) -> bool:
+        """Put a notice off while its recipient had their hourly allowance (ratelimit)."""
+        row = session.get(Outbox, row_id)
+        if row is None or row.status != "queued":
+            return False
+        until = ratelimit.held_until(session, row.kind, list(row.recipients),
+                                     self.cfg.outbox.per_address_per_hour, now)
+        if until is None or until <= now:
+            return False
+        row.next_attempt_at = until
+        log.warning("outbox %s (%s to %s) held until %s: %d notices an hour to one address at most",
+                    row.id, row.kind, ", ".join(row.recipients), until.isoformat(timespec="seconds"),
+                    self.cfg.outbox.per_address_per_hour)
+        return True
 
     def _finish(self, item: Claimed, error: SendError | None, refused: list[str] = ()) -> str:
         """Record the outcome; returns the row's new status."""
