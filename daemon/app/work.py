@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.app import ocr_jobs, publish_jobs
 from daemon.app.jobrunner import JobRunner
+from daemon.archive import retention
 from daemon.core.context import Context
 from daemon.core.jobs import ClaimedJob
 from daemon.core.models import Inbound, Job, Outbox, utcnow
@@ -86,7 +87,8 @@ def handlers(ctx: Context, factory: sessionmaker[Session]) -> dict[str, Callable
     return {"render_letter": lambda job: render.render_letter(job.payload),
             ocr_jobs.KIND: lambda job: ocr_jobs.run(ctx, job),
             publish_jobs.KIND: lambda job: publish_jobs.run(ctx, factory, job),
-            TIMER: lambda job: {}, engine.ENTER: lambda job: {}, digest.KIND: lambda job: {}}
+            TIMER: lambda job: {}, engine.ENTER: lambda job: {}, digest.KIND: lambda job: {},
+            retention.KIND: lambda job: vars(retention.prune(ctx.cfg, factory))}
 
 
 def on_done(ctx: Context) -> Callable[[Session, ClaimedJob, dict], None]:
@@ -104,6 +106,8 @@ def on_done(ctx: Context) -> Callable[[Session, ClaimedJob, dict], None]:
             publish_jobs.done(ctx, s, job, result)
         elif job.kind == digest.KIND:
             digest.send(ctx, s, job.payload)
+        elif job.kind == retention.KIND:  # the next pass
+            retention.plan(ctx.cfg, s, ctx.now())
     return done
 
 
