@@ -155,7 +155,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_does_nothing_twice(
                        mailbox={"timeout": 10, "idle_seconds": 10, "poll_seconds": 1},
                        smtp={"username": f"liputan@{DOMAIN}", "password": "rahasia", "timeout": 10})
     mail = Mail(smtp)
-    office = Office(dovecot, mailbox_user, mail, factory, rng, n=max(12, KILLS // 2))
+    office = Office(dovecot, mailbox_user, mail, factory, rng, n=max(8, KILLS // 4))
     log = open(tmp_path / "daemon.log", "w")
     window: set[str] = set()  # Message-IDs the server accepted while our row still said "sending"
     interrupted: Counter = Counter()  # job id -> kills that caught it running
@@ -169,7 +169,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_does_nothing_twice(
             else:  # mostly while it works: after it says it runs
                 wait_until(lambda: (tmp_path / "daemon.log").read_text().count(RUNNING) > runs,
                            proc, office, 60)
-                deadline = time.monotonic() + rng.uniform(0.0, 1.5)
+                deadline = time.monotonic() + rng.uniform(0.3, 4.0)
             while time.monotonic() < deadline:
                 office.answer()
                 assert proc.poll() is None, f"the daemon died by itself (exit {proc.returncode})"
@@ -193,7 +193,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_does_nothing_twice(
             office.answer()
             assert proc.poll() is None, f"the daemon died by itself (exit {proc.returncode})"
             return office.finished() and quiet(factory)
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 300
         while not settled():
             assert time.monotonic() < deadline, ("not settled", office.plan, _pending(factory))
             time.sleep(0.2)
