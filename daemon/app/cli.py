@@ -149,7 +149,6 @@ def list_requests(ctx: Context, factory, args) -> int:
     import json
 
     from sqlalchemy import select
-
     from sqlalchemy.orm import load_only
 
     from daemon.core.models import Inbound, Request, Task
@@ -159,8 +158,14 @@ def list_requests(ctx: Context, factory, args) -> int:
         for request_id, who in s.execute(select(Task.request_id, Task.who)
                                          .where(Task.status == "open").order_by(Task.id)):
             tasks.setdefault(request_id, []).append(who)
-        rows = [summary(ctx, s, r, tasks.get(r.id, []))
-                for r in s.scalars(select(Request).order_by(Request.id))]
+        # what a listed request needs (summary, waiting_for): the letter's details and the
+        # schedule (JSON, decoded per row) are left unread
+        listed = select(Request).options(load_only(
+            Request.id, Request.code, Request.title, Request.state, Request.step,
+            Request.sop_revision, Request.event_start, Request.location, Request.outside_island,
+            Request.requester, Request.requester_email, Request.created_at, Request.missing,
+            Request.flags, Request.team)).order_by(Request.id)
+        rows = [summary(ctx, s, r, tasks.get(r.id, [])) for r in s.scalars(listed)]
         waiting = s.scalars(select(Inbound).where(Inbound.status == WAITING).order_by(Inbound.id)).all()
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
