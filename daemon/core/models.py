@@ -229,7 +229,7 @@ class Outbox(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(index=True)
-    leased_by: Mapped[str | None] = mapped_column(String(64))  # the process sending it (0007)
+    leased_by: Mapped[str | None] = mapped_column(String(64))  # the process sending it (0008)
     pruned_at: Mapped[datetime | None]  # raw body removed by retention (the archive holds it)
 
 
@@ -259,7 +259,7 @@ class Job(Base):
     priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     max_attempts: Mapped[int] = mapped_column(Integer, default=8)
-    # runs cut short by the death of their process (not counted as attempts; 0007)
+    # runs cut short by the death of their process (not counted as attempts; 0008)
     interrupted: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     next_run_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     lease_until: Mapped[datetime | None]

@@ -1,8 +1,8 @@
 """crash safety, retention and rate limits: who sends an outbox row, what was pruned, crashes
 survived by a job, and the indexes a year of requests needs
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-30 13:00:00
 """
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 
 from daemon.core.models import UTCDateTime
 
-revision = '0007'
-down_revision = '0006'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
