@@ -10,6 +10,7 @@ from pathlib import Path
 
 from daemon.app import heartbeat, ocr_jobs, reload, sdnotify, work
 from daemon.app.dispatcher import Dispatcher
+from daemon.archive import retention
 from daemon.app.folder import FolderIntake
 from daemon.app.leadership import Leadership
 from daemon.core import db
@@ -45,6 +46,7 @@ class Service:
         work.reclaim_orphans(self.factory)  # a killed predecessor's jobs are taken up at once
         with self.factory() as s, s.begin():
             digest.plan(self.ctx, s)  # the next morning's digest (once, whoever starts first)
+            retention.plan(cfg, s)  # raw mail the archive holds is removed after [retention] days
         Path(cfg.paths.state).mkdir(parents=True, exist_ok=True)
         self.dispatcher = Dispatcher(self.ctx, self.factory, work.holder_name("dispatcher"))
         self.jobs, self.jobs_ctx = work.runner(self.ctx, self.factory), self.ctx

@@ -8,14 +8,15 @@ import socket
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.app import ocr_jobs, publish_jobs
 from daemon.app.jobrunner import JobRunner
+from daemon.archive import retention
 from daemon.core.context import Context
 from daemon.core.jobs import ClaimedJob
-from daemon.core.models import Inbound, Job, utcnow
+from daemon.core.models import Inbound, Job, Outbox, utcnow
 from daemon.paperwork import render
 from daemon.sop import digest, engine, writer
 from daemon.sop.kinds.coverage import TIMER
@@ -29,23 +30,40 @@ def holder_name(role: str) -> str:
 
 
 def reclaim_orphans(factory: sessionmaker[Session], now: datetime | None = None) -> int:
-    """Free the jobs and messages leased by processes of this host that are gone (killed, crashed),
-    so a restarted daemon takes them up at once instead of when their lease runs out. Holders on
-    other hosts keep their leases: only the lease tells whether they are alive."""
+    """Free the jobs, messages and outgoing mail leased by processes of this host that are gone
+    (killed, crashed), so a restarted daemon takes them up at once instead of when their lease
+    runs out. A run cut short this way is not a failed attempt (up to INTERRUPT_LIMIT of them: a
+    job that kills its process every time still ends). Holders on other hosts keep their leases:
+    only the lease tells whether they are alive."""
     now = now or utcnow()
     host = socket.gethostname()[:40] + ":"
     freed = 0
     with factory() as s, s.begin():
-        for model, busy in ((Job, Job.state == "running"), (Inbound, Inbound.status == "new")):
+        for model, busy in ((Job, Job.state == "running"), (Inbound, Inbound.status == "new"),
+                            (Outbox, Outbox.status == "sending")):
             rows = s.execute(select(model.id, model.leased_by).where(
-                busy, model.leased_by.like(host + "%"), model.lease_until > now)).all()
+                busy, model.leased_by.like(host + "%"))).all()
             dead = [r.id for r in rows if not _alive(r.leased_by)]
             if dead:
-                s.execute(update(model).where(model.id.in_(dead)).values(lease_until=now - timedelta(seconds=1)))
+                s.execute(update(model).where(model.id.in_(dead)).values(**_freed(model, now)))
                 freed += len(dead)
     if freed:
-        log.warning("took back %d job(s)/message(s) left by a process that is gone", freed)
+        log.warning("took back %d job(s)/message(s)/mail(s) left by a process that is gone", freed)
     return freed
+
+
+INTERRUPT_LIMIT = 10
+
+
+def _freed(model: type, now: datetime) -> dict[str, Any]:
+    """The values that hand a dead process's row back (its attempt given back, within limits)."""
+    if model is Job:
+        given_back = case((Job.interrupted < INTERRUPT_LIMIT, Job.attempts - 1), else_=Job.attempts)
+        return {"lease_until": now - timedelta(seconds=1), "interrupted": Job.interrupted + 1,
+                "attempts": given_back}
+    if model is Outbox:  # a mail in flight: sent again at once, same Message-ID
+        return {"status": "queued", "next_attempt_at": now - timedelta(seconds=1), "leased_by": None}
+    return {"lease_until": now - timedelta(seconds=1)}
 
 
 def _alive(holder: str) -> bool:
@@ -69,7 +87,8 @@ def handlers(ctx: Context, factory: sessionmaker[Session]) -> dict[str, Callable
     return {"render_letter": lambda job: render.render_letter(job.payload),
             ocr_jobs.KIND: lambda job: ocr_jobs.run(ctx, job),
             publish_jobs.KIND: lambda job: publish_jobs.run(ctx, factory, job),
-            TIMER: lambda job: {}, engine.ENTER: lambda job: {}, digest.KIND: lambda job: {}}
+            TIMER: lambda job: {}, engine.ENTER: lambda job: {}, digest.KIND: lambda job: {},
+            retention.KIND: lambda job: vars(retention.prune(ctx.cfg, factory))}
 
 
 def on_done(ctx: Context) -> Callable[[Session, ClaimedJob, dict], None]:
@@ -87,6 +106,8 @@ def on_done(ctx: Context) -> Callable[[Session, ClaimedJob, dict], None]:
             publish_jobs.done(ctx, s, job, result)
         elif job.kind == digest.KIND:
             digest.send(ctx, s, job.payload)
+        elif job.kind == retention.KIND:  # the next pass
+            retention.plan(ctx.cfg, s, ctx.now())
     return done
 
 

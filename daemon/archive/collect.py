@@ -74,7 +74,11 @@ def _outbox(session: Session, request: Request, out: Collected) -> None:
     rows = session.scalars(select(Outbox).where(Outbox.request_id == request.id, Outbox.status == "sent")
                            .order_by(Outbox.sent_at, Outbox.id))
     for n, row in enumerate(rows, 1):
-        out.add(f"surat-keluar/{n:03d}-{row.kind}.eml", bytes(row.raw))
+        name = f"surat-keluar/{n:03d}-{row.kind}.eml"
+        if row.pruned_at is not None:  # removed by retention after an earlier bag kept it
+            out.missing.append(f"{name}\t{row.message_id}  (dihapus oleh retensi)")
+            continue
+        out.add(name, bytes(row.raw))
 
 
 def _documents(session: Session, request: Request, out: Collected) -> None:

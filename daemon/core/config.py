@@ -251,6 +251,24 @@ class MetricsCfg(Section):
         return host.strip("[]"), int(port)
 
 
+class OutboxCfg(Section):
+    """[outbox]: notices (answers, acknowledgements, "what is missing") to one address beyond
+    this many an hour wait for the next free slot; task mail to officials is never held."""
+
+    per_address_per_hour: int = Field(10, ge=1)
+
+
+class RetentionCfg(Section):
+    """[retention]: raw mail (outbox bodies with their attachments, inbound .eml files) is
+    removed this many days after it was sent or handled, once the request's archive (step 15
+    bag) holds it; mail of no request after the same time. History rows are kept for good."""
+
+    enabled: bool = True
+    outbox_days: float = Field(30, ge=0)
+    inbound_days: float = Field(30, ge=0)
+    every_hours: float = Field(6, gt=0, description="how often the pruning job runs")
+
+
 class Config(Section):
     office: OfficeCfg
     mailbox: MailboxCfg
@@ -264,6 +282,8 @@ class Config(Section):
     publish: PublishCfg = PublishCfg()
     status: StatusCfg = StatusCfg()
     metrics: MetricsCfg = MetricsCfg()
+    outbox: OutboxCfg = OutboxCfg()
+    retention: RetentionCfg = RetentionCfg()
     source: Path | None = None
 
     def warnings(self) -> list[str]:

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -90,12 +91,14 @@ class Inbound(Base):
     processed_at: Mapped[datetime | None]
     filed: Mapped[bool] = mapped_column(Boolean, default=False)
     request_id: Mapped[int | None] = mapped_column(Integer, index=True)  # no FK: requests point here
+    pruned_at: Mapped[datetime | None]  # the raw file removed by retention (the archive holds it)
 
 
 class Request(Base):
     """A coverage request (one event) and where it stands in the SOP."""
 
     __tablename__ = "request"
+    __table_args__ = (Index("ix_request_created_at", "created_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
     title: Mapped[str] = mapped_column(Text, default="")
@@ -153,6 +156,7 @@ class Event(Base):
     """One line of a request's history: what happened, when, at which step, by whom."""
 
     __tablename__ = "event"
+    __table_args__ = (Index("ix_event_request_time", "request_id", "time"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("request.id"), index=True)
     time: Mapped[datetime] = mapped_column(default=utcnow)
@@ -224,7 +228,9 @@ class Outbox(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    sent_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None] = mapped_column(index=True)
+    leased_by: Mapped[str | None] = mapped_column(String(64))  # the process sending it (0008)
+    pruned_at: Mapped[datetime | None]  # raw body removed by retention (the archive holds it)
 
 
 class SopRevision(Base):
@@ -253,6 +259,8 @@ class Job(Base):
     priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     max_attempts: Mapped[int] = mapped_column(Integer, default=8)
+    # runs cut short by the death of their process (not counted as attempts; 0008)
+    interrupted: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     next_run_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     lease_until: Mapped[datetime | None]
     leased_by: Mapped[str | None] = mapped_column(String(64))

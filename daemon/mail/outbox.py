@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -14,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from daemon.core import logctx
 from daemon.core.config import Config
 from daemon.core.models import Outbox
-from daemon.mail import mails
+from daemon.mail import mails, ratelimit
 
 log = logging.getLogger("daemon.mail.outbox")
 
@@ -61,6 +63,8 @@ class OutboxWorker:
     def __init__(self, cfg: Config, factory: sessionmaker[Session]):
         self.cfg, self.smtp_cfg, self.factory = cfg, cfg.smtp, factory
         self._smtp: aiosmtplib.SMTP | None = None
+        # who sends (host:pid:role): a restarted daemon takes back at once what a dead one held
+        self.holder = f"{socket.gethostname()[:40]}:{os.getpid()}:outbox"[:64]
 
     # -- claiming (blocking DB work, run in a thread) --------------------------------------
     def _due_ids(self, limit: int = 50) -> list[int]:
@@ -75,11 +79,14 @@ class OutboxWorker:
         """Take the row if it is still due: a conditional UPDATE only one worker can win."""
         now = utcnow()
         with self.factory() as session, session.begin():
+            if self._hold(session, row_id, now):
+                return None
             won = session.execute(
                 update(Outbox)
                 .where(Outbox.id == row_id, Outbox.status.in_(("queued", "sending")),
                        Outbox.next_attempt_at <= now)
-                .values(status="sending", attempts=Outbox.attempts + 1, next_attempt_at=now + LEASE)
+                .values(status="sending", attempts=Outbox.attempts + 1, next_attempt_at=now + LEASE,
+                        leased_by=self.holder)
                 .execution_options(synchronize_session=False)).rowcount
             if won != 1:
                 return None
@@ -87,6 +94,21 @@ class OutboxWorker:
             assert row is not None
             return Claimed(row.id, row.message_id, row.kind, list(row.recipients), row.raw,
                            row.attempts, row.subject, row.request_id)
+
+    def _hold(self, session: Session, row_id: int, now: datetime) -> bool:
+        """Put a notice off while its recipient had their hourly allowance (ratelimit)."""
+        row = session.get(Outbox, row_id)
+        if row is None or row.status != "queued":
+            return False
+        until = ratelimit.held_until(session, row.kind, list(row.recipients),
+                                     self.cfg.outbox.per_address_per_hour, now)
+        if until is None or until <= now:
+            return False
+        row.next_attempt_at = until
+        log.warning("outbox %s (%s to %s) held until %s: %d notices an hour to one address at most",
+                    row.id, row.kind, ", ".join(row.recipients), until.isoformat(timespec="seconds"),
+                    self.cfg.outbox.per_address_per_hour)
+        return True
 
     def _finish(self, item: Claimed, error: SendError | None, refused: list[str] = ()) -> str:
         """Record the outcome; returns the row's new status."""

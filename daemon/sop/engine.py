@@ -246,9 +246,12 @@ def answer(ctx: Context, s: Session, req: Request | None, to: str, reason: str,
     write_effects(ctx, s, req, fx)
 
 
-def waiting_for(ctx: Context, s: Session, req: Request) -> list[str]:
-    """The addresses the request waits on: its open tasks, or the team at a step they do."""
-    waiting = [t.who[0] for t in open_tasks(s, req)]
+def waiting_for(ctx: Context, s: Session, req: Request,
+                tasks: list[list[str]] | None = None) -> list[str]:
+    """The addresses the request waits on: its open tasks, or the team at a step they do.
+    `tasks`: the `who` of its open tasks when the caller read them for many requests at once."""
+    waiting = [who[0] for who in (tasks if tasks is not None else
+                                  [t.who for t in open_tasks(s, req)])]
     if waiting or req.state != "open" or req.step is None:
         return waiting
     step = Run.of(ctx, s, req).step(req.step)
@@ -258,7 +261,8 @@ def waiting_for(ctx: Context, s: Session, req: Request) -> list[str]:
 
 
 def open_tasks(s: Session, req: Request) -> list[Task]:
-    return list(s.scalars(select(Task).where(Task.request_id == req.id, Task.status == "open")))
+    return list(s.scalars(select(Task).where(Task.request_id == req.id, Task.status == "open")
+                          .order_by(Task.id)))
 
 
 def intake_step(run: Run) -> Step:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import threading
 import time
 import uuid
@@ -30,7 +31,7 @@ from daemon.core.jobs import (
     fail,
     next_due,
 )
-from daemon.core.models import Inbound, Job, Request, Sequence
+from daemon.core.models import Inbound, Job, Request, Sequence, utcnow
 from daemon.mail.inbound_claim import claim_inbound, release_inbound
 
 pytestmark = pytest.mark.integration
@@ -524,7 +525,53 @@ def test_a_restarted_daemon_takes_back_what_a_killed_process_of_this_host_held(f
     assert reclaim_orphans(factory) == 1
     taken = claim(factory, "new-process", kinds=["noop"])
     assert taken is not None and taken.id == ids[f"{host}:{dead}:jobs"]
+    assert taken.attempts == 1  # the run the kill cut short was not a failed attempt
     assert claim(factory, "new-process", kinds=["noop"]) is None
+    with factory() as s:
+        assert s.get(Job, taken.id).interrupted == 1
+
+
+def test_a_job_that_kills_its_process_every_time_still_ends(factory):
+    import socket
+
+    from daemon.app.work import INTERRUPT_LIMIT, reclaim_orphans
+    from daemon.core.jobs import claim, enqueue
+
+    with transaction(factory) as s:
+        job_id = enqueue(s, "noop", {}, key="poison", max_attempts=2).id
+    taken = None
+    for _ in range(INTERRUPT_LIMIT + 10):
+        holder = f"{socket.gethostname()[:40]}:{subprocess_pid_that_has_exited()}:jobs"
+        taken = claim(factory, holder, kinds=["noop"])
+        if taken is None:
+            break
+        reclaim_orphans(factory)
+    with factory() as s:
+        row = s.get(Job, job_id)
+        assert (row.state, row.interrupted) == ("failed", INTERRUPT_LIMIT + 2), (row.state, row.interrupted)
+        assert "worker died" in row.last_error
+
+
+def test_mail_a_killed_process_was_sending_is_sent_again_at_once(factory):
+    import socket
+
+    from daemon.app.work import reclaim_orphans
+    from daemon.core.models import Outbox
+
+    host = socket.gethostname()[:40]
+    later = utcnow() + timedelta(minutes=15)  # the outbox lease of the dead sender
+    with transaction(factory) as s:
+        for n, holder in enumerate([f"{host}:{subprocess_pid_that_has_exited()}:outbox",
+                                    f"{host}:{os.getpid()}:outbox", "elsewhere:1:outbox"]):
+            s.add(Outbox(message_id=f"<m{n}@x>", kind="task", recipients=["a@x"], subject="s",
+                         raw=b"x", status="sending", attempts=1, next_attempt_at=later,
+                         leased_by=holder))
+    assert reclaim_orphans(factory) == 1
+    with factory() as s:
+        rows = {o.message_id: (o.status, o.next_attempt_at <= utcnow())
+                for o in s.scalars(select(Outbox))}
+    assert rows == {"<m0@x>": ("queued", True), "<m1@x>": ("sending", False),
+                    "<m2@x>": ("sending", False)}
 
 
 def subprocess_pid_that_has_exited() -> int:

@@ -246,13 +246,15 @@ def test_two_daemons_on_one_database_make_each_request_once(
         replies = 2 * N + N + len(chain) + len(chain) + 3 * len(away)
         assert count(Inbound) == N + replies, statuses  # each message stored once
         assert statuses == {"done": N + replies}, statuses
-        # every job ran exactly once; only the SLA timers of open steps and the next morning's
-        # digest (planned once by two daemons) wait for their time
+        # every job ran exactly once; only the SLA timers of open steps, the next morning's
+        # digest and the next retention pass (each planned once by two daemons) wait for their time
         assert len([j for j in jobs if j.kind == "digest"]) == 1
         ran = [j for j in jobs if j.state != "queued"]
         assert len(ran) > N and all((j.state, j.attempts) == ("done", 1) for j in ran), \
             [j for j in ran if (j.state, j.attempts) != ("done", 1)]
-        assert all(j.kind in ("step_timer", "digest") and j.attempts == 0 and j.next_run_at > utcnow()
+        assert len([j for j in jobs if j.kind == "prune"]) == 1  # the next retention pass, once
+        assert all(j.kind in ("step_timer", "digest", "prune") and j.attempts == 0
+                   and j.next_run_at > utcnow()
                    for j in jobs if j.state == "queued")
         assert all((o.status, o.attempts) == ("sent", 1) for o in outbox), \
             [o for o in outbox if (o.status, o.attempts) != ("sent", 1)]

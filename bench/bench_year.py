@@ -1,0 +1,195 @@
+"""A year of the office: one request walked through the real core to the coverage (step 10),
+its mail sent, then published and archived; its rows (letter, replies, outgoing mail with
+letters, events, tasks, documents, jobs) copied to make N requests spread over the past year.
+Then retention runs as the daemon's job would. Reported: the database size before and after,
+and the time of `liputan requests` and `liputan show` (targets <= 0.5 s each), in-process and as
+commands, beside a baseline from the same run: `sqlite3 DB 'select count(*) ...'` as a command
+and the same count in-process.
+
+    python bench/bench_year.py [-n 3000] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import os
+import resource
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from harness import Office, to_coverage  # noqa: E402
+from sqlalchemy import Table, insert, select  # noqa: E402
+
+from daemon.app import cli  # noqa: E402
+from daemon.archive import retention  # noqa: E402
+from daemon.core.models import Base, Inbound, Outbox, Publication, Request, utcnow  # noqa: E402
+
+CHANNELS = ("website", "facebook", "social", "press", "archive")
+# per table: the columns that must differ between copies (a suffix is added)
+UNIQUE = {"inbound": ("message_id",), "task": ("token", "message_id"), "outbox": ("message_id",),
+          "job": ("key",), "event": (), "document": (), "assignment": (), "publication": (),
+          "delivery_file": ("relpath",)}
+TIMES = ("received_at", "processed_at", "time", "created_at", "updated_at", "sent_at",
+         "next_attempt_at", "closed_at", "finished_at", "start", "end", "deadline")
+
+
+def template(folder: Path) -> Office:
+    office = Office(folder)
+    req = to_coverage(office)
+    with office.factory() as s, s.begin():
+        for row in s.scalars(select(Outbox)):
+            row.status, row.sent_at = "sent", office.clock()
+        for row in s.scalars(select(Inbound)):
+            row.filed = True
+        for channel in CHANNELS:
+            s.add(Publication(request_id=req.id, channel=channel, status="done"))
+    return office
+
+
+def copy_year(office: Office, n: int) -> None:
+    """N-1 copies of the first request, the k-th dated k*365/n days before now (oldest first)."""
+    tables = {t.name: t for t in Base.metadata.sorted_tables}
+    now = utcnow()
+    with office.engine.begin() as conn:
+        req = conn.execute(select(tables["request"])).mappings().one()
+        rows = {name: conn.execute(select(tables[name]).where(tables[name].c.request_id == req["id"]))
+                .mappings().all() for name in UNIQUE}
+        uid = conn.execute(select(tables["inbound"].c.uid)).scalars().all()
+        base_uid = max(uid) + 1
+        shift0 = now - req["created_at"].replace(tzinfo=now.tzinfo)
+        for k in range(1, n):
+            shift = shift0 - timedelta(days=365 * (n - k) / n)
+            new = dict(req)
+            new.pop("id")
+            new["code"] = f"LPT-2026-{k + 1:04d}"
+            _move(new, shift)
+            rid = conn.execute(insert(tables["request"]).values(**new)).inserted_primary_key[0]
+            for name, cols in UNIQUE.items():
+                batch = []
+                for i, row in enumerate(rows[name]):
+                    r = dict(row)
+                    r.pop("id")
+                    r["request_id"] = rid
+                    for c in cols:
+                        if r.get(c) is not None:
+                            r[c] = f"{r[c]}.{k}"
+                    if name == "inbound":
+                        r["uid"] = base_uid + k * 100 + i
+                    _move(r, shift)
+                    batch.append(r)
+                if batch:
+                    conn.execute(insert(tables[name]), batch)
+        conn.execute(tables["request"].update().where(tables["request"].c.id == req["id"])
+                     .values(created_at=now))
+
+
+def _move(row: dict, shift: timedelta) -> None:
+    for c in TIMES:
+        if row.get(c) is not None and hasattr(row[c], "tzinfo"):
+            row[c] = row[c] + shift
+
+
+def sizes(path: Path) -> tuple[float, float]:
+    """The file's size and the pages in use (free pages are reused by new rows), in MB."""
+    with sqlite3.connect(path) as conn:
+        page = conn.execute("PRAGMA page_size").fetchone()[0]
+        used = conn.execute("PRAGMA page_count").fetchone()[0] - conn.execute("PRAGMA freelist_count").fetchone()[0]
+    return path.stat().st_size / 1e6, used * page / 1e6
+
+
+def timed(fn, repeat: int = 5) -> tuple[float, float]:
+    """The best wall time and the best CPU time (this process) of `repeat` runs."""
+    wall = cpu = float("inf")
+    for _ in range(repeat):
+        began, began_cpu = time.perf_counter(), time.process_time()
+        fn()
+        wall = min(wall, time.perf_counter() - began)
+        cpu = min(cpu, time.process_time() - began_cpu)
+    return wall, cpu
+
+
+def command(*args: str, repeat: int = 3) -> tuple[float, float]:
+    """The best wall time and CPU time (user + system of the child) of a command."""
+    wall = cpu = float("inf")
+    for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        began = time.perf_counter()
+        subprocess.run(args, check=True, capture_output=True, cwd=ROOT)
+        wall = min(wall, time.perf_counter() - began)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = min(cpu, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("-n", type=int, default=3000)
+    ap.add_argument("--keep", type=Path, help="build the office in this folder and keep it")
+    args = ap.parse_args()
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-year-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        began = time.perf_counter()
+        office = template(folder)
+        copy_year(office, args.n)
+        dbfile = Path(office.database.split("sqlite:///", 1)[1])
+        print(f"{args.n} requests built in {time.perf_counter() - began:.0f} s; "
+              f"load {'/'.join(f'{x:.2f}' for x in os.getloadavg())}")
+        with office.factory() as s:
+            per = {m.__tablename__: s.query(m).count() for m in (Inbound, Outbox)}
+        print(f"rows: {per['inbound']} inbound, {per['outbox']} outbox")
+        with sqlite3.connect(dbfile) as conn:  # the bulk copy's WAL, as the daemon's checkpoints leave it
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        before = sizes(dbfile)
+        done = retention.prune(office.cfg, office.factory)
+        with sqlite3.connect(dbfile) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        after = sizes(dbfile)
+        print(f"database before retention: {before[0]:.1f} MB; after: file {after[0]:.1f} MB, "
+              f"in use {after[1]:.1f} MB (free pages are reused); pruned {done.outbox} outgoing "
+              f"and {done.inbound} incoming raw messages ({done.bytes / 1e6:.1f} MB)")
+        cfg, code = str(office.cfg.source), f"LPT-2026-{args.n // 2:04d}"
+        sink = io.StringIO()
+
+        def inproc(*argv: str):
+            def run():
+                with contextlib.redirect_stdout(sink):
+                    assert cli.main(list(argv)) == 0
+            return run
+        py = sys.executable
+        figures = [
+            ("requests (in-process)", timed(inproc("requests", "-c", cfg))),
+            ("requests --json (in-process)", timed(inproc("requests", "-c", cfg, "--json"))),
+            ("show (in-process)", timed(inproc("show", code, "-c", cfg))),
+            ("show --json (in-process)", timed(inproc("show", code, "-c", cfg, "--json"))),
+            ("baseline: select count(*) (in-process sqlite3)",
+             timed(lambda: sqlite3.connect(dbfile).execute("select count(*) from request").fetchone())),
+            ("liputan requests (command)", command(py, "-m", "daemon.app.cli", "requests", "-c", cfg)),
+            ("liputan show (command)", command(py, "-m", "daemon.app.cli", "show", code, "-c", cfg)),
+        ]
+        if shutil.which("sqlite3"):
+            figures.append(("baseline: sqlite3 DB 'select count(*) from request' (command)",
+                            command("sqlite3", str(dbfile), "select count(*) from request")))
+        figures.append(("baseline: python -c 'import sqlite3' (command)",
+                        command(py, "-c", "import sqlite3")))
+        print(f"  {'':<66} {'wall':>8} {'CPU':>8}  (load {os.getloadavg()[0]:.2f})")
+        for name, (wall, cpu) in figures:
+            print(f"  {name:<66} {wall:7.3f}s {cpu:7.3f}s")
+    finally:
+        if args.keep is None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
