@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import email
 import email.policy
+import logging
 import re
 from dataclasses import dataclass
 from email.message import EmailMessage, Message
 from email.utils import getaddresses, parseaddr
 
 from bs4 import BeautifulSoup
+
+from daemon.core import guard
 
 FALLBACK_CHARSETS = ("utf-8", "windows-1252", "iso-8859-1")
 
@@ -23,16 +26,15 @@ def header(msg: Message, name: str) -> str:
     """A header as text ('' when absent or undecodable), folded whitespace collapsed."""
     try:
         value = msg.get(name)
-    except Exception:  # the policy's header parser fails on some mangled headers: use the raw text
-        try:
-            value = next((str(v) for k, v in msg.raw_items() if k.lower() == name.lower()), "")
-        except Exception:
-            value = ""
+    except Exception as exc:  # the policy's header parser fails on some mangled headers: use the raw text
+        guard.failed(f"header {name}", exc, level=logging.WARNING)
+        value = next((str(v) for k, v in msg.raw_items() if k.lower() == name.lower()), "")
     if value is None:
         return ""
     try:
         text = str(value)
-    except Exception:
+    except Exception as exc:
+        guard.failed(f"header {name}", exc, level=logging.WARNING)
         text = value.encode("utf-8", "replace").decode("utf-8") if isinstance(value, str) else ""
     return re.sub(r"\s+", " ", text).strip()
 
@@ -57,20 +59,40 @@ def decode_part(part: Message) -> str:
     """The text of a text/* part, trying the declared charset then common fallbacks."""
     try:
         payload = part.get_payload(decode=True)
-    except Exception:
+    except Exception as exc:
+        guard.failed("decoding a part", exc, level=logging.WARNING)
         payload = None
     if payload is None:
         raw = part.get_payload()
         return raw if isinstance(raw, str) else ""
-    charsets = [part.get_content_charset() or ""] + list(FALLBACK_CHARSETS)
+    charsets = [_charset(part)] + list(FALLBACK_CHARSETS)
     for cs in charsets:
         if not cs:
             continue
         try:
             return payload.decode(cs)
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, UnicodeDecodeError):  # unknown name, or the bytes are not in it
             continue
     return payload.decode("utf-8", "replace")
+
+
+CHARSET_NAME_RE = re.compile(r"[a-z0-9][a-z0-9._:+-]{0,39}")
+# Text codecs only: "idna", "punycode", "rot13", "zip", "base64" and the like are not charsets.
+NOT_CHARSETS = {"idna", "punycode", "raw_unicode_escape", "unicode_escape", "rot13", "rot_13", "zip",
+                "zlib", "base64", "bz2", "hex", "quopri", "uu", "undefined", "mbcs", "oem"}
+
+
+def _charset(part: Message) -> str:
+    """The declared charset when it is a plausible text charset name, else '' (NUL bytes, junk,
+    codecs that are not charsets: Python's codec lookup raises ValueError or misreads those)."""
+    try:
+        name = part.get_content_charset() or ""
+    except (UnicodeError, ValueError, TypeError):  # RFC 2231 junk in the parameter
+        return ""
+    name = name.strip().lower()
+    if not CHARSET_NAME_RE.fullmatch(name) or name.replace("-", "_") in NOT_CHARSETS:
+        return ""
+    return name
 
 
 def html_to_text(html: str) -> str:
@@ -94,7 +116,8 @@ def html_to_text(html: str) -> str:
 def _walk(msg: Message):
     try:
         yield from msg.walk()
-    except Exception:
+    except Exception as exc:
+        guard.failed("walking the parts", exc, level=logging.WARNING)
         yield msg
 
 
@@ -139,13 +162,15 @@ def attachments(msg: Message) -> list[Attachment]:
             continue
         try:
             name = part.get_filename()
-        except Exception:
+        except Exception as exc:
+            guard.failed("an attachment's name", exc, level=logging.WARNING)
             name = None
         if part.get_content_disposition() != "attachment" and not name:
             continue
         try:
             data = part.get_payload(decode=True) or b""
-        except Exception:
+        except Exception as exc:
+            guard.failed("an attachment's data", exc, level=logging.WARNING)
             data = b""
         found.append(Attachment(name or "lampiran", part.get_content_type(), data))
     return found

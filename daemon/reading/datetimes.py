@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from daemon.core import indonesian
+from daemon.core import guard, indonesian
 
 MONTHS: dict[str, int] = {}
 for _num, _names in enumerate((
@@ -128,7 +129,8 @@ def _dateparser_date(text: str, now: datetime) -> date | None:
         settings = {"DATE_ORDER": "DMY", "PREFER_DATES_FROM": "future",
                     "RELATIVE_BASE": now.replace(tzinfo=None), "REQUIRE_PARTS": ["day", "month"]}
         found = dateparser.parse(text, languages=["id", "en"], settings=settings)
-    except Exception:
+    except Exception as exc:
+        guard.failed("dateparser", exc, level=logging.WARNING)
         return None
     if found is None or not now.year - 1 <= found.year <= now.year + 3:
         return None

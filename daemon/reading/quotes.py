@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from email.message import EmailMessage, Message
@@ -10,7 +11,7 @@ from typing import Any
 
 from bs4 import BeautifulSoup, Tag
 
-from daemon.core import resources
+from daemon.core import guard, resources
 from daemon.core.lexicon import default_lexicon
 from daemon.mail import mime
 
@@ -89,7 +90,8 @@ def own_text(msg: EmailMessage | Message, sent: str | None = None) -> str:
             return strip_quotes(plain, sent)
         if html:
             return strip_quotes(mime.html_to_text(clean_html(html)), sent)
-    except Exception:
+    except Exception as exc:
+        guard.failed("own_text", exc)
         return ""
     return ""
 
@@ -112,7 +114,8 @@ def _bodies(msg: Message) -> tuple[str | None, str | None]:
 def _walk(msg: Message) -> Iterator[Message]:
     try:
         yield from msg.walk()
-    except Exception:
+    except Exception as exc:
+        guard.failed("walking the parts", exc, level=logging.WARNING)
         yield msg
 
 
