@@ -135,8 +135,5 @@ def _norm(text: str) -> str:
 
 
 def _automatic(msg: Message) -> bool:
-    try:
-        return machine(msg) is not None
-    except Exception as exc:
-        guard.failed("auto-reply check", exc)
-        return True  # unreadable headers: do not let them decide anything
+    """Machine-sent; a check that fails raises (read_reply turns it into ReadingFailed): never an answer."""
+    return machine(msg) is not None
