@@ -63,6 +63,9 @@ INSTRUCTION_RES = (
                re.IGNORECASE),
     re.compile(r"\bbalasan bapak/ibu kami pahami sebagai\b", re.IGNORECASE),
 )
+# Lines longer than this are never headers, attributions or closings: not matched (linear time).
+MAX_LINE = 1000
+ATTRIBUTION_LEAD_RE = re.compile(r"^\s*" + ATTRIBUTION_LEAD + r"\b", re.IGNORECASE)
 UNDERSCORES_RE = re.compile(r"^\s*_{8,}\s*$")
 SENT_FROM_RE = re.compile(
     r"^\s*(dikirim dari|sent from|get outlook for|dapatkan outlook untuk|sent via|dikirim melalui|"
@@ -193,9 +196,10 @@ def _interleaved(rest: list[str], ours: str | None) -> list[list[str]]:
             j += max(1, _attribution_span(rest, j))
         if j == i or not any(ln.lstrip().startswith(">") for ln in rest[i:j]):
             break
-        while j < len(rest) and _wrapped_rest(rest, j, ours, rewrapped):
-            j += 1  # the tail of a quoted line the author's client wrapped without a '>': ours
-        k = j + _quote_start(rest[j:])
+        continued = False
+        while j < len(rest) and _wrapped_rest(rest, j, ours, rewrapped, continued):
+            j, continued = j + 1, True  # the tail of a quoted line the author's client wrapped without a '>': ours
+        k = _quote_start(rest, j)
         if k > j:
             blocks.append(rest[j:k])
         i = k
@@ -221,14 +225,15 @@ def _attached(rest: list[str]) -> int:
                and not _quoted_line(rest, j))
 
 
-def _wrapped_rest(lines: list[str], j: int, ours: str | None, rewrapped: bool) -> bool:
+def _wrapped_rest(lines: list[str], j: int, ours: str | None, rewrapped: bool, continued: bool = False) -> bool:
     """Whether line j continues the quoted line above it (a client that rewraps a quote leaves the tail
     of a long line without its '>'): when the two together are in what we sent (if known and quoted); else when
     the quote was rewrapped throughout, the line above is long and unfinished, or the two together are
     a sentence of our mail templates, unless the line asks or defers: that stays the author's, as it
-    can only hold a decision back."""
+    can only hold a decision back. `continued`: the caller found line j-1 to be such a tail (checked
+    in one pass, not again for every line below it)."""
     line, above = lines[j].strip(), lines[j - 1].lstrip() if j else ""
-    if not line or not j or not (above.startswith(">") or _wrapped_rest(lines, j - 1, ours, rewrapped)):
+    if not line or not j or not (above.startswith(">") or continued) or len(line) > MAX_LINE:
         return False
     above = above.lstrip("> ").rstrip()
     joined = _norm(" ".join(above.split()[-4:] + [line]))
@@ -267,23 +272,31 @@ def _norm(text: str) -> str:
 def _quoted_line(lines: list[str], i: int) -> bool:
     line = lines[i]
     return (line.lstrip().startswith(">") or not line.strip() or is_instruction(line)
-            or _attribution_span(lines, i) > 0 or bool(DATED_ATTRIBUTION_RE.match(line)))
+            or _attribution_span(lines, i) > 0 or _short(line, DATED_ATTRIBUTION_RE))
+
+
+def _short(line: str, rx: re.Pattern[str]) -> bool:
+    """rx matches a line short enough to be a header, attribution or closing: a longer line is never
+    one, and is not run through the pattern (each pattern costs at most MAX_LINE² per line: linear)."""
+    return len(line) <= MAX_LINE and rx.match(line) is not None
 
 
 def is_instruction(line: str) -> bool:
     """Whether a line is one of our own instruction sentences (so quoted from our mail)."""
-    return any(rx.search(line) for rx in INSTRUCTION_RES)
+    return len(line) <= MAX_LINE and any(rx.search(line) for rx in INSTRUCTION_RES)
 
 
-def _quote_start(lines: list[str]) -> int:
-    for i, line in enumerate(lines):
-        if line.lstrip().startswith(">") or SEPARATOR_RE.match(line) or is_instruction(line):
+def _quote_start(lines: list[str], start: int = 0) -> int:
+    """The index (from `start` on) of the first line that begins a quote; len(lines) when none."""
+    for i in range(start, len(lines)):
+        line = lines[i]
+        if line.lstrip().startswith(">") or _short(line, SEPARATOR_RE) or is_instruction(line):
             return i
-        if DATED_ATTRIBUTION_RE.match(line):
+        if _short(line, DATED_ATTRIBUTION_RE):
             return i
         if _is_attribution(lines, i) or _is_header_block(lines, i):
             return i
-        if UNDERSCORES_RE.match(line) and any(FROM_LINE_RE.match(x) for x in lines[i + 1 : i + 3]):
+        if _short(line, UNDERSCORES_RE) and any(_short(x, FROM_LINE_RE) for x in lines[i + 1 : i + 3]):
             return i
     return len(lines)
 
@@ -294,32 +307,46 @@ def _is_attribution(lines: list[str], i: int) -> bool:
 
 def _attribution_span(lines: list[str], i: int) -> int:
     """How many lines the attribution starting at line i takes (0: none there)."""
-    if not re.match(r"^\s*" + ATTRIBUTION_LEAD + r"\b", lines[i], re.IGNORECASE):
+    if not _short(lines[i], ATTRIBUTION_LEAD_RE):
         return 0
     for span in (1, 2, 3):  # clients wrap long attributions before "menulis:"
         joined = " ".join(x.strip() for x in lines[i : i + span])
-        if ATTRIBUTION_RE.match(joined):
+        if _short(joined, ATTRIBUTION_RE):
             return span
     return 0
 
 
 def _is_header_block(lines: list[str], i: int) -> bool:
-    if not FROM_LINE_RE.match(lines[i]):
+    if not _short(lines[i], FROM_LINE_RE):
         return False
     following = [x for x in lines[i + 1 : i + 6] if x.strip()]
-    return sum(1 for x in following[:4] if HEADER_LINE_RE.match(x)) >= 2
+    return sum(1 for x in following[:4] if _short(x, HEADER_LINE_RE)) >= 2
 
 
 def _strip_signature(lines: list[str]) -> list[str]:
+    """The block without its signature: cut at '--', 'Sent from', a disclaimer, or a closing line
+    ("Salam,") followed by at most a short signature. One pass: linear in the block's size."""
     for i, line in enumerate(lines):
-        if line.strip() == "--" or SENT_FROM_RE.match(line) or DISCLAIMER_RE.match(line):
-            return _strip_signature(lines[:i])
-        if CLOSING_RE.match(line) and _looks_like_signature(lines[i + 1 :]):
+        if line.strip() == "--" or _short(line, SENT_FROM_RE) or _short(line, DISCLAIMER_RE):
+            return _strip_signature(lines[:i])  # nothing above i matched these: recurses at most once
+        if _short(line, CLOSING_RE) and _looks_like_signature(lines, i + 1):
             return lines[:i]
-    return [ln for ln in lines if not NIP_RE.match(ln)]
+    return [ln for ln in lines if not _short(ln, NIP_RE)]
 
 
-def _looks_like_signature(rest: list[str]) -> bool:
-    body = [ln for ln in rest if ln.strip()]
-    decisive = re.compile(r"\b(setuju|disetujui|acc|tolak|ditolak|revisi|lanjutkan|batal)\b", re.IGNORECASE)
-    return len(body) <= 8 and all(len(ln) <= 90 and not decisive.search(ln) for ln in body)
+SIGNATURE_MAX_LINES = 8
+DECISIVE_RE = re.compile(r"\b(setuju|disetujui|acc|tolak|ditolak|revisi|lanjutkan|batal)\b", re.IGNORECASE)
+
+
+def _looks_like_signature(lines: list[str], start: int) -> bool:
+    """Whether lines[start:] are a short signature: at most 8 short lines, none deciding anything.
+    Stops at the ninth line of text, so a block of many closing lines is read once, not once each."""
+    count = 0
+    for k in range(start, len(lines)):  # (islice would walk the lines before `start` each time)
+        ln = lines[k]
+        if not ln.strip():
+            continue
+        count += 1
+        if count > SIGNATURE_MAX_LINES or len(ln) > 90 or DECISIVE_RE.search(ln):
+            return False
+    return True
