@@ -13,13 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from daemon.app import mail_delivery, ocr_jobs
+from daemon.app import mail_delivery, ocr_jobs, prereading
 from daemon.core.context import Context
 from daemon.core.models import Inbound, Outbox, Request, Task, utcnow
 from daemon.core.types import Classification, RequestFacts
 from daemon.mail import mails, mime
 from daemon.mail.inbound_claim import WAITING, claim_inbound, postpone_inbound, resume_waiting
-from daemon.reading import classify, quotes, replies, trust
+from daemon.reading import budget, quotes, replies, trust
 from daemon.reading.extract import complete_from_reply, extract_requests
 from daemon.reading.ocr import OcrSource
 from daemon.sop import engine, people, publishing, requests
@@ -62,6 +62,7 @@ class Dispatcher:
         self.defer_ocr = defer_ocr
         self.ocr_cache = ocr_jobs.cache_of(ctx)
         self.unread: list = []  # scans of the message being read whose OCR failed for good
+        self.pre = budget.Prepared()  # the message being handled, as read before its transaction
 
     def run_once(self, limit: int | None = None) -> int:
         """Handle every waiting message (or `limit` of them); returns how many were handled."""
@@ -88,11 +89,16 @@ class Dispatcher:
 
     def handle_id(self, inbound_id: int) -> None:
         try:
+            pre = prereading.preread(self, inbound_id)  # read first, outside the write transaction
+            if pre is None:
+                return
+            self.pre = pre
             with self.factory() as s, s.begin():
                 inbound = s.get(Inbound, inbound_id, with_for_update=True)
                 if inbound is None or inbound.status != "new" or inbound.leased_by != self.holder:
                     return  # handled meanwhile, or our lease ran out and another took it
-                status, kind, reason = self.handle(s, inbound)
+                status, kind, reason = prereading.over_budget(self.ctx, s, inbound, pre) if pre.over else \
+                    self.handle(s, inbound)
                 inbound.status, inbound.kind, inbound.reason = status, kind, reason
                 inbound.processed_at = self.ctx.now()
                 log.info("inbound %d (%s) -> %s: %s", inbound_id, inbound.message_id, status, reason)
@@ -147,10 +153,12 @@ class Dispatcher:
 
     # ---- one message ---------------------------------------------------------------------------
     def handle(self, s: Session, inbound: Inbound) -> tuple[str, str, str]:
-        raw = Path(inbound.raw_path).read_bytes()
-        msg = mime.parse(raw)
         ctx = self.ctx
-        c = classify.classify(msg, ctx.cfg.office.domain)
+        if self.pre.inbound_id != inbound.id:  # called without handle_id: read it now
+            self.pre = budget.prepare(Path(inbound.raw_path).read_bytes(), ctx.cfg.reading, ctx.cfg.office.domain)
+            if self.pre.over:
+                return prereading.over_budget(ctx, s, inbound, self.pre)
+        msg, c = self.pre.msg, self.pre.c
         display, sender = mime.address(msg)
         try:
             if sender and sender == ctx.cfg.from_address:
@@ -226,7 +234,8 @@ class Dispatcher:
             self.answer(s, req, sender, mid, "Permohonan ini tidak sedang menunggu tindakan dari "
                         "alamat surel Bapak/Ibu, sehingga balasan ini hanya kami catat.")
             raise Outcome("done", "reply from someone the request is not waiting for; recorded")
-        reading = replies.read_reply(msg, ctx.lexicon, s.scalars(select(Outbox).where(Outbox.message_id == task.message_id)).first())
+        reading = self.pre.reading(task.message_id) or replies.read_reply(
+            msg, ctx.lexicon, s.scalars(select(Outbox).where(Outbox.message_id == task.message_id)).first())
         if task.status != "open":
             engine.record(ctx, s, req, "ignored", step=task.step, actor=sender, message_id=mid,
                             note=f"balasan untuk langkah yang sudah {task.status}")

@@ -196,6 +196,17 @@ class RulesCfg(Section):
     dir: str = "rules"
 
 
+class ReadingCfg(Section):
+    """[reading]: the budget for reading one inbound message; a message over it is quarantined with
+    the reason (the operator is told) and the others flow on."""
+
+    max_message_mb: float = Field(40, gt=0, description="a larger stored message is not parsed")
+    max_text_chars: int = Field(200_000, ge=1000, description="a longer mail text is not read")
+    max_parts: int = Field(500, ge=1, description="more MIME parts than this are not read")
+    max_depth: int = Field(30, ge=1, description="multiparts nested deeper than this are not read")
+    max_seconds: float = Field(20, gt=0, description="reading that took longer is not trusted")
+
+
 class Config(Section):
     office: OfficeCfg
     mailbox: MailboxCfg
@@ -206,6 +217,7 @@ class Config(Section):
     digest: DigestCfg = DigestCfg()
     delivery: DeliveryCfg = DeliveryCfg()
     publish: PublishCfg = PublishCfg()
+    reading: ReadingCfg = ReadingCfg()
     source: Path | None = None
 
     def warnings(self) -> list[str]:

@@ -152,8 +152,29 @@ def text_parts(msg: Message) -> tuple[str | None, str | None]:
     return plain, html
 
 
+def cached(msg: Message, key: object, compute):
+    """compute() once per message marked by `remember` (the dispatcher's message, read by many
+    readers); other messages are computed each time (they may still change)."""
+    memo = getattr(msg, "_liputan_memo", None)
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+def remember(msg: Message) -> Message:
+    """Mark a parsed message that no one changes any more: its texts are computed once."""
+    msg._liputan_memo = {}  # type: ignore[attr-defined]
+    return msg
+
+
 def body_text(msg: Message) -> str:
     """The best plain-text rendering of the body: text/plain, else the HTML as text."""
+    return cached(msg, "body_text", lambda: _body_text(msg))
+
+
+def _body_text(msg: Message) -> str:
     plain, html = text_parts(msg)
     if plain and plain.strip():
         return plain

@@ -87,6 +87,10 @@ NIP_RE = re.compile(r"^\s*nip\.?\s*:?\s*\d", re.IGNORECASE)
 def own_text(msg: EmailMessage | Message, sent: str | None = None) -> str:
     """The reply's own text: text/plain (format=flowed joined), else cleaned HTML; quotes and signatures
     removed (`sent`: the text of the mail replied to, as we sent it, when known)."""
+    return mime.cached(msg, ("own_text", sent), lambda: _own_text(msg, sent))
+
+
+def _own_text(msg: EmailMessage | Message, sent: str | None) -> str:
     try:
         plain, html = _bodies(msg)
         if plain is not None and plain.strip():
