@@ -201,7 +201,7 @@ class ReadingCfg(Section):
     the reason (the operator is told) and the others flow on."""
 
     max_message_mb: float = Field(40, gt=0, description="a larger stored message is not parsed")
-    max_text_chars: int = Field(200_000, ge=1000, description="a longer mail text is not read")
+    max_text_chars: int = Field(50_000, ge=1000, description="a longer mail text is not read")
     max_parts: int = Field(500, ge=1, description="more MIME parts than this are not read")
     max_depth: int = Field(30, ge=1, description="multiparts nested deeper than this are not read")
     max_seconds: float = Field(20, gt=0, description="reading that took longer is not trusted")
