@@ -10,6 +10,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from harness import KADIS, Office, letter
 from sqlalchemy import select
 from test_workflow_bodies import BANTAN
@@ -25,6 +26,7 @@ CAMAT = "camat.bantan@bengkaliskab.go.id"
 OFFICE_DOMAIN = "@bengkaliskab.go.id"
 
 
+@pytest.mark.timeout(1200)  # 200+ messages through the whole dispatcher and its jobs: minutes
 def test_every_hostile_message_meets_its_expected_outcome(tmp_path):
     office = Office(tmp_path)
     office.deliver(letter(CAMAT, "Permohonan Peliputan", BANTAN, display="Kantor Camat Bantan"))

@@ -10,6 +10,7 @@ from collections import Counter
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -154,6 +155,7 @@ def test_mutated_corpus_is_large() -> None:
     assert sum(1 for _ in mutated()) >= 3000
 
 
+@pytest.mark.timeout(1200)  # thousands of messages through every reader: minutes on a busy machine
 def test_it_survives_every_mutation_of_every_corpus_message() -> None:
     failures: Counter[str] = Counter()
     first: dict[str, str] = {}

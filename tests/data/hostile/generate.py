@@ -80,7 +80,7 @@ def mime_cases(task: EmailMessage) -> list[Case]:
             b = f"n{level}".encode()
             body = (b'Content-Type: multipart/mixed; boundary="' + b + b'"\r\n\r\n--' + b + b"\r\n" + body
                     + b"--" + b + b"--\r\n")
-        raw = _raw(f"From: {KADIS}\nSubject: {subject}\nIn-Reply-To: {irt}\nMIME-Version: 1.0\n", body)
+        raw = f"From: {KADIS}\r\nSubject: {subject}\r\nIn-Reply-To: {irt}\r\nMIME-Version: 1.0\r\n".encode() + body
         out.append(Case(f"nested-{depth}", raw, OVER if depth > 30 else ANY,
                         "nested more than" if depth > 30 else ""))
     many = _msg(UNIT, "Permohonan Peliputan", LETTER)
