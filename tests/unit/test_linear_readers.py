@@ -12,10 +12,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from daemon.core.places import load_places
 from daemon.mail import mime
 from daemon.reading.classify import classify
 from daemon.reading.datetimes import find_dates, find_times
 from daemon.reading.decisions import read_text
+from daemon.reading.extract import extract_requests
 from daemon.reading.quotes import own_text, strip_quotes
 from daemon.reading.replies import load_lexicon, subject_addition
 
@@ -29,6 +31,7 @@ except ImportError:
 
 LEX = load_lexicon(corpus.lexicon_path())
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
+PLACES = load_places(corpus.ROOT / "rules" / "places.yaml")
 N = 10_000  # characters; the test compares N with 4N
 LINEAR_MAX = 9.0  # 4x input: linear ~4x, quadratic ~16x; room for a busy shared machine
 NOISE_FLOOR = 0.05  # seconds: below this at 4N, a reader is fast whatever the ratio
@@ -51,6 +54,7 @@ READERS = {
     "mime+own_text": lambda t: own_text(mime.parse(_message(t).as_bytes())),
     "classify": lambda t: classify(_message(t), corpus.OUR_DOMAIN),
     "subject_addition": lambda t: subject_addition(_message(t)),
+    "extract_requests": lambda t: extract_requests(_message(t), PLACES, NOW),
     "html_to_text": lambda t: mime.html_to_text("<p>" + t.replace("\n", "<br>") + "</p>"),
 }
 
