@@ -40,7 +40,8 @@ def main(outdir: str, rules: str | None = None) -> int:
                 index.append(entry)
     finally:
         converter.close()
-    write_index(out, index, converter.available(), shutil.which("pdftoppm") is not None,
+    has_pdf = converter.available()  # PNG pages are made from the PDFs: none without them
+    write_index(out, index, has_pdf, has_pdf and shutil.which("pdftoppm") is not None,
                 notes=review_notes(rules_path))
     print(f"{sum(len(e['letters']) for e in index)} surat dan {sum(len(e['mails']) for e in index)} surel "
           f"dari {len(index)} contoh ditulis ke {out.resolve()}; buka {out.resolve() / 'index.html'}")

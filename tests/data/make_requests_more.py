@@ -54,7 +54,7 @@ class Letter:
     unit_core: str  # what the reading's requester must contain
     events: list[Event]
     contact: tuple[str, str] | None = None  # (name, phone as written)
-    phone: str | None = None  # the phone as stored (digits)
+    phone: str | None = None  # the phone as stored: as the person wrote it (contact[1]) when none is given
     datefmt: str = "long"
     labels: str = "acara"
     charset: str = "utf-8"
@@ -265,8 +265,9 @@ def expected(letter: Letter) -> str:
             out += [f"    location_contains: \"{ev.place_core or ev.place}\"", f"    kecamatan: {ev.kecamatan}",
                     f"    outside_island: {str(outside.get(ev.kecamatan, True)).lower()}"]
         out.append(f"    requester_contains: \"{letter.unit_core}\"")
-        if letter.phone:
-            out.append(f"    contact_phone: \"{letter.phone}\"")
+        stored = letter.contact[1] if letter.contact else letter.phone  # kept as written (issue 10)
+        if stored:
+            out.append(f"    contact_phone: \"{stored}\"")
         if letter.form in ("gmail_fwd", "outlook_fwd", "rfc822"):
             out.append(f"    forwarded_from: {letter.sender.split('<')[1].rstrip('>')}")
         source = letter.source or SOURCE.get(letter.form)

@@ -49,7 +49,7 @@ def test_a_reply_read_normally_is_applied(tmp_path):
     assert row.status == "done" and office.request(req.code).step != req.step
 
 
-@pytest.mark.parametrize("target", ["_read", "read_text", "machine"])
+@pytest.mark.parametrize("target", ["_read", "read_text_with_reasons", "machine"])
 def test_a_crash_while_reading_a_reply_is_quarantined_not_answered(tmp_path, monkeypatch, target):
     office = Office(tmp_path)
     req, task_mail = _opened(office)
