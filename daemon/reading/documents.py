@@ -13,6 +13,7 @@ from bs4 import BeautifulSoup
 
 from daemon.mail import mime
 from daemon.mail.mime import Attachment, html_to_text
+from daemon.reading.datetimes import repair_ocr_times
 from daemon.reading.ocr import OcrCache, OcrPart, OcrSource, OcrUnreadable, sha256_of
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,8 @@ class Document:
 
     def __post_init__(self) -> None:
         self.text = newlines(self.text)
+        if self.source == "ocr":
+            self.text = repair_ocr_times(self.text)  # "O9,0O WIB" is 09.00: Tesseract's usual misreads
 
 
 def newlines(text: str) -> str:
