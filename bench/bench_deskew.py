@@ -19,12 +19,12 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "unit")]
 
-from PIL import Image  # noqa: E402
-from test_ocr_deskew import page  # noqa: E402
+from PIL import Image
+from test_ocr_deskew import page
 
-from daemon.reading import documents, ocr  # noqa: E402
-from daemon.reading.documents import Document  # noqa: E402
-from daemon.reading.extract import _read  # noqa: E402
+from daemon.reading import documents, ocr
+from daemon.reading.documents import Document
+from daemon.reading.extract import _read
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
 WANT = {"title": "Musyawarah Perencanaan Pembangunan Kecamatan Bantan", "day": date(2027, 1, 12),

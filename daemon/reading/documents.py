@@ -14,7 +14,14 @@ from bs4 import BeautifulSoup
 from daemon.mail import mime
 from daemon.mail.mime import Attachment, html_to_text
 from daemon.reading.datetimes import repair_ocr_times
-from daemon.reading.ocr import OcrCache, OcrPart, OcrSource, OcrUnreadable, sha256_of, straighten
+from daemon.reading.ocr import (
+    OcrCache,
+    OcrPart,
+    OcrSource,
+    OcrUnreadable,
+    sha256_of,
+    straighten,
+)
 
 log = logging.getLogger(__name__)
 
