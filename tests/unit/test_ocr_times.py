@@ -7,6 +7,8 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from daemon.reading.datetimes import find_times, parse_time, repair_ocr_times
 from daemon.reading.documents import Document
@@ -66,3 +68,12 @@ def test_a_scanned_letter_with_misread_time_gets_its_start() -> None:
            "Tempat : Aula Kantor Camat Bantan\n")
     (ev,) = _read(Document(ocr, "ocr", [], "scan.pdf"), NOW).events
     assert ev.time is not None and ev.time.start == time(9, 0) and ev.time.until_done
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="0123456789OolI|.,: WIBpukulRs\n", max_size=60))
+def test_the_repair_never_moves_text(text: str) -> None:
+    fixed = repair_ocr_times(text)
+    assert len(fixed) == len(text)
+    assert all(a == b or b in "0123456789." for a, b in zip(text, fixed, strict=True))
+    find_times(fixed)
