@@ -171,10 +171,10 @@ def run(base: Path) -> None:
     reading = [0.0]
     prepare = office.dispatcher.prepare
 
-    def read_timed(raw_path: str):  # noqa: ANN202
+    def read_timed(inbound_id: int, raw_path: str):  # noqa: ANN202
         c = time.process_time()
         try:
-            return prepare(raw_path)
+            return prepare(inbound_id, raw_path)
         finally:
             reading[0] += time.process_time() - c
 

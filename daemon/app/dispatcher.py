@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import logging
 import traceback
-from dataclasses import dataclass, field
 from datetime import timedelta
-from email.message import EmailMessage
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from daemon.app import mail_delivery, ocr_jobs
+from daemon.app import mail_delivery, ocr_jobs, prereading
 from daemon.core import lexicon, logctx
 from daemon.core.context import Context
 from daemon.core.models import Inbound, Outbox, Request, Task, utcnow
@@ -28,7 +26,7 @@ from daemon.mail.inbound_claim import (
     postpone_inbound,
     resume_waiting,
 )
-from daemon.reading import classify, quotes, replies, trust
+from daemon.reading import budget, quotes, replies, trust
 from daemon.reading.extract import complete_from_reply, extract_requests
 from daemon.reading.ocr import OcrSource
 from daemon.sop import engine, people, publishing, requests
@@ -42,18 +40,6 @@ INFORMATIONAL = ("notice", "assignment", "ack", "rejected", "forged", "alert", "
 RETRY_SQLSTATES = ("40P01", "40001")
 TRANSIENT_ATTEMPTS = 6
 BATCH = 32  # messages claimed and handled in one transaction (one commit) during a backlog  # 5 s, 10 s, 20 s, 40 s, 80 s apart: then the operator is told
-
-
-@dataclass
-class Prepared:
-    """A message as read before its transaction (no row is locked while reading)."""
-
-    msg: EmailMessage
-    classification: Classification
-    display: str
-    sender: str
-    letters: list[RequestFacts] | None = None  # extracted when it may be a new letter
-    ocr_needed: list = field(default_factory=list)
 
 
 class Outcome(Exception):
@@ -82,8 +68,9 @@ class Dispatcher:
         # False: Tesseract runs inside the message's transaction (the old way; bench/ compares)
         self.defer_ocr = defer_ocr
         self.ocr_cache = ocr_jobs.cache_of(ctx)
-        self.prepared: dict[int, Prepared] = {}  # the current batch, read before its transaction
+        self.prepared: dict[int, budget.Prepared] = {}  # the batch, read before its transaction
         self.unread: list = []  # scans of the message being read whose OCR failed for good
+        self.pre = budget.Prepared()  # the message being handled, as read before its transaction
 
     def run_once(self, limit: int | None = None) -> int:
         """Handle every waiting message (or `limit` of them); returns how many were handled.
@@ -107,7 +94,7 @@ class Dispatcher:
         """Read every message of the batch, then handle them in one transaction."""
         with self.factory() as s:
             paths = dict(s.execute(select(Inbound.id, Inbound.raw_path).where(Inbound.id.in_(ids))).all())
-        self.prepared = {i: self.prepare(paths[i]) for i in ids if i in paths}
+        self.prepared = {i: pre for i in ids if i in paths and (pre := self.prepare(i, paths[i]))}
         failures: list[tuple[int, Exception]] = []
         try:
             with self.factory() as s, s.begin():
@@ -161,6 +148,8 @@ class Dispatcher:
             self._handle_row(s, inbound_id, locked)
 
     def _handle_row(self, s: Session, inbound_id: int, locked: bool) -> None:
+        if inbound_id in self.prepared:  # read with its batch, before the transaction
+            self.pre = self.prepared[inbound_id]
         inbound = s.get(Inbound, inbound_id, with_for_update=not locked)
         if inbound is None or inbound.status != "new" or inbound.leased_by != self.holder:
             return  # handled meanwhile, or our lease ran out and another took it
@@ -171,6 +160,10 @@ class Dispatcher:
 
     def handle_id(self, inbound_id: int) -> None:
         try:
+            pre = prereading.preread(self, inbound_id)  # read first, outside the write transaction
+            if pre is None:
+                return
+            self.pre = pre
             with self.factory() as s, s.begin():
                 self.handle_row(s, inbound_id)
         except DBAPIError as exc:
@@ -223,30 +216,33 @@ class Dispatcher:
                               f"Setelah diperbaiki, jalankan: liputan requeue {inbound.id}"])
 
     # ---- one message ---------------------------------------------------------------------------
-    def prepare(self, raw_path: str) -> Prepared | None:
-        """Read a message before its transaction: parse, classify and, for what may be a new
-        letter, extract its requests. What fails here is read again in the transaction, where
-        the failure is handled as always."""
+    def prepare(self, inbound_id: int, raw_path: str) -> budget.Prepared | None:
+        """Read a message of a batch before its transaction, within the reading budget: parse,
+        classify, read a reply against the mail it answers and, for what may be a new letter,
+        extract its requests. What fails here is read again in the transaction, where the
+        failure is handled as always."""
         try:
-            pre = self.read(raw_path)
-            c = pre.classification
-            if not (c.references or c.tag) and c.kind not in ("bounce", "auto_reply", "list"):
+            pre = prereading.read_path(self, inbound_id, raw_path)
+            c = pre.c
+            if pre.over is None and not (c.references or c.tag) and \
+                    c.kind not in ("bounce", "auto_reply", "list"):
                 ocr = OcrSource(self.ocr_cache) if self.defer_ocr else None
                 pre.letters = extract_requests(pre.msg, self.ctx.places, self.ctx.now(), ocr)
                 pre.ocr_needed = list(ocr.needed) if ocr is not None else []
             return pre
-        except Exception:  # noqa: BLE001 - not swallowed: handle() reads it again and fails there
+        except Exception:
+            log.debug("inbound %d: read again in its transaction", inbound_id, exc_info=True)
             return None
 
-    def read(self, raw_path: str) -> Prepared:
-        msg = mime.parse(Path(raw_path).read_bytes())
-        display, sender = mime.address(msg)
-        return Prepared(msg, classify.classify(msg, self.ctx.cfg.office.domain), display, sender)
-
     def handle(self, s: Session, inbound: Inbound) -> tuple[str, str, str]:
-        pre = self.prepared.get(inbound.id) or self.read(inbound.raw_path)
-        msg, c, display, sender = pre.msg, pre.classification, pre.display, pre.sender
         ctx = self.ctx
+        if self.pre.inbound_id != inbound.id:  # called without handle_id: read it now
+            self.pre = budget.prepare(Path(inbound.raw_path).read_bytes(), ctx.cfg.reading, ctx.cfg.office.domain)
+            self.pre.inbound_id = inbound.id
+        if self.pre.over:
+            return prereading.over_budget(ctx, s, inbound, self.pre)
+        msg, c = self.pre.msg, self.pre.c
+        display, sender = mime.address(msg)
         try:
             if sender and sender == ctx.cfg.from_address:
                 raise Outcome("ignored", "our own message came back (mail loop)")
@@ -323,7 +319,8 @@ class Dispatcher:
             self.answer(s, req, sender, mid, "Permohonan ini tidak sedang menunggu tindakan dari "
                         "alamat surel Bapak/Ibu, sehingga balasan ini hanya kami catat.")
             raise Outcome("done", "reply from someone the request is not waiting for; recorded")
-        reading = replies.read_reply(msg, ctx.lexicon, s.scalars(select(Outbox).where(Outbox.message_id == task.message_id)).first())
+        reading = self.pre.reading(task.message_id) or replies.read_reply(
+            msg, ctx.lexicon, s.scalars(select(Outbox).where(Outbox.message_id == task.message_id)).first())
         if task.status != "open":
             engine.record(ctx, s, req, "ignored", step=task.step, actor=sender, message_id=mid,
                             note=f"balasan untuk langkah yang sudah {task.status}")
@@ -490,7 +487,7 @@ class Dispatcher:
         handling it again later repeats nothing. `self.unread` lists the scans whose OCR failed
         for good (the letter is then read without them)."""
         self.unread = []
-        pre = self.prepared.get(inbound.id)
+        pre = self.pre if self.pre.inbound_id == inbound.id else None
         if pre is not None and pre.letters is not None:  # read before the transaction
             found, needed = pre.letters, pre.ocr_needed
         elif not self.defer_ocr:

@@ -269,6 +269,17 @@ class RetentionCfg(Section):
     every_hours: float = Field(6, gt=0, description="how often the pruning job runs")
 
 
+class ReadingCfg(Section):
+    """[reading]: the budget for reading one inbound message; a message over it is quarantined with
+    the reason (the operator is told) and the others flow on."""
+
+    max_message_mb: float = Field(40, gt=0, description="a larger stored message is not parsed")
+    max_text_chars: int = Field(50_000, ge=1000, description="a longer mail text is not read")
+    max_parts: int = Field(500, ge=1, description="more MIME parts than this are not read")
+    max_depth: int = Field(30, ge=1, description="multiparts nested deeper than this are not read")
+    max_seconds: float = Field(20, gt=0, description="reading that took longer is not trusted")
+
+
 class Config(Section):
     office: OfficeCfg
     mailbox: MailboxCfg
@@ -284,6 +295,7 @@ class Config(Section):
     metrics: MetricsCfg = MetricsCfg()
     outbox: OutboxCfg = OutboxCfg()
     retention: RetentionCfg = RetentionCfg()
+    reading: ReadingCfg = ReadingCfg()
     source: Path | None = None
 
     def warnings(self) -> list[str]:

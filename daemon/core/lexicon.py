@@ -135,7 +135,6 @@ def _compiled(template: str, alternations: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(template, re.IGNORECASE)
 
 
-@lru_cache(maxsize=512)  # the shipped lexicon is read once (default_lexicon), so is each pattern
 def pattern(template: str, *keys: str, end: bool = True) -> re.Pattern[str]:
     """`template` with each "{}" in turn replaced by the alternation of the shipped lexicon's list of
     the same position in `keys`, compiled case-insensitively (cached)."""

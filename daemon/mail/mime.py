@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import email
+import email.errors
 import email.policy
+import logging
 import re
 from dataclasses import dataclass
 from email.message import EmailMessage, Message
@@ -11,9 +13,16 @@ from email.policy import EmailPolicy
 from functools import lru_cache
 from email.utils import getaddresses, parseaddr
 
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, CData, NavigableString, Tag
+
+from daemon.core import guard
 
 FALLBACK_CHARSETS = ("utf-8", "windows-1252", "iso-8859-1")
+# What email.policy.default's header parser raises on some mangled address headers (known CPython
+# bugs, e.g. IndexError in get_domain on "a@"): a header we read as raw text instead. Anything else
+# is a failure of ours, recorded (core/guard.py).
+HEADER_PARSER_BUGS = (IndexError, ValueError, TypeError, AttributeError, email.errors.HeaderParseError)
+log = logging.getLogger("daemon.mail.mime")
 
 
 @lru_cache(maxsize=4096)
@@ -46,16 +55,15 @@ def header(msg: Message, name: str) -> str:
     """A header as text ('' when absent or undecodable), folded whitespace collapsed."""
     try:
         value = msg.get(name)
-    except Exception:  # the policy's header parser fails on some mangled headers: use the raw text
-        try:
-            value = next((str(v) for k, v in msg.raw_items() if k.lower() == name.lower()), "")
-        except Exception:
-            value = ""
+    except HEADER_PARSER_BUGS:  # CPython's header parser on some mangled headers: the raw text is read
+        log.info("header %s: the structured parser failed; read as raw text", name)
+        value = next((str(v) for k, v in msg.raw_items() if k.lower() == name.lower()), "")
     if value is None:
         return ""
     try:
         text = str(value)
-    except Exception:
+    except Exception as exc:
+        guard.failed(f"header {name}", exc, level=logging.WARNING)
         text = value.encode("utf-8", "replace").decode("utf-8") if isinstance(value, str) else ""
     return re.sub(r"\s+", " ", text).strip()
 
@@ -80,44 +88,80 @@ def decode_part(part: Message) -> str:
     """The text of a text/* part, trying the declared charset then common fallbacks."""
     try:
         payload = part.get_payload(decode=True)
-    except Exception:
+    except Exception as exc:
+        guard.failed("decoding a part", exc, level=logging.WARNING)
         payload = None
     if payload is None:
         raw = part.get_payload()
         return raw if isinstance(raw, str) else ""
-    charsets = [part.get_content_charset() or ""] + list(FALLBACK_CHARSETS)
+    charsets = [_charset(part)] + list(FALLBACK_CHARSETS)
     for cs in charsets:
         if not cs:
             continue
         try:
             return payload.decode(cs)
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, UnicodeDecodeError):  # unknown name, or the bytes are not in it
             continue
     return payload.decode("utf-8", "replace")
 
 
+CHARSET_NAME_RE = re.compile(r"[a-z0-9][a-z0-9._:+-]{0,39}")
+# Text codecs only: "idna", "punycode", "rot13", "zip", "base64" and the like are not charsets.
+NOT_CHARSETS = {"idna", "punycode", "raw_unicode_escape", "unicode_escape", "rot13", "rot_13", "zip",
+                "zlib", "base64", "bz2", "hex", "quopri", "uu", "undefined", "mbcs", "oem"}
+
+
+def _charset(part: Message) -> str:
+    """The declared charset when it is a plausible text charset name, else '' (NUL bytes, junk,
+    codecs that are not charsets: Python's codec lookup raises ValueError or misreads those)."""
+    try:
+        name = part.get_content_charset() or ""
+    except (UnicodeError, ValueError, TypeError):  # RFC 2231 junk in the parameter
+        return ""
+    name = name.strip().lower()
+    if not CHARSET_NAME_RE.fullmatch(name) or name.replace("-", "_") in NOT_CHARSETS:
+        return ""
+    return name
+
+
 def html_to_text(html: str) -> str:
-    """Readable text from HTML: block elements become lines, scripts and styles dropped."""
+    """Readable text from HTML: block elements become lines, scripts and styles dropped. One pass
+    over the tree without changing it (no recursion: 10,000 nested <div>s are fine), so linear."""
     soup = BeautifulSoup(html, "lxml")
-    for tag in soup(["script", "style", "head"]):
-        tag.decompose()
-    for br in soup.find_all("br"):
-        br.replace_with("\n")
-    for cell in soup.find_all(["td", "th"]):
-        cell.append("\t")
-    for block in soup.find_all(["p", "div", "tr", "li", "h1", "h2", "h3", "h4", "blockquote", "table"]):
-        block.insert_before("\n")
-        block.append("\n")
-    text = soup.get_text()
-    text = text.replace("\xa0", " ")
+    out: list[str] = []
+    stack: list[object] = [soup]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            if type(node) in (NavigableString, CData) or node.__class__ is str:
+                out.append(str(node))
+            continue
+        if not isinstance(node, Tag) or node.name in HIDDEN_TAGS:
+            continue
+        if node.name == "br":
+            out.append("\n")
+            continue
+        closing = "\t" if node.name in CELL_TAGS else "\n" if node.name in BLOCK_TAGS else None
+        if node.name in BLOCK_TAGS:
+            out.append("\n")
+        if closing:
+            stack.append(closing)  # a plain str: emitted after the children
+        stack.extend(reversed(node.contents))
+    text = "".join(out).replace("\xa0", " ")
     lines = [re.sub(r"[ \t]+", " ", ln).strip() for ln in text.splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+HIDDEN_TAGS = {"script", "style", "head"}
+CELL_TAGS = {"td", "th"}
+BLOCK_TAGS = {"p", "div", "tr", "li", "h1", "h2", "h3", "h4", "blockquote", "table"}
 
 
 def _walk(msg: Message):
     try:
         yield from msg.walk()
-    except Exception:
+    except Exception as exc:
+        guard.failed("walking the parts", exc, level=logging.WARNING)
         yield msg
 
 
@@ -137,8 +181,29 @@ def text_parts(msg: Message) -> tuple[str | None, str | None]:
     return plain, html
 
 
+def cached(msg: Message, key: object, compute):
+    """compute() once per message marked by `remember` (the dispatcher's message, read by many
+    readers); other messages are computed each time (they may still change)."""
+    memo = getattr(msg, "_liputan_memo", None)
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+def remember(msg: Message) -> Message:
+    """Mark a parsed message that no one changes any more: its texts are computed once."""
+    msg._liputan_memo = {}  # type: ignore[attr-defined]
+    return msg
+
+
 def body_text(msg: Message) -> str:
     """The best plain-text rendering of the body: text/plain, else the HTML as text."""
+    return cached(msg, "body_text", lambda: _body_text(msg))
+
+
+def _body_text(msg: Message) -> str:
     plain, html = text_parts(msg)
     if plain and plain.strip():
         return plain
@@ -162,13 +227,15 @@ def attachments(msg: Message) -> list[Attachment]:
             continue
         try:
             name = part.get_filename()
-        except Exception:
+        except Exception as exc:
+            guard.failed("an attachment's name", exc, level=logging.WARNING)
             name = None
         if part.get_content_disposition() != "attachment" and not name:
             continue
         try:
             data = part.get_payload(decode=True) or b""
-        except Exception:
+        except Exception as exc:
+            guard.failed("an attachment's data", exc, level=logging.WARNING)
             data = b""
         found.append(Attachment(name or "lampiran", part.get_content_type(), data))
     return found

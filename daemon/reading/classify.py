@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from email.message import EmailMessage, Message
 from email.parser import HeaderParser
 from functools import lru_cache
 
+from daemon.core import guard
 from daemon.core.lexicon import default_lexicon, pattern
 from daemon.core.types import Classification
 from daemon.mail import mime
@@ -70,7 +72,8 @@ def classify(msg: EmailMessage, our_domain: str | None = None) -> Classification
     """Classify an inbound message; never raises (a failure yields kind 'unknown' with the reason)."""
     try:
         return _classify(msg, (our_domain or "").lower().strip() or None)
-    except Exception as exc:  # the dispatcher must always get an answer
+    except Exception as exc:  # the dispatcher must always get an answer; the failure is recorded
+        guard.failed("classify", exc)
         return Classification(kind="unknown", reason=f"classifier failed: {type(exc).__name__}: {exc}"[:300])
 
 
@@ -144,7 +147,8 @@ def _has_part(msg: Message, ctype: str) -> bool:
 def _walk(msg: Message) -> Iterator[Message]:
     try:
         yield from msg.walk()
-    except Exception:
+    except Exception as exc:
+        guard.failed("walking the parts", exc, level=logging.WARNING)
         yield msg
 
 

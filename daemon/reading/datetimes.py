@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from daemon.core import indonesian
+from daemon.core import guard, indonesian
 
 MONTHS: dict[str, int] = {}
 for _num, _names in enumerate((
@@ -128,7 +129,8 @@ def _dateparser_date(text: str, now: datetime) -> date | None:
         settings = {"DATE_ORDER": "DMY", "PREFER_DATES_FROM": "future",
                     "RELATIVE_BASE": now.replace(tzinfo=None), "REQUIRE_PARTS": ["day", "month"]}
         found = dateparser.parse(text, languages=["id", "en"], settings=settings)
-    except Exception:
+    except Exception as exc:
+        guard.failed("dateparser", exc, level=logging.WARNING)
         return None
     if found is None or not now.year - 1 <= found.year <= now.year + 3:
         return None
@@ -178,7 +180,7 @@ def _repair(text: str, ocr: bool) -> str:
             continue
         if not any(c.isdigit() for c in raw) or re.search(r"rp\.?\s*$", text[max(0, m.start() - 4):m.start()], re.I):
             continue
-        line_start = text.rfind("\n", 0, m.start()) + 1
+        line_start = max(text.rfind("\n", max(0, m.start() - 40), m.start()) + 1, m.start() - 40)
         if not (before.search(text[line_start:m.start()]) or after.match(text[m.end():m.end() + 12])):
             continue
         hour, minute = m.group("h").translate(_SHAPE), m.group("m").translate(_SHAPE)
@@ -192,6 +194,7 @@ def find_times(text: str, need_prefix: bool = False) -> list[TimeRange]:
     """Clock times/ranges in the text; a bare number counts only with minutes, 'pukul/jam' or a period."""
     found: list[TimeRange] = []
     text = _repair(text or "", ocr=False)
+    anywhere: list[str | None] = []  # the zone named anywhere in the text: searched once, not per time
     for m in _TIME_RANGE.finditer(text or ""):
         g = m.groupdict()
         prefixed = bool(g["sx"])
@@ -203,7 +206,9 @@ def find_times(text: str, need_prefix: bool = False) -> list[TimeRange]:
         if start is None:
             continue
         end = _clock(g["eh"], g["em"], g["ep"] or g["sp"]) if g["eh"] and (g["em"] or g["ex"] or g["ep"]) else None
-        label = g["sz"] or g["ez"] or _zone_in(text)
+        if not anywhere:
+            anywhere.append(_zone_in(text))
+        label = g["sz"] or g["ez"] or anywhere[0]
         zone = indonesian.label_zone(label) if label else indonesian.office_zone()
         found.append(TimeRange(start, end, bool(g["done"]), zone, m.start(), prefixed))
     return found

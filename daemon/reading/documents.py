@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import logging
 import re
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any
@@ -31,6 +33,8 @@ OCR_DPI = 200
 OCR_TIMEOUT = 120  # seconds per page; a hung Tesseract fails the try instead of the worker
 MAX_PAGES = 4
 MAX_BYTES = 20 * 1024 * 1024
+MAX_UNPACKED = 64 * 1024 * 1024  # what a DOCX or the streams of a PDF may unpack to
+MAX_PIXELS = 60_000_000  # a scan of an A4 letter at 600 dpi is ~35 million
 IMAGE_TYPES = ("image/jpeg", "image/jpg", "image/png", "image/tiff", "image/webp")
 
 
@@ -190,8 +194,9 @@ def image_document(data: bytes, name: str = "", ocr: OcrSource | None = None) ->
     """A photo or scan of a letter, read by OCR (inline, or from `ocr`'s cache)."""
     from PIL import Image
 
-    with Image.open(io.BytesIO(data)):  # the header only: no OCR job for what is no image
-        pass
+    with Image.open(io.BytesIO(data)) as img:  # the header only: no OCR job for what is no image
+        if img.width * img.height > MAX_PIXELS:  # a decompression bomb, or no letter anyway
+            raise Unsafe(f"image of {img.width}x{img.height} pixels (limit {MAX_PIXELS:,})")
     return _ocr_document(OcrPart(name, sha256_of(data), "image"), lambda: ocr_image_bytes(data), ocr)
 
 
@@ -199,6 +204,7 @@ def docx_document(data: bytes, name: str = "") -> Document | None:
     """A DOCX letter: header (kop surat), paragraphs and tables, in reading order."""
     import docx
 
+    _zip_within_limits(data)
     doc = docx.Document(io.BytesIO(data))
     lines: list[str] = []
     for section in doc.sections[:1]:
@@ -230,6 +236,45 @@ def _docx_rows(table) -> Table:
     return rows
 
 
+class Unsafe(ValueError):
+    """A file that would take far more memory or time to open than it is worth (a bomb)."""
+
+
+def _zip_within_limits(data: bytes) -> None:
+    """A DOCX (a zip) whose parts unpack to more than MAX_UNPACKED bytes, or many times their
+    packed size, is not opened: python-docx would unpack them all into memory."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        infos = z.infolist()
+        total = sum(i.file_size for i in infos)
+        packed = sum(i.compress_size for i in infos) or 1
+    if len(infos) > 2000 or total > MAX_UNPACKED or total > 100 * packed + 10 * 1024 * 1024:
+        raise Unsafe(f"zip of {len(infos)} parts unpacking to {total:,} bytes from {packed:,}")
+
+
+PDF_STREAM_RE = re.compile(rb"stream\r?\n")
+
+
+def _pdf_within_limits(data: bytes) -> None:
+    """A PDF whose compressed streams unpack to more than MAX_UNPACKED bytes in all is not read
+    (pdfminer unpacks each whole stream into memory); measured in bounded steps, never unpacked."""
+    total = 0
+    for m in PDF_STREAM_RE.finditer(data):
+        end = data.find(b"endstream", m.end())
+        chunk = data[m.end(): end if end >= 0 else len(data)]
+        inflate = zlib.decompressobj()
+        try:
+            while chunk and total <= MAX_UNPACKED:
+                out = inflate.decompress(chunk, 1024 * 1024)
+                total += len(out)
+                chunk = inflate.unconsumed_tail
+                if not out:
+                    break
+        except zlib.error:
+            continue  # not Flate, or broken: pdfplumber judges it
+        if total > MAX_UNPACKED:
+            raise Unsafe(f"PDF streams unpacking to more than {MAX_UNPACKED:,} bytes")
+
+
 def attachment_document(att: Attachment, ocr: OcrSource | None = None) -> Document | None:
     """The readable document in an attachment, or None for other files or failures (and, with a
     deferred `ocr`, for scans whose text is not cached yet: `ocr.needed` lists those)."""
@@ -239,6 +284,7 @@ def attachment_document(att: Attachment, ocr: OcrSource | None = None) -> Docume
     ctype = (att.content_type or "").lower()
     try:
         if ctype == "application/pdf" or name.endswith(".pdf") or att.data[:5] == b"%PDF-":
+            _pdf_within_limits(att.data)
             return pdf_document(att.data, att.filename, ocr)
         if name.endswith(".docx") or "wordprocessingml" in ctype:
             return docx_document(att.data, att.filename)

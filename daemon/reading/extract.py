@@ -9,6 +9,7 @@ from datetime import datetime
 from email.message import EmailMessage, Message
 from email.utils import parseaddr
 
+from daemon.core import guard
 from daemon.core.places import Places
 from daemon.core.types import RequestFacts
 from daemon.mail import mime
@@ -76,8 +77,8 @@ def extract_requests(msg: EmailMessage, places: Places, now: datetime,
     nothing and listed in `ocr.needed`, so the caller can OCR it later and read again."""
     try:
         return _extract(msg, places, now, ocr)
-    except Exception:
-        log.exception("request extraction failed")
+    except Exception as exc:
+        guard.failed("request extraction", exc)
         facts = RequestFacts()
         facts.compute_missing()
         return [facts]
@@ -327,8 +328,8 @@ def complete_from_reply(facts: RequestFacts, reply_text: str, places: Places, no
     """A copy of facts with missing fields filled from 'Acara: / Hari/Tanggal: / Pukul: / Tempat:' lines."""
     try:
         return _complete_from_reply(facts, reply_text, places, now)
-    except Exception:
-        log.exception("reading the reply failed")
+    except Exception as exc:
+        guard.failed("completing from a reply", exc)
         return dataclasses.replace(facts, missing=list(facts.missing))
 
 

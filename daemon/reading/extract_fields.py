@@ -32,7 +32,9 @@ LABELS: list[tuple[str, str]] = [
     ("subject", r"perihal|hal"),
     ("requester", r"unit\s+pengirim|unit\s+kerja|pengirim|instansi|penyelenggara|pemohon"),
 ]
-_PREFIX = r"^[ \t>]*(?:\(?\d{1,2}[.)]|\(?[a-e][.)]|[-•*▪])?[ \t]*"
+# possessive (*+): a line of 20,000 spaces is not tried 20,000² ways
+_PREFIX = r"^[ \t>]*+(?:\(?\d{1,2}[.)]|\(?[a-e][.)]|[-•*▪])?[ \t]*+"
+MAX_LABEL_LINE = 2000  # a longer line is no 'Label : value' line (and is not matched: linear time)
 _SEP = r"[ \t.]*(?:[:;：]|\t)[ \t:;]*"
 _DIGIT_SEP = r"[ ]+(?=\d)"  # "Pukul 09.00", "Tanggal 7 Desember 2026"
 
@@ -97,6 +99,8 @@ def labelled_lines(text: str) -> list[Labelled]:
     lines = (text or "").splitlines()
     found: list[Labelled] = []
     for i, line in enumerate(lines):
+        if len(line) > MAX_LABEL_LINE:
+            continue
         for kind, rx in _LABEL_RES:
             m = rx.match(line)
             if not m:
@@ -118,7 +122,7 @@ def _clean_value(value: str) -> str:
 
 def _is_label(line: str) -> bool:
     """A 'Label :' line (a value such as 'jam 2 siang' is not a label)."""
-    return any(rx.match(line or "") for rx in _STRICT_RES)
+    return len(line or "") <= MAX_LABEL_LINE and any(rx.match(line or "") for rx in _STRICT_RES)
 
 
 def _continuation(lines: list[str], i: int, kind: str = "place") -> list[str]:

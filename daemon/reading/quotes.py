@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from email.message import EmailMessage, Message
@@ -10,7 +11,7 @@ from typing import Any
 
 from bs4 import BeautifulSoup, Tag
 
-from daemon.core import resources
+from daemon.core import guard, resources
 from daemon.core.lexicon import default_lexicon, pattern
 from daemon.mail import mime
 
@@ -50,6 +51,8 @@ INSTRUCTION_RES = (
                re.IGNORECASE),
     re.compile(r"\bbalasan bapak/ibu kami pahami sebagai\b", re.IGNORECASE),
 )
+# Lines longer than this are never headers, attributions or closings: not matched (linear time).
+MAX_LINE = 1000
 UNDERSCORES_RE = re.compile(r"^\s*_{8,}\s*$")
 SENT_FROM = r"^\s*({})"  # the lexicon's `signatures`
 # the lexicon's `closings`, and "Wassalam" in its spellings ("Wassalamu'alaikum wr. wb.")
@@ -62,13 +65,18 @@ NIP_RE = re.compile(r"^\s*nip\.?\s*:?\s*\d", re.IGNORECASE)
 def own_text(msg: EmailMessage | Message, sent: str | None = None) -> str:
     """The reply's own text: text/plain (format=flowed joined), else cleaned HTML; quotes and signatures
     removed (`sent`: the text of the mail replied to, as we sent it, when known)."""
+    return mime.cached(msg, ("own_text", sent), lambda: _own_text(msg, sent))
+
+
+def _own_text(msg: EmailMessage | Message, sent: str | None) -> str:
     try:
         plain, html = _bodies(msg)
         if plain is not None and plain.strip():
             return strip_quotes(plain, sent)
         if html:
             return strip_quotes(mime.html_to_text(clean_html(html)), sent)
-    except Exception:
+    except Exception as exc:
+        guard.failed("own_text", exc)
         return ""
     return ""
 
@@ -124,7 +132,8 @@ def _bodies(msg: Message) -> tuple[str | None, str | None]:
 def _walk(msg: Message) -> Iterator[Message]:
     try:
         yield from msg.walk()
-    except Exception:
+    except Exception as exc:
+        guard.failed("walking the parts", exc, level=logging.WARNING)
         yield msg
 
 
@@ -202,9 +211,10 @@ def _interleaved(rest: list[str], ours: str | None) -> list[list[str]]:
             j += max(1, _attribution_span(rest, j))
         if j == i or not any(ln.lstrip().startswith(">") for ln in rest[i:j]):
             break
-        while j < len(rest) and _wrapped_rest(rest, j, ours, rewrapped):
-            j += 1  # the tail of a quoted line the author's client wrapped without a '>': ours
-        k = j + _quote_start(rest[j:])
+        continued = False
+        while j < len(rest) and _wrapped_rest(rest, j, ours, rewrapped, continued):
+            j, continued = j + 1, True  # the tail of a quoted line the author's client wrapped without a '>': ours
+        k = _quote_start(rest, j)
         if k > j:
             blocks.append(rest[j:k])
         i = k
@@ -230,14 +240,15 @@ def _attached(rest: list[str]) -> int:
                and not _quoted_line(rest, j))
 
 
-def _wrapped_rest(lines: list[str], j: int, ours: str | None, rewrapped: bool) -> bool:
+def _wrapped_rest(lines: list[str], j: int, ours: str | None, rewrapped: bool, continued: bool = False) -> bool:
     """Whether line j continues the quoted line above it (a client that rewraps a quote leaves the tail
     of a long line without its '>'): when the two together are in what we sent (if known and quoted); else when
     the quote was rewrapped throughout, the line above is long and unfinished, or the two together are
     a sentence of our mail templates, unless the line asks or defers: that stays the author's, as it
-    can only hold a decision back."""
+    can only hold a decision back. `continued`: the caller found line j-1 to be such a tail (checked
+    in one pass, not again for every line below it)."""
     line, above = lines[j].strip(), lines[j - 1].lstrip() if j else ""
-    if not line or not j or not (above.startswith(">") or _wrapped_rest(lines, j - 1, ours, rewrapped)):
+    if not line or not j or not (above.startswith(">") or continued) or len(line) > MAX_LINE:
         return False
     above = above.lstrip("> ").rstrip()
     joined = _norm(" ".join(above.split()[-4:] + [line]))
@@ -276,23 +287,32 @@ def _norm(text: str) -> str:
 def _quoted_line(lines: list[str], i: int) -> bool:
     line = lines[i]
     return (line.lstrip().startswith(">") or not line.strip() or is_instruction(line)
-            or _attribution_span(lines, i) > 0 or bool(DATED_ATTRIBUTION_RE.match(line)))
+            or _attribution_span(lines, i) > 0 or _short(line, DATED_ATTRIBUTION_RE))
+
+
+def _short(line: str, rx: re.Pattern[str]) -> bool:
+    """rx matches a line short enough to be a header, attribution or closing: a longer line is never
+    one, and is not run through the pattern (each pattern costs at most MAX_LINE² per line: linear)."""
+    return len(line) <= MAX_LINE and rx.match(line) is not None
 
 
 def is_instruction(line: str) -> bool:
     """Whether a line is one of our own instruction sentences (so quoted from our mail)."""
-    return any(rx.search(line) for rx in INSTRUCTION_RES)
+    return len(line) <= MAX_LINE and any(rx.search(line) for rx in INSTRUCTION_RES)
 
 
-def _quote_start(lines: list[str]) -> int:
-    for i, line in enumerate(lines):
-        if line.lstrip().startswith(">") or pattern(SEPARATOR, "separators").match(line) or is_instruction(line):
+def _quote_start(lines: list[str], start: int = 0) -> int:
+    """The index (from `start` on) of the first line that begins a quote; len(lines) when none."""
+    for i in range(start, len(lines)):
+        line = lines[i]
+        if line.lstrip().startswith(">") or _short(line, pattern(SEPARATOR, "separators")) or is_instruction(line):
             return i
-        if DATED_ATTRIBUTION_RE.match(line):
+        if _short(line, DATED_ATTRIBUTION_RE):
             return i
         if _is_attribution(lines, i) or _is_header_block(lines, i):
             return i
-        if UNDERSCORES_RE.match(line) and any(pattern(FROM_LINE, "from_labels").match(x) for x in lines[i + 1 : i + 3]):
+        if _short(line, UNDERSCORES_RE) and any(_short(x, pattern(FROM_LINE, "from_labels"))
+                                                for x in lines[i + 1 : i + 3]):
             return i
     return len(lines)
 
@@ -303,32 +323,46 @@ def _is_attribution(lines: list[str], i: int) -> bool:
 
 def _attribution_span(lines: list[str], i: int) -> int:
     """How many lines the attribution starting at line i takes (0: none there)."""
-    if not pattern(ATTRIBUTION_START, "attribution_leads").match(lines[i]):
+    if not _short(lines[i], pattern(ATTRIBUTION_START, "attribution_leads")):
         return 0
     for span in (1, 2, 3):  # clients wrap long attributions before "menulis:"
         joined = " ".join(x.strip() for x in lines[i : i + span])
-        if pattern(ATTRIBUTION, "attribution_leads", "attribution_verbs").match(joined):
+        if _short(joined, pattern(ATTRIBUTION, "attribution_leads", "attribution_verbs")):
             return span
     return 0
 
 
 def _is_header_block(lines: list[str], i: int) -> bool:
-    if not pattern(FROM_LINE, "from_labels").match(lines[i]):
+    if not _short(lines[i], pattern(FROM_LINE, "from_labels")):
         return False
     following = [x for x in lines[i + 1 : i + 6] if x.strip()]
-    return sum(1 for x in following[:4] if pattern(HEADER_LINE, "header_labels").match(x)) >= 2
+    return sum(1 for x in following[:4] if _short(x, pattern(HEADER_LINE, "header_labels"))) >= 2
 
 
 def _strip_signature(lines: list[str]) -> list[str]:
+    """The block without its signature: cut at '--', 'Sent from', a disclaimer, or a closing line
+    ("Salam,") followed by at most a short signature. One pass: linear in the block's size."""
     for i, line in enumerate(lines):
-        if line.strip() == "--" or pattern(SENT_FROM, "signatures").match(line) or DISCLAIMER_RE.match(line):
-            return _strip_signature(lines[:i])
-        if pattern(CLOSING, "closings", end=False).match(line) and _looks_like_signature(lines[i + 1 :]):
+        if line.strip() == "--" or _short(line, pattern(SENT_FROM, "signatures")) or _short(line, DISCLAIMER_RE):
+            return _strip_signature(lines[:i])  # nothing above i matched these: recurses at most once
+        if _short(line, pattern(CLOSING, "closings", end=False)) and _looks_like_signature(lines, i + 1):
             return lines[:i]
-    return [ln for ln in lines if not NIP_RE.match(ln)]
+    return [ln for ln in lines if not _short(ln, NIP_RE)]
 
 
-def _looks_like_signature(rest: list[str]) -> bool:
-    body = [ln for ln in rest if ln.strip()]
-    decisive = re.compile(r"\b(setuju|disetujui|acc|tolak|ditolak|revisi|lanjutkan|batal)\b", re.IGNORECASE)
-    return len(body) <= 8 and all(len(ln) <= 90 and not decisive.search(ln) for ln in body)
+SIGNATURE_MAX_LINES = 8
+DECISIVE_RE = re.compile(r"\b(setuju|disetujui|acc|tolak|ditolak|revisi|lanjutkan|batal)\b", re.IGNORECASE)
+
+
+def _looks_like_signature(lines: list[str], start: int) -> bool:
+    """Whether lines[start:] are a short signature: at most 8 short lines, none deciding anything.
+    Stops at the ninth line of text, so a block of many closing lines is read once, not once each."""
+    count = 0
+    for k in range(start, len(lines)):  # (islice would walk the lines before `start` each time)
+        ln = lines[k]
+        if not ln.strip():
+            continue
+        count += 1
+        if count > SIGNATURE_MAX_LINES or len(ln) > 90 or DECISIVE_RE.search(ln):
+            return False
+    return True

@@ -7,6 +7,7 @@ import re
 from email.message import EmailMessage, Message
 from typing import Any
 
+from daemon.core import guard
 from daemon.core.lexicon import default_lexicon, load_lexicon, normalise_lexicon
 from daemon.core.types import Reading
 from daemon.mail import mime
@@ -18,15 +19,16 @@ __all__ = ["default_lexicon", "explain", "load_lexicon", "normalise_lexicon", "r
 
 
 def read_reply(msg_or_text: EmailMessage | Message | str | bytes, lexicon: Any, sent: Any = None) -> Reading:
-    """Read the decision and note from a reply (message, raw bytes or text); never raises.
+    """Read the decision and note from a reply (message, raw bytes or text).
 
     `sent` is the mail the reply answers, as we sent it: an outbox row (`.subject`, `.raw`), a message,
     its raw bytes, or only its subject. With it, lines that continue our own text are never the
     official's, and a reply whose own text is empty is read from the words added to our subject."""
     try:
         return _read(msg_or_text, lexicon, *_sent(sent), None)
-    except Exception:
-        return Reading(decision=None, note="", text="")
+    except Exception as exc:  # an internal error, never "an unclear reply": the caller quarantines
+        guard.failed("read_reply", exc)
+        raise guard.ReadingFailed("reading the reply", exc) from exc
 
 
 def read_reply_with_reasons(msg_or_text: EmailMessage | Message | str | bytes, lexicon: Any,
@@ -170,7 +172,5 @@ def _norm(text: str) -> str:
 
 
 def _automatic(msg: Message) -> bool:
-    try:
-        return machine(msg) is not None
-    except Exception:
-        return True  # unreadable headers: do not let them decide anything
+    """Machine-sent; a check that fails raises (read_reply turns it into ReadingFailed): never an answer."""
+    return machine(msg) is not None

@@ -10,6 +10,7 @@ from functools import lru_cache
 import authres
 from publicsuffixlist import PublicSuffixList
 
+from daemon.core import guard
 from daemon.mail import mime
 
 # Titles and academic degrees that say nothing about who a person is.
@@ -24,7 +25,8 @@ def auth_passes(msg: Message, authserv_id: str) -> tuple[bool, str]:
     """Whether our own server's Authentication-Results show DKIM or SPF passing, aligned with From."""
     try:
         return _auth_passes(msg, authserv_id.strip().lower())
-    except Exception as exc:
+    except Exception as exc:  # fail closed: a check that errors does not pass
+        guard.failed("authentication check", exc)
         return False, f"cannot read Authentication-Results: {type(exc).__name__}"
 
 
@@ -85,7 +87,8 @@ def aligned(domain: str, from_domain: str) -> bool:
 
 
 def impersonation(display_name: str, addr: str, officials: list[tuple[str, str]]) -> str | None:
-    """The email of the official whose name the display name copies while the address differs, else None."""
+    """The email of the official whose name the display name copies while the address differs, else None.
+    A check that fails raises guard.ReadingFailed: the reply is then not trusted (fail closed)."""
     try:
         shown = name_tokens(display_name)
         if not shown:
@@ -94,8 +97,9 @@ def impersonation(display_name: str, addr: str, officials: list[tuple[str, str]]
         if not matching or addr.strip().lower() in matching:
             return None
         return matching[0]
-    except Exception:
-        return None
+    except Exception as exc:
+        guard.failed("impersonation check", exc)
+        raise guard.ReadingFailed("the impersonation check", exc) from exc
 
 
 def _same_person(shown: list[str], official: list[str]) -> bool:

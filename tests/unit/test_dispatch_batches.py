@@ -52,9 +52,9 @@ def test_a_backlog_is_read_before_each_batch_takes_the_write_lock(office, monkey
     order: list[str] = []
     real_prepare, real_row = d.Dispatcher.prepare, d.Dispatcher.handle_row
 
-    def prepare(self, raw_path):
+    def prepare(self, inbound_id, raw_path):
         order.append("read")
-        return real_prepare(self, raw_path)
+        return real_prepare(self, inbound_id, raw_path)
 
     def handle_row(self, s, inbound_id, locked=False):
         order.append("write")

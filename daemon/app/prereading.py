@@ -1,0 +1,67 @@
+"""Reading an inbound message before its write transaction, within the [reading] budget: a slow
+or huge message never holds the database's write lock, and one over budget is quarantined."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from daemon.core.context import Context
+from daemon.core.models import Inbound, Outbox, Task
+from daemon.mail import mails, mime
+from daemon.reading import budget
+
+log = logging.getLogger("daemon.app.dispatcher")
+
+
+def preread(dispatcher: Any, inbound_id: int) -> budget.Prepared | None:
+    """The message read within its budget while no write lock is held (a slow message never
+    stops the mailbox from storing mail), with the reply read against the mail it answers;
+    None when the message is no longer ours to handle."""
+    with dispatcher.factory() as s:
+        inbound = s.get(Inbound, inbound_id)
+        if inbound is None or inbound.status != "new" or inbound.leased_by != dispatcher.holder:
+            return None
+        raw_path = inbound.raw_path
+    return read_path(dispatcher, inbound_id, raw_path)
+
+
+def read_path(dispatcher: Any, inbound_id: int, raw_path: str) -> budget.Prepared:
+    """The stored message at `raw_path` read within its budget (see `preread`)."""
+    ctx = dispatcher.ctx
+    pre = budget.prepare(Path(raw_path).read_bytes(), ctx.cfg.reading, ctx.cfg.office.domain)
+    pre.inbound_id = inbound_id
+    if pre.over is None:
+        sent = sent_mail(dispatcher.factory, pre)
+        if sent is not None:
+            budget.read_reply(pre, ctx.lexicon, sent, ctx.cfg.reading)
+    return pre
+
+
+def sent_mail(factory: Any, pre: budget.Prepared) -> Outbox | None:
+    """Our task mail the message answers (as the dispatcher's `correlate` finds it), read only."""
+    refs = pre.c.references or mime.message_ids(mime.header(pre.msg, "In-Reply-To") + " "
+                                                + mime.header(pre.msg, "References"))
+    if not refs:
+        return None
+    with factory() as s:
+        task_mid = s.scalars(select(Task.message_id).where(Task.message_id.in_(refs))
+                             .order_by(Task.id.desc()).limit(1)).first()
+        return s.scalars(select(Outbox).where(Outbox.message_id == task_mid)).first() if task_mid else None
+
+
+def over_budget(ctx: Context, s: Session, inbound: Inbound, pre: budget.Prepared) -> tuple[str, str, str]:
+    """Quarantined with the reason, the operator told; the next message flows on."""
+    log.warning("inbound %d over its reading budget: %s", inbound.id, pre.over)
+    mails.send(s, ctx.cfg, "alert", to=[ctx.cfg.office.operator],
+               heading="Pesan masuk dikarantina: melebihi batas baca",
+               message=f"Pesan {inbound.message_id} dari {inbound.from_addr or '-'} terlalu besar atau "
+                       "terlalu rumit untuk dibaca, sehingga dipindahkan ke folder karantina tanpa "
+                       "diproses. Pesan lain tetap diproses seperti biasa.",
+               lines=[f"Alasan: {pre.over}",
+                      f"Jika pesan ini perlu diproses, jalankan: liputan requeue {inbound.id}"])
+    return "quarantined", "unknown", pre.over
