@@ -17,6 +17,7 @@ _WHEN_WORDS = re.compile(
     rf"\b(?:{_WEEKDAY_RE}|{_MONTH_RE}|hari|tanggal|tgl|pukul|pkl|jam|waktu|wib|wita|wit|s\.?\s?d|sd|s/d|"
     r"sampai|dengan|hingga|selesai|pagi|siang|sore|petang|malam)\b\.?", re.I)
 _PLACE_SPLIT = re.compile(r",?\s+(?:bertempat\s+|berlokasi\s+)?di\s+(?=[A-Z0-9])|\s+[-–—|]\s+|[ \t]*\t[ \t]*")
+MAX_WHEN = 80  # characters of "Kamis, 10 Desember 2026, pukul 19.30 WIB s.d. selesai" and more
 _ROW_NUMBER = re.compile(r"^\s*\d{1,3}[.)]?\s*$")
 
 
@@ -41,7 +42,7 @@ def line_events(text: str, now: datetime) -> list[Event]:
     events: list[Event] = []
     for i, raw in enumerate((text or "").splitlines()):
         line = _BULLET.sub("", raw, count=1).strip()
-        for sep in _SEP.finditer(line):
+        for sep in _SEP.finditer(line, 0, MAX_WHEN):  # the when is short: a long line costs no more
             when, what = line[:sep.start()], line[sep.end():]
             if is_when(when, now):
                 ev = _event(when, *_title_place(what), now, i)
