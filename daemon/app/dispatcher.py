@@ -300,6 +300,7 @@ class Dispatcher:
         mid = inbound.message_id
         if task is None or sender not in task.who:
             self.check_forgery(s, req, display, sender, mid)
+            self.check_role_name(s, req, display, sender, mid)
             if mail_delivery.expected(ctx, s, req, sender) and \
                     mail_delivery.receive(ctx, s, inbound, msg, req, sender):
                 raise Outcome("done", "coverage results delivered by mail")
@@ -368,6 +369,33 @@ class Dispatcher:
                    request_id=req.id, r=req, tag=mails.tag(req.code), office=self.ctx.rules.office,
                    person=p, display=display, sender=sender)
         raise Outcome("quarantined", f"display name imitates {victim} from {sender}; refused")
+
+    def check_role_name(self, s, req, display, sender, mid) -> None:
+        """A display name that is only a role ("Kepala Dinas", "Bupati") from an unknown address is
+        refused; the official holding the role (or, above the office, the operator) is told."""
+        if self.known(req, sender):
+            return
+        office = self.ctx.rules.office
+        officials = [(p.jabatan, p.email) for p in office.roles.values()]
+        claim = trust.role_claim(display, officials, (office.office.short, office.office.name))
+        if claim is None:
+            return
+        role, holder = claim
+        engine.record(self.ctx, s, req, "refused", actor=sender, message_id=mid,
+                      note=f"nama pengirim hanya jabatan ({role}) dari alamat yang tidak dikenal")
+        if holder is not None:
+            p, _, _ = people.person(self.ctx, holder)
+            mails.send(s, self.ctx.cfg, "forged", to=[holder], cc=[self.ctx.cfg.office.operator],
+                       request_id=req.id, r=req, tag=mails.tag(req.code), office=office,
+                       person=p, display=display, sender=sender)
+        else:
+            mails.send(s, self.ctx.cfg, "alert", to=[self.ctx.cfg.office.operator], request_id=req.id,
+                       heading=f"Balasan atas nama jabatan {role} dari alamat tidak dikenal",
+                       message=f"Balasan untuk permohonan {req.code} dikirim dengan nama \"{display}\" "
+                               f"dari alamat {sender}, yang bukan alamat pejabat yang kami kenal. "
+                               "Balasan tersebut tidak kami proses dan pengirim tidak kami balas.",
+                       lines=[f"Alasan: nama pengirim hanya jabatan ({role}), bukan nama pejabat."])
+        raise Outcome("quarantined", f"display name is only the role {role} from unknown {sender}; refused")
 
     def check_authentication(self, s, msg, req, task, sender, mid) -> None:
         """Officials' decisions must pass the office server's DKIM/SPF check, when configured."""

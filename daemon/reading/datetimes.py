@@ -151,9 +151,49 @@ def _clock(h: str, m: str | None, period: str | None) -> time | None:
     return time(hour, minute) if hour < 24 else None
 
 
+# A clock time as OCR or a hurried typist writes it: "09,00", "09 00", "O9.00", "l3.00", "1O.3O".
+_SHAPE = str.maketrans("OoIl|", "00111")
+_MISREAD = re.compile(r"(?<![\w.,:/])(?P<h>[0-9OoIl|]{1,2})(?P<sep>[.,:]|[ ](?=\d{2}\b))(?P<m>[0-9Oo]{2})(?![\w.,:/]|,\d)")
+_BEFORE_STRICT = re.compile(r"\b(?:pukul|pkl|jam)\.?[ \t]*:?[ \t]*$", re.I)
+_BEFORE_OCR = re.compile(r"(?:\b(?:pukul|pkl|jam|waktu)\.?[ \t]*:?[ \t]*|\d[.:]\d\d[ \t]*"
+                         r"(?:-|–|—|s\.?[ ]?/?[ ]?d\.?|sd\.?|sampai(?:[ ]+dengan)?|hingga)[ \t]*)$", re.I)
+_AFTER_STRICT = re.compile(r"^[ \t]*(?:WITA|WIT|WIB)\b", re.I)
+_AFTER_OCR = re.compile(r"^[ \t]*(?:WITA|WIT|WIB|s\.?[ ]?/?[ ]?d\b|sd\b|sampai\b|hingga\b|-|–|—)", re.I)
+
+
+def repair_ocr_times(text: str) -> str:
+    """OCR text with misread clock times put right ("O9,0O WIB" -> "09.00 WIB"), same length, so every
+    position found in it holds in the original. Only where the text says it is a time (pukul, waktu,
+    WIB, a range): "Rp 9,00" and "3,5 km" stay as they are."""
+    return _repair(text, ocr=True)
+
+
+def _repair(text: str, ocr: bool) -> str:
+    """Misread times made clock times; outside OCR only digits with ',' or ' ' next to pukul/jam or a zone."""
+    if not text:
+        return text
+    chars = list(text)
+    before, after = (_BEFORE_OCR, _AFTER_OCR) if ocr else (_BEFORE_STRICT, _AFTER_STRICT)
+    for m in _MISREAD.finditer(text):
+        raw = m.group("h") + m.group("m")
+        if not ocr and (not raw.isdigit() or m.group("sep") in ".:"):
+            continue
+        if not any(c.isdigit() for c in raw) or re.search(r"rp\.?\s*$", text[max(0, m.start() - 4):m.start()], re.I):
+            continue
+        line_start = max(text.rfind("\n", max(0, m.start() - 40), m.start()) + 1, m.start() - 40)
+        if not (before.search(text[line_start:m.start()]) or after.match(text[m.end():m.end() + 12])):
+            continue
+        hour, minute = m.group("h").translate(_SHAPE), m.group("m").translate(_SHAPE)
+        if int(hour) > 24 or int(minute) > 59:
+            continue
+        chars[m.start("h"):m.end("m")] = hour + "." + minute
+    return "".join(chars)
+
+
 def find_times(text: str, need_prefix: bool = False) -> list[TimeRange]:
     """Clock times/ranges in the text; a bare number counts only with minutes, 'pukul/jam' or a period."""
     found: list[TimeRange] = []
+    text = _repair(text or "", ocr=False)
     anywhere: list[str | None] = []  # the zone named anywhere in the text: searched once, not per time
     for m in _TIME_RANGE.finditer(text or ""):
         g = m.groupdict()

@@ -15,7 +15,15 @@ from bs4 import BeautifulSoup
 
 from daemon.mail import mime
 from daemon.mail.mime import Attachment, html_to_text
-from daemon.reading.ocr import OcrCache, OcrPart, OcrSource, OcrUnreadable, sha256_of
+from daemon.reading.datetimes import repair_ocr_times
+from daemon.reading.ocr import (
+    OcrCache,
+    OcrPart,
+    OcrSource,
+    OcrUnreadable,
+    sha256_of,
+    straighten,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +49,8 @@ class Document:
 
     def __post_init__(self) -> None:
         self.text = newlines(self.text)
+        if self.source == "ocr":
+            self.text = repair_ocr_times(self.text)  # "O9,0O WIB" is 09.00: Tesseract's usual misreads
 
 
 def newlines(text: str) -> str:
@@ -172,7 +182,7 @@ def ocr_image(image) -> str:
     import pytesseract
     from PIL import ImageOps
 
-    img = ImageOps.exif_transpose(image).convert("L")
+    img = straighten(ImageOps.exif_transpose(image).convert("L"))
     if img.width < 1400:
         scale = 1800 / img.width
         img = img.resize((int(img.width * scale), int(img.height * scale)))

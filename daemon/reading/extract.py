@@ -13,6 +13,7 @@ from daemon.core import guard
 from daemon.core.places import Places
 from daemon.core.types import RequestFacts
 from daemon.mail import mime
+from daemon.reading.agenda import agenda_events
 from daemon.reading.datetimes import combine, find_dates, find_times
 from daemon.reading.documents import (
     Document,
@@ -171,6 +172,10 @@ def split_forwarded(body: str) -> tuple[dict[str, str], str] | None:
 
 def _read(doc: Document, now: datetime) -> _Reading:
     events = events_from_tables(doc.tables, now) or events_from_labels(doc.text, now)
+    if len(events) <= 1:  # an agenda without labels or table headers, one event per line or row
+        listed = agenda_events(doc.tables, doc.text, now)
+        if len(listed) >= 2 or (listed and not events):
+            events = listed
     if len(events) > 1:
         events = _agenda(events, doc.text, now)
     common = common_facts(doc.text, now)

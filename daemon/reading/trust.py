@@ -122,3 +122,45 @@ def name_tokens(name: str) -> list[str]:
         if len(word) > 1 and word not in TITLES:
             tokens.append(word)
     return tokens
+
+
+# A display name may be a role instead of a name: "Kepala Dinas", "Kadis", "Bupati Bengkalis".
+_HONORIFICS = {"bapak", "ibu", "pak", "bu", "yth", "plt", "plh", "pj", "sdr", "sdri"}
+_ABBREVIATIONS = {"kadis": ["kepala", "dinas"], "sekdis": ["sekretaris", "dinas"], "kabid": ["kepala", "bidang"],
+                  "kasi": ["kepala", "seksi"], "kasubbag": ["kepala", "subbagian"], "wabup": ["wakil", "bupati"],
+                  "sekda": ["sekretaris", "daerah"]}
+_OFFICE_ACRONYMS = {"kominfo", "diskominfo", "kominfotik", "diskominfotik", "diskominfosandi", "dan"}
+# Roles above the office: their holders are not in office.yaml, so only the operator can be told.
+_HIGHER = (["wakil", "bupati"], ["bupati"], ["sekretaris", "daerah"])
+
+
+def role_claim(display_name: str, officials: list[tuple[str, str]],
+               office_words: tuple[str, ...] = ()) -> tuple[str, str | None] | None:
+    """(role, email of the official holding it or None) when the display name is only a role, else None.
+    `officials` are (jabatan, email); "Kepala Dinas Kesehatan" names another office and is no claim."""
+    try:
+        words = _role_words(display_name)
+        if not words:
+            return None
+        for head in _HIGHER:
+            if words[:len(head)] == head and len(words) - len(head) <= 3:
+                return " ".join(head).title(), None
+        ours = _OFFICE_ACRONYMS | {w for text in office_words for w in _role_words(text)}
+        for jabatan, email in officials:
+            role = _role_words(jabatan)
+            head, rest = role[:2], set(role[2:]) | ours
+            if len(head) == 2 and words[:2] == head and all(w in rest for w in words[2:]):
+                return " ".join(head).title(), email.strip().lower()
+        return None
+    except Exception:
+        return None
+
+
+def _role_words(text: str) -> list[str]:
+    folded = unicodedata.normalize("NFKD", text or "")
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch)).lower()
+    words: list[str] = []
+    for raw in re.split(r"[^a-z0-9]+", folded):
+        if raw and raw not in _HONORIFICS:
+            words += _ABBREVIATIONS.get(raw, [raw])
+    return words
