@@ -39,6 +39,7 @@ INFORMATIONAL = ("notice", "assignment", "ack", "rejected", "forged", "alert", "
 # deadlock, serialization failure: the database undid the transaction; trying again will work
 RETRY_SQLSTATES = ("40P01", "40001")
 TRANSIENT_ATTEMPTS = 6
+FORGERY_WARNING_EVERY = timedelta(hours=1)  # one warning per request and official in this time
 BATCH = 32  # messages claimed and handled in one transaction (one commit) during a backlog  # 5 s, 10 s, 20 s, 40 s, 80 s apart: then the operator is told
 
 
@@ -364,11 +365,23 @@ class Dispatcher:
             return
         engine.record(self.ctx, s, req, "refused", actor=sender, message_id=mid,
                         note=f"nama pengirim meniru pejabat ({victim}) dari alamat lain")
-        p, _, _ = people.person(self.ctx, victim)
-        mails.send(s, self.ctx.cfg, "forged", to=[victim], cc=[self.ctx.cfg.office.operator],
+        self.warn_official(s, req, victim, display, sender)
+        raise Outcome("quarantined", f"display name imitates {victim} from {sender}; refused")
+
+    def warn_official(self, s, req, official: str, display: str, sender: str) -> None:
+        """Tell the official someone replied in their name (the operator in copy): once an hour
+        per request, so a run of forgeries is one warning, not a flood; each is in the history."""
+        since = utcnow() - FORGERY_WARNING_EVERY
+        earlier = s.scalars(select(Outbox.recipients).where(
+            Outbox.request_id == req.id, Outbox.kind == "forged", Outbox.created_at > since))
+        if any(official.lower() in {str(a).lower() for a in r} for r in earlier):
+            log.info("%s: another reply in the name of %s from %s; warned within the hour already",
+                     req.code, official, sender)
+            return
+        p, _, _ = people.person(self.ctx, official)
+        mails.send(s, self.ctx.cfg, "forged", to=[official], cc=[self.ctx.cfg.office.operator],
                    request_id=req.id, r=req, tag=mails.tag(req.code), office=self.ctx.rules.office,
                    person=p, display=display, sender=sender)
-        raise Outcome("quarantined", f"display name imitates {victim} from {sender}; refused")
 
     def check_role_name(self, s, req, display, sender, mid) -> None:
         """A display name that is only a role ("Kepala Dinas", "Bupati") from an unknown address is
@@ -384,10 +397,7 @@ class Dispatcher:
         engine.record(self.ctx, s, req, "refused", actor=sender, message_id=mid,
                       note=f"nama pengirim hanya jabatan ({role}) dari alamat yang tidak dikenal")
         if holder is not None:
-            p, _, _ = people.person(self.ctx, holder)
-            mails.send(s, self.ctx.cfg, "forged", to=[holder], cc=[self.ctx.cfg.office.operator],
-                       request_id=req.id, r=req, tag=mails.tag(req.code), office=office,
-                       person=p, display=display, sender=sender)
+            self.warn_official(s, req, holder, display, sender)
         else:
             mails.send(s, self.ctx.cfg, "alert", to=[self.ctx.cfg.office.operator], request_id=req.id,
                        heading=f"Balasan atas nama jabatan {role} dari alamat tidak dikenal",

@@ -82,3 +82,16 @@ def test_the_requester_may_sign_with_a_role(office) -> None:
                                    "camat.bantan@bengkaliskab.go.id", "Terima kasih.", display="Kepala Dinas"))
     assert inbound.status != "quarantined"  # a known address is not flagged
     assert not [m for m in office.mail_to(KADIS) if "Peringatan" in mime.header(m, "Subject")]
+
+
+def test_a_run_of_forgeries_is_one_warning_an_hour(office) -> None:
+    """Each forged reply is refused and in the history; the official is warned once, not flooded."""
+    task = _disposition(office)
+    before = len(office.mail_to(KADIS))
+    for i, display in enumerate(["Kepala Dinas", "Kadis", "Kepala Dinas", "Kadis Kominfo"]):
+        inbound = office.deliver(reply(task, f"kadis{i}@gmail.com", "Setuju", display=display))
+        assert inbound.status == "quarantined"
+    assert len(office.mail_to(KADIS)) == before + 1
+    refused = [e for e in office.events(office.request().code) if "refused" in e]
+    assert len(refused) == 4
+    assert office.request().step == 2
