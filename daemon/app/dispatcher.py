@@ -21,7 +21,6 @@ from daemon.core.types import Classification, RequestFacts
 from daemon.mail import mails, mime
 from daemon.mail.inbound_claim import (
     WAITING,
-    claim_inbound,
     claim_inbound_batch,
     postpone_inbound,
     resume_waiting,
@@ -138,10 +137,6 @@ class Dispatcher:
             resumed = sum(resume_waiting(s, i, "OCR berakhir tanpa hasil; dibaca ulang") for i in ids)
         log.warning("%d message(s) waited for an OCR job that had ended; read again", resumed)
         return resumed
-
-    def _next(self) -> int | None:
-        """Claim the oldest new message (two daemons on one database never take the same)."""
-        return claim_inbound(self.factory, self.holder)
 
     def handle_row(self, s: Session, inbound_id: int, locked: bool = False) -> None:
         """Handle one claimed message in the caller's transaction (`locked`: its row already is)."""

@@ -40,32 +40,37 @@ def claim_inbound_batch(factory: sessionmaker[Session], holder: str, limit: int,
     first, then the oldest), in one transaction: a backlog costs one commit per batch, not one
     per message. A row another claimer took meanwhile is simply not in the list."""
     now = now or utcnow()
-    free = or_(Inbound.lease_until.is_(None), Inbound.lease_until < now)
-    query = (select(Inbound.id, Inbound.lease_until)
-             .where(Inbound.status == "new", free).order_by(REPLIES_FIRST, Inbound.id).limit(limit))
     until = now + lease
     with factory() as s, s.begin():
-        if s.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        rows = s.execute(query).all()
+        rows = _candidates(s, now, limit)
         if not rows:
             return []
         ids = [row.id for row in rows]
         # one UPDATE for the batch; a row someone else took meanwhile no longer matches
-        s.execute(update(INBOUND).where(INBOUND.c.id.in_(ids), INBOUND.c.status == "new", free)
+        s.execute(update(INBOUND).where(INBOUND.c.id.in_(ids), INBOUND.c.status == "new", _free(now))
                   .values(lease_until=until, leased_by=holder))
         mine = set(s.scalars(select(Inbound.id).where(Inbound.id.in_(ids), Inbound.leased_by == holder,
                                                       Inbound.lease_until == until)))
         return [i for i in ids if i in mine]
 
 
-def _candidate(s: Session, now: datetime) -> Any:
-    free = or_(Inbound.lease_until.is_(None), Inbound.lease_until < now)
+def _free(now: datetime) -> Any:
+    """Not leased by anyone, or leased with a lease that ran out."""
+    return or_(Inbound.lease_until.is_(None), Inbound.lease_until < now)
+
+
+def _candidates(s: Session, now: datetime, limit: int) -> list[Any]:
+    """Up to `limit` new, free messages in claiming order (PostgreSQL: rows others hold skipped)."""
     query = (select(Inbound.id, Inbound.lease_until)
-             .where(Inbound.status == "new", free).order_by(REPLIES_FIRST, Inbound.id).limit(1))
+             .where(Inbound.status == "new", _free(now)).order_by(REPLIES_FIRST, Inbound.id).limit(limit))
     if s.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    return s.execute(query).first()
+    return s.execute(query).all()
+
+
+def _candidate(s: Session, now: datetime) -> Any:
+    rows = _candidates(s, now, 1)
+    return rows[0] if rows else None
 
 
 def _take(s: Session, row: Any, holder: str, until: datetime) -> bool:
