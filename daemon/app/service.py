@@ -77,7 +77,8 @@ class Service:
                                    name="mailbox", daemon=True)
         mailbox.start()
         self.wake_jobs, self.wake_outbox = asyncio.Event(), asyncio.Event()
-        converter = pdf.default_converter(Path(self.cfg.paths.state))
+        converter = pdf.default_converter(Path(self.cfg.paths.state), self.cfg.pdf.convert_timeout_seconds,
+                                          self.cfg.pdf.start_timeout_seconds)
         if converter.available():  # the first letter need not wait ~5 s; a stop need not wait for it
             threading.Thread(target=converter.warm, name="pdf-warm", daemon=True).start()
         self.wake_dispatch = wake

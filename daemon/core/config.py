@@ -280,6 +280,14 @@ class ReadingCfg(Section):
     max_seconds: float = Field(20, gt=0, description="reading that took longer is not trusted")
 
 
+class PdfCfg(Section):
+    """[pdf]: the optional PDF copies of letters (LibreOffice); a conversion over its time is
+    killed with its office, the letter goes out as .docx and the next one restarts the office."""
+
+    convert_timeout_seconds: float = Field(60, gt=0, description="one conversion at most this long")
+    start_timeout_seconds: float = Field(60, gt=0, description="LibreOffice must answer this soon")
+
+
 class Config(Section):
     office: OfficeCfg
     mailbox: MailboxCfg
@@ -296,6 +304,7 @@ class Config(Section):
     outbox: OutboxCfg = OutboxCfg()
     retention: RetentionCfg = RetentionCfg()
     reading: ReadingCfg = ReadingCfg()
+    pdf: PdfCfg = PdfCfg()
     source: Path | None = None
 
     def warnings(self) -> list[str]:
