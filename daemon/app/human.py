@@ -89,12 +89,14 @@ def show_text(data: dict) -> str:
 
 
 MAILBOX_STATES = {"connected": "tersambung", "connecting": "sedang menyambung", "away": "TERPUTUS",
+                  "cannot_store": "tersambung, tetapi surat baru TIDAK DAPAT DISIMPAN (tetap di kotak surat)",
                   "standby": "siaga (instans lain yang membaca kotak surat)", "stopped": "berhenti",
                   "unknown": "tidak diketahui (daemon tidak berjalan)"}
 DAEMON_STATES = {"up": "BERJALAN", "stopped": "BERHENTI", "stale": "MATI (tidak ada detak)",
                  "never": "BELUM PERNAH BERJALAN", "unknown": "TIDAK DIKETAHUI"}
 CHECKS = {"daemon": "daemon", "mailbox": "kotak surat", "outbox": "surat keluar", "jobs": "pekerjaan",
-          "folder": "folder bersama", "converter": "konverter PDF", "database": "basis data"}
+          "folder": "folder bersama", "converter": "konverter PDF", "database": "basis data",
+          "disk": "ruang disk"}
 
 
 NEVER = {"no_database": "basis data belum ada: daemon belum pernah dijalankan dengan konfigurasi ini",
@@ -159,6 +161,11 @@ def status_text(snap: dict) -> str:
     for t in late["tasks"]:
         out.append(f"  {t['code']} langkah {t['step']} ({t['role']}, {t['who'] or '-'}): tenggat "
                    f"{when(t['deadline'])}, terlambat {t['minutes_late']} menit")
+    for place in snap.get("disk", {}).get("places", []):
+        if place.get("level") is not None:
+            level = {"ok": "cukup", "low": "HAMPIR PENUH", "full": "PENUH"}[place["level"]]
+            out.append(f"Ruang disk ({'basis data' if place['what'] == 'database' else 'folder state'}): "
+                       f"{level}, {place['free_bytes'] // (1 << 20)} MiB tersisa ({place['path']})")
     f, c = snap["folder"], snap["converter"]
     out.append(f"Folder bersama: {_ok(f.get('ok'), 'dapat dijangkau', 'TIDAK DAPAT DIJANGKAU')}"
                f" ({f.get('path') or '-'})" + (f": {folder_text(f)}" if f.get("ok") is False else ""))
@@ -169,11 +176,16 @@ def status_text(snap: dict) -> str:
     return "\n".join(out) + "\n"
 
 
+ALIVE = " (prosesnya, pid {pid}, masih berjalan)"
 PROBLEMS = {"never_ran": "daemon belum pernah berjalan",
             "stopped": "daemon berhenti pada {when}",
             "stale": "tidak ada detak sejak {when}: daemon dimatikan paksa, macet, atau tidak dapat "
                      "menulis ke basis data",
             "mailbox_away": "kotak surat terputus: {detail}",
+            "mailbox_cannot_store": "surat baru tidak dapat disimpan (tetap di kotak surat dan diambil "
+                                    "lagi nanti): {detail}",
+            "disk_full": "disk PENUH: {detail}",
+            "disk_low": "disk hampir penuh: {detail}",
             "no_mailbox_holder": "semua instans siaga; tidak ada yang membaca kotak surat",
             "mailbox_connecting": "masih mencoba menyambung ke kotak surat sejak {when}",
             "outbox_retrying": "{count} surat gagal terkirim dan sedang dicoba lagi",
@@ -190,6 +202,8 @@ def problem_text(p: dict, snap: dict) -> str:
     template = PROBLEMS.get(p["code"])
     if template is None:
         return p["message"]
+    if p["code"] == "stale" and snap["daemon"].get("process_alive"):
+        template = template.replace("{when}:", "{when}" + ALIVE.format(pid=snap["daemon"]["pid"]) + ":")
     detail = p.get("detail") or "-"
     return template.format(count=p.get("count"), detail=detail, folder=folder_text(snap.get("folder") or {}),
                            when=when(detail) if "{when}" in template and p.get("detail") else detail)

@@ -19,6 +19,7 @@ from daemon.core import logctx
 from daemon.core.db import transaction
 from daemon.core.jobs import (
     HOLDER_MAX,
+    OUTAGE_RETRY,
     ClaimedJob,
     PermanentJobError,
     claim,
@@ -28,6 +29,7 @@ from daemon.core.jobs import (
     renew,
 )
 from daemon.core.models import Request, utcnow
+from daemon.core.outage import disk_full
 
 log = logging.getLogger("daemon.app.jobrunner")
 
@@ -113,7 +115,7 @@ class JobRunner:
         except PermanentJobError as exc:
             self._fail(job, str(exc) or _describe(exc), True)
         except Exception as exc:  # noqa: BLE001 - any other error is worth another try
-            self._fail(job, _describe(exc), False)
+            self._fail(job, _describe(exc), False, disk_full(exc))
         else:
             self._finish(job, result, time.monotonic() - started)
 
@@ -150,15 +152,15 @@ class JobRunner:
                     self.on_done(s, job, result)
         except Exception as exc:  # noqa: BLE001 - rolled back: the job stays ours and is retried
             log.exception("%s: recording its result failed; will retry", _label(job))
-            self._fail(job, f"after the handler succeeded: {_describe(exc)}", False)
+            self._fail(job, f"after the handler succeeded: {_describe(exc)}", False, disk_full(exc))
             return
         log.info("%s done in %.2f s (attempt %d)", _label(job), seconds, job.attempts)
 
-    def _fail(self, job: ClaimedJob, error: str, permanent: bool) -> None:
+    def _fail(self, job: ClaimedJob, error: str, permanent: bool, outage: bool = False) -> None:
         try:
             with transaction(self.factory) as s:
-                recorded = fail(s, job.id, self.holder, error, permanent, now=self.now())
-                final = permanent or job.attempts >= job.max_attempts
+                recorded = fail(s, job.id, self.holder, error, permanent, now=self.now(), outage=outage)
+                final = not outage and (permanent or job.attempts >= job.max_attempts)
                 if recorded and final and self.on_failed is not None:
                     self._failed_for_good(s, job, error)
         except Exception:  # noqa: BLE001 - the lease runs out and the job is claimed again
@@ -166,6 +168,9 @@ class JobRunner:
             return
         if not recorded:
             log.warning("%s failed, but its lease was taken over: %s", _label(job), error)
+        elif outage and not permanent:
+            log.warning("%s: the disk is full; tried again in %.0f s (attempt not counted): %s",
+                        _label(job), OUTAGE_RETRY.total_seconds(), error.splitlines()[-1])
         elif permanent or job.attempts >= job.max_attempts:
             log.error("%s failed for good after attempt %d/%d: %s", _label(job), job.attempts,
                       job.max_attempts, error)

@@ -7,7 +7,7 @@ import logging
 from datetime import datetime
 
 log = logging.getLogger("daemon.app.metrics")
-MAILBOX_STATES = ("connecting", "connected", "away", "standby", "stopped", "unknown")
+MAILBOX_STATES = ("connecting", "connected", "cannot_store", "away", "standby", "stopped", "unknown")
 
 
 class StatusCollector:

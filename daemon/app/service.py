@@ -16,6 +16,7 @@ from daemon.app.leadership import Leadership
 from daemon.core import db
 from daemon.core.config import Config
 from daemon.core.context import Context
+from daemon.core.outage import Outage
 from daemon.core.rules_check import validate_sop
 from daemon.core.yamlfile import ProblemsError
 from daemon.mail.mailbox import MailboxWorker
@@ -171,6 +172,7 @@ class Service:
     async def calendar_loop(self, stop: asyncio.Event) -> None:
         """Keep <state>/jadwal.ics current for calendar subscription: rewritten (atomically)
         after the dispatcher or a job changed something, at most every few seconds."""
+        outage = Outage(log, "writing the schedule book's calendar")
         while not stop.is_set():
             waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.calendar_dirty.wait())]
             await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
@@ -181,8 +183,10 @@ class Service:
             self.calendar_dirty.clear()
             try:
                 await asyncio.to_thread(self.write_calendar)
-            except Exception:  # noqa: BLE001 - the book is a copy; the daemon goes on without it
-                log.exception("could not write the schedule book's calendar")
+                outage.ok()
+            except Exception as exc:  # noqa: BLE001 - the book is a copy; the daemon goes on without it
+                outage.failed(exc)
+                self.calendar_dirty.set()  # written once the disk (or the database) is back
             await asyncio.sleep(CALENDAR_INTERVAL)
 
     def write_calendar(self) -> None:
@@ -192,6 +196,7 @@ class Service:
 
     async def dispatch_loop(self, stop: asyncio.Event, wake: asyncio.Event) -> None:
         """Handle stored messages whenever the mailbox stores some (and every few seconds)."""
+        outage = Outage(log, "dispatcher round")
         while not stop.is_set():
             self.dispatcher.ctx = self.ctx  # between rounds: a reload applies to the next message
             try:
@@ -199,8 +204,9 @@ class Service:
                     self.wake_jobs.set()
                     self.wake_outbox.set()
                     self.calendar_dirty.set()
-            except Exception:  # noqa: BLE001 - e.g. the database briefly away; try again
-                log.exception("dispatcher round failed")
+                outage.ok()
+            except Exception as exc:  # noqa: BLE001 - e.g. the database briefly away; try again
+                outage.failed(exc)
             wake.clear()
             try:
                 await asyncio.wait_for(wake.wait(), timeout=DISPATCH_INTERVAL)
@@ -210,6 +216,7 @@ class Service:
     async def jobs_loop(self, stop: asyncio.Event) -> None:
         """Run due jobs (letters, timers) beside the dispatcher; wake the outbox after each, as
         a finished letter releases the mail that waited for it."""
+        outage = Outage(log, "job runner round")
         while not stop.is_set():
             self.wake_jobs.clear()
             try:
@@ -220,8 +227,9 @@ class Service:
                     if job.kind == ocr_jobs.KIND:  # its message is 'new' again: read it now
                         self.wake_dispatch.set()
                 pause = await asyncio.to_thread(self.jobs_now().seconds_to_next)
-            except Exception:  # noqa: BLE001 - e.g. the database briefly away; try again
-                log.exception("job runner round failed")
+                outage.ok()
+            except Exception as exc:  # noqa: BLE001 - e.g. the database briefly away; try again
+                outage.failed(exc)
                 pause = DISPATCH_INTERVAL
             waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.wake_jobs.wait())]
             await asyncio.wait(waiters, timeout=pause, return_when=asyncio.FIRST_COMPLETED)

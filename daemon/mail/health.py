@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from typing import Callable
 
 CONNECTING, CONNECTED, AWAY, STANDBY, STOPPED = "connecting", "connected", "away", "standby", "stopped"
+CANNOT_STORE = "cannot_store"  # connected, but new mail cannot be stored here (e.g. disk full)
 
 
 def _now() -> datetime:

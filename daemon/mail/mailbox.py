@@ -13,6 +13,7 @@ from typing import Callable, Iterable
 
 from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import IMAPClientError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.core.config import Config
@@ -29,10 +30,16 @@ IDLE_CHECK_SECONDS = 1.0
 FILE_CHECK_SECONDS = 10.0
 BACKOFF_MAX = 60.0
 STANDBY_SECONDS = 3.0  # how often a standby instance tries to take the mailbox over
+STORE_RETRY_SECONDS = 5.0  # while mail cannot be stored (disk full), how often it is tried again
 
 
 class ConnectionLost(Exception):
     """The IMAP connection is dead or the server said goodbye."""
+
+
+class StoreFailed(Exception):
+    """Mail was fetched but could not be stored here (disk full, database unwritable): it stays
+    in the mailbox, above the checkpoint, and is fetched again; the connection is kept."""
 
 
 class MailboxWorker:
@@ -56,6 +63,7 @@ class MailboxWorker:
         if lock is not None:  # a lease lost mid-read: the blocked IMAP call ends at once
             lock.on_lost(self.abort)
         self.health = MailboxHealth()  # read by the heartbeat (`liputan status`)
+        self.store_error: str | None = None  # why mail cannot be stored now (logged once)
 
     # -- connection ---------------------------------------------------------------------
     def connect(self) -> IMAPClient:
@@ -174,12 +182,17 @@ class MailboxWorker:
 
     def _store_batch(self, client: IMAPClient, uids: list[int]) -> int:
         data = client.fetch(uids, ["BODY.PEEK[]"])
-        fetched = save_raw(data, uids, self.raw_dir, datetime.now(self.cfg.tz))
+        try:
+            fetched = save_raw(data, uids, self.raw_dir, datetime.now(self.cfg.tz))
+        except OSError as exc:  # a local write: the disk, not the connection
+            raise StoreFailed(f"cannot write the raw mail under {self.raw_dir}: {exc}") from exc
         try:
             return store_batch(self.factory, self.box.folder, self.uidvalidity, uids, fetched,
                                self._duplicates)
         except CheckpointMoved as exc:
             raise ConnectionLost(str(exc)) from exc
+        except DBAPIError as exc:
+            raise StoreFailed(f"cannot record the mail in the database: {str(exc.orig).strip()}") from exc
 
     # -- filing -------------------------------------------------------------------------
     def _destination(self, status: str) -> str:
@@ -238,11 +251,39 @@ class MailboxWorker:
     def _round(self, wake: Callable[[], None] | None) -> None:
         self._check_lock()
         self._poke.clear()
-        if self.run_once() and wake is not None:
+        try:
+            stored = self.run_once()
+        except (StoreFailed, DBAPIError) as exc:  # DBAPIError: e.g. filing's bookkeeping
+            if isinstance(exc, DBAPIError):
+                exc = StoreFailed(f"cannot write the database: {str(exc.orig).strip()}")
+            if self.store_error is None:
+                log.error("cannot store new mail (%s); it stays in the mailbox and is fetched again "
+                          "every %.0f s", exc, STORE_RETRY_SECONDS)
+            self.store_error = str(exc)[:500]
+            self.health.set(health.CANNOT_STORE, self.store_error)
+            return
+        if self.store_error is not None:
+            log.info("storing mail again (after: %s)", self.store_error)
+            self.store_error = None
+            self.health.set(health.CONNECTED)
+        if stored and wake is not None:
             wake()
+
+    def _storage_wait(self, stop: threading.Event, wake: Callable[[], None] | None) -> bool:
+        """While mail cannot be stored, try again every few seconds instead of waiting for news."""
+        if self.store_error is None:
+            return False
+        stop.wait(STORE_RETRY_SECONDS)
+        if not stop.is_set():
+            self._check_lock()
+            self.client.noop()  # type: ignore[union-attr]
+            self._round(wake)
+        return True
 
     def _poll_loop(self, stop: threading.Event, wake: Callable[[], None] | None) -> None:
         while not stop.is_set():
+            if self._storage_wait(stop, wake):
+                continue
             deadline = time.monotonic() + self.box.poll_seconds
             while not stop.is_set() and time.monotonic() < deadline and not self._poke.is_set():
                 stop.wait(min(IDLE_CHECK_SECONDS, max(0.0, deadline - time.monotonic())))
@@ -254,6 +295,8 @@ class MailboxWorker:
 
     def _idle_loop(self, stop: threading.Event, wake: Callable[[], None] | None) -> None:
         while not stop.is_set():
+            if self._storage_wait(stop, wake):
+                continue
             self._idle_once(stop)
             if stop.is_set():
                 return

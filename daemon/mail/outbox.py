@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from daemon.core import logctx
 from daemon.core.config import Config
 from daemon.core.models import Outbox
+from daemon.core.outage import Outage
 from daemon.mail import mails, ratelimit
 
 log = logging.getLogger("daemon.mail.outbox")
@@ -265,11 +266,13 @@ class OutboxWorker:
                   interval: float = 2.0) -> None:
         """Send due mail until `stop` is set; `wake` cuts the pause short (new mail queued)."""
         wake = wake or asyncio.Event()
+        outage = Outage(log, "outbox round")
         while not stop.is_set():
             try:
                 await self.run_once_async()
-            except Exception:
-                log.exception("outbox round failed; retrying")
+                outage.ok()
+            except Exception as exc:  # noqa: BLE001 - e.g. the database's disk full: retried
+                outage.failed(exc)
             waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
             await asyncio.wait(waiters, timeout=interval, return_when=asyncio.FIRST_COMPLETED)
             for w in waiters:

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from test_two_instances import request_letter
 
 from daemon.core.db import make_engine, sessions
-from daemon.core.models import DeliveryFile, Inbound, Request
+from daemon.core.models import Inbound, Request
 from daemon.devservers.config import write_config
 
 pytestmark = pytest.mark.integration
@@ -240,3 +240,77 @@ def test_a_hung_converter_is_killed_the_letter_goes_out_and_the_office_restarts(
         office.stop()
         from test_crash import _kill_office
         _kill_office(state / "libreoffice")
+
+
+# ---- (a) the database's disk full ---------------------------------------------------------------
+
+def fill(folder: Path) -> Path:
+    """Fill the filesystem of `folder` to the last byte with one file; returns it."""
+    filler = folder / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        for size in (1 << 20, 4096):  # megabytes, then the last pages
+            block = b"\0" * size
+            try:
+                while True:
+                    os.write(fd, block)
+            except OSError:
+                pass
+    finally:
+        os.close(fd)
+    return filler
+
+
+@pytest.mark.timeout(240)
+def test_the_database_disk_full_loses_no_mail_and_catches_up(dovecot, mailbox_user, smtp, tmp_path):
+    if not can_mount():
+        pytest.skip("no tmpfs mount here (needs root in a namespace that allows it)")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(disk)], check=True)
+    office = Office(tmp_path, dovecot, mailbox_user, smtp,
+                    paths={"database": f"sqlite:///{disk / 'liputan.db'}", "state": str(disk / "state")})
+    try:
+        office.start()
+        pid = office.proc.pid
+        first = office.send_letter()
+        office.code_of(first)
+        wait_for(lambda: office.mail_to(first), 30, "the first acknowledgement", office.proc)
+        wait_for(lambda: office.tasks(office.code_of(first), KADIS), 30, "the first task", office.proc)
+        wait_for(lambda: office.inbox_count() == 0, 30, "the first letter filed", office.proc)
+        filler = fill(disk)
+        senders = [office.send_letter() for _ in range(3)]
+        began = time.monotonic()
+        snap = wait_for(lambda: "disk_full" in problem_codes(s := office.status()) and s, 40,
+                        "status to say the disk is full", office.proc)
+        print("status while full:", snap["exit_code"], [p["message"] for p in snap["problems"]])
+        assert snap["exit_code"] != 0 and snap["disk"]["ok"] is False, snap
+        text = office.cli("status").stdout
+        assert "PENUH" in text, text
+        time.sleep(8)  # a while full: nothing lost, the log does not flood
+        office.alive()
+        assert office.proc.pid == pid
+        assert office.inbox_count() == 3, "the letters stay in the mailbox while they cannot be stored"
+        assert not any(office.mail_to(s) for s in senders)
+        full_lines = [line for line in office.log().splitlines() if line[:2] == "20"
+                      and ("no space left" in line.lower() or "disk is full" in line.lower())]
+        print(f"{len(full_lines)} log lines about the full disk in {time.monotonic() - began:.0f} s:")
+        print("\n".join(full_lines))
+        assert 1 <= len(full_lines) <= 4, full_lines  # once per worker that met it, not per retry
+        # ---- space comes back ---------------------------------------------------------------
+        filler.unlink()
+        back = time.monotonic()
+        for sender in senders:
+            wait_for(lambda: office.mail_to(sender), 60, f"the acknowledgement to {sender}", office.proc)
+        caught_up = time.monotonic() - back
+        snap = wait_for(lambda: (s := office.status())["exit_code"] == 0 and s, 30, "status all well",
+                        office.proc)
+        assert snap["daemon"]["pid"] == pid
+        with office.factory()() as s:
+            assert s.scalar(select(func.count()).select_from(Request)) == 4
+            assert s.scalar(select(func.count()).select_from(Inbound)) == 4
+        wait_for(lambda: office.inbox_count() == 0, 30, "the letters filed away", office.proc)
+        print(f"disk full: caught up {caught_up:.1f} s after the space came back")
+    finally:
+        office.stop()
+        subprocess.run(["umount", "-l", str(disk)], check=False)
