@@ -20,6 +20,7 @@ import daemon
 from daemon.app import sdnotify
 from daemon.core.config import Config
 from daemon.core.models import Heartbeat
+from daemon.delivery import share
 from daemon.mail.health import MailboxHealth
 
 log = logging.getLogger("daemon.app.heartbeat")
@@ -41,8 +42,8 @@ class FolderProbe:
     """Whether the shared folder can be listed and written, from a thread of its own, so an
     unmounted network share that hangs on stat() is reported instead of hanging the daemon."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = Path(root)
+    def __init__(self, root: Path, require_mount: bool = False) -> None:
+        self.root, self.require_mount = Path(root), require_mount
         self._thread: threading.Thread | None = None
         self._began = 0.0
         self._result: dict = {"ok": None, "path": str(self.root), "code": "unchecked", "detail": "not checked yet"}
@@ -61,8 +62,8 @@ class FolderProbe:
     def _probe(self) -> None:
         code, detail = "ok", ""
         try:
-            if not self.root.is_dir():
-                code, detail = "missing", f"{self.root} is missing or not a folder (share unmounted?)"
+            if (away := share.problem(self.root, self.require_mount)) is not None:
+                code, detail = away
             else:
                 with os.scandir(self.root) as entries:
                     next(entries, None)
@@ -80,7 +81,7 @@ class HeartbeatWriter:
                  converter=None, instance: str | None = None) -> None:  # noqa: ANN001 - a PdfConverter
         self.cfg, self.factory, self.mailbox, self.converter = cfg, factory, mailbox, converter
         self.instance = instance or instance_name()
-        self.folder = FolderProbe(Path(cfg.paths.dropbox))
+        self.folder = FolderProbe(Path(cfg.paths.dropbox), cfg.delivery.require_mount)
         self.started_at = utcnow()
         self.failing = False
         self.last_checks: dict = {}

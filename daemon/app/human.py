@@ -104,6 +104,7 @@ NEVER = {"no_database": "basis data belum ada: daemon belum pernah dijalankan de
                        "(basis data diperbarui saat daemon mulai)",
          "no_heartbeat": "belum ada detak di basis data"}
 FOLDER_CODES = {"missing": "folder tidak ada (share belum dipasang?)",
+                "unmounted": "share tidak terpasang (yang ada hanya folder lokal di tempatnya)",
                 "not_writable": "folder tidak dapat ditulisi oleh pengguna layanan",
                 "no_answer": "folder tidak menjawab", "unreadable": "folder tidak dapat dibaca"}
 CONVERTER_MODES = {"server": "LibreOffice tetap menyala lewat unoserver",
@@ -114,7 +115,8 @@ CONVERTER_MODES = {"server": "LibreOffice tetap menyala lewat unoserver",
 def folder_text(f: dict) -> str:
     """Why the shared folder fails, in Indonesian; an error of the system is shown as it is."""
     text = FOLDER_CODES.get(f.get("code"), "bermasalah")
-    return f"{text}: {f.get('detail')}" if f.get("code") not in ("missing", "not_writable", "no_answer") else text
+    return f"{text}: {f.get('detail')}" if f.get("code") not in ("missing", "unmounted", "not_writable", "no_answer") \
+        else text
 
 
 def _ok(value: bool | None, yes: str, no: str, unknown: str = "tidak diketahui") -> str:

@@ -157,6 +157,9 @@ class DeliveryCfg(Section):
     # mails name folders under it, never the server's own path
     public_root: str | None = None
     observer: Literal["auto", "inotify", "polling"] = "auto"  # polling for network shares
+    # the folder must be a mount point: a plain local folder in its place is a share not mounted
+    # (without it, a folder seen mounted once by the daemon counts as unmounted when it is not)
+    require_mount: bool = False
     poll_seconds: float = Field(5, gt=0, description="polling observer interval")
     stable_seconds: float = Field(10, gt=0, description="unchanged this long = written completely")
     rescan_seconds: float = Field(300, gt=0, description="full rescan, so nothing is missed")

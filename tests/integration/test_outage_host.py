@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from test_two_instances import request_letter
 
 from daemon.core.db import make_engine, sessions
-from daemon.core.models import Inbound, Request
+from daemon.core.models import DeliveryFile, Inbound, Request
 from daemon.devservers.config import write_config
 
 pytestmark = pytest.mark.integration
@@ -150,13 +150,22 @@ class Office:
                 return s.scalar(select(Request.code).where(Request.requester_email == sender))
         return wait_for(find, 60, f"the request of {sender}", self.proc)
 
-    def to_assignment(self, code: str, timeout: float = 90) -> None:
-        """Every official answers "Setuju" until the team's assignment (step 10)."""
-        for who, nth, text in APPROVED:
-            task = wait_for(lambda: len(self.tasks(code, who)) > nth and self.tasks(code, who)[nth],
-                            timeout, f"task {nth} to {who} on {code}", self.proc)
-            self.dovecot.append(self.user, "INBOX", reply(task, who, text).as_bytes(policy=email.policy.SMTP))
-        wait_for(lambda: self.step(code) == 10, timeout, f"{code} at step 10", self.proc)
+    def to_assignment(self, code: str, answers=APPROVED, timeout: float = 90) -> None:
+        """The officials answer "Setuju" (by default until the team's assignment, step 10)."""
+        for who, nth, text in answers:
+            def task(who=who, nth=nth):
+                got = self.tasks(code, who)
+                return len(got) > nth and got[nth]
+            got = wait_for(task, timeout, f"task {nth} to {who} on {code}", self.proc)
+            self.dovecot.append(self.user, "INBOX", reply(got, who, text).as_bytes(policy=email.policy.SMTP))
+        if answers[-1] == APPROVED[-1]:
+            wait_for(lambda: self.step(code) == 10, timeout, f"{code} at step 10", self.proc)
+
+    def team_of(self, code: str) -> str:
+        """The first team member's address of a request (as assigned)."""
+        with self.factory()() as s:
+            team = s.scalar(select(Request.team).where(Request.code == code))
+        return team[0]["email"]
 
     def step(self, code: str) -> int | None:
         with self.factory()() as s:
@@ -301,7 +310,8 @@ def test_the_database_disk_full_loses_no_mail_and_catches_up(dovecot, mailbox_us
         filler.unlink()
         back = time.monotonic()
         for sender in senders:
-            wait_for(lambda: office.mail_to(sender), 60, f"the acknowledgement to {sender}", office.proc)
+            wait_for(lambda sender=sender: office.mail_to(sender), 60, f"the acknowledgement to {sender}",
+                     office.proc)
         caught_up = time.monotonic() - back
         snap = wait_for(lambda: (s := office.status())["exit_code"] == 0 and s, 30, "status all well",
                         office.proc)
@@ -314,3 +324,67 @@ def test_the_database_disk_full_loses_no_mail_and_catches_up(dovecot, mailbox_us
     finally:
         office.stop()
         subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+# ---- (b) the shared folder unmounted ------------------------------------------------------------
+
+def accepted_files(office: Office) -> list[str]:
+    with office.factory()() as s:
+        return sorted(s.scalars(select(DeliveryFile.relpath).where(DeliveryFile.status == "accepted")))
+
+
+@pytest.mark.timeout(240)
+def test_an_unmounted_share_is_reported_and_taken_up_again_when_it_is_back(
+        dovecot, mailbox_user, smtp, tmp_path):
+    if not can_mount():
+        pytest.skip("no bind mount here (needs root in a namespace that allows it)")
+    from harness import jpeg
+    server, mnt = tmp_path / "fileserver", tmp_path / "hasil-liputan"
+    server.mkdir()
+    mnt.mkdir()
+    subprocess.run(["mount", "--bind", str(server), str(mnt)], check=True)
+    office = Office(tmp_path, dovecot, mailbox_user, smtp, extra={"delivery": {
+        "observer": "inotify", "stable_seconds": 0.5, "rescan_seconds": 2, "settle_seconds": 60}})
+    try:
+        office.start()
+        pid = office.proc.pid
+        first = office.code_of(office.send_letter())
+        second = office.code_of(office.send_letter())
+        office.to_assignment(first)
+        office.to_assignment(second, APPROVED[:-1])
+        folder_a = wait_for(lambda: list((server / "2026").glob(f"{first} *")), 30, "the first folder")[0]
+        # ---- the share goes away: an empty local folder is left in its place ---------------
+        subprocess.run(["umount", str(mnt)], check=True)
+        assert list(mnt.iterdir()) == []
+        snap = wait_for(lambda: (s := office.status())["folder"]["ok"] is False and s, 20,
+                        "status to say the share is away", office.proc)
+        assert snap["folder"]["code"] == "unmounted" and "folder_unreachable" in problem_codes(snap), snap
+        assert snap["exit_code"] == 1 and snap["daemon"]["pid"] == pid
+        text = office.cli("status").stdout
+        assert "share tidak terpasang" in text, text
+        # an assignment made meanwhile still goes out, naming the folder; nothing is written locally
+        office.to_assignment(second, APPROVED[-1:])
+        wait_for(lambda: [m for m in office.mail_to(office.team_of(second), "assignment")
+                          if f"[{second}]" in str(m["Subject"])], 30, "the second assignment", office.proc)
+        assert list(mnt.iterdir()) == [], "written into the local folder in place of the share"
+        (folder_a / "foto-saat-share-lepas.jpg").write_bytes(jpeg())  # on the file server meanwhile
+        time.sleep(2)
+        assert accepted_files(office) == []
+        # ---- mounted again ------------------------------------------------------------------
+        subprocess.run(["mount", "--bind", str(server), str(mnt)], check=True)
+        back = time.monotonic()
+        folder_b = wait_for(lambda: list((mnt / "2026").glob(f"{second} *")), 20, "the second folder made")[0]
+        (folder_b / "foto-setelah-kembali.jpg").write_bytes(jpeg((20, 120, 40)))
+        expected = sorted([f"2026/{folder_a.name}/foto-saat-share-lepas.jpg",
+                           f"2026/{folder_b.name}/foto-setelah-kembali.jpg"])
+        wait_for(lambda: accepted_files(office) == expected, 30, "both files taken", office.proc)
+        caught_up = time.monotonic() - back
+        snap = wait_for(lambda: (s := office.status())["exit_code"] == 0 and s, 20, "status all well")
+        assert snap["folder"]["ok"] is True and snap["daemon"]["pid"] == pid
+        log = office.log()
+        assert log.count("shared folder away") == 1 and log.count("is back") == 1, "once per outage"
+        assert log.count("shared folder check fails") == 1
+        print(f"share unmounted: both files taken {caught_up:.1f} s after it was mounted again")
+    finally:
+        office.stop()
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
