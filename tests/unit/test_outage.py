@@ -96,3 +96,26 @@ def test_an_ordinary_failure_still_uses_up_the_attempts(factory) -> None:
         clock[0] += timedelta(hours=2)
     with factory() as s:
         assert s.get(Job, job_id).state == "failed"
+
+
+def test_status_names_a_full_disk_where_the_database_and_the_state_live(tmp_path, monkeypatch) -> None:
+    from datetime import datetime
+    from types import SimpleNamespace
+
+    from daemon.app import human, status
+    cfg = SimpleNamespace(paths=SimpleNamespace(state=str(tmp_path / "state"),
+                                                database=f"sqlite:///{tmp_path / 'db' / 'liputan.db'}"))
+    free = {"blocks": 10}
+    monkeypatch.setattr("os.statvfs",  # status reads it at each call
+                        lambda path: SimpleNamespace(f_bavail=free["blocks"], f_frsize=4096, f_blocks=10**6))
+    snap = status._empty(datetime.now(timezone.utc), "no_heartbeat", "test")
+    snap["disk"] = status.disk_part(cfg)
+    assert snap["disk"]["ok"] is False and [p["level"] for p in snap["disk"]["places"]] == ["full", "full"]
+    assert {p["what"] for p in snap["disk"]["places"]} == {"state", "database"}
+    snap = status._finish(snap)
+    assert [p["code"] for p in snap["problems"]][:2] == ["disk_full", "disk_full"]
+    assert "disk PENUH" in human.status_text(snap)
+    free["blocks"] = 30_000  # 117 MiB of a 3.8 GiB disk: nearly full
+    assert status.disk_part(cfg)["level"] == "low"
+    free["blocks"] = 500_000
+    assert status.disk_part(cfg)["ok"] is True
