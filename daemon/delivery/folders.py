@@ -79,7 +79,7 @@ def _existing_folder(year_dir: Path, code: str) -> Path | None:
 
 def create_request_folder(root: Path, code: str, title: str, year: int, require_mount: bool = False) -> Path:
     """The request's folder with its BACA-SAYA.txt; an existing folder of the same code is reused.
-    FileNotFoundError when the share is away: nothing is written in its place."""
+    FileNotFoundError when the share is unmounted: nothing is written in its place."""
     share.check(root, require_mount)
     relpath = folder_relpath(code, title, year)
     year_dir = Path(root) / relpath.split("/", 1)[0]

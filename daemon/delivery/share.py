@@ -47,7 +47,8 @@ def is_mount(path: Path) -> bool:
 
 
 def check(root: Path, require_mount: bool = False) -> None:
-    """Raise FileNotFoundError when the share is away, so nothing is written in its place."""
+    """Raise FileNotFoundError when the share is unmounted, so nothing is written into the local
+    folder in its place (a root missing altogether is made, as at the daemon's start)."""
     found = problem(root, require_mount)
-    if found is not None:
+    if found is not None and found[0] == "unmounted":
         raise FileNotFoundError(found[1])

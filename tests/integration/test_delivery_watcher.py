@@ -70,7 +70,6 @@ class Outcomes:
 @pytest.fixture
 def share(tmp_path: Path) -> Path:
     root = tmp_path / "share"
-    root.mkdir()  # the share is there (a request folder is never made where it is missing)
     create_request_folder(root, CODE, "Peresmian Gedung Sekolah", 2026)
     return root
 

@@ -59,7 +59,6 @@ def test_ordinary_names_are_safe(name: str) -> None:
 @pytest.fixture
 def share(tmp_path: Path) -> Path:
     root = tmp_path / "share"
-    root.mkdir()  # the share is there (a request folder is never made where it is missing)
     create_request_folder(root, "LPT-2026-0007", "Peresmian", 2026)
     return root
 
