@@ -58,6 +58,10 @@ class StatusCollector:
             ok = snap[check].get("ok")
             yield gauge(name, f"1 when the {check} check passes, 0 when it fails (absent: not known or not used)",
                         None if ok is None else int(ok))
+        places = snap.get("disk", {}).get("places", [])
+        if places:
+            yield _family("disk_free_bytes", "free space where the database and the state folder live",
+                          "what", {p["what"]: p.get("free_bytes") for p in places})
         yield gauge("problems", "how many problems `liputan status` lists", len(snap["problems"]))
 
 

@@ -213,7 +213,7 @@ def test_a_hung_converter_is_killed_the_letter_goes_out_and_the_office_restarts(
     from daemon.paperwork.pdf import default_converter
     if not default_converter().available() or default_converter().mode != "unoserver":
         pytest.skip("needs LibreOffice with unoserver (the long-lived converter)")
-    timeout = 8
+    timeout = 6
     office = Office(tmp_path, dovecot, mailbox_user, smtp, office_path=True,
                     extra={"pdf": {"convert_timeout_seconds": timeout}})
     office.start()
@@ -285,8 +285,12 @@ def test_the_database_disk_full_loses_no_mail_and_catches_up(dovecot, mailbox_us
     disk = tmp_path / "disk"
     disk.mkdir()
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(disk)], check=True)
+    from daemon.paperwork.pdf import free_port
+    from test_status import scrape
+    port = free_port()
     office = Office(tmp_path, dovecot, mailbox_user, smtp,
-                    paths={"database": f"sqlite:///{disk / 'liputan.db'}", "state": str(disk / "state")})
+                    paths={"database": f"sqlite:///{disk / 'liputan.db'}", "state": str(disk / "state")},
+                    extra={"metrics": {"listen": f"127.0.0.1:{port}"}})
     try:
         office.start()
         pid = office.proc.pid
@@ -303,6 +307,8 @@ def test_the_database_disk_full_loses_no_mail_and_catches_up(dovecot, mailbox_us
         snap, text = office.status()
         print("status while full:", snap["exit_code"], [p["message"] for p in snap["problems"]])
         assert snap["exit_code"] != 0 and snap["disk"]["ok"] is False, snap
+        metrics = scrape(port)  # the daemon's own endpoint reads the same, disk full or not
+        assert metrics['liputan_disk_free_bytes{what="database"}'] < 1 << 20, metrics
         assert "PENUH" in text, text
         time.sleep(5)  # a while full: nothing lost, the log does not flood
         office.alive()
