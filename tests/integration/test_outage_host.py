@@ -282,14 +282,15 @@ def fill(folder: Path) -> Path:
 def test_the_database_disk_full_loses_no_mail_and_catches_up(dovecot, mailbox_user, smtp, tmp_path):
     if not can_mount():
         pytest.skip("no tmpfs mount here (needs root in a namespace that allows it)")
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(disk)], check=True)
+    disk, state_disk = tmp_path / "disk", tmp_path / "state"
+    for folder in (disk, state_disk):  # the database's disk, and the state folder's (raw mail)
+        folder.mkdir()
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(folder)], check=True)
     from daemon.paperwork.pdf import free_port
     from test_status import scrape
     port = free_port()
     office = Office(tmp_path, dovecot, mailbox_user, smtp,
-                    paths={"database": f"sqlite:///{disk / 'liputan.db'}", "state": str(disk / "state")},
+                    paths={"database": f"sqlite:///{disk / 'liputan.db'}", "state": str(state_disk)},
                     extra={"metrics": {"listen": f"127.0.0.1:{port}"}})
     try:
         office.start()
@@ -299,11 +300,20 @@ def test_the_database_disk_full_loses_no_mail_and_catches_up(dovecot, mailbox_us
         wait_for(lambda: office.mail_to(first), 30, "the first acknowledgement", office.proc)
         wait_for(lambda: office.tasks(office.code_of(first), KADIS), 30, "the first task", office.proc)
         wait_for(lambda: office.inbox_count() == 0, 30, "the first letter filed", office.proc)
-        filler = fill(disk)
-        senders = [office.send_letter() for _ in range(3)]
+        # ---- first the state folder's disk: the database still takes the heartbeat ----------
+        fillers = [fill(state_disk)]
+        senders = [office.send_letter()]
         began = time.monotonic()
-        wait_for(lambda: "disk_full" in problem_codes(office.snap()), 40, "status to say the disk is full",
-                 office.proc)
+        snap = wait_for(lambda: (s := office.snap())["mailbox"]["state"] == "cannot_store" and s, 30,
+                        "status to say mail cannot be stored", office.proc)
+        assert snap["daemon"]["up"] and snap["exit_code"] == 1, snap
+        assert {"mailbox_cannot_store", "disk_full"} <= problem_codes(snap), snap["problems"]
+        assert "No space left" in snap["mailbox"]["error"]
+        # ---- then the database's disk too ------------------------------------------------
+        fillers.append(fill(disk))
+        senders += [office.send_letter() for _ in range(2)]
+        wait_for(lambda: [p["what"] for p in office.snap()["disk"]["places"] if p["level"] == "full"]
+                 == ["state", "database"], 30, "status to say the database's disk is full", office.proc)
         snap, text = office.status()
         print("status while full:", snap["exit_code"], [p["message"] for p in snap["problems"]])
         assert snap["exit_code"] != 0 and snap["disk"]["ok"] is False, snap
@@ -321,7 +331,8 @@ def test_the_database_disk_full_loses_no_mail_and_catches_up(dovecot, mailbox_us
         print("\n".join(full_lines))
         assert 1 <= len(full_lines) <= 4, full_lines  # once per worker that met it, not per retry
         # ---- space comes back ---------------------------------------------------------------
-        filler.unlink()
+        for filler in fillers:
+            filler.unlink()
         back = time.monotonic()
         for sender in senders:
             wait_for(lambda sender=sender: office.mail_to(sender), 60, f"the acknowledgement to {sender}",
@@ -336,7 +347,8 @@ def test_the_database_disk_full_loses_no_mail_and_catches_up(dovecot, mailbox_us
         print(f"disk full: caught up {caught_up:.1f} s after the space came back")
     finally:
         office.stop()
-        subprocess.run(["umount", "-l", str(disk)], check=False)
+        for folder in (disk, state_disk):
+            subprocess.run(["umount", "-l", str(folder)], check=False)
 
 
 # ---- (b) the shared folder unmounted ------------------------------------------------------------
