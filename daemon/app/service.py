@@ -49,6 +49,11 @@ class Service:
             digest.plan(self.ctx, s)  # the next morning's digest (once, whoever starts first)
             retention.plan(cfg, s)  # raw mail the archive holds is removed after [retention] days
         Path(cfg.paths.state).mkdir(parents=True, exist_ok=True)
+        if not cfg.delivery.require_mount:  # before the first heartbeat checks it (a mount is never made)
+            try:
+                Path(cfg.paths.dropbox).mkdir(parents=True, exist_ok=True)
+            except OSError as exc:  # the heartbeat and `liputan status` say why
+                log.warning("cannot make the shared folder %s: %s", cfg.paths.dropbox, exc)
         self.dispatcher = Dispatcher(self.ctx, self.factory, work.holder_name("dispatcher"))
         self.jobs, self.jobs_ctx = work.runner(self.ctx, self.factory), self.ctx
         box = cfg.mailbox
