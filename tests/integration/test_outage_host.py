@@ -52,7 +52,7 @@ def can_mount() -> bool:
     probe = Path(f"/tmp/liputan-mount-probe-{os.getpid()}")
     probe.mkdir(exist_ok=True)
     try:
-        ok = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(probe)],
+        ok = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(probe)], check=False,
                             capture_output=True).returncode == 0
         if ok:
             subprocess.run(["umount", str(probe)], check=True)
@@ -286,8 +286,9 @@ def test_the_database_disk_full_loses_no_mail_and_catches_up(dovecot, mailbox_us
     for folder in (disk, state_disk):  # the database's disk, and the state folder's (raw mail)
         folder.mkdir()
         subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(folder)], check=True)
-    from daemon.paperwork.pdf import free_port
     from test_status import scrape
+
+    from daemon.paperwork.pdf import free_port
     port = free_port()
     office = Office(tmp_path, dovecot, mailbox_user, smtp,
                     paths={"database": f"sqlite:///{disk / 'liputan.db'}", "state": str(state_disk)},
