@@ -60,7 +60,8 @@ class JobRunner:
 
     Jobs of the kinds in `parallel_kinds` (letters: their handler waits on a worker process) run
     up to `parallel` at once, each in a thread with its own lease heartbeat; any other kind runs
-    alone, once those in flight have finished, as with `parallel = 1`."""
+    in the claiming thread, one at a time as with `parallel = 1`, while letters are in flight
+    (so the engine's work here overlaps the rendering there)."""
 
     def __init__(self, factory: sessionmaker[Session], handlers: Mapping[str, Handler], holder: str,
                  on_done: OnDone | None = None, clock: Callable[[], datetime] | None = None,
@@ -99,8 +100,7 @@ class JobRunner:
                     ran += 1
                     if job.kind in self.parallel_kinds:
                         flying.add(threads.submit(self._run_then, job, after))
-                    else:  # alone, as before: the letters in flight finish first
-                        flying = wait(flying).not_done
+                    else:  # one at a time, here, as before
                         self._run_then(job, after)
             finally:
                 wait(flying)

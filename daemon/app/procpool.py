@@ -62,6 +62,14 @@ class ProcessPool:
             raise WorkerDied("the worker process ended while rendering (killed or out of memory); "
                              "tried again") from exc
 
+    def warm(self) -> list[int]:
+        """Start every worker now (they start one by one as letters come otherwise); their pids."""
+        executor = self._current()
+        futures = [executor.submit(time.sleep, 0.2) for _ in range(self.processes)]
+        for future in futures:
+            future.result()
+        return self.pids()
+
     def pids(self) -> list[int]:
         """The worker processes now running (none before the first call)."""
         with self._lock:

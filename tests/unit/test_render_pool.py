@@ -63,9 +63,9 @@ def states(factory) -> dict[int, tuple[str, int]]:
         return {j.id: (j.state, j.attempts) for j in s.scalars(select(Job))}
 
 
-def test_letters_run_two_at_a_time_and_other_jobs_alone(factory):
+def test_letters_run_two_at_a_time_and_other_jobs_one_at_a_time_beside_them(factory):
     both = threading.Barrier(2, timeout=10)  # a render that never meets another one fails
-    flying, seen_alone = [0], []
+    flying, timers, most_timers = [0], [0], [0]
     lock = threading.Lock()
 
     def render(job):
@@ -80,17 +80,22 @@ def test_letters_run_two_at_a_time_and_other_jobs_alone(factory):
         return {}
 
     def timer(job):
-        seen_alone.append(flying[0])
+        with lock:
+            timers[0] += 1
+            most_timers[0] = max(most_timers[0], timers[0])
+        time.sleep(0.05)
+        with lock:
+            timers[0] -= 1
         return {}
 
     enqueue(factory, "render_letter", 6)
-    enqueue(factory, "timer", 2)
+    enqueue(factory, "timer", 4)
     runner = JobRunner(factory, {"render_letter": render, "timer": timer}, "t", parallel=2,
                        parallel_kinds={"render_letter"})
     ran_after: list[int] = []
-    assert runner.run_once(after=lambda job: ran_after.append(job.id)) == 8
+    assert runner.run_once(after=lambda job: ran_after.append(job.id)) == 10
     assert set(states(factory).values()) == {("done", 1)}
-    assert seen_alone == [0, 0] and sorted(ran_after) == sorted(states(factory))
+    assert most_timers[0] == 1 and sorted(ran_after) == sorted(states(factory))
 
 
 def test_halt_ends_the_round_after_the_letters_in_flight(factory):
