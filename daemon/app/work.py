@@ -39,7 +39,10 @@ def reclaim_orphans(factory: sessionmaker[Session], now: datetime | None = None)
     host = socket.gethostname()[:40] + ":"
     freed = 0
     with factory() as s, s.begin():
-        for model, busy in ((Job, Job.state == "running"), (Inbound, Inbound.status == "new"),
+        # a job's lease that ran out was freed by an earlier start (or is anyone's to claim):
+        # freeing it again would give back an attempt that was never used
+        for model, busy in ((Job, (Job.state == "running") & (Job.lease_until > now)),
+                            (Inbound, Inbound.status == "new"),
                             (Outbox, Outbox.status == "sending")):
             rows = s.execute(select(model.id, model.leased_by).where(
                 busy, model.leased_by.like(host + "%"))).all()

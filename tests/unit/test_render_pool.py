@@ -204,3 +204,17 @@ def _running(pid: int) -> bool:
             return f.read().split(") ")[1][0] != "Z"  # a zombie has exited
     except FileNotFoundError:
         return False
+
+
+def test_a_job_freed_by_one_start_is_not_freed_again_by_the_next(factory):
+    """Two letters in flight when the daemon is killed, then killed again before it claimed
+    them: each gave back the one attempt it used, once."""
+    enqueue(factory, "render_letter", 2)
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    holder = work.holder_name("jobs").replace(f":{os.getpid()}:", f":{gone.pid}:")
+    assert jobs.claim(factory, holder) and jobs.claim(factory, holder)
+    assert work.reclaim_orphans(factory) == 2
+    assert work.reclaim_orphans(factory) == 0
+    with factory() as s:
+        assert {(j.attempts, j.interrupted) for j in s.scalars(select(Job))} == {(0, 1)}
