@@ -8,7 +8,7 @@ import signal
 import threading
 from pathlib import Path
 
-from daemon.app import heartbeat, ocr_jobs, reload, sdnotify, work
+from daemon.app import heartbeat, ocr_jobs, procpool, reload, sdnotify, work
 from daemon.app.dispatcher import Dispatcher
 from daemon.archive import retention
 from daemon.app.folder import FolderIntake
@@ -123,8 +123,9 @@ class Service:
         if mailbox.is_alive():
             log.warning("mailbox worker still blocked; exiting without it (nothing is lost)")
         self.engine.dispose()
-        # no letter is being made now: LibreOffice need not be asked twice to leave
+        # no letter is being made now: LibreOffice and the render workers need not be asked twice
         await asyncio.to_thread(pdf.default_converter().close, 0.2, 0.5)
+        await asyncio.to_thread(procpool.close_shared, False)
         log.info("stopped")
 
     async def folder_term(self, term: asyncio.Event, loop: asyncio.AbstractEventLoop) -> None:
@@ -219,18 +220,21 @@ class Service:
                 pass
 
     async def jobs_loop(self, stop: asyncio.Event) -> None:
-        """Run due jobs (letters, timers) beside the dispatcher; wake the outbox after each, as
-        a finished letter releases the mail that waited for it."""
+        """Run due jobs (letters, several at once; timers) beside the dispatcher; wake the outbox
+        after each, as a finished letter releases the mail that waited for it. A round ends at
+        stop or reload (the runner is made anew on the new context between two rounds)."""
         outage = Outage(log, "job runner round")
+        loop = asyncio.get_running_loop()
+
+        def ran(job) -> None:  # in the runner's threads
+            loop.call_soon_threadsafe(self.job_ran, job)
+
         while not stop.is_set():
             self.wake_jobs.clear()
             try:
-                while not stop.is_set() and (job := await asyncio.to_thread(self.jobs_now().claim)):
-                    await asyncio.to_thread(self.jobs_now().run_job, job)
-                    self.wake_outbox.set()
-                    self.calendar_dirty.set()
-                    if job.kind == ocr_jobs.KIND:  # its message is 'new' again: read it now
-                        self.wake_dispatch.set()
+                runner, ctx = self.jobs_now(), self.ctx
+                await asyncio.to_thread(runner.run_once, None,
+                                        lambda: stop.is_set() or self.ctx is not ctx, ran)
                 pause = await asyncio.to_thread(self.jobs_now().seconds_to_next)
                 outage.ok()
             except Exception as exc:  # noqa: BLE001 - e.g. the database briefly away; try again
@@ -240,6 +244,12 @@ class Service:
             await asyncio.wait(waiters, timeout=pause, return_when=asyncio.FIRST_COMPLETED)
             for w in waiters:
                 w.cancel()
+
+    def job_ran(self, job) -> None:
+        self.wake_outbox.set()
+        self.calendar_dirty.set()
+        if job.kind == ocr_jobs.KIND:  # its message is 'new' again: read it now
+            self.wake_dispatch.set()
 
 
 async def watchdog_loop(stop: asyncio.Event, interval: float) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import tomllib
 from datetime import date, time
@@ -291,6 +292,17 @@ class PdfCfg(Section):
     start_timeout_seconds: float = Field(60, gt=0, description="LibreOffice must answer this soon")
 
 
+class JobsCfg(Section):
+    """[jobs]: how letters are rendered: in worker processes, so a backlog uses every core."""
+
+    render_processes: int = Field(0, ge=0, le=32, description=(
+        "worker processes rendering letters: 0 = min(2, CPU count), 1 = in the daemon's process"))
+
+    def processes(self) -> int:
+        """The number of letters rendered at once."""
+        return self.render_processes or min(2, os.cpu_count() or 1)
+
+
 class Config(Section):
     office: OfficeCfg
     mailbox: MailboxCfg
@@ -308,6 +320,7 @@ class Config(Section):
     retention: RetentionCfg = RetentionCfg()
     reading: ReadingCfg = ReadingCfg()
     pdf: PdfCfg = PdfCfg()
+    jobs: JobsCfg = JobsCfg()
     source: Path | None = None
 
     def warnings(self) -> list[str]:
