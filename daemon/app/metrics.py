@@ -58,6 +58,9 @@ class StatusCollector:
             ok = snap[check].get("ok")
             yield gauge(name, f"1 when the {check} check passes, 0 when it fails (absent: not known or not used)",
                         None if ok is None else int(ok))
+        ok = (snap["outbox"].get("server") or {}).get("ok")
+        yield gauge("smtp_ok", "1 when the SMTP server took the last mail, 0 during an outage (absent: not known)",
+                    None if ok is None else int(ok))
         yield gauge("problems", "how many problems `liputan status` lists", len(snap["problems"]))
 
 
