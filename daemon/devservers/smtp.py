@@ -124,10 +124,11 @@ class SmtpCapture(_Managed):
         with self._lock:
             self._script.failures.append(_Failure(code, text, times, stage, address))
 
-    def heal(self) -> None:
-        """Forget pending failures (the messages stay)."""
+    def heal(self, stage: str | None = None) -> None:
+        """Forget pending failures (of one stage when given); the messages stay."""
         with self._lock:
-            self._script.failures.clear()
+            self._script.failures[:] = [f for f in self._script.failures
+                                        if stage is not None and f.stage != stage]
 
     def _take(self, stage: str, address: str | None = None) -> _Failure | None:
         with self._lock:
