@@ -27,7 +27,7 @@ from test_crash import RUNNING, Mail, Office, count, quiet, start
 from daemon.app import status
 from daemon.core.config import load_config
 from daemon.core.db import make_engine, sessions, upgrade
-from daemon.core.models import Event, Inbound, Outbox, Request
+from daemon.core.models import Event, Inbound, Job, Outbox, Request, utcnow
 from daemon.devservers import free_port
 from daemon.devservers.config import write_config
 from daemon.devservers.dovecot import Dovecot
@@ -135,16 +135,23 @@ class Run:
             f.seek(start_at)
             return f.read(end_at - start_at).decode(errors="replace").splitlines()
 
-    def backlog(self, back_at: float, timeout: float = 120) -> float:
+    def backlog(self, back_at: float, timeout: float = 120) -> tuple[float, float]:
         """Seconds from the server's return until what arrived before it is stored and handled and
-        the mail it caused is sent (the office answers nothing new meanwhile)."""
+        the mail it caused is sent, and until those messages are filed out of the INBOX too (the
+        mailbox files every 10 s while idle); the office answers nothing new meanwhile."""
         appended = self.office.appended
 
         def handled() -> bool:
-            return count(self.factory, Inbound) == appended and quiet(self.factory)
+            f = self.factory
+            return (count(f, Inbound) == appended and count(f, Inbound, Inbound.status.in_(("new", "waiting"))) == 0
+                    and count(f, Job, Job.state == "running") == 0
+                    and count(f, Job, Job.state == "queued", Job.next_run_at <= utcnow()) == 0
+                    and count(f, Outbox, Outbox.status.in_(("waiting", "queued", "sending"))) == 0)
         end = self.pump(timeout, handled, answer=False)
         assert handled(), "the backlog was not caught up"
-        return end - back_at
+        filed = self.pump(timeout, lambda: quiet(self.factory), answer=False)
+        assert quiet(self.factory), "the backlog was not filed"
+        return end - back_at, filed - back_at
 
     def catch_up(self, timeout: float = 150) -> float:
         """Send the rest of the letters and answer until every request is where its replies lead."""
@@ -190,7 +197,7 @@ def nothing_lost(run: Run) -> Counter:
 @pytest.mark.timeout(600)
 def test_the_imap_server_stopped_while_letters_and_replies_arrive(servers, tmp_path):
     dovecot, smtp = servers
-    run = Run(tmp_path, dovecot, smtp, letters=6)
+    run = Run(tmp_path, dovecot, smtp, letters=5)
     pid = run.proc.pid
     try:
         run.pump(60, lambda: RUNNING in run.log_path.read_text())
@@ -217,7 +224,7 @@ def test_the_imap_server_stopped_while_letters_and_replies_arrive(servers, tmp_p
         dovecot.start()
         run.office.down, back_at, back_wall = False, time.monotonic(), datetime.now(timezone.utc)
         waiting = run.office.appended - count(run.factory, Inbound)
-        backlog = run.backlog(back_at)
+        backlog, filed = run.backlog(back_at)
         connected = run.status()["mailbox"]
         assert connected["state"] == "connected"
         reconnected = (datetime.fromisoformat(connected["since"]) - back_wall).total_seconds()
@@ -234,7 +241,8 @@ def test_the_imap_server_stopped_while_letters_and_replies_arrive(servers, tmp_p
         assert set(outbox) == {"sent"}, outbox
         print(f"\nIMAP server down {OUTAGE:.0f} s: {len(lines)} log lines during it ({len(away)} about the "
               f"mailbox); back -> mailbox reconnected in {reconnected:.1f} s, the {waiting} message(s) "
-              f"that arrived meanwhile stored, handled and answered in {backlog:.1f} s ([mailbox] "
+              f"that arrived meanwhile stored, handled and answered in {backlog:.1f} s, filed in "
+              f"{filed:.1f} s ([mailbox] "
               f"retry_max_seconds = {RETRY_MAX}); in all {run.office.appended} messages, "
               f"{len(run.mail.all())} mails, each sent once")
     finally:
@@ -256,12 +264,12 @@ def _smtp_error(run: Run, word: str, seconds: float) -> dict:
 def test_smtp_answering_421_then_451_then_refusing_then_back(servers, tmp_path):
     dovecot, smtp = servers
     smtp.fail_next(550, times=-1, stage="RCPT", address=REFUSED, message="5.1.1 No such user")
-    run = Run(tmp_path, dovecot, smtp, letters=6)
+    run = Run(tmp_path, dovecot, smtp, letters=5)
     pid = run.proc.pid
     try:
         run.pump(60, lambda: RUNNING in run.log_path.read_text())
-        run.office.send_letters(3)
-        run.pump(60, lambda: len(run.mail.all()) >= 5)
+        run.office.send_letters(2)
+        run.pump(60, lambda: len(run.mail.all()) >= 4)
         log_from, began = run.log_size(), time.monotonic()
         # ---- 421 to MAIL FROM: the server closes every session --------------------------------
         smtp.fail_next(421, times=-1, stage="MAIL", message="4.3.2 Service not available, closing channel")
@@ -297,7 +305,7 @@ def test_smtp_answering_421_then_451_then_refusing_then_back(servers, tmp_path):
                                .where(Outbox.status.in_(("queued", "sending"))))
         smtp.start()
         back_at = time.monotonic()
-        backlog = run.backlog(back_at)
+        backlog, _ = run.backlog(back_at)
         run.catch_up()
         assert run.proc.pid == pid and run.proc.poll() is None
         lines = run.log_between(log_from, log_to)
