@@ -310,7 +310,7 @@ class OutboxWorker:
             log.debug("outbox %s attempt %d failed (%s): now %s", item.id, item.attempts, error, status)
             await self._server_failed(item, error)
             return None
-        await self._server_ok()  # the server answered; only this mail is refused
+        # only this mail is refused; an outage ends with a mail delivered, not with a refusal
         log.warning("outbox %s attempt %d failed (%s): now %s", item.id, item.attempts, error, status)
         return 0
 
