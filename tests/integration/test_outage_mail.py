@@ -84,7 +84,8 @@ def servers(server_dir: Path, tmp_path: Path):
 class Run:
     """One daemon on the servers, with its database, its log and the office's stream."""
 
-    def __init__(self, tmp_path: Path, dovecot: Dovecot, smtp: SmtpCapture, letters: int):
+    def __init__(self, tmp_path: Path, dovecot: Dovecot, smtp: SmtpCapture, letters: int,
+                 retry_max: float = RETRY_MAX):
         url = f"sqlite:///{tmp_path / 'liputan.db'}"
         self.engine = make_engine(url)
         upgrade(self.engine)
@@ -93,8 +94,8 @@ class Run:
         self.cfg_path = write_config(
             tmp_path / "liputan.toml", imap_port=dovecot.port, smtp_port=smtp.port, database=url,
             rules=REPO / "rules", user=USER,
-            mailbox={"timeout": 5, "idle_seconds": 10, "poll_seconds": 1, "retry_max_seconds": RETRY_MAX},
-            smtp={"username": USER, "password": PASSWORD, "timeout": 5, "retry_max_seconds": RETRY_MAX},
+            mailbox={"timeout": 5, "idle_seconds": 10, "poll_seconds": 1, "retry_max_seconds": retry_max},
+            smtp={"username": USER, "password": PASSWORD, "timeout": 5, "retry_max_seconds": retry_max},
             extra={"status": {"heartbeat_seconds": 1}})
         self.cfg = load_config(self.cfg_path)
         self.log_path = tmp_path / "daemon.log"
