@@ -21,7 +21,7 @@ from daemon.app import sdnotify
 from daemon.core.config import Config
 from daemon.core.models import Heartbeat
 from daemon.delivery import share
-from daemon.mail.health import MailboxHealth
+from daemon.mail.health import MailboxHealth, SmtpHealth
 
 log = logging.getLogger("daemon.app.heartbeat")
 FOLDER_TIMEOUT = 2.0  # seconds a check of the shared folder may take before it counts as not answering
@@ -78,8 +78,10 @@ class HeartbeatWriter:
     """Writes this instance's row; every failure is logged once and the daemon goes on."""
 
     def __init__(self, cfg: Config, factory: sessionmaker[Session], mailbox: MailboxHealth,
-                 converter=None, instance: str | None = None) -> None:  # noqa: ANN001 - a PdfConverter
+                 converter=None, instance: str | None = None,  # noqa: ANN001 - a PdfConverter
+                 smtp: SmtpHealth | None = None) -> None:
         self.cfg, self.factory, self.mailbox, self.converter = cfg, factory, mailbox, converter
+        self.smtp = smtp
         self.instance = instance or instance_name()
         self.folder = FolderProbe(Path(cfg.paths.dropbox), cfg.delivery.require_mount)
         self.started_at = utcnow()
@@ -97,6 +99,8 @@ class HeartbeatWriter:
             elif before is False and now.get("ok") is not False:
                 log.info("%s check passes again", NAMES[name])
         self.last_checks = checks
+        if self.smtp is not None:  # the outbox logs its own outages, once each
+            checks = {**checks, "smtp": self.smtp.check()}
         return checks
 
     def write(self, stopped: bool = False) -> bool:
@@ -148,7 +152,7 @@ def tell_systemd(cfg: Config, mailbox: MailboxHealth, shown: tuple | None) -> tu
 
 
 async def run(cfg: Config, factory: sessionmaker[Session], mailbox: MailboxHealth, converter,  # noqa: ANN001
-              stop: asyncio.Event) -> None:
+              stop: asyncio.Event, smtp: SmtpHealth | None = None) -> None:
     """The service's heartbeat task: a row now, every `[status] heartbeat_seconds`, at once on a
     mailbox event, and a last one saying the instance stopped; serves `[metrics] listen` meanwhile."""
     loop = asyncio.get_running_loop()
@@ -160,8 +164,10 @@ async def run(cfg: Config, factory: sessionmaker[Session], mailbox: MailboxHealt
         except RuntimeError:  # the loop is closed: the daemon has stopped
             pass
 
-    writer = HeartbeatWriter(cfg, factory, mailbox, converter)
+    writer = HeartbeatWriter(cfg, factory, mailbox, converter, smtp=smtp)
     mailbox.listener = tell
+    if smtp is not None:  # an SMTP outage begins or ends: `liputan status` knows at once
+        smtp.listener = tell
     await asyncio.to_thread(writer.prune)
     await asyncio.to_thread(writer.write)
     shown = tell_systemd(cfg, mailbox, None)
@@ -180,6 +186,8 @@ async def run(cfg: Config, factory: sessionmaker[Session], mailbox: MailboxHealt
                 shown = tell_systemd(cfg, mailbox, shown)
     finally:
         mailbox.listener = None
+        if smtp is not None:
+            smtp.listener = None
         if server is not None:
             server.close()
         await asyncio.to_thread(writer.write, True)

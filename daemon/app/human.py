@@ -154,6 +154,9 @@ def status_text(snap: dict) -> str:
     out.append(f"Surat keluar : {o['queued']} antre, {o['waiting']} menunggu surat dinasnya, "
                f"{o['retrying']} gagal dan dicoba lagi, {o['failed_24h']} gagal permanen (24 jam)"
                + (f"; antrean tertua {when(o['oldest_queued_at'])}" if o["oldest_queued_at"] else ""))
+    if (srv := o.get("server") or {}).get("ok") is False:
+        out.append(f"  Server SMTP {srv['server']}: GAGAL sejak {when(srv['since'])} "
+                   f"({srv['failures']} percobaan): {srv['error']}")
     out += [f"  #{e['id']} {e['kind']} ({e['attempts']}x): {e['error']}" for e in o["errors"]]
     out.append(f"Pekerjaan    : {j['due']} siap dikerjakan, {j['running']} berjalan, {j['scheduled']} "
                f"terjadwal, {j['retrying']} gagal dan dicoba lagi, {j['failed_24h']} gagal permanen (24 jam)")
@@ -190,6 +193,8 @@ PROBLEMS = {"never_ran": "daemon belum pernah berjalan",
             "disk_low": "disk hampir penuh: {detail}",
             "no_mailbox_holder": "semua instans siaga; tidak ada yang membaca kotak surat",
             "mailbox_connecting": "masih mencoba menyambung ke kotak surat sejak {when}",
+            "smtp_failing": "server surat keluar gagal: {detail}; {count} surat menunggu dan akan "
+                            "dikirim begitu server pulih",
             "outbox_retrying": "{count} surat gagal terkirim dan sedang dicoba lagi",
             "outbox_failed": "{count} surat gagal terkirim secara permanen dalam 24 jam terakhir",
             "jobs_retrying": "{count} pekerjaan gagal dan sedang dicoba lagi",

@@ -62,6 +62,9 @@ class StatusCollector:
         if places:
             yield _family("disk_free_bytes", "free space where the database and the state folder live",
                           "what", {p["what"]: p.get("free_bytes") for p in places})
+        ok = (snap["outbox"].get("server") or {}).get("ok")
+        yield gauge("smtp_ok", "1 when the SMTP server took the last mail, 0 during an outage (absent: not known)",
+                    None if ok is None else int(ok))
         yield gauge("problems", "how many problems `liputan status` lists", len(snap["problems"]))
 
 

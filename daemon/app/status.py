@@ -73,6 +73,7 @@ def gather(cfg, s, now: datetime) -> dict:  # noqa: ANN001 - Config, Session
     snap.update(daemon_part(cfg, s, now))
     snap["disk"] = disk_part(cfg)
     snap["outbox"] = outbox_part(s, now)
+    snap["outbox"]["server"] = snap.pop("smtp")
     snap["jobs"] = jobs_part(s, now)
     snap["late"] = late_part(s, now)
     return snap
@@ -108,7 +109,20 @@ def daemon_part(cfg, s, now: datetime) -> dict:  # noqa: ANN001
     checks = main.checks if fresh and main.checks else {}
     return {"daemon": daemon, "instances": [_instance(r, now) for r in rows], "mailbox": mailbox,
             "folder": checks.get("folder", {"ok": None, "path": cfg.paths.dropbox, "detail": "unknown"}),
-            "converter": checks.get("converter", {"ok": None, "mode": "unknown", "detail": ""})}
+            "converter": checks.get("converter", {"ok": None, "mode": "unknown", "detail": ""}),
+            "smtp": _smtp(cfg, checks.get("smtp"))}
+
+
+def _smtp(cfg, check: dict | None) -> dict:  # noqa: ANN001 - Config
+    """The SMTP server as the outbox last found it: `ok` (null when no running daemon said),
+    `since` (when this outage began), `error` (the latest), `failures` (attempts in this outage)."""
+    server = f"{cfg.smtp.host}:{cfg.smtp.port}"
+    if not check:
+        return {"ok": None, "server": server, "since": None, "error": None, "failures": 0}
+    since = check.get("since")
+    return {"ok": check.get("ok"), "server": check.get("server") or server,
+            "since": _iso(datetime.fromisoformat(since)) if since else None,
+            "error": check.get("error"), "failures": check.get("failures", 0)}
 
 
 def _hostname() -> str:
@@ -254,6 +268,11 @@ def problems(snap: dict, now: datetime) -> list[dict]:
     elif box["state"] == "connecting" and box["since"] and \
             now - datetime.fromisoformat(box["since"]) > CONNECTING_TOO_LONG:
         add("mailbox", "mailbox_connecting", f"still connecting to the mailbox since {box['since']}", box["since"])
+    o = snap["outbox"]
+    if (srv := o.get("server") or {}).get("ok") is False:
+        n = o["queued"] + o["sending"]
+        add("outbox", "smtp_failing", f"the SMTP server {srv['server']} is failing since {srv['since']} "
+            f"({srv['failures']} attempt(s)): {srv['error']}; {n} mail(s) wait", srv["error"], n)
     for part, what in (("outbox", "sends"), ("jobs", "jobs")):
         if n := snap[part]["retrying"]:
             add(part, f"{part}_retrying", f"{n} {what} failing and retried", count=n)
@@ -281,7 +300,8 @@ def _empty(now: datetime, reason: str, note: str) -> dict:
             "daemon": {"up": False, "state": "never", "reason": reason, "note": note}, "instances": [],
             "mailbox": {"account": None, "server": None, "state": "unknown", "since": None, "error": None,
                         "last_message_at": None},
-            "outbox": {"queued": 0, "waiting": 0, "sending": 0, "oldest_queued_at": None, **nothing},
+            "outbox": {"queued": 0, "waiting": 0, "sending": 0, "oldest_queued_at": None, **nothing,
+                       "server": {"ok": None, "server": None, "since": None, "error": None, "failures": 0}},
             "jobs": {"due": 0, "scheduled": 0, "running": 0, **nothing},
             "late": {"count": 0, "tasks": []}, "disk": {"ok": None, "level": "unknown", "places": []},
             "folder": {"ok": None, "path": None, "detail": "unknown"},

@@ -66,6 +66,8 @@ class MailboxCfg(Secret):
     timeout: float = Field(30, gt=0, description="socket timeout, seconds")
     idle_seconds: int = Field(300, ge=10, le=1500, description="re-issue IDLE this often")
     poll_seconds: int = Field(60, ge=1, description="poll interval when IDLE is not offered")
+    retry_max_seconds: float = Field(30, gt=0, le=3600, description="longest pause between "
+                                     "reconnection attempts while the server is away (1, 2, 4 ... s)")
 
 
 class SmtpCfg(Secret):
@@ -75,7 +77,10 @@ class SmtpCfg(Secret):
     username: str | None = None
     from_: str = Field(alias="from")
     timeout: float = Field(30, gt=0)
-    max_attempts: int = Field(8, ge=1)
+    max_attempts: int = Field(8, ge=1, description="attempts of one mail the server answers 4xx for "
+                              "(its recipients); an unreachable server or a 421 never uses them up")
+    retry_max_seconds: float = Field(30, gt=0, le=3600, description="longest pause between probes "
+                                     "of an unreachable or failing server (2, 4, 8 ... s)")
 
     @field_validator("from_")
     @classmethod

@@ -28,7 +28,6 @@ BATCH_MESSAGES = 100
 BATCH_BYTES = 32 * 1024 * 1024
 IDLE_CHECK_SECONDS = 1.0
 FILE_CHECK_SECONDS = 10.0
-BACKOFF_MAX = 60.0
 STANDBY_SECONDS = 3.0  # how often a standby instance tries to take the mailbox over
 STORE_RETRY_SECONDS = 5.0  # while mail cannot be stored (disk full), how often it is tried again
 
@@ -214,6 +213,8 @@ class MailboxWorker:
         """Work the mailbox until `stop` is set: IDLE (or poll), reconnecting with backoff."""
         backoff = 1.0
         standby = False
+        away_since: float | None = None  # monotonic time of this outage's first failure
+        failures = 0
         while not stop.is_set():
             if self.lock is not None and not self.lock.acquire():
                 if not standby:
@@ -227,6 +228,10 @@ class MailboxWorker:
             try:
                 self.connect()
                 self.health.set(health.CONNECTED)
+                if away_since is not None:
+                    log.info("mailbox %s@%s back after %.0f s (%d failed attempt(s)); catching up",
+                             self.box.username, self.box.host, time.monotonic() - away_since, failures)
+                    away_since, failures = None, 0
                 self._round(wake)
                 backoff = 1.0
                 if self.client is not None and self.client.has_capability("IDLE"):
@@ -236,12 +241,20 @@ class MailboxWorker:
             except Exception as exc:
                 if stop.is_set():
                     break
-                log.warning("mailbox connection failed (%s: %s); retrying in %.0f s",
-                            type(exc).__name__, exc, backoff, exc_info=log.isEnabledFor(logging.DEBUG))
+                failures += 1
+                if away_since is None:  # one warning per outage; the retries are debug lines
+                    away_since = time.monotonic()
+                    log.warning("mailbox connection failed (%s: %s); retrying in %.0f s, then at most "
+                                "every %.0f s (`liputan status` shows the latest error)",
+                                type(exc).__name__, exc, backoff, self.box.retry_max_seconds,
+                                exc_info=log.isEnabledFor(logging.DEBUG))
+                else:
+                    log.debug("mailbox still away (%s: %s); retrying in %.0f s", type(exc).__name__,
+                              exc, backoff)
                 self.health.set(health.AWAY, f"{type(exc).__name__}: {exc}"[:500])
                 self.close()
                 stop.wait(backoff)
-                backoff = min(backoff * 2, BACKOFF_MAX)
+                backoff = min(backoff * 2, self.box.retry_max_seconds)
         self.close()
         if self.lock is not None:
             self.lock.release()
