@@ -41,7 +41,7 @@ def read(cfg, now: datetime | None = None, engine=None) -> dict:  # noqa: ANN001
     own = engine is None
     engine = engine if engine is not None else db.make_engine(url)
     try:
-        if (current := db.current_revision(engine)) != _head():
+        if (current := db.stored_revision(engine)) != _head():
             return _finish(_empty(now, "old_schema", f"the database is at schema {current or 'none'}, "
                                                      f"this version needs {_head()}: the daemon of this "
                                                      "version has not run yet (it upgrades at start)"))
