@@ -133,10 +133,8 @@ def iso(dt) -> str | None:
 
 
 def summary(ctx: Context, s, req: Request, tasks: list[list[str]] | None = None) -> dict:
-    from daemon.sop import (
-        engine,  # not at the top: `liputan --help` need not load the engine
-    )
-    waiting = engine.waiting_for(ctx, s, req, tasks)
+    from daemon.sop.waiting import waiting_for  # not the engine: `requests` and `show` read only
+    waiting = waiting_for(ctx, s, req, tasks)
     return {"code": req.code, "title": req.title, "state": req.state,
             "step": req.step if req.state == "open" else None, "waiting_for": waiting,
             "event_start": iso(req.event_start), "location": req.location,
