@@ -86,7 +86,8 @@ class Service:
         tasks = [asyncio.create_task(self.dispatch_loop(stop, wake), name="dispatcher"),
                  asyncio.create_task(self.jobs_loop(stop), name="jobs"),
                  asyncio.create_task(heartbeat.run(self.cfg, self.factory, self.mailbox.health,
-                                                   converter, stop), name="heartbeat"),
+                                                   converter, stop, self.leadership.lock.facts),
+                                     name="heartbeat"),
                  asyncio.create_task(self.reload_loop(stop), name="reload")]
         # -- high availability: the workers below run only while this instance holds the lease
         lead = self.leadership

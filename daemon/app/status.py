@@ -101,7 +101,9 @@ def daemon_part(cfg, s, now: datetime) -> dict:  # noqa: ANN001
                "error": main.mailbox_error if fresh else None,
                "last_message_at": _iso(max(seen)) if seen else None}
     checks = main.checks if fresh and main.checks else {}
+    from daemon.app.status_lease import lease_part
     return {"daemon": daemon, "instances": [_instance(r, now) for r in rows], "mailbox": mailbox,
+            "lease": lease_part(cfg, s, fresh, _iso),
             "folder": checks.get("folder", {"ok": None, "path": cfg.paths.dropbox, "detail": "unknown"}),
             "converter": checks.get("converter", {"ok": None, "mode": "unknown", "detail": ""})}
 
@@ -229,6 +231,7 @@ def _empty(now: datetime, reason: str, note: str) -> dict:
             "outbox": {"queued": 0, "waiting": 0, "sending": 0, "oldest_queued_at": None, **nothing},
             "jobs": {"due": 0, "scheduled": 0, "running": 0, **nothing},
             "late": {"count": 0, "tasks": []},
+            "lease": {"mode": None, "holder": None, "standby": [], "verified": False, "error": None},
             "folder": {"ok": None, "path": None, "detail": "unknown"},
             "converter": {"ok": None, "mode": "unknown", "detail": ""}}
 
