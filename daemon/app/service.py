@@ -55,7 +55,8 @@ class Service:
         lock = MailboxLock(self.engine, lock_key(box.host, box.port, box.username, box.folder),
                            ttl=cfg.ha.lease_seconds, check=cfg.ha.check_seconds,
                            name=work.holder_name("lease"))
-        self.leadership = Leadership(lock, self.factory, cfg.ha.check_seconds, self.jobs)
+        self.leadership = Leadership(lock, self.factory, cfg.ha.check_seconds, self.jobs,
+                                     stale=cfg.status.stale_seconds)
         self.mailbox = MailboxWorker(cfg, self.factory, self.ctx.raw_dir, lock)
         self.outbox = OutboxWorker(cfg, self.factory)
         self.stop_thread = threading.Event()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shutil
+import socket
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -64,9 +66,19 @@ def make_engine(url: str) -> Engine:
     # hold its row locks for hours; the server ends it instead, so a standby taking over is not
     # blocked (the daemon never keeps a transaction open while doing slow work)
     # (TCP keepalives: a call blocked on a dead route fails in about 25 s instead of hours)
+    # (application_name: the process's 'host:pid:' as its claims name it, so another instance can
+    # see in pg_stat_activity whether it still has a session: app/reclaim.py; the server's own
+    # keepalives end the sessions of a machine that died without closing them in about 25 s)
     return create_engine(url, pool_pre_ping=True, connect_args={
-        "options": f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}",
+        "options": f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}"
+                   " -c tcp_keepalives_idle=10 -c tcp_keepalives_interval=5 -c tcp_keepalives_count=3",
+        "application_name": session_name("db"),
         "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3})
+
+
+def session_name(role: str) -> str:
+    """'host:pid:role' (host cut to 40 characters), as app/work.holder_name names claims."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{role}"[:63]
 
 
 def sessions(engine: Engine) -> sessionmaker[Session]:
