@@ -8,6 +8,7 @@ from datetime import timedelta
 import psycopg
 import pytest
 from sqlalchemy import select
+from test_two_instances import pg_url  # noqa: F401 (a fixture)
 
 from daemon.app.reclaim import claim_prefix, free_the_dead
 from daemon.core import db
@@ -74,3 +75,33 @@ def test_the_service_names_its_database_sessions_by_process(db_url):
         engine.dispose()
     assert name == db.session_name("db") and claim_prefix(name.rsplit(":", 1)[0]) == name[:-2]
     assert idle == "10"
+
+
+def test_a_running_daemon_frees_what_a_dead_standby_held(pg_url, dovecot, mailbox_user, smtp, tmp_path):
+    """The wiring: a real daemon finds the dead instance within seconds, not the 10-minute lease."""
+    from test_failover import TOOK_OVER, Daemon, until
+
+    engine = db.make_engine(pg_url)
+    db.upgrade(engine)
+    factory = db.sessions(engine)
+    later = utcnow() + timedelta(minutes=10)
+    with factory() as s, s.begin():
+        s.add(beat("far-host:4242", 120))
+        s.add(Job(kind="no_such_kind", state="running", attempts=1, max_attempts=1, lease_until=later,
+                  leased_by="far-host:4242:jobs", payload={}))
+    daemon = Daemon(tmp_path / "a", "a", pg_url, dovecot, mailbox_user, smtp)
+    try:
+        daemon.start()
+        until(lambda: daemon.count(TOOK_OVER) == 1, 30, "the daemon to take the lease")
+
+        def freed() -> bool:
+            with factory() as s:
+                job = s.scalars(select(Job).where(Job.kind == "no_such_kind")).one()
+                return job.leased_by != "far-host:4242:jobs" or job.lease_until < utcnow()
+        took = until(freed, 30, "the dead instance's job to be freed")
+        assert "instance far-host:4242 is gone" in daemon.text()
+        print(f"\ndead instance's job freed {took:.1f} s after the daemon took the lease")
+    finally:
+        daemon.stop(timeout=8)
+        daemon.kill()
+        engine.dispose()
