@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from daemon.core import validated_cache
-from daemon.core.errors import DEFAULT_KINDS, ConfigError, Problem, ProblemsError
+from daemon.core.errors import DEFAULT_KINDS, ConfigError
+from daemon.core.problems import Problem, ProblemsError
 
 if TYPE_CHECKING:
     from daemon.core.config import Config

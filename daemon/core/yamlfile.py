@@ -8,7 +8,8 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from daemon.core.errors import ConfigError, Problem, ProblemsError
+from daemon.core.errors import ConfigError
+from daemon.core.problems import Problem, ProblemsError
 
 M = TypeVar("M", bound=BaseModel)
 Lines = dict[tuple, int]  # a key path, e.g. ("steps", 6, "kind") -> its 1-based line
