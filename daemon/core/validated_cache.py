@@ -98,6 +98,14 @@ def data_key(kind: str, data: Any) -> str | None:
     return hashlib.sha256(f"{kind}\0{code_version()}\0{text}".encode()).hexdigest()
 
 
+def json_safe(data: Any) -> bool:
+    """True when `data` comes back from JSON exactly as it is (no int keys, dates, tuples)."""
+    try:
+        return json.loads(json.dumps(data)) == data
+    except (TypeError, ValueError):
+        return False
+
+
 def folder() -> Path:
     return cache_path().parent / "rules"
 

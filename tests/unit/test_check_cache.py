@@ -166,3 +166,21 @@ def test_open_requests_on_an_older_revision_are_listed_from_either_database(fact
 def test_a_database_that_cannot_be_reached_is_said_not_checked():
     found = check.older_revisions("postgresql+psycopg://nobody@127.0.0.1:9/none", "new1")
     assert len(found) == 1 and found[0].startswith("database not checked (")
+
+
+def test_places_come_from_the_cache_until_the_file_changes(tmp_path, cache, monkeypatch):
+    import yaml
+
+    from daemon.core import places
+    shutil.copy(REPO / "rules" / "places.yaml", tmp_path / "places.yaml")
+    first = places.load_places(tmp_path / "places.yaml")
+    parsed = []
+    real = yaml.load
+    monkeypatch.setattr(yaml, "load", lambda *a, **k: parsed.append(1) or real(*a, **k))
+    again = places.load_places(tmp_path / "places.yaml")
+    assert parsed == [] and again.resolve("Kec. Mandau") == first.resolve("Kec. Mandau")
+    text = (tmp_path / "places.yaml").read_text()
+    (tmp_path / "places.yaml").write_text(text.replace("Mandau", "Mandaw"))
+    edited = places.load_places(tmp_path / "places.yaml")
+    assert parsed == [1] and edited.resolve("Kec. Mandaw").kecamatan is not None
+    assert not validated_cache.json_safe({1: "int key"}) and validated_cache.json_safe({"a": [1, "b"]})
