@@ -12,6 +12,7 @@ and the same count in-process.
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import io
 import os
@@ -122,6 +123,7 @@ def timed(fn, repeat: int = 5) -> tuple[float, float]:
 # bytecode cached as an installed package has it (pip compiles at install), in a folder of our own
 ENV = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
        "PYTHONPYCACHEPREFIX": tempfile.mkdtemp(prefix="bench-year-pyc-")}
+atexit.register(shutil.rmtree, ENV["PYTHONPYCACHEPREFIX"], True)
 
 
 def command(*args: str, repeat: int = 3) -> tuple[float, float]:
