@@ -7,9 +7,9 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from daemon.core.errors import ConfigError
-from daemon.core.rules import DEFAULT_KINDS
-from daemon.core.yamlfile import Problem, ProblemsError
+from daemon.core import validated_cache
+from daemon.core.errors import DEFAULT_KINDS, ConfigError
+from daemon.core.problems import Problem, ProblemsError
 
 if TYPE_CHECKING:
     from daemon.core.config import Config
@@ -17,36 +17,77 @@ if TYPE_CHECKING:
 
 # The step kinds' names are DEFAULT_KINDS, kept equal to the engine's registry (daemon.sop.kinds)
 # by tests/unit/test_startup.py, so checking them does not load the engine (~1 s).
+VERDICT = 1  # the form of a cached verdict; another number is a miss
 OLDER = "SELECT code, sop_revision FROM request WHERE state = 'open' AND sop_revision != :rev"
 
 
 def check_config(path: str, kinds: Collection[str] = DEFAULT_KINDS) -> int:
-    """The config file, then the rules; 0 when fine, 1 with every problem."""
-    from daemon.core.config import load_config
+    """The config file, then the rules; 0 when fine, 1 with every problem. A config, rules/ and
+    templates already checked by this code (same bytes) give the verdict found then, from the
+    cache, without loading the models; what can change outside them is looked at again (password
+    files, the open requests in the database)."""
+    from daemon.core.config_file import read_config
     try:
-        cfg = load_config(path)
+        source, _, data = read_config(path)
     except ConfigError as exc:
         return report([Problem(exc.path, exc.line, exc.message)])
-    return check(cfg, kinds)
+    name = verdict_key(data, kinds)
+    found = validated_cache.load_json(name)
+    if not (isinstance(found, dict) and found.get("version") == VERDICT):
+        from daemon.core.config import load_config
+        try:
+            cfg = load_config(source)
+        except ConfigError as exc:
+            return report([Problem(exc.path, exc.line, exc.message)])
+        found = verdict(cfg, kinds)
+        validated_cache.store_json(name, found)
+    return replay(found)
+
+
+def verdict_key(data: dict, kinds: Collection[str]) -> str | None:
+    """The config's data, every file in its rules/ and in the letter templates, the kinds."""
+    from daemon.core.resources import templates_dir
+    rules = (data.get("rules") or {}).get("dir") if isinstance(data.get("rules"), dict) else None
+    if not isinstance(rules, str):
+        return None  # the model's default folder: validated each time
+    config = validated_cache.data_key("config", data)
+    if config is None:
+        return None
+    return validated_cache.key("check", [Path(rules), templates_dir("letters")], config,
+                               repr(sorted(kinds)))
+
+
+def verdict(cfg: Config, kinds: Collection[str]) -> dict:
+    """What `check` found, as plain data: what is printed, and what must be looked at each time."""
+    from daemon.core.resources import templates_dir
+    from daemon.core.rules_check import check_rules
+    problems, warnings = check_rules(Path(cfg.rules.dir), kinds, templates_dir("letters"))
+    ctx = None
+    if not problems:
+        ctx, problems = load_context(cfg)
+    return {"version": VERDICT, "runtime": cfg.runtime_facts(), "warnings": [str(w) for w in warnings],
+            "problems": [str(p) for p in problems], "database": cfg.paths.database,
+            "revision": ctx.rules.sop_revision if ctx is not None and not problems else None,
+            "ok": f"{cfg.source}: ok; rules in {Path(cfg.rules.dir).resolve()}: ok"}
+
+
+def replay(found: dict) -> int:
+    """Print a verdict: the runtime warnings and the open requests on older revisions afresh."""
+    from daemon.core.config_file import runtime_warnings
+    for w in [*runtime_warnings(found["runtime"]), *found["warnings"]]:
+        print(f"warning: {w}")
+    if found["problems"] or found["revision"] is None:
+        return report(found["problems"])
+    for w in older_revisions(found["database"], found["revision"]):
+        print(f"warning: {w}")
+    print(found["ok"])
+    return 0
 
 
 def check(cfg: Config, kinds: Collection[str] = DEFAULT_KINDS) -> int:
     """Validate the rules against `kinds` (the step kinds the engine registers), naming every
     problem by file and line; warnings (e.g. settings that moved) do not fail the check."""
-    from daemon.core.resources import templates_dir
-    from daemon.core.rules_check import check_rules
-    problems, warnings = check_rules(Path(cfg.rules.dir), kinds, templates_dir("letters"))
-    for w in [*cfg.warnings(), *warnings]:
-        print(f"warning: {w}")
-    ctx = None
-    if not problems:
-        ctx, problems = load_context(cfg)
-    if problems or ctx is None:
-        return report(problems)
-    for w in older_revisions(cfg, ctx.rules.sop_revision):
-        print(f"warning: {w}")
-    print(f"{cfg.source}: ok; rules in {Path(cfg.rules.dir).resolve()}: ok")
-    return 0
+    return replay(verdict(cfg, kinds))
 
 
 def load_context(cfg: Config) -> tuple[Context | None, list[Problem]]:
@@ -60,9 +101,8 @@ def load_context(cfg: Config) -> tuple[Context | None, list[Problem]]:
         return None, [Problem(exc.path, exc.line, exc.message)]
 
 
-def older_revisions(cfg: Config, revision: str) -> list[str]:
+def older_revisions(url: str, revision: str) -> list[str]:
     """Open requests that run on an older SOP revision than rules/sop.yaml (they keep it)."""
-    url = cfg.paths.database
     try:
         rows = sqlite_rows(url, revision) if url.startswith("sqlite") else server_rows(url, revision)
     except Exception as exc:  # noqa: BLE001 - check validates files; the database may be away
@@ -87,16 +127,13 @@ def sqlite_rows(url: str, revision: str) -> list[tuple]:
 
 
 def server_rows(url: str, revision: str) -> list[tuple]:
-    """PostgreSQL: through SQLAlchemy Core only (no models, no Alembic)."""
-    from sqlalchemy import create_engine, inspect, text
-    engine = create_engine(url, pool_pre_ping=True)
-    try:
-        with engine.connect() as conn:
-            if not inspect(conn).has_table("request"):
-                return []
-            return [tuple(r) for r in conn.execute(text(OLDER), {"rev": revision})]
-    finally:
-        engine.dispose()
+    """PostgreSQL: through psycopg itself (no SQLAlchemy, no models, no Alembic), read only."""
+    import psycopg
+    conninfo = "postgresql://" + url.split("://", 1)[1]  # postgresql+psycopg://... as libpq reads it
+    with psycopg.connect(conninfo, connect_timeout=5, autocommit=True) as conn:
+        if conn.execute("SELECT to_regclass('request')").fetchone()[0] is None:
+            return []
+        return [tuple(r) for r in conn.execute(OLDER.replace(":rev", "%s"), (revision,))]
 
 
 def report(problems: list[Problem]) -> int:

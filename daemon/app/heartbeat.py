@@ -10,6 +10,7 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -79,9 +80,10 @@ class HeartbeatWriter:
 
     def __init__(self, cfg: Config, factory: sessionmaker[Session], mailbox: MailboxHealth,
                  converter=None, instance: str | None = None,  # noqa: ANN001 - a PdfConverter
-                 smtp: SmtpHealth | None = None) -> None:
+                 smtp: SmtpHealth | None = None, lease: Callable[[], dict] | None = None) -> None:
         self.cfg, self.factory, self.mailbox, self.converter = cfg, factory, mailbox, converter
         self.smtp = smtp
+        self.lease = lease  # MailboxLock.facts: whether this instance holds the lease, since when
         self.instance = instance or instance_name()
         self.folder = FolderProbe(Path(cfg.paths.dropbox), cfg.delivery.require_mount)
         self.started_at = utcnow()
@@ -92,6 +94,8 @@ class HeartbeatWriter:
         converter = self.converter.health() if self.converter is not None else \
             {"ok": None, "mode": "none", "detail": "no converter"}
         checks = {"folder": self.folder.check(), "converter": converter}
+        if self.lease is not None:
+            checks["lease"] = self.lease()
         for name, now in checks.items():  # the log says what is wrong too, once per change
             before = self.last_checks.get(name, {}).get("ok")
             if now.get("ok") is False and before is not False:
@@ -106,6 +110,8 @@ class HeartbeatWriter:
     def write(self, stopped: bool = False) -> bool:
         """Rewrite the row (the checks included, but not again at the stop); True when written."""
         checks = self.last_checks if stopped and self.last_checks else self.checks()
+        if stopped and "lease" in checks:
+            checks = {**checks, "lease": {**checks["lease"], "held": False, "since": None}}
         state = self.mailbox.snapshot()
         try:
             with self.factory() as s, s.begin():
@@ -152,7 +158,8 @@ def tell_systemd(cfg: Config, mailbox: MailboxHealth, shown: tuple | None) -> tu
 
 
 async def run(cfg: Config, factory: sessionmaker[Session], mailbox: MailboxHealth, converter,  # noqa: ANN001
-              stop: asyncio.Event, smtp: SmtpHealth | None = None) -> None:
+              stop: asyncio.Event, smtp: SmtpHealth | None = None,
+              lease: Callable[[], dict] | None = None) -> None:
     """The service's heartbeat task: a row now, every `[status] heartbeat_seconds`, at once on a
     mailbox event, and a last one saying the instance stopped; serves `[metrics] listen` meanwhile."""
     loop = asyncio.get_running_loop()
@@ -164,7 +171,7 @@ async def run(cfg: Config, factory: sessionmaker[Session], mailbox: MailboxHealt
         except RuntimeError:  # the loop is closed: the daemon has stopped
             pass
 
-    writer = HeartbeatWriter(cfg, factory, mailbox, converter, smtp=smtp)
+    writer = HeartbeatWriter(cfg, factory, mailbox, converter, smtp=smtp, lease=lease)
     mailbox.listener = tell
     if smtp is not None:  # an SMTP outage begins or ends: `liputan status` knows at once
         smtp.listener = tell

@@ -123,6 +123,28 @@ def _ok(value: bool | None, yes: str, no: str, unknown: str = "tidak diketahui")
     return {True: yes, False: no}.get(value, unknown)
 
 
+def lease_text(lease: dict | None) -> list[str]:
+    """Who holds the lease (works the mailbox and the schedulers) and who stands by."""
+    if not lease or lease.get("mode") != "shared":
+        return []  # SQLite: one instance, which works the mailbox (shown above)
+    holder = lease.get("holder")
+    if holder is None:
+        line = "Pemegang lease: TIDAK ADA (tidak ada instans yang mengerjakan kotak surat)"
+    elif not holder.get("heartbeat"):
+        line = (f"Pemegang lease: sesi {holder['instance']} (tanpa detak; sesi dibuka "
+                f"{when(holder.get('session_started_at'))})")
+    else:
+        line = (f"Pemegang lease: {holder['instance']} (host {holder['host']}, pid {holder['pid']}) "
+                f"sejak {when(holder['since'])}")
+    if lease.get("mode") == "shared":
+        line += " — menurut PostgreSQL" if lease.get("verified") else \
+            f" — menurut detak instans (PostgreSQL tidak dapat ditanya: {lease.get('error')})"
+    out = [line]
+    out += [f"  Siaga      : {i['instance']} (host {i['host']}, pid {i['pid']}), detak {when(i['heartbeat_at'])}"
+            for i in lease.get("standby", [])]
+    return out
+
+
 def status_text(snap: dict) -> str:
     """`liputan status`: the daemon, the mailbox, the queues, late steps, the checks, the problems."""
     d = snap["daemon"]
@@ -142,6 +164,7 @@ def status_text(snap: dict) -> str:
     for i in others:
         out.append(f"  Instans lain: {i['instance']}, detak {when(i['heartbeat_at'])}"
                    + (", berhenti" if i["stopped_at"] else ""))
+    out += lease_text(snap.get("lease"))
     box = snap["mailbox"]
     out.append(f"Kotak surat  : {MAILBOX_STATES.get(box['state'], box['state'])} "
                f"({box['account'] or '-'} di {box.get('server') or '-'})"

@@ -14,13 +14,14 @@ import asyncio
 import logging
 import os
 import socket
+import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from sqlalchemy import and_, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from daemon.app import sdnotify
+from daemon.app import reclaim, sdnotify
 from daemon.app.jobrunner import JobRunner
 from daemon.core.models import Inbound, Job, Outbox, utcnow
 from daemon.mail.mailbox_lock import MailboxLock
@@ -31,6 +32,7 @@ log = logging.getLogger("daemon.app.leadership")
 SINGLE_KINDS = frozenset({TIMER, digest.KIND})  # schedulers: only the holder runs them
 LOCK_TIMEOUT = 3.0  # seconds: freeing claims waits no longer for a row another session locks
 LOST_CHECK = 0.5  # seconds: how often the holder looks at its lease (a local look, no network)
+RECLAIM_SECONDS = 10.0  # how often an instance looks for dead instances' claims
 
 Work = Callable[[asyncio.Event], Awaitable[None]]
 
@@ -72,8 +74,10 @@ class Leadership:
     """`run()` keeps or seeks the lease; `serve(stop, work)` runs `work(term)` in each term."""
 
     def __init__(self, lock: MailboxLock, factory: sessionmaker[Session], check: float,
-                 runner: JobRunner | None = None):
+                 runner: JobRunner | None = None, stale: float | None = None):
         self.lock, self.factory, self.check, self.runner = lock, factory, check, runner
+        self.stale = stale  # [status] stale_seconds: dead instances' claims are freed (app/reclaim.py)
+        self._reclaimed_at = 0.0
         self._single(False)
         self.leader = asyncio.Event()  # set during a term
         self.term = asyncio.Event()  # set when the current term ends
@@ -97,8 +101,23 @@ class Leadership:
                 log.info("standing by: another instance holds the lease")
                 sdnotify.status("standby: another instance holds the lease")
                 standby = True
+            await self._reclaim()
             await _wait(stop, LOST_CHECK if self.leader.is_set() else self.check)
         self._end("stopping")
+
+    async def _reclaim(self) -> None:
+        """Every RECLAIM_SECONDS, any instance frees the claims of one that died elsewhere."""
+        if not self.lock.enabled or self.stale is None or \
+                time.monotonic() - self._reclaimed_at < RECLAIM_SECONDS:
+            return
+        self._reclaimed_at = time.monotonic()
+        try:
+            freed = await asyncio.to_thread(reclaim.free_the_dead, self.factory, self.stale, own_prefix())
+        except Exception as exc:  # noqa: BLE001 - their leases still end them; tried again later
+            log.warning("could not look for dead instances' claims: %s", exc)
+            return
+        if any(freed.values()):
+            self._wake()
 
     def _single(self, mine: bool) -> None:
         """The job runner takes the single job kinds only during a term."""

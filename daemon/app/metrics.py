@@ -66,6 +66,15 @@ class StatusCollector:
         yield gauge("smtp_ok", "1 when the SMTP server took the last mail, 0 during an outage (absent: not known)",
                     None if ok is None else int(ok))
         yield gauge("problems", "how many problems `liputan status` lists", len(snap["problems"]))
+        lease = snap.get("lease") or {}
+        held = GaugeMetricFamily("liputan_lease_holder", "1 for the instance holding the HA lease, "
+                                 "0 for each standing by", labels=["instance", "host", "pid"])
+        holder = lease.get("holder")
+        for who, value in ([(holder, 1.0)] if holder else []) + [(i, 0.0) for i in lease.get("standby", [])]:
+            held.add_metric([str(who["instance"]), str(who.get("host") or ""), str(who.get("pid") or "")], value)
+        yield held
+        yield gauge("lease_since_timestamp_seconds", "when the holder took the HA lease",
+                    _ts(holder.get("since")) if holder else None)
 
 
 def _family(name: str, doc: str, label: str, values: dict):  # noqa: ANN202

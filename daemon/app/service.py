@@ -61,7 +61,8 @@ class Service:
         lock = MailboxLock(self.engine, lock_key(box.host, box.port, box.username, box.folder),
                            ttl=cfg.ha.lease_seconds, check=cfg.ha.check_seconds,
                            name=work.holder_name("lease"))
-        self.leadership = Leadership(lock, self.factory, cfg.ha.check_seconds, self.jobs)
+        self.leadership = Leadership(lock, self.factory, cfg.ha.check_seconds, self.jobs,
+                                     stale=cfg.status.stale_seconds)
         self.mailbox = MailboxWorker(cfg, self.factory, self.ctx.raw_dir, lock)
         self.outbox = OutboxWorker(cfg, self.factory)
         self.stop_thread = threading.Event()
@@ -93,7 +94,9 @@ class Service:
         tasks = [asyncio.create_task(self.dispatch_loop(stop, wake), name="dispatcher"),
                  asyncio.create_task(self.jobs_loop(stop), name="jobs"),
                  asyncio.create_task(heartbeat.run(self.cfg, self.factory, self.mailbox.health,
-                                                   converter, stop, self.outbox.health), name="heartbeat"),
+                                                   converter, stop, self.outbox.health,
+                                                   self.leadership.lock.facts),
+                                     name="heartbeat"),
                  asyncio.create_task(self.reload_loop(stop), name="reload")]
         # -- high availability: the workers below run only while this instance holds the lease
         lead = self.leadership

@@ -43,7 +43,7 @@ def read(cfg, now: datetime | None = None, engine=None) -> dict:  # noqa: ANN001
     own = engine is None
     engine = engine if engine is not None else db.make_engine(url)
     try:
-        if (current := db.current_revision(engine)) != _head():
+        if (current := db.stored_revision(engine)) != _head():
             return _finish(_empty(now, "old_schema", f"the database is at schema {current or 'none'}, "
                                                      f"this version needs {_head()}: the daemon of this "
                                                      "version has not run yet (it upgrades at start)"))
@@ -107,7 +107,9 @@ def daemon_part(cfg, s, now: datetime) -> dict:  # noqa: ANN001
                "error": main.mailbox_error if fresh else None,
                "last_message_at": _iso(max(seen)) if seen else None}
     checks = main.checks if fresh and main.checks else {}
+    from daemon.app.status_lease import lease_part
     return {"daemon": daemon, "instances": [_instance(r, now) for r in rows], "mailbox": mailbox,
+            "lease": lease_part(cfg, s, fresh, _iso),
             "folder": checks.get("folder", {"ok": None, "path": cfg.paths.dropbox, "detail": "unknown"}),
             "converter": checks.get("converter", {"ok": None, "mode": "unknown", "detail": ""}),
             "smtp": _smtp(cfg, checks.get("smtp"))}
@@ -304,6 +306,7 @@ def _empty(now: datetime, reason: str, note: str) -> dict:
                        "server": {"ok": None, "server": None, "since": None, "error": None, "failures": 0}},
             "jobs": {"due": 0, "scheduled": 0, "running": 0, **nothing},
             "late": {"count": 0, "tasks": []}, "disk": {"ok": None, "level": "unknown", "places": []},
+            "lease": {"mode": None, "holder": None, "standby": [], "verified": False, "error": None},
             "folder": {"ok": None, "path": None, "detail": "unknown"},
             "converter": {"ok": None, "mode": "unknown", "detail": ""}}
 

@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
-import tomllib
 from datetime import date, time
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from daemon.core import validated_cache
+from daemon.core.config_file import line_of, read_config, runtime_warnings
 from daemon.core.errors import ConfigError
 
 DEFAULT_TIMEZONE = "Asia/Jakarta"  # [office] timezone when a config names none
 
 
 class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # schemas are built on first validation: a config found in the validated cache needs none
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class OfficeCfg(Section):
@@ -224,7 +232,7 @@ class PublishCfg(Section):
     website: WebsiteCfg | None = None
     facebook: FacebookCfg | None = None
     social: SocialCfg | None = None
-    press: PressCfg = PressCfg()
+    press: PressCfg = Field(default_factory=PressCfg)
 
 
 class RulesCfg(Section):
@@ -313,42 +321,34 @@ class Config(Section):
     mailbox: MailboxCfg
     smtp: SmtpCfg
     paths: PathsCfg
-    rules: RulesCfg = RulesCfg()
-    hours: HoursCfg = HoursCfg()
-    digest: DigestCfg = DigestCfg()
-    ha: HaCfg = HaCfg()
-    delivery: DeliveryCfg = DeliveryCfg()
-    publish: PublishCfg = PublishCfg()
-    status: StatusCfg = StatusCfg()
-    metrics: MetricsCfg = MetricsCfg()
-    outbox: OutboxCfg = OutboxCfg()
-    retention: RetentionCfg = RetentionCfg()
-    reading: ReadingCfg = ReadingCfg()
-    pdf: PdfCfg = PdfCfg()
-    jobs: JobsCfg = JobsCfg()
+    rules: RulesCfg = Field(default_factory=RulesCfg)
+    hours: HoursCfg = Field(default_factory=HoursCfg)
+    digest: DigestCfg = Field(default_factory=DigestCfg)
+    ha: HaCfg = Field(default_factory=HaCfg)
+    delivery: DeliveryCfg = Field(default_factory=DeliveryCfg)
+    publish: PublishCfg = Field(default_factory=PublishCfg)
+    status: StatusCfg = Field(default_factory=StatusCfg)
+    metrics: MetricsCfg = Field(default_factory=MetricsCfg)
+    outbox: OutboxCfg = Field(default_factory=OutboxCfg)
+    retention: RetentionCfg = Field(default_factory=RetentionCfg)
+    reading: ReadingCfg = Field(default_factory=ReadingCfg)
+    pdf: PdfCfg = Field(default_factory=PdfCfg)
+    jobs: JobsCfg = Field(default_factory=JobsCfg)
     source: Path | None = None
 
     def warnings(self) -> list[str]:
         """Problems that only matter when the daemon runs (e.g. credentials not yet in place)."""
-        out = []
+        return runtime_warnings(self.runtime_facts())
+
+    def runtime_facts(self) -> dict:
+        """What `warnings` looks at, as plain data (`liputan check` keeps it in its cache)."""
         files = [(name, "password_file", getattr(self, name).password_file) for name in ("mailbox", "smtp")]
         if self.publish.website:
             files.append(("publish.website", "password_file", self.publish.website.password_file))
         if self.publish.facebook:
             files.append(("publish.facebook", "token_file", self.publish.facebook.token_file))
-        for section, key, path in files:
-            if path and not Path(path).is_file():
-                out.append(f"[{section}] {key} {path} is not readable here")
-        if self.metrics.listen is not None and importlib.util.find_spec("prometheus_client") is None:
-            out.append("[metrics] listen is set but prometheus_client is not installed "
-                       "(pip install 'liputan[metrics]'): no metrics will be served")
-        if (address := self.metrics.address()) and address[0] not in ("127.0.0.1", "::1", "localhost"):
-            out.append(f"[metrics] listen {self.metrics.listen} is not a loopback address: the figures "
-                       "are open to the network")
-        if self.delivery.public_root is None:
-            out.append("[delivery] public_root is not set: mails name the team's folder by its path "
-                       "under the share only")
-        return out
+        return {"files": files, "listen": self.metrics.listen, "address": self.metrics.address(),
+                "public_root": self.delivery.public_root}
 
     @property
     def tz(self) -> ZoneInfo:
@@ -363,67 +363,24 @@ class Config(Section):
         return Path(self.paths.state)
 
 
-def _resolve(data: dict, base: Path) -> dict:
-    """Make relative paths relative to the config file's folder."""
-    paths = data.get("paths", {})
-    for key in ("state", "dropbox", "archive"):
-        if isinstance(paths.get(key), str) and not Path(paths[key]).is_absolute():
-            paths[key] = str(base / paths[key])
-    db = paths.get("database")
-    if isinstance(db, str) and db.startswith("sqlite:///") and not db.startswith("sqlite:////"):
-        rel = db[len("sqlite:///"):]
-        if rel and rel != ":memory:":
-            paths["database"] = "sqlite:///" + str(base / rel)
-    rules = data.get("rules", {})
-    if isinstance(rules.get("dir"), str) and not Path(rules["dir"]).is_absolute():
-        rules["dir"] = str(base / rules["dir"])
-    elif "rules" not in data:
-        data["rules"] = {"dir": str(base / "rules")}
-    publish = data.get("publish", {}) if isinstance(data.get("publish"), dict) else {}
-    secrets = [(data.get(sec), "password_file") for sec in ("mailbox", "smtp")]
-    secrets += [(publish.get("website"), "password_file"), (publish.get("facebook"), "token_file")]
-    secrets.append((publish.get("website"), "folder"))  # not a secret, but a path all the same
-    for section, key in secrets:
-        pf = section.get(key) if isinstance(section, dict) else None
-        if isinstance(pf, str) and not Path(pf).is_absolute():
-            section[key] = str(base / pf)
-    return data
-
-
-def _line_of(text: str, loc: tuple) -> int | None:
-    """Best-effort line of a [section] key in TOML text."""
-    section = str(loc[0]) if loc else ""
-    key = str(loc[1]) if len(loc) > 1 else None
-    if key == "from_":
-        key = "from"
-    in_section, header_line = False, None
-    for n, line in enumerate(text.splitlines(), 1):
-        stripped = line.strip()
-        if stripped.startswith("["):
-            in_section = stripped.strip("[] ") == section
-            if in_section:
-                header_line = n
-            continue
-        if in_section and key and re.match(rf"{re.escape(key)}\s*=", stripped):
-            return n
-    return header_line
-
-
 def load_config(path: str | Path) -> Config:
     """Read, resolve and validate a config file; raise ConfigError naming file and line."""
-    path = Path(path).resolve()
+    path, text, data = read_config(path)
+    name = validated_cache.data_key("config", data)
+    cached = validated_cache.load(name)
+    if isinstance(cached, Config):
+        cached.source = path
+        return cached
+    cfg = _validate(data, path, text)
+    validated_cache.store(name, cfg)
+    cfg.source = path
+    return cfg
+
+
+def _validate(data: dict, path: Path, text: str) -> Config:
+    """The resolved data as a Config; ConfigError naming the first problem and its line."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(path, None, f"cannot read config: {exc.strerror}") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"line (\d+)", str(exc))
-        raise ConfigError(path, int(m.group(1)) if m else None, f"not valid TOML: {exc}") from None
-    data = _resolve(data, path.parent)
-    try:
-        cfg = Config.model_validate(data)
+        return Config.model_validate(data)
     except ValidationError as exc:
         errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
         err = errors[0]
@@ -434,6 +391,4 @@ def load_config(path: str | Path) -> Config:
             msg = f"setting '{where}' is required but missing"
         else:
             msg = f"setting '{where}': {err['msg']}"
-        raise ConfigError(path, _line_of(text, err["loc"]), msg) from None
-    cfg.source = path
-    return cfg
+        raise ConfigError(path, line_of(text, err["loc"]), msg) from None

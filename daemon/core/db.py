@@ -3,27 +3,32 @@
 from __future__ import annotations
 
 import logging
+import os
+import re
 import shutil
+import socket
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, select, text
+from sqlalchemy import Engine, create_engine, event, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.core.models import Sequence
 
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
+
 log = logging.getLogger("daemon.core.db")
-# alembic says "Context impl SQLiteImpl." at INFO on every connection it inspects, i.e. on every
-# `liputan requests`; our own line says when a migration really runs
+# alembic says "Context impl SQLiteImpl." at INFO on every connection it inspects; our own line
+# says when a migration really runs
 logging.getLogger("alembic").setLevel(logging.WARNING)
 MIGRATIONS = Path(__file__).parent / "migrations"
+# `revision = '0008'` / `down_revision = '0007'` (or None) in a migration file, as Alembic writes them
+REVISION_LINE = re.compile(r"^(revision|down_revision)\s*(?::[^=\n]*)?=\s*(.*?)\s*(?:#.*)?$", re.MULTILINE)
+PLAIN = re.compile(r"""^(?:None|'([\w-]+)'|"([\w-]+)")$""")
 
 
 IDLE_IN_TRANSACTION_MS = 15_000
@@ -61,9 +66,19 @@ def make_engine(url: str) -> Engine:
     # hold its row locks for hours; the server ends it instead, so a standby taking over is not
     # blocked (the daemon never keeps a transaction open while doing slow work)
     # (TCP keepalives: a call blocked on a dead route fails in about 25 s instead of hours)
+    # (application_name: the process's 'host:pid:' as its claims name it, so another instance can
+    # see in pg_stat_activity whether it still has a session: app/reclaim.py; the server's own
+    # keepalives end the sessions of a machine that died without closing them in about 25 s)
     return create_engine(url, pool_pre_ping=True, connect_args={
-        "options": f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}",
+        "options": f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}"
+                   " -c tcp_keepalives_idle=10 -c tcp_keepalives_interval=5 -c tcp_keepalives_count=3",
+        "application_name": session_name("db"),
         "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3})
+
+
+def session_name(role: str) -> str:
+    """'host:pid:role' (host cut to 40 characters), as app/work.holder_name names claims."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{role}"[:63]
 
 
 def sessions(engine: Engine) -> sessionmaker[Session]:
@@ -78,6 +93,7 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 
 def _alembic_config(url: str) -> AlembicConfig:
+    from alembic.config import Config as AlembicConfig
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -85,21 +101,56 @@ def _alembic_config(url: str) -> AlembicConfig:
 
 
 def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
 def head_revision() -> str | None:
+    """The newest migration: read from the files' `revision`/`down_revision` lines (no Alembic:
+    every command asks), or by Alembic when a file is not that simple (a merge, a branch)."""
+    revisions, parents = set(), set()
+    for path in sorted((MIGRATIONS / "versions").glob("*.py")):
+        found = {name: PLAIN.match(value) for name, value in REVISION_LINE.findall(path.read_text())}
+        if not found and path.name == "__init__.py":
+            continue
+        if set(found) != {"revision", "down_revision"} or None in found.values():
+            return alembic_head()
+        revision, parent = (next((g for g in m.groups() if g), None) for m in
+                            (found["revision"], found["down_revision"]))
+        revisions.add(revision)
+        parents.add(parent)
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 and None in parents else alembic_head()
+
+
+def alembic_head() -> str | None:
+    from alembic.script import ScriptDirectory
     return ScriptDirectory.from_config(_alembic_config("sqlite://")).get_current_head()
 
 
+def stored_revision(engine: Engine) -> str | None:
+    """The database's revision by one SELECT of Alembic's own table (None: empty, or not one
+    revision); a read that locks nothing beyond what opening a transaction takes."""
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+        return rows[0] if len(rows) == 1 else None
+
+
 def upgrade(engine: Engine) -> bool:
-    """Bring the schema to the newest revision; returns True when it changed anything.
+    """Bring the schema to the newest revision; returns True when it changed anything. A database
+    already at the head is seen by one SELECT; Alembic is loaded only to migrate.
 
     SQLite: the file is copied aside first, so a failed upgrade can be undone by hand.
     PostgreSQL: an advisory lock keeps two starting instances from migrating at once.
     """
     head = head_revision()
+    if head is not None and stored_revision(engine) == head:
+        return False
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
     url = engine.url.render_as_string(hide_password=False)
     cfg = _alembic_config(url)
     with engine.connect() as conn:

@@ -50,20 +50,21 @@ def _offset_labels() -> dict[timedelta, str]:
     return {ZoneInfo(name).utcoffset(jan): label for name, label in reversed(ZONE_LABELS.items())}
 
 
-@lru_cache(maxsize=1)
+# CLDR's wide names for "id" (tests/unit/test_indonesian.py checks them against babel): written
+# out, so a command that prints dates need not load babel and its locale data
+DAY_NAMES = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+MONTH_NAMES = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+               "September", "Oktober", "November", "Desember")
+
+
 def _day_names() -> tuple[str, ...]:
     """Monday-first day names in Indonesian (Senin ... Minggu)."""
-    from babel.dates import get_day_names  # on first use: `liputan check` needs no names
-    names = get_day_names("wide", locale=LOCALE)
-    return tuple(str(names[i]) for i in range(7))
+    return DAY_NAMES
 
 
-@lru_cache(maxsize=1)
 def _month_names() -> tuple[str, ...]:
     """January-first month names in Indonesian (Januari ... Desember)."""
-    from babel.dates import get_month_names
-    names = get_month_names("wide", locale=LOCALE)
-    return tuple(str(names[i]) for i in range(1, 13))
+    return MONTH_NAMES
 
 
 def day_name(d: date) -> str:

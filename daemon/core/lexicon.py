@@ -7,14 +7,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from daemon.core import resources
-from daemon.core.yamlfile import LOADER
 
 
 def load_lexicon(path: str | Path = "rules/lexicon.yaml") -> dict[str, list[str]]:
     """Load the reply vocabulary; every entry becomes a lower-case string (YAML `no` stays "no")."""
+    import yaml  # here: a command that reads the lexicon from the validated rules needs no YAML
+
+    from daemon.core.yamlfile import LOADER
     data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=LOADER)
     return normalise_lexicon(data)
 
@@ -23,6 +23,7 @@ def load_lexicon(path: str | Path = "rules/lexicon.yaml") -> dict[str, list[str]
 def default_lexicon() -> dict[str, list[str]]:
     """The lexicon shipped in rules/lexicon.yaml next to the package (empty lists if it is missing)."""
     path = resources.rules_dir() / "lexicon.yaml"
+    import yaml
     try:
         return load_lexicon(path)
     except (OSError, yaml.YAMLError):

@@ -6,9 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from daemon.core.yamlfile import LOADER
+from daemon.core import validated_cache
 
 # Abbreviations normalised before matching ("Kec. Mandau" -> "kecamatan mandau").
 _ABBREVIATIONS = {
@@ -121,6 +119,16 @@ def _plausible(pattern: str, norm: str, m: re.Match, original: str) -> bool:
 
 
 def load_places(path: str | Path) -> Places:
-    """Load rules/places.yaml."""
-    with open(path, encoding="utf-8") as fh:
-        return Places(yaml.load(fh, Loader=LOADER))
+    """Load rules/places.yaml; its data is kept in the validated cache by the file's bytes, so a
+    command need not parse YAML."""
+    text = Path(path).read_text(encoding="utf-8")
+    name = validated_cache.data_key("places", text)
+    data = validated_cache.load_json(name)
+    if not isinstance(data, dict):
+        import yaml
+
+        from daemon.core.yamlfile import LOADER
+        data = yaml.load(text, Loader=LOADER)
+        if validated_cache.json_safe(data):  # (keys or values JSON would change are not kept)
+            validated_cache.store_json(name, data)
+    return Places(data)

@@ -7,8 +7,8 @@ import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -25,14 +25,13 @@ from pydantic import (
 
 from daemon.core import yamlfile
 from daemon.core.conditions import check_condition, compile_condition
+from daemon.core.errors import DEFAULT_KINDS  # noqa: F401 (imported from here too)
 from daemon.core.yamlfile import Lines
 
 OFFICIALS = ("kadis", "sekdis", "kabid", "kasi")
 SYSTEM_ROLES = ("system", "staf", "team", "requester")  # who acts besides the officials in office.yaml
 ENDINGS = ("rejected", "cancelled", "done", "back")
 ORIGINALS = ("surat", "undangan_kalender")  # attachable without a document: the letter, the .ics
-DEFAULT_KINDS = frozenset({"intake", "disposition", "plan", "memo", "draft", "sign", "coverage",
-                           "report", "publish", "archive"})  # until the sop layer passes its registry
 NUMBER_FIELDS = ("seq", "year", "month", "roman_month")
 NAME = r"^[a-z][a-z0-9_]*$"
 
@@ -53,7 +52,8 @@ def number_pattern(v: Any) -> str:
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # schemas are built on first validation: rules found in the validated cache need none
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 # ---- sop.yaml -------------------------------------------------------------------------------
@@ -186,7 +186,7 @@ class Sop(Strict):
     name: str
     revision: str
     steps: list[Step] = Field(min_length=1)
-    timing: Timing = Timing()
+    timing: Timing = Field(default_factory=Timing)
     documents: dict[str, DocumentSpec] = Field(default_factory=default_documents)
     _lines: Lines = PrivateAttr(default_factory=dict)
     _file: str = PrivateAttr("sop.yaml")
@@ -303,7 +303,7 @@ class LegalBasis(Strict):
 class Numbering(BaseModel):
     """Old home of the letter numbers (sequence name -> pattern); moved to sop.yaml `documents:`."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
 
     @model_validator(mode="before")
     @classmethod

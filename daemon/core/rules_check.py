@@ -7,7 +7,7 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
-from daemon.core import skills, yamlfile
+from daemon.core import skills, validated_cache, yamlfile
 from daemon.core.errors import ConfigError
 from daemon.core.rules import (
     DEFAULT_KINDS,
@@ -47,10 +47,22 @@ def load_sop_text(text: str, source: str = "sop.yaml") -> Sop:
 
 
 def load_rules(directory: Path) -> Rules:
-    """Load and validate every file in rules/; raise ConfigError naming file and line."""
+    """Load and validate every file in rules/; raise ConfigError naming file and line. Rules
+    validated before, with the same bytes in rules/ and the same code, come from the cache."""
     directory = Path(directory)
     if not directory.is_dir():
         raise ConfigError(directory, None, "rules directory does not exist")
+    name = validated_cache.key("rules", [directory])
+    rules = validated_cache.load(name)
+    if not isinstance(rules, Rules):
+        rules = validated_rules(directory)
+        validated_cache.store(name, rules)
+    skills.use(rules.lexicon.skills)
+    return rules
+
+
+def validated_rules(directory: Path) -> Rules:
+    """Every file in rules/ parsed and validated, and cross-checked; ProblemsError otherwise."""
     texts = {key: yamlfile.read(directory / fname) for key, (fname, _) in FILES.items()}
     loaded = {key: load_text(texts[key], model, directory / fname)
               for key, (fname, model) in FILES.items()}
@@ -58,7 +70,6 @@ def load_rules(directory: Path) -> Rules:
     problems = validate_rules(rules)
     if problems:
         raise ProblemsError(problems)
-    skills.use(rules.lexicon.skills)
     return with_office_numbering(rules)
 
 
@@ -74,10 +85,24 @@ def with_office_numbering(rules: Rules) -> Rules:
 
 def check_rules(directory: Path, kinds: Collection[str] | None = DEFAULT_KINDS,
                 templates: Path | None = None) -> tuple[list[Problem], list[Problem]]:
-    """Every problem in rules/ (not just the first) and every warning, for `liputan check`."""
+    """Every problem in rules/ (not just the first) and every warning, for `liputan check`;
+    the same files, templates, kinds and code give the answer found before (from the cache)."""
     directory = Path(directory)
     if not directory.is_dir():
         return [Problem(str(directory), None, "rules directory does not exist")], []
+    folders = [directory, *([Path(templates)] if templates is not None else [])]
+    name = validated_cache.key("check", folders, repr(sorted(kinds) if kinds is not None else None),
+                           repr(templates is not None))
+    found = validated_cache.load(name)
+    if isinstance(found, tuple) and len(found) == 2:
+        return found
+    found = checked_rules(directory, kinds, templates)
+    validated_cache.store(name, found)
+    return found
+
+
+def checked_rules(directory: Path, kinds: Collection[str] | None,
+                  templates: Path | None) -> tuple[list[Problem], list[Problem]]:
     loaded: dict[str, Any] = {}
     problems: list[Problem] = []
     for key, (fname, model) in FILES.items():

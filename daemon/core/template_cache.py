@@ -25,8 +25,7 @@ def cache_path() -> Path:
 def variables(path: Path) -> tuple[list[str], str | None]:
     """(variables used, None) or ([], "broken tag ...") for a template; OSError and damaged
     files raise, and are never cached."""
-    from importlib.metadata import version
-    key = f"{hashlib.sha256(Path(path).read_bytes()).hexdigest()}:docxtpl-{version('docxtpl')}"
+    key = f"{hashlib.sha256(Path(path).read_bytes()).hexdigest()}:docxtpl-{docxtpl_version()}"
     cache = _read()
     if isinstance(hit := cache.get(key), dict) and isinstance(hit.get("used"), list):
         return [str(v) for v in hit["used"]], hit.get("broken")
@@ -34,6 +33,14 @@ def variables(path: Path) -> tuple[list[str], str | None]:
     cache[key] = {"used": used, "broken": broken}
     _write(cache)
     return used, broken
+
+
+def docxtpl_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("docxtpl")
+    except PackageNotFoundError:
+        return "none"
 
 
 def _read_template(path: Path) -> tuple[list[str], str | None]:

@@ -7,8 +7,7 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
-
+from daemon.core import validated_cache
 from daemon.core.config import HoursCfg
 
 MAX_DAYS = 400  # a standard never spans more than this many calendar days
@@ -70,7 +69,23 @@ class WorkCalendar:
 
 @lru_cache(maxsize=16)
 def _national(year: int) -> dict[date, str]:
-    """Public holidays and cuti bersama (the 'government' category), named in Indonesian."""
+    """Public holidays and cuti bersama (the 'government' category), named in Indonesian; kept
+    in the cache per year and `holidays` release, so a command need not load that package."""
+    name = validated_cache.key("holidays", [], str(year),
+                               validated_cache.package_stamp("holidays"), "ID public government id")
+    found = validated_cache.load_json(name)
+    if isinstance(found, dict):
+        try:
+            return {date.fromisoformat(d): str(n) for d, n in found.items()}
+        except (TypeError, ValueError):
+            pass
+    days = _from_package(year)
+    validated_cache.store_json(name, {d.isoformat(): n for d, n in days.items()})
+    return days
+
+
+def _from_package(year: int) -> dict[date, str]:
+    import holidays
     found = holidays.country_holidays("ID", years=[year], categories=("public", "government"),
                                       language="id")
     return dict(found.items())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -10,33 +9,13 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from daemon.core.errors import ConfigError
+from daemon.core.problems import Problem, ProblemsError
 
 M = TypeVar("M", bound=BaseModel)
 Lines = dict[tuple, int]  # a key path, e.g. ("steps", 6, "kind") -> its 1-based line
 # libyaml's parser when PyYAML has it (rules/ load ~10x faster: `liputan check`, start-up, reload);
 # the constructor and resolver are the same Python code either way, so the data is the same
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Something wrong in a rules file, named by file and line."""
-
-    file: str
-    line: int | None
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
-
-
-class ProblemsError(ConfigError):
-    """Several problems at once; the exception itself names the first."""
-
-    def __init__(self, problems: list[Problem]):
-        first = problems[0]
-        super().__init__(first.file, first.line, first.message)
-        self.problems = problems
 
 
 def _lines(node: yaml.Node, path: tuple, out: dict[tuple, int]) -> None:

@@ -19,6 +19,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime, timezone
 
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.pool import NullPool
@@ -60,6 +61,7 @@ class MailboxLock:
         self._keeper: threading.Thread | None = None
         self._on_lost: list[Callable[[], None]] = []
         self.last_holder: str | None = None  # the other holder's name, as last seen by a standby
+        self.held_at: datetime | None = None  # when this instance took the lease it holds (UTC)
 
     def on_lost(self, callback: Callable[[], None]) -> None:
         """Called (from the keeper's thread) as soon as a held lease is found lost."""
@@ -86,6 +88,7 @@ class MailboxLock:
                 _close(conn)
                 return False
             self._conn, self._valid_until = conn, sent + self.ttl - margin(self.ttl)
+            self.held_at = datetime.now(timezone.utc)
             self._keeper = threading.Thread(target=self._keep, args=(conn,), daemon=True,
                                             name="mailbox-lease")
             self._keeper.start()
@@ -95,11 +98,8 @@ class MailboxLock:
     def _holder(self, conn: Connection) -> str | None:
         """The application_name (the holder's `name`) of the session holding the lock now."""
         try:
-            return conn.execute(text(
-                "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
-                " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1"
-                " AND l.classid::bigint = (:k >> 32) & 4294967295 AND l.objid::bigint = :k & 4294967295"),
-                {"k": self.key}).scalar()
+            found = session_holding(conn, self.key)
+            return found["application_name"] if found else None
         except Exception as exc:  # noqa: BLE001 - only a hint for freeing its claims later
             log.debug("cannot name the lease holder: %s", exc)
             return None
@@ -183,12 +183,34 @@ class MailboxLock:
                 pass
             self._drop()
 
+    def facts(self) -> dict:
+        """Whether this instance holds the lease and since when, for its heartbeat."""
+        held = self.held()
+        since = self.held_at if held else None
+        return {"held": held, "since": since.isoformat() if since else None,
+                "shared": self.enabled}
+
     def _drop(self) -> None:
         with self._mutex:
             conn, self._conn, self._valid_until = self._conn, None, 0.0
+            self.held_at = None
         if conn is not None:
             _cut_socket(conn)  # the server sees the session end now, not at its timeout
             _close(conn)
+
+
+# the session holding a lease key's advisory lock (bigint keys: classid = high, objid = low half)
+HOLDER = ("SELECT a.application_name, a.backend_start, a.client_addr::text AS client_addr"
+          " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+          " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1"
+          " AND l.classid::bigint = (:k >> 32) & 4294967295 AND l.objid::bigint = :k & 4294967295")
+
+
+def session_holding(conn, key: int) -> dict | None:  # noqa: ANN001 - a Connection or Session
+    """The server's own answer: the session holding the lease now (its application_name is the
+    holder's 'host:pid:lease'), or None when nobody holds it."""
+    row = conn.execute(text(HOLDER), {"k": key}).mappings().first()
+    return dict(row) if row else None
 
 
 def _cut_socket(conn: Connection) -> None:

@@ -26,6 +26,7 @@ from daemon.sop.kinds import kind_of
 from daemon.sop.kinds.base import tag
 from daemon.sop.kinds.coverage import TIMER
 from daemon.sop.run import Run, current_revision
+from daemon.sop.waiting import open_tasks, waiting_for  # noqa: F401 (callers use engine.*)
 from daemon.sop.writer import write_effects
 
 log = logging.getLogger("daemon.engine")
@@ -244,25 +245,6 @@ def answer(ctx: Context, s: Session, req: Request | None, to: str, reason: str,
             r=req, tag=tag(req) if req else "[Liputan]", office=ctx.rules.office, reason=reason,
             greeting=greeting, salutation=p.salutation if p else None)
     write_effects(ctx, s, req, fx)
-
-
-def waiting_for(ctx: Context, s: Session, req: Request,
-                tasks: list[list[str]] | None = None) -> list[str]:
-    """The addresses the request waits on: its open tasks, or the team at a step they do.
-    `tasks`: the `who` of its open tasks when the caller read them for many requests at once."""
-    waiting = [who[0] for who in (tasks if tasks is not None else
-                                  [t.who for t in open_tasks(s, req)])]
-    if waiting or req.state != "open" or req.step is None:
-        return waiting
-    step = Run.of(ctx, s, req).step(req.step)
-    if step.mode == "external" and "staf" in step.actors:
-        return [m["email"] for m in req.team]
-    return []
-
-
-def open_tasks(s: Session, req: Request) -> list[Task]:
-    return list(s.scalars(select(Task).where(Task.request_id == req.id, Task.status == "open")
-                          .order_by(Task.id)))
 
 
 def intake_step(run: Run) -> Step:

@@ -14,11 +14,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.core.db import (
     _alembic_config,
+    alembic_head,
     current_revision,
     head_revision,
     make_engine,
     next_value,
     sessions,
+    stored_revision,
     transaction,
     upgrade,
 )
@@ -41,6 +43,38 @@ def test_upgrade_builds_an_empty_database_and_then_does_nothing(db_url: str) -> 
         assert {"inbound", "checkpoint", "outbox", "request", "sequence", "lease"} <= tables
         assert upgrade(engine) is False
         assert current_revision(engine) == head_revision()
+    finally:
+        engine.dispose()
+
+
+def test_the_head_read_from_the_files_is_alembics(tmp_path, monkeypatch) -> None:
+    from daemon.core import db
+    asked = []
+    monkeypatch.setattr(db, "alembic_head", lambda: asked.append(1) or alembic_head())
+    assert head_revision() == alembic_head() and not asked  # read from the files
+    # a file it cannot read simply (a merge of two branches) is left to Alembic
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    for p in VERSIONS.glob("*.py"):
+        (versions / p.name).write_text(p.read_text())
+    merge = versions / "9999_merge.py"
+    merge.write_text(f"revision = '9999'\ndown_revision = ('{alembic_head()}', 'x')\n")
+    monkeypatch.setattr(db, "MIGRATIONS", tmp_path)
+    monkeypatch.setattr(db, "alembic_head", lambda: asked.append(1) or "alembic's")
+    assert head_revision() == "alembic's" and asked
+
+
+def test_a_database_at_the_head_is_seen_without_alembic(db_url: str, monkeypatch) -> None:
+    import sys
+    engine = make_engine(db_url)
+    try:
+        assert stored_revision(engine) is None
+        assert upgrade(engine) is True
+        assert stored_revision(engine) == current_revision(engine) == head_revision()
+        for name in [m for m in sys.modules if m == "alembic" or m.startswith("alembic.")]:
+            monkeypatch.delitem(sys.modules, name)
+        monkeypatch.setitem(sys.modules, "alembic", None)  # importing it now would fail
+        assert upgrade(engine) is False
     finally:
         engine.dispose()
 

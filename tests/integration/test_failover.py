@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import json
 import os
 import signal
 import subprocess
@@ -145,6 +146,15 @@ def test_sigkilled_holder_is_replaced_within_30_s_and_nothing_is_done_twice(
         in_hand_mails |= mails
         assert len(mail.tasks_to(KADIS)) < N, "the kill came too late to be mid-stream"
         a.start()  # back, as the standby
+        # `liputan status` names the new holder (by the server's pg_locks) and the standby
+        def named() -> dict | None:
+            done = subprocess.run([sys.executable, "-m", "daemon.app.cli", "status", "--json", "-c",
+                                   str(b.cfg)], capture_output=True, text=True, cwd=REPO, timeout=60)
+            lease = json.loads(done.stdout)["lease"]
+            holder, standby = lease["holder"], [i["pid"] for i in lease["standby"]]
+            return lease if holder and holder["pid"] == b.proc.pid and a.proc.pid in standby else None
+        lease = wait_for(named, 30, "status to name b as the holder and a standing by")
+        assert lease["verified"] and lease["mode"] == "shared" and lease["holder"]["since"]
 
         kadis = wait_for(lambda: (t := mail.tasks_to(KADIS)) and len(t) >= N and t, 60,
                          "the Kadis's task mails")

@@ -352,3 +352,59 @@ def test_no_libreoffice_is_not_a_failure(tmp_path):
     conv = PdfConverter(tmp_path, office="/nonexistent/soffice")
     assert conv.available() is False
     assert conv.health()["ok"] is None
+
+
+def test_the_lease_holder_and_the_standby_are_named(make_config, factory, db_url):
+    """Who holds the HA lease, since when, who stands by: on PostgreSQL as the server's pg_locks
+    says (a heartbeat still claiming the lease after losing it is not believed); in status, its
+    JSON and the metrics."""
+    from daemon.app.metrics import StatusCollector
+    from daemon.core.db import make_engine
+    from daemon.mail.mailbox_lock import MailboxLock, lock_key
+    cfg = make_config()
+    working, standby = health.MailboxHealth(), health.MailboxHealth()
+    working.set(health.CONNECTED)
+    standby.set(health.STANDBY)
+    engine = make_engine(db_url)
+    box = cfg.mailbox
+    a = MailboxLock(engine, lock_key(box.host, box.port, box.username, box.folder), name="a:1:lease")
+    b = MailboxLock(engine, lock_key(box.host, box.port, box.username, box.folder), name="b:2:lease")
+    try:
+        assert a.acquire() and (not b.acquire() if a.enabled else True)
+        HeartbeatWriter(cfg, factory, working, instance="a:1", lease=a.facts).write()
+        HeartbeatWriter(cfg, factory, standby, instance="b:2", lease=b.facts).write()
+        lease = status.read(cfg)["lease"]
+        assert lease["holder"]["instance"] == "a:1" and lease["holder"]["heartbeat"] is True
+        assert [i["instance"] for i in lease["standby"]] == ["b:2"]
+        if not a.enabled:  # SQLite: one instance by design, holding since it started
+            assert lease["mode"] == "single" and lease["verified"] is False
+            return
+        assert lease["mode"] == "shared" and lease["verified"] is True and lease["error"] is None
+        assert lease["holder"]["since"] == status._iso(a.held_at)
+        snap = status.read(cfg)
+        text = human.status_text(snap)
+        assert "Pemegang lease: a:1 (host " in text and "menurut PostgreSQL" in text
+        assert "Siaga      : b:2" in text
+        metrics = {m.name: m for m in StatusCollector(cfg).collect()}
+        held = {s.labels["instance"]: s.value for s in metrics["liputan_lease_holder"].samples}
+        assert held == {"a:1": 1.0, "b:2": 0.0}
+        assert metrics["liputan_lease_since_timestamp_seconds"].samples[0].value == \
+            pytest.approx(a.held_at.timestamp(), abs=1)
+
+        a.release()  # the holder lets go (or dies); its last heartbeat still says it holds
+        assert b.acquire()
+        working2 = health.MailboxHealth()
+        working2.set(health.CONNECTED)
+        HeartbeatWriter(cfg, factory, working2, instance="b:2", lease=b.facts).write()
+        lease = status.read(cfg)["lease"]
+        assert lease["holder"]["instance"] == "b:2" and lease["holder"]["since"] == status._iso(b.held_at)
+        assert [i["instance"] for i in lease["standby"]] == ["a:1"]
+
+        b.release()  # nobody holds it: said so, not guessed from the heartbeats
+        lease = status.read(cfg)["lease"]
+        assert lease["holder"] is None and lease["verified"] is True
+        assert "Pemegang lease: TIDAK ADA" in human.status_text(status.read(cfg))
+    finally:
+        a.release()
+        b.release()
+        engine.dispose()

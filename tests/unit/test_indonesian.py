@@ -83,3 +83,12 @@ def test_time_range() -> None:
     assert ind.format_time_range(start, None, until_done=True) == (
         "Senin, 30 November 2026 pukul 09.00 WIB s.d. selesai")
     assert ind.format_time_range(start, None) == "Senin, 30 November 2026 pukul 09.00 WIB"
+
+
+def test_the_written_out_names_are_cldrs():
+    from babel.dates import get_day_names, get_month_names
+
+    from daemon.core import indonesian
+    assert indonesian.DAY_NAMES == tuple(str(get_day_names("wide", locale="id")[i]) for i in range(7))
+    assert indonesian.MONTH_NAMES == tuple(str(get_month_names("wide", locale="id")[i])
+                                           for i in range(1, 13))

@@ -59,3 +59,21 @@ def test_hours_that_make_no_sense_are_refused():
         HoursCfg(start=time(16, 0), end=time(7, 30))
     with pytest.raises(ValidationError):
         HoursCfg(days=[0, 8])
+
+
+def test_the_holidays_of_a_year_are_kept_in_the_cache(tmp_path, monkeypatch):
+    from daemon.core import validated_cache, workcal
+    monkeypatch.setenv("LIPUTAN_CACHE_DIR", str(tmp_path))
+    asked = []
+    real = workcal._from_package
+    monkeypatch.setattr(workcal, "_from_package", lambda y: asked.append(y) or real(y))
+    workcal._national.cache_clear()
+    first = workcal._national(2027)
+    workcal._national.cache_clear()
+    assert workcal._national(2027) == first == real(2027) and asked == [2027]
+    for entry in (tmp_path / "rules").glob("*.json"):  # a damaged entry: asked again, not trusted
+        entry.write_text('{"2027-13-01": "x"}')
+    workcal._national.cache_clear()
+    assert workcal._national(2027) == first and asked == [2027, 2027]
+    assert validated_cache.package_stamp("holidays") not in ("absent", "unknown")
+    workcal._national.cache_clear()
