@@ -59,3 +59,37 @@ def test_trim_seconds_defaults_to_ten_and_zero_turns_it_off(tmp_path):
     assert load_config(config(tmp_path, trim_seconds=0)).status.trim_seconds == 0
     with pytest.raises(ConfigError):
         load_config(config(tmp_path, trim_seconds=-1))
+
+
+def run_heartbeat(tmp_path: Path, monkeypatch, seconds: float, **status) -> list[float]:  # noqa: ANN001
+    """Run the heartbeat task for `seconds` on a throw-away SQLite; how many times it trimmed."""
+    import asyncio
+
+    from daemon.app import heartbeat
+    from daemon.core import db
+    from daemon.mail.health import MailboxHealth
+
+    tmp_path.mkdir()
+    cfg = load_config(config(tmp_path, heartbeat_seconds=0.05, **status))
+    engine = db.make_engine(cfg.paths.database)
+    db.upgrade(engine)
+    calls = []
+    monkeypatch.setattr(memory, "release", lambda every=0.0: calls.append(every) or True)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(heartbeat.run(cfg, db.sessions(engine), MailboxHealth(), None, stop))
+        await asyncio.sleep(seconds)
+        stop.set()
+        await task
+
+    monkeypatch.chdir(tmp_path)
+    asyncio.run(main())
+    engine.dispose()
+    return calls
+
+
+def test_the_heartbeat_trims_with_the_configured_interval_and_not_when_zero(tmp_path, monkeypatch):
+    calls = run_heartbeat(tmp_path / "a", monkeypatch, 0.6, trim_seconds=7)
+    assert calls and set(calls) == {7}
+    assert run_heartbeat(tmp_path / "b", monkeypatch, 0.6, trim_seconds=0) == []
