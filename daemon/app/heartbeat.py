@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import daemon
 from daemon.app import sdnotify
+from daemon.core import memory
 from daemon.core.config import Config
 from daemon.core.models import Heartbeat
 from daemon.delivery import share
@@ -191,6 +192,8 @@ async def run(cfg: Config, factory: sessionmaker[Session], mailbox: MailboxHealt
             if not stop.is_set():
                 await asyncio.to_thread(writer.write)
                 shown = tell_systemd(cfg, mailbox, shown)
+                if cfg.status.trim_seconds:  # letters rendered in threads leave freed arenas behind
+                    await asyncio.to_thread(memory.release, cfg.status.trim_seconds)
     finally:
         mailbox.listener = None
         if smtp is not None:

@@ -244,6 +244,8 @@ class StatusCfg(Section):
 
     heartbeat_seconds: float = Field(5, gt=0, description="seconds between two heartbeats")
     stale_seconds: float = Field(30, gt=0, description="no heartbeat for this long: the daemon is down")
+    trim_seconds: float = Field(10, ge=0, description="hand freed memory back to the system this often "
+                                                     "(glibc malloc_trim, with the heartbeat); 0 = never")
 
 
 class MetricsCfg(Section):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable
 
@@ -15,8 +17,28 @@ from daemon.core.rules import Rules
 from daemon.core.rules_check import load_rules
 
 
+# Benchmarks only (bench/bench_memory.py): a file holding the seconds the office clock runs ahead of
+# the wall clock, so a day of timers (digests, reminders, retention) passes in minutes. Unset (the
+# default) the office clock is the wall clock. Leases, heartbeats and row stamps keep the wall clock.
+OFFSET_FILE = os.environ.get("LIPUTAN_CLOCK_OFFSET_FILE") or None
+_offset = {"seconds": 0.0, "read_at": float("-inf")}
+
+
+def clock_offset(path: str, every: float = 0.5) -> float:
+    """The offset in `path`, read at most every `every` seconds; the last good value on a bad read."""
+    now = time.monotonic()
+    if now - _offset["read_at"] >= every:
+        _offset["read_at"] = now
+        try:
+            _offset["seconds"] = float(Path(path).read_text(encoding="ascii").strip() or 0)
+        except (OSError, ValueError):
+            pass
+    return _offset["seconds"]
+
+
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    now = datetime.now(timezone.utc)
+    return now + timedelta(seconds=clock_offset(OFFSET_FILE)) if OFFSET_FILE else now
 
 
 @dataclass
