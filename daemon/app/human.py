@@ -16,7 +16,8 @@ KIND_LABELS = {"received": "diterima", "sent": "dikirim", "decided": "diputuskan
                "scheduled": "dijadwalkan", "skipped": "dilewati", "waiting": "menunggu",
                "delegated": "dialihkan", "incomplete": "belum lengkap", "by_phone": "lewat telepon",
                "reminded": "diingatkan", "escalated": "diteruskan", "warned": "diperingatkan",
-               "quarantined": "dikarantina", "ignored": "diabaikan", "bounced": "gagal kirim"}
+               "quarantined": "dikarantina", "ignored": "diabaikan", "bounced": "gagal kirim",
+               "summarised": "dlm ringkasan"}
 DECISION_LABELS = {"approve": "setuju", "reject": "tolak", "revise": "perbaiki"}
 FILE_STATUS = {"accepted": "diterima", "quarantined": "dikarantina", "replaced": "diganti"}
 CHANNEL_STATUS = {"pending": "menunggu", "done": "selesai", "skipped": "dilewati", "failed": "gagal"}
