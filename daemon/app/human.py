@@ -95,7 +95,8 @@ MAILBOX_STATES = {"connected": "tersambung", "connecting": "sedang menyambung", 
 DAEMON_STATES = {"up": "BERJALAN", "stopped": "BERHENTI", "stale": "MATI (tidak ada detak)",
                  "never": "BELUM PERNAH BERJALAN", "unknown": "TIDAK DIKETAHUI"}
 CHECKS = {"daemon": "daemon", "mailbox": "kotak surat", "outbox": "surat keluar", "jobs": "pekerjaan",
-          "folder": "folder bersama", "converter": "konverter PDF", "database": "basis data"}
+          "folder": "folder bersama", "converter": "konverter PDF", "database": "basis data",
+          "readers": "pembaca surat"}
 
 
 NEVER = {"no_database": "basis data belum ada: daemon belum pernah dijalankan dengan konfigurasi ini",
@@ -166,6 +167,9 @@ def status_text(snap: dict) -> str:
     out.append(f"Konverter PDF: {_ok(c.get('ok'), 'baik', 'BERMASALAH', 'tidak dipakai')}"
                f" ({CONVERTER_MODES.get(c.get('mode'), c.get('mode'))})"
                + (f": {c['detail']}" if c.get("detail") and c.get("ok") is False else ""))
+    if snap.get("readers"):
+        from daemon.app import status_readers
+        out += status_readers.text(snap["readers"], when)
     out += _problems(snap)
     return "\n".join(out) + "\n"
 
@@ -183,6 +187,8 @@ PROBLEMS = {"never_ran": "daemon belum pernah berjalan",
             "jobs_failed": "{count} pekerjaan gagal secara permanen dalam 24 jam terakhir",
             "folder_unreachable": "folder bersama tidak dapat dijangkau: {folder}",
             "converter_failing": "konverter PDF bermasalah: {detail}",
+            "reader_failures": "{count} pesan masuk dikarantina dalam satu jam terakhir karena galat "
+                               "pembaca surat (terakhir: {detail})",
             "database_unreadable": "basis data tidak dapat dibaca: {detail}"}
 
 
