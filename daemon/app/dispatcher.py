@@ -316,7 +316,8 @@ class Dispatcher:
                         "alamat surel Bapak/Ibu, sehingga balasan ini hanya kami catat.")
             raise Outcome("done", "reply from someone the request is not waiting for; recorded")
         reading = self.pre.reading(task.message_id) or replies.read_reply(
-            msg, ctx.lexicon, s.scalars(select(Outbox).where(Outbox.message_id == task.message_id)).first())
+            msg, ctx.lexicon, s.scalars(select(Outbox).where(Outbox.message_id == task.message_id)).first(),
+            prereading.signer_names(ctx, msg))
         if task.status != "open":
             engine.record(ctx, s, req, "ignored", step=task.step, actor=sender, message_id=mid,
                             note=f"balasan untuk langkah yang sudah {task.status}")
