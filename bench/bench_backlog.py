@@ -1,7 +1,8 @@
 """Backlog intake: N request letters stored in the inbound table (as the mailbox worker stores
 them, nothing handled yet), then the dispatcher alone (requests recorded per second; the target
 is >= 300/s), then the job runner alone (letters rendered per second, with the PDF copy when
-LibreOffice is installed) beside a bare docxtpl render + save of the same template and context.
+LibreOffice is installed; `[jobs] render_processes` worker processes, both cores by default) beside
+a bare docxtpl render + save loop of the same template and context on as many processes.
 Baseline for intake: a raw imapclient FETCH of the same N letters from a private Dovecot.
 
     python bench/bench_backlog.py [-n 500] [--profile] [--no-imap]
@@ -25,13 +26,14 @@ from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 
-from docxtpl import DocxTemplate  # noqa: E402
+import bare_render  # noqa: E402
 from harness import Office, letter  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 from test_workflow_bodies import BANTAN  # noqa: E402
 
+from daemon.app import procpool, work  # noqa: E402
 from daemon.core import db  # noqa: E402
 from daemon.core.models import Document, Inbound, Job, Request  # noqa: E402
 from daemon.mail import mime  # noqa: E402
@@ -140,6 +142,8 @@ def run(base: Path) -> None:
     ap.add_argument("--profile", metavar="FILE",
                     help="cProfile the dispatcher and the job runner (slower); stats in FILE, FILE.jobs")
     ap.add_argument("--dispatcher-only", action="store_true", help="stop after the dispatcher")
+    ap.add_argument("--processes", type=int, default=0,
+                    help="[jobs] render_processes for the job runner (default 0: min(2, CPUs))")
     ap.add_argument("--no-imap", action="store_true", help="skip the Dovecot FETCH baseline")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -212,6 +216,11 @@ def run(base: Path) -> None:
         t = time.perf_counter()
         conv.warm()
         cold = time.perf_counter() - t
+    office.ctx.cfg.jobs.render_processes = args.processes
+    office.jobs = work.runner(office.ctx, office.factory, "bench")
+    workers = office.jobs.parallel
+    if workers > 1:  # a running daemon's pool is up after its first letter
+        procpool.shared(workers).warm()
     prof = cProfile.Profile() if args.profile else None
     t0 = time.perf_counter()
     if prof:
@@ -227,28 +236,26 @@ def run(base: Path) -> None:
         docs = s.scalar(select(func.count()).select_from(Document))
     pdfs = len(list((base / "office").rglob("*.pdf")))
     print(f"job runner alone: {done}/{ran} render jobs in {jobs_s:.2f} s = {done / jobs_s:6.1f} letters/s "
-          f"({pdfs} PDF copies{f'; LibreOffice warmed first in {cold:.1f} s' if cold else ''}; "
-          f"{docs} documents)   {load()}")
+          f"on {workers} worker process(es) ([jobs] render_processes) ({pdfs} PDF copies"
+          f"{f'; LibreOffice warmed first in {cold:.1f} s' if cold else ''}; {docs} documents)   {load()}")
 
     # ---- baseline: bare docxtpl render + save of the same template and context -----------------
     template = letters.template_path(payload["template"])
     ctx = render.decode(payload["context"])
-    out = base / "bare"
-    out.mkdir()
-    t0 = time.perf_counter()
-    for i in range(args.bare):
-        doc = DocxTemplate(str(template))
-        doc.render(ctx, autoescape=True)
-        doc.save(str(out / f"bare-{i}.docx"))
-    bare_s = time.perf_counter() - t0
-    print(f"baseline: bare DocxTemplate({template.name}).render + save: {args.bare} in {bare_s:.2f} s = "
-          f"{args.bare / bare_s:6.1f} docs/s   {load()}")
+    one = bare_render.rate(template, ctx, base / "bare1", args.bare, 1)[0]
+    print(f"baseline: bare DocxTemplate({template.name}).render + save, one process: {one:6.1f} docs/s   {load()}")
+    many = one
+    if workers > 1:
+        many = bare_render.rate(template, ctx, base / "bare2", args.bare, workers)[0]
+        print(f"baseline: the same loop on {workers} processes at once: {many:6.1f} docs/s   {load()}")
     if prof:
         print("job runner profile:")
         prof.dump_stats(args.profile + ".jobs")
         top(prof)
-    print(f"job runner / bare docxtpl: {done / jobs_s / (args.bare / bare_s):.2f}")
+    print(f"job runner / bare docxtpl on {workers} process(es): {done / jobs_s / many:.2f} (target >= 0.8)"
+          f"; / bare on one: {done / jobs_s / one:.2f}")
     conv.close()
+    procpool.close_shared()
 
 
 if __name__ == "__main__":

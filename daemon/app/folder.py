@@ -16,9 +16,10 @@ from daemon.core.context import Context
 from daemon.core.models import DeliveryFile, Request, utcnow
 from daemon.delivery import intake
 from daemon.delivery.watcher import FolderWatcher
-from daemon.sop import engine
+from daemon.sop import engine, results
 
 log = logging.getLogger("daemon.app.folder")
+FOLDER_KINDS = ("coverage", "report")  # the step kinds during which the team uses its folder
 
 
 class FolderIntake:
@@ -29,11 +30,28 @@ class FolderIntake:
         self.ctx, self.factory, self.wake = ctx, factory, wake
         self.lock = threading.Lock()  # a reload swaps the context between two files, never inside one
         self.root = Path(ctx.cfg.paths.dropbox)
-        self.watcher = FolderWatcher(self.root, ctx.cfg.delivery, self.ready, self.refused)
+        self.watcher = FolderWatcher(self.root, ctx.cfg.delivery, self.ready, self.refused,
+                                     on_back=self.make_missing_folders)
 
     def start(self) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
+        if not self.ctx.cfg.delivery.require_mount:  # a share is mounted, never made here
+            self.root.mkdir(parents=True, exist_ok=True)
         self.watcher.start()
+
+    def make_missing_folders(self) -> None:
+        """Whenever the share is watched anew (at start, and back after it was away): the folder
+        of each request whose team works now (coverage and report steps) is made if it is not
+        there; a team assigned while the share was away finds its folder."""
+        with self.lock:
+            steps = [st.number for st in self.ctx.rules.sop.steps if st.kind in FOLDER_KINDS]
+            with self.factory() as s:
+                rows = s.scalars(select(Request).where(Request.state == "open", Request.step.in_(steps))).all()
+                for req in rows:
+                    try:
+                        results.folder(self.ctx, req)
+                    except OSError as exc:  # away again: the next time it is back
+                        log.warning("%s: cannot make its folder in the share: %s", req.code, exc)
+                        return
 
     def stop(self) -> None:
         self.watcher.stop()

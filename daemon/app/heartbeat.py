@@ -20,7 +20,8 @@ import daemon
 from daemon.app import sdnotify
 from daemon.core.config import Config
 from daemon.core.models import Heartbeat
-from daemon.mail.health import MailboxHealth
+from daemon.delivery import share
+from daemon.mail.health import MailboxHealth, SmtpHealth
 
 log = logging.getLogger("daemon.app.heartbeat")
 FOLDER_TIMEOUT = 2.0  # seconds a check of the shared folder may take before it counts as not answering
@@ -41,8 +42,8 @@ class FolderProbe:
     """Whether the shared folder can be listed and written, from a thread of its own, so an
     unmounted network share that hangs on stat() is reported instead of hanging the daemon."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = Path(root)
+    def __init__(self, root: Path, require_mount: bool = False) -> None:
+        self.root, self.require_mount = Path(root), require_mount
         self._thread: threading.Thread | None = None
         self._began = 0.0
         self._result: dict = {"ok": None, "path": str(self.root), "code": "unchecked", "detail": "not checked yet"}
@@ -61,8 +62,8 @@ class FolderProbe:
     def _probe(self) -> None:
         code, detail = "ok", ""
         try:
-            if not self.root.is_dir():
-                code, detail = "missing", f"{self.root} is missing or not a folder (share unmounted?)"
+            if (away := share.problem(self.root, self.require_mount)) is not None:
+                code, detail = away
             else:
                 with os.scandir(self.root) as entries:
                     next(entries, None)
@@ -77,10 +78,12 @@ class HeartbeatWriter:
     """Writes this instance's row; every failure is logged once and the daemon goes on."""
 
     def __init__(self, cfg: Config, factory: sessionmaker[Session], mailbox: MailboxHealth,
-                 converter=None, instance: str | None = None) -> None:  # noqa: ANN001 - a PdfConverter
+                 converter=None, instance: str | None = None,  # noqa: ANN001 - a PdfConverter
+                 smtp: SmtpHealth | None = None) -> None:
         self.cfg, self.factory, self.mailbox, self.converter = cfg, factory, mailbox, converter
+        self.smtp = smtp
         self.instance = instance or instance_name()
-        self.folder = FolderProbe(Path(cfg.paths.dropbox))
+        self.folder = FolderProbe(Path(cfg.paths.dropbox), cfg.delivery.require_mount)
         self.started_at = utcnow()
         self.failing = False
         self.last_checks: dict = {}
@@ -96,6 +99,8 @@ class HeartbeatWriter:
             elif before is False and now.get("ok") is not False:
                 log.info("%s check passes again", NAMES[name])
         self.last_checks = checks
+        if self.smtp is not None:  # the outbox logs its own outages, once each
+            checks = {**checks, "smtp": self.smtp.check()}
         return checks
 
     def write(self, stopped: bool = False) -> bool:
@@ -147,7 +152,7 @@ def tell_systemd(cfg: Config, mailbox: MailboxHealth, shown: tuple | None) -> tu
 
 
 async def run(cfg: Config, factory: sessionmaker[Session], mailbox: MailboxHealth, converter,  # noqa: ANN001
-              stop: asyncio.Event) -> None:
+              stop: asyncio.Event, smtp: SmtpHealth | None = None) -> None:
     """The service's heartbeat task: a row now, every `[status] heartbeat_seconds`, at once on a
     mailbox event, and a last one saying the instance stopped; serves `[metrics] listen` meanwhile."""
     loop = asyncio.get_running_loop()
@@ -159,8 +164,10 @@ async def run(cfg: Config, factory: sessionmaker[Session], mailbox: MailboxHealt
         except RuntimeError:  # the loop is closed: the daemon has stopped
             pass
 
-    writer = HeartbeatWriter(cfg, factory, mailbox, converter)
+    writer = HeartbeatWriter(cfg, factory, mailbox, converter, smtp=smtp)
     mailbox.listener = tell
+    if smtp is not None:  # an SMTP outage begins or ends: `liputan status` knows at once
+        smtp.listener = tell
     await asyncio.to_thread(writer.prune)
     await asyncio.to_thread(writer.write)
     shown = tell_systemd(cfg, mailbox, None)
@@ -179,6 +186,8 @@ async def run(cfg: Config, factory: sessionmaker[Session], mailbox: MailboxHealt
                 shown = tell_systemd(cfg, mailbox, shown)
     finally:
         mailbox.listener = None
+        if smtp is not None:
+            smtp.listener = None
         if server is not None:
             server.close()
         await asyncio.to_thread(writer.write, True)

@@ -90,13 +90,14 @@ def show_text(data: dict) -> str:
 
 
 MAILBOX_STATES = {"connected": "tersambung", "connecting": "sedang menyambung", "away": "TERPUTUS",
+                  "cannot_store": "tersambung, tetapi surat baru TIDAK DAPAT DISIMPAN (tetap di kotak surat)",
                   "standby": "siaga (instans lain yang membaca kotak surat)", "stopped": "berhenti",
                   "unknown": "tidak diketahui (daemon tidak berjalan)"}
 DAEMON_STATES = {"up": "BERJALAN", "stopped": "BERHENTI", "stale": "MATI (tidak ada detak)",
                  "never": "BELUM PERNAH BERJALAN", "unknown": "TIDAK DIKETAHUI"}
 CHECKS = {"daemon": "daemon", "mailbox": "kotak surat", "outbox": "surat keluar", "jobs": "pekerjaan",
           "folder": "folder bersama", "converter": "konverter PDF", "database": "basis data",
-          "readers": "pembaca surat"}
+          "disk": "ruang disk", "readers": "pembaca surat"}
 
 
 NEVER = {"no_database": "basis data belum ada: daemon belum pernah dijalankan dengan konfigurasi ini",
@@ -104,6 +105,7 @@ NEVER = {"no_database": "basis data belum ada: daemon belum pernah dijalankan de
                        "(basis data diperbarui saat daemon mulai)",
          "no_heartbeat": "belum ada detak di basis data"}
 FOLDER_CODES = {"missing": "folder tidak ada (share belum dipasang?)",
+                "unmounted": "share tidak terpasang (yang ada hanya folder lokal di tempatnya)",
                 "not_writable": "folder tidak dapat ditulisi oleh pengguna layanan",
                 "no_answer": "folder tidak menjawab", "unreadable": "folder tidak dapat dibaca"}
 CONVERTER_MODES = {"server": "LibreOffice tetap menyala lewat unoserver",
@@ -114,7 +116,8 @@ CONVERTER_MODES = {"server": "LibreOffice tetap menyala lewat unoserver",
 def folder_text(f: dict) -> str:
     """Why the shared folder fails, in Indonesian; an error of the system is shown as it is."""
     text = FOLDER_CODES.get(f.get("code"), "bermasalah")
-    return f"{text}: {f.get('detail')}" if f.get("code") not in ("missing", "not_writable", "no_answer") else text
+    return f"{text}: {f.get('detail')}" if f.get("code") not in ("missing", "unmounted", "not_writable", "no_answer") \
+        else text
 
 
 def _ok(value: bool | None, yes: str, no: str, unknown: str = "tidak diketahui") -> str:
@@ -152,6 +155,9 @@ def status_text(snap: dict) -> str:
     out.append(f"Surat keluar : {o['queued']} antre, {o['waiting']} menunggu surat dinasnya, "
                f"{o['retrying']} gagal dan dicoba lagi, {o['failed_24h']} gagal permanen (24 jam)"
                + (f"; antrean tertua {when(o['oldest_queued_at'])}" if o["oldest_queued_at"] else ""))
+    if (srv := o.get("server") or {}).get("ok") is False:
+        out.append(f"  Server SMTP {srv['server']}: GAGAL sejak {when(srv['since'])} "
+                   f"({srv['failures']} percobaan): {srv['error']}")
     out += [f"  #{e['id']} {e['kind']} ({e['attempts']}x): {e['error']}" for e in o["errors"]]
     out.append(f"Pekerjaan    : {j['due']} siap dikerjakan, {j['running']} berjalan, {j['scheduled']} "
                f"terjadwal, {j['retrying']} gagal dan dicoba lagi, {j['failed_24h']} gagal permanen (24 jam)")
@@ -161,6 +167,11 @@ def status_text(snap: dict) -> str:
     for t in late["tasks"]:
         out.append(f"  {t['code']} langkah {t['step']} ({t['role']}, {t['who'] or '-'}): tenggat "
                    f"{when(t['deadline'])}, terlambat {t['minutes_late']} menit")
+    for place in snap.get("disk", {}).get("places", []):
+        if place.get("level") is not None:
+            level = {"ok": "cukup", "low": "HAMPIR PENUH", "full": "PENUH"}[place["level"]]
+            out.append(f"Ruang disk ({'basis data' if place['what'] == 'database' else 'folder state'}): "
+                       f"{level}, {place['free_bytes'] // (1 << 20)} MiB tersisa ({place['path']})")
     f, c = snap["folder"], snap["converter"]
     out.append(f"Folder bersama: {_ok(f.get('ok'), 'dapat dijangkau', 'TIDAK DAPAT DIJANGKAU')}"
                f" ({f.get('path') or '-'})" + (f": {folder_text(f)}" if f.get("ok") is False else ""))
@@ -174,13 +185,20 @@ def status_text(snap: dict) -> str:
     return "\n".join(out) + "\n"
 
 
+ALIVE = " (prosesnya, pid {pid}, masih berjalan)"
 PROBLEMS = {"never_ran": "daemon belum pernah berjalan",
             "stopped": "daemon berhenti pada {when}",
             "stale": "tidak ada detak sejak {when}: daemon dimatikan paksa, macet, atau tidak dapat "
                      "menulis ke basis data",
             "mailbox_away": "kotak surat terputus: {detail}",
+            "mailbox_cannot_store": "surat baru tidak dapat disimpan (tetap di kotak surat dan diambil "
+                                    "lagi nanti): {detail}",
+            "disk_full": "disk PENUH: {detail}",
+            "disk_low": "disk hampir penuh: {detail}",
             "no_mailbox_holder": "semua instans siaga; tidak ada yang membaca kotak surat",
             "mailbox_connecting": "masih mencoba menyambung ke kotak surat sejak {when}",
+            "smtp_failing": "server surat keluar gagal: {detail}; {count} surat menunggu dan akan "
+                            "dikirim begitu server pulih",
             "outbox_retrying": "{count} surat gagal terkirim dan sedang dicoba lagi",
             "outbox_failed": "{count} surat gagal terkirim secara permanen dalam 24 jam terakhir",
             "jobs_retrying": "{count} pekerjaan gagal dan sedang dicoba lagi",
@@ -197,6 +215,8 @@ def problem_text(p: dict, snap: dict) -> str:
     template = PROBLEMS.get(p["code"])
     if template is None:
         return p["message"]
+    if p["code"] == "stale" and snap["daemon"].get("process_alive"):
+        template = template.replace("{when}:", "{when}" + ALIVE.format(pid=snap["daemon"]["pid"]) + ":")
     detail = p.get("detail") or "-"
     return template.format(count=p.get("count"), detail=detail, folder=folder_text(snap.get("folder") or {}),
                            when=when(detail) if "{when}" in template and p.get("detail") else detail)

@@ -7,7 +7,8 @@ import logging
 import threading
 import time
 import traceback
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any, Callable
@@ -19,6 +20,7 @@ from daemon.core import logctx
 from daemon.core.db import transaction
 from daemon.core.jobs import (
     HOLDER_MAX,
+    OUTAGE_RETRY,
     ClaimedJob,
     PermanentJobError,
     claim,
@@ -28,12 +30,14 @@ from daemon.core.jobs import (
     renew,
 )
 from daemon.core.models import Request, utcnow
+from daemon.core.outage import disk_full
 
 log = logging.getLogger("daemon.app.jobrunner")
 
 Handler = Callable[[ClaimedJob], "dict[str, Any] | None"]
 OnDone = Callable[[Session, ClaimedJob, "dict[str, Any]"], None]
 OnFailed = Callable[[Session, ClaimedJob, str], None]
+After = Callable[[ClaimedJob], None]
 POLL_SECONDS = 2.0
 
 
@@ -54,29 +58,74 @@ def _label(job: ClaimedJob) -> str:
 
 
 class JobRunner:
-    """Runs jobs for one `holder` (unique per process or worker); see core/jobs.py for claims."""
+    """Runs jobs for one `holder` (unique per process or worker); see core/jobs.py for claims.
+
+    Jobs of the kinds in `parallel_kinds` (letters: their handler waits on a worker process) run
+    up to `parallel` at once, each in a thread with its own lease heartbeat; any other kind runs
+    in the claiming thread, one at a time as with `parallel = 1`, while letters are in flight
+    (so the engine's work here overlaps the rendering there)."""
 
     def __init__(self, factory: sessionmaker[Session], handlers: Mapping[str, Handler], holder: str,
                  on_done: OnDone | None = None, clock: Callable[[], datetime] | None = None,
                  lease: timedelta = timedelta(minutes=10), poll: float = POLL_SECONDS,
-                 on_failed: OnFailed | None = None) -> None:
+                 on_failed: OnFailed | None = None, parallel: int = 1,
+                 parallel_kinds: Collection[str] = ()) -> None:
         if not 0 < len(holder) <= HOLDER_MAX:
             raise ValueError(f"holder must be 1 to {HOLDER_MAX} characters: {holder!r}")
+        if parallel < 1:
+            raise ValueError(f"parallel must be at least 1, not {parallel}")
         self.factory, self.handlers, self.holder = factory, dict(handlers), holder
         self.on_done, self.on_failed, self.now = on_done, on_failed, clock or utcnow
         self.lease, self.poll = lease, poll
+        self.parallel, self.parallel_kinds = parallel, frozenset(parallel_kinds)
         self.skip: frozenset[str] = frozenset()  # kinds left to another instance (see leadership)
 
-    def run_once(self, max_jobs: int | None = None) -> int:
-        """Run due jobs one by one until none is due (or `max_jobs` ran); returns how many ran."""
+    def run_once(self, max_jobs: int | None = None, halt: Callable[[], bool] | None = None,
+                 after: After | None = None) -> int:
+        """Run due jobs until none is due, `max_jobs` were claimed or `halt()` is true (jobs in
+        flight finish first); `after(job)` follows each. Returns how many ran."""
+        if self.parallel == 1 or not self.parallel_kinds:
+            return self._run_serial(max_jobs, halt, after)
         ran = 0
-        while max_jobs is None or ran < max_jobs:
+        flying: set[Future] = set()
+        with ThreadPoolExecutor(self.parallel, thread_name_prefix=f"jobs-{self.holder}") as threads:
+            try:
+                while (max_jobs is None or ran < max_jobs) and not (halt and halt()):
+                    if len(flying) >= self.parallel:
+                        flying = wait(flying, return_when=FIRST_COMPLETED).not_done
+                    job = self.claim()
+                    if job is None:
+                        if not flying:
+                            break
+                        flying = wait(flying, return_when=FIRST_COMPLETED).not_done
+                        continue
+                    ran += 1
+                    if job.kind in self.parallel_kinds:
+                        flying.add(threads.submit(self._run_then, job, after))
+                    else:  # one at a time, here, as before
+                        self._run_then(job, after)
+            finally:
+                wait(flying)
+        return ran
+
+    def _run_serial(self, max_jobs: int | None, halt: Callable[[], bool] | None,
+                    after: After | None) -> int:
+        ran = 0
+        while (max_jobs is None or ran < max_jobs) and not (halt and halt()):
             job = self.claim()
             if job is None:
                 break
-            self.run_job(job)
+            self._run_then(job, after)
             ran += 1
         return ran
+
+    def _run_then(self, job: ClaimedJob, after: After | None) -> None:
+        self.run_job(job)
+        if after is not None:
+            try:
+                after(job)
+            except Exception:  # noqa: BLE001 - a wake-up only; the job is recorded
+                log.exception("%s: the follow-up after it failed", _label(job))
 
     def claim(self) -> ClaimedJob | None:
         return claim(self.factory, self.holder, self._kinds(), lease=self.lease, now=self.now())
@@ -113,7 +162,7 @@ class JobRunner:
         except PermanentJobError as exc:
             self._fail(job, str(exc) or _describe(exc), True)
         except Exception as exc:  # noqa: BLE001 - any other error is worth another try
-            self._fail(job, _describe(exc), False)
+            self._fail(job, _describe(exc), False, disk_full(exc))
         else:
             self._finish(job, result, time.monotonic() - started)
 
@@ -150,15 +199,15 @@ class JobRunner:
                     self.on_done(s, job, result)
         except Exception as exc:  # noqa: BLE001 - rolled back: the job stays ours and is retried
             log.exception("%s: recording its result failed; will retry", _label(job))
-            self._fail(job, f"after the handler succeeded: {_describe(exc)}", False)
+            self._fail(job, f"after the handler succeeded: {_describe(exc)}", False, disk_full(exc))
             return
         log.info("%s done in %.2f s (attempt %d)", _label(job), seconds, job.attempts)
 
-    def _fail(self, job: ClaimedJob, error: str, permanent: bool) -> None:
+    def _fail(self, job: ClaimedJob, error: str, permanent: bool, outage: bool = False) -> None:
         try:
             with transaction(self.factory) as s:
-                recorded = fail(s, job.id, self.holder, error, permanent, now=self.now())
-                final = permanent or job.attempts >= job.max_attempts
+                recorded = fail(s, job.id, self.holder, error, permanent, now=self.now(), outage=outage)
+                final = not outage and (permanent or job.attempts >= job.max_attempts)
                 if recorded and final and self.on_failed is not None:
                     self._failed_for_good(s, job, error)
         except Exception:  # noqa: BLE001 - the lease runs out and the job is claimed again
@@ -166,6 +215,9 @@ class JobRunner:
             return
         if not recorded:
             log.warning("%s failed, but its lease was taken over: %s", _label(job), error)
+        elif outage and not permanent:
+            log.warning("%s: the disk is full; tried again in %.0f s (attempt not counted): %s",
+                        _label(job), OUTAGE_RETRY.total_seconds(), error.splitlines()[-1])
         elif permanent or job.attempts >= job.max_attempts:
             log.error("%s failed for good after attempt %d/%d: %s", _label(job), job.attempts,
                       job.max_attempts, error)
@@ -192,15 +244,14 @@ class JobRunner:
     async def run(self, stop: asyncio.Event, wake: asyncio.Event) -> None:
         """Run jobs until `stop`; `wake` (set after new jobs are committed) cuts the sleep short.
 
-        A handler already running when `stop` is set finishes first (its thread cannot be
+        Handlers already running when `stop` is set finish first (their threads cannot be
         interrupted: give slow handlers their own timeouts). If the process dies meanwhile, the
         lease runs out and the job runs again later: handlers must be idempotent.
         """
         while not stop.is_set():
             wake.clear()
             try:
-                while not stop.is_set() and (job := await asyncio.to_thread(self.claim)):
-                    await asyncio.to_thread(self.run_job, job)
+                await asyncio.to_thread(self.run_once, None, stop.is_set)
                 pause = await asyncio.to_thread(self.seconds_to_next)
             except Exception:  # noqa: BLE001 - e.g. the database restarting: try again later
                 log.exception("job runner: database error; trying again in %.0f s", self.poll)

@@ -7,7 +7,7 @@ import logging
 from datetime import datetime
 
 log = logging.getLogger("daemon.app.metrics")
-MAILBOX_STATES = ("connecting", "connected", "away", "standby", "stopped", "unknown")
+MAILBOX_STATES = ("connecting", "connected", "cannot_store", "away", "standby", "stopped", "unknown")
 
 
 class StatusCollector:
@@ -61,6 +61,13 @@ class StatusCollector:
             ok = snap[check].get("ok")
             yield gauge(name, f"1 when the {check} check passes, 0 when it fails (absent: not known or not used)",
                         None if ok is None else int(ok))
+        places = snap.get("disk", {}).get("places", [])
+        if places:
+            yield _family("disk_free_bytes", "free space where the database and the state folder live",
+                          "what", {p["what"]: p.get("free_bytes") for p in places})
+        ok = (snap["outbox"].get("server") or {}).get("ok")
+        yield gauge("smtp_ok", "1 when the SMTP server took the last mail, 0 during an outage (absent: not known)",
+                    None if ok is None else int(ok))
         yield gauge("problems", "how many problems `liputan status` lists", len(snap["problems"]))
 
 

@@ -15,7 +15,7 @@ from daemon.sop.kinds import KINDS
 
 log = logging.getLogger("daemon.app.reload")
 # what the running workers took at start: a change to these waits for a restart
-AT_RESTART = ("mailbox", "smtp", "paths", "delivery")
+AT_RESTART = ("mailbox", "smtp", "paths", "delivery", "jobs")
 
 
 class Refused(Exception):

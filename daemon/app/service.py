@@ -8,7 +8,7 @@ import signal
 import threading
 from pathlib import Path
 
-from daemon.app import heartbeat, ocr_jobs, reload, sdnotify, work
+from daemon.app import heartbeat, ocr_jobs, procpool, reload, sdnotify, work
 from daemon.app.dispatcher import Dispatcher
 from daemon.archive import retention
 from daemon.app.folder import FolderIntake
@@ -16,6 +16,7 @@ from daemon.app.leadership import Leadership
 from daemon.core import db
 from daemon.core.config import Config
 from daemon.core.context import Context
+from daemon.core.outage import Outage
 from daemon.core.rules_check import validate_sop
 from daemon.core.yamlfile import ProblemsError
 from daemon.mail.mailbox import MailboxWorker
@@ -48,6 +49,11 @@ class Service:
             digest.plan(self.ctx, s)  # the next morning's digest (once, whoever starts first)
             retention.plan(cfg, s)  # raw mail the archive holds is removed after [retention] days
         Path(cfg.paths.state).mkdir(parents=True, exist_ok=True)
+        if not cfg.delivery.require_mount:  # before the first heartbeat checks it (a mount is never made)
+            try:
+                Path(cfg.paths.dropbox).mkdir(parents=True, exist_ok=True)
+            except OSError as exc:  # the heartbeat and `liputan status` say why
+                log.warning("cannot make the shared folder %s: %s", cfg.paths.dropbox, exc)
         self.dispatcher = Dispatcher(self.ctx, self.factory, work.holder_name("dispatcher"))
         self.jobs, self.jobs_ctx = work.runner(self.ctx, self.factory), self.ctx
         box = cfg.mailbox
@@ -77,7 +83,8 @@ class Service:
                                    name="mailbox", daemon=True)
         mailbox.start()
         self.wake_jobs, self.wake_outbox = asyncio.Event(), asyncio.Event()
-        converter = pdf.default_converter(Path(self.cfg.paths.state))
+        converter = pdf.default_converter(Path(self.cfg.paths.state), self.cfg.pdf.convert_timeout_seconds,
+                                          self.cfg.pdf.start_timeout_seconds)
         if converter.available():  # the first letter need not wait ~5 s; a stop need not wait for it
             threading.Thread(target=converter.warm, name="pdf-warm", daemon=True).start()
         self.wake_dispatch = wake
@@ -86,7 +93,7 @@ class Service:
         tasks = [asyncio.create_task(self.dispatch_loop(stop, wake), name="dispatcher"),
                  asyncio.create_task(self.jobs_loop(stop), name="jobs"),
                  asyncio.create_task(heartbeat.run(self.cfg, self.factory, self.mailbox.health,
-                                                   converter, stop), name="heartbeat"),
+                                                   converter, stop, self.outbox.health), name="heartbeat"),
                  asyncio.create_task(self.reload_loop(stop), name="reload")]
         # -- high availability: the workers below run only while this instance holds the lease
         lead = self.leadership
@@ -116,8 +123,9 @@ class Service:
         if mailbox.is_alive():
             log.warning("mailbox worker still blocked; exiting without it (nothing is lost)")
         self.engine.dispose()
-        # no letter is being made now: LibreOffice need not be asked twice to leave
+        # no letter is being made now: LibreOffice and the render workers need not be asked twice
         await asyncio.to_thread(pdf.default_converter().close, 0.2, 0.5)
+        await asyncio.to_thread(procpool.close_shared, False)
         log.info("stopped")
 
     async def folder_term(self, term: asyncio.Event, loop: asyncio.AbstractEventLoop) -> None:
@@ -170,6 +178,7 @@ class Service:
     async def calendar_loop(self, stop: asyncio.Event) -> None:
         """Keep <state>/jadwal.ics current for calendar subscription: rewritten (atomically)
         after the dispatcher or a job changed something, at most every few seconds."""
+        outage = Outage(log, "writing the schedule book's calendar")
         while not stop.is_set():
             waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.calendar_dirty.wait())]
             await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
@@ -180,8 +189,10 @@ class Service:
             self.calendar_dirty.clear()
             try:
                 await asyncio.to_thread(self.write_calendar)
-            except Exception:  # noqa: BLE001 - the book is a copy; the daemon goes on without it
-                log.exception("could not write the schedule book's calendar")
+                outage.ok()
+            except Exception as exc:  # noqa: BLE001 - the book is a copy; the daemon goes on without it
+                outage.failed(exc)
+                self.calendar_dirty.set()  # written once the disk (or the database) is back
             await asyncio.sleep(CALENDAR_INTERVAL)
 
     def write_calendar(self) -> None:
@@ -191,6 +202,7 @@ class Service:
 
     async def dispatch_loop(self, stop: asyncio.Event, wake: asyncio.Event) -> None:
         """Handle stored messages whenever the mailbox stores some (and every few seconds)."""
+        outage = Outage(log, "dispatcher round")
         while not stop.is_set():
             self.dispatcher.ctx = self.ctx  # between rounds: a reload applies to the next message
             try:
@@ -198,8 +210,9 @@ class Service:
                     self.wake_jobs.set()
                     self.wake_outbox.set()
                     self.calendar_dirty.set()
-            except Exception:  # noqa: BLE001 - e.g. the database briefly away; try again
-                log.exception("dispatcher round failed")
+                outage.ok()
+            except Exception as exc:  # noqa: BLE001 - e.g. the database briefly away; try again
+                outage.failed(exc)
             wake.clear()
             try:
                 await asyncio.wait_for(wake.wait(), timeout=DISPATCH_INTERVAL)
@@ -207,25 +220,36 @@ class Service:
                 pass
 
     async def jobs_loop(self, stop: asyncio.Event) -> None:
-        """Run due jobs (letters, timers) beside the dispatcher; wake the outbox after each, as
-        a finished letter releases the mail that waited for it."""
+        """Run due jobs (letters, several at once; timers) beside the dispatcher; wake the outbox
+        after each, as a finished letter releases the mail that waited for it. A round ends at
+        stop or reload (the runner is made anew on the new context between two rounds)."""
+        outage = Outage(log, "job runner round")
+        loop = asyncio.get_running_loop()
+
+        def ran(job) -> None:  # in the runner's threads
+            loop.call_soon_threadsafe(self.job_ran, job)
+
         while not stop.is_set():
             self.wake_jobs.clear()
             try:
-                while not stop.is_set() and (job := await asyncio.to_thread(self.jobs_now().claim)):
-                    await asyncio.to_thread(self.jobs_now().run_job, job)
-                    self.wake_outbox.set()
-                    self.calendar_dirty.set()
-                    if job.kind == ocr_jobs.KIND:  # its message is 'new' again: read it now
-                        self.wake_dispatch.set()
+                runner, ctx = self.jobs_now(), self.ctx
+                await asyncio.to_thread(runner.run_once, None,
+                                        lambda: stop.is_set() or self.ctx is not ctx, ran)
                 pause = await asyncio.to_thread(self.jobs_now().seconds_to_next)
-            except Exception:  # noqa: BLE001 - e.g. the database briefly away; try again
-                log.exception("job runner round failed")
+                outage.ok()
+            except Exception as exc:  # noqa: BLE001 - e.g. the database briefly away; try again
+                outage.failed(exc)
                 pause = DISPATCH_INTERVAL
             waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.wake_jobs.wait())]
             await asyncio.wait(waiters, timeout=pause, return_when=asyncio.FIRST_COMPLETED)
             for w in waiters:
                 w.cancel()
+
+    def job_ran(self, job) -> None:
+        self.wake_outbox.set()
+        self.calendar_dirty.set()
+        if job.kind == ocr_jobs.KIND:  # its message is 'new' again: read it now
+            self.wake_dispatch.set()
 
 
 async def watchdog_loop(stop: asyncio.Event, interval: float) -> None:

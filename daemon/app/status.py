@@ -14,6 +14,8 @@ OK, FAILING, USAGE, DOWN, UNKNOWN = 0, 1, 2, 3, 4  # the exit codes, documented 
 RECENT = timedelta(hours=24)  # failed sends and jobs count as "failing" this long
 LATE_LISTED = 20  # late tasks named one by one; the count covers them all
 CONNECTING_TOO_LONG = timedelta(seconds=60)
+DISK_FULL_BYTES = 1 << 20  # less free space than this where the database or state live: full
+DISK_LOW_BYTES = 256 << 20  # and less than this (and under 5 % of the disk): nearly full
 
 
 def add_command(sub) -> None:  # noqa: ANN001 - argparse's subparsers
@@ -71,7 +73,9 @@ def gather(cfg, s, now: datetime) -> dict:  # noqa: ANN001 - Config, Session
     """Heartbeats, mailbox, outbox, jobs, late tasks and the daemon's checks, from one session."""
     snap = {"checked_at": _iso(now), "database": {"ok": True, "error": None}}
     snap.update(daemon_part(cfg, s, now))
+    snap["disk"] = disk_part(cfg)
     snap["outbox"] = outbox_part(s, now)
+    snap["outbox"]["server"] = snap.pop("smtp")
     snap["jobs"] = jobs_part(s, now)
     snap["late"] = late_part(s, now)
     snap["readers"] = status_readers.readers_part(s, now)
@@ -98,6 +102,8 @@ def daemon_part(cfg, s, now: datetime) -> dict:  # noqa: ANN001
     last_seen = s.scalar(select(func.max(Inbound.received_at)))
     seen = [t for t in [last_seen, *(r.last_message_at for r in rows)] if t is not None]
     daemon = {"up": bool(fresh), "state": state, **(_instance(main, now) if main else {})}
+    if state == "stale":  # on this host: is the process still there (hung, or unable to write)?
+        daemon["process_alive"] = _alive(main.pid) if main.host == _hostname() else None
     mailbox = {"account": cfg.mailbox.username, "server": f"{cfg.mailbox.host}:{cfg.mailbox.port}",
                "state": main.mailbox if fresh else "unknown",
                "since": _iso(main.mailbox_since) if fresh else None,
@@ -106,7 +112,61 @@ def daemon_part(cfg, s, now: datetime) -> dict:  # noqa: ANN001
     checks = main.checks if fresh and main.checks else {}
     return {"daemon": daemon, "instances": [_instance(r, now) for r in rows], "mailbox": mailbox,
             "folder": checks.get("folder", {"ok": None, "path": cfg.paths.dropbox, "detail": "unknown"}),
-            "converter": checks.get("converter", {"ok": None, "mode": "unknown", "detail": ""})}
+            "converter": checks.get("converter", {"ok": None, "mode": "unknown", "detail": ""}),
+            "smtp": _smtp(cfg, checks.get("smtp"))}
+
+
+def _smtp(cfg, check: dict | None) -> dict:  # noqa: ANN001 - Config
+    """The SMTP server as the outbox last found it: `ok` (null when no running daemon said),
+    `since` (when this outage began), `error` (the latest), `failures` (attempts in this outage)."""
+    server = f"{cfg.smtp.host}:{cfg.smtp.port}"
+    if not check:
+        return {"ok": None, "server": server, "since": None, "error": None, "failures": 0}
+    since = check.get("since")
+    return {"ok": check.get("ok"), "server": check.get("server") or server,
+            "since": _iso(datetime.fromisoformat(since)) if since else None,
+            "error": check.get("error"), "failures": check.get("failures", 0)}
+
+
+def _hostname() -> str:
+    import socket
+    return socket.gethostname()[:255]
+
+
+def _alive(pid: int) -> bool:
+    import os
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process (the service's): it exists
+        return True
+    return True
+
+
+def disk_part(cfg) -> dict:  # noqa: ANN001 - Config
+    """Free space where the database (SQLite) and the state folder (raw mail, letters) live: a
+    daemon that cannot write there stops beating, and this says why."""
+    import os
+    places = {"state": Path(cfg.paths.state)}
+    if cfg.paths.database.startswith("sqlite:///"):
+        places["database"] = Path(cfg.paths.database.split("sqlite:///", 1)[1]).parent
+    out, worst = [], "ok"
+    for what, path in places.items():
+        while not path.exists() and path != path.parent:
+            path = path.parent
+        try:
+            st = os.statvfs(path)
+        except OSError as exc:
+            out.append({"what": what, "path": str(path), "ok": None, "error": str(exc)})
+            continue
+        free, total = st.f_bavail * st.f_frsize, st.f_blocks * st.f_frsize
+        level = "full" if free < DISK_FULL_BYTES else \
+            "low" if free < DISK_LOW_BYTES and free < total * 0.05 else "ok"
+        worst = level if (level, worst) in (("full", "ok"), ("full", "low"), ("low", "ok")) else worst
+        out.append({"what": what, "path": str(path), "ok": level == "ok", "level": level,
+                    "free_bytes": free, "total_bytes": total})
+    return {"ok": worst == "ok", "level": worst, "places": out}
 
 
 def _instance(r, now: datetime) -> dict:  # noqa: ANN001 - a Heartbeat row
@@ -185,6 +245,11 @@ def problems(snap: dict, now: datetime) -> list[dict]:
 
     def add(check: str, code: str, message: str, detail: str | None = None, count: int | None = None) -> None:
         out.append({"check": check, "code": code, "count": count, "detail": detail, "message": message})
+    for place in snap.get("disk", {}).get("places", []):
+        if place.get("level") in ("full", "low"):
+            where = f"{place['path']} ({place['what']}): {place['free_bytes'] // 1024} KiB free"
+            add("disk", f"disk_{place['level']}", f"the disk of the {place['what']} is "
+                f"{'full' if place['level'] == 'full' else 'nearly full'}: {where}", where)
     if not d["up"]:
         if d["state"] == "never":
             add("daemon", "never_ran", f"the daemon has never run ({d.get('note') or 'no heartbeat'})",
@@ -192,16 +257,25 @@ def problems(snap: dict, now: datetime) -> list[dict]:
         elif d["state"] == "stopped":
             add("daemon", "stopped", f"the daemon stopped at {d['stopped_at']}", d["stopped_at"])
         else:
-            add("daemon", "stale", f"no heartbeat since {d['heartbeat_at']}: the daemon was killed, "
+            alive = f" (its process {d['pid']} still runs)" if d.get("process_alive") else ""
+            add("daemon", "stale", f"no heartbeat since {d['heartbeat_at']}{alive}: the daemon was killed, "
                 "hangs or cannot write the database", d["heartbeat_at"])
         return out
     if box["state"] == "away":
         add("mailbox", "mailbox_away", f"the mailbox is away since {box['since']}: {box['error']}", box["error"])
+    elif box["state"] == "cannot_store":
+        add("mailbox", "mailbox_cannot_store", f"new mail cannot be stored since {box['since']} (it stays "
+            f"in the mailbox): {box['error']}", box["error"])
     elif box["state"] == "standby":
         add("mailbox", "no_mailbox_holder", "every running instance stands by: none works the mailbox")
     elif box["state"] == "connecting" and box["since"] and \
             now - datetime.fromisoformat(box["since"]) > CONNECTING_TOO_LONG:
         add("mailbox", "mailbox_connecting", f"still connecting to the mailbox since {box['since']}", box["since"])
+    o = snap["outbox"]
+    if (srv := o.get("server") or {}).get("ok") is False:
+        n = o["queued"] + o["sending"]
+        add("outbox", "smtp_failing", f"the SMTP server {srv['server']} is failing since {srv['since']} "
+            f"({srv['failures']} attempt(s)): {srv['error']}; {n} mail(s) wait", srv["error"], n)
     for part, what in (("outbox", "sends"), ("jobs", "jobs")):
         if n := snap[part]["retrying"]:
             add(part, f"{part}_retrying", f"{n} {what} failing and retried", count=n)
@@ -231,9 +305,11 @@ def _empty(now: datetime, reason: str, note: str) -> dict:
             "daemon": {"up": False, "state": "never", "reason": reason, "note": note}, "instances": [],
             "mailbox": {"account": None, "server": None, "state": "unknown", "since": None, "error": None,
                         "last_message_at": None},
-            "outbox": {"queued": 0, "waiting": 0, "sending": 0, "oldest_queued_at": None, **nothing},
+            "outbox": {"queued": 0, "waiting": 0, "sending": 0, "oldest_queued_at": None, **nothing,
+                       "server": {"ok": None, "server": None, "since": None, "error": None, "failures": 0}},
             "jobs": {"due": 0, "scheduled": 0, "running": 0, **nothing},
             "late": {"count": 0, "tasks": []}, "readers": status_readers.empty(),
+            "disk": {"ok": None, "level": "unknown", "places": []},
             "folder": {"ok": None, "path": None, "detail": "unknown"},
             "converter": {"ok": None, "mode": "unknown", "detail": ""}}
 

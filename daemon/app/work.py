@@ -11,7 +11,7 @@ from typing import Any, Callable
 from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from daemon.app import ocr_jobs, publish_jobs
+from daemon.app import ocr_jobs, procpool, publish_jobs
 from daemon.app.jobrunner import JobRunner
 from daemon.archive import retention
 from daemon.core.context import Context
@@ -39,7 +39,10 @@ def reclaim_orphans(factory: sessionmaker[Session], now: datetime | None = None)
     host = socket.gethostname()[:40] + ":"
     freed = 0
     with factory() as s, s.begin():
-        for model, busy in ((Job, Job.state == "running"), (Inbound, Inbound.status == "new"),
+        # a job's lease that ran out was freed by an earlier start (or is anyone's to claim):
+        # freeing it again would give back an attempt that was never used
+        for model, busy in ((Job, (Job.state == "running") & (Job.lease_until > now)),
+                            (Inbound, Inbound.status == "new"),
                             (Outbox, Outbox.status == "sending")):
             rows = s.execute(select(model.id, model.leased_by).where(
                 busy, model.leased_by.like(host + "%"))).all()
@@ -82,9 +85,15 @@ def _alive(holder: str) -> bool:
     return True
 
 
-def handlers(ctx: Context, factory: sessionmaker[Session]) -> dict[str, Callable[[ClaimedJob], dict | None]]:
-    """Job kind -> the slow work, given the claimed job."""
-    return {"render_letter": lambda job: render.render_letter(job.payload),
+RENDER = "render_letter"
+
+
+def handlers(ctx: Context, factory: sessionmaker[Session],
+             pool: procpool.ProcessPool | None = None) -> dict[str, Callable[[ClaimedJob], dict | None]]:
+    """Job kind -> the slow work, given the claimed job. A letter's .docx is made by a worker
+    process of `pool` (when given); its PDF copy here, by this process's one LibreOffice."""
+    run = pool.run if pool is not None else None
+    return {RENDER: lambda job: render.render_letter(job.payload, run=run),
             ocr_jobs.KIND: lambda job: ocr_jobs.run(ctx, job),
             publish_jobs.KIND: lambda job: publish_jobs.run(ctx, factory, job),
             TIMER: lambda job: {}, engine.ENTER: lambda job: {}, digest.KIND: lambda job: {},
@@ -94,7 +103,7 @@ def handlers(ctx: Context, factory: sessionmaker[Session]) -> dict[str, Callable
 def on_done(ctx: Context) -> Callable[[Session, ClaimedJob, dict], None]:
     """What a finished job changes, in the transaction that marks it done."""
     def done(s: Session, job: ClaimedJob, result: dict[str, Any]) -> None:
-        if job.kind == "render_letter":
+        if job.kind == RENDER:
             writer.letter_rendered(ctx, s, job, result)
         elif job.kind == ocr_jobs.KIND:
             ocr_jobs.done(ctx, s, job, result)
@@ -126,5 +135,10 @@ def on_failed(ctx: Context) -> Callable[[Session, ClaimedJob, str], None]:
 
 
 def runner(ctx: Context, factory: sessionmaker[Session], holder: str | None = None) -> JobRunner:
-    return JobRunner(factory, handlers(ctx, factory), holder or holder_name("jobs"), on_done=on_done(ctx),
-                     on_failed=on_failed(ctx), clock=ctx.now)
+    """The job runner: with `[jobs] render_processes` above 1, that many letters at once, each
+    rendered by a worker process of the daemon's shared pool."""
+    processes = ctx.cfg.jobs.processes()
+    pool = procpool.shared(processes) if processes > 1 else None
+    return JobRunner(factory, handlers(ctx, factory, pool), holder or holder_name("jobs"),
+                     on_done=on_done(ctx), on_failed=on_failed(ctx), clock=ctx.now,
+                     parallel=processes, parallel_kinds=(RENDER,))

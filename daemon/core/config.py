@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import tomllib
 from datetime import date, time
@@ -65,6 +66,8 @@ class MailboxCfg(Secret):
     timeout: float = Field(30, gt=0, description="socket timeout, seconds")
     idle_seconds: int = Field(300, ge=10, le=1500, description="re-issue IDLE this often")
     poll_seconds: int = Field(60, ge=1, description="poll interval when IDLE is not offered")
+    retry_max_seconds: float = Field(30, gt=0, le=3600, description="longest pause between "
+                                     "reconnection attempts while the server is away (1, 2, 4 ... s)")
 
 
 class SmtpCfg(Secret):
@@ -74,7 +77,10 @@ class SmtpCfg(Secret):
     username: str | None = None
     from_: str = Field(alias="from")
     timeout: float = Field(30, gt=0)
-    max_attempts: int = Field(8, ge=1)
+    max_attempts: int = Field(8, ge=1, description="attempts of one mail the server answers 4xx for "
+                              "(its recipients); an unreachable server or a 421 never uses them up")
+    retry_max_seconds: float = Field(30, gt=0, le=3600, description="longest pause between probes "
+                                     "of an unreachable or failing server (2, 4, 8 ... s)")
 
     @field_validator("from_")
     @classmethod
@@ -157,6 +163,9 @@ class DeliveryCfg(Section):
     # mails name folders under it, never the server's own path
     public_root: str | None = None
     observer: Literal["auto", "inotify", "polling"] = "auto"  # polling for network shares
+    # the folder must be a mount point: a plain local folder in its place is a share not mounted
+    # (without it, a folder seen mounted once by the daemon counts as unmounted when it is not)
+    require_mount: bool = False
     poll_seconds: float = Field(5, gt=0, description="polling observer interval")
     stable_seconds: float = Field(10, gt=0, description="unchanged this long = written completely")
     rescan_seconds: float = Field(300, gt=0, description="full rescan, so nothing is missed")
@@ -280,6 +289,25 @@ class ReadingCfg(Section):
     max_seconds: float = Field(20, gt=0, description="reading that took longer is not trusted")
 
 
+class PdfCfg(Section):
+    """[pdf]: the optional PDF copies of letters (LibreOffice); a conversion over its time is
+    killed with its office, the letter goes out as .docx and the next one restarts the office."""
+
+    convert_timeout_seconds: float = Field(60, gt=0, description="one conversion at most this long")
+    start_timeout_seconds: float = Field(60, gt=0, description="LibreOffice must answer this soon")
+
+
+class JobsCfg(Section):
+    """[jobs]: how letters are rendered: in worker processes, so a backlog uses every core."""
+
+    render_processes: int = Field(0, ge=0, le=32, description=(
+        "worker processes rendering letters: 0 = min(2, CPU count), 1 = in the daemon's process"))
+
+    def processes(self) -> int:
+        """The number of letters rendered at once."""
+        return self.render_processes or min(2, os.cpu_count() or 1)
+
+
 class Config(Section):
     office: OfficeCfg
     mailbox: MailboxCfg
@@ -296,6 +324,8 @@ class Config(Section):
     outbox: OutboxCfg = OutboxCfg()
     retention: RetentionCfg = RetentionCfg()
     reading: ReadingCfg = ReadingCfg()
+    pdf: PdfCfg = PdfCfg()
+    jobs: JobsCfg = JobsCfg()
     source: Path | None = None
 
     def warnings(self) -> list[str]:

@@ -21,6 +21,7 @@ JOB = Job.__table__  # updates as plain SQL: no ORM bookkeeping, callers hold no
 STATES = ("queued", "running", "done", "failed", "cancelled")
 BACKOFF_FIRST = timedelta(seconds=10)
 BACKOFF_CAP = timedelta(hours=1)
+OUTAGE_RETRY = timedelta(seconds=20)  # a job that met a full disk is tried again this soon
 MAX_ERROR = 4000
 HOLDER_MAX = 64  # job.leased_by and inbound.leased_by
 
@@ -151,15 +152,19 @@ def backoff(attempts: int, rand: Callable[[], float] = random.random) -> timedel
 
 
 def fail(s: Session, job_id: int, holder: str, error: str, permanent: bool,
-         now: datetime | None = None) -> bool:
+         now: datetime | None = None, outage: bool = False) -> bool:
     """Record a failed try if `holder` still holds the job: retry later, or failed for good when
-    `permanent` or out of attempts. False when the job is no longer this holder's."""
+    `permanent` or out of attempts. False when the job is no longer this holder's. `outage`: the
+    host failed (its disk full), not the job: tried again in OUTAGE_RETRY, the attempt not counted."""
     now = now or utcnow()
     job = s.scalars(select(Job).where(_mine(job_id, holder)).with_for_update()).first()
     if job is None:
         return False
     job.last_error, job.lease_until = error.replace("\x00", "\\0")[:MAX_ERROR], None  # PG text: no NUL
-    if permanent or job.attempts >= job.max_attempts:
+    if outage and not permanent:
+        job.state, job.leased_by = "queued", None
+        job.attempts, job.next_run_at = max(0, job.attempts - 1), now + OUTAGE_RETRY
+    elif permanent or job.attempts >= job.max_attempts:
         job.state, job.finished_at = "failed", now
     else:
         job.state, job.leased_by = "queued", None

@@ -9,6 +9,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import quote, urlsplit
 
 from daemon.core.durable import atomic_write, make_dirs
+from daemon.delivery import share
 
 log = logging.getLogger("daemon.delivery")
 
@@ -76,8 +77,10 @@ def _existing_folder(year_dir: Path, code: str) -> Path | None:
     return None
 
 
-def create_request_folder(root: Path, code: str, title: str, year: int) -> Path:
-    """The request's folder with its BACA-SAYA.txt; an existing folder of the same code is reused."""
+def create_request_folder(root: Path, code: str, title: str, year: int, require_mount: bool = False) -> Path:
+    """The request's folder with its BACA-SAYA.txt; an existing folder of the same code is reused.
+    FileNotFoundError when the share is unmounted: nothing is written in its place."""
+    share.check(root, require_mount)
     relpath = folder_relpath(code, title, year)
     year_dir = Path(root) / relpath.split("/", 1)[0]
     folder = _existing_folder(year_dir, code) or Path(root) / relpath

@@ -17,6 +17,7 @@ from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserverVFS
 
 from daemon.core.config import DeliveryCfg
+from daemon.delivery import share
 from daemon.delivery.folders import request_code_of
 from daemon.delivery.safety import in_quarantine, is_network_fs, judge, relative, unsafe_name_reason
 from daemon.delivery.sniff import is_ignored
@@ -55,9 +56,11 @@ class FolderWatcher:
     complete on inotify's close-after-write, or when size and mtime stay unchanged stable_seconds."""
 
     def __init__(self, root: Path, cfg: DeliveryCfg, on_ready: Report, on_refused: Refusal,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, on_back: Callable[[], None] | None = None) -> None:
         self.root = Path(os.path.abspath(root))
         self.cfg, self.on_ready, self.on_refused, self.clock = cfg, on_ready, on_refused, clock
+        self.on_back = on_back  # called (in the watcher's thread) each time the share is watched anew
+        self.away: str | None = None  # why the share is away now (logged once)
         self.restarts = 0
         self.kind: str | None = None  # inotify | polling, once an observer runs
         self._lock = threading.RLock()
@@ -117,6 +120,8 @@ class FolderWatcher:
     # -- supervision -----------------------------------------------------------------------
 
     def _root_identity(self) -> tuple[int, int] | None:
+        if share.problem(self.root, self.cfg.require_mount) is not None:
+            return None
         try:
             st = os.stat(self.root)
         except OSError:
@@ -131,9 +136,11 @@ class FolderWatcher:
         """False while the root is missing; (re)starts the observer and schedules a rescan."""
         root_id = self._root_identity()
         if root_id is None:
-            if self._observer is not None:
-                log.warning("shared folder %s is gone (share unmounted?); waiting for it", self.root)
-                self._stop_observer()
+            if self.away is None:
+                found = share.problem(self.root, self.cfg.require_mount)
+                self.away = found[1] if found else f"{self.root} cannot be read"
+                log.warning("shared folder away: %s; waiting for it", self.away)
+            self._stop_observer()
             return False
         if self._observer is not None and root_id == self._root_id and self._observer_alive():
             return True
@@ -143,6 +150,14 @@ class FolderWatcher:
         self._stop_observer()
         self._start_observer(root_id)
         self._next_rescan = now  # whatever came in meanwhile is found by a full rescan
+        if self.away is not None:
+            log.info("shared folder %s is back", self.root)
+            self.away = None
+        if self.on_back is not None:
+            try:
+                self.on_back()
+            except Exception:  # the next start tries again; the watching goes on
+                log.exception("delivery watcher: catching up after the share came back failed")
         return True
 
     def _choose_kind(self) -> str:

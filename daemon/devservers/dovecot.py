@@ -28,6 +28,27 @@ def _require(binary: str, hint: str) -> str:
     return path
 
 
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (Linux /proc)."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rpartition(")")[2].split()[1]) == pid:
+                out.append(int(entry.name))
+    return out
+
+
 DOVECOT_CONF = """\
 protocols = imap
 listen = 127.0.0.1
@@ -145,9 +166,12 @@ class Dovecot(_Managed):
             return None
 
     def stop(self) -> None:
+        """Stop the server and its sessions: the master's SIGTERM leaves a logged-in `imap`
+        process serving its client (as `systemctl stop`, which ends the whole cgroup, would not)."""
         pid = self._pid()
         if pid is None:
             return
+        children = _children(pid)
         try:
             os.kill(pid, signal.SIGTERM)
         except ProcessLookupError:
@@ -159,6 +183,12 @@ class Dovecot(_Managed):
             except ProcessLookupError:
                 break
             time.sleep(0.05)
+        for child in children:  # still serving a session: end it as the server's stop would
+            if _cmdline(child).startswith("dovecot"):
+                try:
+                    os.kill(child, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
         wait_port(self.port, up=False)
 
     def restart(self) -> None:

@@ -29,14 +29,17 @@ class _Failure:
     message: str
     times: int
     stage: str = "DATA"
+    address: str | None = None  # RCPT only: fail for this recipient alone
 
 
 @dataclass
 class _Script:
     failures: list[_Failure] = field(default_factory=list)
 
-    def take(self, stage: str) -> _Failure | None:
+    def take(self, stage: str, address: str | None = None) -> _Failure | None:
         for f in self.failures:
+            if f.address is not None and (address or "").lower() != f.address.lower():
+                continue
             if f.stage == stage and f.times != 0:
                 f.times -= 1 if f.times > 0 else 0
                 return f
@@ -47,16 +50,25 @@ class _CaptureHandler:
     def __init__(self, owner: "SmtpCapture"):
         self.owner = owner
 
+    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str,
+                          options: list[str]) -> str:
+        failure = self.owner._take("MAIL")
+        if failure:
+            return f"{failure.code} {failure.message}"
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
+
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
                           options: list[str]) -> str:
-        failure = self.owner._script.take("RCPT")
+        failure = self.owner._take("RCPT", address)
         if failure:
             return f"{failure.code} {failure.message}"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        failure = self.owner._script.take("DATA")
+        failure = self.owner._take("DATA")
         if failure:
             return f"{failure.code} {failure.message}"
         auth = session.auth_data.login.decode() if getattr(session, "auth_data", None) else None
@@ -105,11 +117,22 @@ class SmtpCapture(_Managed):
         self.start()
 
     def fail_next(self, code: int = 451, times: int = 1, message: str | None = None,
-                  stage: str = "DATA") -> None:
-        """Answer the next `times` DATA (or RCPT) commands with `code`; times=-1 means forever."""
+                  stage: str = "DATA", address: str | None = None) -> None:
+        """Answer the next `times` DATA (or MAIL, or RCPT: for `address` only when given)
+        commands with `code`; times=-1 means forever."""
         text = message or ("Try again later" if code < 500 else "Rejected")
         with self._lock:
-            self._script.failures.append(_Failure(code, text, times, stage))
+            self._script.failures.append(_Failure(code, text, times, stage, address))
+
+    def heal(self, stage: str | None = None) -> None:
+        """Forget pending failures (of one stage when given); the messages stay."""
+        with self._lock:
+            self._script.failures[:] = [f for f in self._script.failures
+                                        if stage is not None and f.stage != stage]
+
+    def _take(self, stage: str, address: str | None = None) -> _Failure | None:
+        with self._lock:
+            return self._script.take(stage, address)
 
     def clear(self) -> None:
         """Forget captured messages and pending failures."""

@@ -13,6 +13,7 @@ from typing import Callable, Iterable
 
 from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import IMAPClientError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.core.config import Config
@@ -27,12 +28,17 @@ BATCH_MESSAGES = 100
 BATCH_BYTES = 32 * 1024 * 1024
 IDLE_CHECK_SECONDS = 1.0
 FILE_CHECK_SECONDS = 10.0
-BACKOFF_MAX = 60.0
 STANDBY_SECONDS = 3.0  # how often a standby instance tries to take the mailbox over
+STORE_RETRY_SECONDS = 5.0  # while mail cannot be stored (disk full), how often it is tried again
 
 
 class ConnectionLost(Exception):
     """The IMAP connection is dead or the server said goodbye."""
+
+
+class StoreFailed(Exception):
+    """Mail was fetched but could not be stored here (disk full, database unwritable): it stays
+    in the mailbox, above the checkpoint, and is fetched again; the connection is kept."""
 
 
 class MailboxWorker:
@@ -56,6 +62,7 @@ class MailboxWorker:
         if lock is not None:  # a lease lost mid-read: the blocked IMAP call ends at once
             lock.on_lost(self.abort)
         self.health = MailboxHealth()  # read by the heartbeat (`liputan status`)
+        self.store_error: str | None = None  # why mail cannot be stored now (logged once)
 
     # -- connection ---------------------------------------------------------------------
     def connect(self) -> IMAPClient:
@@ -174,12 +181,17 @@ class MailboxWorker:
 
     def _store_batch(self, client: IMAPClient, uids: list[int]) -> int:
         data = client.fetch(uids, ["BODY.PEEK[]"])
-        fetched = save_raw(data, uids, self.raw_dir, datetime.now(self.cfg.tz))
+        try:
+            fetched = save_raw(data, uids, self.raw_dir, datetime.now(self.cfg.tz))
+        except OSError as exc:  # a local write: the disk, not the connection
+            raise StoreFailed(f"cannot write the raw mail under {self.raw_dir}: {exc}") from exc
         try:
             return store_batch(self.factory, self.box.folder, self.uidvalidity, uids, fetched,
                                self._duplicates)
         except CheckpointMoved as exc:
             raise ConnectionLost(str(exc)) from exc
+        except DBAPIError as exc:
+            raise StoreFailed(f"cannot record the mail in the database: {str(exc.orig).strip()}") from exc
 
     # -- filing -------------------------------------------------------------------------
     def _destination(self, status: str) -> str:
@@ -201,6 +213,8 @@ class MailboxWorker:
         """Work the mailbox until `stop` is set: IDLE (or poll), reconnecting with backoff."""
         backoff = 1.0
         standby = False
+        away_since: float | None = None  # monotonic time of this outage's first failure
+        failures = 0
         while not stop.is_set():
             if self.lock is not None and not self.lock.acquire():
                 if not standby:
@@ -214,6 +228,10 @@ class MailboxWorker:
             try:
                 self.connect()
                 self.health.set(health.CONNECTED)
+                if away_since is not None:
+                    log.info("mailbox %s@%s back after %.0f s (%d failed attempt(s)); catching up",
+                             self.box.username, self.box.host, time.monotonic() - away_since, failures)
+                    away_since, failures = None, 0
                 self._round(wake)
                 backoff = 1.0
                 if self.client is not None and self.client.has_capability("IDLE"):
@@ -223,12 +241,20 @@ class MailboxWorker:
             except Exception as exc:
                 if stop.is_set():
                     break
-                log.warning("mailbox connection failed (%s: %s); retrying in %.0f s",
-                            type(exc).__name__, exc, backoff, exc_info=log.isEnabledFor(logging.DEBUG))
+                failures += 1
+                if away_since is None:  # one warning per outage; the retries are debug lines
+                    away_since = time.monotonic()
+                    log.warning("mailbox connection failed (%s: %s); retrying in %.0f s, then at most "
+                                "every %.0f s (`liputan status` shows the latest error)",
+                                type(exc).__name__, exc, backoff, self.box.retry_max_seconds,
+                                exc_info=log.isEnabledFor(logging.DEBUG))
+                else:
+                    log.debug("mailbox still away (%s: %s); retrying in %.0f s", type(exc).__name__,
+                              exc, backoff)
                 self.health.set(health.AWAY, f"{type(exc).__name__}: {exc}"[:500])
                 self.close()
                 stop.wait(backoff)
-                backoff = min(backoff * 2, BACKOFF_MAX)
+                backoff = min(backoff * 2, self.box.retry_max_seconds)
         self.close()
         if self.lock is not None:
             self.lock.release()
@@ -238,11 +264,39 @@ class MailboxWorker:
     def _round(self, wake: Callable[[], None] | None) -> None:
         self._check_lock()
         self._poke.clear()
-        if self.run_once() and wake is not None:
+        try:
+            stored = self.run_once()
+        except (StoreFailed, DBAPIError) as exc:  # DBAPIError: e.g. filing's bookkeeping
+            if isinstance(exc, DBAPIError):
+                exc = StoreFailed(f"cannot write the database: {str(exc.orig).strip()}")
+            if self.store_error is None:
+                log.error("cannot store new mail (%s); it stays in the mailbox and is fetched again "
+                          "every %.0f s", exc, STORE_RETRY_SECONDS)
+            self.store_error = str(exc)[:500]
+            self.health.set(health.CANNOT_STORE, self.store_error)
+            return
+        if self.store_error is not None:
+            log.info("storing mail again (after: %s)", self.store_error)
+            self.store_error = None
+            self.health.set(health.CONNECTED)
+        if stored and wake is not None:
             wake()
+
+    def _storage_wait(self, stop: threading.Event, wake: Callable[[], None] | None) -> bool:
+        """While mail cannot be stored, try again every few seconds instead of waiting for news."""
+        if self.store_error is None:
+            return False
+        stop.wait(STORE_RETRY_SECONDS)
+        if not stop.is_set():
+            self._check_lock()
+            self.client.noop()  # type: ignore[union-attr]
+            self._round(wake)
+        return True
 
     def _poll_loop(self, stop: threading.Event, wake: Callable[[], None] | None) -> None:
         while not stop.is_set():
+            if self._storage_wait(stop, wake):
+                continue
             deadline = time.monotonic() + self.box.poll_seconds
             while not stop.is_set() and time.monotonic() < deadline and not self._poke.is_set():
                 stop.wait(min(IDLE_CHECK_SECONDS, max(0.0, deadline - time.monotonic())))
@@ -254,6 +308,8 @@ class MailboxWorker:
 
     def _idle_loop(self, stop: threading.Event, wake: Callable[[], None] | None) -> None:
         while not stop.is_set():
+            if self._storage_wait(stop, wake):
+                continue
             self._idle_once(stop)
             if stop.is_set():
                 return

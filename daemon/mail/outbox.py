@@ -10,13 +10,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import aiosmtplib
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.core import logctx
 from daemon.core.config import Config
 from daemon.core.models import Outbox
+from daemon.core.outage import Outage
 from daemon.mail import mails, ratelimit, summary
+from daemon.mail.health import SmtpHealth
 
 log = logging.getLogger("daemon.mail.outbox")
 
@@ -50,11 +52,13 @@ class Claimed:
 
 
 class SendError(Exception):
-    """A send attempt failed; `permanent` when the server refused for good (5xx)."""
+    """A send attempt failed; `permanent` when the server refused for good (5xx); `server` when the
+    server, not this mail, is the trouble (unreachable, 421, a 4xx to MAIL FROM or DATA): such a
+    failure never uses up the mail's attempts, and the round stops instead of trying the next."""
 
-    def __init__(self, message: str, permanent: bool, after_data: bool = False):
+    def __init__(self, message: str, permanent: bool, after_data: bool = False, server: bool = False):
         super().__init__(message)
-        self.permanent, self.after_data = permanent, after_data
+        self.permanent, self.after_data, self.server = permanent, after_data, server
 
 
 class OutboxWorker:
@@ -65,6 +69,8 @@ class OutboxWorker:
         self._smtp: aiosmtplib.SMTP | None = None
         # who sends (host:pid:role): a restarted daemon takes back at once what a dead one held
         self.holder = f"{socket.gethostname()[:40]}:{os.getpid()}:outbox"[:64]
+        self.health = SmtpHealth(f"{self.smtp_cfg.host}:{self.smtp_cfg.port}", self.smtp_cfg.retry_max_seconds)
+        self._held: set[int] = set()  # rows put off because the server failed: sent once it is back
 
     # -- claiming (blocking DB work, run in a thread) --------------------------------------
     def _due_ids(self, limit: int = 50) -> list[int]:
@@ -139,12 +145,15 @@ class OutboxWorker:
                     self._alert(session, row)
                 return row.status
             row.last_error = str(error)[:2000]
-            if error.permanent or row.attempts >= self.smtp_cfg.max_attempts:
+            if error.permanent or (row.attempts >= self.smtp_cfg.max_attempts and not error.server):
                 row.status = "failed"
                 if row.kind != "alert":
                     self._alert(session, row)
-            else:
-                row.status, row.next_attempt_at = "queued", utcnow() + retry_delay(row.attempts)
+            else:  # the server's failure: due again within `retry_max_seconds` (the probe's pace)
+                delay = retry_delay(row.attempts)
+                if error.server:
+                    delay = min(delay, timedelta(seconds=self.smtp_cfg.retry_max_seconds))
+                row.status, row.next_attempt_at = "queued", utcnow() + delay
             return row.status
 
     def _alert(self, session: Session, row: Outbox) -> None:
@@ -198,18 +207,24 @@ class OutboxWorker:
             # refused, unreachable, bad greeting or login: the server or our settings, not the mail
             await self.close()
             raise SendError(f"cannot connect to {self.smtp_cfg.host}:{self.smtp_cfg.port}: "
-                            f"{type(exc).__name__}: {exc}", False) from None
+                            f"{type(exc).__name__}: {exc}", False, server=True) from None
+        stage = "MAIL"
         try:
             await smtp.mail(self.cfg.from_address)
+            stage = "RCPT"
             refused = await self._rcpts(smtp, item.recipients)
-            after_data = True
+            stage, after_data = "DATA", True
             await smtp.data(item.raw)
         except aiosmtplib.SMTPResponseException as exc:
             await self._reset()
-            raise SendError(f"{exc.code} {exc.message}", exc.code >= 500) from None
+            # 421 closes the session; a 4xx to MAIL FROM or DATA is the server's own trouble;
+            # a 4xx to every RCPT (greylisting, a full mailbox) is this mail's
+            server = exc.code == 421 or (exc.code < 500 and stage != "RCPT")
+            raise SendError(f"{exc.code} {exc.message}", exc.code >= 500 and exc.code != 421,
+                            server=server) from None
         except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
             await self.close()
-            raise SendError(f"{type(exc).__name__}: {exc}", False, after_data) from None
+            raise SendError(f"{type(exc).__name__}: {exc}", False, after_data, server=True) from None
         if refused:
             log.warning("outbox %s sent, but refused for %s", item.id, "; ".join(refused))
         return refused
@@ -236,7 +251,8 @@ class OutboxWorker:
 
     # -- rounds -----------------------------------------------------------------------------
     async def run_once_async(self) -> int:
-        """Send every due row once; returns how many were sent."""
+        """Send every due row once; returns how many were sent. A failure of the server (not of
+        one mail) ends the round: the rest wait for the next probe instead of each failing too."""
         sent = 0
         try:
             while True:  # again while rows were claimed: failures may have queued alerts
@@ -245,17 +261,53 @@ class OutboxWorker:
                     item = await asyncio.to_thread(self._claim, row_id)
                     if item is not None:
                         claimed += 1
-                        sent += await self._attempt(item)
+                        got = await self._attempt(item)
+                        if got is None:
+                            return sent
+                        sent += got
                 if not claimed:
                     return sent
         finally:
             await self.close()
 
-    async def _attempt(self, item: Claimed) -> int:
+    def _waiting(self) -> int:
+        with self.factory() as session:
+            return session.scalar(select(func.count()).select_from(Outbox)
+                                  .where(Outbox.status.in_(("queued", "sending")))) or 0
+
+    def _release_held(self) -> int:
+        """Make the mail put off by the server's failure due now: the server is back."""
+        held, self._held = self._held, set()
+        if not held:
+            return 0
+        with self.factory() as session, session.begin():
+            return session.execute(
+                update(Outbox).where(Outbox.id.in_(held), Outbox.status == "queued")
+                .values(next_attempt_at=utcnow()).execution_options(synchronize_session=False)).rowcount
+
+    async def _server_failed(self, item: Claimed, error: SendError) -> None:
+        """One warning per outage (the server, the error, how much mail waits); then quiet."""
+        self._held.add(item.id)
+        if self.health.fail(str(error)):
+            waiting = await asyncio.to_thread(self._waiting)
+            log.warning("SMTP server %s is failing (%s); %d mail(s) wait in the outbox and are sent "
+                        "once it answers again (probed every %.0f s at most); nothing is lost",
+                        self.health.server, error, waiting, self.smtp_cfg.retry_max_seconds)
+
+    async def _server_ok(self) -> None:
+        lasted = self.health.ok()
+        if lasted is not None:
+            released = await asyncio.to_thread(self._release_held)
+            waiting = await asyncio.to_thread(self._waiting)
+            log.info("SMTP server %s takes mail again after %.0f s of failures; %d waiting mail(s) "
+                     "go out now (%d put off by the outage)", self.health.server, lasted, waiting, released)
+
+    async def _attempt(self, item: Claimed) -> int | None:
         with logctx.about(logctx.code_in(item.subject)):  # its lines name the request
             return await self._attempt_one(item)
 
-    async def _attempt_one(self, item: Claimed) -> int:
+    async def _attempt_one(self, item: Claimed) -> int | None:
+        """1 sent, 0 failed (this mail), None: the server failed, the round stops."""
         error: SendError | None = None
         refused: list[str] = []
         try:
@@ -269,7 +321,13 @@ class OutboxWorker:
         status = await asyncio.to_thread(self._finish, item, error, refused)
         if error is None:
             log.info("sent %s %s to %s", item.kind, item.message_id, ", ".join(item.recipients))
+            await self._server_ok()
             return 1
+        if error.server:
+            log.debug("outbox %s attempt %d failed (%s): now %s", item.id, item.attempts, error, status)
+            await self._server_failed(item, error)
+            return None
+        # only this mail is refused; an outage ends with a mail delivered, not with a refusal
         log.warning("outbox %s attempt %d failed (%s): now %s", item.id, item.attempts, error, status)
         return 0
 
@@ -281,11 +339,19 @@ class OutboxWorker:
                   interval: float = 2.0) -> None:
         """Send due mail until `stop` is set; `wake` cuts the pause short (new mail queued)."""
         wake = wake or asyncio.Event()
+        outage = Outage(log, "outbox round")
         while not stop.is_set():
+            if (pause := self.health.retry_in()) > 0:  # the server failed: wait for the next probe
+                try:  # new mail does not cut this short, a stop does
+                    await asyncio.wait_for(stop.wait(), timeout=pause)
+                except asyncio.TimeoutError:
+                    pass
+                continue
             try:
                 await self.run_once_async()
-            except Exception:
-                log.exception("outbox round failed; retrying")
+                outage.ok()
+            except Exception as exc:  # noqa: BLE001 - e.g. the database's disk full: retried
+                outage.failed(exc)
             waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
             await asyncio.wait(waiters, timeout=interval, return_when=asyncio.FIRST_COMPLETED)
             for w in waiters:

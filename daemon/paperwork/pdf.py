@@ -186,6 +186,7 @@ class PdfConverter:
         None when PDFs are not made here, False when the last conversion failed, the long-lived
         office could not start, or a conversion runs longer than `busy_after` seconds."""
         mode, busy = self.mode, self.busy_since
+        busy_after = min(busy_after, self.convert_timeout / 2)  # said before the timeout ends it
         if mode is None or mode == NONE:
             return {"ok": None, "mode": mode or "unknown", "detail": self._mode_reason}
         if busy is not None and time.time() - busy > busy_after:
@@ -305,7 +306,7 @@ class PdfConverter:
         cmd = [self.uno_python, "-m", "unoserver.server", "--interface", "127.0.0.1", "--port", str(port),
                "--uno-port", str(uno_port), "--executable", str(self.office),
                "--user-installation", str(self._fresh_dir(base, "profile")),
-               "--conversion-timeout", str(self.convert_timeout), "--temp-dir", str(self._fresh_dir(base, "tmp"))]
+               "--conversion-timeout", str(max(1, round(self.convert_timeout))), "--temp-dir", str(self._fresh_dir(base, "tmp"))]
         try:
             with open(base / "unoserver.log", "ab") as out:
                 self._proc = subprocess.Popen(cmd, cwd=base, env=self._server_env(base), stdin=subprocess.DEVNULL,
@@ -439,11 +440,12 @@ _default: PdfConverter | None = None
 _default_lock = threading.Lock()
 
 
-def default_converter(state_dir: Path | None = None) -> PdfConverter:
-    """The process-wide converter (closed at exit); `state_dir` counts only on the first call."""
+def default_converter(state_dir: Path | None = None, convert_timeout: float = CONVERT_TIMEOUT_S,
+                      start_timeout: float = START_TIMEOUT_S) -> PdfConverter:
+    """The process-wide converter (closed at exit); the arguments count only on the first call."""
     global _default
     with _default_lock:
         if _default is None:
-            _default = PdfConverter(state_dir)
+            _default = PdfConverter(state_dir, start_timeout=start_timeout, convert_timeout=convert_timeout)
             atexit.register(_default.close)
         return _default

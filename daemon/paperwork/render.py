@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from daemon.paperwork import letters, pdf
 
@@ -44,10 +44,21 @@ def payload(template: str, context: dict, out: Path, document_id: int) -> dict:
     return data
 
 
-def render_letter(data: dict, converter: pdf.PdfConverter | None = None) -> dict:
-    """Run one render job: the .docx (atomic, fsynced), then a PDF copy through the shared
-    LibreOffice when there is one; the result says why there is no PDF otherwise."""
-    out = letters.render(data["template"], decode(data["context"]), Path(data["out"]))
+def render_docx(data: dict) -> str:
+    """The .docx alone (atomic, fsynced): the CPU-bound part, which a worker process may run."""
+    return str(letters.render(data["template"], decode(data["context"]), Path(data["out"])))
+
+
+def _here(fn: Callable[..., str], *args: Any) -> str:
+    return fn(*args)
+
+
+def render_letter(data: dict, converter: pdf.PdfConverter | None = None,
+                  run: Callable[..., str] | None = None) -> dict:
+    """Run one render job: the .docx through `run` (a worker pool's; in this process when None),
+    then a PDF copy through this process's long-lived LibreOffice when there is one; the result
+    says why there is no PDF otherwise."""
+    out = Path((run or _here)(render_docx, data))
     converter = converter or pdf.default_converter()
     if not converter.available():
         return {"path": str(out), "pdf": None,

@@ -36,7 +36,7 @@ def year_of(ctx: Context, req: Request) -> int:
 def folder(ctx: Context, req: Request) -> Path:
     """The request's folder in the share, made (with its BACA-SAYA.txt) if it is not there."""
     return folders.create_request_folder(Path(ctx.cfg.paths.dropbox), req.code, req.title,
-                                         year_of(ctx, req))
+                                         year_of(ctx, req), ctx.cfg.delivery.require_mount)
 
 
 def shown_folder(ctx: Context, req: Request) -> str:

@@ -122,17 +122,40 @@ def test_it_does_not_alert_about_a_failed_alert(
         assert [r.status for r in s.scalars(select(Outbox))] == ["failed"]
 
 
-def test_it_gives_up_after_max_attempts(
+def test_it_gives_up_after_max_attempts_when_its_recipient_keeps_saying_later(
         config: Config, factory: sessionmaker[Session], smtp: SmtpCapture) -> None:
     queued = queue(factory, 4)
-    smtp.fail_next(421, times=config.smtp.max_attempts)
+    smtp.fail_next(450, times=config.smtp.max_attempts, stage="RCPT", message="Mailbox full")
     worker = OutboxWorker(config, factory)
     for _ in range(config.smtp.max_attempts):
         worker.run_once()
         make_due(factory)
     assert row(factory, queued.id).status == "failed"
+    assert not worker.health.failing  # the server answered: only this mail is refused
     with factory() as s:
         assert s.scalar(select(Outbox).where(Outbox.kind == "alert")) is not None
+
+
+def test_a_failing_server_never_uses_up_a_mails_attempts(
+        config: Config, factory: sessionmaker[Session], smtp: SmtpCapture) -> None:
+    """421 (and a 4xx to MAIL or DATA) is the server's trouble: retried for as long as it lasts,
+    at the probe's pace (at most [smtp] retry_max_seconds), and one round tries one mail only."""
+    first, second = queue(factory, 4), queue(factory, 6)
+    smtp.fail_next(421, times=config.smtp.max_attempts + 2, stage="MAIL")
+    worker = OutboxWorker(config, factory)
+    for _ in range(config.smtp.max_attempts + 2):
+        assert worker.run_once() == 0
+        make_due(factory)
+    rows = [row(factory, first.id), row(factory, second.id)]
+    assert [r.status for r in rows] == ["queued", "queued"]
+    assert sum(r.attempts for r in rows) == config.smtp.max_attempts + 2  # one attempt a round
+    assert all(r.next_attempt_at <= utcnow() + timedelta(seconds=1) for r in rows)  # made due above
+    assert worker.health.failing and "421" in (worker.health.error or "")
+    assert worker.health.check()["ok"] is False
+    assert worker.run_once() == 2 and len(smtp.messages) == 2
+    assert not worker.health.failing and worker.health.check()["ok"] is True
+    with factory() as s:
+        assert s.scalar(select(Outbox).where(Outbox.kind == "alert")) is None
 
 
 def test_it_retries_later_when_the_server_is_down(

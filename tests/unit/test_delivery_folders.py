@@ -140,3 +140,17 @@ def test_request_code_of_finds_the_request_folder_a_path_sits_in() -> None:
     assert request_code_of("Arsip/LPT-2026-0007 X/foto.jpg") is None
     assert request_code_of("2026/LPT-2026-00071 X/foto.jpg") is None
     assert request_code_of("2026/LPT-2026-0007x/foto.jpg") is None
+
+
+def test_no_request_folder_is_made_where_the_share_is_unmounted(tmp_path, monkeypatch) -> None:
+    from daemon.delivery import share
+    root = tmp_path / "mnt"
+    root.mkdir()
+    monkeypatch.setattr(share.os.path, "ismount", lambda p: True)  # the share mounted
+    assert share.problem(root) is None
+    monkeypatch.setattr(share.os.path, "ismount", lambda p: False)  # unmounted: an empty folder
+    assert share.problem(root)[0] == "unmounted"
+    with pytest.raises(FileNotFoundError):
+        create_request_folder(root, CODE, "Peresmian Gedung Sekolah", 2026)
+    assert list(root.iterdir()) == []
+    assert share.problem(tmp_path, require_mount=True)[0] == "unmounted"
