@@ -34,7 +34,7 @@ log = logging.getLogger("daemon.app.dispatcher")
 MAX_ANSWERS_PER_HOUR = 5
 # our mail that asks for no decision: a reply to it is recorded, never applied to a step
 INFORMATIONAL = ("notice", "assignment", "ack", "rejected", "forged", "alert", "results_missing",
-                 "results_revise", "social_package", "press")
+                 "results_revise", "social_package", "press", "summary")
 # deadlock, serialization failure: the database undid the transaction; trying again will work
 RETRY_SQLSTATES = ("40P01", "40001")
 TRANSIENT_ATTEMPTS = 6
@@ -316,7 +316,8 @@ class Dispatcher:
                         "alamat surel Bapak/Ibu, sehingga balasan ini hanya kami catat.")
             raise Outcome("done", "reply from someone the request is not waiting for; recorded")
         reading = self.pre.reading(task.message_id) or replies.read_reply(
-            msg, ctx.lexicon, s.scalars(select(Outbox).where(Outbox.message_id == task.message_id)).first())
+            msg, ctx.lexicon, s.scalars(select(Outbox).where(Outbox.message_id == task.message_id)).first(),
+            prereading.signer_names(ctx, msg))
         if task.status != "open":
             engine.record(ctx, s, req, "ignored", step=task.step, actor=sender, message_id=mid,
                             note=f"balasan untuk langkah yang sudah {task.status}")

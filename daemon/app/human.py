@@ -16,7 +16,8 @@ KIND_LABELS = {"received": "diterima", "sent": "dikirim", "decided": "diputuskan
                "scheduled": "dijadwalkan", "skipped": "dilewati", "waiting": "menunggu",
                "delegated": "dialihkan", "incomplete": "belum lengkap", "by_phone": "lewat telepon",
                "reminded": "diingatkan", "escalated": "diteruskan", "warned": "diperingatkan",
-               "quarantined": "dikarantina", "ignored": "diabaikan", "bounced": "gagal kirim"}
+               "quarantined": "dikarantina", "ignored": "diabaikan", "bounced": "gagal kirim",
+               "summarised": "dlm ringkasan"}
 DECISION_LABELS = {"approve": "setuju", "reject": "tolak", "revise": "perbaiki"}
 FILE_STATUS = {"accepted": "diterima", "quarantined": "dikarantina", "replaced": "diganti"}
 CHANNEL_STATUS = {"pending": "menunggu", "done": "selesai", "skipped": "dilewati", "failed": "gagal"}
@@ -96,7 +97,7 @@ DAEMON_STATES = {"up": "BERJALAN", "stopped": "BERHENTI", "stale": "MATI (tidak 
                  "never": "BELUM PERNAH BERJALAN", "unknown": "TIDAK DIKETAHUI"}
 CHECKS = {"daemon": "daemon", "mailbox": "kotak surat", "outbox": "surat keluar", "jobs": "pekerjaan",
           "folder": "folder bersama", "converter": "konverter PDF", "database": "basis data",
-          "disk": "ruang disk"}
+          "disk": "ruang disk", "readers": "pembaca surat"}
 
 
 NEVER = {"no_database": "basis data belum ada: daemon belum pernah dijalankan dengan konfigurasi ini",
@@ -200,6 +201,9 @@ def status_text(snap: dict) -> str:
     out.append(f"Konverter PDF: {_ok(c.get('ok'), 'baik', 'BERMASALAH', 'tidak dipakai')}"
                f" ({CONVERTER_MODES.get(c.get('mode'), c.get('mode'))})"
                + (f": {c['detail']}" if c.get("detail") and c.get("ok") is False else ""))
+    if snap.get("readers"):
+        from daemon.app import status_readers
+        out += status_readers.text(snap["readers"], when)
     out += _problems(snap)
     return "\n".join(out) + "\n"
 
@@ -224,6 +228,8 @@ PROBLEMS = {"never_ran": "daemon belum pernah berjalan",
             "jobs_failed": "{count} pekerjaan gagal secara permanen dalam 24 jam terakhir",
             "folder_unreachable": "folder bersama tidak dapat dijangkau: {folder}",
             "converter_failing": "konverter PDF bermasalah: {detail}",
+            "reader_failures": "{count} pesan masuk dikarantina dalam satu jam terakhir karena galat "
+                               "pembaca surat (terakhir: {detail})",
             "database_unreadable": "basis data tidak dapat dibaca: {detail}"}
 
 

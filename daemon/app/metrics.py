@@ -54,6 +54,9 @@ class StatusCollector:
         yield _family("jobs", "jobs by state", "state",
                       {k: snap["jobs"][k] for k in ("due", "scheduled", "running", "retrying", "failed_24h")})
         yield gauge("late_steps", "open steps past their SOP time standard", snap["late"]["count"])
+        readers = snap.get("readers") or {}
+        yield _family("reader_failures", "messages quarantined because a reader failed", "window",
+                      {"1h": readers.get("failures_1h", 0), "24h": readers.get("failures_24h", 0)})
         for name, check in (("shared_folder_ok", "folder"), ("pdf_converter_ok", "converter")):
             ok = snap[check].get("ok")
             yield gauge(name, f"1 when the {check} check passes, 0 when it fails (absent: not known or not used)",

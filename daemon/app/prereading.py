@@ -38,8 +38,17 @@ def read_path(dispatcher: Any, inbound_id: int, raw_path: str) -> budget.Prepare
     if pre.over is None:
         sent = sent_mail(dispatcher.factory, pre)
         if sent is not None:
-            budget.read_reply(pre, ctx.lexicon, sent, ctx.cfg.reading)
+            budget.read_reply(pre, ctx.lexicon, sent, ctx.cfg.reading, signer_names(ctx, pre.msg))
     return pre
+
+
+def signer_names(ctx: Context, msg: Any) -> list[str]:
+    """The names office.yaml gives the sender (an official, or an acting one): how they sign."""
+    sender = mime.address(msg)[1]
+    names = []
+    for official in ctx.rules.office.roles.values():
+        names += [p.name for p in (official, *official.acting) if p.email == sender]
+    return names
 
 
 def sent_mail(factory: Any, pre: budget.Prepared) -> Outbox | None:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from daemon.app import prereading
 from daemon.core.context import Context
 from daemon.core.models import Inbound, Outbox, Request
 from daemon.mail import mime
@@ -46,7 +47,7 @@ def reasons(ctx: Context, s: Session, req: Request, row: Inbound) -> dict[str, A
         return {"error": f"raw message not readable: {type(exc).__name__}"}
     msg = mime.parse(raw)
     sent = _answered(s, req, msg)
-    reading, why = read_reply_with_reasons(msg, ctx.lexicon, sent)
+    reading, why = read_reply_with_reasons(msg, ctx.lexicon, sent, prereading.signer_names(ctx, msg))
     out: dict[str, Any] = {"read_as": reading.decision, "note": reading.note, **why,
                            "answered": sent.message_id if sent is not None else None,
                            "lexicon": "rules/lexicon.yaml as it is now"}

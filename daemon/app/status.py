@@ -8,6 +8,8 @@ import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from daemon.app import status_readers
+
 OK, FAILING, USAGE, DOWN, UNKNOWN = 0, 1, 2, 3, 4  # the exit codes, documented in README.md
 RECENT = timedelta(hours=24)  # failed sends and jobs count as "failing" this long
 LATE_LISTED = 20  # late tasks named one by one; the count covers them all
@@ -76,6 +78,7 @@ def gather(cfg, s, now: datetime) -> dict:  # noqa: ANN001 - Config, Session
     snap["outbox"]["server"] = snap.pop("smtp")
     snap["jobs"] = jobs_part(s, now)
     snap["late"] = late_part(s, now)
+    snap["readers"] = status_readers.readers_part(s, now)
     return snap
 
 
@@ -286,6 +289,8 @@ def problems(snap: dict, now: datetime) -> list[dict]:
     if snap["converter"].get("ok") is False:
         add("converter", "converter_failing", f"the PDF converter is failing: {snap['converter']['detail']}",
             snap["converter"].get("detail"))
+    if found := status_readers.problem(snap.get("readers") or status_readers.empty()):
+        out.append(found)
     return out
 
 
@@ -305,7 +310,8 @@ def _empty(now: datetime, reason: str, note: str) -> dict:
             "outbox": {"queued": 0, "waiting": 0, "sending": 0, "oldest_queued_at": None, **nothing,
                        "server": {"ok": None, "server": None, "since": None, "error": None, "failures": 0}},
             "jobs": {"due": 0, "scheduled": 0, "running": 0, **nothing},
-            "late": {"count": 0, "tasks": []}, "disk": {"ok": None, "level": "unknown", "places": []},
+            "late": {"count": 0, "tasks": []}, "readers": status_readers.empty(),
+            "disk": {"ok": None, "level": "unknown", "places": []},
             "lease": {"mode": None, "holder": None, "standby": [], "verified": False, "error": None},
             "folder": {"ok": None, "path": None, "detail": "unknown"},
             "converter": {"ok": None, "mode": "unknown", "detail": ""}}

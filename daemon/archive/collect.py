@@ -71,10 +71,12 @@ def _replies(session: Session, request: Request, state: Path, zone: str | tzinfo
 
 
 def _outbox(session: Session, request: Request, out: Collected) -> None:
-    rows = session.scalars(select(Outbox).where(Outbox.request_id == request.id, Outbox.status == "sent")
+    rows = session.scalars(select(Outbox).where(Outbox.request_id == request.id,
+                                                 Outbox.status.in_(("sent", "summarised")))
                            .order_by(Outbox.sent_at, Outbox.id))
     for n, row in enumerate(rows, 1):
-        name = f"surat-keluar/{n:03d}-{row.kind}.eml"
+        # a notice held by the hourly limit went out inside a summary mail ("summarised")
+        name = f"surat-keluar/{n:03d}-{row.kind}{'-diringkas' if row.status == 'summarised' else ''}.eml"
         if row.pruned_at is not None:  # removed by retention after an earlier bag kept it
             out.missing.append(f"{name}\t{row.message_id}  (dihapus oleh retensi)")
             continue

@@ -49,7 +49,7 @@ def prune(cfg: Config, factory: sessionmaker[Session], now: datetime | None = No
     while True:
         with factory() as s, s.begin():
             rows = s.scalars(select(Outbox).where(
-                Outbox.status == "sent", Outbox.pruned_at.is_(None), Outbox.sent_at <= sent_before,
+                Outbox.status.in_(("sent", "summarised")), Outbox.pruned_at.is_(None), Outbox.sent_at <= sent_before,
                 _kept_elsewhere(Outbox.request_id)).order_by(Outbox.id).limit(BATCH)).all()
             for row in rows:
                 out.bytes += len(row.raw or b"")

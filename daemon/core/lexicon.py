@@ -95,6 +95,15 @@ PATTERN_DEFAULTS: dict[str, tuple[str, ...]] = {
                          "diubah", "perbaiki", "diperbaiki", "koreksi"),
     # an official handing the step to the acting official ("DELEGASIKAN"); strong decisions too
     "delegate": ("delegasi", "delegasikan", "didelegasikan", "diwakilkan", "wakilkan", "diteruskan ke plt"),
+    # titles around a name, written without dots ("Drs. H. Johansyah Syafri, M.Si." signs as the
+    # name): a reply's last line that is the sender's name with these is a signature, not a note
+    "name_titles": ("drs", "dra", "dr", "ir", "h", "hj", "prof", "kh", "st", "se", "sh", "mh", "msi", "mm", "mpd",
+                    "spd", "skom", "mkom", "ssos", "ssi", "sstp", "mt", "ms", "ma", "amd", "ak", "sp", "mkes", "skm",
+                    "phd", "mba"),
+    # words that open the title line under a signing name ("Kepala Dinas Kominfotik", "Plt. Kabid")
+    "position_words": ("kepala", "kadis", "kabid", "kasi", "kasubag", "kasubbag", "kabag", "sekretaris", "sekdis",
+                       "plt", "plh", "pembina", "penata", "camat", "lurah", "jabatan", "pangkat", "dinas",
+                       "diskominfotik", "bidang", "seksi"),
     # the word that opens a client's attribution line ("Pada", "On", "Am", "Le", "Op", "Il", "Em")
     "attribution_leads": ("pada", "on", "am", "le", "el", "op", "il", "em"),
     # labels of the header block a client puts above a quote ("Dari:", "Dikirim:", "Von:", "Objet :")

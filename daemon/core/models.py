@@ -220,7 +220,8 @@ class Outbox(Base):
     recipients: Mapped[list[Any]] = mapped_column(JSON)
     subject: Mapped[str] = mapped_column(Text)
     raw: Mapped[bytes] = mapped_column(LargeBinary)
-    # waiting (for the jobs in `waits_on`) -> queued -> sending -> sent | failed
+    # waiting (for the jobs in `waits_on`) -> queued -> sending -> sent | failed;
+    # queued -> summarised (a held notice sent inside a summary mail)
     status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
     waits_on: Mapped[list[Any]] = mapped_column(JSON, default=list)  # job ids
     parts: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the unbuilt message while waiting
@@ -231,6 +232,10 @@ class Outbox(Base):
     sent_at: Mapped[datetime | None] = mapped_column(index=True)
     leased_by: Mapped[str | None] = mapped_column(String(64))  # the process sending it (0008)
     pruned_at: Mapped[datetime | None]  # raw body removed by retention (the archive holds it)
+    # a notice put off by the hourly limit (0009): when first held; held notices to one address go
+    # out together, status "summarised", in the one summary mail (kind "summary") `summary_id`
+    held_at: Mapped[datetime | None]
+    summary_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
 
 class SopRevision(Base):

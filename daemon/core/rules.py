@@ -428,6 +428,8 @@ class Lexicon(Strict):
     from_labels: list[str] | None = None  # the sender's label opening such a block
     strong_decisions: list[str] | None = None  # words that mark a person's answer, not a leave note
     delegate: list[str] | None = None  # handing the step to the acting official
+    name_titles: list[str] | None = None  # "drs", "msi": titles around a signing name (no dots)
+    position_words: list[str] | None = None  # "kepala", "plt": words opening a signature's title line
 
 
 @dataclass(frozen=True)

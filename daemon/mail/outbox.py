@@ -17,7 +17,7 @@ from daemon.core import logctx
 from daemon.core.config import Config
 from daemon.core.models import Outbox
 from daemon.core.outage import Outage
-from daemon.mail import mails, ratelimit
+from daemon.mail import mails, ratelimit, summary
 from daemon.mail.health import SmtpHealth
 
 log = logging.getLogger("daemon.mail.outbox")
@@ -82,10 +82,12 @@ class OutboxWorker:
                 .order_by(Outbox.next_attempt_at, Outbox.id).limit(limit)))
 
     def _claim(self, row_id: int) -> Claimed | None:
-        """Take the row if it is still due: a conditional UPDATE only one worker can win."""
+        """Take the row if it is still due: a conditional UPDATE only one worker can win. A held
+        notice whose slot opened takes the others held for its address along, as one summary."""
         now = utcnow()
         with self.factory() as session, session.begin():
-            if self._hold(session, row_id, now):
+            row_id = self._hold(session, row_id, now)
+            if row_id is None:
                 return None
             won = session.execute(
                 update(Outbox)
@@ -98,23 +100,35 @@ class OutboxWorker:
                 return None
             row = session.get(Outbox, row_id)
             assert row is not None
+            session.refresh(row)
             return Claimed(row.id, row.message_id, row.kind, list(row.recipients), row.raw,
                            row.attempts, row.subject, row.request_id)
 
-    def _hold(self, session: Session, row_id: int, now: datetime) -> bool:
-        """Put a notice off while its recipient had their hourly allowance (ratelimit)."""
+    def _hold(self, session: Session, row_id: int, now: datetime) -> int | None:
+        """The row to send for `row_id`: itself, None while its recipient had their hourly
+        allowance of notices (ratelimit; it waits for the next slot), or, when the slot opens for
+        a held notice, a new summary of every notice held for the same recipients."""
         row = session.get(Outbox, row_id)
-        if row is None or row.status != "queued":
-            return False
+        if row is None or row.status != "queued" or row.kind not in ratelimit.NOTICE_KINDS:
+            return row_id
+        ratelimit.lock(session, list(row.recipients))  # counted and claimed by one sender at a time
         until = ratelimit.held_until(session, row.kind, list(row.recipients),
                                      self.cfg.outbox.per_address_per_hour, now)
-        if until is None or until <= now:
-            return False
-        row.next_attempt_at = until
-        log.warning("outbox %s (%s to %s) held until %s: %d notices an hour to one address at most",
-                    row.id, row.kind, ", ".join(row.recipients), until.isoformat(timespec="seconds"),
-                    self.cfg.outbox.per_address_per_hour)
-        return True
+        if until is not None and until > now:
+            row.next_attempt_at, row.held_at = until, row.held_at or now
+            log.warning("outbox %s (%s to %s) held until %s: %d notices an hour to one address at most",
+                        row.id, row.kind, ", ".join(row.recipients), until.isoformat(timespec="seconds"),
+                        self.cfg.outbox.per_address_per_hour)
+            return None
+        others = ratelimit.held_together(session, row) if row.kind != "summary" else []
+        if not others:
+            return row_id
+        notices = sorted([row, *others], key=lambda o: (o.created_at, o.id))
+        combined = summary.summarise(session, self.cfg, notices)
+        combined.next_attempt_at = now
+        log.info("outbox %s: %d held notices to %s sent as one summary %s", combined.id, len(notices),
+                 ", ".join(combined.recipients), combined.message_id)
+        return combined.id
 
     def _finish(self, item: Claimed, error: SendError | None, refused: list[str] = ()) -> str:
         """Record the outcome; returns the row's new status."""
@@ -125,6 +139,8 @@ class OutboxWorker:
             if error is None:
                 row.status, row.sent_at = "sent", utcnow()
                 row.last_error = ("refused for: " + "; ".join(refused))[:2000] if refused else None
+                if row.kind == "summary":
+                    summary.mark_sent(session, row)
                 if refused and row.kind != "alert":  # someone the step needs got nothing
                     self._alert(session, row)
                 return row.status

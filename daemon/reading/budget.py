@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from email.message import Message
+from collections.abc import Sequence
 from typing import Any
 
 from daemon.core.types import Classification, Reading
@@ -58,12 +59,13 @@ def prepare(raw: bytes, budget: Any, our_domain: str | None) -> Prepared:
     return Prepared(msg=msg, c=c, seconds=seconds)
 
 
-def read_reply(pre: Prepared, lexicon: Any, sent: Any, budget: Any) -> None:
+def read_reply(pre: Prepared, lexicon: Any, sent: Any, budget: Any, names: Sequence[str] = ()) -> None:
     """Read the reply against the mail we sent (`sent`: an outbox row); a failure is kept, to be
-    raised where the reading is used (an internal error, never an answer)."""
+    raised where the reading is used (an internal error, never an answer). `names`: the sender's
+    names in the rules (a last line signing with one is no note)."""
     started = time.monotonic()
     try:
-        pre.readings[sent.message_id] = replies.read_reply(pre.msg, lexicon, sent)
+        pre.readings[sent.message_id] = replies.read_reply(pre.msg, lexicon, sent, names)
     except Exception as exc:  # noqa: BLE001 - recorded by read_reply; raised again by Prepared.reading
         pre.readings[sent.message_id] = exc
     pre.seconds += time.monotonic() - started

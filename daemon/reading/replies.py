@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from email.message import EmailMessage, Message
+from collections.abc import Sequence
 from typing import Any
 
 from daemon.core import guard
@@ -14,31 +15,35 @@ from daemon.mail import mime
 from daemon.reading.classify import machine
 from daemon.reading.decisions import explain, read_text, read_text_with_reasons
 from daemon.reading.quotes import own_text, quote_facts, strip_quotes
+from daemon.reading.signoff import drop_signer
 
 __all__ = ["default_lexicon", "explain", "load_lexicon", "normalise_lexicon", "read_reply", "read_text"]
 
 
-def read_reply(msg_or_text: EmailMessage | Message | str | bytes, lexicon: Any, sent: Any = None) -> Reading:
+def read_reply(msg_or_text: EmailMessage | Message | str | bytes, lexicon: Any, sent: Any = None,
+               names: Sequence[str] = ()) -> Reading:
     """Read the decision and note from a reply (message, raw bytes or text).
 
     `sent` is the mail the reply answers, as we sent it: an outbox row (`.subject`, `.raw`), a message,
     its raw bytes, or only its subject. With it, lines that continue our own text are never the
-    official's, and a reply whose own text is empty is read from the words added to our subject."""
+    official's, and a reply whose own text is empty is read from the words added to our subject.
+    `names`: the sender's names as the rules know them (besides the From display name): a last line
+    that only signs the reply with one of them is not the decision's note."""
     try:
-        return _read(msg_or_text, lexicon, *_sent(sent), None)
+        return _read(msg_or_text, lexicon, *_sent(sent), None, names)
     except Exception as exc:  # an internal error, never "an unclear reply": the caller quarantines
         guard.failed("read_reply", exc)
         raise guard.ReadingFailed("reading the reply", exc) from exc
 
 
 def read_reply_with_reasons(msg_or_text: EmailMessage | Message | str | bytes, lexicon: Any,
-                            sent: Any = None) -> tuple[Reading, dict[str, Any]]:
+                            sent: Any = None, names: Sequence[str] = ()) -> tuple[Reading, dict[str, Any]]:
     """The reading of read_reply and why it was read so: a machine's mark, how the quote was removed,
     the words added to the subject when the own text was empty, the words that decided and those held
     back (each with its rule); never raises."""
     why: dict[str, Any] = {}
     try:
-        return _read(msg_or_text, lexicon, *_sent(sent), why), why
+        return _read(msg_or_text, lexicon, *_sent(sent), why, names), why
     except Exception as exc:
         why["error"] = f"{type(exc).__name__}: {exc}"
         return Reading(decision=None, note="", text=""), why
@@ -56,7 +61,7 @@ def _sent(sent: Any) -> tuple[str | None, str | None]:
 
 
 def _read(msg_or_text: EmailMessage | Message | str | bytes, lexicon: Any, sent_subject: str | None,
-          sent_body: str | None, why: dict[str, Any] | None) -> Reading:
+          sent_body: str | None, why: dict[str, Any] | None, names: Sequence[str] = ()) -> Reading:
     """The reading; given a dict `why`, also why it was read so (a second look at the quote: off the
     hot path, for `liputan show`)."""
     note = why if why is not None else {}
@@ -65,6 +70,7 @@ def _read(msg_or_text: EmailMessage | Message | str | bytes, lexicon: Any, sent_
     if isinstance(msg_or_text, Message):
         text = own_text(msg_or_text, sent_body)
         note["own_text"] = text
+        names = [mime.address(msg_or_text)[0], *names]
         if why is not None:
             why["quotes"] = quote_facts(msg_or_text, sent_body)
         if _automatic(msg_or_text):
@@ -79,6 +85,10 @@ def _read(msg_or_text: EmailMessage | Message | str | bytes, lexicon: Any, sent_
     else:
         text = strip_quotes(str(msg_or_text), sent_body)
         note["own_text"] = text
+    lex = lexicon if isinstance(lexicon, dict) and "name_titles" in lexicon else normalise_lexicon(lexicon)
+    text, signed = drop_signer(text, names, lex)
+    if signed:
+        note["signed"] = signed  # the sender's name (title, NIP) under the answer: no note
     return _decide(text, lexicon, note)
 
 

@@ -196,6 +196,11 @@ def plain_body(own: str, style: str, subject: str, flowed: bool = False, inline:
     return "\n\n".join(parts) + "\n"
 
 
+def own_html(own: str) -> str:
+    """The reply's own lines as a client's HTML writes them (a line break is <br>)."""
+    return "<br>".join(html.escape(ln) for ln in own.split("\n"))
+
+
 def html_body(own: str, style: str, subject: str) -> str:
     head, _, _, signature = STYLES[style]
     quoted = "<br>\n".join(html.escape(ln) for ln in task(subject).splitlines())
@@ -204,14 +209,14 @@ def html_body(own: str, style: str, subject: str) -> str:
         lines = head.format(s=subject).splitlines()[1:]
         block = "<br>".join(f"<b>{html.escape(ln.split(':', 1)[0])}:</b>{html.escape(ln.split(':', 1)[1])}"
                             for ln in lines)
-        return (f"<html><body><div>{html.escape(own)}</div>{sig}<div id=\"appendonsend\"></div>"
+        return (f"<html><body><div>{own_html(own)}</div>{sig}<div id=\"appendonsend\"></div>"
                 f"<hr style=\"display:inline-block;width:98%\"><div id=\"divRplyFwdMsg\" dir=\"ltr\">{block}</div>"
                 f"<div>{quoted}</div></body></html>")
     if style == "zoho":
-        return (f"<html><body><div>{html.escape(own)}<br></div>{sig}<div class=\"zmail_extra\"><br><div>"
+        return (f"<html><body><div>{own_html(own)}<br></div>{sig}<div class=\"zmail_extra\"><br><div>"
                 f"{html.escape(head)}<br></div><blockquote style=\"border-left: 1px solid #ccc\">{quoted}"
                 f"</blockquote></div></body></html>")
-    return (f"<div dir=\"ltr\">{html.escape(own)}</div>{sig}<br><div class=\"gmail_quote\"><div dir=\"ltr\" "
+    return (f"<div dir=\"ltr\">{own_html(own)}</div>{sig}<br><div class=\"gmail_quote\"><div dir=\"ltr\" "
             f"class=\"gmail_attr\">{html.escape(head.format(s=subject))}<br></div><blockquote class=\"gmail_quote\" "
             f"style=\"margin:0px 0px 0px 0.8ex\">{quoted}</blockquote></div>")
 

@@ -157,6 +157,27 @@ CASES = [
      "plain", A, "ganti tempat ke Gedung Daerah", {"inline": {7: "ganti tempat ke Gedung Daerah"}}),
     ("170_roundcube_inline_question_selebihnya_setuju.eml", "roundcube", "Selebihnya setuju.", "plain", N, "",
      {"inline": {6: "Jam berapa acaranya selesai?"}}),
+    # the answer signed with the sender's name on the last line (no "Salam," above it): no note
+    ("171_outlook_id_setuju_nama.eml", "outlook_id", "Setuju\nJohansyah Syafri", "both", A, ""),
+    ("172_apple_id_setuju_nama_depan.eml", "apple_id", "Setuju\nJohansyah", "plain", A, ""),
+    ("173_outlook_id_ios_setuju_nama_gelar.eml", "outlook_id_ios", "Setuju\nDrs. H. Johansyah Syafri, M.Si.",
+     "both", A, ""),
+    ("174_outlook_en_android_setuju_inisial.eml", "outlook_en_android", "Setuju.\nJS", "plain", A, ""),
+    ("175_outlook_id_old_setuju_nama_jabatan_nip.eml", "outlook_id_old",
+     "Setuju\n\nJohansyah Syafri\nKepala Dinas Kominfotik\nNIP. 19680411 199303 1 009", "plain", A, ""),
+    ("176_gmail_id_tanggal_setuju_koordinasi_nama.eml", "gmail_id_tanggal",
+     "Setuju, mohon koordinasi dengan Camat\nJohansyah", "both", A, "mohon koordinasi dengan Camat"),
+    ("177_windows_mail_tolak_nama.eml", "windows_mail", "Tolak, sudah diliput Humas Setda.\n- Johansyah",
+     "plain", R, "sudah diliput Humas Setda"),
+    ("178_outlook_id_revisi_nama_inisial.eml", "outlook_id",
+     "Revisi: tempat di Aula Kantor Camat Bantan\nJohansyah S.", "both", V, "tempat di Aula Kantor Camat Bantan"),
+    ("179_samsung_en_setuju_nama_lain.eml", "samsung_en", "Setuju\nRina", "plain", A, "Rina"),
+    ("180_apple_html_nanti_cek_nama.eml", "apple_id", "Nanti saya cek dulu.\nJohansyah", "apple-html", N, ""),
+    ("181_outlook_id_html_only_setuju_nama.eml", "outlook_id", "Setuju\nJohansyah Syafri", "html", A, ""),
+    ("182_gmail_en_setuju_koordinasi_tanpa_nama.eml", "gmail_en", "Setuju, mohon koordinasi dengan Camat",
+     "both", A, "mohon koordinasi dengan Camat"),
+    ("183_outlook_en_tidak_setuju_nama_jabatan.eml", "outlook_en",
+     "Tidak setuju.\nJohansyah Syafri\nKepala Dinas Komunikasi, Informatika dan Statistik", "both", R, ""),
 ]
 
 
@@ -165,7 +186,7 @@ def apple_html(own: str, style: str, subject: str) -> str:
     head, _, _, signature = base.STYLES[style]
     quoted = "<br>".join(html.escape(ln) for ln in base.task(subject).splitlines())
     return (f"<html><head><meta http-equiv=\"content-type\" content=\"text/html; charset=utf-8\"></head>"
-            f"<body dir=\"auto\"><div dir=\"ltr\">{html.escape(own)}</div><div dir=\"ltr\"><br>"
+            f"<body dir=\"auto\"><div dir=\"ltr\">{base.own_html(own)}</div><div dir=\"ltr\"><br>"
             f"<div>{html.escape(signature)}</div></div><div dir=\"ltr\"><br><blockquote type=\"cite\">"
             f"{html.escape(head)}<br><br></blockquote></div><blockquote type=\"cite\"><div dir=\"ltr\">{quoted}"
             f"</div></blockquote></body></html>")

@@ -169,3 +169,23 @@ def test_the_reply_corpus_is_big_varied_and_full_of_doubt() -> None:
     assert len(replies) >= 150
     assert len(clients) >= 10, sorted(clients)
     assert len(undecided) * 5 >= len(replies)  # a fifth defer, ask, hedge or say nothing
+
+
+def test_it_drops_a_last_line_that_signs_with_the_officials_name_from_the_rules() -> None:
+    """No display name in From: the name office.yaml gives the sender still signs; another stays a note."""
+    msg = mime.parse(b"From: kadis@bengkaliskab.go.id\r\nSubject: Re: [LPT-2026-0001] Mohon disposisi\r\n\r\n"
+                     b"Setuju, mohon koordinasi dengan Camat\r\nJohansyah Syafri\r\nKepala Dinas\r\n")
+    names = ["Drs. H. Johansyah Syafri, M.Si."]
+    assert read_reply(msg, LEX, names=names).note == "mohon koordinasi dengan Camat"
+    assert read_reply(msg, LEX).note == "mohon koordinasi dengan Camat Johansyah Syafri Kepala Dinas"
+    kept = read_reply("Setuju\nRina Marlina", LEX, names=names)
+    assert (kept.decision, kept.note) == ("approve", "Rina Marlina")
+    alone = read_reply("Johansyah Syafri", LEX, names=names)  # nothing of its own would remain
+    assert alone.decision is None and alone.text == "Johansyah Syafri"
+
+
+@pytest.mark.parametrize("text", ["Nanti dulu\nJohansyah", "Setuju?\nJohansyah Syafri",
+                                  "Tidak setuju\nJohansyah", "Setuju, nanti saya kabari\nJohansyah"])
+def test_dropping_the_name_never_turns_doubt_into_approval(text: str) -> None:
+    names = ["Drs. H. Johansyah Syafri, M.Si."]
+    assert read_reply(text, LEX, names=names).decision == read_reply(text, LEX).decision != "approve"

@@ -83,3 +83,14 @@ def test_retention_can_be_turned_off_and_the_pass_plans_the_next(tmp_path):
     with office.factory() as s:
         planned = s.scalars(select(Job).where(Job.kind == retention.KIND)).all()
     assert len(planned) == 1 and planned[0].next_run_at > office.clock()
+
+
+def test_a_notice_sent_inside_a_summary_is_pruned_like_a_sent_one(tmp_path):
+    office, archived, _ = two_requests(tmp_path)
+    with office.factory() as s, s.begin():
+        row = s.scalars(select(Outbox).where(Outbox.request_id == archived.id).order_by(Outbox.id)).first()
+        row.status, row.summary_id, notice_id = "summarised", 999, row.id
+    retention.prune(office.cfg, office.factory, office.clock() + timedelta(days=31))
+    with office.factory() as s:
+        row = s.get(Outbox, notice_id)
+        assert row.status == "summarised" and row.raw == b"" and row.pruned_at is not None
