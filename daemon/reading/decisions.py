@@ -278,11 +278,30 @@ def read_text_with_reasons(text: str, lexicon: Any) -> tuple[Reading, dict[str, 
     if chosen is None:
         why["rule"] = "no decision word left" if not found else "every decision word held back"
         return Reading(decision=None, note="", text=text), why
+    if (other := _contradicted(chosen, hits)) is not None:
+        why["rule"] = "approval and rejection both written"
+        why["held_back"].append({"words": _said(chosen, tokens, text), "as": chosen.category,
+                                 "because": f"contradicted by {_said(other, tokens, text)!r}"})
+        return Reading(decision=None, note="", text=text), why
     decision: Decision = chosen.category  # type: ignore[assignment]
     why["decided_by"] = _said(chosen, tokens, text)
     why["rule"] = "negation before an approval" if chosen.category == "reject" and chosen.words and \
         tokens[chosen.first].word not in chosen.words else f"{decision} word"
     return Reading(decision=decision, note=_without_thanks(_note(chosen, hits, tokens, text)), text=text), why
+
+
+def _contradicted(chosen: _Hit, hits: list[_Hit]) -> _Hit | None:
+    """Another kept hit that says the opposite ("Setuju" then "Tolak"): when in doubt, no
+    decision. A particle just before a rejection ("ok, tolak saja") is not an approval."""
+    opposite = {"approve": "reject", "reject": "approve"}.get(chosen.category)
+    for h in hits:
+        if h is chosen or h.category != opposite:
+            continue
+        if h.category == "approve" and h.last <= chosen.first and h.words[0] in WEAK_APPROVE \
+                and len(h.words) == 1:
+            continue
+        return h
+    return None
 
 
 def _said(hit: _Hit, tokens: list[_Token], text: str) -> str:

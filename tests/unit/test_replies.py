@@ -189,3 +189,17 @@ def test_it_drops_a_last_line_that_signs_with_the_officials_name_from_the_rules(
 def test_dropping_the_name_never_turns_doubt_into_approval(text: str) -> None:
     names = ["Drs. H. Johansyah Syafri, M.Si."]
     assert read_reply(text, LEX, names=names).decision == read_reply(text, LEX).decision != "approve"
+
+
+@pytest.mark.parametrize("text", ["Setuju\nTolak", "Setuju. Tolak.", "Tolak\nSetuju", "Setuju\nTidak setuju",
+                                  "setuju tolak", "OK\nTolak", "Setuju\n\nDitolak saja"])
+def test_an_approval_and_a_rejection_together_are_no_decision(text: str) -> None:
+    got = _read(text)
+    assert got.decision is None and got.note == ""
+
+
+@pytest.mark.parametrize(("text", "decision"), [("ok tolak saja", "reject"), ("Ya, tolak", "reject"),
+                                                ("Saya tidak setuju. Tolak.", "reject"),
+                                                ("Setuju, lanjutkan", "approve")])
+def test_one_answer_said_twice_or_led_by_a_particle_still_decides(text: str, decision: str) -> None:
+    assert _read(text).decision == decision
