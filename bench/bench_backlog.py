@@ -162,9 +162,9 @@ def run(base: Path) -> None:
     times: list[tuple[int, float]] = []  # (letters, seconds) per batch
     handle_batch = office.dispatcher.handle_batch
 
-    def timed(ids: list[int]) -> None:
+    def timed(ids: list[int], read=None) -> None:  # noqa: ANN001
         t = time.perf_counter()
-        handle_batch(ids)
+        handle_batch(ids, read)
         times.append((len(ids), time.perf_counter() - t))
 
     office.dispatcher.handle_batch = timed

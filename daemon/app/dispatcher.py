@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from daemon.app import mail_delivery, ocr_jobs, prereading
+from daemon.app import mail_delivery, ocr_jobs, prereading, read_ahead
 from daemon.core import lexicon, logctx
 from daemon.core.context import Context
 from daemon.core.models import Inbound, Outbox, Request, Task, utcnow
@@ -68,6 +68,9 @@ class Dispatcher:
         # False: Tesseract runs inside the message's transaction (the old way; bench/ compares)
         self.defer_ocr = defer_ocr
         self.ocr_cache = ocr_jobs.cache_of(ctx)
+        self.reading = read_ahead.Settings(ctx.cfg.reading, ctx.cfg.office.domain, ctx.places,
+                                           self.ocr_cache, defer_ocr)
+        self.ahead = read_ahead.ReadAhead(self.reading)  # started when a backlog first needs it
         self.prepared: dict[int, budget.Prepared] = {}  # the batch, read before its transaction
         self.unread: list = []  # scans of the message being read whose OCR failed for good
         self.pre = budget.Prepared()  # the message being handled, as read before its transaction
@@ -78,23 +81,64 @@ class Dispatcher:
         Messages are claimed and handled in batches: each is read before any row is locked,
         then the batch is handled in one transaction, one savepoint per message, so a backlog
         costs one commit per batch. A message that fails is undone alone; a database error
-        undoes the batch, and its messages are then handled one by one."""
+        undoes the batch, and its messages are then handled one by one. While a full batch is
+        written, the next one is claimed and read in the reading process (read_ahead)."""
         self.resume_stranded()
-        done = 0
+        done, ahead = 0, None  # ahead: (ids, their reading under way) of the next batch
         while limit is None or done < limit:
-            want = BATCH if limit is None else min(BATCH, limit - done)
-            ids = claim_inbound_batch(self.factory, self.holder, want)
+            if ahead is None:
+                ids = claim_inbound_batch(self.factory, self.holder, self.want(limit, done))
+                pending = None
+            else:
+                ids, pending = ahead
             if not ids:
                 break
-            self.handle_batch(ids)
             done += len(ids)
+            ahead = self.read_next(limit, done) if len(ids) == BATCH else None
+            self.handle_batch(ids, self.collect(pending) if pending is not None else None)
         return done
 
-    def handle_batch(self, ids: list[int]) -> None:
-        """Read every message of the batch, then handle them in one transaction."""
+    @staticmethod
+    def want(limit: int | None, done: int) -> int:
+        return BATCH if limit is None else min(BATCH, limit - done)
+
+    def read_next(self, limit: int | None, done: int) -> tuple[list[int], read_ahead.Pending | None] | None:
+        """A backlog: the next batch claimed now and its reading started in the reading process."""
+        if limit is not None and done >= limit:
+            return None
+        ids = claim_inbound_batch(self.factory, self.holder, self.want(limit, done))
+        if not ids or not self.ctx.cfg.reading.read_ahead:
+            return (ids, None) if ids else None
+        return ids, self.ahead.submit(list(self.paths(ids).items()), self.ctx.now())
+
+    def collect(self, pending: read_ahead.Pending) -> dict[int, budget.Prepared | None]:
+        """The batch as the reading process read it, each reply then read against our mail."""
+        out = {}
+        for inbound_id, pre in self.ahead.collect(pending).items():
+            try:
+                out[inbound_id] = prereading.with_answer(self, pre) if pre is not None else None
+            except Exception:
+                log.debug("inbound %d: read again in its transaction", inbound_id, exc_info=True)
+                out[inbound_id] = None
+        return out
+
+    def close(self) -> None:
+        """Stop the reading process, if one was started."""
+        self.ahead.close()
+
+    def paths(self, ids: list[int]) -> dict[int, str]:
         with self.factory() as s:
-            paths = dict(s.execute(select(Inbound.id, Inbound.raw_path).where(Inbound.id.in_(ids))).all())
-        self.prepared = {i: pre for i in ids if i in paths and (pre := self.prepare(i, paths[i]))}
+            return dict(s.execute(select(Inbound.id, Inbound.raw_path).where(Inbound.id.in_(ids))).all())
+
+    def handle_batch(self, ids: list[int], read: dict[int, budget.Prepared | None] | None = None) -> None:
+        """Read every message of the batch (those `read` ahead lacks), then handle them in one
+        transaction."""
+        read = dict(read or {})
+        missing = [i for i in ids if i not in read]
+        if missing:
+            paths = self.paths(missing)
+            read.update({i: self.prepare(i, paths[i]) for i in missing if i in paths})
+        self.prepared = {i: pre for i in ids if (pre := read.get(i))}
         failures: list[tuple[int, Exception]] = []
         try:
             with self.factory() as s, s.begin():
@@ -218,14 +262,8 @@ class Dispatcher:
         extract its requests. What fails here is read again in the transaction, where the
         failure is handled as always."""
         try:
-            pre = prereading.read_path(self, inbound_id, raw_path)
-            c = pre.c
-            if pre.over is None and not (c.references or c.tag) and \
-                    c.kind not in ("bounce", "auto_reply", "list"):
-                ocr = OcrSource(self.ocr_cache) if self.defer_ocr else None
-                pre.letters = extract_requests(pre.msg, self.ctx.places, self.ctx.now(), ocr)
-                pre.ocr_needed = list(ocr.needed) if ocr is not None else []
-            return pre
+            pre = read_ahead.read_alone(self.reading, inbound_id, raw_path, self.ctx.now())
+            return prereading.with_answer(self, pre)
         except Exception:
             log.debug("inbound %d: read again in its transaction", inbound_id, exc_info=True)
             return None

@@ -43,9 +43,11 @@ class ClaimedJob:
 
 def enqueue(s: Session, kind: str, payload: dict[str, Any], *, key: str | None = None,
             request_id: int | None = None, run_at: datetime | None = None,
-            max_attempts: int = 8, priority: int = 0) -> Job:
-    """Queue a job in the caller's transaction; a job with the same `key` is queued only once."""
-    if key is not None:
+            max_attempts: int = 8, priority: int = 0, fresh: bool = False) -> Job:
+    """Queue a job in the caller's transaction; a job with the same `key` is queued only once.
+    `fresh`: the key names something created in this transaction (no job can hold it yet), so
+    it is not looked up, and the row is written with the caller's next flush (its id unset)."""
+    if key is not None and not fresh:
         existing = s.scalars(select(Job).where(Job.key == key)).first()
         if existing is not None:
             return existing
@@ -53,7 +55,8 @@ def enqueue(s: Session, kind: str, payload: dict[str, Any], *, key: str | None =
               priority=priority, attempts=0, max_attempts=max_attempts, next_run_at=run_at or utcnow(),
               created_at=utcnow())
     s.add(job)
-    s.flush()
+    if not fresh:
+        s.flush()
     return job
 
 

@@ -48,7 +48,9 @@ def requests(office: Office) -> int:
         return s.scalar(select(func.count()).select_from(Request))
 
 
-def test_a_backlog_is_read_before_each_batch_takes_the_write_lock(office, monkeypatch):
+@pytest.mark.parametrize("ahead", [False, True], ids=["inline", "read-ahead"])
+def test_a_backlog_is_read_before_each_batch_takes_the_write_lock(office, monkeypatch, ahead):
+    office.ctx.cfg.reading.read_ahead = ahead
     order: list[str] = []
     real_prepare, real_row = d.Dispatcher.prepare, d.Dispatcher.handle_row
 
@@ -65,8 +67,14 @@ def test_a_backlog_is_read_before_each_batch_takes_the_write_lock(office, monkey
     for raw in distinct_letters(d.BATCH + 5):
         office.store(raw)
     assert office.dispatcher.run_once() == d.BATCH + 5
-    # two batches: every letter of a batch read, then the batch written
-    assert order == ["read"] * d.BATCH + ["write"] * d.BATCH + ["read"] * 5 + ["write"] * 5
+    # two batches: every letter of a batch read, then the batch written; with read-ahead the
+    # second batch is read in the reading process while the first is written
+    if ahead:
+        assert order == ["read"] * d.BATCH + ["write"] * (d.BATCH + 5)
+        assert office.dispatcher.ahead.pool is not None
+        office.dispatcher.close()
+    else:
+        assert order == ["read"] * d.BATCH + ["write"] * d.BATCH + ["read"] * 5 + ["write"] * 5
     assert statuses(office) == {"done": d.BATCH + 5} and requests(office) == d.BATCH + 5
 
 
