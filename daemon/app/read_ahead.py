@@ -55,8 +55,8 @@ def read_alone(settings: Settings, inbound_id: int, raw_path: str, now: datetime
 _settings: Settings | None = None
 
 
-class _OverTime(Exception):
-    pass
+class _OverTime(BaseException):
+    """Not an Exception: the readers' own `except Exception` guards must not swallow it."""
 
 
 def _start(settings: Settings) -> None:
