@@ -141,8 +141,7 @@ def next_value(session: Session, name: str, year: int) -> int:
     # locked already in this transaction; a savepoint's rollback expires it (and PostgreSQL
     # frees a lock taken inside that savepoint), so it is then read and locked again below
     if row is not None and inspect(row).persistent and "value" not in inspect(row).unloaded:
-        row.value += 1
-        session.flush()
+        row.value += 1  # written with the caller's next flush (the row that takes the number)
         return row.value
     query = select(Sequence).where(Sequence.name == name, Sequence.year == year).with_for_update()
     row = session.execute(query).scalar_one_or_none()
