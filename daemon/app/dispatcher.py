@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.app import mail_delivery, ocr_jobs, prereading, read_ahead
-from daemon.core import lexicon, logctx
+from daemon.core import jobs, lexicon, logctx
 from daemon.core.context import Context
 from daemon.core.models import Inbound, Outbox, Request, Task, utcnow
 from daemon.core.types import Classification, RequestFacts
@@ -144,14 +144,18 @@ class Dispatcher:
             with self.factory() as s, s.begin():
                 # locked and held for the batch (handle_row then finds them in the session)
                 rows = s.scalars(select(Inbound).where(Inbound.id.in_(ids)).with_for_update()).all()
+                new_jobs = jobs.collect_rows(s)  # new requests' first jobs: one INSERT at the end
                 for inbound_id in ids:
+                    mark = len(new_jobs)
                     try:
                         with s.begin_nested():
                             self.handle_row(s, inbound_id, locked=True)
                     except DBAPIError:
                         raise
                     except Exception as exc:  # noqa: BLE001 - undone alone; judged below
+                        del new_jobs[mark:]  # its jobs are undone with it
                         failures.append((inbound_id, exc))
+                jobs.write_rows(s, new_jobs)  # a database error here undoes the batch (below)
                 del rows
         except DBAPIError:  # the batch is undone: one by one, each on its own
             log.info("batch of %d undone; handling its messages one by one", len(ids))

@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 from test_workflow_bodies import BANTAN
 
 from daemon.app import dispatcher as d
-from daemon.core.models import Inbound, Request
+from daemon.core.models import Inbound, Job, Request
 from daemon.mail import mime
 from daemon.mail.inbound_claim import claim_inbound_batch
 
@@ -122,6 +122,11 @@ def test_a_failure_after_writing_leaves_nothing_of_that_message(office, monkeypa
     assert "Musrenbang Desa Nomor 1" not in titles
     assert len(titles) == 3 and len(set(codes)) == 3  # its code was given back, not skipped
     assert codes[-1].endswith("0003")
+    with office.factory() as s:  # the batch's first jobs, written together: none of the undone one
+        queued = s.execute(select(Job.key, Job.request_id, Request.code)
+                           .join(Request, Request.id == Job.request_id)).all()
+    assert sorted(key for key, _, _ in queued) == [f"enter_step:{code}:1" for code in codes]
+    assert all(key.split(":")[1] == code for key, _, code in queued)
 
 
 def test_a_database_error_in_a_batch_handles_its_messages_one_by_one(office, monkeypatch):
