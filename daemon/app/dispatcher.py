@@ -123,8 +123,8 @@ class Dispatcher:
         return out
 
     def close(self) -> None:
-        """Stop the reading process, if one was started."""
-        self.ahead.close()
+        """Stop the reading process, if one was started (the service stops)."""
+        self.ahead.close(final=True)
 
     def paths(self, ids: list[int]) -> dict[int, str]:
         with self.factory() as s:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import signal
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -104,10 +104,11 @@ class ReadAhead:
         self.settings = settings
         self.pool: ProcessPoolExecutor | None = None
         self.breaks = 0
+        self.stopped = False  # the service is stopping: no new process, nothing judged
 
     def submit(self, items: list[tuple[int, str]], now: datetime) -> Pending | None:
         """Start reading `items` (id, raw path); None: read them inline."""
-        if self.breaks >= MAX_BREAKS or not items:
+        if self.breaks >= MAX_BREAKS or self.stopped or not items:
             return None
         fresh = self.pool is None
         try:
@@ -133,7 +134,9 @@ class ReadAhead:
                                              f"{wait:g} s and was stopped")
                 self._broken(f"inbound {inbound_id} not read within {wait:g} s")
                 break
-            except BrokenProcessPool:
+            except (BrokenProcessPool, CancelledError):
+                if self.stopped:  # stopped on purpose: the rest is read inline
+                    break
                 out[inbound_id] = self._over(inbound_id, "the reading process ended while reading it")
                 self._broken(f"it ended while reading inbound {inbound_id}")
                 break
@@ -148,8 +151,10 @@ class ReadAhead:
                     " from now on" if self.breaks >= MAX_BREAKS else "")
         self.close()
 
-    def close(self) -> None:
-        """Stop the reading process (at once: what it was reading is read again or quarantined)."""
+    def close(self, final: bool = False) -> None:
+        """Stop the reading process at once (`final`: the service stops; what it was reading is
+        read inline, never judged)."""
+        self.stopped = self.stopped or final
         pool, self.pool = self.pool, None
         if pool is None:
             return
