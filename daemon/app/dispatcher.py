@@ -13,7 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from daemon.app import mail_delivery, ocr_jobs, prereading, read_ahead
+from daemon.app import mail_delivery, ocr_jobs, prereading, read_ahead, sender_checks
+from daemon.app.outcome import Outcome
 from daemon.core import jobs, lexicon, logctx
 from daemon.core.context import Context
 from daemon.core.models import Inbound, Outbox, Request, Task, utcnow
@@ -25,7 +26,7 @@ from daemon.mail.inbound_claim import (
     postpone_inbound,
     resume_waiting,
 )
-from daemon.reading import budget, quotes, replies, trust
+from daemon.reading import budget, quotes, replies
 from daemon.reading.extract import complete_from_reply, extract_requests
 from daemon.reading.ocr import OcrSource
 from daemon.sop import engine, people, publishing, requests
@@ -38,16 +39,7 @@ INFORMATIONAL = ("notice", "assignment", "ack", "rejected", "forged", "alert", "
 # deadlock, serialization failure: the database undid the transaction; trying again will work
 RETRY_SQLSTATES = ("40P01", "40001")
 TRANSIENT_ATTEMPTS = 6
-FORGERY_WARNING_EVERY = timedelta(hours=1)  # one warning per request and official in this time
 BATCH = 32  # messages claimed and handled in one transaction (one commit) during a backlog  # 5 s, 10 s, 20 s, 40 s, 80 s apart: then the operator is told
-
-
-class Outcome(Exception):
-    """Stop handling a message with a final status and reason."""
-
-    def __init__(self, status: str, reason: str):
-        super().__init__(reason)
-        self.status, self.reason = status, reason
 
 
 def locked(s: Session, request_id: int | None) -> Request | None:
@@ -337,8 +329,8 @@ class Dispatcher:
         inbound.request_id = req.id
         mid = inbound.message_id
         if task is None or sender not in task.who:
-            self.check_forgery(s, req, display, sender, mid)
-            self.check_role_name(s, req, display, sender, mid)
+            sender_checks.forgery(self, s, req, display, sender, mid)
+            sender_checks.role_name(self, s, req, display, sender, mid)
             if mail_delivery.expected(ctx, s, req, sender) and \
                     mail_delivery.receive(ctx, s, inbound, msg, req, sender):
                 raise Outcome("done", "coverage results delivered by mail")
@@ -370,7 +362,7 @@ class Dispatcher:
                           "oleh surel yang lebih baru, sehingga balasan ini tidak kami terapkan.")
             self.answer(s, req, sender, mid, reason + self.where_now(s, req))
             raise Outcome("done", f"reply to a {task.status} step; recorded, not applied")
-        self.check_authentication(s, msg, req, task, sender, mid)
+        sender_checks.authentication(self, s, msg, req, task, sender, mid)
         if task.role == "requester":
             self.complete(s, inbound, msg, req, task)
         if lexicon.pattern(r"^\W*{}", "delegate").match(reading.text or ""):
@@ -393,71 +385,6 @@ class Dispatcher:
             return f" Permohonan ini sudah {state.get(req.state, req.state)}."
         waiting = [people.described(self.ctx, t.who[0]) for t in engine.open_tasks(s, req)]
         return f" Saat ini permohonan menunggu tindakan {', '.join(waiting)}." if waiting else ""
-
-    def check_forgery(self, s, req, display, sender, mid) -> None:
-        officials = [(p.name, p.email) for p in self.ctx.rules.office.roles.values()]
-        officials += [(a.name, a.email) for p in self.ctx.rules.office.roles.values() for a in p.acting]
-        victim = trust.impersonation(display, sender, officials)
-        if victim is None:
-            return
-        engine.record(self.ctx, s, req, "refused", actor=sender, message_id=mid,
-                        note=f"nama pengirim meniru pejabat ({victim}) dari alamat lain")
-        self.warn_official(s, req, victim, display, sender)
-        raise Outcome("quarantined", f"display name imitates {victim} from {sender}; refused")
-
-    def warn_official(self, s, req, official: str, display: str, sender: str) -> None:
-        """Tell the official someone replied in their name (the operator in copy): once an hour
-        per request, so a run of forgeries is one warning, not a flood; each is in the history."""
-        since = utcnow() - FORGERY_WARNING_EVERY
-        earlier = s.scalars(select(Outbox.recipients).where(
-            Outbox.request_id == req.id, Outbox.kind == "forged", Outbox.created_at > since))
-        if any(official.lower() in {str(a).lower() for a in r} for r in earlier):
-            log.info("%s: another reply in the name of %s from %s; warned within the hour already",
-                     req.code, official, sender)
-            return
-        p, _, _ = people.person(self.ctx, official)
-        mails.send(s, self.ctx.cfg, "forged", to=[official], cc=[self.ctx.cfg.office.operator],
-                   request_id=req.id, r=req, tag=mails.tag(req.code), office=self.ctx.rules.office,
-                   person=p, display=display, sender=sender)
-
-    def check_role_name(self, s, req, display, sender, mid) -> None:
-        """A display name that is only a role ("Kepala Dinas", "Bupati") from an unknown address is
-        refused; the official holding the role (or, above the office, the operator) is told."""
-        if self.known(req, sender):
-            return
-        office = self.ctx.rules.office
-        officials = [(p.jabatan, p.email) for p in office.roles.values()]
-        claim = trust.role_claim(display, officials, (office.office.short, office.office.name))
-        if claim is None:
-            return
-        role, holder = claim
-        engine.record(self.ctx, s, req, "refused", actor=sender, message_id=mid,
-                      note=f"nama pengirim hanya jabatan ({role}) dari alamat yang tidak dikenal")
-        if holder is not None:
-            self.warn_official(s, req, holder, display, sender)
-        else:
-            mails.send(s, self.ctx.cfg, "alert", to=[self.ctx.cfg.office.operator], request_id=req.id,
-                       heading=f"Balasan atas nama jabatan {role} dari alamat tidak dikenal",
-                       message=f"Balasan untuk permohonan {req.code} dikirim dengan nama \"{display}\" "
-                               f"dari alamat {sender}, yang bukan alamat pejabat yang kami kenal. "
-                               "Balasan tersebut tidak kami proses dan pengirim tidak kami balas.",
-                       lines=[f"Alasan: nama pengirim hanya jabatan ({role}), bukan nama pejabat."])
-        raise Outcome("quarantined", f"display name is only the role {role} from unknown {sender}; refused")
-
-    def check_authentication(self, s, msg, req, task, sender, mid) -> None:
-        """Officials' decisions must pass the office server's DKIM/SPF check, when configured."""
-        authserv = self.ctx.cfg.office.authserv_id
-        if not authserv or task.role == "requester":  # units write from anywhere
-            return
-        ok, why = trust.auth_passes(msg, authserv)
-        if ok:
-            return
-        engine.record(self.ctx, s, req, "refused", step=task.step, actor=sender, message_id=mid,
-                        note=f"surel tidak lolos pemeriksaan DKIM/SPF: {why}")
-        self.answer(s, req, sender, mid, "Balasan Bapak/Ibu tidak lolos pemeriksaan keaslian surel "
-                    "(DKIM/SPF) server kantor, sehingga tidak kami terapkan. Mohon balas dari akun "
-                    "surel resmi kantor.")
-        raise Outcome("quarantined", f"authentication failed: {why}")
 
     def known(self, req, address: str) -> bool:
         """Whether the request may speak to `address`: an official (or acting one), a staff member,
