@@ -1,6 +1,7 @@
 """Backlog intake: N request letters stored in the inbound table (as the mailbox worker stores
 them, nothing handled yet), then the dispatcher alone (requests recorded per second; the target
-is >= 300/s), then the job runner alone (letters rendered per second, with the PDF copy when
+is >= 300/s; first with every batch read inline, the baseline, then with the next batch read in a
+second process while this one is written), then the job runner alone (letters rendered per second, with the PDF copy when
 LibreOffice is installed; `[jobs] render_processes` worker processes, both cores by default) beside
 a bare docxtpl render + save loop of the same template and context on as many processes.
 Baseline for intake: a raw imapclient FETCH of the same N letters from a private Dovecot.
@@ -126,6 +127,57 @@ def top(profile: cProfile.Profile, n: int = 25) -> None:
     print("\n".join(ln.replace(str(ROOT) + "/", "") for ln in out.getvalue().splitlines()[:n + 12]))
 
 
+def dispatch(office: Office, args: argparse.Namespace, ahead: bool) -> None:
+    """The dispatcher alone on the stored backlog: requests recorded per second, CPU per letter."""
+    times: list[tuple[int, float]] = []  # (letters, seconds) per batch
+    handle_batch = office.dispatcher.handle_batch
+
+    def timed(ids: list[int], read=None) -> None:  # noqa: ANN001
+        t = time.perf_counter()
+        handle_batch(ids, read)
+        times.append((len(ids), time.perf_counter() - t))
+
+    office.dispatcher.handle_batch = timed
+    reading = [0.0]
+    prepare = office.dispatcher.prepare
+
+    def read_timed(inbound_id: int, raw_path: str):  # noqa: ANN202
+        c = time.thread_time()
+        try:
+            return prepare(inbound_id, raw_path)
+        finally:
+            reading[0] += time.thread_time() - c
+
+    office.dispatcher.prepare = read_timed
+    prof = cProfile.Profile() if args.profile and ahead else None
+    t0, cpu0, main0 = time.perf_counter(), time.process_time(), time.thread_time()
+    if prof:
+        prof.enable()
+    handled = office.dispatcher.run_once()
+    if prof:
+        prof.disable()
+    disp_s, cpu_s, main_s = time.perf_counter() - t0, time.process_time() - cpu0, time.thread_time() - main0
+    office.dispatcher.close()  # the reading process ends
+    recorded = count(office, Request)
+    jobs = count(office, Job)
+    bad = count(office, Inbound, Inbound.status != "done")
+    what = "next batch read in a second process" if ahead else "BASELINE, every batch read inline"
+    per = 1000 / max(handled, 1)
+    print(f"dispatcher alone ({what}): {handled} letters -> {recorded} requests in {disp_s:.2f} s = "
+          f"{recorded / disp_s:6.1f} requests/s (target >= 300/s){' [cProfile on]' if prof else ''}   {load()}")
+    k = max(1, len(times) // 10)
+    first, last = times[:k], times[-k:]
+    print(f"  writer (main thread) CPU {main_s * per:.2f} ms per letter ({handled / main_s:.0f}/s of one core), "
+          f"inline reading {reading[0] * per:.2f} ms of it; whole process {cpu_s * per:.2f} ms "
+          f"(with the pool's threads); {len(times)} batches; per letter in the first {k}: "
+          f"{sum(s for _, s in first) / sum(n for n, _ in first) * 1000:.1f} ms, in the last {k}: "
+          f"{sum(s for _, s in last) / sum(n for n, _ in last) * 1000:.1f} ms; {jobs} jobs queued; "
+          f"{bad} not 'done'")
+    if prof:
+        prof.dump_stats(args.profile)
+        top(prof)
+
+
 def main() -> None:
     base = Path(tempfile.mkdtemp(prefix="liputan-bench-backlog-"))
     os.chmod(base, 0o755)
@@ -157,56 +209,15 @@ def run(base: Path) -> None:
         if fetch_s:
             print(f"baseline: raw imapclient FETCH of the {args.n} letters   {fetch_s:7.2f} s "
                   f"{args.n / fetch_s:8.0f} msg/s   {load()}")
-    (base / "office").mkdir()
-    office = Office(base / "office")
-    store(office, raws)
-    assert count(office, Inbound, Inbound.status == "new") == args.n
-
-    # ---- the dispatcher alone ----------------------------------------------------------------
-    times: list[tuple[int, float]] = []  # (letters, seconds) per batch
-    handle_batch = office.dispatcher.handle_batch
-
-    def timed(ids: list[int]) -> None:
-        t = time.perf_counter()
-        handle_batch(ids)
-        times.append((len(ids), time.perf_counter() - t))
-
-    office.dispatcher.handle_batch = timed
-    reading = [0.0]
-    prepare = office.dispatcher.prepare
-
-    def read_timed(inbound_id: int, raw_path: str):  # noqa: ANN202
-        c = time.process_time()
-        try:
-            return prepare(inbound_id, raw_path)
-        finally:
-            reading[0] += time.process_time() - c
-
-    office.dispatcher.prepare = read_timed
-    prof = cProfile.Profile() if args.profile else None
-    t0, cpu0 = time.perf_counter(), time.process_time()
-    if prof:
-        prof.enable()
-    handled = office.dispatcher.run_once()
-    if prof:
-        prof.disable()
-    disp_s, cpu_s = time.perf_counter() - t0, time.process_time() - cpu0
-    recorded = count(office, Request)
-    jobs = count(office, Job)
-    bad = count(office, Inbound, Inbound.status != "done")
-    print(f"dispatcher alone: {handled} letters -> {recorded} requests in {disp_s:.2f} s = "
-          f"{recorded / disp_s:6.1f} requests/s (target >= 300/s){' [cProfile on]' if prof else ''}   {load()}")
-    k = max(1, len(times) // 10)
-    first, last = times[:k], times[-k:]
-    print(f"  CPU {cpu_s / max(handled, 1) * 1000:.2f} ms per letter ({handled / cpu_s:.0f}/s of CPU); "
-          f"reading {reading[0] / max(handled, 1) * 1000:.2f} ms of it (before the transaction); "
-          f"{len(times)} batches; per letter in the first {k}: "
-          f"{sum(s for _, s in first) / sum(n for n, _ in first) * 1000:.1f} ms, in the last {k}: "
-          f"{sum(s for _, s in last) / sum(n for n, _ in last) * 1000:.1f} ms; {jobs} jobs queued; "
-          f"{bad} not 'done'")
-    if prof:
-        prof.dump_stats(args.profile)
-        top(prof)
+    # ---- the dispatcher alone: baseline (every batch read inline), then the next batch read
+    # in a second process while this one is written (the default) -------------------------------
+    for ahead in (False, True):
+        (base / f"office-{ahead}").mkdir()
+        office = Office(base / f"office-{ahead}")
+        office.ctx.cfg.reading.read_ahead = ahead
+        store(office, raws)
+        assert count(office, Inbound, Inbound.status == "new") == args.n
+        dispatch(office, args, ahead)
 
     if args.dispatcher_only:
         return

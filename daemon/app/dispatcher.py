@@ -13,8 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from daemon.app import mail_delivery, ocr_jobs, prereading
-from daemon.core import lexicon, logctx
+from daemon.app import mail_delivery, ocr_jobs, prereading, read_ahead, sender_checks
+from daemon.app.outcome import Outcome
+from daemon.core import jobs, lexicon, logctx
 from daemon.core.context import Context
 from daemon.core.models import Inbound, Outbox, Request, Task, utcnow
 from daemon.core.types import Classification, RequestFacts
@@ -25,7 +26,7 @@ from daemon.mail.inbound_claim import (
     postpone_inbound,
     resume_waiting,
 )
-from daemon.reading import budget, quotes, replies, trust
+from daemon.reading import budget, quotes, replies
 from daemon.reading.extract import complete_from_reply, extract_requests
 from daemon.reading.ocr import OcrSource
 from daemon.sop import engine, people, publishing, requests
@@ -38,16 +39,7 @@ INFORMATIONAL = ("notice", "assignment", "ack", "rejected", "forged", "alert", "
 # deadlock, serialization failure: the database undid the transaction; trying again will work
 RETRY_SQLSTATES = ("40P01", "40001")
 TRANSIENT_ATTEMPTS = 6
-FORGERY_WARNING_EVERY = timedelta(hours=1)  # one warning per request and official in this time
 BATCH = 32  # messages claimed and handled in one transaction (one commit) during a backlog  # 5 s, 10 s, 20 s, 40 s, 80 s apart: then the operator is told
-
-
-class Outcome(Exception):
-    """Stop handling a message with a final status and reason."""
-
-    def __init__(self, status: str, reason: str):
-        super().__init__(reason)
-        self.status, self.reason = status, reason
 
 
 def locked(s: Session, request_id: int | None) -> Request | None:
@@ -68,6 +60,9 @@ class Dispatcher:
         # False: Tesseract runs inside the message's transaction (the old way; bench/ compares)
         self.defer_ocr = defer_ocr
         self.ocr_cache = ocr_jobs.cache_of(ctx)
+        self.reading = read_ahead.Settings(ctx.cfg.reading, ctx.cfg.office.domain, ctx.places,
+                                           self.ocr_cache, defer_ocr)
+        self.ahead = read_ahead.ReadAhead(self.reading)  # started when a backlog first needs it
         self.prepared: dict[int, budget.Prepared] = {}  # the batch, read before its transaction
         self.unread: list = []  # scans of the message being read whose OCR failed for good
         self.pre = budget.Prepared()  # the message being handled, as read before its transaction
@@ -78,36 +73,81 @@ class Dispatcher:
         Messages are claimed and handled in batches: each is read before any row is locked,
         then the batch is handled in one transaction, one savepoint per message, so a backlog
         costs one commit per batch. A message that fails is undone alone; a database error
-        undoes the batch, and its messages are then handled one by one."""
+        undoes the batch, and its messages are then handled one by one. While a full batch is
+        written, the next one is claimed and read in the reading process (read_ahead)."""
         self.resume_stranded()
-        done = 0
+        done, ahead = 0, None  # ahead: (ids, their reading under way) of the next batch
         while limit is None or done < limit:
-            want = BATCH if limit is None else min(BATCH, limit - done)
-            ids = claim_inbound_batch(self.factory, self.holder, want)
+            if ahead is None:
+                ids = claim_inbound_batch(self.factory, self.holder, self.want(limit, done))
+                pending = None
+            else:
+                ids, pending = ahead
             if not ids:
                 break
-            self.handle_batch(ids)
             done += len(ids)
+            ahead = self.read_next(limit, done) if len(ids) == BATCH else None
+            self.handle_batch(ids, self.collect(pending) if pending is not None else None)
         return done
 
-    def handle_batch(self, ids: list[int]) -> None:
-        """Read every message of the batch, then handle them in one transaction."""
+    @staticmethod
+    def want(limit: int | None, done: int) -> int:
+        return BATCH if limit is None else min(BATCH, limit - done)
+
+    def read_next(self, limit: int | None, done: int) -> tuple[list[int], read_ahead.Pending | None] | None:
+        """A backlog: the next batch claimed now and its reading started in the reading process."""
+        if limit is not None and done >= limit:
+            return None
+        ids = claim_inbound_batch(self.factory, self.holder, self.want(limit, done))
+        if not ids or not self.ctx.cfg.reading.read_ahead:
+            return (ids, None) if ids else None
+        return ids, self.ahead.submit(list(self.paths(ids).items()), self.ctx.now())
+
+    def collect(self, pending: read_ahead.Pending) -> dict[int, budget.Prepared | None]:
+        """The batch as the reading process read it, each reply then read against our mail."""
+        out = {}
+        for inbound_id, pre in self.ahead.collect(pending).items():
+            try:
+                out[inbound_id] = prereading.with_answer(self, pre) if pre is not None else None
+            except Exception:
+                log.debug("inbound %d: read again in its transaction", inbound_id, exc_info=True)
+                out[inbound_id] = None
+        return out
+
+    def close(self) -> None:
+        """Stop the reading process, if one was started (the service stops)."""
+        self.ahead.close(final=True)
+
+    def paths(self, ids: list[int]) -> dict[int, str]:
         with self.factory() as s:
-            paths = dict(s.execute(select(Inbound.id, Inbound.raw_path).where(Inbound.id.in_(ids))).all())
-        self.prepared = {i: pre for i in ids if i in paths and (pre := self.prepare(i, paths[i]))}
+            return dict(s.execute(select(Inbound.id, Inbound.raw_path).where(Inbound.id.in_(ids))).all())
+
+    def handle_batch(self, ids: list[int], read: dict[int, budget.Prepared | None] | None = None) -> None:
+        """Read every message of the batch (those `read` ahead lacks), then handle them in one
+        transaction."""
+        read = dict(read or {})
+        missing = [i for i in ids if i not in read]
+        if missing:
+            paths = self.paths(missing)
+            read.update({i: self.prepare(i, paths[i]) for i in missing if i in paths})
+        self.prepared = {i: pre for i in ids if (pre := read.get(i))}
         failures: list[tuple[int, Exception]] = []
         try:
             with self.factory() as s, s.begin():
                 # locked and held for the batch (handle_row then finds them in the session)
                 rows = s.scalars(select(Inbound).where(Inbound.id.in_(ids)).with_for_update()).all()
+                new_jobs = jobs.collect_rows(s)  # new requests' first jobs: one INSERT at the end
                 for inbound_id in ids:
+                    mark = len(new_jobs)
                     try:
                         with s.begin_nested():
                             self.handle_row(s, inbound_id, locked=True)
                     except DBAPIError:
                         raise
                     except Exception as exc:  # noqa: BLE001 - undone alone; judged below
+                        del new_jobs[mark:]  # its jobs are undone with it
                         failures.append((inbound_id, exc))
+                jobs.write_rows(s, new_jobs)  # a database error here undoes the batch (below)
                 del rows
         except DBAPIError:  # the batch is undone: one by one, each on its own
             log.info("batch of %d undone; handling its messages one by one", len(ids))
@@ -218,14 +258,8 @@ class Dispatcher:
         extract its requests. What fails here is read again in the transaction, where the
         failure is handled as always."""
         try:
-            pre = prereading.read_path(self, inbound_id, raw_path)
-            c = pre.c
-            if pre.over is None and not (c.references or c.tag) and \
-                    c.kind not in ("bounce", "auto_reply", "list"):
-                ocr = OcrSource(self.ocr_cache) if self.defer_ocr else None
-                pre.letters = extract_requests(pre.msg, self.ctx.places, self.ctx.now(), ocr)
-                pre.ocr_needed = list(ocr.needed) if ocr is not None else []
-            return pre
+            pre = read_ahead.read_alone(self.reading, inbound_id, raw_path, self.ctx.now())
+            return prereading.with_answer(self, pre)
         except Exception:
             log.debug("inbound %d: read again in its transaction", inbound_id, exc_info=True)
             return None
@@ -295,8 +329,8 @@ class Dispatcher:
         inbound.request_id = req.id
         mid = inbound.message_id
         if task is None or sender not in task.who:
-            self.check_forgery(s, req, display, sender, mid)
-            self.check_role_name(s, req, display, sender, mid)
+            sender_checks.forgery(self, s, req, display, sender, mid)
+            sender_checks.role_name(self, s, req, display, sender, mid)
             if mail_delivery.expected(ctx, s, req, sender) and \
                     mail_delivery.receive(ctx, s, inbound, msg, req, sender):
                 raise Outcome("done", "coverage results delivered by mail")
@@ -329,7 +363,7 @@ class Dispatcher:
                           "oleh surel yang lebih baru, sehingga balasan ini tidak kami terapkan.")
             self.answer(s, req, sender, mid, reason + self.where_now(s, req))
             raise Outcome("done", f"reply to a {task.status} step; recorded, not applied")
-        self.check_authentication(s, msg, req, task, sender, mid)
+        sender_checks.authentication(self, s, msg, req, task, sender, mid)
         if task.role == "requester":
             self.complete(s, inbound, msg, req, task)
         if lexicon.pattern(r"^\W*{}", "delegate").match(reading.text or ""):
@@ -352,71 +386,6 @@ class Dispatcher:
             return f" Permohonan ini sudah {state.get(req.state, req.state)}."
         waiting = [people.described(self.ctx, t.who[0]) for t in engine.open_tasks(s, req)]
         return f" Saat ini permohonan menunggu tindakan {', '.join(waiting)}." if waiting else ""
-
-    def check_forgery(self, s, req, display, sender, mid) -> None:
-        officials = [(p.name, p.email) for p in self.ctx.rules.office.roles.values()]
-        officials += [(a.name, a.email) for p in self.ctx.rules.office.roles.values() for a in p.acting]
-        victim = trust.impersonation(display, sender, officials)
-        if victim is None:
-            return
-        engine.record(self.ctx, s, req, "refused", actor=sender, message_id=mid,
-                        note=f"nama pengirim meniru pejabat ({victim}) dari alamat lain")
-        self.warn_official(s, req, victim, display, sender)
-        raise Outcome("quarantined", f"display name imitates {victim} from {sender}; refused")
-
-    def warn_official(self, s, req, official: str, display: str, sender: str) -> None:
-        """Tell the official someone replied in their name (the operator in copy): once an hour
-        per request, so a run of forgeries is one warning, not a flood; each is in the history."""
-        since = utcnow() - FORGERY_WARNING_EVERY
-        earlier = s.scalars(select(Outbox.recipients).where(
-            Outbox.request_id == req.id, Outbox.kind == "forged", Outbox.created_at > since))
-        if any(official.lower() in {str(a).lower() for a in r} for r in earlier):
-            log.info("%s: another reply in the name of %s from %s; warned within the hour already",
-                     req.code, official, sender)
-            return
-        p, _, _ = people.person(self.ctx, official)
-        mails.send(s, self.ctx.cfg, "forged", to=[official], cc=[self.ctx.cfg.office.operator],
-                   request_id=req.id, r=req, tag=mails.tag(req.code), office=self.ctx.rules.office,
-                   person=p, display=display, sender=sender)
-
-    def check_role_name(self, s, req, display, sender, mid) -> None:
-        """A display name that is only a role ("Kepala Dinas", "Bupati") from an unknown address is
-        refused; the official holding the role (or, above the office, the operator) is told."""
-        if self.known(req, sender):
-            return
-        office = self.ctx.rules.office
-        officials = [(p.jabatan, p.email) for p in office.roles.values()]
-        claim = trust.role_claim(display, officials, (office.office.short, office.office.name))
-        if claim is None:
-            return
-        role, holder = claim
-        engine.record(self.ctx, s, req, "refused", actor=sender, message_id=mid,
-                      note=f"nama pengirim hanya jabatan ({role}) dari alamat yang tidak dikenal")
-        if holder is not None:
-            self.warn_official(s, req, holder, display, sender)
-        else:
-            mails.send(s, self.ctx.cfg, "alert", to=[self.ctx.cfg.office.operator], request_id=req.id,
-                       heading=f"Balasan atas nama jabatan {role} dari alamat tidak dikenal",
-                       message=f"Balasan untuk permohonan {req.code} dikirim dengan nama \"{display}\" "
-                               f"dari alamat {sender}, yang bukan alamat pejabat yang kami kenal. "
-                               "Balasan tersebut tidak kami proses dan pengirim tidak kami balas.",
-                       lines=[f"Alasan: nama pengirim hanya jabatan ({role}), bukan nama pejabat."])
-        raise Outcome("quarantined", f"display name is only the role {role} from unknown {sender}; refused")
-
-    def check_authentication(self, s, msg, req, task, sender, mid) -> None:
-        """Officials' decisions must pass the office server's DKIM/SPF check, when configured."""
-        authserv = self.ctx.cfg.office.authserv_id
-        if not authserv or task.role == "requester":  # units write from anywhere
-            return
-        ok, why = trust.auth_passes(msg, authserv)
-        if ok:
-            return
-        engine.record(self.ctx, s, req, "refused", step=task.step, actor=sender, message_id=mid,
-                        note=f"surel tidak lolos pemeriksaan DKIM/SPF: {why}")
-        self.answer(s, req, sender, mid, "Balasan Bapak/Ibu tidak lolos pemeriksaan keaslian surel "
-                    "(DKIM/SPF) server kantor, sehingga tidak kami terapkan. Mohon balas dari akun "
-                    "surel resmi kantor.")
-        raise Outcome("quarantined", f"authentication failed: {why}")
 
     def known(self, req, address: str) -> bool:
         """Whether the request may speak to `address`: an official (or acting one), a staff member,

@@ -35,9 +35,15 @@ def read_path(dispatcher: Any, inbound_id: int, raw_path: str) -> budget.Prepare
     ctx = dispatcher.ctx
     pre = budget.prepare(Path(raw_path).read_bytes(), ctx.cfg.reading, ctx.cfg.office.domain)
     pre.inbound_id = inbound_id
+    return with_answer(dispatcher, pre)
+
+
+def with_answer(dispatcher: Any, pre: budget.Prepared) -> budget.Prepared:
+    """A reply (a message naming our mail) read against the mail it answers, within its budget."""
     if pre.over is None:
         sent = sent_mail(dispatcher.factory, pre)
         if sent is not None:
+            ctx = dispatcher.ctx
             budget.read_reply(pre, ctx.lexicon, sent, ctx.cfg.reading, signer_names(ctx, pre.msg))
     return pre
 

@@ -125,6 +125,7 @@ class Service:
             await asyncio.to_thread(mailbox.join, 1)
         if mailbox.is_alive():
             log.warning("mailbox worker still blocked; exiting without it (nothing is lost)")
+        self.dispatcher.close()  # its reading process, if a backlog started one
         self.engine.dispose()
         # no letter is being made now: LibreOffice and the render workers need not be asked twice
         await asyncio.to_thread(pdf.default_converter().close, 0.2, 0.5)

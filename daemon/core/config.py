@@ -297,6 +297,8 @@ class ReadingCfg(Section):
     max_parts: int = Field(500, ge=1, description="more MIME parts than this are not read")
     max_depth: int = Field(30, ge=1, description="multiparts nested deeper than this are not read")
     max_seconds: float = Field(20, gt=0, description="reading that took longer is not trusted")
+    read_ahead: bool = Field(True, description="during a backlog, read the next batch in a second "
+                             "process while this one is written (false: read every batch inline)")
 
 
 class PdfCfg(Section):

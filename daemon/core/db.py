@@ -187,6 +187,13 @@ def next_value(session: Session, name: str, year: int) -> int:
     The row is locked until the caller commits, so numbers are never skipped or shared; a
     rolled-back transaction gives its number back.
     """
+    held = _held_sequences(session)
+    row = held.get((name, year))
+    # locked already in this transaction; a savepoint's rollback expires it (and PostgreSQL
+    # frees a lock taken inside that savepoint), so it is then read and locked again below
+    if row is not None and inspect(row).persistent and "value" not in inspect(row).unloaded:
+        row.value += 1  # written with the caller's next flush (the row that takes the number)
+        return row.value
     query = select(Sequence).where(Sequence.name == name, Sequence.year == year).with_for_update()
     row = session.execute(query).scalar_one_or_none()
     if row is None:
@@ -196,6 +203,17 @@ def next_value(session: Session, name: str, year: int) -> int:
         except IntegrityError:
             pass
         row = session.execute(query).scalar_one()
+    held[(name, year)] = row
     row.value += 1
     session.flush()
     return row.value
+
+
+def _held_sequences(session: Session) -> dict:
+    """The sequence rows locked by the session's current transaction (a batch of letters takes
+    its codes from one row read once); another transaction starts with none."""
+    txn = session.get_transaction()
+    kept = session.info.get("sequences")
+    if kept is None or kept[0] is not txn:
+        kept = session.info["sequences"] = (txn, {})
+    return kept[1]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -24,6 +24,7 @@ BACKOFF_CAP = timedelta(hours=1)
 OUTAGE_RETRY = timedelta(seconds=20)  # a job that met a full disk is tried again this soon
 MAX_ERROR = 4000
 HOLDER_MAX = 64  # job.leased_by and inbound.leased_by
+BATCH_ROWS = "job_rows"  # session.info: fresh jobs collected for one INSERT (collect_rows)
 
 
 class PermanentJobError(Exception):
@@ -44,18 +45,42 @@ class ClaimedJob:
 
 def enqueue(s: Session, kind: str, payload: dict[str, Any], *, key: str | None = None,
             request_id: int | None = None, run_at: datetime | None = None,
-            max_attempts: int = 8, priority: int = 0) -> Job:
-    """Queue a job in the caller's transaction; a job with the same `key` is queued only once."""
-    if key is not None:
+            max_attempts: int = 8, priority: int = 0, fresh: bool = False) -> Job:
+    """Queue a job in the caller's transaction; a job with the same `key` is queued only once.
+    `fresh`: the key names something created in this transaction (no job can hold it yet), so
+    it is not looked up, and the row is written with the caller's next flush (its id unset), or
+    with the batch's rows when the caller collects them (`collect_rows`; then None is returned)."""
+    if key is not None and not fresh:
         existing = s.scalars(select(Job).where(Job.key == key)).first()
         if existing is not None:
             return existing
-    job = Job(kind=kind, key=key, payload=payload, request_id=request_id, state="queued",
-              priority=priority, attempts=0, max_attempts=max_attempts, next_run_at=run_at or utcnow(),
-              created_at=utcnow())
+    values = dict(kind=kind, key=key, payload=payload, request_id=request_id, state="queued",
+                  priority=priority, attempts=0, max_attempts=max_attempts,
+                  next_run_at=run_at or utcnow(), created_at=utcnow())
+    batch = s.info.get(BATCH_ROWS)
+    if fresh and batch is not None:
+        batch.append(values)
+        return None
+    job = Job(**values)
     s.add(job)
-    s.flush()
+    if not fresh:
+        s.flush()
     return job
+
+
+def collect_rows(s: Session) -> list[dict[str, Any]]:
+    """From now on, fresh jobs queued in `s` wait in this list (a dispatcher's batch: the
+    caller drops a failed message's rows and writes the rest with `write_rows`)."""
+    rows: list[dict[str, Any]] = []
+    s.info[BATCH_ROWS] = rows
+    return rows
+
+
+def write_rows(s: Session, rows: list[dict[str, Any]]) -> None:
+    """The collected jobs, written in one statement in the caller's transaction."""
+    s.info.pop(BATCH_ROWS, None)
+    if rows:
+        s.execute(insert(JOB), rows)
 
 
 def _due(now: datetime, kinds: Collection[str] | None) -> ColumnElement[bool]:

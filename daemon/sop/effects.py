@@ -43,6 +43,7 @@ class Job:
     payload: dict[str, Any]
     key: str | None = None
     run_at: datetime | None = None
+    fresh: bool = False  # its request was created in this transaction: no job can hold its key
 
 
 Effect = Mail | Letter | Job
@@ -65,8 +66,8 @@ class Effects:
         self.items.append(Letter(name=name, meta=meta, step=step))
 
     def job(self, kind: str, payload: dict[str, Any], *, key: str | None = None,
-            run_at: datetime | None = None) -> None:
-        self.items.append(Job(kind=kind, payload=payload, key=key, run_at=run_at))
+            run_at: datetime | None = None, fresh: bool = False) -> None:
+        self.items.append(Job(kind=kind, payload=payload, key=key, run_at=run_at, fresh=fresh))
 
     def drain(self) -> list[Effect]:
         out, self.items = self.items, []

@@ -56,7 +56,7 @@ def open_request(ctx: Context, s: Session, inbound: Inbound, facts: RequestFacts
     # the request is on record now; its first step (acknowledgement, first letter and task mail)
     # is a job, so a backlog of letters is recorded at once and worked through after
     run.fx.job(ENTER, {"request_id": req.id, "step": intake.number},
-               key=f"{ENTER}:{req.code}:{intake.number}")
+               key=f"{ENTER}:{req.code}:{intake.number}", fresh=True)
     return _commit(run)
 
 

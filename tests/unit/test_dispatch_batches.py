@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 from test_workflow_bodies import BANTAN
 
 from daemon.app import dispatcher as d
-from daemon.core.models import Inbound, Request
+from daemon.core.models import Inbound, Job, Request
 from daemon.mail import mime
 from daemon.mail.inbound_claim import claim_inbound_batch
 
@@ -48,7 +48,9 @@ def requests(office: Office) -> int:
         return s.scalar(select(func.count()).select_from(Request))
 
 
-def test_a_backlog_is_read_before_each_batch_takes_the_write_lock(office, monkeypatch):
+@pytest.mark.parametrize("ahead", [False, True], ids=["inline", "read-ahead"])
+def test_a_backlog_is_read_before_each_batch_takes_the_write_lock(office, monkeypatch, ahead):
+    office.ctx.cfg.reading.read_ahead = ahead
     order: list[str] = []
     real_prepare, real_row = d.Dispatcher.prepare, d.Dispatcher.handle_row
 
@@ -65,8 +67,14 @@ def test_a_backlog_is_read_before_each_batch_takes_the_write_lock(office, monkey
     for raw in distinct_letters(d.BATCH + 5):
         office.store(raw)
     assert office.dispatcher.run_once() == d.BATCH + 5
-    # two batches: every letter of a batch read, then the batch written
-    assert order == ["read"] * d.BATCH + ["write"] * d.BATCH + ["read"] * 5 + ["write"] * 5
+    # two batches: every letter of a batch read, then the batch written; with read-ahead the
+    # second batch is read in the reading process while the first is written
+    if ahead:
+        assert order == ["read"] * d.BATCH + ["write"] * (d.BATCH + 5)
+        assert office.dispatcher.ahead.pool is not None
+        office.dispatcher.close()
+    else:
+        assert order == ["read"] * d.BATCH + ["write"] * d.BATCH + ["read"] * 5 + ["write"] * 5
     assert statuses(office) == {"done": d.BATCH + 5} and requests(office) == d.BATCH + 5
 
 
@@ -114,6 +122,11 @@ def test_a_failure_after_writing_leaves_nothing_of_that_message(office, monkeypa
     assert "Musrenbang Desa Nomor 1" not in titles
     assert len(titles) == 3 and len(set(codes)) == 3  # its code was given back, not skipped
     assert codes[-1].endswith("0003")
+    with office.factory() as s:  # the batch's first jobs, written together: none of the undone one
+        queued = s.execute(select(Job.key, Job.request_id, Request.code)
+                           .join(Request, Request.id == Job.request_id)).all()
+    assert sorted(key for key, _, _ in queued) == [f"enter_step:{code}:1" for code in codes]
+    assert all(key.split(":")[1] == code for key, _, code in queued)
 
 
 def test_a_database_error_in_a_batch_handles_its_messages_one_by_one(office, monkeypatch):

@@ -1,0 +1,163 @@
+"""Reading the next batch of stored messages in a second process while this batch is written, so
+the reading's CPU runs on another core; the reading budget's time limit is enforced there."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import signal
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from daemon.core.config import ReadingCfg
+from daemon.core.places import Places
+from daemon.reading import budget
+from daemon.reading.extract import extract_requests
+from daemon.reading.ocr import OcrCache, OcrSource
+
+log = logging.getLogger("daemon.app.dispatcher")
+NOT_LETTERS = ("bounce", "auto_reply", "list")
+SLACK_SECONDS = 10.0  # beyond the budget, before the reading process is given up on
+START_SECONDS = 60.0  # a new reading process's start (imports), on a busy machine
+MAX_BREAKS = 3  # reading processes that died or hung: then every batch is read inline
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What reading a message needs, with no database: sent to the reading process once."""
+
+    reading: ReadingCfg
+    domain: str | None
+    places: Places
+    ocr_cache: OcrCache | None
+    defer_ocr: bool
+
+
+def read_alone(settings: Settings, inbound_id: int, raw_path: str, now: datetime) -> budget.Prepared:
+    """Parse and classify the message within its budget and, for what may be a new letter,
+    extract its requests (scans only from the OCR cache when OCR is deferred)."""
+    pre = budget.prepare(Path(raw_path).read_bytes(), settings.reading, settings.domain)
+    pre.inbound_id = inbound_id
+    c = pre.c
+    if pre.over is None and not (c.references or c.tag) and c.kind not in NOT_LETTERS:
+        ocr = OcrSource(settings.ocr_cache) if settings.defer_ocr else None
+        pre.letters = extract_requests(pre.msg, settings.places, now, ocr)
+        pre.ocr_needed = list(ocr.needed) if ocr is not None else []
+    return pre
+
+
+# ---- in the reading process ----------------------------------------------------------------------
+_settings: Settings | None = None
+
+
+class _OverTime(BaseException):
+    """Not an Exception: the readers' own `except Exception` guards must not swallow it."""
+
+
+def _start(settings: Settings) -> None:
+    global _settings
+    _settings = settings
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the service stops it; Ctrl-C is the parent's
+
+
+def _alarm(signum: int, frame: Any) -> None:
+    raise _OverTime
+
+
+def _read(inbound_id: int, raw_path: str, now: datetime) -> budget.Prepared | None:
+    """One message read in the reading process; stopped when it runs over the time budget.
+    None: it failed here, and is read again where the failure is handled as always."""
+    limit = _settings.reading.max_seconds
+    signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, limit)
+    try:
+        return read_alone(_settings, inbound_id, raw_path, now)
+    except _OverTime:
+        return budget.Prepared(over=budget.over_time(limit, _settings.reading), seconds=limit,
+                               inbound_id=inbound_id)
+    except Exception:
+        logging.getLogger(__name__).debug("inbound %d: not read ahead", inbound_id, exc_info=True)
+        return None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+# ---- in the dispatcher -----------------------------------------------------------------------------
+@dataclass
+class Pending:
+    """A batch being read in the reading process, in claim order."""
+
+    futures: list[tuple[int, Future]]
+    fresh: bool  # the process was started for it (its start counts against the first message)
+
+
+class ReadAhead:
+    """One reading process, started when a backlog first needs it and reused; when it dies or
+    hangs, the message it was reading is quarantined as over budget, the rest read inline."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.pool: ProcessPoolExecutor | None = None
+        self.breaks = 0
+        self.stopped = False  # the service is stopping: no new process, nothing judged
+
+    def submit(self, items: list[tuple[int, str]], now: datetime) -> Pending | None:
+        """Start reading `items` (id, raw path); None: read them inline."""
+        if self.breaks >= MAX_BREAKS or self.stopped or not items:
+            return None
+        fresh = self.pool is None
+        try:
+            if self.pool is None:
+                ctx = multiprocessing.get_context("forkserver")  # never fork a threaded service
+                self.pool = ProcessPoolExecutor(1, mp_context=ctx, initializer=_start,
+                                                initargs=(self.settings,))
+            return Pending([(i, self.pool.submit(_read, i, path, now)) for i, path in items], fresh)
+        except (BrokenProcessPool, RuntimeError, OSError) as exc:
+            self._broken(f"could not start: {exc}")
+            return None
+
+    def collect(self, pending: Pending) -> dict[int, budget.Prepared | None]:
+        """The messages read so far: an id left out is read inline; one that stopped the
+        process is over its budget (quarantined with the reason, never read again here)."""
+        out: dict[int, budget.Prepared | None] = {}
+        wait = self.settings.reading.max_seconds + SLACK_SECONDS
+        for n, (inbound_id, fut) in enumerate(pending.futures):
+            try:
+                out[inbound_id] = fut.result(timeout=wait + (START_SECONDS if pending.fresh and n == 0 else 0))
+            except FutureTimeout:
+                out[inbound_id] = self._over(inbound_id, "reading took longer than "
+                                             f"{wait:g} s and was stopped")
+                self._broken(f"inbound {inbound_id} not read within {wait:g} s")
+                break
+            except (BrokenProcessPool, CancelledError):
+                if self.stopped:  # stopped on purpose: the rest is read inline
+                    break
+                out[inbound_id] = self._over(inbound_id, "the reading process ended while reading it")
+                self._broken(f"it ended while reading inbound {inbound_id}")
+                break
+        return out
+
+    def _over(self, inbound_id: int, why: str) -> budget.Prepared:
+        return budget.Prepared(over=f"over the reading budget: {why}", inbound_id=inbound_id)
+
+    def _broken(self, why: str) -> None:
+        self.breaks += 1
+        log.warning("reading process: %s; this batch is read inline%s", why,
+                    " from now on" if self.breaks >= MAX_BREAKS else "")
+        self.close()
+
+    def close(self, final: bool = False) -> None:
+        """Stop the reading process at once (`final`: the service stops; what it was reading is
+        read inline, never judged)."""
+        self.stopped = self.stopped or final
+        pool, self.pool = self.pool, None
+        if pool is None:
+            return
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):
+            proc.kill()
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,117 @@
+"""The next batch of a backlog is read in a second process: same results as inline reading; a
+message that runs over its time budget there, or whose reading ends the process, is quarantined
+with its reason while the rest of the batch is read inline and handled."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import replace
+
+import pytest
+from harness import Office
+from sqlalchemy import func, select
+from test_dispatch_batches import distinct_letters
+
+from daemon.app import dispatcher as d
+from daemon.app import read_ahead
+from daemon.core.config import ReadingCfg
+from daemon.core.models import Inbound, Job, Request
+from daemon.reading import budget
+
+
+class Crash:
+    """Places whose first use ends the reading process (as a crash in a C parser would)."""
+
+    def __getattr__(self, name):  # noqa: ANN001, ANN204
+        if name.startswith("__"):
+            raise AttributeError(name)
+        os._exit(3)
+
+
+class Slow:
+    """Places whose first use takes longer than any budget of this test."""
+
+    def __getattr__(self, name):  # noqa: ANN001, ANN204
+        if name.startswith("__"):
+            raise AttributeError(name)
+        time.sleep(30)
+
+
+@pytest.fixture
+def office(tmp_path):
+    o = Office(tmp_path)
+    yield o
+    o.dispatcher.close()
+
+
+def outcome(office: Office) -> tuple[dict[str, int], int, int]:
+    with office.factory() as s:
+        statuses = dict(s.execute(select(Inbound.status, func.count()).group_by(Inbound.status)).all())
+        return (statuses, s.scalar(select(func.count()).select_from(Request)),
+                s.scalar(select(func.count()).select_from(Job)))
+
+
+def test_read_ahead_gives_what_inline_reading_gives(tmp_path):
+    raws = distinct_letters(2 * d.BATCH + 3)
+    seen = {}
+    for ahead in (False, True):
+        o = Office(tmp_path / str(ahead))
+        o.ctx.cfg.reading.read_ahead = ahead
+        for raw in raws:
+            o.store(raw)
+        assert o.dispatcher.run_once() == len(raws)
+        assert (o.dispatcher.ahead.pool is not None) == ahead  # the second process was used
+        o.dispatcher.close()
+        with o.factory() as s:
+            seen[ahead] = s.execute(select(Request.code, Request.title, Request.event_start,
+                                           Request.location, Request.requester_email)
+                                    .order_by(Request.code)).all()
+        assert outcome(o) == ({"done": len(raws)}, len(raws), len(raws))
+    assert seen[True] == seen[False]
+
+
+def test_a_reading_that_ends_the_process_quarantines_that_message_only(office):
+    ahead = read_ahead.ReadAhead(replace(office.dispatcher.reading, places=Crash()))
+    office.dispatcher.ahead = ahead
+    for raw in distinct_letters(2 * d.BATCH):
+        office.store(raw)
+    assert office.dispatcher.run_once() == 2 * d.BATCH
+    # the first message of the second batch was being read when the process ended: quarantined
+    # with the reason; the rest of that batch was read inline and recorded
+    assert outcome(office) == ({"done": 2 * d.BATCH - 1, "quarantined": 1}, 2 * d.BATCH - 1, 2 * d.BATCH - 1)
+    with office.factory() as s:
+        row = s.scalars(select(Inbound).where(Inbound.status == "quarantined")).one()
+    assert row.id == d.BATCH + 1
+    assert row.reason == "over the reading budget: the reading process ended while reading it"
+    assert ahead.breaks == 1 and ahead.pool is None
+
+
+def test_a_reading_over_its_time_budget_is_stopped_in_the_reading_process(office):
+    settings = replace(office.dispatcher.reading, places=Slow(),
+                       reading=ReadingCfg(max_seconds=1))
+    office.dispatcher.ahead = read_ahead.ReadAhead(settings)
+    for raw in distinct_letters(d.BATCH + 2):
+        office.store(raw)
+    started = time.monotonic()
+    assert office.dispatcher.run_once() == d.BATCH + 2
+    assert time.monotonic() - started < 25  # each stopped after 1 s, not after 30
+    statuses, recorded, _ = outcome(office)
+    assert statuses == {"done": d.BATCH, "quarantined": 2} and recorded == d.BATCH
+    with office.factory() as s:
+        reasons = set(s.scalars(select(Inbound.reason).where(Inbound.status == "quarantined")))
+    assert reasons == {"over the reading budget: reading took 1.0 s (limit 1 s)"}
+
+
+def test_the_alarm_is_cleared_after_each_reading(tmp_path, monkeypatch):
+    """In the reading process: a fast reading leaves no timer running for the next one."""
+    import signal
+
+    monkeypatch.setattr(read_ahead, "read_alone", lambda *a: budget.Prepared(inbound_id=a[1]))
+    read_ahead._start(read_ahead.Settings(ReadingCfg(max_seconds=5), None, None, None, True))
+    try:
+        assert read_ahead._read(7, str(tmp_path / "x.eml"), None).inbound_id == 7
+        assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
