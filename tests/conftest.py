@@ -202,11 +202,20 @@ def wordpress(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WordPress]:
 # `.ci/run` runs `pytest -n 2 --dist loadfile --no-loadscope-reorder`: each worker takes a whole
 # file at a time, in the order below, so a long file never starts last while the other worker is
 # idle. Seconds per file from `python -m pytest -q -n 2 -p xdist tests/integration --durations=60`
-# (2026-11-30, load average 12); a file not listed keeps its place after these.
+# and `python -m pytest -q -p no:xdist tests/unit --durations=40` (2026-11-30, both at load
+# average 10-14 on 2 cores: only the order matters); a file not listed keeps its place after these.
 SLOW_FILES = {
     "integration/test_status.py": 400,
     "integration/test_crash.py": 350,
     "integration/test_service.py": 260,
+    "unit/test_readers_fuzz.py": 243,
+    "unit/test_ocr_path.py": 154,
+    "unit/test_ocr_deskew.py": 148,
+    "unit/test_hostile_corpus.py": 130,
+    "unit/test_dispatch_batches.py": 90,
+    "unit/test_linear_readers.py": 83,
+    "unit/test_extract.py": 47,
+    "unit/test_phones_as_written.py": 39,
     "integration/test_failover.py": 140,
     "integration/test_demo.py": 100,
     "integration/test_reload.py": 90,
