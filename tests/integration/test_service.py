@@ -11,7 +11,12 @@ import time
 
 import pytest
 from harness import letter
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from test_workflow_bodies import BANTAN
+
+from daemon.core.db import make_engine
+from daemon.core.models import Request
 
 pytestmark = pytest.mark.integration
 
@@ -31,10 +36,32 @@ def wait_for(predicate, timeout: float = 30.0):
     raise AssertionError("condition not met in time")
 
 
-def test_the_daemon_handles_a_request_and_stops_on_sigterm_within_5_s(config, dovecot, mailbox_user, smtp):
+def request_steps(database: str):
+    """A predicate factory: the recorded requests' steps, read in this process (a CLI start per
+    poll would take the CPU the daemon needs); an empty list until the daemon made the tables."""
+    def steps() -> list[int]:
+        engine = make_engine(database)
+        try:
+            with engine.connect() as conn:
+                return list(conn.scalars(select(Request.step)))
+        except DBAPIError:
+            return []
+        finally:
+            engine.dispose()
+    return steps
+
+
+def start(path: str, log):
+    """`liputan run`, its output in a file (a pipe nobody reads would block it once full)."""
+    return subprocess.Popen([sys.executable, "-m", "daemon.app.cli", "run", "-c", path],
+                            stdout=log, stderr=subprocess.STDOUT, text=True)
+
+
+def test_the_daemon_handles_a_request_and_stops_on_sigterm_within_5_s(config, dovecot, mailbox_user, smtp,
+                                                                      tmp_path):
     path = str(config.source)
-    proc = subprocess.Popen([sys.executable, "-m", "daemon.app.cli", "run", "-c", path],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    log = open(tmp_path / "daemon.log", "w")
+    proc = start(path, log)
     try:
         dovecot.append(mailbox_user, "INBOX", letter(
             "camat.bantan@bengkaliskab.go.id", "Permohonan peliputan Musrenbang", BANTAN
@@ -45,7 +72,10 @@ def test_the_daemon_handles_a_request_and_stops_on_sigterm_within_5_s(config, do
             rows = json.loads(out.stdout or "[]")
             return rows if rows and rows[0]["step"] == 2 else None
 
-        rows = wait_for(listed, 60)
+        steps = request_steps(config.paths.database)
+        wait_for(lambda: steps() == [2], 60)
+        rows = listed()  # what the operator's command shows
+        assert rows, "the CLI does not list the request at step 2"
         assert rows[0]["waiting_for"] == ["kadis@bengkaliskab.go.id"]
         assert rows[0]["event_start"] == "2026-12-07T09:00:00+07:00"
         assert rows[0]["outside_island"] is False
@@ -61,6 +91,7 @@ def test_the_daemon_handles_a_request_and_stops_on_sigterm_within_5_s(config, do
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        log.close()
 
 
 def test_sigint_stops_an_idle_daemon_within_5_s(config, tmp_path):
@@ -86,13 +117,13 @@ def test_a_fatal_configuration_error_exits_non_zero(tmp_path):
 
 
 def test_the_daemon_reads_a_scanned_letter_in_a_job_and_a_text_letter_does_not_wait(
-        config, dovecot, mailbox_user, smtp):
+        config, dovecot, mailbox_user, smtp, tmp_path):
     from pathlib import Path
 
     scanned = Path(__file__).resolve().parents[1] / "data" / "requests" / "05_bantan_scanned_pdf.eml"
     path = str(config.source)
-    proc = subprocess.Popen([sys.executable, "-m", "daemon.app.cli", "run", "-c", path],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    log = open(tmp_path / "daemon.log", "w")
+    proc = start(path, log)
     try:
         dovecot.append(mailbox_user, "INBOX", scanned.read_bytes())
         dovecot.append(mailbox_user, "INBOX", letter(
@@ -105,7 +136,11 @@ def test_the_daemon_reads_a_scanned_letter_in_a_job_and_a_text_letter_does_not_w
                 return rows if len(rows) >= n and all(r["step"] != 1 for r in rows) else None
             return listed
 
-        rows = wait_for(requests(2), 90)  # the job's end wakes the dispatcher: no 5 s sweep needed
+        steps = request_steps(config.paths.database)
+        # the job's end wakes the dispatcher: no 5 s sweep needed
+        wait_for(lambda: len(s := steps()) >= 2 and 1 not in s, 90)
+        rows = requests(2)()  # what the operator's command shows
+        assert rows is not None
         by_sender = {r["requester_email"]: r for r in rows}
         assert by_sender["kec.bantan@gmail.com"]["step"] == 2
         assert by_sender["kec.bantan@gmail.com"]["event_start"] == "2027-01-12T09:00:00+07:00"
@@ -116,3 +151,4 @@ def test_the_daemon_reads_a_scanned_letter_in_a_job_and_a_text_letter_does_not_w
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        log.close()

@@ -40,15 +40,21 @@ def status_of(path: str) -> tuple[int, dict]:
     return out.returncode, json.loads(out.stdout)
 
 
-def wait_for(predicate: Callable[[], object], timeout: float = 60.0) -> object:
+def wait_for(predicate: Callable[[], object], timeout: float = 60.0, every: float = 0.5) -> object:
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
         last = predicate()
         if last:
             return last
-        time.sleep(0.5)
+        time.sleep(every)
     raise AssertionError(f"condition not met in time (last: {last!r})")
+
+
+def state_reached(cfg: Config, part: str, state: str, timeout: float = 60.0) -> None:
+    """Wait, reading the status in this process (not a CLI start per poll), for a state that
+    stays until the test changes something; the CLI is then asked what it shows."""
+    wait_for(lambda: status.read(cfg)[part]["state"] == state, timeout, every=0.2)
 
 
 def free_port() -> int:
@@ -121,10 +127,12 @@ def test_status_follows_the_daemon_up_mailbox_away_and_killed(daemon_config, own
     assert code == status.DOWN and snap["daemon"]["state"] == "never"
     proc = start(cfg, tmp_path)
     try:
-        def connected():
+        def connected(timeout: float = 60.0):
+            state_reached(cfg, "mailbox", "connected", timeout)
             code, snap = status_of(path)
-            return (code, snap) if snap["mailbox"]["state"] == "connected" else None
-        code, snap = wait_for(connected)
+            assert snap["mailbox"]["state"] == "connected", snap
+            return code, snap
+        code, snap = connected()
         assert code == status.OK, snap["problems"]
         assert snap["daemon"]["up"] is True and snap["daemon"]["pid"] == proc.pid
         assert snap["daemon"]["host"] == socket.gethostname()
@@ -140,10 +148,9 @@ def test_status_follows_the_daemon_up_mailbox_away_and_killed(daemon_config, own
 
         own_dovecot.stop()  # the IMAP server goes away: status says so, with the error
 
-        def away():
-            code, snap = status_of(path)
-            return (code, snap) if snap["mailbox"]["state"] == "away" else None
-        code, snap = wait_for(away)
+        state_reached(cfg, "mailbox", "away")
+        code, snap = status_of(path)
+        assert snap["mailbox"]["state"] == "away", snap
         assert code == status.FAILING and snap["daemon"]["up"] is True
         assert snap["mailbox"]["error"]
         assert [p["code"] for p in snap["problems"]] == ["mailbox_away"]
@@ -154,13 +161,15 @@ def test_status_follows_the_daemon_up_mailbox_away_and_killed(daemon_config, own
         assert scrape(port)["liputan_status_code"] == 1.0
 
         own_dovecot.start()  # back: the worker reconnects (backoff) and status is clean again
-        code, snap = wait_for(connected, 90)
+        code, snap = connected(90)
         assert code == status.OK and snap["mailbox"]["error"] is None
 
         proc.kill()  # no goodbye: the heartbeat goes stale
         proc.wait(10)
         kill_converter(cfg)
-        code, snap = wait_for(lambda: (r := status_of(path))[1]["daemon"]["state"] == "stale" and r, 30)
+        state_reached(cfg, "daemon", "stale", 30)
+        code, snap = status_of(path)
+        assert snap["daemon"]["state"] == "stale", snap
         assert code == status.DOWN and snap["daemon"]["up"] is False
         assert snap["mailbox"]["state"] == "unknown"
         assert [p["code"] for p in snap["problems"]] == ["stale"]
@@ -174,7 +183,7 @@ def test_a_daemon_stopped_by_sigterm_is_down_at_once(config, tmp_path):
     path = str(config.source)
     proc = start(config, tmp_path)
     try:
-        wait_for(lambda: status_of(path)[1]["daemon"]["up"])
+        wait_for(lambda: status.read(config)["daemon"]["up"], every=0.2)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(10) == 0
         code, snap = status_of(path)  # no waiting for staleness: it said goodbye
@@ -200,12 +209,15 @@ def test_smtp_answering_451_shows_as_failing_sends_until_it_recovers(config, dov
         dovecot.append(mailbox_user, "INBOX", letter(
             "camat.bantan@bengkaliskab.go.id", "Permohonan peliputan Musrenbang", BANTAN
         ).as_bytes(policy=email.policy.SMTP))
-        code, snap = wait_for(lambda: (r := status_of(path))[1]["outbox"]["retrying"] and r, 90)
+        wait_for(lambda: status.read(config)["outbox"]["retrying"], 90, every=0.2)
+        code, snap = status_of(path)  # it stays retrying while the server answers 451
         assert code == status.FAILING and "outbox_retrying" in [p["code"] for p in snap["problems"]]
         assert "451" in snap["outbox"]["errors"][0]["error"]
         assert "surat gagal terkirim dan sedang dicoba lagi" in liputan("status", "-c", path).stdout
         smtp.clear()  # the server accepts again: the retry (30 s later) sends what waited
-        code, snap = wait_for(lambda: (r := status_of(path))[1]["outbox"]["retrying"] == 0 and r, 120)
+        wait_for(lambda: status.read(config)["outbox"]["retrying"] == 0, 120, every=0.2)
+        code, snap = status_of(path)
+        assert snap["outbox"]["retrying"] == 0, snap
         assert code == status.OK, snap["problems"]
         assert smtp.messages
     finally:
