@@ -89,6 +89,13 @@ def checkpoint(factory: sessionmaker[Session], folder: str, uidvalidity: int, sh
     """The last UID of `folder` already stored; resets (and resyncs) when UIDVALIDITY changed.
 
     `shown` is the folder's name on the server, for the log."""
+    try:
+        return _checkpoint(factory, folder, uidvalidity, shown)
+    except IntegrityError:  # another mailbox worker made the folder's row at the same moment
+        return _checkpoint(factory, folder, uidvalidity, shown)
+
+
+def _checkpoint(factory: sessionmaker[Session], folder: str, uidvalidity: int, shown: str) -> int:
     with factory() as session, session.begin():
         cp = session.get(Checkpoint, folder)
         if cp is None:
