@@ -34,7 +34,7 @@ from daemon.sop import engine, people, publishing, requests
 log = logging.getLogger("daemon.app.dispatcher")
 MAX_ANSWERS_PER_HOUR = 5
 # our mail that asks for no decision: a reply to it is recorded, never applied to a step
-INFORMATIONAL = ("notice", "assignment", "ack", "rejected", "forged", "alert", "results_missing",
+INFORMATIONAL = ("notice", "escalation", "assignment", "ack", "rejected", "forged", "alert", "results_missing",
                  "results_revise", "social_package", "press", "summary")
 # deadlock, serialization failure: the database undid the transaction; trying again will work
 RETRY_SQLSTATES = ("40P01", "40001")

@@ -13,7 +13,7 @@ from daemon.core.models import Outbox
 WINDOW = timedelta(hours=1)
 # mail that answers or informs a sender (a person outside the chain, or an official's unclear
 # reply); the chain's own mail (tasks, reminders, assignments, previews, alerts to the operator,
-# the digest, press releases) is neither held nor counted
+# the digest, press releases, escalations and event-near warnings) is neither held nor counted
 # mail; a summary of held notices (kind "summary") is one notice and counts as one
 NOTICE_KINDS = frozenset({"answer", "notice", "forged", "ack", "missing", "rejected",
                           "revise_requester", "summary"})

@@ -89,7 +89,7 @@ def escalate(run: Run, task: Task, step) -> None:
     if not to:
         return
     waiting = people.described(ctx, task.who[0])
-    run.fx.mail("notice", to, r=req, tag=tag(req), office=ctx.rules.office,
+    run.fx.mail("escalation", to, r=req, tag=tag(req), office=ctx.rules.office,
                 heading="Permohonan menunggu tindak lanjut", greeting=None,
                 message=f"Permohonan berikut menunggu tindakan {waiting} ({step.name}) melewati "
                         f"standar layanan {step.minutes} menit kerja. Mohon arahan Bapak/Ibu.",
@@ -107,7 +107,7 @@ def warn(run: Run) -> None:
     to = sorted({t.who[0] for t in tasks} | set(people.addresses_for(ctx, req, "kasi")[:1]))
     waiting = ", ".join(people.described(ctx, t.who[0]) for t in tasks)
     for address in to:
-        run.fx.mail("notice", [address], r=req, tag=tag(req), office=ctx.rules.office,
+        run.fx.mail("escalation", [address], r=req, tag=tag(req), office=ctx.rules.office,
                     heading="Acara segera dimulai, persetujuan belum lengkap", greeting=None,
                     message=f"Acara berikut dimulai kurang dari {run.sop.timing.warn_before_event_hours} "
                             f"jam lagi, sedangkan persetujuan masih menunggu {waiting}.", lines=[])

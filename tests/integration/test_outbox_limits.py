@@ -210,3 +210,17 @@ def test_the_default_allows_ten_notices_an_hour(config, factory, smtp):
     for n in range(11):
         queue(factory, "notice", UNIT, n)
     assert OutboxWorker(config, factory).run_once() == 10
+
+
+def test_escalations_and_warnings_to_an_official_are_never_held(make_config, factory, smtp):
+    """Many requests waiting on one official: each escalation goes at once, past the limit."""
+    config = make_config(extra={"outbox": {"per_address_per_hour": 2}})
+    for n in range(5):
+        queue(factory, "escalation", OTHER, n)
+    queue(factory, "answer", OTHER, 9)
+    queue(factory, "ack", OTHER, 10)
+    queue(factory, "notice", OTHER, 11)
+    OutboxWorker(config, factory).run_once()
+    with factory() as s:
+        held = s.scalars(select(Outbox.kind).where(Outbox.status == "queued")).all()
+    assert delivered_to(smtp, OTHER) == 7 and held == ["notice"]
