@@ -78,6 +78,7 @@ class Leadership:
         self.lock, self.factory, self.check, self.runner = lock, factory, check, runner
         self.stale = stale  # [status] stale_seconds: dead instances' claims are freed (app/reclaim.py)
         self._reclaimed_at = 0.0
+        self._reclaiming: asyncio.Future | None = None  # the look for dead instances' claims
         self._single(False)
         self.leader = asyncio.Event()  # set during a term
         self.term = asyncio.Event()  # set when the current term ends
@@ -106,11 +107,17 @@ class Leadership:
         self._end("stopping")
 
     async def _reclaim(self) -> None:
-        """Every RECLAIM_SECONDS, any instance frees the claims of one that died elsewhere."""
+        """Every RECLAIM_SECONDS, any instance frees the claims of one that died elsewhere. It runs
+        beside this loop, never in it: a database that stops answering must not keep a holder
+        from seeing that its lease is lost."""
         if not self.lock.enabled or self.stale is None or \
-                time.monotonic() - self._reclaimed_at < RECLAIM_SECONDS:
+                time.monotonic() - self._reclaimed_at < RECLAIM_SECONDS or \
+                (self._reclaiming is not None and not self._reclaiming.done()):
             return
         self._reclaimed_at = time.monotonic()
+        self._reclaiming = asyncio.ensure_future(self._reclaim_once())
+
+    async def _reclaim_once(self) -> None:
         try:
             freed = await asyncio.to_thread(reclaim.free_the_dead, self.factory, self.stale, own_prefix())
         except Exception as exc:  # noqa: BLE001 - their leases still end them; tried again later
