@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import signal
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -105,21 +106,41 @@ class ReadAhead:
         self.pool: ProcessPoolExecutor | None = None
         self.breaks = 0
         self.stopped = False  # the service is stopping: no new process, nothing judged
+        self.proven = False  # the process has read a batch: its start-up is behind it
 
     def submit(self, items: list[tuple[int, str]], now: datetime) -> Pending | None:
         """Start reading `items` (id, raw path); None: read them inline."""
         if self.breaks >= MAX_BREAKS or self.stopped or not items:
             return None
-        fresh = self.pool is None
+        fresh = self.pool is None or not self.proven
         try:
-            if self.pool is None:
-                ctx = multiprocessing.get_context("forkserver")  # never fork a threaded service
-                self.pool = ProcessPoolExecutor(1, mp_context=ctx, initializer=_start,
-                                                initargs=(self.settings,))
-            return Pending([(i, self.pool.submit(_read, i, path, now)) for i, path in items], fresh)
+            pool = self._pool()
+            return Pending([(i, pool.submit(_read, i, path, now)) for i, path in items], fresh)
         except (BrokenProcessPool, RuntimeError, OSError) as exc:
             self._broken(f"could not start: {exc}")
             return None
+
+    def warm(self) -> Future | None:
+        """Start the reading process now (with the service), so that the first backlog after a
+        start does not wait for it; the future is done once the process is ready."""
+        if self.breaks >= MAX_BREAKS or self.stopped:
+            return None
+        try:
+            ready = self._pool().submit(os.getpid)
+            if self.stopped:  # the service stopped meanwhile
+                self.close(final=True)
+            return ready
+        except (BrokenProcessPool, RuntimeError, OSError) as exc:
+            self._broken(f"could not start: {exc}")
+            return None
+
+    def _pool(self) -> ProcessPoolExecutor:
+        if self.pool is None:
+            self.proven = False
+            ctx = multiprocessing.get_context("forkserver")  # never fork a threaded service
+            self.pool = ProcessPoolExecutor(1, mp_context=ctx, initializer=_start,
+                                            initargs=(self.settings,))
+        return self.pool
 
     def collect(self, pending: Pending) -> dict[int, budget.Prepared | None]:
         """The messages read so far: an id left out is read inline; one that stopped the
@@ -140,6 +161,8 @@ class ReadAhead:
                 out[inbound_id] = self._over(inbound_id, "the reading process ended while reading it")
                 self._broken(f"it ended while reading inbound {inbound_id}")
                 break
+        else:
+            self.proven = self.pool is not None
         return out
 
     def _over(self, inbound_id: int, why: str) -> budget.Prepared:

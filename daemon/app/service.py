@@ -88,6 +88,8 @@ class Service:
                                           self.cfg.pdf.start_timeout_seconds)
         if converter.available():  # the first letter need not wait ~5 s; a stop need not wait for it
             threading.Thread(target=converter.warm, name="pdf-warm", daemon=True).start()
+        if self.cfg.reading.read_ahead:  # a backlog waiting at start need not wait for the reader
+            threading.Thread(target=self.dispatcher.ahead.warm, name="read-ahead-warm", daemon=True).start()
         self.wake_dispatch = wake
         self.folder: FolderIntake | None = None  # the shared-folder watcher, during a term
         self.calendar_dirty = asyncio.Event()  # set at each term's start: written after an upgrade

@@ -115,3 +115,22 @@ def test_the_alarm_is_cleared_after_each_reading(tmp_path, monkeypatch):
     finally:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGALRM, signal.SIG_DFL)
+
+
+def test_the_reading_process_started_with_the_service_reads_the_first_backlog(office):
+    office.ctx.cfg.reading.read_ahead = True
+    ahead = office.dispatcher.ahead
+    ready = ahead.warm()
+    assert ready is not None and ready.result(timeout=60) != os.getpid()  # a process of its own
+    started = ahead.pool
+    for raw in distinct_letters(2 * d.BATCH + 1):
+        office.store(raw)
+    office.dispatcher.run_once()
+    statuses, requests, _ = outcome(office)
+    assert statuses == {"done": 2 * d.BATCH + 1} and requests == 2 * d.BATCH + 1
+    assert ahead.pool is started and ahead.proven  # the same process read the next batches
+
+
+def test_a_stopped_service_starts_no_reading_process(office):
+    office.dispatcher.ahead.close(final=True)
+    assert office.dispatcher.ahead.warm() is None and office.dispatcher.ahead.pool is None
