@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -62,9 +63,21 @@ def enqueue(s: Session, kind: str, payload: dict[str, Any], *, key: str | None =
         batch.append(values)
         return None
     job = Job(**values)
-    s.add(job)
-    if not fresh:
+    if fresh:
+        s.add(job)
+        return job
+    if key is None:
+        s.add(job)
         s.flush()
+        return job
+    try:
+        with s.begin_nested():  # another instance may queue the same key at this moment
+            s.add(job)
+    except IntegrityError:
+        existing = s.scalars(select(Job).where(Job.key == key)).first()
+        if existing is None:
+            raise
+        return existing
     return job
 
 
