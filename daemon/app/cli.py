@@ -86,10 +86,16 @@ def command(args: argparse.Namespace) -> int:
         return contoh.main(args.outdir, args.rules)
     if args.command == "check":
         return check_config(args.config)
-    from daemon.core import indonesian
-    from daemon.core.config import load_config
-    from daemon.core.context import Context
     try:
+        if args.command == "requests" or (args.command == "show" and not args.json):
+            # the short path (daemon/app/listing.py): the driver, the cached config and steps
+            from daemon.app import listing
+            done = listing.command(args)
+            if done is not None:
+                return done
+        from daemon.core import indonesian
+        from daemon.core.config import load_config
+        from daemon.core.context import Context
         cfg = load_config(args.config)
         indonesian.set_zone(cfg.office.timezone)
         if args.command == "run":

@@ -20,10 +20,9 @@ from pydantic import (
 )
 
 from daemon.core import validated_cache
-from daemon.core.config_file import line_of, read_config, runtime_warnings
+from daemon.core.config_file import DEFAULT_TIMEZONE, line_of, read_config, runtime_warnings
 from daemon.core.errors import ConfigError
 
-DEFAULT_TIMEZONE = "Asia/Jakarta"  # [office] timezone when a config names none
 
 
 class Section(BaseModel):

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from daemon.core.errors import ConfigError
 
+DEFAULT_TIMEZONE = "Asia/Jakarta"  # [office] timezone when a config names none
+
 
 def read_config(path: str | Path) -> tuple[Path, str, dict]:
     """The file's resolved path, its text and its data with paths made absolute; ConfigError

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import shutil
 import socket
 from contextlib import contextmanager
@@ -17,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.core.models import Sequence
+from daemon.core.schema_head import MIGRATIONS, head_from_files  # (read without SQLAlchemy too)
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
@@ -25,10 +25,6 @@ log = logging.getLogger("daemon.core.db")
 # alembic says "Context impl SQLiteImpl." at INFO on every connection it inspects; our own line
 # says when a migration really runs
 logging.getLogger("alembic").setLevel(logging.WARNING)
-MIGRATIONS = Path(__file__).parent / "migrations"
-# `revision = '0008'` / `down_revision = '0007'` (or None) in a migration file, as Alembic writes them
-REVISION_LINE = re.compile(r"^(revision|down_revision)\s*(?::[^=\n]*)?=\s*(.*?)\s*(?:#.*)?$", re.MULTILINE)
-PLAIN = re.compile(r"""^(?:None|'([\w-]+)'|"([\w-]+)")$""")
 
 
 IDLE_IN_TRANSACTION_MS = 15_000
@@ -109,19 +105,7 @@ def current_revision(engine: Engine) -> str | None:
 def head_revision() -> str | None:
     """The newest migration: read from the files' `revision`/`down_revision` lines (no Alembic:
     every command asks), or by Alembic when a file is not that simple (a merge, a branch)."""
-    revisions, parents = set(), set()
-    for path in sorted((MIGRATIONS / "versions").glob("*.py")):
-        found = {name: PLAIN.match(value) for name, value in REVISION_LINE.findall(path.read_text())}
-        if not found and path.name == "__init__.py":
-            continue
-        if set(found) != {"revision", "down_revision"} or None in found.values():
-            return alembic_head()
-        revision, parent = (next((g for g in m.groups() if g), None) for m in
-                            (found["revision"], found["down_revision"]))
-        revisions.add(revision)
-        parents.add(parent)
-    heads = revisions - parents
-    return heads.pop() if len(heads) == 1 and None in parents else alembic_head()
+    return head_from_files(MIGRATIONS) or alembic_head()
 
 
 def alembic_head() -> str | None:

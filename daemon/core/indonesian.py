@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from daemon.core.config import DEFAULT_TIMEZONE
+from daemon.core.config_file import DEFAULT_TIMEZONE  # not config: no pydantic to print a date
 
 LOCALE = "id"
 ROMAN_MONTHS = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from daemon.core import validated_cache
-from daemon.core.config import HoursCfg
+
+if TYPE_CHECKING:  # any object with these fields will do: `liputan show` passes plain ones
+    from daemon.core.config import HoursCfg
 
 MAX_DAYS = 400  # a standard never spans more than this many calendar days
 
