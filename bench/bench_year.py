@@ -2,11 +2,12 @@
 its mail sent, then published and archived; its rows (letter, replies, outgoing mail with
 letters, events, tasks, documents, jobs) copied to make N requests spread over the past year.
 Then retention runs as the daemon's job would. Reported: the database size before and after,
-and the time of `liputan requests` and `liputan show` (targets <= 0.5 s each), in-process and as
-commands, beside a baseline from the same run: `sqlite3 DB 'select count(*) ...'` as a command
-and the same count in-process.
+and the wall and CPU time of `liputan requests` and `liputan show` (targets <= 0.5 s each), in-process
+and as commands, beside a baseline from the same run: `sqlite3 DB 'select count(*) ...'` (or
+`psql`) as a command and the same count in-process. `--db postgresql` builds the year in a private
+PostgreSQL (daemon/devservers) instead of SQLite.
 
-    python bench/bench_year.py [-n 3000] [--keep DIR]
+    python bench/bench_year.py [-n 3000] [--keep DIR] [--db sqlite|postgresql]
 """
 
 from __future__ import annotations
@@ -45,8 +46,8 @@ TIMES = ("received_at", "processed_at", "time", "created_at", "updated_at", "sen
          "next_attempt_at", "closed_at", "finished_at", "start", "end", "deadline")
 
 
-def template(folder: Path) -> Office:
-    office = Office(folder)
+def template(folder: Path, database: str | None = None) -> Office:
+    office = Office(folder, database=database)
     req = to_coverage(office)
     with office.factory() as s, s.begin():
         for row in s.scalars(select(Outbox)):
@@ -101,6 +102,16 @@ def _move(row: dict, shift: timedelta) -> None:
             row[c] = row[c] + shift
 
 
+def pg_size(url: str) -> float:
+    import psycopg
+    with psycopg.connect(libpq(url)) as conn:
+        return conn.execute("SELECT pg_database_size(current_database())").fetchone()[0] / 1e6
+
+
+def libpq(url: str) -> str:
+    return "postgresql://" + url.split("://", 1)[1]  # postgresql+psycopg://... as libpq reads it
+
+
 def sizes(path: Path) -> tuple[float, float]:
     """The file's size and the pages in use (free pages are reused by new rows), in MB."""
     with sqlite3.connect(path) as conn:
@@ -126,15 +137,16 @@ ENV = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 atexit.register(shutil.rmtree, ENV["PYTHONPYCACHEPREFIX"], True)
 
 
-def command(*args: str, repeat: int = 3) -> tuple[float, float]:
+def command(*args: str, repeat: int = 3, cwd: Path = ROOT) -> tuple[float, float]:
     """The best wall time and CPU time (user + system of the child) of a command, after one
-    run that writes its bytecode (and the rules' validated cache)."""
-    subprocess.run(args, check=True, capture_output=True, cwd=ROOT, env=ENV)
+    run that writes its bytecode (and the rules' validated cache); `python -m` runs the
+    `daemon` package of `cwd`."""
+    subprocess.run(args, check=True, capture_output=True, cwd=cwd, env=ENV)
     wall = cpu = float("inf")
     for _ in range(repeat):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         began = time.perf_counter()
-        subprocess.run(args, check=True, capture_output=True, cwd=ROOT, env=ENV)
+        subprocess.run(args, check=True, capture_output=True, cwd=cwd, env=ENV)
         wall = min(wall, time.perf_counter() - began)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = min(cpu, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
@@ -145,29 +157,45 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-n", type=int, default=3000)
     ap.add_argument("--keep", type=Path, help="build the office in this folder and keep it")
+    ap.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    ap.add_argument("--before", type=Path, metavar="CHECKOUT",
+                    help="also time the commands of another checkout (e.g. main) on the same data")
     args = ap.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-year-"))
     folder.mkdir(parents=True, exist_ok=True)
+    server = None
     try:
+        database = None
+        if args.db == "postgresql":
+            from daemon.devservers.postgres import Postgres
+            server = Postgres(Path(tempfile.mkdtemp(prefix="bench-year-pg-")), durable=True).start()
+            database = server.url()
         began = time.perf_counter()
-        office = template(folder)
+        office = template(folder, database)
         copy_year(office, args.n)
-        dbfile = Path(office.database.split("sqlite:///", 1)[1])
         print(f"{args.n} requests built in {time.perf_counter() - began:.0f} s; "
               f"load {'/'.join(f'{x:.2f}' for x in os.getloadavg())}")
         with office.factory() as s:
             per = {m.__tablename__: s.query(m).count() for m in (Inbound, Outbox)}
         print(f"rows: {per['inbound']} inbound, {per['outbox']} outbox")
-        with sqlite3.connect(dbfile) as conn:  # the bulk copy's WAL, as the daemon's checkpoints leave it
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        before = sizes(dbfile)
+        if server is None:
+            dbfile = Path(office.database.split("sqlite:///", 1)[1])
+            with sqlite3.connect(dbfile) as conn:  # the bulk copy's WAL, as the daemon's checkpoints leave it
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            before = sizes(dbfile)
+        else:
+            before = (pg_size(office.database),) * 2
         done = retention.prune(office.cfg, office.factory)
-        with sqlite3.connect(dbfile) as conn:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        after = sizes(dbfile)
+        if server is None:
+            with sqlite3.connect(dbfile) as conn:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            after = sizes(dbfile)
+        else:
+            after = (pg_size(office.database),) * 2
         print(f"database before retention: {before[0]:.1f} MB; after: file {after[0]:.1f} MB, "
               f"in use {after[1]:.1f} MB (free pages are reused); pruned {done.outbox} outgoing "
               f"and {done.inbound} incoming raw messages ({done.bytes / 1e6:.1f} MB)")
+        office.engine.dispose()
         cfg, code = str(office.cfg.source), f"LPT-2026-{args.n // 2:04d}"
         sink = io.StringIO()
 
@@ -177,19 +205,30 @@ def main() -> None:
                     assert cli.main(list(argv)) == 0
             return run
         py = sys.executable
+        count = "select count(*) from request"
         figures = [
             ("requests (in-process)", timed(inproc("requests", "-c", cfg))),
             ("requests --json (in-process)", timed(inproc("requests", "-c", cfg, "--json"))),
             ("show (in-process)", timed(inproc("show", code, "-c", cfg))),
-            ("show --json (in-process)", timed(inproc("show", code, "-c", cfg, "--json"))),
-            ("baseline: select count(*) (in-process sqlite3)",
-             timed(lambda: sqlite3.connect(dbfile).execute("select count(*) from request").fetchone())),
+            ("show --json (in-process: the full path, replies read again)",
+             timed(inproc("show", code, "-c", cfg, "--json"))),
+            (f"baseline: {count} (in-process {args.db} driver)", timed(bare_count(office.database, count))),
             ("liputan requests (command)", command(py, "-m", "daemon.app.cli", "requests", "-c", cfg)),
+            ("liputan requests --json (command)",
+             command(py, "-m", "daemon.app.cli", "requests", "--json", "-c", cfg)),
             ("liputan show (command)", command(py, "-m", "daemon.app.cli", "show", code, "-c", cfg)),
         ]
-        if shutil.which("sqlite3"):
-            figures.append(("baseline: sqlite3 DB 'select count(*) from request' (command)",
-                            command("sqlite3", str(dbfile), "select count(*) from request")))
+        if args.before:
+            for name, argv in (("requests", ("requests",)), ("requests --json", ("requests", "--json")),
+                               ("show", ("show", code))):
+                figures.append((f"before ({args.before}): liputan {name} (command)",
+                                command(py, "-m", "daemon.app.cli", *argv, "-c", cfg, cwd=args.before)))
+        if server is None and shutil.which("sqlite3"):
+            figures.append((f"baseline: sqlite3 DB '{count}' (command)", command("sqlite3", str(dbfile), count)))
+        elif server is not None:
+            from daemon.devservers.postgres import _pg_bin
+            figures.append((f"baseline: psql -c '{count}' (command)",
+                            command(_pg_bin("psql"), libpq(office.database), "-Atc", count)))
         figures.append(("baseline: python -c 'import sqlite3' (command)",
                         command(py, "-c", "import sqlite3")))
         figures.append(("baseline: python -c pass (command)", command(py, "-c", "pass")))
@@ -197,8 +236,24 @@ def main() -> None:
         for name, (wall, cpu) in figures:
             print(f"  {name:<66} {wall:7.3f}s {cpu:7.3f}s")
     finally:
+        if server is not None:
+            server.stop()
+            shutil.rmtree(server.base, ignore_errors=True)
         if args.keep is None:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def bare_count(url: str, sql: str):
+    """The same count through the bare driver, a new connection each time (as a command makes)."""
+    if url.startswith("sqlite"):
+        path = url.split("sqlite:///", 1)[1]
+        return lambda: sqlite3.connect(path).execute(sql).fetchone()
+
+    def count() -> None:
+        import psycopg
+        with psycopg.connect(libpq(url)) as conn:
+            conn.execute(sql).fetchone()
+    return count
 
 
 if __name__ == "__main__":
