@@ -31,11 +31,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from harness import Office, to_coverage  # noqa: E402
-from sqlalchemy import Table, insert, select  # noqa: E402
+from sqlalchemy import insert, select  # noqa: E402
 
 from daemon.app import cli  # noqa: E402
 from daemon.archive import retention  # noqa: E402
-from daemon.core.models import Base, Inbound, Outbox, Publication, Request, utcnow  # noqa: E402
+from daemon.core.models import Base, Inbound, Outbox, Publication, utcnow  # noqa: E402
 
 CHANNELS = ("website", "facebook", "social", "press", "archive")
 # per table: the columns that must differ between copies (a suffix is added)
