@@ -148,6 +148,8 @@ class OutboxWorker:
             row.last_error = str(error)[:2000]
             if error.permanent or (row.attempts >= self.smtp_cfg.max_attempts and not error.server):
                 row.status = "failed"
+                if row.kind == "summary":  # the notices it carried were never sent either
+                    summary.mark_failed(session, row)
                 if row.kind != "alert":
                     self._alert(session, row)
             else:  # the server's failure: due again within `retry_max_seconds` (the probe's pace)
