@@ -85,8 +85,11 @@ async def scenario(factory, conv, docx, release, lane: Lane | None) -> dict:
         with transaction(factory) as s:
             enqueue(s, TIMER, {})
         wake.set()
+        queued = time.monotonic()
         timer_done = await until(lambda: state(factory, TIMER) == "done",
                                  cap=CAP if lane is not None else 1.5)
+        print(f"{'lane' if lane else 'one runner'}: the timer due behind a hung conversion "
+              f"{'ran after %.2f s' % (time.monotonic() - queued) if timer_done else 'had not run after 1.5 s'}")
         seen = {"timer_done": timer_done, "ran": list(ran), "converting": conv.busy_since is not None,
                 "letter": state(factory, RENDER)}
         release.touch()
