@@ -186,7 +186,11 @@ class OutboxWorker:
                                use_tls=c.security == "ssl", start_tls=c.security == "starttls")
         await smtp.connect()
         if c.username:
-            await smtp.login(c.username, c.secret())
+            try:
+                await smtp.login(c.username, c.secret())
+            except BaseException:  # refused: the session is not kept (re-raised, judged by _send)
+                smtp.close()
+                raise
         self._smtp = smtp
         return smtp
 
