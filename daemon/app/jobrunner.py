@@ -79,6 +79,8 @@ class JobRunner:
         self.lease, self.poll = lease, poll
         self.parallel, self.parallel_kinds = parallel, frozenset(parallel_kinds)
         self.skip: frozenset[str] = frozenset()  # kinds left to another instance (see leadership)
+        self.lanes: frozenset[str] = frozenset()  # kinds another runner of this process runs (app/lanes.py)
+        self.strict = False  # claims only the kinds it has handlers for (a lane's runner)
 
     def run_once(self, max_jobs: int | None = None, halt: Callable[[], bool] | None = None,
                  after: After | None = None) -> int:
@@ -128,11 +130,13 @@ class JobRunner:
                 log.exception("%s: the follow-up after it failed", _label(job))
 
     def claim(self) -> ClaimedJob | None:
-        return claim(self.factory, self.holder, self._kinds(), lease=self.lease, now=self.now())
+        return claim(self.factory, self.holder, self._kinds(), lease=self.lease, now=self.now(),
+                     exclude=self.lanes)
 
     def _kinds(self) -> list[str] | None:
-        """The kinds this runner takes: all, or (a standby) all but those in `skip`."""
-        return [k for k in self.handlers if k not in self.skip] if self.skip else None
+        """The kinds this runner takes: all (but a lane's), or (a standby, or a lane's runner)
+        those it has handlers for, but those in `skip`."""
+        return [k for k in self.handlers if k not in self.skip] if self.skip or self.strict else None
 
     def run_job(self, job: ClaimedJob) -> None:
         """Run a claimed job's handler and record done, retry or failed (its log lines name its
@@ -236,7 +240,7 @@ class JobRunner:
     def seconds_to_next(self) -> float:
         """How long to sleep: until the earliest job is due, at most the poll interval."""
         with self.factory() as s:
-            due = next_due(s, self._kinds())
+            due = next_due(s, self._kinds(), self.lanes)
         if due is None:
             return self.poll
         return min(self.poll, max(0.05, (due - self.now()).total_seconds()))

@@ -16,14 +16,14 @@ import os
 import socket
 import time
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 
-from sqlalchemy import and_, text, update
+from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.app import reclaim, sdnotify
 from daemon.app.jobrunner import JobRunner
-from daemon.core.models import Inbound, Job, Outbox, utcnow
+from daemon.core.claims import EVERY_MAIL, free_claims
+from daemon.core.models import utcnow
 from daemon.mail.mailbox_lock import MailboxLock
 from daemon.sop import digest
 from daemon.sop.kinds.coverage import TIMER
@@ -52,22 +52,10 @@ def prefix_of(name: str | None) -> str | None:
 def take_over(factory: sessionmaker[Session], old: str | None) -> dict[str, int]:
     """Free the claims of the old holder (`old`: its 'host:pid:' prefix) and the mails it was
     sending (only a holder sends), so this holder takes them up at once."""
-    now = utcnow()
-    past = now - timedelta(seconds=1)
     with factory() as s, s.begin():
         if s.get_bind().dialect.name == "postgresql":  # rows of a cut-off holder's open
             s.execute(text(f"SET LOCAL lock_timeout = {int(LOCK_TIMEOUT * 1000)}"))  # transaction
-        jobs = inbound = 0
-        if old:
-            jobs = s.execute(update(Job.__table__).where(and_(
-                Job.state == "running", Job.lease_until > now, Job.leased_by.like(old + "%")))
-                .values(lease_until=past)).rowcount
-            inbound = s.execute(update(Inbound.__table__).where(and_(
-                Inbound.status == "new", Inbound.lease_until > now, Inbound.leased_by.like(old + "%")))
-                .values(lease_until=past)).rowcount
-        outbox = s.execute(update(Outbox.__table__).where(and_(
-            Outbox.status == "sending", Outbox.next_attempt_at > now)).values(next_attempt_at=past)).rowcount
-    return {"jobs": jobs, "messages": inbound, "mails": outbox}
+        return free_claims(s, utcnow(), old, mails=EVERY_MAIL)
 
 
 class Leadership:

@@ -16,10 +16,11 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, select, text, update
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from daemon.core.models import Heartbeat, Inbound, Job, utcnow
+from daemon.core.claims import free_claims
+from daemon.core.models import Heartbeat, utcnow
 
 log = logging.getLogger("daemon.app.reclaim")
 SESSIONS = "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE :prefix"
@@ -50,21 +51,16 @@ def free_the_dead(factory: sessionmaker[Session], stale: float, own: str,
                   now: datetime | None = None) -> dict[str, int]:
     """Free the jobs and messages of dead instances (PostgreSQL only); what was freed, by kind."""
     now = now or utcnow()
-    past = now - timedelta(seconds=1)
     freed = {"jobs": 0, "messages": 0}
     with factory() as s, s.begin():
         if s.get_bind().dialect.name != "postgresql":
             return freed
         for prefix in dead_instances(s, timedelta(seconds=stale), now, own):
-            jobs = s.execute(update(Job.__table__).where(and_(
-                Job.state == "running", Job.lease_until > now, Job.leased_by.like(prefix + "%")))
-                .values(lease_until=past)).rowcount
-            messages = s.execute(update(Inbound.__table__).where(and_(
-                Inbound.status == "new", Inbound.lease_until > now, Inbound.leased_by.like(prefix + "%")))
-                .values(lease_until=past)).rowcount
-            if jobs or messages:
+            got = free_claims(s, now, prefix)
+            if got["jobs"] or got["messages"]:
                 log.warning("instance %s is gone (stale heartbeat, no database session): freed its "
-                            "%d running job(s) and %d claimed message(s)", prefix.rstrip(":"), jobs, messages)
-            freed["jobs"] += jobs
-            freed["messages"] += messages
+                            "%d running job(s) and %d claimed message(s)", prefix.rstrip(":"),
+                            got["jobs"], got["messages"])
+            freed["jobs"] += got["jobs"]
+            freed["messages"] += got["messages"]
     return freed

@@ -8,7 +8,7 @@ import signal
 import threading
 from pathlib import Path
 
-from daemon.app import heartbeat, ocr_jobs, procpool, reload, sdnotify, work
+from daemon.app import heartbeat, lanes, ocr_jobs, procpool, reload, sdnotify, work
 from daemon.app.dispatcher import Dispatcher
 from daemon.archive import retention
 from daemon.app.folder import FolderIntake
@@ -83,7 +83,9 @@ class Service:
         mailbox = threading.Thread(target=self.mailbox.run, args=(self.stop_thread, wake_dispatcher),
                                    name="mailbox", daemon=True)
         mailbox.start()
-        self.wake_jobs, self.wake_outbox = asyncio.Event(), asyncio.Event()
+        self.letters = lanes.Lane({work.RENDER})  # a hung LibreOffice holds up no other job
+        self.letters.split(self.jobs)  # before the jobs loop's first claim
+        self.wake_jobs, self.wake_outbox = lanes.Wake(self.letters.wake), asyncio.Event()
         converter = pdf.default_converter(Path(self.cfg.paths.state), self.cfg.pdf.convert_timeout_seconds,
                                           self.cfg.pdf.start_timeout_seconds)
         if converter.available():  # the first letter need not wait ~5 s; a stop need not wait for it
@@ -95,6 +97,8 @@ class Service:
         self.calendar_dirty = asyncio.Event()  # set at each term's start: written after an upgrade
         tasks = [asyncio.create_task(self.dispatch_loop(stop, wake), name="dispatcher"),
                  asyncio.create_task(self.jobs_loop(stop), name="jobs"),
+                 asyncio.create_task(self.letters.run(stop, self.jobs_now, self.ran_threadsafe(loop),
+                                                      lambda: self.ctx), name="letters"),
                  asyncio.create_task(heartbeat.run(self.cfg, self.factory, self.mailbox.health,
                                                    converter, stop, self.outbox.health,
                                                    self.leadership.lock.facts),
@@ -177,6 +181,7 @@ class Service:
         if self.jobs_ctx is not self.ctx:
             old, self.jobs = self.jobs, work.runner(self.ctx, self.factory, self.jobs.holder)
             self.jobs.skip = old.skip  # high availability: what a standby leaves to the holder
+            self.jobs.lanes = old.lanes  # letters: their own lane's (app/lanes.py)
             self.leadership.runner = self.jobs
             self.jobs_ctx = self.ctx
         return self.jobs
@@ -230,11 +235,7 @@ class Service:
         after each, as a finished letter releases the mail that waited for it. A round ends at
         stop or reload (the runner is made anew on the new context between two rounds)."""
         outage = Outage(log, "job runner round")
-        loop = asyncio.get_running_loop()
-
-        def ran(job) -> None:  # in the runner's threads
-            loop.call_soon_threadsafe(self.job_ran, job)
-
+        ran = self.ran_threadsafe(asyncio.get_running_loop())
         while not stop.is_set():
             self.wake_jobs.clear()
             try:
@@ -250,6 +251,10 @@ class Service:
             await asyncio.wait(waiters, timeout=pause, return_when=asyncio.FIRST_COMPLETED)
             for w in waiters:
                 w.cancel()
+
+    def ran_threadsafe(self, loop: asyncio.AbstractEventLoop):  # noqa: ANN201
+        """What follows each job, called from a runner's threads."""
+        return lambda job: loop.call_soon_threadsafe(self.job_ran, job)
 
     def job_ran(self, job) -> None:
         self.wake_outbox.set()

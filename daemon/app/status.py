@@ -276,8 +276,10 @@ def problems(snap: dict, now: datetime) -> list[dict]:
     o = snap["outbox"]
     if (srv := o.get("server") or {}).get("ok") is False:
         n = o["queued"] + o["sending"]
-        add("outbox", "smtp_failing", f"the SMTP server {srv['server']} is failing since {srv['since']} "
-            f"({srv['failures']} attempt(s)): {srv['error']}; {n} mail(s) wait", srv["error"], n)
+        what = srv["error"] if (srv["error"] or "").startswith("refuses our ") else \
+            f"is failing: {srv['error']}"  # our sender or login refused: the config, not the server
+        add("outbox", "smtp_failing", f"the SMTP server {srv['server']} {what} (since {srv['since']}, "
+            f"{srv['failures']} attempt(s)); {n} mail(s) wait", srv["error"], n)
     for part, what in (("outbox", "sends"), ("jobs", "jobs")):
         if n := snap[part]["retrying"]:
             add(part, f"{part}_retrying", f"{n} {what} failing and retried", count=n)

@@ -5,15 +5,16 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Callable
 
-from sqlalchemy import case, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.app import ocr_jobs, procpool, publish_jobs
 from daemon.app.jobrunner import JobRunner
 from daemon.archive import retention
+from daemon.core.claims import INTERRUPT_LIMIT, free_claims  # noqa: F401 (INTERRUPT_LIMIT: tests)
 from daemon.core.context import Context
 from daemon.core.jobs import ClaimedJob
 from daemon.core.models import Inbound, Job, Outbox, utcnow
@@ -40,33 +41,17 @@ def reclaim_orphans(factory: sessionmaker[Session], now: datetime | None = None)
     freed = 0
     with factory() as s, s.begin():
         # a job's lease that ran out was freed by an earlier start (or is anyone's to claim):
-        # freeing it again would give back an attempt that was never used
-        for model, busy in ((Job, (Job.state == "running") & (Job.lease_until > now)),
-                            (Inbound, Inbound.status == "new"),
+        # freeing it again would give back an attempt that was never used (free_claims skips it)
+        holders = set()
+        for model, busy in ((Job, Job.state == "running"), (Inbound, Inbound.status == "new"),
                             (Outbox, Outbox.status == "sending")):
-            rows = s.execute(select(model.id, model.leased_by).where(
-                busy, model.leased_by.like(host + "%"))).all()
-            dead = [r.id for r in rows if not _alive(r.leased_by)]
-            if dead:
-                s.execute(update(model).where(model.id.in_(dead)).values(**_freed(model, now)))
-                freed += len(dead)
+            holders |= set(s.scalars(select(model.leased_by).distinct().where(
+                busy, model.leased_by.like(host + "%"))))
+        for prefix in sorted({h.rsplit(":", 1)[0] + ":" for h in holders if not _alive(h)}):
+            freed += sum(free_claims(s, now, prefix, interrupted=True, mails=True).values())
     if freed:
         log.warning("took back %d job(s)/message(s)/mail(s) left by a process that is gone", freed)
     return freed
-
-
-INTERRUPT_LIMIT = 10
-
-
-def _freed(model: type, now: datetime) -> dict[str, Any]:
-    """The values that hand a dead process's row back (its attempt given back, within limits)."""
-    if model is Job:
-        given_back = case((Job.interrupted < INTERRUPT_LIMIT, Job.attempts - 1), else_=Job.attempts)
-        return {"lease_until": now - timedelta(seconds=1), "interrupted": Job.interrupted + 1,
-                "attempts": given_back}
-    if model is Outbox:  # a mail in flight: sent again at once, same Message-ID
-        return {"status": "queued", "next_attempt_at": now - timedelta(seconds=1), "leased_by": None}
-    return {"lease_until": now - timedelta(seconds=1)}
 
 
 def _alive(holder: str) -> bool:

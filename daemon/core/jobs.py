@@ -96,17 +96,29 @@ def write_rows(s: Session, rows: list[dict[str, Any]]) -> None:
         s.execute(insert(JOB), rows)
 
 
-def _due(now: datetime, kinds: Collection[str] | None) -> ColumnElement[bool]:
+def _due(now: datetime, kinds: Collection[str] | None,
+         exclude: Collection[str] = ()) -> ColumnElement[bool]:
     """Queued and due, or running under a lease that has run out (its holder died)."""
     lapsed = or_(Job.lease_until.is_(None), Job.lease_until < now)
     due = or_(and_(Job.state == "queued", Job.next_run_at <= now),
               and_(Job.state == "running", lapsed))
-    return due if kinds is None else and_(due, Job.kind.in_(list(kinds)))
+    return _of_kinds(due, kinds, exclude)
+
+
+def _of_kinds(where: Any, kinds: Collection[str] | None, exclude: Collection[str]) -> Any:
+    """`where` for jobs of `kinds` (None: any kind) but none of `exclude` (another lane's)."""
+    if kinds is not None:
+        where = and_(where, Job.kind.in_(list(kinds)))
+    if exclude:
+        where = and_(where, Job.kind.not_in(list(exclude)))
+    return where
 
 
 def claim(factory: sessionmaker[Session], holder: str, kinds: Collection[str] | None = None,
-          lease: timedelta = timedelta(minutes=10), now: datetime | None = None) -> ClaimedJob | None:
-    """Take one due job for `holder` (unique per worker) and mark it running under a lease.
+          lease: timedelta = timedelta(minutes=10), now: datetime | None = None,
+          exclude: Collection[str] = ()) -> ClaimedJob | None:
+    """Take one due job for `holder` (unique per worker) and mark it running under a lease; of
+    `kinds` (None: any) except `exclude` (kinds another lane runs).
 
     PostgreSQL: the candidate row is locked with SKIP LOCKED, so concurrent claimers take
     different jobs. Everywhere: the UPDATE only applies if state and attempts are still what
@@ -118,7 +130,7 @@ def claim(factory: sessionmaker[Session], holder: str, kinds: Collection[str] | 
         return None
     for _ in range(100):  # only lost races and exhausted orphans loop
         with factory() as s, s.begin():
-            row = _candidate(s, now, kinds)
+            row = _candidate(s, now, kinds, exclude)
             if row is None:
                 return None
             if row.state == "running" and row.attempts >= row.max_attempts:
@@ -130,10 +142,10 @@ def claim(factory: sessionmaker[Session], holder: str, kinds: Collection[str] | 
     return None
 
 
-def _candidate(s: Session, now: datetime, kinds: Collection[str] | None) -> Any:
+def _candidate(s: Session, now: datetime, kinds: Collection[str] | None, exclude: Collection[str]) -> Any:
     query = (select(Job.id, Job.kind, Job.payload, Job.request_id, Job.state, Job.attempts,
                     Job.max_attempts)
-             .where(_due(now, kinds)).order_by(Job.priority.desc(), Job.next_run_at, Job.id).limit(1))
+             .where(_due(now, kinds, exclude)).order_by(Job.priority.desc(), Job.next_run_at, Job.id).limit(1))
     if s.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     return s.execute(query).first()
@@ -228,11 +240,11 @@ def backlog(s: Session) -> dict[str, int]:
     return counts
 
 
-def next_due(s: Session, kinds: Collection[str] | None = None) -> datetime | None:
-    """When the earliest queued job is due or the earliest running lease runs out (None: no work)."""
-    queued = select(func.min(Job.next_run_at)).where(Job.state == "queued")
-    running = select(func.min(Job.lease_until)).where(Job.state == "running")
-    if kinds is not None:
-        queued, running = (q.where(Job.kind.in_(list(kinds))) for q in (queued, running))
+def next_due(s: Session, kinds: Collection[str] | None = None,
+             exclude: Collection[str] = ()) -> datetime | None:
+    """When the earliest queued job is due or the earliest running lease runs out (None: no work);
+    of `kinds` (None: any) except `exclude`."""
+    queued = select(func.min(Job.next_run_at)).where(_of_kinds(Job.state == "queued", kinds, exclude))
+    running = select(func.min(Job.lease_until)).where(_of_kinds(Job.state == "running", kinds, exclude))
     times = [t for t in (s.scalar(queued), s.scalar(running)) if t is not None]
     return min(times, default=None)

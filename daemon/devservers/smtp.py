@@ -76,10 +76,15 @@ class _CaptureHandler:
         return "250 Message accepted for delivery"
 
 
-def _accept_any(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> Any:
-    from aiosmtpd.smtp import AuthResult
+def _accept_any(owner: "SmtpCapture") -> Any:
+    """Any login, except while a scripted AUTH failure is pending (answered 535)."""
+    def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> Any:
+        from aiosmtpd.smtp import AuthResult
 
-    return AuthResult(success=True, auth_data=auth_data)
+        if owner._take("AUTH") is not None:
+            return AuthResult(success=False, handled=False)
+        return AuthResult(success=True, auth_data=auth_data)
+    return authenticate
 
 
 class SmtpCapture(_Managed):
@@ -101,7 +106,7 @@ class SmtpCapture(_Managed):
                 (self.maildir / sub).mkdir(parents=True, exist_ok=True)
         self._controller = Controller(
             _CaptureHandler(self), hostname="127.0.0.1", port=self.port,
-            auth_require_tls=False, authenticator=_accept_any, decode_data=False,
+            auth_require_tls=False, authenticator=_accept_any(self), decode_data=False,
             server_hostname="capture.liputan.test", ready_timeout=10)
         self._controller.start()
         return self
@@ -119,7 +124,7 @@ class SmtpCapture(_Managed):
     def fail_next(self, code: int = 451, times: int = 1, message: str | None = None,
                   stage: str = "DATA", address: str | None = None) -> None:
         """Answer the next `times` DATA (or MAIL, or RCPT: for `address` only when given)
-        commands with `code`; times=-1 means forever."""
+        commands with `code`; times=-1 means forever. AUTH: the next logins fail (535)."""
         text = message or ("Try again later" if code < 500 else "Rejected")
         with self._lock:
             self._script.failures.append(_Failure(code, text, times, stage, address))

@@ -52,9 +52,10 @@ class Claimed:
 
 
 class SendError(Exception):
-    """A send attempt failed; `permanent` when the server refused for good (5xx); `server` when the
-    server, not this mail, is the trouble (unreachable, 421, a 4xx to MAIL FROM or DATA): such a
-    failure never uses up the mail's attempts, and the round stops instead of trying the next."""
+    """A send attempt failed; `permanent` when the server refused this mail for good (5xx to RCPT
+    or DATA); `server` when the server or our account, not this mail, is the trouble (unreachable,
+    421, a 4xx to MAIL FROM or DATA, a 5xx to MAIL FROM or AUTH: our sender or login refused):
+    such a failure never uses up the mail's attempts, and the round stops instead of trying the next."""
 
     def __init__(self, message: str, permanent: bool, after_data: bool = False, server: bool = False):
         super().__init__(message)
@@ -147,6 +148,8 @@ class OutboxWorker:
             row.last_error = str(error)[:2000]
             if error.permanent or (row.attempts >= self.smtp_cfg.max_attempts and not error.server):
                 row.status = "failed"
+                if row.kind == "summary":  # the notices it carried were never sent either
+                    summary.mark_failed(session, row)
                 if row.kind != "alert":
                     self._alert(session, row)
             else:  # the server's failure: due again within `retry_max_seconds` (the probe's pace)
@@ -183,7 +186,11 @@ class OutboxWorker:
                                use_tls=c.security == "ssl", start_tls=c.security == "starttls")
         await smtp.connect()
         if c.username:
-            await smtp.login(c.username, c.secret())
+            try:
+                await smtp.login(c.username, c.secret())
+            except BaseException:  # refused: the session is not kept (re-raised, judged by _send)
+                smtp.close()
+                raise
         self._smtp = smtp
         return smtp
 
@@ -203,6 +210,10 @@ class OutboxWorker:
         after_data = False
         try:
             smtp = await self._connection()
+        except aiosmtplib.SMTPAuthenticationError as exc:  # our account, not this mail
+            await self.close()
+            raise SendError(f"refuses our login as {self.smtp_cfg.username}: {exc.code} {exc.message}",
+                            False, server=True) from None
         except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
             # refused, unreachable, bad greeting or login: the server or our settings, not the mail
             await self.close()
@@ -217,6 +228,9 @@ class OutboxWorker:
             await smtp.data(item.raw)
         except aiosmtplib.SMTPResponseException as exc:
             await self._reset()
+            if stage == "MAIL" and exc.code >= 500:  # our sender (or account), so every mail alike
+                raise SendError(f"refuses our sender {self.cfg.from_address}: {exc.code} {exc.message}",
+                                False, server=True) from None
             # 421 closes the session; a 4xx to MAIL FROM or DATA is the server's own trouble;
             # a 4xx to every RCPT (greylisting, a full mailbox) is this mail's
             server = exc.code == 421 or (exc.code < 500 and stage != "RCPT")

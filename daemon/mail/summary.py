@@ -107,3 +107,24 @@ def mark_sent(session: Session, summary: Outbox) -> None:
     """The notices a sent summary carried are sent too (retention and the archive read sent_at)."""
     for n in session.scalars(select(Outbox).where(Outbox.summary_id == summary.id)):
         n.sent_at = summary.sent_at or utcnow()
+
+
+def mark_failed(session: Session, summary: Outbox) -> int:
+    """A summary that failed for good sent none of its notices: each is failed too, with the
+    summary's error as its reason (`liputan status` counts it), and its request's history says
+    so. Returns how many notices it carried."""
+    now = utcnow()
+    notices = list(session.scalars(select(Outbox).where(Outbox.summary_id == summary.id,
+                                                        Outbox.status == "summarised")))
+    to = ", ".join(summary.recipients)
+    for n in notices:
+        n.status, n.next_attempt_at, n.sent_at = "failed", now, None
+        n.last_error = (f"its summary {summary.message_id} to {to} failed for good: "
+                        f"{summary.last_error}")[:2000]
+        if n.request_id is not None:
+            session.add(Event(request_id=n.request_id, time=now, kind="failed", actor="system",
+                              message_id=n.message_id,
+                              note=f"pemberitahuan tidak terkirim: ringkasan pemberitahuan kepada {to} "
+                                   f"({summary.message_id}) gagal dikirim ({summary.last_error}): "
+                                   f"{n.subject}"[:2000]))
+    return len(notices)

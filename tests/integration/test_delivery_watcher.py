@@ -110,11 +110,11 @@ def test_inotify_reports_a_slowly_written_file_once_only_after_it_is_closed(shar
 
 
 def test_inotify_close_counts_at_once_without_waiting_for_stability(share: Path, watch) -> None:
-    watcher, seen = watch("inotify", stable_seconds=30.0)
+    watcher, seen = watch("inotify", stable_seconds=600.0)  # waiting for stability would take 10 min
     (share / FOLDER / "foto.jpg").write_bytes(jpeg())
     closed = time.monotonic()
-    assert wait_for(lambda: seen.ready == [f"{FOLDER}/foto.jpg"], timeout=5)
-    assert seen.at[f"{FOLDER}/foto.jpg"] - closed < 5 < watcher.cfg.stable_seconds
+    assert wait_for(lambda: seen.ready == [f"{FOLDER}/foto.jpg"], timeout=60)  # a generous cap
+    assert seen.at[f"{FOLDER}/foto.jpg"] - closed < 60 < watcher.cfg.stable_seconds
 
 
 def test_polling_reports_a_file_once_when_stable_and_rescans_do_not_repeat_it(share: Path, watch) -> None:
@@ -227,10 +227,10 @@ def test_hostile_drops_are_quarantined_with_a_reason_and_the_watcher_runs_on(
 
     monkeypatch.setattr(os, "open", denied)
     watcher, seen = watch(observer)
-    started = time.monotonic()
     drop_hostile_files(share)
-    assert wait_for(lambda: set(seen.refused) == set(REFUSED) and len(seen.ready) == 2), (seen.refused, seen.ready)
-    assert time.monotonic() - started < 10
+    # a drop that stalled the watcher (a FIFO opened for reading blocks for ever) never gets here
+    assert wait_for(lambda: set(seen.refused) == set(REFUSED) and len(seen.ready) == 2, timeout=60), \
+        (seen.refused, seen.ready)
     assert sorted(seen.ready) == [f"{FOLDER}/foto.jpg", f"{FOLDER}/naskah.docx"]
     for rel, (phrase, name) in REFUSED.items():
         assert phrase in seen.refused[rel], (rel, seen.refused[rel])

@@ -345,24 +345,25 @@ def test_a_slow_handler_keeps_its_lease(factory: sessionmaker[Session]) -> None:
 def test_run_loop_sleeps_until_the_next_job_is_due_wakes_early_and_stops(
         factory: sessionmaker[Session]) -> None:
     ran: list[int] = []
-    runner = JobRunner(factory, {"race": lambda j: ran.append(j.id)}, "a", poll=30)
+    runner = JobRunner(factory, {"race": lambda j: ran.append(j.id)}, "a", poll=600)
 
-    async def until(n: int) -> None:
-        for _ in range(100):
+    async def until(n: int) -> None:  # a generous cap, far below the 10-minute poll
+        for _ in range(1200):
             if len(ran) >= n:
                 return
             await asyncio.sleep(0.05)
+        raise AssertionError(f"{n} job(s) not run in 60 s: the loop waited for its poll")
 
     async def scenario() -> None:
         stop, wake = asyncio.Event(), asyncio.Event()
         add_jobs(factory, 1, run_at=datetime.now(timezone.utc) + timedelta(seconds=0.3))
         task = asyncio.create_task(runner.run(stop, wake))
-        await until(1)  # no wake: the sleep ends when the job is due, not after 30 s
+        await until(1)  # no wake: the sleep ends when the job is due, not after the poll
         add_jobs(factory, 1, run_at=datetime.now(timezone.utc))
         wake.set()
         await until(2)
         stop.set()
-        await asyncio.wait_for(task, 2)
+        await asyncio.wait_for(task, 60)  # a stop that waited for the poll would take 10 minutes
 
     asyncio.run(scenario())
     assert len(ran) == 2
@@ -387,9 +388,9 @@ def test_run_loop_survives_a_database_error(factory: sessionmaker[Session],
     async def scenario() -> None:
         stop = asyncio.Event()
         task = asyncio.create_task(runner.run(stop, asyncio.Event()))
-        await asyncio.to_thread(ran.wait, 5)
+        await asyncio.to_thread(ran.wait, 60)
         stop.set()
-        await asyncio.wait_for(task, 2)
+        await asyncio.wait_for(task, 60)
 
     asyncio.run(scenario())
     assert ran.is_set() and "job runner: database error" in caplog.text

@@ -35,7 +35,7 @@ def test_it_tells_systemd_ready_status_watchdog_and_stopping(config, tmp_path):
     address = os.path.join(folder, "notify")
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.bind(address)
-    env = {**os.environ, "NOTIFY_SOCKET": address, "WATCHDOG_USEC": "2000000"}
+    env = {**os.environ, "NOTIFY_SOCKET": address, "WATCHDOG_USEC": "4000000"}
     env.pop("WATCHDOG_PID", None)
     log = open(tmp_path / "daemon.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "daemon.app.cli", "run", "-c", str(config.source)],
@@ -49,13 +49,13 @@ def test_it_tells_systemd_ready_status_watchdog_and_stopping(config, tmp_path):
         assert any(line.startswith("STATUS=running") for line in lines())
         # the daemon is working: liputan run's workers are up when READY arrives
         assert "liputan running" in (tmp_path / "daemon.log").read_text()
-        receive_until(sock, seen, lambda: sum(1 for t, m in seen if m == "WATCHDOG=1" and t > ready) >= 4, 15)
+        receive_until(sock, seen, lambda: sum(1 for t, m in seen if m == "WATCHDOG=1" and t > ready) >= 4, 60)
         pings = [t for t, m in seen if m == "WATCHDOG=1"]
-        # every 1 s (half of WATCHDOG_USEC); never a gap that would reach systemd's 2 s deadline
-        # (start-up threads may hold the loop back a few hundred ms)
-        assert max(b - a for a, b in zip(pings, pings[1:])) < 1.9
+        # every 2 s (half of WATCHDOG_USEC); never a gap that would reach systemd's 4 s deadline
+        # (start-up threads and a loaded machine may hold the loop back: up to 2 s is allowed)
+        assert max(b - a for a, b in zip(pings, pings[1:])) < 3.9
         proc.send_signal(signal.SIGTERM)
-        receive_until(sock, seen, lambda: "STOPPING=1" in lines(), 5)
+        receive_until(sock, seen, lambda: "STOPPING=1" in lines(), 30)
         assert "STATUS=stopping" in lines()
         assert proc.wait(timeout=10) == 0
     finally:
