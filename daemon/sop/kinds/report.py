@@ -63,6 +63,9 @@ class Report(Kind):
                     person=person, acting_title=title, news=found, thumbs=thumbs,
                     photos=len(photos), videos=sum(f.kind == results.VIDEO for f in files),
                     files=[f.name for f in files], deadline=task.deadline,
+                    news_files=[f.name for f in files if f.kind == results.NEWS],
+                    photo_files=[f.name for f in photos],
+                    video_files=[f.name for f in files if f.kind == results.VIDEO],
                     standard=service_standard(step.minutes))
 
 

@@ -1,0 +1,46 @@
+"""What a new office saw trying Liputan by hand (usertry): the preview's file list, `show` labels."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import yaml
+
+from daemon.mail import mails
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def preview(**files) -> tuple[str, str]:
+    r = SimpleNamespace(code="LPT-2026-0001", title="Musrenbang Kecamatan Bantan", requester="Kecamatan Bantan",
+                        requester_email="camat.bantan@bengkaliskab.go.id", location="Aula Kantor Camat Bantan",
+                        outside_island=False, letter_number=None, contact_name=None, contact_phone=None,
+                        event_start=datetime(2026, 12, 8, 2, tzinfo=timezone.utc),
+                        event_end=datetime(2026, 12, 8, 5, tzinfo=timezone.utc), until_done=False)
+    office = yaml.safe_load((REPO / "rules" / "office.yaml").read_text(encoding="utf-8"))
+    news = SimpleNamespace(title="Musrenbang Bantan Tetapkan 42 Usulan", lead="BANTAN - Musrenbang ...")
+    photos = files.get("photo_files", [])
+    videos = files.get("video_files", [])
+    _, text, html = mails.render("preview", r=r, tag="[LPT-2026-0001]", office=office, step=None,
+                                 person={"name": "Siti Aminah, S.I.Kom.", "salutation": "Ibu"},
+                                 acting_title=None, news=news, thumbs=[], photos=len(photos),
+                                 videos=len(videos), files=[], deadline=None, standard="60 menit kerja",
+                                 news_files=files.get("news_files", []), photo_files=photos,
+                                 video_files=videos)
+    return text, html
+
+
+def test_the_preview_lists_the_news_apart_from_the_photos():
+    text, html = preview(news_files=["Berita.docx"], photo_files=["DSC_0001.JPG", "DSC_0002.JPG"])
+    assert "- naskah berita: Berita.docx\n- 2 foto: DSC_0001.JPG, DSC_0002.JPG\n\nBalas" in text
+    assert "2 foto (Berita.docx" not in text  # the news text was counted among the photos
+    assert "naskah berita: Berita.docx" in html and "2 foto: DSC_0001.JPG, DSC_0002.JPG" in html
+    assert "video" not in text
+
+
+def test_the_preview_names_videos_on_their_own_line():
+    text, _ = preview(news_files=["Berita.txt"], photo_files=["a.jpg"], video_files=["b.mp4"])
+    assert "- 1 foto: a.jpg\n- 1 video: b.mp4\n\nBalas" in text
