@@ -22,6 +22,7 @@ from pydantic import (
 from daemon.core import validated_cache
 from daemon.core.config_file import line_of, read_config, runtime_warnings
 from daemon.core.errors import ConfigError
+from daemon.core.suggest import did_you_mean
 
 DEFAULT_TIMEZONE = "Asia/Jakarta"  # [office] timezone when a config names none
 
@@ -390,7 +391,7 @@ def _validate(data: dict, path: Path, text: str) -> Config:
         err = errors[0]
         where = ".".join(str(p) for p in err["loc"]) or "config"
         if err["type"] == "extra_forbidden":
-            msg = f"unknown setting '{where}' (misspelled?)"
+            msg = f"unknown setting '{where}'" + (did_you_mean(Config, tuple(err["loc"])) or " (misspelled?)")
         elif err["type"] == "missing":
             msg = f"setting '{where}' is required but missing"
         else:
