@@ -59,7 +59,7 @@ class Secret(Section):
             try:
                 return Path(self.password_file).read_text(encoding="utf-8").strip()
             except OSError as exc:
-                raise ConfigError(self.password_file, None, f"cannot read password: {exc.strerror}") from None
+                raise ConfigError(self.password_file, None, f"the password file cannot be read ({exc.strerror})") from None
         return self.password or ""
 
 

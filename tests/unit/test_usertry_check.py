@@ -73,3 +73,31 @@ def test_a_misspelled_config_key_and_section_name_the_right_one(tmp_path, capsys
     n = edit(cfg, "[smtp]", "[smpt]")
     assert main(["check", "-c", str(cfg)]) == 1
     assert f"liputan.toml:{n}: unknown setting 'smpt' (did you mean 'smtp'?)" in capsys.readouterr().err
+
+
+def test_a_missing_password_file_says_what_stops_working(tmp_path, capsys):
+    cfg, _ = setup(tmp_path)
+    missing = tmp_path / "imap-password"
+    cfg.write_text(cfg.read_text().replace("/run/credentials/liputan.service/imap-password", str(missing)))
+    assert main(["check", "-c", str(cfg)]) == 0  # the service's credentials may come only at its start
+    out = capsys.readouterr().out
+    assert (f"[mailbox] password_file {missing} is not readable here: the file does not exist; "
+            "the daemon cannot log in to the mailbox, so no mail is read") in out
+    assert "smtp-password is not readable here: the file does not exist; no mail can be sent " \
+           "(expected before the service starts" in out
+    missing.mkdir()
+    main(["check", "-c", str(cfg)])
+    assert "is not readable here: it is a folder, not a file" in capsys.readouterr().out
+
+
+def test_the_log_keeps_the_reason_a_password_file_cannot_be_read(tmp_path):
+    from daemon.app import logs
+    from daemon.core.config import Secret
+    from daemon.core.errors import ConfigError
+    try:
+        Secret(password_file=str(tmp_path / "imap-password")).secret()
+    except ConfigError as exc:
+        line = logs.mask(f"mailbox connection failed (ConfigError: {exc})")
+    assert line.endswith("imap-password: the password file cannot be read (No such file or directory))")
+    assert "***" not in line
+    assert logs.mask("login --password=abc123 password: hunter2") == "login --password=*** password: ***"
