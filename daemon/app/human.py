@@ -17,7 +17,11 @@ KIND_LABELS = {"received": "diterima", "sent": "dikirim", "decided": "diputuskan
                "delegated": "dialihkan", "incomplete": "belum lengkap", "by_phone": "lewat telepon",
                "reminded": "diingatkan", "escalated": "diteruskan", "warned": "diperingatkan",
                "quarantined": "dikarantina", "ignored": "diabaikan", "bounced": "gagal kirim",
-               "summarised": "dlm ringkasan"}
+               "summarised": "dlm ringkasan", "refused": "tidak diproses", "note": "catatan"}
+# where the letter was read ("sumber: body" in the history)
+SOURCE_LABELS = {"body": "isi surel", "html": "isi surel (HTML)", "pdf": "lampiran PDF",
+                 "docx": "lampiran DOCX", "ocr": "pindaian (OCR)", "forwarded": "surel yang diteruskan"}
+TASK_STATUS = {"open": "belum", "closed": "selesai", "superseded": "digantikan", "cancelled": "dibatalkan"}
 DECISION_LABELS = {"approve": "setuju", "reject": "tolak", "revise": "perbaiki"}
 FILE_STATUS = {"accepted": "diterima", "quarantined": "dikarantina", "replaced": "diganti"}
 CHANNEL_STATUS = {"pending": "menunggu", "done": "selesai", "skipped": "dilewati", "failed": "gagal"}
@@ -30,6 +34,18 @@ def when(dt: datetime | str | None) -> str:
     if isinstance(dt, str):
         dt = datetime.fromisoformat(dt)
     return indonesian.format_datetime(dt)
+
+
+def actor_label(actor: str | None) -> str:
+    """Who acted, as the office reads it: the daemon itself is "Liputan"."""
+    return "Liputan" if actor == "system" else actor or ""
+
+
+def note_label(note: str | None) -> str:
+    """A history note in Indonesian: "sumber: body" is "sumber: isi surel"."""
+    if note and note.startswith("sumber: "):
+        return "sumber: " + SOURCE_LABELS.get(note.removeprefix("sumber: "), note.removeprefix("sumber: "))
+    return note or ""
 
 
 def requests_table(rows: list[dict], waiting: list) -> str:
@@ -70,7 +86,7 @@ def show_text(data: dict) -> str:
         out.append(f"  {stamp:<16}  {str(e['step'] or '-'):<7}  "
                    f"{KIND_LABELS.get(e['kind'], e['kind']):<14}  "
                    f"{DECISION_LABELS.get(e['decision'] or '', e['decision'] or ''):<9}  "
-                   f"{e['actor'] or '':<36}  {e['note'] or ''}".rstrip())
+                   f"{actor_label(e['actor']):<36}  {note_label(e['note'])}".rstrip())
     if data.get("steps"):
         out += ["", "Waktu tiap langkah (menit kerja terhadap standar layanan SOP)"]
         for t in data["steps"]:
@@ -78,7 +94,7 @@ def show_text(data: dict) -> str:
             took = f"{t['working_minutes']:g} menit" + (f" / standar {t['standard_minutes']} menit"
                                                         if t["standard_minutes"] else "")
             out.append(f"  langkah {t['step']:<3} {t['role']:<9} {t['who'] or '-':<36} "
-                       f"{DECISION_LABELS.get(t['decision'] or '', t['decision'] or t['status']):<9} "
+                       f"{DECISION_LABELS.get(t['decision'] or '', t['decision'] or TASK_STATUS.get(t['status'], t['status'])):<9} "
                        f"{took}{late}")
     for f in data["files"]:
         out.append(f"  berkas  {FILE_STATUS.get(f['status'], f['status']):<11} {f['kind']:<6} {f['name']}"

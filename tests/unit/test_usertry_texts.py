@@ -44,3 +44,33 @@ def test_the_preview_lists_the_news_apart_from_the_photos():
 def test_the_preview_names_videos_on_their_own_line():
     text, _ = preview(news_files=["Berita.txt"], photo_files=["a.jpg"], video_files=["b.mp4"])
     assert "- 1 foto: a.jpg\n- 1 video: b.mp4\n\nBalas" in text
+
+
+def test_show_speaks_indonesian_for_every_event_the_office_sees():
+    from daemon.app import human
+    from daemon.core.models import Task
+    from daemon.core.rules import Step
+    from daemon.sop.kinds.base import Kind
+
+    ev = lambda kind, actor, note=None, decision=None: {  # noqa: E731
+        "time": "2026-12-01T01:40:00+07:00", "step": 2, "kind": kind, "decision": decision,
+        "actor": actor, "note": note}
+    step = Step.model_construct(kind="disposition")
+    sent_note = Kind.task_label(Kind(), step, Task(role="kadis"))
+    data = {"code": "LPT-2026-0001", "title": "Lomba Posyandu", "state": "open", "step": 2,
+            "waiting_for": ["kadis@bengkaliskab.go.id"], "event_start": None, "location": "Gedung Daerah",
+            "outside_island": False, "requester": "Dinas Kesehatan", "requester_email": "dinkes@x.go.id",
+            "team": [], "files": [], "publications": [],
+            "events": [ev("received", "dinkes@x.go.id", "sumber: body"), ev("done", "system"),
+                       ev("sent", "kadis@x.go.id", sent_note),
+                       ev("refused", "johansyah@gmail.com", "nama pengirim meniru pejabat"),
+                       ev("note", "operator@x.go.id", "ditelepon")],
+            "steps": [{"step": 2, "role": "kadis", "who": "kadis@x.go.id", "decision": None,
+                       "status": "open", "working_minutes": 0, "standard_minutes": 5, "late": False}]}
+    text = human.show_text(data)
+    assert "sumber: isi surel" in text and "sumber: body" not in text
+    assert "disposisi oleh kadis" in text and "disposition" not in text
+    assert "tidak diproses" in text and "refused" not in text
+    assert "catatan " in text
+    assert " system" not in text and "Liputan" in text
+    assert " open " not in text and "belum     0 menit / standar 5 menit" in text

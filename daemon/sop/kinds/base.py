@@ -12,6 +12,11 @@ from daemon.sop.run import Run
 
 Entered = Literal["done", "task", "wait", "requester"]
 
+# a step's kind as the office names the task in `liputan show` ("disposisi oleh kadis")
+TASK_NOUNS = {"disposition": "disposisi", "plan": "penetapan tim dan jadwal", "memo": "nota dinas",
+              "draft": "konsep surat", "coverage": "peliputan", "publish": "publikasi",
+              "archive": "pengarsipan", "intake": "penerimaan surat"}
+
 
 class Kind:
     """A step kind's handler; the engine calls these and does the moving itself."""
@@ -50,7 +55,8 @@ class Kind:
         return f"menunggu: {step.name}"
 
     def task_label(self, step: Step, task: Task) -> str:
-        return f"{step.kind} oleh {task.role}"
+        """The history's note when the task mail goes: "disposisi oleh kadis" (read by the office)."""
+        return f"{TASK_NOUNS.get(step.kind, step.kind)} oleh {task.role}"
 
     # ---- the mail that asks a person to decide -------------------------------------------------
     def flags(self, run: Run, step: Step) -> list[str]:
