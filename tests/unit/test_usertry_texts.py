@@ -74,3 +74,16 @@ def test_show_speaks_indonesian_for_every_event_the_office_sees():
     assert "catatan " in text
     assert " system" not in text and "Liputan" in text
     assert " open " not in text and "belum     0 menit / standar 5 menit" in text
+
+
+def test_the_assignment_names_the_signed_spt_it_carries(tmp_path):
+    from harness import Office
+    from test_mail_text import to_duri_coverage
+
+    from daemon.mail import mime
+    office = Office(tmp_path)
+    req = to_duri_coverage(office)
+    msg = office.mail_to(req.team[0]["email"])[-1]
+    text = mime.body_text(msg)
+    assert "berdasarkan disposisi Kepala Bidang dan Surat Perintah Tugas Nomor 800.1.11.1/" in text
+    assert "terlampir, beserta Surat Perintah Tugas." in text
