@@ -4,6 +4,7 @@ contract's English keys and values."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from daemon.core import indonesian
@@ -21,6 +22,8 @@ KIND_LABELS = {"received": "diterima", "sent": "dikirim", "decided": "diputuskan
 # where the letter was read ("sumber: body" in the history)
 SOURCE_LABELS = {"body": "isi surel", "html": "isi surel (HTML)", "pdf": "lampiran PDF",
                  "docx": "lampiran DOCX", "ocr": "pindaian (OCR)", "forwarded": "surel yang diteruskan"}
+FILE_KINDS = {"news": "berita", "photo": "foto", "video": "video", "other": "lainnya"}
+FILE_KIND_NOTE = re.compile(r"\((news|photo|video|other)\)")
 TASK_STATUS = {"open": "belum", "closed": "selesai", "superseded": "digantikan", "cancelled": "dibatalkan"}
 DECISION_LABELS = {"approve": "setuju", "reject": "tolak", "revise": "perbaiki"}
 FILE_STATUS = {"accepted": "diterima", "quarantined": "dikarantina", "replaced": "diganti"}
@@ -45,7 +48,7 @@ def note_label(note: str | None) -> str:
     """A history note in Indonesian: "sumber: body" is "sumber: isi surel"."""
     if note and note.startswith("sumber: "):
         return "sumber: " + SOURCE_LABELS.get(note.removeprefix("sumber: "), note.removeprefix("sumber: "))
-    return note or ""
+    return FILE_KIND_NOTE.sub(lambda m: f"({FILE_KINDS[m[1]]})", note or "")
 
 
 def requests_table(rows: list[dict], waiting: list) -> str:
@@ -97,7 +100,7 @@ def show_text(data: dict) -> str:
                        f"{DECISION_LABELS.get(t['decision'] or '', t['decision'] or TASK_STATUS.get(t['status'], t['status'])):<9} "
                        f"{took}{late}")
     for f in data["files"]:
-        out.append(f"  berkas  {FILE_STATUS.get(f['status'], f['status']):<11} {f['kind']:<6} {f['name']}"
+        out.append(f"  berkas  {FILE_STATUS.get(f['status'], f['status']):<11} {FILE_KINDS.get(f['kind'], f['kind']):<7} {f['name']}"
                    + (f"  ({f['reason']})" if f["reason"] else ""))
     for p in data["publications"]:
         out.append(f"  kanal   {CHANNEL_STATUS.get(p['status'], p['status']):<11} {p['channel']:<30} "

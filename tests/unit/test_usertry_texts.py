@@ -60,11 +60,14 @@ def test_show_speaks_indonesian_for_every_event_the_office_sees():
     data = {"code": "LPT-2026-0001", "title": "Lomba Posyandu", "state": "open", "step": 2,
             "waiting_for": ["kadis@bengkaliskab.go.id"], "event_start": None, "location": "Gedung Daerah",
             "outside_island": False, "requester": "Dinas Kesehatan", "requester_email": "dinkes@x.go.id",
-            "team": [], "files": [], "publications": [],
+            "team": [], "publications": [],
+            "files": [{"status": "accepted", "kind": "photo", "name": "DSC_0101.jpg", "reason": None},
+                      {"status": "quarantined", "kind": "other", "name": "foto_palsu.jpg", "reason": "bukan gambar"}],
             "events": [ev("received", "dinkes@x.go.id", "sumber: body"), ev("done", "system"),
                        ev("sent", "kadis@x.go.id", sent_note),
                        ev("refused", "johansyah@gmail.com", "nama pengirim meniru pejabat"),
-                       ev("note", "operator@x.go.id", "ditelepon")],
+                       ev("note", "operator@x.go.id", "ditelepon"),
+                       ev("delivered", "system", "diterima di folder bersama: 2026/X/berita.txt (news)")],
             "steps": [{"step": 2, "role": "kadis", "who": "kadis@x.go.id", "decision": None,
                        "status": "open", "working_minutes": 0, "standard_minutes": 5, "late": False}]}
     text = human.show_text(data)
@@ -73,6 +76,8 @@ def test_show_speaks_indonesian_for_every_event_the_office_sees():
     assert "tidak diproses" in text and "refused" not in text
     assert "catatan " in text
     assert " system" not in text and "Liputan" in text
+    assert "berita.txt (berita)" in text and "(news)" not in text
+    assert "diterima    foto    DSC_0101.jpg" in text and "dikarantina lainnya foto_palsu.jpg" in text
     assert " open " not in text and "belum     0 menit / standar 5 menit" in text
 
 
