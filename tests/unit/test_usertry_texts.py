@@ -92,3 +92,13 @@ def test_the_assignment_names_the_signed_spt_it_carries(tmp_path):
     text = mime.body_text(msg)
     assert "berdasarkan disposisi Kepala Bidang dan Surat Perintah Tugas Nomor 800.1.11.1/" in text
     assert "terlampir, beserta Surat Perintah Tugas." in text
+
+
+def test_the_sandbox_banner_works_from_any_folder(tmp_path):
+    from daemon.app import sandbox
+    text = sandbox.banner(tmp_path / "sandbox", tmp_path / "sandbox" / "liputan.toml", 2525, 1143)
+    sample = REPO / "tests" / "data" / "requests" / "01_disdik_labelled_qp.eml"
+    assert sample.is_file() and f"--port 2525 {sample}" in text  # not a path relative to the checkout
+    assert str(REPO / "rules" / "office.yaml") in text
+    assert f"shared folder (drop the news and photos into the request's folder once assigned):\n" \
+           f"      {tmp_path / 'sandbox' / 'hasil-liputan'}" in text
