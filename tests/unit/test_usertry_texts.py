@@ -102,3 +102,19 @@ def test_the_sandbox_banner_works_from_any_folder(tmp_path):
     assert str(REPO / "rules" / "office.yaml") in text
     assert f"shared folder (drop the news and photos into the request's folder once assigned):\n" \
            f"      {tmp_path / 'sandbox' / 'hasil-liputan'}" in text
+
+
+def test_an_unknown_team_name_is_answered_with_the_names_on_the_roster(tmp_path):
+    from harness import KABID, KADIS, KASI, Office
+    from test_mail_text import approve, start
+
+    from daemon.mail import mime
+    office = Office(tmp_path)
+    start(office)
+    approve(office, KADIS)
+    approve(office, KABID)
+    approve(office, KASI, "Setuju. Tim: Andi, Budi (foto)")
+    assert office.request().step == 4  # nothing decided on a name nobody has
+    text = mime.body_text(office.last_to(KASI))
+    assert "tidak kami temukan atau tidak jelas dalam daftar petugas: Budi." in text
+    assert "Petugas yang terdaftar: Andi Saputra, Rina Marlina, Fajar Ramadhan" in text
