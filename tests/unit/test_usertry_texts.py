@@ -29,7 +29,7 @@ def preview(**files) -> tuple[str, str]:
                                  acting_title=None, news=news, thumbs=[], photos=len(photos),
                                  videos=len(videos), files=[], deadline=None, standard="60 menit kerja",
                                  news_files=files.get("news_files", []), photo_files=photos,
-                                 video_files=videos)
+                                 video_files=videos, refused=files.get("refused", []))
     return text, html
 
 
@@ -115,6 +115,48 @@ def test_an_unknown_team_name_is_answered_with_the_names_on_the_roster(tmp_path)
     approve(office, KABID)
     approve(office, KASI, "Setuju. Tim: Andi, Budi (foto)")
     assert office.request().step == 4  # nothing decided on a name nobody has
-    text = mime.body_text(office.last_to(KASI))
+    text = mime.body_text(office.last_to(KASI)).replace("\r\n", "\n")
     assert "tidak kami temukan atau tidak jelas dalam daftar petugas: Budi." in text
     assert "Petugas yang terdaftar: Andi Saputra, Rina Marlina, Fajar Ramadhan" in text
+
+
+def test_the_preview_names_the_files_set_aside_and_why():
+    text, html = preview(news_files=["berita.txt"], photo_files=["a.jpg"])
+    assert "_KARANTINA" not in text
+    text, html = preview(news_files=["berita.txt"], photo_files=["a.jpg"],
+                         refused=[{"name": "foto_palsu.jpg", "reason": "Nama berkas berakhiran .jpg tetapi isinya bukan gambar."}])
+    assert ("- 1 foto: a.jpg\n\nBerkas yang tidak diterima (dipindahkan ke folder _KARANTINA beserta keterangannya):\n"
+            "- foto_palsu.jpg: Nama berkas berakhiran .jpg tetapi isinya bukan gambar.\n\nBalas") in text
+    assert "foto_palsu.jpg: Nama berkas berakhiran .jpg" in html
+
+
+def test_the_team_asked_for_a_missing_piece_is_told_which_file_was_refused():
+    from types import SimpleNamespace as NS
+    r = NS(code="LPT-2026-0001", title="Lomba Posyandu", requester="Dinas Kesehatan", requester_email="d@x.go.id",
+           location="Gedung Daerah", outside_island=False, letter_number=None, contact_name=None,
+           contact_phone=None, event_start=None, event_end=None, until_done=False)
+    office = yaml.safe_load((REPO / "rules" / "office.yaml").read_text(encoding="utf-8"))
+    common = dict(r=r, tag="[LPT-2026-0001]", office=office, missing=["naskah berita"], files=["a.jpg"],
+                  folder="2026/LPT-2026-0001 Lomba Posyandu")
+    _, plain, _ = mails.render("results_missing", **common, refused=[])
+    assert "- naskah berita\n\nSimpan berkas" in plain
+    _, text, _ = mails.render("results_missing", **common,
+                              refused=[{"name": "berita.pdf", "reason": "Berkas PDF tidak diterima."}])
+    assert ("- naskah berita\n\nBerkas berikut tidak dapat diterima (dipindahkan ke folder _KARANTINA beserta "
+            "keterangannya):\n- berita.pdf: Berkas PDF tidak diterima.\n\nSimpan berkas") in text
+
+
+def test_the_kasi_preview_names_a_refused_file_of_the_delivery(tmp_path):
+    from harness import KASI, Office
+    from test_after_event import NEWS, drop, jpeg, quiet, to_coverage
+
+    from daemon.mail import mime
+    office = Office(tmp_path)
+    req = to_coverage(office)
+    drop(office, req, "berita.txt", NEWS.encode())
+    drop(office, req, "foto-1.jpg", jpeg())
+    drop(office, req, "rusak.jpg", b"not a picture at all")
+    quiet(office)
+    text = mime.body_text(office.last_to(KASI)).replace("\r\n", "\n")
+    assert "- naskah berita: berita.txt\n- 1 foto: foto-1.jpg\n" in text
+    assert "Berkas yang tidak diterima (dipindahkan ke folder _KARANTINA beserta keterangannya):\n- rusak.jpg: " in text
