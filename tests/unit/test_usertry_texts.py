@@ -160,3 +160,21 @@ def test_the_kasi_preview_names_a_refused_file_of_the_delivery(tmp_path):
     text = mime.body_text(office.last_to(KASI)).replace("\r\n", "\n")
     assert "- naskah berita: berita.txt\n- 1 foto: foto-1.jpg\n" in text
     assert "Berkas yang tidak diterima (dipindahkan ke folder _KARANTINA beserta keterangannya):\n- rusak.jpg: " in text
+
+
+def test_a_reschedule_greets_the_requester_and_tells_the_officials_who_moved_it(tmp_path):
+    from harness import CAMAT, KADIS, Office
+    from test_workflow import BANTAN, send_letter
+
+    from daemon.mail import mime
+    office = Office(tmp_path)
+    send_letter(office, BANTAN)
+    send_letter(office, BANTAN.replace("Senin, 7 Desember 2026", "Selasa, 8 Desember 2026"),
+                subject="Perubahan jadwal Musrenbang Kecamatan Bantan")
+    camat = mime.body_text(office.last_to(CAMAT)).replace("\r\n", "\n")
+    assert camat.startswith("Yth. Camat Bantan,\n")
+    assert ("Perubahan jadwal kegiatan LPT-2026-0001 sesuai pemberitahuan Bapak/Ibu telah kami catat: "
+            "semula Senin, 7 Desember 2026 pukul 09.00 WIB, menjadi Selasa, 8 Desember 2026 pukul 09.00 WIB.") in camat
+    kadis = mime.body_text(office.last_to(KADIS)).replace("\r\n", "\n")
+    assert "Pemohon mengubah jadwal kegiatan LPT-2026-0001: semula Senin, 7 Desember 2026" in kadis
+    assert "diubah oleh pemohon: jadwal diubah" not in camat + kadis
