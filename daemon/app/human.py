@@ -186,8 +186,9 @@ def status_text(snap: dict) -> str:
                    + (", berhenti" if i["stopped_at"] else ""))
     out += lease_text(snap.get("lease"))
     box = snap["mailbox"]
-    out.append(f"Kotak surat  : {MAILBOX_STATES.get(box['state'], box['state'])} "
-               f"({box['account'] or '-'} di {box.get('server') or '-'})"
+    where = (f" ({box['account'] or '-'} di {box.get('server') or '-'})"
+             if box["account"] or box.get("server") else "")  # nothing known: no "(- di -)"
+    out.append(f"Kotak surat  : {MAILBOX_STATES.get(box['state'], box['state'])}{where}"
                + (f" sejak {when(box['since'])}" if box["since"] else ""))
     if box["error"]:
         out.append(f"  Galat      : {box['error']}")

@@ -22,7 +22,7 @@ from pydantic import (
 from daemon.core import validated_cache
 from daemon.core.config_file import line_of, read_config, runtime_warnings
 from daemon.core.errors import ConfigError
-from daemon.core.suggest import did_you_mean
+from daemon.core.suggest import ZONE_OF_LABEL, did_you_mean
 
 DEFAULT_TIMEZONE = "Asia/Jakarta"  # [office] timezone when a config names none
 
@@ -46,7 +46,9 @@ class OfficeCfg(Section):
         try:
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone '{v}'") from None
+            near = ZONE_OF_LABEL.get(v.strip().upper())
+            raise ValueError(f"unknown time zone '{v}'" + (f" (did you mean '{near}'?)" if near else
+                                                           " (e.g. 'Asia/Jakarta' for WIB)")) from None
         return v
 
 

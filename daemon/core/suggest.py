@@ -9,6 +9,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
+# the time zone an office may write by its Indonesian label ([office] timezone = "WIB")
+ZONE_OF_LABEL = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
+
 
 def _is_model(tp: Any) -> bool:
     return isinstance(tp, type) and issubclass(tp, BaseModel)

@@ -101,3 +101,20 @@ def test_the_log_keeps_the_reason_a_password_file_cannot_be_read(tmp_path):
     assert line.endswith("imap-password: the password file cannot be read (No such file or directory))")
     assert "***" not in line
     assert logs.mask("login --password=abc123 password: hunter2") == "login --password=*** password: ***"
+
+
+def test_a_zone_written_as_wita_names_its_zone(tmp_path, capsys):
+    cfg, _ = setup(tmp_path)
+    n = edit(cfg, 'timezone = "Asia/Jakarta"', 'timezone = "WITA"')
+    assert main(["check", "-c", str(cfg)]) == 1
+    assert f"liputan.toml:{n}: setting 'office.timezone'" in (err := capsys.readouterr().err)
+    assert "unknown time zone 'WITA' (did you mean 'Asia/Makassar'?)" in err
+
+
+def test_status_of_a_daemon_never_run_shows_no_placeholder(tmp_path, capsys):
+    cfg, _ = setup(tmp_path)
+    cfg.write_text(cfg.read_text().replace('"sqlite:////var/lib/liputan/liputan.db"',
+                                           f'"sqlite:///{tmp_path}/never.db"'))
+    main(["status", "-c", str(cfg)])
+    out = capsys.readouterr().out
+    assert "Kotak surat  : tidak diketahui (daemon tidak berjalan)\n" in out and "(- di -)" not in out
