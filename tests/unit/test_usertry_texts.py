@@ -178,3 +178,23 @@ def test_a_reschedule_greets_the_requester_and_tells_the_officials_who_moved_it(
     kadis = mime.body_text(office.last_to(KADIS)).replace("\r\n", "\n")
     assert "Pemohon mengubah jadwal kegiatan LPT-2026-0001: semula Senin, 7 Desember 2026" in kadis
     assert "diubah oleh pemohon: jadwal diubah" not in camat + kadis
+
+
+def test_the_kadis_asked_to_sign_sees_who_initialled_and_when(tmp_path):
+    from harness import KABID, KADIS, SEKDIS, Office
+    from test_mail_text import approve, to_signing
+
+    from daemon.mail import mime
+    office = Office(tmp_path)
+    to_signing(office)
+    kabid = mime.body_text(office.last_to(KABID)).replace("\r\n", "\n")
+    assert "telah diparaf oleh" not in kabid  # the first signer: nobody before
+    approve(office, KABID)
+    sekdis = mime.body_text(office.last_to(SEKDIS)).replace("\r\n", "\n")
+    assert ("Surat Perintah Tugas ini telah diparaf oleh Muhammad Fadli, S.Kom., M.T. "
+            "(Kepala Bidang Informasi dan Komunikasi Publik) pada ") in sekdis
+    approve(office, SEKDIS)
+    kadis = mime.body_text(office.last_to(KADIS)).replace("\r\n", "\n")
+    assert "telah diparaf oleh Muhammad Fadli, S.Kom., M.T. (Kepala Bidang" in kadis
+    assert "; Hj. Rosnaini, S.Sos., M.Si. (Sekretaris Dinas Komunikasi, Informatika dan Statistik) pada " in kadis
+    assert "WIB.\n\nMohon Bapak menandatangani Surat Perintah Tugas terlampir." in kadis

@@ -76,11 +76,15 @@ class Kind:
                     role_jabatan=people.jabatan(ctx, task.role),
                     heading=self.heading(run, step, task), intro=self.intro(step, task),
                     flags=flags, notes=notes_for(req, note), team=self.team_shown(run, step),
-                    schedule=self.schedule_shown(run, step), extra="",
+                    schedule=self.schedule_shown(run, step), extra=self.extra(run, step, task),
                     action=self.action(step, task),
                     approve_text=self.approve_text(step, task), deadline=task.deadline,
                     standard=service_standard(step.minutes),
                     delegate_hint=delegate_hint(run, task.role, task.who[0]))
+
+    def extra(self, run: Run, step: Step, task: Task) -> str:
+        """A paragraph of the task mail before the request for action; none by default."""
+        return ""
 
     def heading(self, run: Run, step: Step, task: Task) -> str:
         """The subject's request; distinct for every step one person may be asked in."""
