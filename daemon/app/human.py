@@ -4,6 +4,7 @@ contract's English keys and values."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from daemon.core import indonesian
@@ -17,7 +18,13 @@ KIND_LABELS = {"received": "diterima", "sent": "dikirim", "decided": "diputuskan
                "delegated": "dialihkan", "incomplete": "belum lengkap", "by_phone": "lewat telepon",
                "reminded": "diingatkan", "escalated": "diteruskan", "warned": "diperingatkan",
                "quarantined": "dikarantina", "ignored": "diabaikan", "bounced": "gagal kirim",
-               "summarised": "dlm ringkasan"}
+               "summarised": "dlm ringkasan", "refused": "tidak diproses", "note": "catatan"}
+# where the letter was read ("sumber: body" in the history)
+SOURCE_LABELS = {"body": "isi surel", "html": "isi surel (HTML)", "pdf": "lampiran PDF",
+                 "docx": "lampiran DOCX", "ocr": "pindaian (OCR)", "forwarded": "surel yang diteruskan"}
+FILE_KINDS = {"news": "berita", "photo": "foto", "video": "video", "other": "lainnya"}
+FILE_KIND_NOTE = re.compile(r"\((news|photo|video|other)\)")
+TASK_STATUS = {"open": "belum", "closed": "selesai", "superseded": "digantikan", "cancelled": "dibatalkan"}
 DECISION_LABELS = {"approve": "setuju", "reject": "tolak", "revise": "perbaiki"}
 FILE_STATUS = {"accepted": "diterima", "quarantined": "dikarantina", "replaced": "diganti"}
 CHANNEL_STATUS = {"pending": "menunggu", "done": "selesai", "skipped": "dilewati", "failed": "gagal"}
@@ -30,6 +37,18 @@ def when(dt: datetime | str | None) -> str:
     if isinstance(dt, str):
         dt = datetime.fromisoformat(dt)
     return indonesian.format_datetime(dt)
+
+
+def actor_label(actor: str | None) -> str:
+    """Who acted, as the office reads it: the daemon itself is "Liputan"."""
+    return "Liputan" if actor == "system" else actor or ""
+
+
+def note_label(note: str | None) -> str:
+    """A history note in Indonesian: "sumber: body" is "sumber: isi surel"."""
+    if note and note.startswith("sumber: "):
+        return "sumber: " + SOURCE_LABELS.get(note.removeprefix("sumber: "), note.removeprefix("sumber: "))
+    return FILE_KIND_NOTE.sub(lambda m: f"({FILE_KINDS[m[1]]})", note or "")
 
 
 def requests_table(rows: list[dict], waiting: list) -> str:
@@ -70,7 +89,7 @@ def show_text(data: dict) -> str:
         out.append(f"  {stamp:<16}  {str(e['step'] or '-'):<7}  "
                    f"{KIND_LABELS.get(e['kind'], e['kind']):<14}  "
                    f"{DECISION_LABELS.get(e['decision'] or '', e['decision'] or ''):<9}  "
-                   f"{e['actor'] or '':<36}  {e['note'] or ''}".rstrip())
+                   f"{actor_label(e['actor']):<36}  {note_label(e['note'])}".rstrip())
     if data.get("steps"):
         out += ["", "Waktu tiap langkah (menit kerja terhadap standar layanan SOP)"]
         for t in data["steps"]:
@@ -78,10 +97,10 @@ def show_text(data: dict) -> str:
             took = f"{t['working_minutes']:g} menit" + (f" / standar {t['standard_minutes']} menit"
                                                         if t["standard_minutes"] else "")
             out.append(f"  langkah {t['step']:<3} {t['role']:<9} {t['who'] or '-':<36} "
-                       f"{DECISION_LABELS.get(t['decision'] or '', t['decision'] or t['status']):<9} "
+                       f"{DECISION_LABELS.get(t['decision'] or '', t['decision'] or TASK_STATUS.get(t['status'], t['status'])):<9} "
                        f"{took}{late}")
     for f in data["files"]:
-        out.append(f"  berkas  {FILE_STATUS.get(f['status'], f['status']):<11} {f['kind']:<6} {f['name']}"
+        out.append(f"  berkas  {FILE_STATUS.get(f['status'], f['status']):<11} {FILE_KINDS.get(f['kind'], f['kind']):<7} {f['name']}"
                    + (f"  ({f['reason']})" if f["reason"] else ""))
     for p in data["publications"]:
         out.append(f"  kanal   {CHANNEL_STATUS.get(p['status'], p['status']):<11} {p['channel']:<30} "
@@ -167,8 +186,9 @@ def status_text(snap: dict) -> str:
                    + (", berhenti" if i["stopped_at"] else ""))
     out += lease_text(snap.get("lease"))
     box = snap["mailbox"]
-    out.append(f"Kotak surat  : {MAILBOX_STATES.get(box['state'], box['state'])} "
-               f"({box['account'] or '-'} di {box.get('server') or '-'})"
+    where = (f" ({box['account'] or '-'} di {box.get('server') or '-'})"
+             if box["account"] or box.get("server") else "")  # nothing known: no "(- di -)"
+    out.append(f"Kotak surat  : {MAILBOX_STATES.get(box['state'], box['state'])}{where}"
                + (f" sejak {when(box['since'])}" if box["since"] else ""))
     if box["error"]:
         out.append(f"  Galat      : {box['error']}")

@@ -18,7 +18,8 @@ IDENTIFIER = "liputan"
 # migration plugin, file events, HTTP requests): only their warnings reach the log
 QUIET = ("alembic", "aiosmtpd", "mail.log", "watchdog", "httpx", "httpcore", "urllib3",
          "imapclient", "PIL", "docxtpl", "unoserver", "asyncio", "sqlalchemy", "multipart")
-SECRET = re.compile(r"(?i)\b(password|passwd|pwd|token|secret|api[_-]?key)(\s*[=:]\s*)(\S+)")
+# not inside a file name: "…/imap-password: cannot be read" names the file, it does not hold the secret
+SECRET = re.compile(r"(?i)(?<![\w/.])(?<!\w-)(password|passwd|pwd|token|secret|api[_-]?key)(\s*[=:]\s*)(\S+)")
 AUTHORIZATION = re.compile(r"(?i)\b((?:proxy-)?authorization)(\s*[=:]\s*)(.+)")  # the whole value
 URL_PASSWORD = re.compile(r"(://[^/\s:@]+:)[^@\s/]+@")
 PRIORITY = {logging.CRITICAL: 2, logging.ERROR: 3, logging.WARNING: 4, logging.INFO: 6,

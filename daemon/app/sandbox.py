@@ -81,18 +81,7 @@ def main(folder: str = "sandbox") -> int:
     config = write_config(base / "liputan.toml", imap_port=dovecot.port, smtp_port=smtp_port,
                           database="sqlite:///liputan.db", rules=ROOT / "rules",
                           mailbox={"poll_seconds": 2})
-    print(f"""
-Liputan sandbox is running (Ctrl-C stops everything).
-
-  Send a coverage request: SMTP 127.0.0.1:{smtp_port}, to {OFFICE_MAILBOX}, e.g.
-      python -m daemon.app.sandbox_send --port {smtp_port} tests/data/requests/<a letter>.eml
-  or with swaks / any mail client (no login needed).
-  Read and answer mail as any official: IMAP 127.0.0.1:{dovecot.port}, user = the address in
-      rules/office.yaml (e.g. kadis@bengkaliskab.go.id), password "{PASSWORD}";
-      replies go out through the same SMTP server.
-  Every message sent is also copied to {base / 'mail'}/NNNN.eml
-  Status: liputan requests -c {config}   and   liputan show LPT-YYYY-NNNN -c {config}
-""", flush=True)
+    print(banner(base, config, smtp_port, dovecot.port), flush=True)
     from daemon.app.service import Service
     try:
         asyncio.run(Service(load_config(config)).run())
@@ -100,3 +89,25 @@ Liputan sandbox is running (Ctrl-C stops everything).
         smtp.stop()
         dovecot.stop()
     return 0
+
+
+def banner(base: Path, config: Path, smtp_port: int, imap_port: int) -> str:
+    """What the sandbox prints at start: where to send, read, drop files and look, as absolute
+    paths (the command may be run from any folder)."""
+    samples = ROOT / "tests" / "data" / "requests"
+    example = (f"{samples}/01_disdik_labelled_qp.eml" if samples.is_dir()
+               else "a request letter saved as .eml")
+    return f"""
+Liputan sandbox is running (Ctrl-C stops everything).
+
+  Send a coverage request: SMTP 127.0.0.1:{smtp_port}, to {OFFICE_MAILBOX}, e.g.
+      python -m daemon.app.sandbox_send --port {smtp_port} {example}
+  or with swaks / any mail client (no login needed).
+  Read and answer mail as any official: IMAP 127.0.0.1:{imap_port}, user = the address in
+      {ROOT / 'rules' / 'office.yaml'} (e.g. kadis@bengkaliskab.go.id), password "{PASSWORD}";
+      replies go out through the same SMTP server.
+  The team's shared folder (drop the news and photos into the request's folder once assigned):
+      {base / 'hasil-liputan'}
+  Every message sent is also copied to {base / 'mail'}/NNNN.eml
+  Status: liputan requests -c {config}   and   liputan show LPT-YYYY-NNNN -c {config}
+"""

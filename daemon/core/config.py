@@ -22,6 +22,7 @@ from pydantic import (
 from daemon.core import validated_cache
 from daemon.core.config_file import DEFAULT_TIMEZONE, line_of, read_config, runtime_warnings
 from daemon.core.errors import ConfigError
+from daemon.core.suggest import ZONE_OF_LABEL, did_you_mean
 
 
 
@@ -44,7 +45,9 @@ class OfficeCfg(Section):
         try:
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone '{v}'") from None
+            near = ZONE_OF_LABEL.get(v.strip().upper())
+            raise ValueError(f"unknown time zone '{v}'" + (f" (did you mean '{near}'?)" if near else
+                                                           " (e.g. 'Asia/Jakarta' for WIB)")) from None
         return v
 
 
@@ -57,7 +60,7 @@ class Secret(Section):
             try:
                 return Path(self.password_file).read_text(encoding="utf-8").strip()
             except OSError as exc:
-                raise ConfigError(self.password_file, None, f"cannot read password: {exc.strerror}") from None
+                raise ConfigError(self.password_file, None, f"the password file cannot be read ({exc.strerror})") from None
         return self.password or ""
 
 
@@ -389,7 +392,7 @@ def _validate(data: dict, path: Path, text: str) -> Config:
         err = errors[0]
         where = ".".join(str(p) for p in err["loc"]) or "config"
         if err["type"] == "extra_forbidden":
-            msg = f"unknown setting '{where}' (misspelled?)"
+            msg = f"unknown setting '{where}'" + (did_you_mean(Config, tuple(err["loc"])) or " (misspelled?)")
         elif err["type"] == "missing":
             msg = f"setting '{where}' is required but missing"
         else:

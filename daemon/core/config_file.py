@@ -74,13 +74,34 @@ def line_of(text: str, loc: tuple) -> int | None:
     return header_line
 
 
+WITHOUT = {"mailbox": "the daemon cannot log in to the mailbox, so no mail is read",
+           "smtp": "no mail can be sent", "publish.website": "nothing is posted to the website",
+           "publish.facebook": "nothing is posted to Facebook"}
+
+
+def unreadable(path: str) -> str | None:
+    """Why a secret file cannot be read here, in words; None when it can."""
+    try:
+        with open(path, "rb"):
+            return None
+    except FileNotFoundError:
+        return "the file does not exist"
+    except IsADirectoryError:
+        return "it is a folder, not a file"
+    except OSError as exc:
+        return f"{exc.strerror} (run the check as the service's user)"
+
+
 def runtime_warnings(facts: dict) -> list[str]:
     """Problems that only matter when the daemon runs, from Config.runtime_facts(): checked
     here and now (a password file put in place later is no longer reported)."""
     out = []
     for section, key, path in facts["files"]:
-        if path and not Path(path).is_file():
-            out.append(f"[{section}] {key} {path} is not readable here")
+        if path and (why := unreadable(path)):
+            out.append(f"[{section}] {key} {path} is not readable here: {why}; "
+                       f"{WITHOUT.get(section, 'that part will not work')}"
+                       + (" (expected before the service starts: systemd puts its credentials "
+                          "there, see systemd/liputan.service)" if path.startswith("/run/credentials/") else ""))
     listen, address = facts["listen"], facts["address"]
     if listen is not None and importlib.util.find_spec("prometheus_client") is None:
         out.append("[metrics] listen is set but prometheus_client is not installed "

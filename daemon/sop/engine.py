@@ -185,10 +185,16 @@ def reschedule(ctx: Context, s: Session, req: Request, facts: RequestFacts, *, a
     if req.schedule:
         planning.replan(ctx, s, req)
     told = [w for t in open_tasks(s, req) for w in t.who[:1]] + [m["email"] for m in req.team]
+    new = indonesian.format_datetime(req.event_start)
     for to in sorted(set(told + [req.requester_email])):
+        mine = to == req.requester_email
         run.fx.mail("notice", [to], r=req, tag=tag(req), office=ctx.rules.office,
-                    heading="Perubahan jadwal kegiatan", greeting=None,
-                    message=f"Jadwal kegiatan {req.code} diubah oleh pemohon: {note}.", lines=req.flags)
+                    heading="Perubahan jadwal kegiatan",
+                    greeting=units.head_office(req.requester) or None if mine else None,
+                    message=(f"Perubahan jadwal kegiatan {req.code} sesuai pemberitahuan Bapak/Ibu telah "
+                             f"kami catat: semula {old}, menjadi {new}." if mine else
+                             f"Pemohon mengubah jadwal kegiatan {req.code}: semula {old}, menjadi {new}."),
+                    lines=req.flags)
     _commit(run)
 
 

@@ -132,7 +132,8 @@ def apply_reply(ctx: Context, s: Session, req: Request, reply_text: str) -> tupl
     change = teamchanges.parse_team_change(reply_text, people)
     if change.unknown:
         return ("Nama berikut tidak kami temukan atau tidak jelas dalam daftar petugas: "
-                + "; ".join(change.unknown) + ". Mohon tulis ulang dengan nama lengkap."), False
+                + "; ".join(change.unknown) + ". Mohon tulis ulang dengan nama lengkap. Petugas yang "
+                "terdaftar: " + ", ".join(m.name for m in people) + "."), False
     members, roles = team_from_json(req.team)
     if change.empty:
         new_members, new_roles = list(members), dict(roles)

@@ -28,6 +28,13 @@ def accepted(s: Session, req: Request) -> list[DeliveryFile]:
                           .order_by(DeliveryFile.id)))
 
 
+def refused(s: Session, req: Request) -> list[dict]:
+    """The request's files set aside (to _KARANTINA) and why, for the mails that list what came."""
+    rows = s.scalars(select(DeliveryFile).where(DeliveryFile.request_id == req.id,
+                                                DeliveryFile.status == "quarantined").order_by(DeliveryFile.id))
+    return [{"name": f.name, "reason": f.reason or "-"} for f in rows]
+
+
 def year_of(ctx: Context, req: Request) -> int:
     """The year folder of a request: its code's year (LPT-2026-0007)."""
     return int(req.code.split("-")[1])

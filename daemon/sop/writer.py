@@ -3,6 +3,7 @@ written to the outbox (waiting for the letters it carries); and what a finished 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 
@@ -35,7 +36,7 @@ def write_effects(ctx: Context, s: Session, req: Request | None, fx: Effects,
                          request_id=req.id if req else None, run_at=effect.run_at or ctx.now(),
                          priority=priority, fresh=effect.fresh)
         elif isinstance(effect, Mail):
-            _mail(ctx, s, req, effect)
+            _mail(ctx, s, req, _numbered(s, req, effect))
 
 
 def _mail(ctx: Context, s: Session, req: Request | None, m: Mail) -> None:
@@ -54,6 +55,17 @@ def _mail(ctx: Context, s: Session, req: Request | None, m: Mail) -> None:
 def _listing(m: Mail, names: list[str]) -> dict:
     """The task mail lists its attachments by name."""
     return {**m.values, "files": names} if m.template == "task" else m.values
+
+
+def _numbered(s: Session, req: Request | None, m: Mail) -> Mail:
+    """The assignment names the SPT's number, which the signature gives in a letter written just
+    before it in the same effects (the mail's values were taken before that row existed)."""
+    if m.template != "assignment" or req is None or m.values.get("spt_number"):
+        return m
+    spt = documents.latest(s, req, "spt")
+    if spt is None or not spt.number:
+        return m
+    return dataclasses.replace(m, values={**m.values, "spt_number": spt.number})
 
 
 def file_names(ctx: Context, s: Session, items: list[dict]) -> list[str]:

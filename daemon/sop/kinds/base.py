@@ -12,6 +12,11 @@ from daemon.sop.run import Run
 
 Entered = Literal["done", "task", "wait", "requester"]
 
+# a step's kind as the office names the task in `liputan show` ("disposisi oleh kadis")
+TASK_NOUNS = {"disposition": "disposisi", "plan": "penetapan tim dan jadwal", "memo": "nota dinas",
+              "draft": "konsep surat", "coverage": "peliputan", "publish": "publikasi",
+              "archive": "pengarsipan", "intake": "penerimaan surat"}
+
 
 class Kind:
     """A step kind's handler; the engine calls these and does the moving itself."""
@@ -50,7 +55,8 @@ class Kind:
         return f"menunggu: {step.name}"
 
     def task_label(self, step: Step, task: Task) -> str:
-        return f"{step.kind} oleh {task.role}"
+        """The history's note when the task mail goes: "disposisi oleh kadis" (read by the office)."""
+        return f"{TASK_NOUNS.get(step.kind, step.kind)} oleh {task.role}"
 
     # ---- the mail that asks a person to decide -------------------------------------------------
     def flags(self, run: Run, step: Step) -> list[str]:
@@ -70,11 +76,15 @@ class Kind:
                     role_jabatan=people.jabatan(ctx, task.role),
                     heading=self.heading(run, step, task), intro=self.intro(step, task),
                     flags=flags, notes=notes_for(req, note), team=self.team_shown(run, step),
-                    schedule=self.schedule_shown(run, step), extra="",
+                    schedule=self.schedule_shown(run, step), extra=self.extra(run, step, task),
                     action=self.action(step, task),
                     approve_text=self.approve_text(step, task), deadline=task.deadline,
                     standard=service_standard(step.minutes),
                     delegate_hint=delegate_hint(run, task.role, task.who[0]))
+
+    def extra(self, run: Run, step: Step, task: Task) -> str:
+        """A paragraph of the task mail before the request for action; none by default."""
+        return ""
 
     def heading(self, run: Run, step: Step, task: Task) -> str:
         """The subject's request; distinct for every step one person may be asked in."""

@@ -63,6 +63,10 @@ class Report(Kind):
                     person=person, acting_title=title, news=found, thumbs=thumbs,
                     photos=len(photos), videos=sum(f.kind == results.VIDEO for f in files),
                     files=[f.name for f in files], deadline=task.deadline,
+                    news_files=[f.name for f in files if f.kind == results.NEWS],
+                    photo_files=[f.name for f in photos],
+                    video_files=[f.name for f in files if f.kind == results.VIDEO],
+                    refused=results.refused(run.s, req),
                     standard=service_standard(step.minutes))
 
 
@@ -85,7 +89,8 @@ def ask_missing(run: Run, step: Step, files: list) -> None:
     run.record("incomplete", step=step.number, note="belum lengkap: " + "; ".join(missing))
     if to := writers(run):
         run.fx.mail("results_missing", to, r=run.req, tag=tag(run.req), office=run.ctx.rules.office,
-                    missing=missing, files=[f.name for f in files], folder=folder_shown(run))
+                    missing=missing, files=[f.name for f in files], folder=folder_shown(run),
+                    refused=results.refused(run.s, run.req))
 
 
 def ask_writers(run: Run, step: Step, note: str) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from daemon.core import indonesian
 from daemon.core.models import Task
 from daemon.core.rules import Step
 from daemon.sop import documents, people
@@ -27,6 +30,20 @@ class Sign(Kind):
         if _initials(step, task):
             return "Mohon Bapak/Ibu memberi paraf pada Surat Perintah Tugas terlampir."
         return "Mohon Bapak/Ibu menandatangani Surat Perintah Tugas terlampir."
+
+    def extra(self, run: Run, step: Step, task: Task) -> str:
+        """Who has already initialled, and when: the signer sees the paraf are in place."""
+        before = run.s.scalars(select(Task).where(Task.request_id == run.req.id, Task.step == step.number,
+                                                  Task.seq < task.seq, Task.status == "closed",
+                                                  Task.decision == "approve").order_by(Task.id)).all()
+        latest = {t.seq: t for t in before}  # after a REVISI the step starts again: this round's
+        done = []
+        for _, t in sorted(latest.items()):
+            p, _, _ = people.person(run.ctx, t.who[0], t.role)
+            name = p.name if p else t.who[0]
+            at = indonesian.format_datetime(t.closed_at) if t.closed_at else "-"
+            done.append(f"{name} ({people.jabatan(run.ctx, t.role)}) pada {at}")
+        return ("Surat Perintah Tugas ini telah diparaf oleh " + "; ".join(done) + ".") if done else ""
 
     def approve_text(self, step: Step, task: Task) -> str:
         return "memberi paraf" if _initials(step, task) else "menandatangani SPT"
