@@ -44,7 +44,9 @@ from daemon.paperwork.pdf import default_converter  # noqa: E402
 DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 BULAN = ("", "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
          "September", "Oktober", "November", "Desember")
-HOURS = ("08.00", "10.00", "13.00", "15.30")
+# Event times from 07.30 to 16.15 every quarter hour: 36 a day, so 5,000 letters span under
+# five months (the date reader takes years up to three ahead; 4 a day reached 2030 at 4,500).
+HOURS = tuple(f"{m // 60:02d}.{m % 60:02d}" for m in range(7 * 60 + 30, 16 * 60 + 30, 15))
 UNITS = tuple(f"Camat {k}" for k in ("Bantan", "Bengkalis", "Mandau", "Pinggir", "Bukit Batu",
                                        "Siak Kecil", "Rupat", "Rupat Utara", "Bandar Laksamana",
                                        "Talang Muandau", "Bathin Solapan")) + tuple(
