@@ -7,6 +7,7 @@ import logging
 import threading
 import time
 import traceback
+from collections import deque
 from collections.abc import Collection, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
@@ -24,10 +25,13 @@ from daemon.core.jobs import (
     ClaimedJob,
     PermanentJobError,
     claim,
+    claim_many,
     complete,
     fail,
+    give_back,
     next_due,
     renew,
+    renew_many,
 )
 from daemon.core.models import Request, utcnow
 from daemon.core.outage import disk_full
@@ -39,6 +43,7 @@ OnDone = Callable[[Session, ClaimedJob, "dict[str, Any]"], None]
 OnFailed = Callable[[Session, ClaimedJob, str], None]
 After = Callable[[ClaimedJob], None]
 POLL_SECONDS = 2.0
+BATCH_PER_SLOT = 2  # jobs claimed at once per job in flight (letters: per worker process)
 
 
 def _describe(exc: BaseException) -> str:
@@ -79,6 +84,10 @@ class JobRunner:
         self.lease, self.poll = lease, poll
         self.parallel, self.parallel_kinds = parallel, frozenset(parallel_kinds)
         self.skip: frozenset[str] = frozenset()  # kinds left to another instance (see leadership)
+        self._held: dict[int, ClaimedJob] = {}  # claimed or running in this round, by id
+        self._held_lock = threading.Lock()
+        self._lost: set[int] = set()  # held jobs whose lease another holder took
+        self._beat: threading.Thread | None = None
 
     def run_once(self, max_jobs: int | None = None, halt: Callable[[], bool] | None = None,
                  after: After | None = None) -> int:
@@ -88,16 +97,20 @@ class JobRunner:
             return self._run_serial(max_jobs, halt, after)
         ran = 0
         flying: set[Future] = set()
-        with ThreadPoolExecutor(self.parallel, thread_name_prefix=f"jobs-{self.holder}") as threads:
+        pending: deque[ClaimedJob] = deque()  # claimed together, not started yet
+        with self._beating(), ThreadPoolExecutor(self.parallel, thread_name_prefix=f"jobs-{self.holder}") as threads:
             try:
                 while (max_jobs is None or ran < max_jobs) and not (halt and halt()):
                     if len(flying) >= self.parallel:
                         flying = wait(flying, return_when=FIRST_COMPLETED).not_done
-                    job = self.claim()
+                    if not pending:
+                        pending.extend(self._claim_batch(max_jobs, ran))
+                    job = self._next(pending)
                     if job is None:
-                        if not flying:
+                        if not flying and not pending:
                             break
-                        flying = wait(flying, return_when=FIRST_COMPLETED).not_done
+                        if flying:
+                            flying = wait(flying, return_when=FIRST_COMPLETED).not_done
                         continue
                     ran += 1
                     if job.kind in self.parallel_kinds:
@@ -106,7 +119,44 @@ class JobRunner:
                         self._run_then(job, after)
             finally:
                 wait(flying)
+                self._give_back(pending)
         return ran
+
+    def _claim_batch(self, max_jobs: int | None, ran: int) -> list[ClaimedJob]:
+        """The next due jobs, claimed in one transaction: enough for the free slots and the next
+        round (each is renewed by the runner's heartbeat until it runs)."""
+        limit = BATCH_PER_SLOT * self.parallel
+        if max_jobs is not None:
+            limit = min(limit, max_jobs - ran)
+        taken = self.claim_many(limit)
+        with self._held_lock:
+            self._held.update((job.id, job) for job in taken)
+        return taken
+
+    def _next(self, pending: deque[ClaimedJob]) -> ClaimedJob | None:
+        """The next claimed job still ours (one whose lease the heartbeat lost is not run)."""
+        while pending:
+            job = pending.popleft()
+            if job.id not in self._lost:
+                return job
+            log.warning("%s: its lease was lost before it started; left to its new holder", _label(job))
+            with self._held_lock:
+                self._held.pop(job.id, None)
+        return None
+
+    def _give_back(self, pending: deque[ClaimedJob]) -> None:
+        """Claimed but not started when the round ended (halt): queued again for anyone."""
+        ids = [job.id for job in pending]
+        pending.clear()
+        if not ids:
+            return
+        with self._held_lock:
+            for job_id in ids:
+                self._held.pop(job_id, None)
+        try:
+            give_back(self.factory, ids, self.holder)
+        except Exception:  # noqa: BLE001 - their leases run out and anyone claims them then
+            log.exception("could not give back %d claimed job(s); retried when their leases end", len(ids))
 
     def _run_serial(self, max_jobs: int | None, halt: Callable[[], bool] | None,
                     after: After | None) -> int:
@@ -130,6 +180,10 @@ class JobRunner:
     def claim(self) -> ClaimedJob | None:
         return claim(self.factory, self.holder, self._kinds(), lease=self.lease, now=self.now())
 
+    def claim_many(self, limit: int) -> list[ClaimedJob]:
+        return claim_many(self.factory, self.holder, self._kinds(), limit, lease=self.lease,
+                          now=self.now())
+
     def _kinds(self) -> list[str] | None:
         """The kinds this runner takes: all, or (a standby) all but those in `skip`."""
         return [k for k in self.handlers if k not in self.skip] if self.skip else None
@@ -141,8 +195,8 @@ class JobRunner:
             self._run_job(job)
 
     def _code_of(self, job: ClaimedJob) -> str | None:
-        if job.request_id is None:
-            return None
+        if job.request_id is None or job.code is not None:
+            return job.code
         try:
             with self.factory() as s:
                 return s.scalar(select(Request.code).where(Request.id == job.request_id))
@@ -169,7 +223,17 @@ class JobRunner:
     @contextmanager
     def _heartbeat(self, job: ClaimedJob) -> Iterator[None]:
         """Renew the lease every third of it while the handler runs, so only a dead worker's
-        jobs are taken over."""
+        jobs are taken over: by the runner's heartbeat in a round of run_once (one statement
+        for every job it holds), else by a thread of the job's own."""
+        if self._beat is not None:
+            with self._held_lock:
+                self._held[job.id] = job
+            try:
+                yield
+            finally:
+                with self._held_lock:
+                    self._held.pop(job.id, None)
+            return
         done = threading.Event()
         beat = threading.Thread(target=self._renew_until, args=(job, done), daemon=True,
                                 name=f"lease-job-{job.id}")
@@ -179,6 +243,36 @@ class JobRunner:
         finally:
             done.set()
             beat.join()
+
+    @contextmanager
+    def _beating(self) -> Iterator[None]:
+        """One heartbeat thread for the round: renews the lease of every job held (claimed or
+        running) every third of the lease."""
+        done = threading.Event()
+        self._lost = set()
+        self._beat = threading.Thread(target=self._renew_held, args=(done,), daemon=True,
+                                      name=f"lease-jobs-{self.holder}")
+        self._beat.start()
+        try:
+            yield
+        finally:
+            done.set()
+            self._beat.join()
+            self._beat = None
+
+    def _renew_held(self, done: threading.Event) -> None:
+        while not done.wait(self.lease.total_seconds() / 3):
+            with self._held_lock:
+                held = dict(self._held)
+            try:
+                kept = renew_many(self.factory, list(held), self.holder, self.lease, now=self.now())
+            except Exception:  # noqa: BLE001 - try again at the next beat
+                log.warning("could not renew the leases of %d job(s)", len(held), exc_info=True)
+                continue
+            for job_id in set(held) - kept:
+                if job_id not in self._lost:
+                    self._lost.add(job_id)
+                    log.warning("%s: lease lost while held", _label(held[job_id]))
 
     def _renew_until(self, job: ClaimedJob, done: threading.Event) -> None:
         while not done.wait(self.lease.total_seconds() / 3):
