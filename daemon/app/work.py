@@ -138,7 +138,7 @@ def runner(ctx: Context, factory: sessionmaker[Session], holder: str | None = No
     """The job runner: with `[jobs] render_processes` above 1, that many letters at once, each
     rendered by a worker process of the daemon's shared pool."""
     processes = ctx.cfg.jobs.processes()
-    pool = procpool.shared(processes) if processes > 1 else None
+    pool = procpool.shared(processes, ctx.cfg.jobs.render_nice) if processes > 1 else None
     return JobRunner(factory, handlers(ctx, factory, pool), holder or holder_name("jobs"),
                      on_done=on_done(ctx), on_failed=on_failed(ctx), clock=ctx.now,
                      parallel=processes, parallel_kinds=(RENDER,))
