@@ -196,7 +196,16 @@ def release(session: Session, row: Outbox, resolve: Callable[[dict], list[Attach
 
     `resolve` turns each pending reference (e.g. {"document": 7}) into its files, in order.
     """
-    parts = dict(row.parts or {})
-    msg = build_message(attachments=expand(parts.pop("items", []), resolve), **parts)
-    row.raw, row.status, row.parts, row.next_attempt_at = msg.as_bytes(), "queued", None, utcnow()
+    release_built(session, row, build_waiting(row.parts or {}, resolve))
+
+
+def release_built(session: Session, row: Outbox, raw: bytes) -> None:
+    """Queue a waiting message built elsewhere from this row's own parts (see release)."""
+    row.raw, row.status, row.parts, row.next_attempt_at = raw, "queued", None, utcnow()
     session.flush()
+
+
+def build_waiting(parts: dict, resolve: Callable[[dict], list[Attachment]]) -> bytes:
+    """The bytes `release` would queue for a waiting message's `parts` (anywhere: no session)."""
+    parts = dict(parts)
+    return build_message(attachments=expand(parts.pop("items", []), resolve), **parts).as_bytes()
