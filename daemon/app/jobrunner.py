@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 import time
 import traceback
 from collections import deque
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from contextlib import contextmanager
 from datetime import datetime, timedelta
+from queue import SimpleQueue
 from typing import Any, Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from daemon.app.job_leases import LeaseKeeper
+from daemon.app.job_leases import label as _label
 from daemon.core import logctx
 from daemon.core.db import transaction
 from daemon.core.jobs import (
@@ -30,8 +31,6 @@ from daemon.core.jobs import (
     fail,
     give_back,
     next_due,
-    renew,
-    renew_many,
 )
 from daemon.core.models import Request, utcnow
 from daemon.core.outage import disk_full
@@ -41,6 +40,7 @@ log = logging.getLogger("daemon.app.jobrunner")
 Handler = Callable[[ClaimedJob], "dict[str, Any] | None"]
 OnDone = Callable[[Session, ClaimedJob, "dict[str, Any]"], None]
 OnFailed = Callable[[Session, ClaimedJob, str], None]
+Finished = tuple[ClaimedJob, "dict[str, Any] | None", float]  # a result None: only its `after`
 After = Callable[[ClaimedJob], None]
 POLL_SECONDS = 2.0
 BATCH_PER_SLOT = 2  # jobs claimed at once per job in flight (letters: per worker process)
@@ -58,11 +58,7 @@ def _checked(result: object) -> dict[str, Any]:
     return result
 
 
-def _label(job: ClaimedJob) -> str:
-    return f"job {job.id} ({job.kind}, request {job.request_id})"
-
-
-class JobRunner:
+class JobRunner(LeaseKeeper):
     """Runs jobs for one `holder` (unique per process or worker); see core/jobs.py for claims.
 
     Jobs of the kinds in `parallel_kinds` (letters: their handler waits on a worker process) run
@@ -84,10 +80,7 @@ class JobRunner:
         self.lease, self.poll = lease, poll
         self.parallel, self.parallel_kinds = parallel, frozenset(parallel_kinds)
         self.skip: frozenset[str] = frozenset()  # kinds left to another instance (see leadership)
-        self._held: dict[int, ClaimedJob] = {}  # claimed or running in this round, by id
-        self._held_lock = threading.Lock()
-        self._lost: set[int] = set()  # held jobs whose lease another holder took
-        self._beat: threading.Thread | None = None
+        LeaseKeeper.__init__(self)
 
     def run_once(self, max_jobs: int | None = None, halt: Callable[[], bool] | None = None,
                  after: After | None = None) -> int:
@@ -98,6 +91,7 @@ class JobRunner:
         ran = 0
         flying: set[Future] = set()
         pending: deque[ClaimedJob] = deque()  # claimed together, not started yet
+        finished: SimpleQueue[Finished] = SimpleQueue()  # handlers done, results not recorded yet
         with self._beating(), ThreadPoolExecutor(self.parallel, thread_name_prefix=f"jobs-{self.holder}") as threads:
             try:
                 while (max_jobs is None or ran < max_jobs) and not (halt and halt()):
@@ -111,15 +105,18 @@ class JobRunner:
                             break
                         if flying:
                             flying = wait(flying, return_when=FIRST_COMPLETED).not_done
+                        self._finish_batch(finished, after)
                         continue
                     ran += 1
                     if job.kind in self.parallel_kinds:
-                        flying.add(threads.submit(self._run_then, job, after))
+                        flying.add(threads.submit(self._run_deferred, job, finished))
                     else:  # one at a time, here, as before
-                        self._run_then(job, after)
+                        self._run_deferred(job, finished)
+                    self._finish_batch(finished, after)
             finally:
                 wait(flying)
                 self._give_back(pending)
+                self._finish_batch(finished, after)
         return ran
 
     def _claim_batch(self, max_jobs: int | None, ran: int) -> list[ClaimedJob]:
@@ -169,13 +166,64 @@ class JobRunner:
             ran += 1
         return ran
 
-    def _run_then(self, job: ClaimedJob, after: After | None) -> None:
-        self.run_job(job)
+    def _run_deferred(self, job: ClaimedJob, finished: SimpleQueue[Finished]) -> None:
+        """Run the handler; its success is recorded later with others (_finish_batch)."""
+        with logctx.about(self._code_of(job)):
+            self._run_job(job, finished)
+
+    def _finish_batch(self, finished: SimpleQueue[Finished], after: After | None) -> None:
+        """Record every finished job waiting in `finished` in one transaction, each in its own
+        savepoint (a failing on_done undoes its job alone: retried); then `after` for each."""
+        batch: list[Finished] = []
+        while not finished.empty():
+            batch.append(finished.get())
+        done = [(job, result, seconds) for job, result, seconds in batch if result is not None]
+        if len(done) == 1:
+            self._finish(*done[0])
+        elif done:
+            self._finish_many(done)
+        for job, result, _ in batch:
+            if result is None:  # the job's last entry: after its result (if any) is recorded
+                self._after(job, after)
+
+    def _finish_many(self, done: list[tuple[ClaimedJob, dict[str, Any], float]]) -> None:
+        broken: list[tuple[ClaimedJob, BaseException]] = []
+        lost: list[ClaimedJob] = []
+        try:
+            with transaction(self.factory) as s:
+                for job, result, _ in done:
+                    try:
+                        with logctx.about(job.code), s.begin_nested():
+                            if not complete(s, job.id, self.holder, result, now=self.now()):
+                                lost.append(job)
+                            elif self.on_done is not None:
+                                self.on_done(s, job, result)
+                    except Exception as exc:  # noqa: BLE001 - this job alone is undone and retried
+                        broken.append((job, exc))
+        except Exception:  # noqa: BLE001 - the whole batch rolled back: each on its own then
+            log.warning("recording %d finished jobs together failed; one by one", len(done), exc_info=True)
+            for item in done:
+                self._finish(*item)
+            return
+        for job, result, seconds in done:
+            if any(job is j for j in lost):
+                log.warning("%s finished, but its lease was taken over: result dropped", _label(job))
+            elif not any(job is b for b, _ in broken):
+                log.info("%s done in %.2f s (attempt %d)", _label(job), seconds, job.attempts)
+        for job, exc in broken:
+            log.error("%s: recording its result failed; will retry", _label(job), exc_info=exc)
+            self._fail(job, f"after the handler succeeded: {_describe(exc)}", False, disk_full(exc))
+
+    def _after(self, job: ClaimedJob, after: After | None) -> None:
         if after is not None:
             try:
                 after(job)
             except Exception:  # noqa: BLE001 - a wake-up only; the job is recorded
                 log.exception("%s: the follow-up after it failed", _label(job))
+
+    def _run_then(self, job: ClaimedJob, after: After | None) -> None:
+        self.run_job(job)
+        self._after(job, after)
 
     def claim(self) -> ClaimedJob | None:
         return claim(self.factory, self.holder, self._kinds(), lease=self.lease, now=self.now())
@@ -203,7 +251,16 @@ class JobRunner:
         except Exception:  # noqa: BLE001 - only a log label; the job itself meets the error
             return None
 
-    def _run_job(self, job: ClaimedJob) -> None:
+    def _run_job(self, job: ClaimedJob, finished: SimpleQueue[Finished] | None = None) -> None:
+        """The handler, then its outcome recorded (a success: into `finished`, when given, for
+        _finish_batch; a failure at once)."""
+        try:
+            self._handle(job, finished)
+        finally:
+            if finished is not None:
+                finished.put((job, None, 0.0))  # only `after` for it, unless its result came first
+
+    def _handle(self, job: ClaimedJob, finished: SimpleQueue[Finished] | None) -> None:
         handler = self.handlers.get(job.kind)
         if handler is None:
             known = ", ".join(sorted(self.handlers)) or "none"
@@ -218,70 +275,10 @@ class JobRunner:
         except Exception as exc:  # noqa: BLE001 - any other error is worth another try
             self._fail(job, _describe(exc), False, disk_full(exc))
         else:
-            self._finish(job, result, time.monotonic() - started)
-
-    @contextmanager
-    def _heartbeat(self, job: ClaimedJob) -> Iterator[None]:
-        """Renew the lease every third of it while the handler runs, so only a dead worker's
-        jobs are taken over: by the runner's heartbeat in a round of run_once (one statement
-        for every job it holds), else by a thread of the job's own."""
-        if self._beat is not None:
-            with self._held_lock:
-                self._held[job.id] = job
-            try:
-                yield
-            finally:
-                with self._held_lock:
-                    self._held.pop(job.id, None)
-            return
-        done = threading.Event()
-        beat = threading.Thread(target=self._renew_until, args=(job, done), daemon=True,
-                                name=f"lease-job-{job.id}")
-        beat.start()
-        try:
-            yield
-        finally:
-            done.set()
-            beat.join()
-
-    @contextmanager
-    def _beating(self) -> Iterator[None]:
-        """One heartbeat thread for the round: renews the lease of every job held (claimed or
-        running) every third of the lease."""
-        done = threading.Event()
-        self._lost = set()
-        self._beat = threading.Thread(target=self._renew_held, args=(done,), daemon=True,
-                                      name=f"lease-jobs-{self.holder}")
-        self._beat.start()
-        try:
-            yield
-        finally:
-            done.set()
-            self._beat.join()
-            self._beat = None
-
-    def _renew_held(self, done: threading.Event) -> None:
-        while not done.wait(self.lease.total_seconds() / 3):
-            with self._held_lock:
-                held = dict(self._held)
-            try:
-                kept = renew_many(self.factory, list(held), self.holder, self.lease, now=self.now())
-            except Exception:  # noqa: BLE001 - try again at the next beat
-                log.warning("could not renew the leases of %d job(s)", len(held), exc_info=True)
-                continue
-            for job_id in set(held) - kept:
-                if job_id not in self._lost:
-                    self._lost.add(job_id)
-                    log.warning("%s: lease lost while held", _label(held[job_id]))
-
-    def _renew_until(self, job: ClaimedJob, done: threading.Event) -> None:
-        while not done.wait(self.lease.total_seconds() / 3):
-            try:
-                if not renew(self.factory, job.id, self.holder, self.lease, now=self.now()):
-                    log.warning("%s: lease lost while running", _label(job))
-                    return
-            except Exception:  # noqa: BLE001 - try again at the next beat
-                log.warning("%s: could not renew the lease", _label(job), exc_info=True)
+            if finished is None:
+                self._finish(job, result, time.monotonic() - started)
+            else:
+                finished.put((job, result, time.monotonic() - started))
 
     def _finish(self, job: ClaimedJob, result: dict[str, Any], seconds: float) -> None:
         try:

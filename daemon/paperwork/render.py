@@ -10,7 +10,6 @@ from typing import Any, Callable
 from daemon.mail import outgoing
 from daemon.paperwork import letters, pdf
 
-
 NO_OFFICE = "salinan PDF tidak dibuat: LibreOffice tidak terpasang"
 
 

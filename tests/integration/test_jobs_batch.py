@@ -152,3 +152,35 @@ def test_two_runners_on_one_database_never_run_a_job_twice(factory) -> None:
         t.join(120)
     assert ran == Counter(ids) and sum(counts) == 140
     assert set(rows(factory).values()) == {("done", 1, None)}
+
+
+def test_finished_jobs_are_recorded_together_and_a_failing_record_undoes_its_job_alone(factory) -> None:
+    ids = add(factory, 10)
+    gate = threading.Event()
+    seen: list[int] = []
+
+    def work(job):
+        gate.wait(5)  # the letters finish together: their results wait to be recorded
+        return {"n": job.payload["n"]}
+
+    def on_done(s, job, result):
+        s.add(Request(code=f"LPT-2026-{job.id:04d}", requester_email="umum@bengkaliskab.go.id"))
+        s.flush()
+        if job.id == ids[1]:
+            raise RuntimeError("engine bug")
+        seen.append(job.id)
+
+    runner = JobRunner(factory, {LETTER: work}, "a", parallel=2, parallel_kinds={LETTER}, on_done=on_done)
+    sizes: list[int] = []
+    many = runner._finish_many
+    runner._finish_many = lambda done: sizes.append(len(done)) or many(done)  # type: ignore[method-assign]
+    threading.Timer(0.3, gate.set).start()
+    assert runner.run_once() == 10
+    states = rows(factory)
+    assert states[ids[1]][0] == "queued" and "engine bug" in states[ids[1]][2]  # retried later
+    assert {states[i] for i in ids if i != ids[1]} == {("done", 1, None)}
+    assert sorted(seen) == sorted(i for i in ids if i != ids[1])
+    with factory() as s:  # its savepoint undid its own work only
+        codes = set(s.scalars(select(Request.code)))
+    assert codes == {f"LPT-2026-{i:04d}" for i in seen}
+    assert sizes and max(sizes) > 1
