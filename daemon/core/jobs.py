@@ -47,11 +47,13 @@ class ClaimedJob:
 
 def enqueue(s: Session, kind: str, payload: dict[str, Any], *, key: str | None = None,
             request_id: int | None = None, run_at: datetime | None = None,
-            max_attempts: int = 8, priority: int = 0, fresh: bool = False) -> Job:
+            max_attempts: int = 8, priority: int = 0, fresh: bool = False,
+            visible: bool = False) -> Job:
     """Queue a job in the caller's transaction; a job with the same `key` is queued only once.
     `fresh`: the key names something created in this transaction (no job can hold it yet), so
     it is not looked up, and the row is written with the caller's next flush (its id unset), or
-    with the batch's rows when the caller collects them (`collect_rows`; then None is returned)."""
+    with the batch's rows when the caller collects them (`collect_rows`; then None is returned)
+    unless `visible`: a job this transaction looks up later (a letter's, which its mail waits on)."""
     if key is not None and not fresh:
         existing = s.scalars(select(Job).where(Job.key == key)).first()
         if existing is not None:
@@ -60,7 +62,7 @@ def enqueue(s: Session, kind: str, payload: dict[str, Any], *, key: str | None =
                   priority=priority, attempts=0, max_attempts=max_attempts,
                   next_run_at=run_at or utcnow(), created_at=utcnow())
     batch = s.info.get(BATCH_ROWS)
-    if fresh and batch is not None:
+    if fresh and batch is not None and not visible:
         batch.append(values)
         return None
     job = Job(**values)
