@@ -204,6 +204,8 @@ def run(base: Path) -> None:
     ap.add_argument("--processes", type=int, default=0,
                     help="[jobs] render_processes for the job runner (default 0: min(2, CPUs))")
     ap.add_argument("--no-imap", action="store_true", help="skip the Dovecot FETCH baseline")
+    ap.add_argument("--letters", action="store_true",
+                    help="the letters' figures: skip the dispatcher's inline baseline (dispatch once)")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     conv = default_converter()
@@ -218,7 +220,7 @@ def run(base: Path) -> None:
                   f"{args.n / fetch_s:8.0f} msg/s   {load()}")
     # ---- the dispatcher alone: baseline (every batch read inline), then the next batch read
     # in a second process while this one is written (the default) -------------------------------
-    for ahead in (False, True):
+    for ahead in ((True,) if args.letters else (False, True)):
         (base / f"office-{ahead}").mkdir()
         office = Office(base / f"office-{ahead}")
         office.ctx.cfg.reading.read_ahead = ahead
@@ -237,41 +239,62 @@ def run(base: Path) -> None:
     office.ctx.cfg.jobs.render_processes = args.processes
     office.jobs = work.runner(office.ctx, office.factory, "bench")
     workers = office.jobs.parallel
+    pids: list[int] = []
     if workers > 1:  # a running daemon's pool is up after its first letter
-        procpool.shared(workers).warm()
+        pids = procpool.shared(workers).warm()
     prof = cProfile.Profile() if args.profile else None
-    t0 = time.perf_counter()
+    t0, parent0, workers0 = time.perf_counter(), time.process_time(), bare_render.cpu_of(pids)
     if prof:
         prof.enable()
     ran = office.jobs.run_once()
     if prof:
         prof.disable()
     jobs_s = time.perf_counter() - t0
+    parent_s = time.process_time() - parent0  # this process: claims, the engine, completions
+    if workers > 1:
+        pids_after = procpool.shared(workers).pids()
+        workers_s = bare_render.cpu_of(pids_after) - workers0 if pids_after == pids else None
     with office.factory() as s:
         done = s.scalar(select(func.count()).select_from(Job).where(Job.kind == "render_letter",
                                                                      Job.state == "done"))
         payload = s.scalars(select(Job.payload).where(Job.kind == "render_letter")).first()
         docs = s.scalar(select(func.count()).select_from(Document))
-    pdfs = len(list((base / "office").rglob("*.pdf")))
+    pdfs = len(list(office.folder.rglob("*.pdf")))
     print(f"job runner alone: {done}/{ran} render jobs in {jobs_s:.2f} s = {done / jobs_s:6.1f} letters/s "
           f"on {workers} worker process(es) ([jobs] render_processes) ({pdfs} PDF copies"
           f"{f'; LibreOffice warmed first in {cold:.1f} s' if cold else ''}; {docs} documents)   {load()}")
+    per = 1000 / max(done, 1)
+    if workers > 1:
+        print(f"  CPU per letter: daemon process {parent_s * per:.1f} ms (claims, entering the step, "
+              f"completions, mail), worker processes "
+              f"{f'{workers_s * per:.1f} ms' if workers_s is not None else 'unknown (a worker was replaced)'}")
+    else:
+        print(f"  CPU per letter: daemon process {parent_s * per:.1f} ms (rendering included)")
 
     # ---- baseline: bare docxtpl render + save of the same template and context -----------------
     template = letters.template_path(payload["template"])
     ctx = render.decode(payload["context"])
-    one = bare_render.rate(template, ctx, base / "bare1", args.bare, 1)[0]
-    print(f"baseline: bare DocxTemplate({template.name}).render + save, one process: {one:6.1f} docs/s   {load()}")
-    many = one
+    one, _, one_cpu = bare_render.rate(template, ctx, base / "bare1", args.bare, 1)
+    print(f"baseline: bare DocxTemplate({template.name}).render + save, one process: {one:6.1f} docs/s, "
+          f"{one_cpu:.1f} ms CPU per doc   {load()}")
+    many, many_cpu = one, one_cpu
     if workers > 1:
-        many = bare_render.rate(template, ctx, base / "bare2", args.bare, workers)[0]
-        print(f"baseline: the same loop on {workers} processes at once: {many:6.1f} docs/s   {load()}")
+        many, _, many_cpu = bare_render.rate(template, ctx, base / "bare2", args.bare, workers)
+        print(f"baseline: the same loop on {workers} processes at once: {many:6.1f} docs/s, "
+              f"{many_cpu:.1f} ms CPU per doc   {load()}")
     if prof:
         print("job runner profile:")
         prof.dump_stats(args.profile + ".jobs")
         top(prof)
     print(f"job runner / bare docxtpl on {workers} process(es): {done / jobs_s / many:.2f} (target >= 0.8)"
           f"; / bare on one: {done / jobs_s / one:.2f}")
+    if workers > 1 and workers_s is not None:
+        # the same ratio from CPU seconds alone (what the letters cost, not what the other
+        # programs on a shared machine left us): both cores' worth spent on letters vs bare docs
+        cost = (parent_s + workers_s) * per
+        print(f"  by CPU (load-independent): {cost:.1f} ms per letter (daemon + workers) vs "
+              f"{many_cpu:.1f} ms per bare doc: {many_cpu / cost:.2f} of the bare rate "
+              f"when {min(workers, os.cpu_count() or 1)} cores are all ours")
     conv.close()
     procpool.close_shared()
 

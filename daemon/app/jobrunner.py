@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 import time
 import traceback
-from collections.abc import Collection, Iterator, Mapping
+from collections import deque
+from collections.abc import Collection, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from contextlib import contextmanager
 from datetime import datetime, timedelta
+from queue import SimpleQueue
 from typing import Any, Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from daemon.app.job_leases import LeaseKeeper
+from daemon.app.job_leases import label as _label
 from daemon.core import logctx
 from daemon.core.db import transaction
 from daemon.core.jobs import (
@@ -24,10 +26,11 @@ from daemon.core.jobs import (
     ClaimedJob,
     PermanentJobError,
     claim,
+    claim_many,
     complete,
     fail,
+    give_back,
     next_due,
-    renew,
 )
 from daemon.core.models import Request, utcnow
 from daemon.core.outage import disk_full
@@ -37,8 +40,10 @@ log = logging.getLogger("daemon.app.jobrunner")
 Handler = Callable[[ClaimedJob], "dict[str, Any] | None"]
 OnDone = Callable[[Session, ClaimedJob, "dict[str, Any]"], None]
 OnFailed = Callable[[Session, ClaimedJob, str], None]
+Finished = tuple[ClaimedJob, "dict[str, Any] | None", float]  # a result None: only its `after`
 After = Callable[[ClaimedJob], None]
 POLL_SECONDS = 2.0
+BATCH_PER_SLOT = 2  # jobs claimed at once per job in flight (letters: per worker process)
 
 
 def _describe(exc: BaseException) -> str:
@@ -53,11 +58,7 @@ def _checked(result: object) -> dict[str, Any]:
     return result
 
 
-def _label(job: ClaimedJob) -> str:
-    return f"job {job.id} ({job.kind}, request {job.request_id})"
-
-
-class JobRunner:
+class JobRunner(LeaseKeeper):
     """Runs jobs for one `holder` (unique per process or worker); see core/jobs.py for claims.
 
     Jobs of the kinds in `parallel_kinds` (letters: their handler waits on a worker process) run
@@ -81,6 +82,7 @@ class JobRunner:
         self.skip: frozenset[str] = frozenset()  # kinds left to another instance (see leadership)
         self.lanes: frozenset[str] = frozenset()  # kinds another runner of this process runs (app/lanes.py)
         self.strict = False  # claims only the kinds it has handlers for (a lane's runner)
+        LeaseKeeper.__init__(self)
 
     def run_once(self, max_jobs: int | None = None, halt: Callable[[], bool] | None = None,
                  after: After | None = None) -> int:
@@ -90,25 +92,70 @@ class JobRunner:
             return self._run_serial(max_jobs, halt, after)
         ran = 0
         flying: set[Future] = set()
-        with ThreadPoolExecutor(self.parallel, thread_name_prefix=f"jobs-{self.holder}") as threads:
+        pending: deque[ClaimedJob] = deque()  # claimed together, not started yet
+        finished: SimpleQueue[Finished] = SimpleQueue()  # handlers done, results not recorded yet
+        with self._beating(), ThreadPoolExecutor(self.parallel, thread_name_prefix=f"jobs-{self.holder}") as threads:
             try:
                 while (max_jobs is None or ran < max_jobs) and not (halt and halt()):
                     if len(flying) >= self.parallel:
                         flying = wait(flying, return_when=FIRST_COMPLETED).not_done
-                    job = self.claim()
+                    if not pending:
+                        pending.extend(self._claim_batch(max_jobs, ran))
+                    job = self._next(pending)
                     if job is None:
-                        if not flying:
+                        if not flying and not pending:
                             break
-                        flying = wait(flying, return_when=FIRST_COMPLETED).not_done
+                        if flying:
+                            flying = wait(flying, return_when=FIRST_COMPLETED).not_done
+                        self._finish_batch(finished, after)
                         continue
                     ran += 1
                     if job.kind in self.parallel_kinds:
-                        flying.add(threads.submit(self._run_then, job, after))
+                        flying.add(threads.submit(self._run_deferred, job, finished))
                     else:  # one at a time, here, as before
-                        self._run_then(job, after)
+                        self._run_deferred(job, finished)
+                    self._finish_batch(finished, after)
             finally:
                 wait(flying)
+                self._give_back(pending)
+                self._finish_batch(finished, after)
         return ran
+
+    def _claim_batch(self, max_jobs: int | None, ran: int) -> list[ClaimedJob]:
+        """The next due jobs, claimed in one transaction: enough for the free slots and the next
+        round (each is renewed by the runner's heartbeat until it runs)."""
+        limit = BATCH_PER_SLOT * self.parallel
+        if max_jobs is not None:
+            limit = min(limit, max_jobs - ran)
+        taken = self.claim_many(limit)
+        with self._held_lock:
+            self._held.update((job.id, job) for job in taken)
+        return taken
+
+    def _next(self, pending: deque[ClaimedJob]) -> ClaimedJob | None:
+        """The next claimed job still ours (one whose lease the heartbeat lost is not run)."""
+        while pending:
+            job = pending.popleft()
+            if job.id not in self._lost:
+                return job
+            log.warning("%s: its lease was lost before it started; left to its new holder", _label(job))
+            with self._held_lock:
+                self._held.pop(job.id, None)
+        return None
+
+    def _give_back(self, pending: deque[ClaimedJob]) -> None:
+        """Claimed but not started when the round ended (halt): queued again for anyone."""
+        ids = [job.id for job in pending]
+        pending.clear()
+        if not ids:
+            return
+        with self._held_lock:
+            for job_id in ids:
+                self._held.pop(job_id, None)
+        try:
+            give_back(self.factory, ids, self.holder)
+        except Exception:  # noqa: BLE001 - their leases run out and anyone claims them then
+            log.exception("could not give back %d claimed job(s); retried when their leases end", len(ids))
 
     def _run_serial(self, max_jobs: int | None, halt: Callable[[], bool] | None,
                     after: After | None) -> int:
@@ -121,17 +168,72 @@ class JobRunner:
             ran += 1
         return ran
 
-    def _run_then(self, job: ClaimedJob, after: After | None) -> None:
-        self.run_job(job)
+    def _run_deferred(self, job: ClaimedJob, finished: SimpleQueue[Finished]) -> None:
+        """Run the handler; its success is recorded later with others (_finish_batch)."""
+        with logctx.about(self._code_of(job)):
+            self._run_job(job, finished)
+
+    def _finish_batch(self, finished: SimpleQueue[Finished], after: After | None) -> None:
+        """Record every finished job waiting in `finished` in one transaction, each in its own
+        savepoint (a failing on_done undoes its job alone: retried); then `after` for each."""
+        batch: list[Finished] = []
+        while not finished.empty():
+            batch.append(finished.get())
+        done = [(job, result, seconds) for job, result, seconds in batch if result is not None]
+        if len(done) == 1:
+            self._finish(*done[0])
+        elif done:
+            self._finish_many(done)
+        for job, result, _ in batch:
+            if result is None:  # the job's last entry: after its result (if any) is recorded
+                self._after(job, after)
+
+    def _finish_many(self, done: list[tuple[ClaimedJob, dict[str, Any], float]]) -> None:
+        broken: list[tuple[ClaimedJob, BaseException]] = []
+        lost: list[ClaimedJob] = []
+        try:
+            with transaction(self.factory) as s:
+                for job, result, _ in done:
+                    try:
+                        with logctx.about(job.code), s.begin_nested():
+                            if not complete(s, job.id, self.holder, result, now=self.now()):
+                                lost.append(job)
+                            elif self.on_done is not None:
+                                self.on_done(s, job, result)
+                    except Exception as exc:  # noqa: BLE001 - this job alone is undone and retried
+                        broken.append((job, exc))
+        except Exception:  # noqa: BLE001 - the whole batch rolled back: each on its own then
+            log.warning("recording %d finished jobs together failed; one by one", len(done), exc_info=True)
+            for item in done:
+                self._finish(*item)
+            return
+        for job, result, seconds in done:
+            if any(job is j for j in lost):
+                log.warning("%s finished, but its lease was taken over: result dropped", _label(job))
+            elif not any(job is b for b, _ in broken):
+                log.info("%s done in %.2f s (attempt %d)", _label(job), seconds, job.attempts)
+        for job, exc in broken:
+            log.error("%s: recording its result failed; will retry", _label(job), exc_info=exc)
+            self._fail(job, f"after the handler succeeded: {_describe(exc)}", False, disk_full(exc))
+
+    def _after(self, job: ClaimedJob, after: After | None) -> None:
         if after is not None:
             try:
                 after(job)
             except Exception:  # noqa: BLE001 - a wake-up only; the job is recorded
                 log.exception("%s: the follow-up after it failed", _label(job))
 
+    def _run_then(self, job: ClaimedJob, after: After | None) -> None:
+        self.run_job(job)
+        self._after(job, after)
+
     def claim(self) -> ClaimedJob | None:
         return claim(self.factory, self.holder, self._kinds(), lease=self.lease, now=self.now(),
                      exclude=self.lanes)
+
+    def claim_many(self, limit: int) -> list[ClaimedJob]:
+        return claim_many(self.factory, self.holder, self._kinds(), limit, lease=self.lease,
+                          now=self.now(), exclude=self.lanes)
 
     def _kinds(self) -> list[str] | None:
         """The kinds this runner takes: all (but a lane's), or (a standby, or a lane's runner)
@@ -145,15 +247,24 @@ class JobRunner:
             self._run_job(job)
 
     def _code_of(self, job: ClaimedJob) -> str | None:
-        if job.request_id is None:
-            return None
+        if job.request_id is None or job.code is not None:
+            return job.code
         try:
             with self.factory() as s:
                 return s.scalar(select(Request.code).where(Request.id == job.request_id))
         except Exception:  # noqa: BLE001 - only a log label; the job itself meets the error
             return None
 
-    def _run_job(self, job: ClaimedJob) -> None:
+    def _run_job(self, job: ClaimedJob, finished: SimpleQueue[Finished] | None = None) -> None:
+        """The handler, then its outcome recorded (a success: into `finished`, when given, for
+        _finish_batch; a failure at once)."""
+        try:
+            self._handle(job, finished)
+        finally:
+            if finished is not None:
+                finished.put((job, None, 0.0))  # only `after` for it, unless its result came first
+
+    def _handle(self, job: ClaimedJob, finished: SimpleQueue[Finished] | None) -> None:
         handler = self.handlers.get(job.kind)
         if handler is None:
             known = ", ".join(sorted(self.handlers)) or "none"
@@ -168,30 +279,10 @@ class JobRunner:
         except Exception as exc:  # noqa: BLE001 - any other error is worth another try
             self._fail(job, _describe(exc), False, disk_full(exc))
         else:
-            self._finish(job, result, time.monotonic() - started)
-
-    @contextmanager
-    def _heartbeat(self, job: ClaimedJob) -> Iterator[None]:
-        """Renew the lease every third of it while the handler runs, so only a dead worker's
-        jobs are taken over."""
-        done = threading.Event()
-        beat = threading.Thread(target=self._renew_until, args=(job, done), daemon=True,
-                                name=f"lease-job-{job.id}")
-        beat.start()
-        try:
-            yield
-        finally:
-            done.set()
-            beat.join()
-
-    def _renew_until(self, job: ClaimedJob, done: threading.Event) -> None:
-        while not done.wait(self.lease.total_seconds() / 3):
-            try:
-                if not renew(self.factory, job.id, self.holder, self.lease, now=self.now()):
-                    log.warning("%s: lease lost while running", _label(job))
-                    return
-            except Exception:  # noqa: BLE001 - try again at the next beat
-                log.warning("%s: could not renew the lease", _label(job), exc_info=True)
+            if finished is None:
+                self._finish(job, result, time.monotonic() - started)
+            else:
+                finished.put((job, result, time.monotonic() - started))
 
     def _finish(self, job: ClaimedJob, result: dict[str, Any], seconds: float) -> None:
         try:

@@ -23,10 +23,16 @@ class WorkerDied(RuntimeError):
 ORPHAN_CHECK_S = 0.5
 
 
-def _worker_start(parent: int) -> None:
+def _worker_start(parent: int, nice: int = 0) -> None:
     """Ctrl-C and SIGTERM are for the daemon, which stops its workers itself (a letter being
     rendered is finished). A worker whose daemon is gone (killed: its task pipe stays open, as
-    every worker holds both ends) exits within ORPHAN_CHECK_S."""
+    every worker holds both ends) exits within ORPHAN_CHECK_S. `nice`: the worker runs at that
+    much lower a CPU priority, so a backlog of letters never slows the daemon's own work."""
+    if nice:
+        try:
+            os.nice(nice)
+        except OSError:  # not allowed here: the letters run at the daemon's priority
+            pass
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     threading.Thread(target=_exit_when_orphaned, args=(parent,), name="orphan-check", daemon=True).start()
@@ -46,12 +52,12 @@ START_METHOD = "fork"
 
 
 class ProcessPool:
-    """Runs a function in one of `processes` worker processes."""
+    """Runs a function in one of `processes` worker processes, `nice` below the daemon's priority."""
 
-    def __init__(self, processes: int) -> None:
+    def __init__(self, processes: int, nice: int = 0) -> None:
         if processes < 1:
             raise ValueError(f"a pool needs at least one process, not {processes}")
-        self.processes = processes
+        self.processes, self.nice = processes, nice
         self.recreated = 0  # pools made anew after a worker died
         self._lock = threading.Lock()
         self._executor: ProcessPoolExecutor | None = None
@@ -94,8 +100,9 @@ class ProcessPool:
             if self._executor is None:
                 self._executor = ProcessPoolExecutor(
                     self.processes, mp_context=multiprocessing.get_context(START_METHOD),
-                    initializer=_worker_start, initargs=(os.getpid(),))
-                log.info("letters are rendered by %d worker process(es)", self.processes)
+                    initializer=_worker_start, initargs=(os.getpid(), self.nice))
+                log.info("letters are rendered by %d worker process(es) at nice +%d", self.processes,
+                         self.nice)
             return self._executor
 
     def _discard(self, executor: ProcessPoolExecutor) -> None:
@@ -113,14 +120,15 @@ _shared: ProcessPool | None = None
 _shared_lock = threading.Lock()
 
 
-def shared(processes: int) -> ProcessPool:
-    """The daemon's pool (one per process, kept across reloads); made with `processes` workers."""
+def shared(processes: int, nice: int | None = None) -> ProcessPool:
+    """The daemon's pool (one per process, kept across reloads); made with `processes` workers
+    at `nice` (None: the pool's as it is, or 0 for a new one)."""
     global _shared
     with _shared_lock:
-        if _shared is None or _shared.processes != processes:
+        if _shared is None or _shared.processes != processes or (nice is not None and _shared.nice != nice):
             if _shared is not None:
                 _shared.close(wait=False)
-            _shared = ProcessPool(processes)
+            _shared = ProcessPool(processes, nice or 0)
         return _shared
 
 

@@ -73,23 +73,46 @@ def _alive(holder: str) -> bool:
 RENDER = "render_letter"
 
 
-def handlers(ctx: Context, factory: sessionmaker[Session],
-             pool: procpool.ProcessPool | None = None) -> dict[str, Callable[[ClaimedJob], dict | None]]:
+Built = dict[int, dict[int, tuple[dict, bytes]]]  # job id -> outbox id -> (parts, message)
+BUILT_MAX = 256  # results of jobs whose completion never came (a lease lost) are dropped
+
+
+def handlers(ctx: Context, factory: sessionmaker[Session], pool: procpool.ProcessPool | None = None,
+             built: Built | None = None) -> dict[str, Callable[[ClaimedJob], dict | None]]:
     """Job kind -> the slow work, given the claimed job. A letter's .docx is made by a worker
-    process of `pool` (when given); its PDF copy here, by this process's one LibreOffice."""
+    process of `pool` (when given); its PDF copy here, by this process's one LibreOffice. With
+    no LibreOffice and a `built` shared with on_done, the worker also builds the mail waiting
+    for the letter alone."""
     run = pool.run if pool is not None else None
-    return {RENDER: lambda job: render.render_letter(job.payload, run=run),
+
+    def letter(job: ClaimedJob) -> dict:
+        waiting: list[dict] = []
+
+        def mails() -> list[dict]:
+            waiting.extend(writer.mails_for(ctx, factory, job))
+            return [{"id": m["id"], "parts": m["parts"]} for m in waiting]
+
+        result, messages = render.render_letter(job.payload, run=run,
+                                                mails=mails if built is not None and run else None)
+        if messages and built is not None:
+            if len(built) >= BUILT_MAX:
+                built.clear()
+            built[job.id] = {m["id"]: (m["stored"], messages[m["id"]]) for m in waiting
+                             if m["id"] in messages}
+        return result
+
+    return {RENDER: letter,
             ocr_jobs.KIND: lambda job: ocr_jobs.run(ctx, job),
             publish_jobs.KIND: lambda job: publish_jobs.run(ctx, factory, job),
             TIMER: lambda job: {}, engine.ENTER: lambda job: {}, digest.KIND: lambda job: {},
             retention.KIND: lambda job: vars(retention.prune(ctx.cfg, factory))}
 
 
-def on_done(ctx: Context) -> Callable[[Session, ClaimedJob, dict], None]:
+def on_done(ctx: Context, built: Built | None = None) -> Callable[[Session, ClaimedJob, dict], None]:
     """What a finished job changes, in the transaction that marks it done."""
     def done(s: Session, job: ClaimedJob, result: dict[str, Any]) -> None:
         if job.kind == RENDER:
-            writer.letter_rendered(ctx, s, job, result)
+            writer.letter_rendered(ctx, s, job, result, (built or {}).pop(job.id, None))
         elif job.kind == ocr_jobs.KIND:
             ocr_jobs.done(ctx, s, job, result)
         elif job.kind == TIMER:
@@ -123,7 +146,8 @@ def runner(ctx: Context, factory: sessionmaker[Session], holder: str | None = No
     """The job runner: with `[jobs] render_processes` above 1, that many letters at once, each
     rendered by a worker process of the daemon's shared pool."""
     processes = ctx.cfg.jobs.processes()
-    pool = procpool.shared(processes) if processes > 1 else None
-    return JobRunner(factory, handlers(ctx, factory, pool), holder or holder_name("jobs"),
-                     on_done=on_done(ctx), on_failed=on_failed(ctx), clock=ctx.now,
+    pool = procpool.shared(processes, ctx.cfg.jobs.render_nice) if processes > 1 else None
+    built: Built = {}  # mail a worker built with its letter, until the job's completion
+    return JobRunner(factory, handlers(ctx, factory, pool, built), holder or holder_name("jobs"),
+                     on_done=on_done(ctx, built), on_failed=on_failed(ctx), clock=ctx.now,
                      parallel=processes, parallel_kinds=(RENDER,))

@@ -316,6 +316,9 @@ class JobsCfg(Section):
 
     render_processes: int = Field(0, ge=0, le=32, description=(
         "worker processes rendering letters: 0 = min(2, CPU count), 1 = in the daemon's process"))
+    render_nice: int = Field(5, ge=0, le=19, description=(
+        "how much lower the CPU priority of those worker processes is than the daemon's (its "
+        "mail intake and the letters' bookkeeping go first when a backlog of letters fills the cores)"))
 
     def processes(self) -> int:
         """The number of letters rendered at once."""

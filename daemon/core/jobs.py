@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
-from daemon.core.models import Job, utcnow
+from daemon.core.models import Job, Request, utcnow
 
 log = logging.getLogger("daemon.core.jobs")
 JOB = Job.__table__  # updates as plain SQL: no ORM bookkeeping, callers hold no Job objects
@@ -42,15 +42,18 @@ class ClaimedJob:
     request_id: int | None
     attempts: int
     max_attempts: int
+    code: str | None = None  # its request's code (log lines name it), read with the claim
 
 
 def enqueue(s: Session, kind: str, payload: dict[str, Any], *, key: str | None = None,
             request_id: int | None = None, run_at: datetime | None = None,
-            max_attempts: int = 8, priority: int = 0, fresh: bool = False) -> Job:
+            max_attempts: int = 8, priority: int = 0, fresh: bool = False,
+            visible: bool = False) -> Job:
     """Queue a job in the caller's transaction; a job with the same `key` is queued only once.
     `fresh`: the key names something created in this transaction (no job can hold it yet), so
     it is not looked up, and the row is written with the caller's next flush (its id unset), or
-    with the batch's rows when the caller collects them (`collect_rows`; then None is returned)."""
+    with the batch's rows when the caller collects them (`collect_rows`; then None is returned)
+    unless `visible`: a job this transaction looks up later (a letter's, which its mail waits on)."""
     if key is not None and not fresh:
         existing = s.scalars(select(Job).where(Job.key == key)).first()
         if existing is not None:
@@ -59,7 +62,7 @@ def enqueue(s: Session, kind: str, payload: dict[str, Any], *, key: str | None =
                   priority=priority, attempts=0, max_attempts=max_attempts,
                   next_run_at=run_at or utcnow(), created_at=utcnow())
     batch = s.info.get(BATCH_ROWS)
-    if fresh and batch is not None:
+    if fresh and batch is not None and not visible:
         batch.append(values)
         return None
     job = Job(**values)
@@ -118,37 +121,65 @@ def claim(factory: sessionmaker[Session], holder: str, kinds: Collection[str] | 
           lease: timedelta = timedelta(minutes=10), now: datetime | None = None,
           exclude: Collection[str] = ()) -> ClaimedJob | None:
     """Take one due job for `holder` (unique per worker) and mark it running under a lease; of
-    `kinds` (None: any) except `exclude` (kinds another lane runs).
+    `kinds` (None: any) except `exclude` (kinds another lane runs). See claim_many."""
+    taken = claim_many(factory, holder, kinds, 1, lease, now, exclude)
+    return taken[0] if taken else None
 
-    PostgreSQL: the candidate row is locked with SKIP LOCKED, so concurrent claimers take
-    different jobs. Everywhere: the UPDATE only applies if state and attempts are still what
-    was read, so a lost race just tries the next job. A job whose lease ran out with no
+
+def claim_many(factory: sessionmaker[Session], holder: str, kinds: Collection[str] | None = None,
+               limit: int = 1, lease: timedelta = timedelta(minutes=10),
+               now: datetime | None = None, exclude: Collection[str] = ()) -> list[ClaimedJob]:
+    """Take up to `limit` due jobs for `holder` in one transaction, each marked running under
+    its own lease, in the order they are due.
+
+    PostgreSQL: the candidate rows are locked with SKIP LOCKED, so concurrent claimers take
+    different jobs. Everywhere: each UPDATE only applies if state and attempts are still what
+    was read, so a job lost in a race is left to its winner. A job whose lease ran out with no
     attempts left is marked failed instead of being run again.
     """
     now = now or utcnow()
-    if kinds is not None and not kinds:
-        return None
+    if (kinds is not None and not kinds) or limit < 1:
+        return []
     for _ in range(100):  # only lost races and exhausted orphans loop
         with factory() as s, s.begin():
-            row = _candidate(s, now, kinds, exclude)
-            if row is None:
-                return None
-            if row.state == "running" and row.attempts >= row.max_attempts:
-                _give_up_orphan(s, row, now)
-                continue
-            if _take(s, row, holder, now + lease):
-                return ClaimedJob(row.id, row.kind, dict(row.payload or {}), row.request_id,
-                                  row.attempts + 1, row.max_attempts)
-    return None
+            rows = _candidates(s, now, kinds, limit, exclude)
+            if not rows:
+                return []
+            taken = []
+            for row in rows:
+                if row.state == "running" and row.attempts >= row.max_attempts:
+                    _give_up_orphan(s, row, now)
+                elif _take(s, row, holder, now + lease):
+                    taken.append(ClaimedJob(row.id, row.kind, dict(row.payload or {}), row.request_id,
+                                            row.attempts + 1, row.max_attempts, row.code))
+        if taken:
+            return taken
+    return []
 
 
-def _candidate(s: Session, now: datetime, kinds: Collection[str] | None, exclude: Collection[str]) -> Any:
+def give_back(factory: sessionmaker[Session], job_ids: Collection[int], holder: str) -> int:
+    """Hand back jobs `holder` claimed but did not start (a runner told to stop): queued again,
+    due at once, the attempt their claim counted not counted. Returns how many."""
+    if not job_ids:
+        return 0
+    with factory() as s, s.begin():
+        done = s.execute(update(JOB).where(Job.id.in_(list(job_ids)), Job.state == "running",
+                                           Job.leased_by == holder)
+                         .values(state="queued", leased_by=None, lease_until=None,
+                                 attempts=JOB.c.attempts - 1))
+        return done.rowcount
+
+
+def _candidates(s: Session, now: datetime, kinds: Collection[str] | None, limit: int,
+                exclude: Collection[str] = ()) -> list[Any]:
+    code = select(Request.code).where(Request.id == Job.request_id).scalar_subquery()
     query = (select(Job.id, Job.kind, Job.payload, Job.request_id, Job.state, Job.attempts,
-                    Job.max_attempts)
-             .where(_due(now, kinds, exclude)).order_by(Job.priority.desc(), Job.next_run_at, Job.id).limit(1))
+                    Job.max_attempts, code.label("code"))
+             .where(_due(now, kinds, exclude)).order_by(Job.priority.desc(), Job.next_run_at, Job.id)
+             .limit(limit))
     if s.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    return s.execute(query).first()
+    return list(s.execute(query).all())
 
 
 def _unchanged(row: Any) -> ColumnElement[bool]:
@@ -189,10 +220,18 @@ def complete(s: Session, job_id: int, holder: str, result: dict[str, Any] | None
 def renew(factory: sessionmaker[Session], job_id: int, holder: str, lease: timedelta,
           now: datetime | None = None) -> bool:
     """Extend `holder`'s lease on a job it is still running; False when it is no longer its."""
+    return job_id in renew_many(factory, [job_id], holder, lease, now)
+
+
+def renew_many(factory: sessionmaker[Session], job_ids: Collection[int], holder: str,
+               lease: timedelta, now: datetime | None = None) -> set[int]:
+    """Extend `holder`'s leases on jobs it still holds, in one statement; the ids it still holds."""
+    if not job_ids:
+        return set()
     with factory() as s, s.begin():
-        done = s.execute(update(JOB).where(_mine(job_id, holder))
-                         .values(lease_until=(now or utcnow()) + lease))
-        return done.rowcount == 1
+        mine = and_(Job.id.in_(list(job_ids)), Job.state == "running", Job.leased_by == holder)
+        s.execute(update(JOB).where(mine).values(lease_until=(now or utcnow()) + lease))
+        return set(s.scalars(select(Job.id).where(mine)))
 
 
 def backoff(attempts: int, rand: Callable[[], float] = random.random) -> timedelta:

@@ -17,7 +17,7 @@ from jinja2 import Environment
 from daemon.core import resources
 from daemon.core.durable import atomic_write
 from daemon.core.indonesian import roman_month
-from daemon.paperwork import pdf
+from daemon.paperwork import docx_static, pdf
 
 log = logging.getLogger(__name__)
 
@@ -101,12 +101,12 @@ def with_lambang(doc: DocxTemplate, context: dict) -> dict:
 def render(template_name: str, context: dict, out_path: Path) -> Path:
     """Render a .docx template with autoescaping and write it to out_path atomically and durably."""
     path = template_path(template_name)
-    data = _template_bytes(str(path), path.stat().st_mtime_ns)
-    doc = DocxTemplate(io.BytesIO(data))
+    parts = docx_static.split(_template_bytes(str(path), path.stat().st_mtime_ns))
+    doc = DocxTemplate(io.BytesIO(parts.slim))
     doc.render(with_lambang(doc, context), jinja_env=_JINJA_ENV, autoescape=True)
     buffer = io.BytesIO()
     doc.save(buffer)
-    return atomic_write(Path(out_path), buffer.getvalue())
+    return atomic_write(Path(out_path), docx_static.join(parts, buffer.getvalue()))
 
 
 def office_binary() -> str | None:

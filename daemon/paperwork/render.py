@@ -7,7 +7,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable
 
+from daemon.mail import outgoing
 from daemon.paperwork import letters, pdf
+
+NO_OFFICE = "salinan PDF tidak dibuat: LibreOffice tidak terpasang"
 
 
 def encode(context: Any) -> Any:
@@ -49,20 +52,41 @@ def render_docx(data: dict) -> str:
     return str(letters.render(data["template"], decode(data["context"]), Path(data["out"])))
 
 
+def render_docx_and_mail(data: dict, mails: list[dict]) -> tuple[str, dict[int, bytes]]:
+    """The .docx, then each mail that waits only for it, built as `outgoing.release` would
+    (in the worker process too: the daemon's process then only queues the bytes). `mails`:
+    {"id": outbox id, "parts": its parts}, whose items are inline files or {"rendered": name,
+    "type": type}, the letter just made."""
+    path = render_docx(data)
+
+    def resolve(item: dict) -> list[outgoing.Attachment]:
+        if "rendered" not in item:
+            raise ValueError(f"not a file of this letter: {item!r}")
+        return [(item["rendered"], item["type"], Path(path).read_bytes())]
+
+    return path, {m["id"]: outgoing.build_waiting(m["parts"], resolve) for m in mails}
+
+
 def _here(fn: Callable[..., str], *args: Any) -> str:
     return fn(*args)
 
 
 def render_letter(data: dict, converter: pdf.PdfConverter | None = None,
-                  run: Callable[..., str] | None = None) -> dict:
+                  run: Callable[..., Any] | None = None,
+                  mails: Callable[[], list[dict]] | None = None) -> tuple[dict, dict[int, bytes]]:
     """Run one render job: the .docx through `run` (a worker pool's; in this process when None),
     then a PDF copy through this process's long-lived LibreOffice when there is one; the result
-    says why there is no PDF otherwise."""
-    out = Path((run or _here)(render_docx, data))
+    says why there is no PDF otherwise. With no LibreOffice, the mail `mails()` names (see
+    render_docx_and_mail) is built there too; its bytes by outbox id come second."""
     converter = converter or pdf.default_converter()
     if not converter.available():
-        return {"path": str(out), "pdf": None,
-                "pdf_note": "salinan PDF tidak dibuat: LibreOffice tidak terpasang"}
+        waiting = mails() if mails is not None else []
+        if waiting:
+            path, built = (run or _here)(render_docx_and_mail, data, waiting)
+            return {"path": path, "pdf": None, "pdf_note": NO_OFFICE}, built
+    out = Path((run or _here)(render_docx, data))
+    if not converter.available():
+        return {"path": str(out), "pdf": None, "pdf_note": NO_OFFICE}, {}
     made = converter.convert(out)
     return {"path": str(out), "pdf": str(made) if made else None,
-            "pdf_note": None if made else "salinan PDF gagal dibuat; surat dikirim dalam .docx"}
+            "pdf_note": None if made else "salinan PDF gagal dibuat; surat dikirim dalam .docx"}, {}

@@ -64,8 +64,10 @@ def make(ctx: Context, s: Session, req: Request, kind: str, spec: DocumentSpec,
                    status="pending", created_at=ctx.now())
     s.add(doc)
     s.flush()
+    # the key names the document just made: no other job can hold it (no look-up, no savepoint)
     jobs.enqueue(s, "render_letter", render.payload(template, context, out, doc.id),
-                 key=render_key(doc.id), request_id=req.id, run_at=ctx.now(), priority=priority)
+                 key=render_key(doc.id), request_id=req.id, run_at=ctx.now(), priority=priority,
+                 fresh=True, visible=True)
     log.info("%s: %s v%d numbered %s; rendering queued", req.code, kind, version, doc.number)
     return doc
 

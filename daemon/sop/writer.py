@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.core import jobs
 from daemon.core.context import Context
@@ -85,8 +85,10 @@ def file_names(ctx: Context, s: Session, items: list[dict]) -> list[str]:
 
 
 # ---- jobs finishing --------------------------------------------------------------------------
-def letter_rendered(ctx: Context, s: Session, job: Job | object, result: dict) -> None:
-    """A letter's render job finished: the document is ready; mail waiting for it goes out."""
+def letter_rendered(ctx: Context, s: Session, job: Job | object, result: dict,
+                    built: dict[int, tuple[dict, bytes]] | None = None) -> None:
+    """A letter's render job finished: the document is ready; mail waiting for it goes out
+    (`built`: by outbox id, the parts a message was built from elsewhere and its bytes)."""
     doc = s.get(Document, result.get("document_id") or job.payload["document_id"])
     if doc is None:
         return
@@ -95,11 +97,13 @@ def letter_rendered(ctx: Context, s: Session, job: Job | object, result: dict) -
         req = s.get(Request, doc.request_id)
         s.add(Event(request_id=doc.request_id, time=ctx.now(), step=req.step if req else None, actor="system",
                     kind="document", note=f"{doc.kind} v{doc.version}: {result['pdf_note']}"))
-    release_waiting(ctx, s, doc.request_id)
+    release_waiting(ctx, s, doc.request_id, built)
 
 
-def release_waiting(ctx: Context, s: Session, request_id: int | None) -> int:
-    """Queue every waiting mail of the request whose jobs have all finished."""
+def release_waiting(ctx: Context, s: Session, request_id: int | None,
+                    built: dict[int, tuple[dict, bytes]] | None = None) -> int:
+    """Queue every waiting mail of the request whose jobs have all finished (as built already
+    when `built` holds it from the parts it still has)."""
     released = 0
     # locked, in id order: when two of the request's letters finish at once (two job runners),
     # the second one waits here and then sees the first as done, so one of them releases the mail
@@ -109,9 +113,48 @@ def release_waiting(ctx: Context, s: Session, request_id: int | None) -> int:
     for row in rows:
         states = set(s.scalars(select(Job.state).where(Job.id.in_(row.waits_on or []))))
         if states <= {"done", "failed", "cancelled"}:
-            outgoing.release(s, row, lambda item: documents.resolve(ctx, s, item))
+            parts, raw = (built or {}).get(row.id, (None, b""))
+            if raw and parts == row.parts:
+                outgoing.release_built(s, row, raw)
+            else:
+                outgoing.release(s, row, lambda item: documents.resolve(ctx, s, item))
             released += 1
     return released
+
+
+def mails_for(ctx: Context, factory: sessionmaker[Session], job: Job | object) -> list[dict]:
+    """The waiting mail a render job's worker can build (see render.render_docx_and_mail): each
+    that waits for this job alone, its files this letter's .docx and files already made; with
+    the parts as stored (`stored`), which the release compares."""
+    doc_id = job.payload.get("document_id")
+    with factory() as s:
+        doc = s.get(Document, doc_id) if doc_id is not None else None
+        if doc is None:
+            return []
+        rows = s.scalars(select(Outbox).where(Outbox.status == "waiting",
+                                              Outbox.request_id == doc.request_id))
+        out = []
+        for row in rows:
+            items = _ready_items(ctx, s, doc, row) if row.waits_on == [job.id] else None
+            if items is not None:
+                out.append({"id": row.id, "parts": {**row.parts, "items": items}, "stored": row.parts})
+        return out
+
+
+def _ready_items(ctx: Context, s: Session, doc: Document, row: Outbox) -> list[dict] | None:
+    """A waiting mail's items with everything but this letter resolved (None: one is not ready)."""
+    items: list[dict] = []
+    for item in (row.parts or {}).get("items", []):
+        if item.get("document") == doc.id:
+            items.append({"rendered": documents.shown_name(Path(doc.path), ".docx"),
+                          "type": documents.DOCX})
+        elif "b64" in item:
+            items.append(item)
+        elif "letter" in item:
+            items += map(outgoing.inline, documents.resolve(ctx, s, item))
+        else:
+            return None
+    return items
 
 
 def job_failed(ctx: Context, s: Session, job: Job | object, error: str) -> None:

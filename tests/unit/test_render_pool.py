@@ -44,6 +44,28 @@ def test_render_processes_defaults_to_both_cores_and_one_means_in_process(tmp_pa
         load_config(config(tmp_path, jobs={"render_processes": -1}))
 
 
+def _niceness() -> int:
+    return os.nice(0)
+
+
+def test_workers_run_below_the_daemons_cpu_priority(tmp_path):
+    assert load_config(config(tmp_path)).jobs.render_nice == 5
+    assert load_config(config(tmp_path, jobs={"render_nice": 0})).jobs.render_nice == 0
+    with pytest.raises(ConfigError, match="render_nice"):
+        load_config(config(tmp_path, jobs={"render_nice": 20}))
+    mine = os.nice(0)
+    pool = procpool.ProcessPool(2, nice=5)
+    try:
+        assert pool.run(_niceness) == min(mine + 5, 19)
+    finally:
+        pool.close()
+    plain = procpool.ProcessPool(1)
+    try:
+        assert plain.run(_niceness) == mine
+    finally:
+        plain.close()
+
+
 @pytest.fixture
 def factory(tmp_path):
     engine = db.make_engine(f"sqlite:///{tmp_path / 'jobs.db'}")

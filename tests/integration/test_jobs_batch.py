@@ -1,0 +1,186 @@
+"""Jobs claimed several at once, on SQLite and a real PostgreSQL: each runs once, alone in its fate."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from daemon.app.jobrunner import JobRunner
+from daemon.core import jobs
+from daemon.core.db import transaction
+from daemon.core.models import Job, Request
+
+pytestmark = pytest.mark.integration
+LETTER = "render_letter"
+
+
+def add(factory: sessionmaker[Session], n: int, kind: str = LETTER, request_id: int | None = None) -> list[int]:
+    with transaction(factory) as s:
+        return [jobs.enqueue(s, kind, {"n": i}, request_id=request_id).id for i in range(n)]
+
+
+def rows(factory: sessionmaker[Session]) -> dict[int, tuple[str, int, str | None]]:
+    with factory() as s:
+        return {j.id: (j.state, j.attempts, j.last_error) for j in s.scalars(select(Job))}
+
+
+def test_a_batch_is_claimed_in_one_go_each_job_under_its_own_lease(factory) -> None:
+    with transaction(factory) as s:
+        req = Request(code="LPT-2026-0042", requester_email="umum@bengkaliskab.go.id")
+        s.add(req)
+        s.flush()
+        request_id = req.id
+    ids = add(factory, 5, request_id=request_id)
+    taken = jobs.claim_many(factory, "a", limit=3)
+    assert [j.id for j in taken] == ids[:3]  # in the order they are due
+    assert all(j.attempts == 1 and j.code == "LPT-2026-0042" for j in taken)
+    assert [j.id for j in jobs.claim_many(factory, "b", limit=10)] == ids[3:]  # never the same one
+    assert jobs.claim_many(factory, "c", limit=10) == []
+    with factory() as s:
+        leased = {j.id: j.leased_by for j in s.scalars(select(Job))}
+    assert leased == {**dict.fromkeys(ids[:3], "a"), **dict.fromkeys(ids[3:], "b")}
+    assert jobs.renew_many(factory, ids, "a", timedelta(minutes=10)) == set(ids[:3])
+    assert jobs.give_back(factory, ids, "b") == 2  # only b's, and only b may
+    assert {i: r[:2] for i, r in rows(factory).items() if i in ids[3:]} == dict.fromkeys(ids[3:], ("queued", 0))
+
+
+def test_n_jobs_claimed_together_are_each_run_and_completed_exactly_once(factory) -> None:
+    ids = add(factory, 14) + add(factory, 4, kind="timer")
+    ran: Counter[int] = Counter()
+    done: Counter[int] = Counter()
+    lock = threading.Lock()
+
+    def work(job):
+        with lock:
+            ran[job.id] += 1
+        time.sleep(0.01)
+        return {"n": job.payload["n"]}
+
+    runner = JobRunner(factory, {LETTER: work, "timer": work}, "a", parallel=2, parallel_kinds={LETTER},
+                       on_done=lambda s, job, result: done.update([job.id]))
+    batches: list[int] = []
+    claim_many = runner.claim_many
+    runner.claim_many = lambda limit: batches.append(len(got := claim_many(limit))) or got  # type: ignore[method-assign]
+    assert runner.run_once() == 18
+    assert ran == Counter(ids) and done == Counter(ids)
+    assert set(rows(factory).values()) == {("done", 1, None)}
+    assert max(batches) > 1 and sum(batches) == 18 and len(batches) < 18
+
+
+def test_one_permanent_failure_in_a_batch_quarantines_that_job_alone(factory) -> None:
+    ids = add(factory, 6)
+    bad = ids[2]
+
+    def work(job):
+        if job.id == bad:
+            raise jobs.PermanentJobError("template letters/rusak.docx is missing")
+        return {}
+
+    runner = JobRunner(factory, {LETTER: work}, "a", parallel=2, parallel_kinds={LETTER})
+    assert runner.run_once() == 6
+    states = rows(factory)
+    assert states.pop(bad) == ("failed", 1, "template letters/rusak.docx is missing")
+    assert set(states.values()) == {("done", 1, None)}
+
+
+def test_a_stopped_round_gives_back_what_it_claimed_and_did_not_start(factory) -> None:
+    ids = add(factory, 12)
+    started: list[int] = []
+    runner = JobRunner(factory, {LETTER: lambda job: started.append(job.id) or time.sleep(0.05) or {}},
+                       "a", parallel=2, parallel_kinds={LETTER})
+    assert runner.run_once(halt=lambda: len(started) >= 2) == len(started) < 12
+    states = rows(factory)
+    assert {states[i][:2] for i in started} == {("done", 1)}
+    assert {states[i][:2] for i in ids if i not in started} == {("queued", 0)}  # attempt not counted
+    assert not runner._held
+
+
+def test_a_claimed_job_whose_lease_was_taken_meanwhile_is_not_run(factory) -> None:
+    ids = add(factory, 6)
+    ran: list[int] = []
+    lease = timedelta(seconds=0.6)
+
+    def slow(job):  # the first two run; meanwhile another holder takes over the next two
+        ran.append(job.id)
+        if job.id == ids[0]:
+            with transaction(factory) as s:
+                for job_id in ids[2:4]:
+                    s.get(Job, job_id).leased_by = "b"
+        for _ in range(100):  # until the heartbeat has found those leases gone
+            if runner._lost >= set(ids[2:4]):
+                break
+            time.sleep(0.05)
+        return {}
+
+    runner = JobRunner(factory, {LETTER: slow}, "a", parallel=1, lease=lease)
+    runner.parallel, runner.parallel_kinds = 2, frozenset({LETTER})  # claims a batch of 4
+    runner.run_once(max_jobs=4)
+    assert sorted(ran) == [*ids[:2], *ids[4:]]  # the next claim took the last two
+    states = rows(factory)
+    assert {states[i][0] for i in ids[2:4]} == {"running"}  # b's to finish
+
+
+def test_two_runners_on_one_database_never_run_a_job_twice(factory) -> None:
+    ids = add(factory, 120) + add(factory, 20, kind="timer")
+    ran: Counter[int] = Counter()
+    lock = threading.Lock()
+
+    def work(job):
+        with lock:
+            ran[job.id] += 1
+        return {}
+
+    runners = [JobRunner(factory, {LETTER: work, "timer": work}, holder, parallel=2,
+                         parallel_kinds={LETTER}) for holder in ("d1", "d2")]
+    barrier = threading.Barrier(2)
+    counts: list[int] = []
+
+    def go(runner: JobRunner) -> None:
+        barrier.wait()
+        counts.append(runner.run_once())
+
+    threads = [threading.Thread(target=go, args=(r,)) for r in runners]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert ran == Counter(ids) and sum(counts) == 140
+    assert set(rows(factory).values()) == {("done", 1, None)}
+
+
+def test_finished_jobs_are_recorded_together_and_a_failing_record_undoes_its_job_alone(factory) -> None:
+    ids = add(factory, 10)
+    gate = threading.Event()
+    seen: list[int] = []
+
+    def work(job):
+        gate.wait(5)  # the letters finish together: their results wait to be recorded
+        return {"n": job.payload["n"]}
+
+    def on_done(s, job, result):
+        s.add(Request(code=f"LPT-2026-{job.id:04d}", requester_email="umum@bengkaliskab.go.id"))
+        s.flush()
+        if job.id == ids[1]:
+            raise RuntimeError("engine bug")
+        seen.append(job.id)
+
+    runner = JobRunner(factory, {LETTER: work}, "a", parallel=2, parallel_kinds={LETTER}, on_done=on_done)
+    sizes: list[int] = []
+    many = runner._finish_many
+    runner._finish_many = lambda done: sizes.append(len(done)) or many(done)  # type: ignore[method-assign]
+    threading.Timer(0.3, gate.set).start()
+    assert runner.run_once() == 10
+    states = rows(factory)
+    assert states[ids[1]][0] == "queued" and "engine bug" in states[ids[1]][2]  # retried later
+    assert {states[i] for i in ids if i != ids[1]} == {("done", 1, None)}
+    assert sorted(seen) == sorted(i for i in ids if i != ids[1])
+    with factory() as s:  # its savepoint undid its own work only
+        codes = set(s.scalars(select(Request.code)))
+    assert codes == {f"LPT-2026-{i:04d}" for i in seen}
+    assert sizes and max(sizes) > 1
