@@ -42,6 +42,14 @@ TRANSIENT_ATTEMPTS = 6
 BATCH = 32  # messages claimed and handled in one transaction (one commit) during a backlog  # 5 s, 10 s, 20 s, 40 s, 80 s apart: then the operator is told
 
 
+class _Undone(Exception):
+    """A message failed in a batch written without savepoints: the transaction is undone."""
+
+    def __init__(self, inbound_id: int):
+        super().__init__(f"inbound {inbound_id} failed")
+        self.inbound_id = inbound_id
+
+
 def locked(s: Session, request_id: int | None) -> Request | None:
     """The request, its row locked until the transaction ends: two instances handling two
     replies to one request (e.g. the same decision sent twice) take turns, and the second
@@ -124,31 +132,22 @@ class Dispatcher:
 
     def handle_batch(self, ids: list[int], read: dict[int, budget.Prepared | None] | None = None) -> None:
         """Read every message of the batch (those `read` ahead lacks), then handle them in one
-        transaction."""
+        transaction: first all at once (one flush, one commit); if one of them fails, that
+        transaction is undone and the batch is handled again with a savepoint per message, so
+        the failing one is undone alone and the others are written once."""
         read = dict(read or {})
         missing = [i for i in ids if i not in read]
         if missing:
             paths = self.paths(missing)
             read.update({i: self.prepare(i, paths[i]) for i in missing if i in paths})
         self.prepared = {i: pre for i in ids if (pre := read.get(i))}
-        failures: list[tuple[int, Exception]] = []
         try:
-            with self.factory() as s, s.begin():
-                # locked and held for the batch (handle_row then finds them in the session)
-                rows = s.scalars(select(Inbound).where(Inbound.id.in_(ids)).with_for_update()).all()
-                new_jobs = jobs.collect_rows(s)  # new requests' first jobs: one INSERT at the end
-                for inbound_id in ids:
-                    mark = len(new_jobs)
-                    try:
-                        with s.begin_nested():
-                            self.handle_row(s, inbound_id, locked=True)
-                    except DBAPIError:
-                        raise
-                    except Exception as exc:  # noqa: BLE001 - undone alone; judged below
-                        del new_jobs[mark:]  # its jobs are undone with it
-                        failures.append((inbound_id, exc))
-                jobs.write_rows(s, new_jobs)  # a database error here undoes the batch (below)
-                del rows
+            try:
+                failures = self.write_batch(ids, savepoints=False)
+            except _Undone as undone:
+                log.info("inbound %d failed in a batch of %d; the batch is written again, each message "
+                         "on its own savepoint", undone.inbound_id, len(ids))
+                failures = self.write_batch(ids, savepoints=True)
         except DBAPIError:  # the batch is undone: one by one, each on its own
             log.info("batch of %d undone; handling its messages one by one", len(ids))
             for inbound_id in ids:
@@ -158,6 +157,34 @@ class Dispatcher:
             self.prepared = {}
         for inbound_id, exc in failures:
             self.failed_alone(inbound_id, exc)
+
+    def write_batch(self, ids: list[int], savepoints: bool) -> list[tuple[int, Exception]]:
+        """One transaction for the batch; returns the messages undone alone (`savepoints`).
+        Without savepoints a failing message undoes the transaction (_Undone)."""
+        failures: list[tuple[int, Exception]] = []
+        with self.factory() as s, s.begin():
+            # locked and held for the batch (handle_row then finds them in the session)
+            rows = s.scalars(select(Inbound).where(Inbound.id.in_(ids)).with_for_update()).all()
+            new_jobs = jobs.collect_rows(s)  # new requests' first jobs: one INSERT at the end
+            for inbound_id in ids:
+                mark = len(new_jobs)
+                try:
+                    if savepoints:
+                        with s.begin_nested():
+                            self.handle_row(s, inbound_id, locked=True)
+                    else:
+                        self.handle_row(s, inbound_id, locked=True)
+                except DBAPIError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - undone alone; judged by the caller
+                    if not savepoints:
+                        raise _Undone(inbound_id) from exc
+                    del new_jobs[mark:]  # its jobs are undone with it
+                    failures.append((inbound_id, exc))
+            s.flush()  # the batch's rows (requests first: the jobs point at them)
+            jobs.write_rows(s, new_jobs)  # a database error here undoes the batch (caller)
+            del rows
+        return failures
 
     def failed_alone(self, inbound_id: int, exc: Exception) -> None:
         """What handle_id does with an exception, for a message undone inside a batch."""

@@ -6,6 +6,7 @@ import logging
 import re
 from datetime import timedelta
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
@@ -68,21 +69,41 @@ def same_event(s: Session, facts: RequestFacts, email: str) -> tuple[Request | N
         same_time = bool(facts.start and req.event_start and
                          abs(req.event_start - facts.start) <= timedelta(minutes=30))
         if same_unit and (alike >= 0.75 or (same_time and alike >= 0.5)):
-            return s.get(Request, req.id), ("same" if same_time or not facts.start else "moved")
+            return _whole(s, req), ("same" if same_time or not facts.start else "moved")
         if same_time and (alike >= 0.5 or similar(req.location, facts.location) >= 0.8):
-            return s.get(Request, req.id), "same"
+            return _whole(s, req), "same"
     return None, "other"
+
+
+def _whole(s: Session, found: Any) -> Request:
+    if isinstance(found, Request):
+        return found
+    with s.no_autoflush:
+        return s.get(Request, found.id)
 
 
 def _candidates(s: Session, facts: RequestFacts, email: str) -> list:
     """The open requests that could be the same event: same unit (by address, or by a name
     alike enough) or within half an hour. Plain columns, not whole rows, and never every open
-    request: a backlog of thousands would make each new letter slower than the last."""
+    request: a backlog of thousands would make each new letter slower than the last.
+
+    Nothing is flushed for this (a batch of letters is written with one flush at its end): the
+    rows come from the database, except requests the session holds (opened, or changed, in this
+    transaction), which are judged as they are in the session by the same conditions."""
     names = [name for name in open_requesters(s) if facts.requester and similar(name, facts.requester) > 0.9]
     window = timedelta(minutes=30)
     lo, hi = (facts.start - window, facts.start + window) if facts.start else (None, None)
-    s.flush()  # (as the ORM would) then plain rows on the connection: no ORM round for each letter
-    return s.connection().execute(_CANDIDATES, {"email": email, "names": names, "lo": lo, "hi": hi}).all()
+    rows = s.connection().execute(_CANDIDATES, {"email": email, "names": names, "lo": lo, "hi": hi}).all()
+    held = {obj.id: obj for obj in (*s.new, *s.identity_map.values())
+            if isinstance(obj, Request) and obj.id is not None}
+    if not held:
+        return rows
+    wanted = set(names)
+    found = [row for row in rows if row.id not in held]
+    found += [req for req in held.values() if req.state == "open" and (
+        req.requester_email == email or req.requester in wanted
+        or (lo is not None and req.event_start is not None and lo <= req.event_start <= hi))]
+    return sorted(found, key=lambda r: r.id)
 
 
 # one statement for every letter (built and compiled once): a start of None matches no time
