@@ -229,8 +229,8 @@ def new_id(session: Session, model: type) -> int:
     Every row of `model` added in such a transaction must take its id here."""
     table = model.__table__
     if session.get_bind().dialect.name == "postgresql":
-        return session.execute(text("SELECT nextval(pg_get_serial_sequence(:t, 'id'))"),
-                               {"t": table.name}).scalar_one()
+        return session.connection().execute(  # on the connection: nothing is flushed for it
+            text("SELECT nextval(pg_get_serial_sequence(:t, 'id'))"), {"t": table.name}).scalar_one()
     txn = session.get_transaction()
     kept = session.info.get("new_ids")
     if kept is None or kept[0] is not txn:
