@@ -89,11 +89,6 @@ def collect_rows(s: Session) -> list[dict[str, Any]]:
     return rows
 
 
-def collecting(s: Session) -> bool:
-    """Whether fresh jobs queued in `s` are collected for one INSERT (`collect_rows`)."""
-    return BATCH_ROWS in s.info
-
-
 def write_rows(s: Session, rows: list[dict[str, Any]]) -> None:
     """The collected jobs, written in one statement in the caller's transaction."""
     s.info.pop(BATCH_ROWS, None)

@@ -15,7 +15,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from daemon.core import db, indonesian, jobs, logctx, units
+from daemon.core import db, indonesian, logctx, units
 from daemon.core.context import Context
 from daemon.core.models import Assignment, Inbound, Outbox, Request, Task
 from daemon.core.rules import Step
@@ -50,8 +50,6 @@ def open_request(ctx: Context, s: Session, inbound: Inbound, facts: RequestFacts
     intake = intake_step(run)
     req.step = intake.number
     s.add(req)
-    if not jobs.collecting(s):  # a message on its own: its first job is a row the ORM writes, and
-        s.flush()  # the ORM orders rows only along relationships: the request goes first
     logctx.set_code(req.code)  # the rest of this message's log lines name the new request
     requests.opened(s, req)
     inbound.request_id = req.id

@@ -277,3 +277,19 @@ def test_a_backlog_of_large_messages_stays_in_batches_of_the_first_size(office):
                               at_least=d.BATCH)
     assert len(ids) == d.BATCH  # 32 MB: the first 32 only
     assert len(claim_inbound_batch(office.factory, "probe", 4 * d.BATCH)) == 2 * d.BATCH
+
+
+def test_a_letter_and_its_cancellation_in_one_batch(office):
+    """The cancellation finds the request opened earlier in the same batch (not yet written) and
+    cancels it; the mail it causes is written after the request it points at."""
+    office.store(letter("camat.bantan@bengkaliskab.go.id", "Permohonan liputan", BANTAN))
+    for raw in distinct_letters(3):
+        office.store(raw)
+    office.store(letter("camat.bantan@bengkaliskab.go.id", "Pembatalan permohonan liputan Musrenbang",
+                        BANTAN + "\nDengan ini kami sampaikan bahwa kegiatan tersebut dibatalkan.\n"))
+    assert office.dispatcher.run_once() == 5
+    assert statuses(office) == {"done": 5} and requests(office) == 4
+    with office.factory() as s:
+        bantan = s.scalars(select(Request).where(Request.title.like("%Kecamatan Bantan%"))).one()
+        others = set(s.scalars(select(Request.state).where(Request.id != bantan.id)))
+    assert bantan.state == "cancelled" and others == {"open"}
