@@ -247,7 +247,7 @@ def test_a_backlog_is_written_with_one_commit_per_batch_and_no_savepoints(office
     for raw in distinct_letters(d.BATCH + 2 * d.BATCH + 4 * d.BATCH + 5):
         office.store(raw)
     seen = {"commit": 0, "savepoint": 0}
-    for what in seen:
+    for what in ("commit", "savepoint"):
         event.listen(office.engine, what, lambda *_a, what=what: seen.__setitem__(what, seen[what] + 1))
     sizes: list[int] = []
     real = d.Dispatcher.handle_batch
