@@ -38,8 +38,21 @@ INFORMATIONAL = ("notice", "escalation", "assignment", "ack", "rejected", "forge
                  "results_revise", "social_package", "press", "summary")
 # deadlock, serialization failure: the database undid the transaction; trying again will work
 RETRY_SQLSTATES = ("40P01", "40001")
-TRANSIENT_ATTEMPTS = 6
-BATCH = 32  # messages claimed and handled in one transaction (one commit) during a backlog  # 5 s, 10 s, 20 s, 40 s, 80 s apart: then the operator is told
+TRANSIENT_ATTEMPTS = 6  # 5 s, 10 s, 20 s, 40 s, 80 s apart: then the operator is told
+# messages claimed and handled in one transaction (one commit): BATCH at first; while a backlog
+# waits, each next batch twice as large up to BATCH_MAX, beyond BATCH only up to BATCH_BYTES
+# stored (a batch is read and held in memory at once)
+BATCH = 32
+BATCH_MAX = 128
+BATCH_BYTES = 32 * 1024 * 1024
+
+
+class _Undone(Exception):
+    """A message failed in a batch written without savepoints: the transaction is undone."""
+
+    def __init__(self, inbound_id: int):
+        super().__init__(f"inbound {inbound_id} failed")
+        self.inbound_id = inbound_id
 
 
 def locked(s: Session, request_id: int | None) -> Request | None:
@@ -76,29 +89,37 @@ class Dispatcher:
         undoes the batch, and its messages are then handled one by one. While a full batch is
         written, the next one is claimed and read in the reading process (read_ahead)."""
         self.resume_stranded()
-        done, ahead = 0, None  # ahead: (ids, their reading under way) of the next batch
+        done, ahead, size = 0, None, BATCH  # ahead: (ids, their reading under way) of the next batch
         while limit is None or done < limit:
             if ahead is None:
-                ids = claim_inbound_batch(self.factory, self.holder, self.want(limit, done))
+                size = BATCH
+                ids = self.claim(self.want(limit, done, size))
                 pending = None
             else:
                 ids, pending = ahead
             if not ids:
                 break
             done += len(ids)
-            ahead = self.read_next(limit, done) if len(ids) == BATCH else None
+            # a full batch: a backlog waits; the next batches grow (one commit for more letters)
+            size = min(2 * size, BATCH_MAX) if len(ids) >= size else BATCH
+            ahead = self.read_next(limit, done, size) if len(ids) >= BATCH else None
             self.handle_batch(ids, self.collect(pending) if pending is not None else None)
         return done
 
-    @staticmethod
-    def want(limit: int | None, done: int) -> int:
-        return BATCH if limit is None else min(BATCH, limit - done)
+    def claim(self, want: int) -> list[int]:
+        """Up to `want` waiting messages claimed; beyond BATCH only while they are small."""
+        return claim_inbound_batch(self.factory, self.holder, want, max_bytes=BATCH_BYTES, at_least=BATCH)
 
-    def read_next(self, limit: int | None, done: int) -> tuple[list[int], read_ahead.Pending | None] | None:
+    @staticmethod
+    def want(limit: int | None, done: int, size: int = BATCH) -> int:
+        return size if limit is None else min(size, limit - done)
+
+    def read_next(self, limit: int | None, done: int,
+                  size: int = BATCH) -> tuple[list[int], read_ahead.Pending | None] | None:
         """A backlog: the next batch claimed now and its reading started in the reading process."""
         if limit is not None and done >= limit:
             return None
-        ids = claim_inbound_batch(self.factory, self.holder, self.want(limit, done))
+        ids = self.claim(self.want(limit, done, size))
         if not ids or not self.ctx.cfg.reading.read_ahead:
             return (ids, None) if ids else None
         return ids, self.ahead.submit(list(self.paths(ids).items()), self.ctx.now())
@@ -124,31 +145,23 @@ class Dispatcher:
 
     def handle_batch(self, ids: list[int], read: dict[int, budget.Prepared | None] | None = None) -> None:
         """Read every message of the batch (those `read` ahead lacks), then handle them in one
-        transaction."""
+        transaction: first all at once (one flush, one commit); if one of them fails, that
+        transaction is undone and the batch is handled again with a savepoint per message, so
+        the failing one is undone alone and the others are written once."""
         read = dict(read or {})
         missing = [i for i in ids if i not in read]
         if missing:
             paths = self.paths(missing)
             read.update({i: self.prepare(i, paths[i]) for i in missing if i in paths})
         self.prepared = {i: pre for i in ids if (pre := read.get(i))}
-        failures: list[tuple[int, Exception]] = []
         try:
-            with self.factory() as s, s.begin():
-                # locked and held for the batch (handle_row then finds them in the session)
-                rows = s.scalars(select(Inbound).where(Inbound.id.in_(ids)).with_for_update()).all()
-                new_jobs = jobs.collect_rows(s)  # new requests' first jobs: one INSERT at the end
-                for inbound_id in ids:
-                    mark = len(new_jobs)
-                    try:
-                        with s.begin_nested():
-                            self.handle_row(s, inbound_id, locked=True)
-                    except DBAPIError:
-                        raise
-                    except Exception as exc:  # noqa: BLE001 - undone alone; judged below
-                        del new_jobs[mark:]  # its jobs are undone with it
-                        failures.append((inbound_id, exc))
-                jobs.write_rows(s, new_jobs)  # a database error here undoes the batch (below)
-                del rows
+            try:
+                failures = self.write_batch(ids, savepoints=False)
+            except _Undone as undone:
+                log.info("inbound %d failed in a batch of %d; the others are written again, each "
+                         "on its own savepoint", undone.inbound_id, len(ids))
+                failed = (undone.inbound_id, undone.__cause__)
+                failures = [failed, *self.write_batch([i for i in ids if i != failed[0]], savepoints=True)]
         except DBAPIError:  # the batch is undone: one by one, each on its own
             log.info("batch of %d undone; handling its messages one by one", len(ids))
             for inbound_id in ids:
@@ -158,6 +171,34 @@ class Dispatcher:
             self.prepared = {}
         for inbound_id, exc in failures:
             self.failed_alone(inbound_id, exc)
+
+    def write_batch(self, ids: list[int], savepoints: bool) -> list[tuple[int, Exception]]:
+        """One transaction for the batch; returns the messages undone alone (`savepoints`).
+        Without savepoints a failing message undoes the transaction (_Undone)."""
+        failures: list[tuple[int, Exception]] = []
+        with self.factory() as s, s.begin():
+            # locked and held for the batch (handle_row then finds them in the session)
+            rows = s.scalars(select(Inbound).where(Inbound.id.in_(ids)).with_for_update()).all()
+            new_jobs = jobs.collect_rows(s)  # new requests' first jobs: one INSERT at the end
+            for inbound_id in ids:
+                mark = len(new_jobs)
+                try:
+                    if savepoints:
+                        with s.begin_nested():
+                            self.handle_row(s, inbound_id, locked=True)
+                    else:
+                        self.handle_row(s, inbound_id, locked=True)
+                except DBAPIError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - undone alone; judged by the caller
+                    if not savepoints:
+                        raise _Undone(inbound_id) from exc
+                    del new_jobs[mark:]  # its jobs are undone with it
+                    failures.append((inbound_id, exc))
+            s.flush()  # the batch's rows (requests first: the jobs point at them)
+            jobs.write_rows(s, new_jobs)  # a database error here undoes the batch (caller)
+            del rows
+        return failures
 
     def failed_alone(self, inbound_id: int, exc: Exception) -> None:
         """What handle_id does with an exception, for a message undone inside a batch."""

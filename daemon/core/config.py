@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from datetime import date, time
@@ -365,11 +366,17 @@ class Config(Section):
 
     @property
     def from_address(self) -> str:
-        return parseaddr(self.smtp.from_)[1].lower()
+        return _address_of(self.smtp.from_)
 
     @property
     def state_dir(self) -> Path:
         return Path(self.paths.state)
+
+
+@functools.lru_cache(maxsize=16)
+def _address_of(value: str) -> str:
+    """The lower-case address of a From value (parsed once: every message handled asks)."""
+    return parseaddr(value)[1].lower()
 
 
 def load_config(path: str | Path) -> Config:

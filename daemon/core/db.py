@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
-from sqlalchemy import Engine, create_engine, event, inspect, select, text
+from sqlalchemy import Engine, create_engine, event, func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -201,3 +201,27 @@ def _held_sequences(session: Session) -> dict:
     if kept is None or kept[0] is not txn:
         kept = session.info["sequences"] = (txn, {})
     return kept[1]
+
+
+def new_id(session: Session, model: type) -> int:
+    """A primary key for a row about to be added, known before any flush: a batch of rows (a
+    backlog's new requests, their history and jobs) is then written with one flush at its end.
+
+    PostgreSQL: the column's own sequence (nextval: never handed out twice, across instances).
+    SQLite: the transaction holds the write lock (BEGIN IMMEDIATE), so the highest id is read
+    once and counted on in this transaction; an id of a row undone with its savepoint is a gap.
+    Every row of `model` added in such a transaction must take its id here."""
+    table = model.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        return session.connection().execute(  # on the connection: nothing is flushed for it
+            text("SELECT nextval(pg_get_serial_sequence(:t, 'id'))"), {"t": table.name}).scalar_one()
+    txn = session.get_transaction()
+    kept = session.info.get("new_ids")
+    if kept is None or kept[0] is not txn:
+        kept = session.info["new_ids"] = (txn, {})
+    held = kept[1]
+    if table.name not in held:
+        with session.no_autoflush:
+            held[table.name] = session.execute(select(func.max(table.c.id))).scalar() or 0
+    held[table.name] += 1
+    return held[table.name]

@@ -47,6 +47,13 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
 
 
+def request_first() -> Any:
+    """The request a row belongs to, as a many-to-one never read (lazy="raise"): with it the
+    unit of work writes a request before the rows that point at it, so a batch's new requests
+    (their ids taken up front, db.new_id) are flushed together with their mail, tasks and jobs."""
+    return relationship("Request", lazy="raise")
+
+
 class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
 
@@ -139,6 +146,7 @@ class Task(Base):
     __tablename__ = "task"
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("request.id"), index=True)
+    request: Mapped[Request] = request_first()
     step: Mapped[int] = mapped_column(Integer)
     seq: Mapped[int] = mapped_column(Integer, default=0)  # position among a step's signers
     role: Mapped[str] = mapped_column(String(16))
@@ -175,6 +183,7 @@ class Document(Base):
     __tablename__ = "document"
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("request.id"), index=True)
+    request: Mapped[Request] = request_first()
     kind: Mapped[str] = mapped_column(String(32))
     number: Mapped[str | None] = mapped_column(String(128))
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -201,6 +210,7 @@ class Assignment(Base):
     __tablename__ = "assignment"
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("request.id"), index=True)
+    request: Mapped[Request] = request_first()
     email: Mapped[str] = mapped_column(String(320), index=True)
     name: Mapped[str] = mapped_column(Text)
     skill: Mapped[str] = mapped_column(String(16))
@@ -216,6 +226,7 @@ class Outbox(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[str] = mapped_column(String(998), unique=True)
     request_id: Mapped[int | None] = mapped_column(ForeignKey("request.id"), index=True)
+    request: Mapped[Request | None] = request_first()
     kind: Mapped[str] = mapped_column(String(32))
     recipients: Mapped[list[Any]] = mapped_column(JSON)
     subject: Mapped[str] = mapped_column(Text)
@@ -258,6 +269,7 @@ class Job(Base):
     key: Mapped[str | None] = mapped_column(String(255), unique=True)  # idempotency key
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     request_id: Mapped[int | None] = mapped_column(ForeignKey("request.id"), index=True)
+    request: Mapped[Request | None] = request_first()
     # queued -> running -> done | failed (permanent) ; cancelled when its request moved on
     state: Mapped[str] = mapped_column(String(16), default="queued", index=True)
     # higher first among due jobs: what a person's reply waits for goes before a backlog's letters
@@ -292,6 +304,7 @@ class DeliveryFile(Base):
     __table_args__ = (UniqueConstraint("source", "relpath", "sha256", name="uq_delivery_file"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int | None] = mapped_column(ForeignKey("request.id"), index=True)
+    request: Mapped[Request | None] = request_first()
     source: Mapped[str] = mapped_column(String(16))  # folder | mail
     relpath: Mapped[str] = mapped_column(Text)  # under the share (folder) or the state dir (mail)
     name: Mapped[str] = mapped_column(Text)  # as the team named it
@@ -315,6 +328,7 @@ class Publication(Base):
     __table_args__ = (UniqueConstraint("request_id", "channel", name="uq_publication"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("request.id"), index=True)
+    request: Mapped[Request] = request_first()
     channel: Mapped[str] = mapped_column(String(64))
     # pending -> done | skipped (not configured) | failed (gave up; the operator was told)
     status: Mapped[str] = mapped_column(String(16), default="pending")

@@ -35,14 +35,19 @@ def claim_inbound(factory: sessionmaker[Session], holder: str,
 
 
 def claim_inbound_batch(factory: sessionmaker[Session], holder: str, limit: int,
-                        lease: timedelta = timedelta(minutes=5), now: datetime | None = None) -> list[int]:
+                        lease: timedelta = timedelta(minutes=5), now: datetime | None = None,
+                        max_bytes: int | None = None, at_least: int = 1) -> list[int]:
     """Up to `limit` message ids claimed as `claim_inbound` claims one, in its order (replies
     first, then the oldest), in one transaction: a backlog costs one commit per batch, not one
-    per message. A row another claimer took meanwhile is simply not in the list."""
+    per message. A row another claimer took meanwhile is simply not in the list. `max_bytes`:
+    beyond the first `at_least` messages, only while their stored sizes add up to no more
+    (a batch is read and held in memory at once)."""
     now = now or utcnow()
     until = now + lease
     with factory() as s, s.begin():
         rows = _candidates(s, now, limit)
+        if max_bytes is not None:
+            rows = _within(rows, max_bytes, at_least)
         if not rows:
             return []
         ids = [row.id for row in rows]
@@ -54,6 +59,15 @@ def claim_inbound_batch(factory: sessionmaker[Session], holder: str, limit: int,
         return [i for i in ids if i in mine]
 
 
+def _within(rows: list[Any], max_bytes: int, at_least: int) -> list[Any]:
+    total = 0
+    for n, row in enumerate(rows):
+        total += row.size or 0
+        if n >= at_least and total > max_bytes:
+            return rows[:n]
+    return rows
+
+
 def _free(now: datetime) -> Any:
     """Not leased by anyone, or leased with a lease that ran out."""
     return or_(Inbound.lease_until.is_(None), Inbound.lease_until < now)
@@ -61,7 +75,7 @@ def _free(now: datetime) -> Any:
 
 def _candidates(s: Session, now: datetime, limit: int) -> list[Any]:
     """Up to `limit` new, free messages in claiming order (PostgreSQL: rows others hold skipped)."""
-    query = (select(Inbound.id, Inbound.lease_until)
+    query = (select(Inbound.id, Inbound.lease_until, Inbound.size)
              .where(Inbound.status == "new", _free(now)).order_by(REPLIES_FIRST, Inbound.id).limit(limit))
     if s.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)

@@ -70,6 +70,10 @@ def header(msg: Message, name: str) -> str:
 
 def address(msg: Message, name: str = "From") -> tuple[str, str]:
     """(display name, lower-case address) of a single-address header."""
+    return cached(msg, ("address", name), lambda: _address(msg, name))
+
+
+def _address(msg: Message, name: str) -> tuple[str, str]:
     display, addr = parseaddr(header(msg, name))
     return display.strip(), addr.strip().lower()
 

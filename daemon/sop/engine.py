@@ -15,7 +15,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from daemon.core import indonesian, logctx, units
+from daemon.core import db, indonesian, logctx, units
 from daemon.core.context import Context
 from daemon.core.models import Assignment, Inbound, Outbox, Request, Task
 from daemon.core.rules import Step
@@ -39,15 +39,17 @@ REPLY_PRIORITY = 1  # jobs a person's reply waits for run before a backlog's let
 def open_request(ctx: Context, s: Session, inbound: Inbound, facts: RequestFacts, email: str,
                  subject: str) -> Request:
     """A new letter: the request is recorded under the current SOP revision and enters intake."""
-    req = Request(code=requests.new_code(ctx, s), requester_email=email, subject=subject,
-                  state="open", thread_id=inbound.message_id, source_inbound_id=inbound.id,
-                  sop_revision=current_revision(ctx, s), created_at=ctx.now())
+    # its id taken now: the request, its history line, the message's row and its first job are
+    # written with the transaction's next flush (a backlog's batch: one flush for the batch)
+    req = Request(id=db.new_id(s, Request), code=requests.new_code(ctx, s), requester_email=email,
+                  subject=subject, state="open", thread_id=inbound.message_id,
+                  source_inbound_id=inbound.id, sop_revision=current_revision(ctx, s),
+                  created_at=ctx.now())
     requests.apply_facts(req, facts)
     run = Run.of(ctx, s, req)
     intake = intake_step(run)
     req.step = intake.number
     s.add(req)
-    s.flush()
     logctx.set_code(req.code)  # the rest of this message's log lines name the new request
     requests.opened(s, req)
     inbound.request_id = req.id

@@ -6,6 +6,7 @@ import logging
 import re
 from datetime import timedelta
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
@@ -68,31 +69,77 @@ def same_event(s: Session, facts: RequestFacts, email: str) -> tuple[Request | N
         same_time = bool(facts.start and req.event_start and
                          abs(req.event_start - facts.start) <= timedelta(minutes=30))
         if same_unit and (alike >= 0.75 or (same_time and alike >= 0.5)):
-            return s.get(Request, req.id), ("same" if same_time or not facts.start else "moved")
+            return _whole(s, req), ("same" if same_time or not facts.start else "moved")
         if same_time and (alike >= 0.5 or similar(req.location, facts.location) >= 0.8):
-            return s.get(Request, req.id), "same"
+            return _whole(s, req), "same"
     return None, "other"
+
+
+def _whole(s: Session, found: Any) -> Request:
+    if isinstance(found, Request):
+        return found
+    with s.no_autoflush:
+        return s.get(Request, found.id)
 
 
 def _candidates(s: Session, facts: RequestFacts, email: str) -> list:
     """The open requests that could be the same event: same unit (by address, or by a name
     alike enough) or within half an hour. Plain columns, not whole rows, and never every open
-    request: a backlog of thousands would make each new letter slower than the last."""
+    request: a backlog of thousands would make each new letter slower than the last.
+
+    Nothing is flushed for this (a batch of letters is written with one flush at its end): the
+    rows come from the database, except requests the session holds (opened, or changed, in this
+    transaction), which are judged as they are in the session by the same conditions."""
     names = [name for name in open_requesters(s) if facts.requester and similar(name, facts.requester) > 0.9]
     window = timedelta(minutes=30)
     lo, hi = (facts.start - window, facts.start + window) if facts.start else (None, None)
-    s.flush()  # (as the ORM would) then plain rows on the connection: no ORM round for each letter
-    return s.connection().execute(_CANDIDATES, {"email": email, "names": names, "lo": lo, "hi": hi}).all()
+    # (one name, the common case: a plain parameter, nothing to expand for each letter)
+    query, named = (_CANDIDATES_ONE, {"name": names[0]}) if len(names) == 1 else (_CANDIDATES, {"names": names})
+    rows = s.connection().execute(query, {"email": email, "lo": lo, "hi": hi, **named}).all()
+    held = _held(s)
+    if not held:
+        return rows
+    wanted = set(names)
+    found = [row for row in rows if row.id not in held]
+    for req in held.values():
+        start = _value(req, "event_start")
+        if (_value(req, "requester_email") == email or _value(req, "requester") in wanted
+                or (lo is not None and start is not None and lo <= start <= hi)) \
+                and _value(req, "state") == "open" and req in s:
+            found.append(req)
+    return sorted(found, key=lambda r: r.id)
 
 
-# one statement for every letter (built and compiled once): a start of None matches no time
-_CANDIDATES = (select(Request.id, Request.requester_email, Request.requester, Request.title,
-                      Request.event_start, Request.location)
-               .where(Request.state == "open",
-                      or_(Request.requester_email == bindparam("email"),
-                          Request.requester.in_(bindparam("names", expanding=True)),
-                          Request.event_start.between(bindparam("lo"), bindparam("hi"))))
-               .order_by(Request.id))
+def _held(s: Session) -> dict[int, Request]:
+    """The requests this session may hold unlike the database: opened in this transaction
+    (`opened`; one undone with its savepoint is no longer in the session) or changed."""
+    opened_now = s.info.get("opened_txn") is s.get_transaction()
+    held = {req.id: req for req in s.info["opened_requests"]} if opened_now else {}
+    for obj in s.dirty:
+        if isinstance(obj, Request):
+            held[obj.id] = obj
+    return held
+
+
+def _value(obj: Request, name: str) -> Any:
+    """An attribute as the session holds it (read from the instance's own dict: a batch's
+    letters each compare with every request opened before them in the batch)."""
+    found = obj.__dict__
+    return found[name] if name in found else getattr(obj, name)
+
+
+def _candidates_by(same_name: Any) -> Any:
+    return (select(Request.id, Request.requester_email, Request.requester, Request.title,
+                   Request.event_start, Request.location)
+            .where(Request.state == "open",
+                   or_(Request.requester_email == bindparam("email"), same_name,
+                       Request.event_start.between(bindparam("lo"), bindparam("hi"))))
+            .order_by(Request.id))
+
+
+# statements for every letter (built and compiled once): a start of None matches no time
+_CANDIDATES = _candidates_by(Request.requester.in_(bindparam("names", expanding=True)))
+_CANDIDATES_ONE = _candidates_by(Request.requester == bindparam("name"))
 
 
 def open_requesters(s: Session) -> set[str]:
@@ -107,6 +154,11 @@ def open_requesters(s: Session) -> set[str]:
 
 def opened(s: Session, req: Request) -> None:
     """A request was opened in this transaction: its unit is one to compare the next letters with."""
+    txn = s.get_transaction()
+    kept = s.info.get("opened_txn")
+    if kept is not txn:  # a new transaction: what an earlier one opened is in the database
+        s.info["opened_txn"], s.info["opened_requests"] = txn, []
+    s.info["opened_requests"].append(req)
     if req.requester and "open_requesters" in s.info:
         s.info["open_requesters"].add(req.requester)
 

@@ -206,3 +206,90 @@ def test_a_new_time_from_another_address_of_the_same_unit_moves_its_request(offi
         first = s.scalars(select(Request).where(Request.title.like("%Kecamatan Bantan%"))).one()
         assert s.get(Inbound, moved.id).request_id == first.id
     assert first.event_start.astimezone(ZoneInfo("Asia/Jakarta")).hour == 13
+
+
+def test_the_same_event_twice_in_one_batch_is_one_request(office):
+    """A batch's requests are written with one flush at its end: a repeat letter later in the
+    same batch still finds the request the earlier one opened (held in the session)."""
+    raws = distinct_letters(6)
+    again = letter("sekretariat.bantan@gmail.com", "Permohonan liputan Musrenbang", BANTAN)
+    first = letter("camat.bantan@bengkaliskab.go.id", "Permohonan liputan", BANTAN)
+    for raw in (raws[0], first, *raws[1:4], again, *raws[4:]):
+        office.store(raw)
+    assert office.dispatcher.run_once() == 8
+    assert statuses(office) == {"done": 8} and requests(office) == 7
+    with office.factory() as s:
+        bantan = s.scalars(select(Request).where(Request.title.like("%Kecamatan Bantan%"))).one()
+        linked = s.scalars(select(Inbound.id).where(Inbound.request_id == bantan.id)).all()
+        codes = sorted(s.scalars(select(Request.code)))
+    assert len(linked) == 2  # the letter and its repeat both point at the one request
+    assert [c[-4:] for c in codes] == [f"{n:04d}" for n in range(1, 8)]  # gap-free
+
+
+def test_a_new_time_in_the_same_batch_moves_the_request_just_opened(office):
+    office.store(letter("camat.bantan@bengkaliskab.go.id", "Permohonan liputan", BANTAN))
+    for raw in distinct_letters(3):
+        office.store(raw)
+    office.store(letter("sekretariat.bantan@gmail.com", "Perubahan waktu Musrenbang",
+                        BANTAN.replace("09.00 WIB", "13.00 WIB")))
+    assert office.dispatcher.run_once() == 5
+    assert statuses(office) == {"done": 5} and requests(office) == 4
+    with office.factory() as s:
+        bantan = s.scalars(select(Request).where(Request.title.like("%Kecamatan Bantan%"))).one()
+    assert bantan.event_start.astimezone(ZoneInfo("Asia/Jakarta")).hour == 13
+
+
+def test_a_backlog_is_written_with_one_commit_per_batch_and_no_savepoints(office):
+    """Batches grow while a backlog waits (32, 64, 128, ...): each is claimed and written with
+    two commits, and no message needs a savepoint unless one fails."""
+    from sqlalchemy import event
+    office.ctx.cfg.reading.read_ahead = False
+    for raw in distinct_letters(d.BATCH + 2 * d.BATCH + 4 * d.BATCH + 5):
+        office.store(raw)
+    seen = {"commit": 0, "savepoint": 0}
+    for what in ("commit", "savepoint"):
+        event.listen(office.engine, what, lambda *_a, what=what: seen.__setitem__(what, seen[what] + 1))
+    sizes: list[int] = []
+    real = d.Dispatcher.handle_batch
+
+    def handle_batch(self, ids, read=None):
+        sizes.append(len(ids))
+        return real(self, ids, read)
+
+    d.Dispatcher.handle_batch = handle_batch
+    try:
+        office.dispatcher.run_once()
+    finally:
+        d.Dispatcher.handle_batch = real
+    assert sizes == [d.BATCH, 2 * d.BATCH, 4 * d.BATCH, 5]
+    assert statuses(office) == {"done": sum(sizes)} and requests(office) == sum(sizes)
+    assert seen["savepoint"] == 1  # the year's first request number (the sequence row), once
+    # each batch: its claim and its writing; then the claim that finds nothing (it writes nothing)
+    assert seen["commit"] == 2 * len(sizes) + 1
+
+
+def test_a_backlog_of_large_messages_stays_in_batches_of_the_first_size(office):
+    for raw in distinct_letters(d.BATCH * 3):
+        office.store(raw)
+    with office.factory() as s, s.begin():  # as if each were 1 MB: beyond BATCH_BYTES together
+        s.execute(Inbound.__table__.update().values(size=1024 * 1024))
+    ids = claim_inbound_batch(office.factory, "probe", 4 * d.BATCH, max_bytes=d.BATCH_BYTES,
+                              at_least=d.BATCH)
+    assert len(ids) == d.BATCH  # 32 MB: the first 32 only
+    assert len(claim_inbound_batch(office.factory, "probe", 4 * d.BATCH)) == 2 * d.BATCH
+
+
+def test_a_letter_and_its_cancellation_in_one_batch(office):
+    """The cancellation finds the request opened earlier in the same batch (not yet written) and
+    cancels it; the mail it causes is written after the request it points at."""
+    office.store(letter("camat.bantan@bengkaliskab.go.id", "Permohonan liputan", BANTAN))
+    for raw in distinct_letters(3):
+        office.store(raw)
+    office.store(letter("camat.bantan@bengkaliskab.go.id", "Pembatalan permohonan liputan Musrenbang",
+                        BANTAN + "\nDengan ini kami sampaikan bahwa kegiatan tersebut dibatalkan.\n"))
+    assert office.dispatcher.run_once() == 5
+    assert statuses(office) == {"done": 5} and requests(office) == 4
+    with office.factory() as s:
+        bantan = s.scalars(select(Request).where(Request.title.like("%Kecamatan Bantan%"))).one()
+        others = set(s.scalars(select(Request.state).where(Request.id != bantan.id)))
+    assert bantan.state == "cancelled" and others == {"open"}
