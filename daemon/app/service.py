@@ -13,7 +13,7 @@ from daemon.app.dispatcher import Dispatcher
 from daemon.archive import retention
 from daemon.app.folder import FolderIntake
 from daemon.app.leadership import Leadership
-from daemon.core import db
+from daemon.core import db, memory
 from daemon.core.config import Config
 from daemon.core.context import Context
 from daemon.core.outage import Outage
@@ -35,6 +35,7 @@ class Service:
     """Owns the database and the workers; `run()` until SIGTERM/SIGINT, then stops within 5 s."""
 
     def __init__(self, cfg: Config, ctx: Context | None = None):
+        memory.limit_arenas(cfg.status.malloc_arenas)  # before the service's threads start
         self.cfg = cfg
         self.ctx = ctx or Context.load(cfg)
         problems = validate_sop(self.ctx.rules.sop, KINDS)
@@ -42,7 +43,7 @@ class Service:
             raise ProblemsError(problems)
         self.engine = db.make_engine(cfg.paths.database)
         sdnotify.status("starting: database")
-        db.upgrade(self.engine)
+        db.upgrade_apart(self.engine)  # Alembic, when needed, in a short child process
         self.factory = db.sessions(self.engine)
         work.reclaim_orphans(self.factory)  # a killed predecessor's jobs are taken up at once
         with self.factory() as s, s.begin():

@@ -246,6 +246,8 @@ class StatusCfg(Section):
     stale_seconds: float = Field(30, gt=0, description="no heartbeat for this long: the daemon is down")
     trim_seconds: float = Field(10, ge=0, description="hand freed memory back to the system this often "
                                                      "(glibc malloc_trim, with the heartbeat); 0 = never")
+    malloc_arenas: int = Field(2, ge=0, description="malloc arenas the daemon's threads share (glibc "
+                                                   "M_ARENA_MAX, set at start); 0 = glibc's default, 8 per core")
 
 
 class MetricsCfg(Section):

@@ -8,7 +8,8 @@ import logging
 import time
 
 log = logging.getLogger("daemon.core.memory")
-_state: dict = {"trim": None, "loaded": False, "last": float("-inf")}
+_state: dict = {"trim": None, "loaded": False, "last": float("-inf"), "libc": None}
+M_ARENA_MAX = -8  # glibc's mallopt parameter (malloc.h)
 
 
 def _malloc_trim():  # noqa: ANN202 - a ctypes function or None
@@ -16,7 +17,7 @@ def _malloc_trim():  # noqa: ANN202 - a ctypes function or None
     if not _state["loaded"]:
         _state["loaded"] = True
         try:
-            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+            libc = _state["libc"] = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
             _state["trim"] = libc.malloc_trim
             _state["trim"].argtypes, _state["trim"].restype = [ctypes.c_size_t], ctypes.c_int
         except (OSError, AttributeError):
@@ -34,4 +35,19 @@ def release(every: float = 0.0) -> bool:
         return False
     _state["last"] = now
     trim(0)
+    return True
+
+
+def limit_arenas(arenas: int) -> bool:
+    """At most `arenas` malloc arenas for the whole process (glibc's M_ARENA_MAX, as
+    MALLOC_ARENA_MAX does): each thread that allocates otherwise gets its own arena (up to 8 per
+    core), and each keeps its own free pages. Call it before the threads start; 0 leaves glibc's
+    default. True when set."""
+    if arenas <= 0 or _malloc_trim() is None:
+        return False
+    mallopt = _state["libc"].mallopt
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    if mallopt(M_ARENA_MAX, arenas) != 1:
+        log.info("mallopt(M_ARENA_MAX, %d) refused: glibc's default arenas", arenas)
+        return False
     return True
