@@ -154,7 +154,7 @@ def unflow(text: str, delsp: bool = False) -> str:
 def clean_html(html: str) -> str:
     """HTML with quoted messages removed (daemon/reading/quotes_html.py: bs4 loads with the first HTML reply)."""
     from daemon.reading import quotes_html
-    return quotes_html.clean_html(html)
+    return quotes_html.clean_html(html, pattern(FROM_LINE, "from_labels"))
 
 
 def strip_quotes(text: str, sent: str | None = None) -> str:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bs4 import BeautifulSoup, Tag
 
-from daemon.core.lexicon import pattern
-from daemon.reading.quotes import FROM_LINE
 
-
-def clean_html(html: str) -> str:
-    """HTML with quoted messages removed (Gmail, Outlook, Apple Mail, Thunderbird, Yahoo)."""
+def clean_html(html: str, from_line: re.Pattern) -> str:
+    """HTML with quoted messages removed (Gmail, Outlook, Apple Mail, Thunderbird, Yahoo);
+    `from_line` matches the From: line of a quoted header (quotes.py, from the lexicon)."""
     soup = BeautifulSoup(html, "lxml")
     markers = "#appendonsend, #divRplyFwdMsg, div.OutlookMessageHeader, #mail-editor-reference-message-container"
     for marker in soup.select(markers):
@@ -19,7 +18,7 @@ def clean_html(html: str) -> str:
             _cut_after(marker)
     for hr in soup.find_all("hr"):  # Outlook: <hr> then a From:/Sent: block
         nxt = hr.find_next(string=True)
-        if nxt and pattern(FROM_LINE, "from_labels").match(str(nxt)):
+        if nxt and from_line.match(str(nxt)):
             _cut_after(hr)
             break
     selectors = ("div.gmail_quote", "blockquote", "div.yahoo_quoted", "div.moz-cite-prefix", "div.gmail_signature",
