@@ -69,6 +69,7 @@ class Service:
         self.stop_thread = threading.Event()
 
     async def run(self) -> None:
+        memory.freeze_startup()  # before any worker is forked: they share the start-up objects
         loop = asyncio.get_running_loop()
         stop = asyncio.Event()
         wake = asyncio.Event()
