@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 import threading
+import time
 from pathlib import Path
 
 from daemon.app import heartbeat, ocr_jobs, procpool, reload, sdnotify, work
@@ -67,6 +68,7 @@ class Service:
         self.mailbox = MailboxWorker(cfg, self.factory, self.ctx.raw_dir, lock)
         self.outbox = OutboxWorker(cfg, self.factory)
         self.stop_thread = threading.Event()
+        self.last_letter: float | None = None  # monotonic time of the last letter rendered
 
     async def run(self) -> None:
         memory.freeze_startup()  # before any worker is forked: they share the start-up objects
@@ -235,6 +237,8 @@ class Service:
         loop = asyncio.get_running_loop()
 
         def ran(job) -> None:  # in the runner's threads
+            if job.kind == work.RENDER:
+                self.last_letter = time.monotonic()
             loop.call_soon_threadsafe(self.job_ran, job)
 
         while not stop.is_set():
@@ -244,6 +248,7 @@ class Service:
                 await asyncio.to_thread(runner.run_once, None,
                                         lambda: stop.is_set() or self.ctx is not ctx, ran)
                 pause = await asyncio.to_thread(self.jobs_now().seconds_to_next)
+                pause = min(pause, await self.stop_idle_workers())
                 outage.ok()
             except Exception as exc:  # noqa: BLE001 - e.g. the database briefly away; try again
                 outage.failed(exc)
@@ -252,6 +257,21 @@ class Service:
             await asyncio.wait(waiters, timeout=pause, return_when=asyncio.FIRST_COMPLETED)
             for w in waiters:
                 w.cancel()
+
+    async def stop_idle_workers(self) -> float:
+        """Between two job rounds (no letter is being rendered): the letter workers stop once no
+        letter came for [jobs] idle_workers_seconds, so an idle daemon holds no worker's memory;
+        the next letter forks them again. The seconds until they would be stopped (inf: none)."""
+        idle = self.cfg.jobs.idle_workers_seconds
+        if not idle or self.last_letter is None:
+            return float("inf")
+        left = self.last_letter + idle - time.monotonic()
+        if left > 0:
+            return left
+        self.last_letter = None
+        await asyncio.to_thread(procpool.close_shared, True)
+        log.info("letter workers stopped: no letter for %.0f s", idle)
+        return float("inf")
 
     def job_ran(self, job) -> None:
         self.wake_outbox.set()

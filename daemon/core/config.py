@@ -316,6 +316,9 @@ class JobsCfg(Section):
 
     render_processes: int = Field(0, ge=0, le=32, description=(
         "worker processes rendering letters: 0 = min(2, CPU count), 1 = in the daemon's process"))
+    idle_workers_seconds: float = Field(60, ge=0, description=(
+        "the letter workers stop after this long without a letter (each holds tens of MB) and are "
+        "forked again, in milliseconds, for the next; 0 = they stay"))
 
     def processes(self) -> int:
         """The number of letters rendered at once."""

@@ -134,3 +134,31 @@ def test_limit_arenas_caps_the_arenas_of_a_threaded_process():
     assert arenas(2) == ("set True", 2)
     said, default = arenas(0)
     assert said == "set False" and default > 2  # glibc's own: a new arena per thread, up to 8 per core
+
+
+def test_idle_letter_workers_are_stopped_and_forked_again_for_the_next_letter(tmp_path):
+    import asyncio
+    import time
+
+    from daemon.app import procpool
+    from daemon.app.service import Service
+    cfg = load_config(config(tmp_path))
+    assert cfg.jobs.idle_workers_seconds == 60
+    service = Service(cfg)
+    pool = procpool.shared(2)
+    try:
+        assert asyncio.run(service.stop_idle_workers()) == float("inf")  # no letter yet: nothing to stop
+        first = pool.warm()
+        assert len(first) == 2
+        service.last_letter = time.monotonic() - 50  # a letter 50 s ago: they stay ~10 s more
+        assert 0 < asyncio.run(service.stop_idle_workers()) <= 10
+        assert sorted(pool.pids()) == sorted(first)
+        service.last_letter = time.monotonic() - 61
+        assert asyncio.run(service.stop_idle_workers()) == float("inf")
+        assert pool.pids() == [] and all(not Path(f"/proc/{pid}").exists() or
+                                         "zombie" in Path(f"/proc/{pid}/status").read_text() for pid in first)
+        assert pool.run(sum, [1, 2]) == 3  # the next letter forks them again
+        assert pool.pids() and set(pool.pids()).isdisjoint(first)
+    finally:
+        procpool.close_shared()
+        service.engine.dispose()
