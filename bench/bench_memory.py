@@ -420,6 +420,10 @@ def main() -> None:
     ap.add_argument("--settle", type=float, default=30.0, help="seconds of quiet before a reading")
     ap.add_argument("--trim-seconds", type=float, default=None,
                     help="[status] trim_seconds for the daemon (default: the daemon's; 0 = no malloc_trim)")
+    ap.add_argument("--malloc-arenas", type=int, default=None,
+                    help="[status] malloc_arenas for the daemon (default: the daemon's, 2; 0 = glibc's own)")
+    ap.add_argument("--idle-workers-seconds", type=float, default=None,
+                    help="[jobs] idle_workers_seconds (default: the daemon's, 60; 0 = workers stay)")
     ap.add_argument("--trace", action="store_true",
                     help="run the daemon under tracemalloc and print what grew between the phases")
     ap.add_argument("--run-traced", nargs=2, help=argparse.SUPPRESS)
@@ -432,7 +436,9 @@ def main() -> None:
     print(f"mode: {'WITH LibreOffice (' + conv.mode + ')' if conv.available() else 'WITHOUT LibreOffice'}; "
           f"nproc {os.cpu_count()}; load {'/'.join(f'{x:.2f}' for x in os.getloadavg())}"
           f"{'; under tracemalloc' if args.trace else ''}; [status] trim_seconds "
-          f"{'default' if args.trim_seconds is None else args.trim_seconds}", flush=True)
+          f"{'default' if args.trim_seconds is None else args.trim_seconds}; [status] malloc_arenas "
+          f"{'default' if args.malloc_arenas is None else args.malloc_arenas}; [jobs] idle_workers_seconds "
+          f"{'default' if args.idle_workers_seconds is None else args.idle_workers_seconds}", flush=True)
     bare = bare_baseline(5)
     print(f"baseline: bare python importing the same libraries: {mb(bare)}", flush=True)
     base = Path(tempfile.mkdtemp(prefix="liputan-bench-mem-"))
@@ -448,7 +454,10 @@ def main() -> None:
                            database=f"sqlite:///{db}", rules=ROOT / "rules",
                            mailbox={"idle_seconds": 10, "timeout": 30}, smtp={"timeout": 30},
                            extra={"status": {"heartbeat_seconds": 0.5, **(
-                               {} if args.trim_seconds is None else {"trim_seconds": args.trim_seconds})}})
+                               {} if args.trim_seconds is None else {"trim_seconds": args.trim_seconds}), **(
+                               {} if args.malloc_arenas is None else {"malloc_arenas": args.malloc_arenas})},
+                               **({} if args.idle_workers_seconds is None else
+                                  {"jobs": {"idle_workers_seconds": args.idle_workers_seconds}})})
         env = {**os.environ, "LIPUTAN_CLOCK_OFFSET_FILE": str(offset_file)}
         cmd = [sys.executable, "-m", "daemon.app.cli", "run", "-c", str(cfg)]
         if args.trace:
