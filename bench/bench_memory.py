@@ -421,7 +421,7 @@ def main() -> None:
     ap.add_argument("--trim-seconds", type=float, default=None,
                     help="[status] trim_seconds for the daemon (default: the daemon's; 0 = no malloc_trim)")
     ap.add_argument("--malloc-arenas", type=int, default=None,
-                    help="[status] malloc_arenas for the daemon (default: the daemon's, 0 = glibc's own)")
+                    help="[status] malloc_arenas for the daemon (default: the daemon's, 2; 0 = glibc's own)")
     ap.add_argument("--idle-workers-seconds", type=float, default=None,
                     help="[jobs] idle_workers_seconds (default: the daemon's, 60; 0 = workers stay)")
     ap.add_argument("--trace", action="store_true",

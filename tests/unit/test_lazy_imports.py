@@ -100,9 +100,9 @@ def test_a_failed_migration_in_the_child_process_stops_the_start(tmp_path):
         db.upgrade_apart(db.make_engine(f"sqlite:///{path}"))
 
 
-def test_malloc_arenas_defaults_to_glibcs_own_and_can_be_capped(tmp_path):
-    assert load_config(config(tmp_path)).status.malloc_arenas == 0
-    assert load_config(config(tmp_path, malloc_arenas=2)).status.malloc_arenas == 2
+def test_malloc_arenas_defaults_to_two_and_zero_leaves_glibc_alone(tmp_path):
+    assert load_config(config(tmp_path)).status.malloc_arenas == 2
+    assert load_config(config(tmp_path, malloc_arenas=0)).status.malloc_arenas == 0
     assert memory.limit_arenas(0) is False
 
 
