@@ -246,8 +246,8 @@ class StatusCfg(Section):
     stale_seconds: float = Field(30, gt=0, description="no heartbeat for this long: the daemon is down")
     trim_seconds: float = Field(10, ge=0, description="hand freed memory back to the system this often "
                                                      "(glibc malloc_trim, with the heartbeat); 0 = never")
-    # measured (bench_memory.py, 2 cores): 2 arenas cost 13 MB at start (98.5 against 85.2 MB) but
-    # save ~16 MB after 2,000 messages (167.8 against 183.6 MB); the steady state is what counts
+    # measured (bench_memory.py, 2 cores): no clear effect; runs with the same setting differ by
+    # 15 MB (started 85-100 MB, after 2,000 messages 168 with 2, 183 with glibc's own)
     malloc_arenas: int = Field(2, ge=0, description="malloc arenas the daemon's threads share (glibc "
                                                    "M_ARENA_MAX, set at start); 0 = glibc's default, 8 per core")
 
