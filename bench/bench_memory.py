@@ -8,6 +8,9 @@ minutes; leases, heartbeats and row stamps keep the wall clock. The mailbox's ID
 10 s and the heartbeat written every 0.5 s, so those loops also turn over many times.
 
 RSS is read from /proc/PID/status (VmRSS) every --sample seconds; the series is printed by phase.
+Each sample also reads /proc/PID/smaps_rollup of the daemon and of every process below it (the
+forked letter workers of app/procpool.py, the forkserver and reading process of app/read_ahead.py,
+LibreOffice): RSS, PSS and USS, and the sum of PSS, the honest "the daemon's memory".
 Baseline in the same run: a bare python process importing the same libraries (sqlalchemy,
 imapclient, aiosmtplib, docxtpl, jinja2, pydantic) and idling, and the daemon itself just after it
 started, before any mail.
@@ -108,17 +111,51 @@ def hwm_kb(pid: int) -> int:
     return 0
 
 
+def rollup_kb(pid: int) -> dict[str, int]:
+    """Rss, Pss and Uss (private clean + dirty) of pid from /proc/PID/smaps_rollup, in kB."""
+    out = {"rss": 0, "pss": 0, "uss": 0}
+    try:
+        for ln in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            key, _, rest = ln.partition(":")
+            if key in ("Rss", "Pss"):
+                out[key.lower()] = int(rest.split()[0])
+            elif key in ("Private_Clean", "Private_Dirty"):
+                out["uss"] += int(rest.split()[0])
+    except (OSError, ValueError, IndexError):
+        pass
+    return out
+
+
+def descendants(pid: int) -> list[int]:
+    """The pids of every process below pid (forked letter workers, the forkserver and its reading
+    process, LibreOffice), from /proc/PID/task/*/children."""
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            kids = [int(k) for t in Path(f"/proc/{p}/task").iterdir()
+                    for k in (t / "children").read_text().split()]
+        except OSError:
+            kids = []
+        found += kids
+        todo += kids
+    return found
+
+
+def tree_kb(pid: int) -> dict[str, int]:
+    """The daemon's memory: its own RSS/PSS/USS, its children's (summed) and the PSS of all, the
+    honest total (shared pages counted once, split between the processes that share them)."""
+    main = rollup_kb(pid)
+    kids = [rollup_kb(k) for k in descendants(pid)]
+    return {"rss": main["rss"], "pss": main["pss"], "uss": main["uss"], "n_children": len(kids),
+            "children_rss": sum(k["rss"] for k in kids), "children_pss": sum(k["pss"] for k in kids),
+            "children_uss": sum(k["uss"] for k in kids),
+            "pss_sum": main["pss"] + sum(k["pss"] for k in kids)}
+
+
 def children_rss_kb(pid: int) -> int:
-    """RSS of the daemon's child processes (LibreOffice's converter, when it runs)."""
-    total = 0
-    for p in Path("/proc").iterdir():
-        if p.name.isdigit():
-            try:
-                if f"PPid:\t{pid}\n" in (p / "status").read_text():
-                    total += rss_kb(int(p.name)) + children_rss_kb(int(p.name))
-            except OSError:
-                continue
-    return total
+    """RSS of the daemon's child processes, summed (shared pages counted in each)."""
+    return sum(rollup_kb(k)["rss"] for k in descendants(pid))
 
 
 class Capture:
@@ -177,6 +214,7 @@ class Sampler(threading.Thread):
         super().__init__(daemon=True, name="rss")
         self.pid, self.every, self.phase = pid, every, "start"
         self.series: list[tuple[float, str, int]] = []
+        self.trees: list[tuple[str, dict[str, int]]] = []  # (phase, tree_kb) every sample
         self.stop = threading.Event()
         self.t0 = time.monotonic()
 
@@ -186,9 +224,16 @@ class Sampler(threading.Thread):
             self.stop.wait(self.every)
 
     def take(self) -> int:
-        kb = rss_kb(self.pid)
+        tree = tree_kb(self.pid)
+        kb = tree["rss"]
         self.series.append((time.monotonic() - self.t0, self.phase, kb))
+        self.trees.append((self.phase, tree))
         return kb
+
+    def tree(self, phase: str, last: int = 3) -> dict[str, float]:
+        """The median of each tree figure over the last samples of a phase."""
+        rows = [t for p, t in self.trees if p == phase][-last:]
+        return {k: statistics.median(r[k] for r in rows) for k in rows[0]} if rows else {}
 
     def of(self, phase: str) -> list[int]:
         return [kb for _, p, kb in self.series if p == phase]
@@ -263,6 +308,12 @@ def mb(kb: float) -> str:
     return f"{kb / 1024:6.1f} MB"
 
 
+def brief(pid: int) -> str:
+    t = tree_kb(pid)
+    return (f"RSS main {mb(t['rss'])}, children {mb(t['children_rss'])} ({t['n_children']}); "
+            f"PSS sum {mb(t['pss_sum'])}")
+
+
 def feed(cap: Capture, db: Path, n: int, chunk: int, sampler: Sampler) -> None:
     """n messages: letters in chunks (the next once the last chunk's Kadis mails are out), and a
     reply to each Kadis task mail as it arrives, until n are in the mailbox."""
@@ -298,7 +349,7 @@ def feed(cap: Capture, db: Path, n: int, chunk: int, sampler: Sampler) -> None:
         if time.monotonic() - shown >= 15:
             shown = time.monotonic()
             print(f"  {letters + replies:6d} messages in ({letters} letters, {replies} replies) "
-                  f"{shown - t0:6.0f} s  RSS {mb(rss_kb(sampler.pid))}", flush=True)
+                  f"{shown - t0:6.0f} s  {brief(sampler.pid)}", flush=True)
     c = wait_drained(db, letters + replies, 1800)
     print(f"fed {n} messages ({letters} letters, {replies} replies) and drained in "
           f"{time.monotonic() - t0:.0f} s; mails sent {cap.sent}; db {c}", flush=True)
@@ -313,7 +364,7 @@ def idle(offset_file: Path, hours: float, minutes: float, sampler: Sampler, cap:
         frac = min(1.0, (time.monotonic() - t0) / span)
         offset_file.write_text(f"{frac * hours * 3600:.0f}")
         if frac * hours >= mark:
-            print(f"  simulated +{frac * hours:4.1f} h  RSS {mb(rss_kb(sampler.pid))}  mails sent "
+            print(f"  simulated +{frac * hours:4.1f} h  {brief(sampler.pid)}  mails sent "
                   f"while idling {cap.sent - sent0}", flush=True)
             mark += 3
         if frac >= 1.0:
@@ -346,8 +397,17 @@ def report(sampler: Sampler, bare: int, started: int, after_feed: int, after_idl
         print(f"idle: first half median {mb(first)}, second half {mb(second)} "
               f"(growth {(second - first) / 1024:+.1f} MB)")
     print(f"peak (VmHWM) {mb(hwm_kb(sampler.pid))}; daemon / bare imports "
-          f"{after_idle / bare:.2f}x; target <= 120 MB steady and flat: "
+          f"{after_idle / bare:.2f}x; target <= 120 MB steady and flat (main RSS): "
           f"{'met' if max(after_feed, after_idle) <= 120 * 1024 and after_idle - after_feed < 5 * 1024 else 'NOT met'}")
+    print("\nthe whole daemon (median of the last 3 samples of each phase; kB -> MB):")
+    print(f"  {'phase':<11} {'main RSS':>9} {'main PSS':>9} {'main USS':>9} {'children':>8} "
+          f"{'ch. RSS':>9} {'ch. PSS':>9} {'ch. USS':>9} {'PSS sum':>9}")
+    for phase in ("start", "drained", "after-idle"):
+        t = sampler.tree(phase)
+        if t:
+            print(f"  {phase:<11} " + " ".join(f"{t[k] / 1024:9.1f}" for k in ("rss", "pss", "uss"))
+                  + f" {t['n_children']:8.0f} "
+                  + " ".join(f"{t[k] / 1024:9.1f}" for k in ("children_rss", "children_pss", "children_uss", "pss_sum")))
 
 
 def main() -> None:
@@ -360,6 +420,10 @@ def main() -> None:
     ap.add_argument("--settle", type=float, default=30.0, help="seconds of quiet before a reading")
     ap.add_argument("--trim-seconds", type=float, default=None,
                     help="[status] trim_seconds for the daemon (default: the daemon's; 0 = no malloc_trim)")
+    ap.add_argument("--malloc-arenas", type=int, default=None,
+                    help="[status] malloc_arenas for the daemon (default: the daemon's, 2; 0 = glibc's own)")
+    ap.add_argument("--idle-workers-seconds", type=float, default=None,
+                    help="[jobs] idle_workers_seconds (default: the daemon's, 60; 0 = workers stay)")
     ap.add_argument("--trace", action="store_true",
                     help="run the daemon under tracemalloc and print what grew between the phases")
     ap.add_argument("--run-traced", nargs=2, help=argparse.SUPPRESS)
@@ -372,7 +436,9 @@ def main() -> None:
     print(f"mode: {'WITH LibreOffice (' + conv.mode + ')' if conv.available() else 'WITHOUT LibreOffice'}; "
           f"nproc {os.cpu_count()}; load {'/'.join(f'{x:.2f}' for x in os.getloadavg())}"
           f"{'; under tracemalloc' if args.trace else ''}; [status] trim_seconds "
-          f"{'default' if args.trim_seconds is None else args.trim_seconds}", flush=True)
+          f"{'default' if args.trim_seconds is None else args.trim_seconds}; [status] malloc_arenas "
+          f"{'default' if args.malloc_arenas is None else args.malloc_arenas}; [jobs] idle_workers_seconds "
+          f"{'default' if args.idle_workers_seconds is None else args.idle_workers_seconds}", flush=True)
     bare = bare_baseline(5)
     print(f"baseline: bare python importing the same libraries: {mb(bare)}", flush=True)
     base = Path(tempfile.mkdtemp(prefix="liputan-bench-mem-"))
@@ -388,7 +454,10 @@ def main() -> None:
                            database=f"sqlite:///{db}", rules=ROOT / "rules",
                            mailbox={"idle_seconds": 10, "timeout": 30}, smtp={"timeout": 30},
                            extra={"status": {"heartbeat_seconds": 0.5, **(
-                               {} if args.trim_seconds is None else {"trim_seconds": args.trim_seconds})}})
+                               {} if args.trim_seconds is None else {"trim_seconds": args.trim_seconds}), **(
+                               {} if args.malloc_arenas is None else {"malloc_arenas": args.malloc_arenas})},
+                               **({} if args.idle_workers_seconds is None else
+                                  {"jobs": {"idle_workers_seconds": args.idle_workers_seconds}})})
         env = {**os.environ, "LIPUTAN_CLOCK_OFFSET_FILE": str(offset_file)}
         cmd = [sys.executable, "-m", "daemon.app.cli", "run", "-c", str(cfg)]
         if args.trace:
@@ -427,7 +496,7 @@ def main() -> None:
         if daemon.poll() is not None:
             raise SystemExit(f"the daemon exited ({daemon.returncode}); see {base / 'daemon.log'}")
         report(sampler, bare, started, after_feed, after_idle)
-        print(f"child processes (LibreOffice) RSS: {mb(children_rss_kb(daemon.pid))}; "
+        print(f"child processes (letter workers, reading process, LibreOffice) RSS: {mb(children_rss_kb(daemon.pid))}; "
               f"load {'/'.join(f'{x:.2f}' for x in os.getloadavg())}")
     finally:
         if sampler:

@@ -61,18 +61,40 @@ class ProcessPool:
         self.recreated = 0  # pools made anew after a worker died
         self._lock = threading.Lock()
         self._executor: ProcessPoolExecutor | None = None
+        self._busy = 0  # calls in flight
+        self.last_used: float | None = None  # monotonic time the last call ended (None: none yet)
 
     def run(self, fn: Callable[..., T], *args: Any) -> T:
         """fn(*args) in a worker process (fn and args must pickle); its exception is raised here.
         A worker that dies raises WorkerDied for every call it takes down, and the next call
         gets a new pool."""
-        executor = self._current()
+        executor = self._current(busy=True)
         try:
             return executor.submit(fn, *args).result()
         except BrokenProcessPool as exc:
             self._discard(executor)
             raise WorkerDied("the worker process ended while rendering (killed or out of memory); "
                              "tried again") from exc
+        finally:
+            with self._lock:
+                self._busy -= 1
+                self.last_used = time.monotonic()
+
+    def close_if_idle(self, seconds: float) -> float:
+        """Stop the workers if no call is in flight and none ended in the last `seconds` (the next
+        call forks them again). The seconds until they would be stopped; inf when there is nothing
+        to stop (none running, or `seconds` is 0). Safe beside callers in other threads: a call
+        that starts meanwhile gets a new pool, never a closed one."""
+        with self._lock:
+            if not seconds or self._executor is None or self.last_used is None:
+                return float("inf")
+            left = self.last_used + seconds - time.monotonic()
+            if self._busy or left > 0:
+                return max(left, 1.0)
+            executor, self._executor = self._executor, None
+        executor.shutdown(wait=True)
+        log.info("letter workers stopped: no letter for %.0f s", seconds)
+        return float("inf")
 
     def warm(self) -> list[int]:
         """Start every worker now (they start one by one as letters come otherwise); their pids."""
@@ -95,7 +117,7 @@ class ProcessPool:
         if executor is not None:
             executor.shutdown(wait=wait, cancel_futures=True)
 
-    def _current(self) -> ProcessPoolExecutor:
+    def _current(self, busy: bool = False) -> ProcessPoolExecutor:
         with self._lock:
             if self._executor is None:
                 self._executor = ProcessPoolExecutor(
@@ -103,6 +125,7 @@ class ProcessPool:
                     initializer=_worker_start, initargs=(os.getpid(), self.nice))
                 log.info("letters are rendered by %d worker process(es) at nice +%d", self.processes,
                          self.nice)
+            self._busy += busy
             return self._executor
 
     def _discard(self, executor: ProcessPoolExecutor) -> None:
@@ -129,6 +152,12 @@ def shared(processes: int, nice: int | None = None) -> ProcessPool:
             if _shared is not None:
                 _shared.close(wait=False)
             _shared = ProcessPool(processes, nice or 0)
+        return _shared
+
+
+def current_shared() -> ProcessPool | None:
+    """The daemon's pool if one was made (none: letters are rendered in-process or none came)."""
+    with _shared_lock:
         return _shared
 
 

@@ -13,7 +13,7 @@ from daemon.archive import bag, collect
 from daemon.core.context import Context
 from daemon.core.jobs import ClaimedJob, PermanentJobError
 from daemon.core.models import Request
-from daemon.publish import errors, facebook, press, social, website, website_folder
+from daemon.publish import errors, press, social, website_folder
 from daemon.publish.story import Story
 from daemon.sop import engine, publishing, results, writer
 from daemon.sop.kinds.publish import JOB
@@ -70,10 +70,14 @@ def _website(ctx: Context, story: Story, progress: dict, out: Path, keep: Keep) 
     cfg = ctx.cfg.publish.website
     if not cfg.url:  # no WordPress: the pages go to a local folder
         return _remote(website_folder.FolderSite(cfg, ctx.cfg.office.name), story, progress, keep)
+    # httpx loads when a WordPress post is made, not at start
+    from daemon.publish import website
     return _remote(website.WordPress(cfg), story, progress, keep)
 
 
 def _facebook(ctx: Context, story: Story, progress: dict, out: Path, keep: Keep) -> dict:
+    # httpx loads when a Facebook post is made, not at start
+    from daemon.publish import facebook
     return _remote(facebook.FacebookPage(ctx.cfg.publish.facebook), story, progress, keep)
 
 

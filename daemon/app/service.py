@@ -13,7 +13,7 @@ from daemon.app.dispatcher import Dispatcher
 from daemon.archive import retention
 from daemon.app.folder import FolderIntake
 from daemon.app.leadership import Leadership
-from daemon.core import db
+from daemon.core import db, memory
 from daemon.core.config import Config
 from daemon.core.context import Context
 from daemon.core.outage import Outage
@@ -35,6 +35,7 @@ class Service:
     """Owns the database and the workers; `run()` until SIGTERM/SIGINT, then stops within 5 s."""
 
     def __init__(self, cfg: Config, ctx: Context | None = None):
+        memory.limit_arenas(cfg.status.malloc_arenas)  # before the service's threads start
         self.cfg = cfg
         self.ctx = ctx or Context.load(cfg)
         problems = validate_sop(self.ctx.rules.sop, KINDS)
@@ -42,7 +43,7 @@ class Service:
             raise ProblemsError(problems)
         self.engine = db.make_engine(cfg.paths.database)
         sdnotify.status("starting: database")
-        db.upgrade(self.engine)
+        db.upgrade_apart(self.engine)  # Alembic, when needed, in a short child process
         self.factory = db.sessions(self.engine)
         work.reclaim_orphans(self.factory)  # a killed predecessor's jobs are taken up at once
         with self.factory() as s, s.begin():
@@ -68,6 +69,7 @@ class Service:
         self.stop_thread = threading.Event()
 
     async def run(self) -> None:
+        memory.freeze_startup()  # before any worker is forked: they share the start-up objects
         loop = asyncio.get_running_loop()
         stop = asyncio.Event()
         wake = asyncio.Event()
@@ -243,6 +245,7 @@ class Service:
                 await asyncio.to_thread(runner.run_once, None,
                                         lambda: stop.is_set() or self.ctx is not ctx, ran)
                 pause = await asyncio.to_thread(self.jobs_now().seconds_to_next)
+                pause = min(pause, await self.stop_idle_workers())
                 outage.ok()
             except Exception as exc:  # noqa: BLE001 - e.g. the database briefly away; try again
                 outage.failed(exc)
@@ -255,6 +258,17 @@ class Service:
     def ran_threadsafe(self, loop: asyncio.AbstractEventLoop):  # noqa: ANN201
         """What follows each job, called from a runner's threads."""
         return lambda job: loop.call_soon_threadsafe(self.job_ran, job)
+
+    async def stop_idle_workers(self) -> float:
+        """The letter workers stop once no letter came for [jobs] idle_workers_seconds, so an
+        idle daemon holds no worker's memory; the next letter forks them again (the pool checks,
+        under its lock, that no letter is in flight: the letters' lane may be rendering). The
+        seconds until they would be stopped (inf: none)."""
+        idle = self.cfg.jobs.idle_workers_seconds
+        pool = procpool.current_shared()
+        if not idle or pool is None:
+            return float("inf")
+        return await asyncio.to_thread(pool.close_if_idle, idle)
 
     def job_ran(self, job) -> None:
         self.wake_outbox.set()

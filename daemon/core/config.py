@@ -249,6 +249,10 @@ class StatusCfg(Section):
     stale_seconds: float = Field(30, gt=0, description="no heartbeat for this long: the daemon is down")
     trim_seconds: float = Field(10, ge=0, description="hand freed memory back to the system this often "
                                                      "(glibc malloc_trim, with the heartbeat); 0 = never")
+    # measured (bench_memory.py, 2 cores): no clear effect; runs with the same setting differ by
+    # 15 MB (started 85-100 MB, after 2,000 messages 168 with 2, 183 with glibc's own)
+    malloc_arenas: int = Field(2, ge=0, description="malloc arenas the daemon's threads share (glibc "
+                                                   "M_ARENA_MAX, set at start); 0 = glibc's default, 8 per core")
 
 
 class MetricsCfg(Section):
@@ -320,6 +324,9 @@ class JobsCfg(Section):
     render_nice: int = Field(5, ge=0, le=19, description=(
         "how much lower the CPU priority of those worker processes is than the daemon's (its "
         "mail intake and the letters' bookkeeping go first when a backlog of letters fills the cores)"))
+    idle_workers_seconds: float = Field(60, ge=0, description=(
+        "the letter workers stop after this long without a letter (each holds tens of MB) and are "
+        "forked again, in milliseconds, for the next; 0 = they stay"))
 
     def processes(self) -> int:
         """The number of letters rendered at once."""

@@ -6,6 +6,8 @@ import logging
 import os
 import shutil
 import socket
+import subprocess
+import sys
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -28,6 +30,9 @@ logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 IDLE_IN_TRANSACTION_MS = 15_000
+# SQLite's page cache per connection, in KiB (its default is 2,000 KiB): the pool keeps about six
+# connections open, and what the cache holds is in the OS page cache anyway
+SQLITE_CACHE_KIB = 512
 
 
 def make_engine(url: str) -> Engine:
@@ -45,6 +50,7 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA synchronous=FULL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
             cur.close()
 
         @event.listens_for(engine, "connect")
@@ -154,6 +160,29 @@ def upgrade(engine: Engine) -> bool:
                 conn.execute(text("SELECT pg_advisory_unlock(727110)"))
                 conn.commit()
     return True
+
+
+def upgrade_apart(engine: Engine, timeout: float = 3600) -> bool:
+    """upgrade(), with Alembic run in a short child process (daemon/core/migrate.py) so that the
+    long-running daemon never holds its ~11 MB of imports; True when it changed anything. A
+    database already at the head is seen here by one SELECT; an in-memory SQLite database (not
+    shared with a child) is upgraded here. The URL goes to the child on stdin, not in its argv."""
+    head = head_revision()
+    if head is not None and stored_revision(engine) == head:
+        return False
+    if engine.dialect.name == "sqlite" and (engine.url.database or ":memory:") == ":memory:":
+        return upgrade(engine)
+    url = engine.url.render_as_string(hide_password=False)
+    here = str(Path(__file__).resolve().parents[2])  # this very `daemon` package in the child
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p)}
+    done = subprocess.run([sys.executable, "-m", "daemon.core.migrate"], input=url, text=True, env=env,
+                          capture_output=True, timeout=timeout, check=False)
+    for line in done.stderr.splitlines():
+        log.info("migration: %s", line)
+    if done.returncode != 0:
+        tail = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
+        raise RuntimeError(f"upgrading the database failed: {tail}")
+    return done.stdout.strip() == "changed"
 
 
 def _backup_sqlite(engine: Engine, current: str | None) -> None:

@@ -15,8 +15,6 @@ from __future__ import annotations
 import html
 import logging
 import mimetypes
-import re
-import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -26,18 +24,13 @@ import httpx
 from daemon.core.config import WebsiteCfg
 from daemon.core.errors import ConfigError
 from daemon.publish.errors import PermanentError, TransientError
+from daemon.publish.slug import slugify
 from daemon.publish.story import Photo, Result, Story
 
 log = logging.getLogger("daemon.publish.website")
 
 CHUNK = 256 * 1024
 Checkpoint = Callable[[dict[str, Any]], None]
-
-
-def slugify(text: str) -> str:
-    """A WordPress-style slug: ASCII, lower case, words joined by hyphens ("Bukit Batu" -> "bukit-batu")."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
 
 def _text(value: str) -> str:

@@ -23,8 +23,8 @@ from daemon.core.config import WebsiteCfg
 from daemon.core.durable import atomic_write
 from daemon.publish.errors import PermanentError
 from daemon.publish.images import jpeg_bytes, open_upright
+from daemon.publish.slug import slugify
 from daemon.publish.story import Photo, Result, Story
-from daemon.publish.website import slugify
 
 log = logging.getLogger("daemon.publish.website_folder")
 

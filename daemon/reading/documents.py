@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any
 
-from bs4 import BeautifulSoup
-
 from daemon.mail import mime
 from daemon.mail.mime import Attachment, html_to_text
 from daemon.reading.datetimes import repair_ocr_times
@@ -63,48 +61,9 @@ def _clean(text: str) -> str:
 
 
 def html_tables(html: str) -> list[Table]:
-    """The rows of every HTML table, with rowspan/colspan cells repeated into the grid."""
-    soup = BeautifulSoup(html, "lxml")
-    tables: list[Table] = []
-    for table in soup.find_all("table"):
-        if table.find("table"):
-            continue  # layout table around the real ones
-        tables.append(_grid(table))
-    return [t for t in tables if t]
-
-
-def _grid(table) -> Table:
-    rows: Table = []
-    pending: dict[int, tuple[str, int]] = {}  # column -> (text, rows left)
-    for tr in table.find_all("tr"):
-        row: list[str] = []
-        cells = list(tr.find_all(["td", "th"]))
-        col = 0
-        while cells or col in pending:
-            if col in pending:
-                text, left = pending.pop(col)
-                row.append(text)
-                if left > 1:
-                    pending[col] = (text, left - 1)
-                col += 1
-                continue
-            cell = cells.pop(0)
-            text = _clean(cell.get_text(" "))
-            span = _int(cell.get("rowspan"))
-            for _ in range(_int(cell.get("colspan"))):
-                if span > 1:
-                    pending[col] = (text, span - 1)
-                row.append(text)
-                col += 1
-        rows.append(row)
-    return rows
-
-
-def _int(value) -> int:
-    try:
-        return max(1, min(int(value), 50))
-    except (TypeError, ValueError):
-        return 1
+    """The rows of every HTML table (daemon/reading/html_tables.py: bs4 loads with the first HTML letter)."""
+    from daemon.reading import html_tables as tables
+    return tables.html_tables(html)
 
 
 def html_document(html: str) -> Document:

@@ -7,9 +7,6 @@ import re
 from collections.abc import Iterator
 from email.message import EmailMessage, Message
 from functools import lru_cache
-from typing import Any
-
-from bs4 import BeautifulSoup, Tag
 
 from daemon.core import guard, resources
 from daemon.core.lexicon import default_lexicon, pattern
@@ -155,33 +152,9 @@ def unflow(text: str, delsp: bool = False) -> str:
 
 
 def clean_html(html: str) -> str:
-    """HTML with quoted messages removed (Gmail, Outlook, Apple Mail, Thunderbird, Yahoo)."""
-    soup = BeautifulSoup(html, "lxml")
-    markers = "#appendonsend, #divRplyFwdMsg, div.OutlookMessageHeader, #mail-editor-reference-message-container"
-    for marker in soup.select(markers):
-        if marker.parent is not None:
-            _cut_after(marker)
-    for hr in soup.find_all("hr"):  # Outlook: <hr> then a From:/Sent: block
-        nxt = hr.find_next(string=True)
-        if nxt and pattern(FROM_LINE, "from_labels").match(str(nxt)):
-            _cut_after(hr)
-            break
-    selectors = ("div.gmail_quote", "blockquote", "div.yahoo_quoted", "div.moz-cite-prefix", "div.gmail_signature",
-                 "div[data-smartmail=gmail_signature]", "div.ms-outlook-mobile-reference-message")
-    for selector in selectors:
-        for node in soup.select(selector):
-            node.decompose()
-    return str(soup)
-
-
-def _cut_after(node: Tag) -> None:
-    """Remove a node and everything after it in document order."""
-    current: Any = node
-    while current is not None and getattr(current, "name", None) not in ("body", "html", "[document]"):
-        for sibling in list(current.next_siblings):
-            sibling.extract()
-        current = current.parent
-    node.extract()
+    """HTML with quoted messages removed (daemon/reading/quotes_html.py: bs4 loads with the first HTML reply)."""
+    from daemon.reading import quotes_html
+    return quotes_html.clean_html(html, pattern(FROM_LINE, "from_labels"))
 
 
 def strip_quotes(text: str, sent: str | None = None) -> str:

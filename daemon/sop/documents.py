@@ -19,7 +19,7 @@ from daemon.core.context import Context
 from daemon.core.models import Document, Inbound, Job, Request
 from daemon.core.rules import DocumentSpec, Sop, Step
 from daemon.mail import mime, outgoing
-from daemon.paperwork import calendar, letter_context, letters, render
+from daemon.paperwork import letter_context, letters, render
 from daemon.sop import people, planning
 
 log = logging.getLogger("daemon.paperwork.letters")
@@ -274,6 +274,8 @@ def thumbnail(path: Path, size: int = 480) -> bytes | None:
 def invitations(ctx: Context, s: Session, req: Request, cancel: bool = False) -> list[tuple[str, str, bytes]]:
     """The team's calendar: the event's own time as the invitation (REQUEST, or CANCEL with the
     same UID and a higher SEQUENCE), and the travel out and back as their own blocks."""
+    # icalendar loads with the first invitation, not at start
+    from daemon.paperwork import calendar
     schedule = planning.schedule_from_json(req.schedule)
     office = ctx.rules.office.office
     domain = ctx.cfg.from_address.split("@", 1)[1]
