@@ -111,7 +111,7 @@ def test_a_failure_after_writing_leaves_nothing_of_that_message(office, monkeypa
             raise RuntimeError("failed after the request was recorded")
         return req
 
-    monkeypatch.setattr(d.engine, "open_request", half)
+    monkeypatch.setattr(engine, "open_request", half)
     for raw in raws:
         office.store(raw)
     office.dispatcher.run_once()
