@@ -44,9 +44,10 @@ from daemon.paperwork.pdf import default_converter  # noqa: E402
 DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 BULAN = ("", "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
          "September", "Oktober", "November", "Desember")
-# Event times from 07.30 to 16.15 every quarter hour: 36 a day, so 5,000 letters span under
-# five months (the date reader takes years up to three ahead; 4 a day reached 2030 at 4,500).
-HOURS = tuple(f"{m // 60:02d}.{m % 60:02d}" for m in range(7 * 60 + 30, 16 * 60 + 30, 15))
+HOURS = ("08.00", "10.00", "13.00", "15.30")
+# Event days wrap after 1,001 days (the date reader takes years up to three ahead: 4 a day
+# reached 2030 after 4,500 letters); a day met again is met by other units (4,004 % 25 = 4).
+DAY_SPAN = 1001
 UNITS = tuple(f"Camat {k}" for k in ("Bantan", "Bengkalis", "Mandau", "Pinggir", "Bukit Batu",
                                        "Siak Kecil", "Rupat", "Rupat Utara", "Bandar Laksamana",
                                        "Talang Muandau", "Bathin Solapan")) + tuple(
@@ -63,7 +64,7 @@ def load() -> str:
 
 def request_letter(i: int) -> bytes:
     """A distinct request: own title, sender, day and hour (none reads as a repeat letter)."""
-    d = date(2026, 12, 1) + timedelta(days=i // len(HOURS))
+    d = date(2026, 12, 1) + timedelta(days=i // len(HOURS) % DAY_SPAN)
     day = f"{DAYS[d.weekday()]}, {d.day} {BULAN[d.month]} {d.year}"
     title = f"Musrenbang Desa Nomor {i}"
     body = (BANTAN.replace("Musrenbang Kecamatan Bantan Tahun 2027", title)
