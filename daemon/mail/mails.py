@@ -23,7 +23,7 @@ TEMPLATE_DIR = resources.templates_dir("email")
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATE_DIR), undefined=StrictUndefined,
                       autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=True)
+                      keep_trailing_newline=True, auto_reload=False)  # compiled once, no stat per mail
     env.filters["waktu"] = lambda dt: indonesian.format_datetime(dt) if dt else "-"
     env.filters["judul"] = lambda t: indonesian.title_case(t) if t and (t.isupper() or t.istitle()) else t
     env.filters["tanggal"] = lambda d: indonesian.format_date(d) if d else "-"

@@ -186,8 +186,12 @@ def expand(items: Sequence[dict], resolve: Callable[[dict], list[Attachment]]) -
     """The files of attachment items, in order: inline ones decoded, references resolved."""
     files: list[Attachment] = []
     for item in items:
-        files += ([(item["name"], item["type"], base64.b64decode(item["b64"]))]
-                  if "b64" in item else resolve(item))
+        if "data" in item:  # raw bytes, handed to a worker process (never stored)
+            files.append((item["name"], item["type"], item["data"]))
+        elif "b64" in item:
+            files.append((item["name"], item["type"], base64.b64decode(item["b64"])))
+        else:
+            files += resolve(item)
     return files
 
 

@@ -34,9 +34,18 @@ OFFICE_PROCESS = "soffice.bin"
 SERVER, ONESHOT, NONE = "unoserver", "oneshot", "none"
 
 
+_FOUND: tuple[float, str | None, str | None] = (float("-inf"), None, None)
+FIND_TTL = 30.0  # seconds a PATH search is reused (one per letter cost a PATH scan each)
+
+
 def find_office() -> str | None:
-    """The LibreOffice executable on PATH, if any."""
-    return shutil.which("soffice") or shutil.which("libreoffice")
+    """The LibreOffice executable on PATH, if any (looked up again after FIND_TTL seconds, so
+    installing or removing LibreOffice is seen without a restart; a changed PATH at once)."""
+    global _FOUND
+    now, path = time.monotonic(), os.environ.get("PATH")
+    if now - _FOUND[0] > FIND_TTL or path != _FOUND[2]:
+        _FOUND = (now, shutil.which("soffice") or shutil.which("libreoffice"), path)
+    return _FOUND[1]
 
 
 def free_port() -> int:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import logging
 import re
+import threading
+from collections import OrderedDict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,10 @@ from daemon.sop import people, planning
 log = logging.getLogger("daemon.paperwork.letters")
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MAX_LETTER_BYTES = 10 * 1024 * 1024  # officials read on phones; the mailbox keeps the original
+LETTER_CACHE_BYTES = 8 * 1024 * 1024  # letters parsed lately, kept for their mail's worker
+_LETTERS: OrderedDict[tuple, tuple[int, tuple[tuple[str, str, bytes], ...]]] = OrderedDict()
+_LETTERS_SIZE = 0
+_LETTERS_LOCK = threading.Lock()
 LETTER_TYPES = ("application/pdf", "application/msword", "image/jpeg", "image/png",
                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 def latest(s: Session, req: Request, kind: str) -> Document | None:
@@ -207,14 +213,36 @@ def original_letter(ctx: Context, s: Session, req: Request) -> list[tuple[str, s
     inbound = s.get(Inbound, req.source_inbound_id) if req.source_inbound_id else None
     if inbound is None or not Path(inbound.raw_path).is_file():
         return []
-    raw = Path(inbound.raw_path).read_bytes()
-    files = [(a.filename, a.content_type, a.data) for a in mime.attachments(mime.parse(raw))
-             if a.content_type in LETTER_TYPES and a.data]
-    files = files or [(f"Surat-Permohonan-{req.code}.eml", "message/rfc822", raw)]
+    files = _letter_files(Path(inbound.raw_path), req.code)
     if sum(len(f[2]) for f in files) > MAX_LETTER_BYTES:  # a video is no letter to forward
         log.warning("%s: the letter's files are too large to attach (%d bytes)", req.code,
                     sum(len(f[2]) for f in files))
         return []
+    return files
+
+
+def _letter_files(path: Path, code: str) -> list[tuple[str, str, bytes]]:
+    """The letter's files, parsed once: the task mail lists them when the step is entered and
+    its worker attaches them moments later (raw mail is written once, never changed in place)."""
+    st = path.stat()
+    key = (str(path), st.st_size, st.st_mtime_ns, code)
+    with _LETTERS_LOCK:
+        found = _LETTERS.get(key)
+    if found is not None:
+        return list(found[1])
+    raw = path.read_bytes()
+    files = [(a.filename, a.content_type, a.data) for a in mime.attachments(mime.parse(raw))
+             if a.content_type in LETTER_TYPES and a.data]
+    files = files or [(f"Surat-Permohonan-{code}.eml", "message/rfc822", raw)]
+    size = sum(len(f[2]) for f in files)
+    if size > LETTER_CACHE_BYTES:
+        return files
+    global _LETTERS_SIZE
+    with _LETTERS_LOCK:
+        if key not in _LETTERS:
+            _LETTERS[key], _LETTERS_SIZE = (size, tuple(files)), _LETTERS_SIZE + size
+        while _LETTERS_SIZE > LETTER_CACHE_BYTES or len(_LETTERS) > 256:
+            _LETTERS_SIZE -= _LETTERS.popitem(last=False)[1][0]
     return files
 
 

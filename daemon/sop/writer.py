@@ -150,8 +150,8 @@ def _ready_items(ctx: Context, s: Session, doc: Document, row: Outbox) -> list[d
                           "type": documents.DOCX})
         elif "b64" in item:
             items.append(item)
-        elif "letter" in item:
-            items += map(outgoing.inline, documents.resolve(ctx, s, item))
+        elif "letter" in item:  # as bytes: the worker gets them pickled, no base64 both ways
+            items += [{"name": n, "type": t, "data": d} for n, t, d in documents.resolve(ctx, s, item)]
         else:
             return None
     return items
