@@ -142,12 +142,29 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def reading_pids(pid: int) -> list[int]:
+    """The reading processes of app/read_ahead.py: the children of the daemon's forkserver (a
+    retired one may still be finishing its batch beside the new one)."""
+    out = []
+    for kid in descendants(pid):
+        try:
+            if b"forkserver" in Path(f"/proc/{kid}/cmdline").read_bytes() and \
+                    int(Path(f"/proc/{kid}/stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                out += [int(k) for t in Path(f"/proc/{kid}/task").iterdir()
+                        for k in (t / "children").read_text().split()]
+        except (OSError, ValueError, IndexError):
+            pass
+    return out
+
+
 def tree_kb(pid: int) -> dict[str, int]:
     """The daemon's memory: its own RSS/PSS/USS, its children's (summed) and the PSS of all, the
     honest total (shared pages counted once, split between the processes that share them)."""
     main = rollup_kb(pid)
     kids = [rollup_kb(k) for k in descendants(pid)]
-    return {"rss": main["rss"], "pss": main["pss"], "uss": main["uss"], "n_children": len(kids),
+    reading = [rollup_kb(k) for k in reading_pids(pid)]
+    return {"reading_rss": sum(k["rss"] for k in reading), "reading_uss": sum(k["uss"] for k in reading),
+            "n_reading": len(reading),"rss": main["rss"], "pss": main["pss"], "uss": main["uss"], "n_children": len(kids),
             "children_rss": sum(k["rss"] for k in kids), "children_pss": sum(k["pss"] for k in kids),
             "children_uss": sum(k["uss"] for k in kids),
             "pss_sum": main["pss"] + sum(k["pss"] for k in kids)}
@@ -401,13 +418,19 @@ def report(sampler: Sampler, bare: int, started: int, after_feed: int, after_idl
           f"{'met' if max(after_feed, after_idle) <= 120 * 1024 and after_idle - after_feed < 5 * 1024 else 'NOT met'}")
     print("\nthe whole daemon (median of the last 3 samples of each phase; kB -> MB):")
     print(f"  {'phase':<11} {'main RSS':>9} {'main PSS':>9} {'main USS':>9} {'children':>8} "
-          f"{'ch. RSS':>9} {'ch. PSS':>9} {'ch. USS':>9} {'PSS sum':>9}")
+          f"{'ch. RSS':>9} {'ch. PSS':>9} {'ch. USS':>9} {'PSS sum':>9} {'read RSS':>9} {'read USS':>9}")
     for phase in ("start", "drained", "after-idle"):
         t = sampler.tree(phase)
         if t:
             print(f"  {phase:<11} " + " ".join(f"{t[k] / 1024:9.1f}" for k in ("rss", "pss", "uss"))
                   + f" {t['n_children']:8.0f} "
-                  + " ".join(f"{t[k] / 1024:9.1f}" for k in ("children_rss", "children_pss", "children_uss", "pss_sum")))
+                  + " ".join(f"{t[k] / 1024:9.1f}" for k in ("children_rss", "children_pss", "children_uss", "pss_sum",
+                                                              "reading_rss", "reading_uss")))
+    if sampler.trees:
+        top = max(t["reading_rss"] for _, t in sampler.trees)
+        pids = {n for _, t in sampler.trees for n in [t["n_reading"]]}
+        print(f"reading process (read_ahead.py): peak RSS {mb(top)} over the samples; "
+              f"processes seen at once {max(pids)}")
 
 
 def main() -> None:

@@ -26,6 +26,9 @@ NOT_LETTERS = ("bounce", "auto_reply", "list")
 SLACK_SECONDS = 10.0  # beyond the budget, before the reading process is given up on
 START_SECONDS = 60.0  # a new reading process's start (imports), on a busy machine
 MAX_BREAKS = 3  # reading processes that died or hung: then every batch is read inline
+RECYCLE_MESSAGES = 500  # a reading process reads at most this many messages, then a new one starts
+RECYCLE_RSS_MB = 64.0  # ... or fewer, once its RSS passes this (lxml, PDF and image readers' heaps)
+RECYCLE_MIN_MESSAGES = 32  # read at least this many before the RSS bound retires it (no thrashing)
 
 
 @dataclass(frozen=True)
@@ -95,11 +98,14 @@ class Pending:
 
     futures: list[tuple[int, Future]]
     fresh: bool  # the process was started for it (its start counts against the first message)
+    pool: ProcessPoolExecutor | None = None  # the process reading it (it may since have been retired)
 
 
 class ReadAhead:
     """One reading process, started when a backlog first needs it and reused; when it dies or
-    hangs, the message it was reading is quarantined as over budget, the rest read inline."""
+    hangs, the message it was reading is quarantined as over budget, the rest read inline. After
+    RECYCLE_MESSAGES messages, or once its RSS passes RECYCLE_RSS_MB, the next batch goes to a new
+    process; the old one finishes the batch it holds and then exits (its heap goes with it)."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -107,15 +113,21 @@ class ReadAhead:
         self.breaks = 0
         self.stopped = False  # the service is stopping: no new process, nothing judged
         self.proven = False  # the process has read a batch: its start-up is behind it
+        self.given = 0  # messages given to the current process
+        self.retired: list[ProcessPoolExecutor] = []  # finishing what they hold, then exiting
+        self.recycled = 0  # processes retired for their age or size
 
     def submit(self, items: list[tuple[int, str]], now: datetime) -> Pending | None:
         """Start reading `items` (id, raw path); None: read them inline."""
         if self.breaks >= MAX_BREAKS or self.stopped or not items:
             return None
+        if self.pool is not None and self._worn():
+            self._retire()
         fresh = self.pool is None or not self.proven
         try:
             pool = self._pool()
-            return Pending([(i, pool.submit(_read, i, path, now)) for i, path in items], fresh)
+            self.given += len(items)
+            return Pending([(i, pool.submit(_read, i, path, now)) for i, path in items], fresh, pool)
         except (BrokenProcessPool, RuntimeError, OSError) as exc:
             self._broken(f"could not start: {exc}")
             return None
@@ -134,9 +146,28 @@ class ReadAhead:
             self._broken(f"could not start: {exc}")
             return None
 
+    def _worn(self) -> bool:
+        """The current process has read its share, or grown past the bound."""
+        if self.given >= RECYCLE_MESSAGES:
+            return True
+        if self.given < RECYCLE_MIN_MESSAGES:
+            return False
+        return any(rss_mb(proc.pid) > RECYCLE_RSS_MB
+                   for proc in list((getattr(self.pool, "_processes", None) or {}).values()))
+
+    def _retire(self) -> None:
+        """The next batch goes to a new process: this one reads what it was given (the batch the
+        dispatcher will collect next) and exits; nothing queued is cancelled."""
+        pool, self.pool = self.pool, None
+        self.retired.append(pool)
+        self.recycled += 1
+        log.info("reading process: retired after %d messages; a new one reads the next batch", self.given)
+        pool.shutdown(wait=False)
+
     def _pool(self) -> ProcessPoolExecutor:
         if self.pool is None:
             self.proven = False
+            self.given = 0
             ctx = multiprocessing.get_context("forkserver")  # never fork a threaded service
             self.pool = ProcessPoolExecutor(1, mp_context=ctx, initializer=_start,
                                             initargs=(self.settings,))
@@ -153,25 +184,34 @@ class ReadAhead:
             except FutureTimeout:
                 out[inbound_id] = self._over(inbound_id, "reading took longer than "
                                              f"{wait:g} s and was stopped")
-                self._broken(f"inbound {inbound_id} not read within {wait:g} s")
+                self._broken(f"inbound {inbound_id} not read within {wait:g} s", pending.pool)
                 break
             except (BrokenProcessPool, CancelledError):
                 if self.stopped:  # stopped on purpose: the rest is read inline
                     break
                 out[inbound_id] = self._over(inbound_id, "the reading process ended while reading it")
-                self._broken(f"it ended while reading inbound {inbound_id}")
+                self._broken(f"it ended while reading inbound {inbound_id}", pending.pool)
                 break
         else:
-            self.proven = self.pool is not None
+            if pending.pool is not None and pending.pool is self.pool:
+                self.proven = True
+            elif pending.pool in self.retired:  # its last batch: it exits by itself
+                self.retired.remove(pending.pool)
         return out
 
     def _over(self, inbound_id: int, why: str) -> budget.Prepared:
         return budget.Prepared(over=f"over the reading budget: {why}", inbound_id=inbound_id)
 
-    def _broken(self, why: str) -> None:
+    def _broken(self, why: str, pool: ProcessPoolExecutor | None = None) -> None:
+        """The process that failed is stopped: the current one, or a retired one (then the
+        current one, already reading the next batch, is left alone: MAX_BREAKS still counts)."""
         self.breaks += 1
         log.warning("reading process: %s; this batch is read inline%s", why,
                     " from now on" if self.breaks >= MAX_BREAKS else "")
+        if pool is not None and pool in self.retired:
+            self.retired.remove(pool)
+            _kill(pool)
+            return
         self.close()
 
     def close(self, final: bool = False) -> None:
@@ -179,8 +219,26 @@ class ReadAhead:
         read inline, never judged)."""
         self.stopped = self.stopped or final
         pool, self.pool = self.pool, None
-        if pool is None:
-            return
-        for proc in list((getattr(pool, "_processes", None) or {}).values()):
-            proc.kill()
-        pool.shutdown(wait=True, cancel_futures=True)
+        if final:
+            retired, self.retired = self.retired, []
+            for old in retired:
+                _kill(old)
+        if pool is not None:
+            _kill(pool)
+
+
+def _kill(pool: ProcessPoolExecutor) -> None:
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        proc.kill()
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+def rss_mb(pid: int) -> float:
+    """A process's resident memory (VmRSS) in MB; 0 when it is gone or unreadable."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0.0

@@ -134,3 +134,58 @@ def test_the_reading_process_started_with_the_service_reads_the_first_backlog(of
 def test_a_stopped_service_starts_no_reading_process(office):
     office.dispatcher.ahead.close(final=True)
     assert office.dispatcher.ahead.warm() is None and office.dispatcher.ahead.pool is None
+
+
+def test_a_worn_reading_process_is_recycled_and_the_next_batch_read_by_a_new_one(office, monkeypatch):
+    """After RECYCLE_MESSAGES the next batch goes to a new process; the old one first finishes
+    the batch it holds (nothing lost, nothing quarantined) and then exits."""
+    monkeypatch.setattr(d, "BATCH", 8)
+    monkeypatch.setattr(d, "BATCH_MAX", 8)
+    monkeypatch.setattr(read_ahead, "RECYCLE_MESSAGES", 16)
+    office.ctx.cfg.reading.read_ahead = True
+    ahead = office.dispatcher.ahead
+    batches = []  # (pool, reading pid, ids) of every batch given to a reading process
+    submit = ahead.submit
+
+    def recorded(items, now):  # noqa: ANN001, ANN202
+        pending = submit(items, now)
+        assert pending is not None
+        batches.append((pending.pool, set(pending.pool._processes), [i for i, _ in items]))
+        return pending
+
+    monkeypatch.setattr(ahead, "submit", recorded)
+    raws = distinct_letters(5 * 8 + 1)
+    for raw in raws:
+        office.store(raw)
+    assert office.dispatcher.run_once() == len(raws)
+    assert outcome(office) == ({"done": len(raws)}, len(raws), len(raws))
+    # batch 1 inline; 2 and 3 in the first process; 4 and 5 in a second; the last one in a third
+    assert [len(ids) for _, _, ids in batches] == [8, 8, 8, 8, 1]
+    pools = [pool for pool, _, _ in batches]
+    assert pools[0] is pools[1] and pools[2] is pools[3] and len({id(p) for p in pools}) == 3
+    pids = [pid for _, found, _ in batches for pid in found]
+    assert len(set(pids)) == 3  # three processes, one after the other
+    assert ahead.recycled == 2 and ahead.breaks == 0 and ahead.retired == []
+    for pool in pools[:4]:  # the retired ones have exited by themselves
+        for proc in list(pool._processes.values()) if pool._processes else []:
+            proc.join(timeout=30)
+            assert not proc.is_alive()
+    assert ahead.pool is pools[4] and ahead.given == 1
+
+
+def test_a_reading_process_past_its_rss_bound_is_recycled(office, monkeypatch):
+    monkeypatch.setattr(d, "BATCH", 8)
+    monkeypatch.setattr(d, "BATCH_MAX", 8)
+    monkeypatch.setattr(read_ahead, "RECYCLE_MIN_MESSAGES", 8)
+    monkeypatch.setattr(read_ahead, "RECYCLE_RSS_MB", 1.0)  # any process is past it
+    office.ctx.cfg.reading.read_ahead = True
+    for raw in distinct_letters(3 * 8):
+        office.store(raw)
+    assert office.dispatcher.run_once() == 3 * 8
+    assert outcome(office) == ({"done": 3 * 8}, 3 * 8, 3 * 8)
+    assert office.dispatcher.ahead.recycled == 1  # the third batch: a new process
+
+
+def test_rss_of_this_process_is_read_and_of_a_gone_one_is_zero():
+    assert 5 < read_ahead.rss_mb(os.getpid()) < 4096
+    assert read_ahead.rss_mb(2 ** 22 + 12345) == 0.0
