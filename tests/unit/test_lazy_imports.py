@@ -145,9 +145,10 @@ def test_idle_letter_workers_are_stopped_and_forked_again_for_the_next_letter(tm
     cfg = load_config(config(tmp_path))
     assert cfg.jobs.idle_workers_seconds == 60
     service = Service(cfg)
+    procpool.close_shared()  # (an earlier test of this process may have used the pool)
     pool = procpool.shared(2)
     try:
-        assert asyncio.run(service.stop_idle_workers()) == float("inf")  # no letter yet: nothing to stop
+        assert asyncio.run(service.stop_idle_workers()) == float("inf")  # no workers yet: nothing to stop
         first = pool.warm()
         assert len(first) == 2
         assert pool.run(sum, [1, 2]) == 3
