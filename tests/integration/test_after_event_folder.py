@@ -36,6 +36,9 @@ def test_hostile_drops_are_quarantined_and_recorded_and_good_files_taken(tmp_pat
     folder = folder_of(office, req)
     intake = FolderIntake(office.ctx, office.factory)
     intake.start()
+    # the drops below must come after the observer watches (a file written before it did is seen
+    # only by the first rescan, by size and time: an open, half-written file would look finished)
+    wait_for(lambda: intake.watcher.kind)
     try:
         (folder / "..evil").write_bytes(jpeg())
         (folder / "foto\nbaris.jpg").write_bytes(jpeg())
