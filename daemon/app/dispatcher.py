@@ -85,6 +85,8 @@ class Dispatcher(MessageHandling):
             size = min(2 * size, BATCH_MAX) if len(ids) >= size else BATCH
             ahead = self.read_next(limit, done, size) if len(ids) >= BATCH else None
             self.handle_batch(ids, self.collect(pending) if pending is not None else None)
+        if ahead is None:  # no batch being read: an idle reading process stops (this thread owns it)
+            self.ahead.close_if_idle(self.ctx.cfg.reading.idle_process_seconds)
         return done
 
     def claim(self, want: int) -> list[int]:

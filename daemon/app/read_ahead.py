@@ -3,10 +3,12 @@ the reading's CPU runs on another core; the reading budget's time limit is enfor
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
 import signal
+import time
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
@@ -15,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from daemon.app import procpool
 from daemon.core.config import ReadingCfg
 from daemon.core.places import Places
 from daemon.reading import budget
@@ -27,11 +30,18 @@ SLACK_SECONDS = 10.0  # beyond the budget, before the reading process is given u
 START_SECONDS = 60.0  # a new reading process's start (imports), on a busy machine
 MAX_BREAKS = 3  # reading processes that died or hung: then every batch is read inline
 RECYCLE_MESSAGES = 5_000  # a reading process reads at most this many messages, then a new one starts
-# (a new one takes about a second to start, in which batches are read inline)
-RECYCLE_RSS_MB = 128.0  # ... or fewer, once its RSS passes this (lxml, PDF and image readers' heaps;
-# 64 MB retired a process every batch on a backlog of plain letters: intake 300 -> 124-160/s)
-RECYCLE_MIN_MESSAGES = 32  # read at least this many before the RSS bound retires it (no thrashing)
-
+RECYCLE_USS_MB = 40.0  # ... or fewer, once its own memory (USS: the pages no other process shares)
+# passes this: lxml's, the PDF and image readers' heaps. Forked from the daemon, the process shares
+# the daemon's imports, so its RSS (64 MB retired it every batch: intake 300 -> 124-160/s; 128 MB
+# never did, and it reached 85 MB RSS / 73 MB USS over 5,000 messages) says little about its cost.
+RECYCLE_MIN_MESSAGES = 32  # read at least this many before the USS bound retires it (no thrashing)
+IDLE_SECONDS = 60.0  # default of [reading] idle_process_seconds: no batch for this long, it stops
+# The reading process is forked from the daemon, as the letter workers are (app/procpool.py): it
+# starts in milliseconds with every reader imported, and its imports' pages stay shared with the
+# daemon. A forkserver start re-imported the readers (~1 s, 31 MB of its own) beside a forkserver
+# and a resource tracker (~10 MB each). It uses none of the daemon's threads or connections.
+START_METHOD = "fork"
+PROCESS_NAME = "liputan-read"  # its name in /proc/PID/comm
 
 @dataclass(frozen=True)
 class Settings:
@@ -65,10 +75,27 @@ class _OverTime(BaseException):
     """Not an Exception: the readers' own `except Exception` guards must not swallow it."""
 
 
-def _start(settings: Settings) -> None:
+def _start(settings: Settings, parent: int | None = None) -> None:
+    """In the new reading process: the settings kept; Ctrl-C and SIGTERM are the daemon's (it
+    stops this process itself); forked, it exits once the daemon is gone, and its signals no
+    longer wake the daemon's event loop (the wake-up fd was inherited)."""
     global _settings
     _settings = settings
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the service stops it; Ctrl-C is the parent's
+    if parent is not None:
+        # what it inherited is out of its collector's sight: a collection would otherwise write to
+        # every object's header and copy the daemon's whole heap into this process (61 MB of its
+        # own after two batches in a test process, not 24)
+        gc.freeze()
+        procpool._worker_start(parent)
+        try:  # `ps -o comm`, top and the memory benchmark tell it from the letter workers
+            Path("/proc/self/comm").write_text(PROCESS_NAME)
+        except OSError:
+            pass
+        try:
+            signal.set_wakeup_fd(-1)
+        except ValueError:  # not the main thread (never, in a process of its own)
+            pass
 
 
 def _alarm(signum: int, frame: Any) -> None:
@@ -106,8 +133,10 @@ class Pending:
 class ReadAhead:
     """One reading process, started when a backlog first needs it and reused; when it dies or
     hangs, the message it was reading is quarantined as over budget, the rest read inline. After
-    RECYCLE_MESSAGES messages, or once its RSS passes RECYCLE_RSS_MB, the next batch goes to a new
-    process; the old one finishes the batch it holds and then exits (its heap goes with it)."""
+    RECYCLE_MESSAGES messages, or once its own memory (USS) passes RECYCLE_USS_MB, the next batch
+    goes to a new process; the old one finishes the batch it holds and then exits (its heap goes
+    with it). Once no batch came for `close_if_idle`'s seconds, it stops (forked again for the
+    next backlog)."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -118,6 +147,8 @@ class ReadAhead:
         self.given = 0  # messages given to the current process
         self.retired: list[ProcessPoolExecutor] = []  # finishing what they hold, then exiting
         self.recycled = 0  # processes retired for their age or size
+        self.last_used = time.monotonic()  # a batch was last given or collected
+        self.idled = 0  # processes stopped for want of work
 
     def submit(self, items: list[tuple[int, str]], now: datetime) -> Pending | None:
         """Start reading `items` (id, raw path); None: read them inline."""
@@ -129,6 +160,7 @@ class ReadAhead:
         try:
             pool = self._pool()
             self.given += len(items)
+            self.last_used = time.monotonic()
             return Pending([(i, pool.submit(_read, i, path, now)) for i, path in items], fresh, pool)
         except (BrokenProcessPool, RuntimeError, OSError) as exc:
             self._broken(f"could not start: {exc}")
@@ -154,8 +186,21 @@ class ReadAhead:
             return True
         if self.given < RECYCLE_MIN_MESSAGES:
             return False
-        return any(rss_mb(proc.pid) > RECYCLE_RSS_MB
+        return any(uss_mb(proc.pid) > RECYCLE_USS_MB
                    for proc in list((getattr(self.pool, "_processes", None) or {}).values()))
+
+    def close_if_idle(self, seconds: float) -> bool:
+        """Stop the reading process once no batch was given or collected for `seconds` (0: it
+        stays); a retired one still finishing is left to exit by itself. Called by the thread
+        that submits and collects, between two rounds. True when it stopped one."""
+        if not seconds or self.pool is None or time.monotonic() - self.last_used < seconds:
+            return False
+        pool, self.pool = self.pool, None
+        self.idled += 1
+        log.info("reading process: stopped after %.0f s without a backlog (%d messages read)",
+                 seconds, self.given)
+        pool.shutdown(wait=True)
+        return True
 
     def _retire(self) -> None:
         """The next batch goes to a new process: this one reads what it was given (the batch the
@@ -170,9 +215,9 @@ class ReadAhead:
         if self.pool is None:
             self.proven = False
             self.given = 0
-            ctx = multiprocessing.get_context("forkserver")  # never fork a threaded service
+            ctx = multiprocessing.get_context(START_METHOD)
             self.pool = ProcessPoolExecutor(1, mp_context=ctx, initializer=_start,
-                                            initargs=(self.settings,))
+                                            initargs=(self.settings, os.getpid()))
         return self.pool
 
     def collect(self, pending: Pending) -> dict[int, budget.Prepared | None]:
@@ -195,6 +240,7 @@ class ReadAhead:
                 self._broken(f"it ended while reading inbound {inbound_id}", pending.pool)
                 break
         else:
+            self.last_used = time.monotonic()
             if pending.pool is not None and pending.pool is self.pool:
                 self.proven = True
             elif pending.pool in self.retired:  # its last batch: it exits by itself
@@ -233,6 +279,19 @@ def _kill(pool: ProcessPoolExecutor) -> None:
     for proc in list((getattr(pool, "_processes", None) or {}).values()):
         proc.kill()
     pool.shutdown(wait=True, cancel_futures=True)
+
+
+def uss_mb(pid: int) -> float:
+    """A process's own memory in MB: the pages of its RSS that no other process shares
+    (Private_Clean + Private_Dirty of /proc/PID/smaps_rollup); 0 when it is gone or unreadable."""
+    kb = 0
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith(("Private_Clean:", "Private_Dirty:")):
+                kb += int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return kb / 1024
 
 
 def rss_mb(pid: int) -> float:

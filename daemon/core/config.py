@@ -306,6 +306,9 @@ class ReadingCfg(Section):
     max_seconds: float = Field(20, gt=0, description="reading that took longer is not trusted")
     read_ahead: bool = Field(True, description="during a backlog, read the next batch in a second "
                              "process while this one is written (false: read every batch inline)")
+    idle_process_seconds: float = Field(60, ge=0, description=(
+        "the reading process stops after this long without a backlog (it holds what its readers "
+        "allocated) and is forked again, in milliseconds, for the next; 0 = it stays"))
 
 
 class PdfCfg(Section):

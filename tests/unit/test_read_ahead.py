@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from harness import Office
@@ -173,11 +174,11 @@ def test_a_worn_reading_process_is_recycled_and_the_next_batch_read_by_a_new_one
     assert ahead.pool is pools[4] and ahead.given == 1
 
 
-def test_a_reading_process_past_its_rss_bound_is_recycled(office, monkeypatch):
+def test_a_reading_process_past_its_uss_bound_is_recycled(office, monkeypatch):
     monkeypatch.setattr(d, "BATCH", 8)
     monkeypatch.setattr(d, "BATCH_MAX", 8)
     monkeypatch.setattr(read_ahead, "RECYCLE_MIN_MESSAGES", 8)
-    monkeypatch.setattr(read_ahead, "RECYCLE_RSS_MB", 1.0)  # any process is past it
+    monkeypatch.setattr(read_ahead, "RECYCLE_USS_MB", 0.01)  # any process is past it
     office.ctx.cfg.reading.read_ahead = True
     for raw in distinct_letters(3 * 8):
         office.store(raw)
@@ -186,6 +187,72 @@ def test_a_reading_process_past_its_rss_bound_is_recycled(office, monkeypatch):
     assert office.dispatcher.ahead.recycled == 1  # the third batch: a new process
 
 
+def test_a_reading_process_within_its_uss_bound_is_kept(office, monkeypatch):
+    """The bound is the process's own memory, not its RSS: the pages it shares with the daemon
+    (its imports, which RSS counts in full) never retire it."""
+    monkeypatch.setattr(d, "BATCH", 8)
+    monkeypatch.setattr(d, "BATCH_MAX", 8)
+    monkeypatch.setattr(read_ahead, "RECYCLE_MIN_MESSAGES", 8)
+    office.ctx.cfg.reading.read_ahead = True
+    ahead = office.dispatcher.ahead
+    ahead.warm().result(timeout=60)
+    (pid,) = ahead.pool._processes
+    monkeypatch.setattr(read_ahead, "RECYCLE_USS_MB", read_ahead.rss_mb(pid) - 1)  # an RSS rule: retired
+    for raw in distinct_letters(4 * 8):
+        office.store(raw)
+    assert office.dispatcher.run_once() == 4 * 8
+    assert ahead.recycled == 0 and set(ahead.pool._processes) == {pid}
+    assert read_ahead.uss_mb(pid) < read_ahead.RECYCLE_USS_MB < read_ahead.rss_mb(pid)
+
+
+def test_the_reading_process_is_forked_and_shares_the_daemons_pages(office):
+    """Forked after the imports: most of its RSS is the daemon's pages, shared, not its own."""
+    office.ctx.cfg.reading.read_ahead = True
+    ahead = office.dispatcher.ahead
+    child = ahead.warm().result(timeout=60)
+    assert child != os.getpid()
+    assert Path(f"/proc/{child}/comm").read_text().strip() == read_ahead.PROCESS_NAME
+    rss, uss = read_ahead.rss_mb(child), read_ahead.uss_mb(child)
+    assert 0 < uss < rss / 2, (rss, uss)
+
+
+def test_an_idle_reading_process_stops_and_the_next_backlog_forks_a_new_one(office, monkeypatch):
+    office.ctx.cfg.reading.read_ahead = True
+    office.ctx.cfg.reading.idle_process_seconds = 0.5
+    ahead = office.dispatcher.ahead
+    raws = distinct_letters(4 * d.BATCH)
+    for raw in raws[:2 * d.BATCH]:
+        office.store(raw)
+    assert office.dispatcher.run_once() == 2 * d.BATCH
+    pool = ahead.pool
+    (first,) = pool._processes
+    assert office.dispatcher.run_once() == 0 and ahead.pool is pool  # not idle long enough yet
+    time.sleep(0.6)
+    assert office.dispatcher.run_once() == 0
+    assert ahead.pool is None and ahead.idled == 1
+    assert not Path(f"/proc/{first}").exists() or "Z" in Path(f"/proc/{first}/stat").read_text().split()[2]
+    for raw in raws[2 * d.BATCH:]:
+        office.store(raw)
+    assert office.dispatcher.run_once() == 2 * d.BATCH
+    assert ahead.pool is not None and set(ahead.pool._processes) != {first}
+    assert outcome(office)[0] == {"done": 4 * d.BATCH}
+
+
+def test_an_idle_reading_process_stays_when_the_setting_is_zero(office):
+    office.ctx.cfg.reading.read_ahead = True
+    office.ctx.cfg.reading.idle_process_seconds = 0
+    ahead = office.dispatcher.ahead
+    ahead.warm().result(timeout=60)
+    ahead.last_used -= 3600
+    assert office.dispatcher.run_once() == 0 and ahead.pool is not None and ahead.idled == 0
+
+
 def test_rss_of_this_process_is_read_and_of_a_gone_one_is_zero():
     assert 5 < read_ahead.rss_mb(os.getpid()) < 4096
     assert read_ahead.rss_mb(2 ** 22 + 12345) == 0.0
+
+
+def test_uss_is_the_memory_no_other_process_shares():
+    uss = read_ahead.uss_mb(os.getpid())
+    assert 0 < uss <= read_ahead.rss_mb(os.getpid())
+    assert read_ahead.uss_mb(2 ** 22 + 12345) == 0.0
