@@ -9,8 +9,8 @@ minutes; leases, heartbeats and row stamps keep the wall clock. The mailbox's ID
 
 RSS is read from /proc/PID/status (VmRSS) every --sample seconds; the series is printed by phase.
 Each sample also reads /proc/PID/smaps_rollup of the daemon and of every process below it (the
-forked letter workers of app/procpool.py, the forkserver and reading process of app/read_ahead.py,
-LibreOffice): RSS, PSS and USS, and the sum of PSS, the honest "the daemon's memory".
+forked letter workers of app/procpool.py, the reading process of app/read_ahead.py (forked too;
+before, a forkserver, its child and a resource tracker), LibreOffice): RSS, PSS and USS, and the sum of PSS, the honest "the daemon's memory".
 Baseline in the same run: a bare python process importing the same libraries (sqlalchemy,
 imapclient, aiosmtplib, docxtpl, jinja2, pydantic) and idling, and the daemon itself just after it
 started, before any mail.
@@ -143,12 +143,15 @@ def descendants(pid: int) -> list[int]:
 
 
 def reading_pids(pid: int) -> list[int]:
-    """The reading processes of app/read_ahead.py: the children of the daemon's forkserver (a
-    retired one may still be finishing its batch beside the new one)."""
+    """The reading processes of app/read_ahead.py (a retired one may still be finishing its batch
+    beside the new one): forked from the daemon and named liputan-read in /proc/PID/comm; before
+    that, the children of the daemon's forkserver."""
     out = []
     for kid in descendants(pid):
         try:
-            if b"forkserver" in Path(f"/proc/{kid}/cmdline").read_bytes() and \
+            if Path(f"/proc/{kid}/comm").read_text().strip() == "liputan-read":
+                out.append(kid)
+            elif b"forkserver" in Path(f"/proc/{kid}/cmdline").read_bytes() and \
                     int(Path(f"/proc/{kid}/stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
                 out += [int(k) for t in Path(f"/proc/{kid}/task").iterdir()
                         for k in (t / "children").read_text().split()]
@@ -328,7 +331,8 @@ def mb(kb: float) -> str:
 def brief(pid: int) -> str:
     t = tree_kb(pid)
     return (f"RSS main {mb(t['rss'])}, children {mb(t['children_rss'])} ({t['n_children']}); "
-            f"PSS sum {mb(t['pss_sum'])}")
+            f"PSS main {mb(t['pss'])}, sum {mb(t['pss_sum'])}; reading RSS/USS "
+            f"{t['reading_rss'] / 1024:.1f}/{t['reading_uss'] / 1024:.1f} MB ({t['n_reading']})")
 
 
 def feed(cap: Capture, db: Path, n: int, chunk: int, sampler: Sampler) -> None:
