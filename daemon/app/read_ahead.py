@@ -206,7 +206,9 @@ class ReadAhead:
         """The next batch goes to a new process: this one reads what it was given (the batch the
         dispatcher will collect next) and exits; nothing queued is cancelled."""
         pool, self.pool = self.pool, None
-        self.retired.append(pool)
+        if getattr(pool, "_pending_work_items", None):  # a batch to finish: collected, then it leaves
+            self.retired.append(pool)  # (kept only until then: one retired between two backlogs
+            # was kept for the daemon's life, with its queues, each time)
         self.recycled += 1
         log.info("reading process: retired after %d messages; a new one reads the next batch", self.given)
         pool.shutdown(wait=False)

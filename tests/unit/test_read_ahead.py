@@ -187,6 +187,24 @@ def test_a_reading_process_past_its_uss_bound_is_recycled(office, monkeypatch):
     assert office.dispatcher.ahead.recycled == 1  # the third batch: a new process
 
 
+def test_a_worn_reading_process_with_nothing_to_finish_is_not_kept(office, monkeypatch):
+    """Worn out between two backlogs (its last batch collected): retired at the next backlog's
+    first batch and gone, not kept in `retired` for the daemon's life."""
+    monkeypatch.setattr(read_ahead, "RECYCLE_MESSAGES", 1)
+    office.ctx.cfg.reading.read_ahead = True
+    ahead = office.dispatcher.ahead
+    raws = distinct_letters(4 * d.BATCH)
+    pids = []
+    for k in range(2):
+        for raw in raws[2 * k * d.BATCH:2 * (k + 1) * d.BATCH]:
+            office.store(raw)
+        assert office.dispatcher.run_once() == 2 * d.BATCH
+        pids += list(ahead.pool._processes)
+        assert ahead.retired == []
+    assert ahead.recycled == 1 and len(set(pids)) == 2
+    assert outcome(office)[0] == {"done": 4 * d.BATCH}
+
+
 def test_a_reading_process_within_its_uss_bound_is_kept(office, monkeypatch):
     """The bound is the process's own memory, not its RSS: the pages it shares with the daemon
     (its imports, which RSS counts in full) never retire it."""
