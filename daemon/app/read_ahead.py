@@ -35,7 +35,6 @@ RECYCLE_USS_MB = 40.0  # ... or fewer, once its own memory (USS: the pages no ot
 # the daemon's imports, so its RSS (64 MB retired it every batch: intake 300 -> 124-160/s; 128 MB
 # never did, and it reached 85 MB RSS / 73 MB USS over 5,000 messages) says little about its cost.
 RECYCLE_MIN_MESSAGES = 32  # read at least this many before the USS bound retires it (no thrashing)
-IDLE_SECONDS = 60.0  # default of [reading] idle_process_seconds: no batch for this long, it stops
 # The reading process is forked from the daemon, as the letter workers are (app/procpool.py): it
 # starts in milliseconds with every reader imported, and its imports' pages stay shared with the
 # daemon. A forkserver start re-imported the readers (~1 s, 31 MB of its own) beside a forkserver
