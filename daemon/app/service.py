@@ -36,7 +36,6 @@ class Service:
 
     def __init__(self, cfg: Config, ctx: Context | None = None):
         memory.limit_arenas(cfg.status.malloc_arenas)  # before the service's threads start
-        memory.fix_mmap_threshold(cfg.status.mmap_threshold_kb)
         self.cfg = cfg
         self.ctx = ctx or Context.load(cfg)
         problems = validate_sop(self.ctx.rules.sop, KINDS)

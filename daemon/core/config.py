@@ -253,11 +253,6 @@ class StatusCfg(Section):
     # 15 MB (started 85-100 MB, after 2,000 messages 168 with 2, 183 with glibc's own)
     malloc_arenas: int = Field(2, ge=0, description="malloc arenas the daemon's threads share (glibc "
                                                    "M_ARENA_MAX, set at start); 0 = glibc's default, 8 per core")
-    # measured (bench_memory.py -n 1500, 2 cores, two runs each): main RSS 110/114 MB after 755/1385
-    # messages with it, 124/128 without (the same code, the same hour)
-    mmap_threshold_kb: int = Field(128, ge=0, description=(
-        "blocks this large (KiB) get pages of their own, given back when freed (glibc "
-        "M_MMAP_THRESHOLD, set at start); 0 = glibc's moving threshold (up to 32 MB)"))
 
 
 class MetricsCfg(Section):

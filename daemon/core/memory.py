@@ -12,7 +12,6 @@ import time
 log = logging.getLogger("daemon.core.memory")
 _state: dict = {"trim": None, "loaded": False, "last": float("-inf"), "libc": None}
 M_ARENA_MAX = -8  # glibc's mallopt parameter (malloc.h)
-M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter (malloc.h)
 
 
 def _malloc_trim():  # noqa: ANN202 - a ctypes function or None
@@ -52,22 +51,6 @@ def limit_arenas(arenas: int) -> bool:
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
     if mallopt(M_ARENA_MAX, arenas) != 1:
         log.info("mallopt(M_ARENA_MAX, %d) refused: glibc's default arenas", arenas)
-        return False
-    return True
-
-
-def fix_mmap_threshold(kb: int) -> bool:
-    """Blocks of `kb` KiB and more get pages of their own (mmap), given back to the system when
-    freed (glibc's M_MMAP_THRESHOLD, as MALLOC_MMAP_THRESHOLD_ does). glibc otherwise raises the
-    threshold to the size of each such block freed (up to 32 MB), after which those blocks (a
-    message's bytes, a letter's .docx) come from the heap, and the heap's free gaps between live
-    blocks stay resident. 0 leaves glibc's moving threshold. True when set."""
-    if kb <= 0 or _malloc_trim() is None:
-        return False
-    mallopt = _state["libc"].mallopt
-    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-    if mallopt(M_MMAP_THRESHOLD, kb * 1024) != 1:
-        log.info("mallopt(M_MMAP_THRESHOLD, %d KiB) refused: glibc's moving threshold", kb)
         return False
     return True
 
