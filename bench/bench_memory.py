@@ -451,6 +451,9 @@ def main() -> None:
                     help="[status] malloc_arenas for the daemon (default: the daemon's, 2; 0 = glibc's own)")
     ap.add_argument("--idle-workers-seconds", type=float, default=None,
                     help="[jobs] idle_workers_seconds (default: the daemon's, 60; 0 = workers stay)")
+    ap.add_argument("--mmap-threshold-kb", type=int, default=128,
+                    help="MALLOC_MMAP_THRESHOLD_ for the daemon, as systemd/liputan.service sets it "
+                         "(0 = unset: glibc's moving threshold)")
     ap.add_argument("--trace", action="store_true",
                     help="run the daemon under tracemalloc and print what grew between the phases")
     ap.add_argument("--run-traced", nargs=2, help=argparse.SUPPRESS)
@@ -465,7 +468,8 @@ def main() -> None:
           f"{'; under tracemalloc' if args.trace else ''}; [status] trim_seconds "
           f"{'default' if args.trim_seconds is None else args.trim_seconds}; [status] malloc_arenas "
           f"{'default' if args.malloc_arenas is None else args.malloc_arenas}; [jobs] idle_workers_seconds "
-          f"{'default' if args.idle_workers_seconds is None else args.idle_workers_seconds}", flush=True)
+          f"{'default' if args.idle_workers_seconds is None else args.idle_workers_seconds}; "
+          f"MALLOC_MMAP_THRESHOLD_ {args.mmap_threshold_kb * 1024 or 'unset'}", flush=True)
     bare = bare_baseline(5)
     print(f"baseline: bare python importing the same libraries: {mb(bare)}", flush=True)
     base = Path(tempfile.mkdtemp(prefix="liputan-bench-mem-"))
@@ -486,6 +490,8 @@ def main() -> None:
                                **({} if args.idle_workers_seconds is None else
                                   {"jobs": {"idle_workers_seconds": args.idle_workers_seconds}})})
         env = {**os.environ, "LIPUTAN_CLOCK_OFFSET_FILE": str(offset_file)}
+        if args.mmap_threshold_kb:
+            env["MALLOC_MMAP_THRESHOLD_"] = str(args.mmap_threshold_kb * 1024)
         cmd = [sys.executable, "-m", "daemon.app.cli", "run", "-c", str(cfg)]
         if args.trace:
             cmd = [sys.executable, __file__, "--run-traced", str(cfg), str(base)]
