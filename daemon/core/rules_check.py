@@ -7,7 +7,7 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
-from daemon.core import skills, validated_cache, yamlfile
+from daemon.core import rules_raw, skills, validated_cache, yamlfile
 from daemon.core.errors import ConfigError
 from daemon.core.rules import (
     DEFAULT_KINDS,
@@ -104,17 +104,26 @@ def check_rules(directory: Path, kinds: Collection[str] | None = DEFAULT_KINDS,
 def checked_rules(directory: Path, kinds: Collection[str] | None,
                   templates: Path | None) -> tuple[list[Problem], list[Problem]]:
     loaded: dict[str, Any] = {}
+    raw: dict[str, tuple[Any, Lines]] = {}  # the data of a file that failed its schema
     problems: list[Problem] = []
     for key, (fname, model) in FILES.items():
         try:
-            loaded[key] = load_text(yamlfile.read(directory / fname), model, directory / fname)
+            data, lines = yamlfile.parse(yamlfile.read(directory / fname), directory / fname)
+            loaded[key] = attach_lines(yamlfile.validate(data, lines, model, directory / fname),
+                                       lines, directory / fname)
         except ProblemsError as exc:
             problems += exc.problems
+            raw[key] = (data, lines)
         except ConfigError as exc:
             problems.append(Problem(exc.path, exc.line, exc.message))
     sop, office = loaded.get("sop"), loaded.get("office")
+    roles = known_roles(office) if "office" not in raw else rules_raw.raw_roles(raw["office"][0])
     if sop is not None:
-        problems += validate_sop(sop, kinds, roles=known_roles(office), templates=templates)
+        problems += validate_sop(sop, kinds, roles=roles, templates=templates)
+    elif "sop" in raw:  # the schema failed: still name its unknown kinds, documents and roles
+        problems += rules_raw.raw_sop_problems(*raw["sop"], str(directory / "sop.yaml"), kinds, roles)
+    else:
+        problems.append(rules_raw.unchecked(str(directory / "sop.yaml")))
     if sop is not None and office is not None:
         problems += numbering_problems(sop, office)
     if office is not None:

@@ -118,3 +118,61 @@ def test_status_of_a_daemon_never_run_shows_no_placeholder(tmp_path, capsys):
     main(["status", "-c", str(cfg)])
     out = capsys.readouterr().out
     assert "Kotak surat  : tidak diketahui (daemon tidak berjalan)\n" in out and "(- di -)" not in out
+
+
+# ---- one run names every mistake: a structural error does not hide the rule errors ----------
+def test_a_misspelled_key_does_not_hide_unknown_kinds_documents_and_roles(tmp_path, capsys):
+    cfg, rules = setup(tmp_path)
+    lines = [edit(rules / "sop.yaml", "    minutes: 5", "    minuts: 5"),
+             edit(rules / "sop.yaml", "kind: plan", "kind: plann"),
+             edit(rules / "sop.yaml", "documents: [nota_dinas_tim]", "documents: [nota_dinas_team]"),
+             edit(rules / "sop.yaml", "to: kabid", "to: kabit"),
+             edit(rules / "sop.yaml", "signer: kadis", "signer: bupati"),
+             edit(rules / "sop.yaml", "when: outside_island", "when: outside_islnd")]
+    assert main(["check", "-c", str(cfg)]) == 1
+    err = capsys.readouterr().err
+    assert f"sop.yaml:{lines[0]}: unknown key 'minuts'" in err
+    assert f"sop.yaml:{lines[1]}: step 4: unknown kind 'plann'" in err
+    assert f"sop.yaml:{lines[2]}: step 5: unknown document 'nota_dinas_team'" in err
+    assert f"sop.yaml:{lines[3]}: step 2: unknown role 'kabit'" in err
+    assert f"sop.yaml:{lines[4]}: document 'spt': 'bupati' is not an official" in err
+    assert f"sop.yaml:{lines[5]}: 'steps." in err and "did you mean 'outside_island'" in err
+    assert "6 problems found" in err
+
+
+def test_a_broken_office_yaml_still_lends_its_roles_to_the_sop_check(tmp_path, capsys):
+    cfg, rules = setup(tmp_path)
+    office = edit(rules / "office.yaml", "    salutation: Bapak", "    salutaton: Bapak")
+    role = edit(rules / "sop.yaml", "actors: [kadis]", "actors: [kadiss]")
+    assert main(["check", "-c", str(cfg)]) == 1
+    err = capsys.readouterr().err
+    assert f"office.yaml:{office}: unknown key 'salutaton'" in err
+    assert f"sop.yaml:{role}: step 2: unknown role 'kadiss'" in err
+
+
+def test_config_mistakes_and_rule_mistakes_come_in_one_list(tmp_path, capsys):
+    cfg, rules = setup(tmp_path)
+    folder = edit(cfg, 'folder = "INBOX"', 'foldr = "INBOX"')
+    zone = edit(cfg, 'timezone = "Asia/Jakarta"', 'timezone = "WITA"')
+    kind = edit(rules / "sop.yaml", "kind: plan", "kind: plann")
+    assert main(["check", "-c", str(cfg)]) == 1
+    err = capsys.readouterr().err
+    assert f"liputan.toml:{folder}: unknown setting 'mailbox.foldr'" in err
+    assert f"liputan.toml:{zone}: setting 'office.timezone'" in err
+    assert f"sop.yaml:{kind}: step 4: unknown kind 'plann'" in err
+    assert "3 problems found" in err
+
+
+def test_rules_that_cannot_be_read_are_said_to_be_unchecked_in_one_line(tmp_path, capsys):
+    cfg, rules = setup(tmp_path)
+    edit(rules / "sop.yaml", "kind: plan", "kind: [plan")
+    assert main(["check", "-c", str(cfg)]) == 1
+    err = capsys.readouterr().err
+    assert "not valid YAML" in err and "1 problem found" in err
+    assert err.count("are not checked until") == 1
+    assert err.strip().splitlines()[-1].endswith(
+        "sop.yaml: its steps' kinds, documents, roles and conditions are not checked until the file can be read")
+    cfg.write_text(cfg.read_text() + "\n[[[\n")
+    assert main(["check", "-c", str(cfg)]) == 1
+    err = capsys.readouterr().err
+    assert "not valid TOML" in err and "the rules are not checked until the config can be read" in err
