@@ -24,6 +24,8 @@ DEFAULT_CONFIG = "/etc/liputan/liputan.toml"
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="liputan", description="Liputan: the coverage SOP by email.")
     p.add_argument("-c", "--config", default=DEFAULT_CONFIG, help="path to liputan.toml")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="show the log's INFO lines on the terminal too (`run` always does)")
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the daemon in the foreground")
     sub.add_parser("check", help="validate the config and every file in rules/")
@@ -57,6 +59,8 @@ def parser() -> argparse.ArgumentParser:
     for name in ("run", "check", "requests", "show", "jadwal", "report", "requeue", "quarantine",
                  "approve", "status"):
         sub.choices[name].add_argument("-c", "--config", default=argparse.SUPPRESS)
+    for command in sub.choices.values():
+        command.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS)
     return p
 
 
@@ -71,8 +75,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def command(args: argparse.Namespace) -> int:
+    import logging
+
     from daemon.app import logs
-    logs.setup()  # journald under systemd, readable lines on a terminal (daemon/app/logs.py)
+    # journald under systemd, readable lines on a terminal (daemon/app/logs.py); a person's
+    # command shows its result, and of the log only what went wrong (-v: everything)
+    person = args.command != "run" and not getattr(args, "verbose", False)
+    logs.setup(terminal=logging.WARNING if person else logging.NOTSET)
     if args.command in ("run", "demo", "sandbox", "contoh"):
         gc.enable()  # long-running: collected as usual from the start
     if args.command == "demo":
