@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from daemon.core import quarantine_reasons as reasons
 from daemon.core.config import ReadingCfg
 from daemon.core.places import Places
 from daemon.reading import budget
@@ -184,14 +185,13 @@ class ReadAhead:
             try:
                 out[inbound_id] = fut.result(timeout=wait + (START_SECONDS if pending.fresh and n == 0 else 0))
             except FutureTimeout:
-                out[inbound_id] = self._over(inbound_id, "reading took longer than "
-                                             f"{wait:g} s and was stopped")
+                out[inbound_id] = self._over(inbound_id, "reading_stopped", limit=f"{wait:g}")
                 self._broken(f"inbound {inbound_id} not read within {wait:g} s", pending.pool)
                 break
             except (BrokenProcessPool, CancelledError):
                 if self.stopped:  # stopped on purpose: the rest is read inline
                     break
-                out[inbound_id] = self._over(inbound_id, "the reading process ended while reading it")
+                out[inbound_id] = self._over(inbound_id, "reader_ended")
                 self._broken(f"it ended while reading inbound {inbound_id}", pending.pool)
                 break
         else:
@@ -201,8 +201,8 @@ class ReadAhead:
                 self.retired.remove(pending.pool)
         return out
 
-    def _over(self, inbound_id: int, why: str) -> budget.Prepared:
-        return budget.Prepared(over=f"over the reading budget: {why}", inbound_id=inbound_id)
+    def _over(self, inbound_id: int, code: str, **fields: str) -> budget.Prepared:
+        return budget.Prepared(over=reasons.english(code, **fields), inbound_id=inbound_id)
 
     def _broken(self, why: str, pool: ProcessPoolExecutor | None = None) -> None:
         """The process that failed is stopped: the current one, or a retired one (then the
