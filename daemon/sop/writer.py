@@ -15,7 +15,7 @@ from daemon.core.context import Context
 from daemon.core.models import Document, Event, Job, Outbox, Request
 from daemon.mail import mails, outgoing
 from daemon.paperwork import letters
-from daemon.sop import documents
+from daemon.sop import documents, people
 from daemon.sop.effects import Effects, Letter, Mail
 from daemon.sop.effects import Job as JobEffect
 from daemon.sop.run import sop_of
@@ -39,7 +39,17 @@ def write_effects(ctx: Context, s: Session, req: Request | None, fx: Effects,
             _mail(ctx, s, req, _numbered(s, req, effect))
 
 
+def _greeted(ctx: Context, m: Mail) -> Mail:
+    """A mail to one reader that leaves its greeting open (a cancellation or reschedule notice,
+    an escalation) greets them by name when the roster holds them, as the task mails do."""
+    if m.values.get("greeting", "") is not None or len(m.to) != 1:
+        return m
+    found = people.addressed(ctx, m.to[0])
+    return dataclasses.replace(m, values={**m.values, **found}) if found else m
+
+
 def _mail(ctx: Context, s: Session, req: Request | None, m: Mail) -> None:
+    m = _greeted(ctx, m)
     items, waits = documents.mail_files(ctx, s, req, m.attach) if req and m.attach else ([], [])
     common = dict(to=m.to, cc=m.cc, request_id=req.id if req else None, message_id=m.message_id,
                   in_reply_to=m.in_reply_to, references=m.references)
