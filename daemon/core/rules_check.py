@@ -124,6 +124,8 @@ def checked_rules(directory: Path, kinds: Collection[str] | None,
         problems += rules_raw.raw_sop_problems(*raw["sop"], str(directory / "sop.yaml"), kinds, roles)
     else:
         problems.append(rules_raw.unchecked(str(directory / "sop.yaml")))
+    if roles is None and sop is not None:  # office.yaml unreadable: sop.yaml's roles wait for it
+        problems.append(rules_raw.unchecked(str(directory / "office.yaml"), rules_raw.NO_ROLES))
     if sop is not None and office is not None:
         problems += numbering_problems(sop, office)
     if office is not None:

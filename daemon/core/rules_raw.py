@@ -14,8 +14,11 @@ UNCHECKED = ("its steps' kinds, documents, roles and conditions are not checked 
              "file can be read")
 
 
-def unchecked(path: str) -> Unchecked:
-    return Unchecked(path, None, UNCHECKED)
+NO_ROLES = "the roles sop.yaml names are not checked until this file can be read"
+
+
+def unchecked(path: str, message: str = UNCHECKED) -> Unchecked:
+    return Unchecked(path, None, message)
 
 
 def raw_roles(data: Any) -> set[str] | None:

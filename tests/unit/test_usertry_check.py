@@ -176,3 +176,13 @@ def test_rules_that_cannot_be_read_are_said_to_be_unchecked_in_one_line(tmp_path
     assert main(["check", "-c", str(cfg)]) == 1
     err = capsys.readouterr().err
     assert "not valid TOML" in err and "the rules are not checked until the config can be read" in err
+
+
+def test_an_unreadable_office_yaml_says_the_roles_wait_for_it(tmp_path, capsys):
+    cfg, rules = setup(tmp_path)
+    edit(rules / "office.yaml", "    salutation: Bapak", "    salutation: [Bapak")
+    assert main(["check", "-c", str(cfg)]) == 1
+    err = capsys.readouterr().err
+    assert "office.yaml" in err and "not valid YAML" in err
+    assert err.strip().splitlines()[-1].endswith(
+        "office.yaml: the roles sop.yaml names are not checked until this file can be read")
