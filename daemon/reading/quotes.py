@@ -240,6 +240,11 @@ def _doubts(line: str) -> bool:
     return "?" in line or any(w in words for w in (*lex["hedges"], *lex["questions"]))
 
 
+def warm() -> None:
+    """Read our own templates' sentences now (the daemon's start), not when a reply first needs them."""
+    _our_text()
+
+
 @lru_cache(maxsize=1)
 def _our_text() -> str:
     """The literal sentences of our own mail templates, normalised, separated by '|'."""
