@@ -94,3 +94,35 @@ def test_a_broken_letter_template_stops_the_start_naming_the_file(tmp_path, temp
     with pytest.raises(ConfigError) as info:
         service.load_templates()
     assert info.value.path.endswith("spt.docx") and "broken tag" in str(info.value)
+
+
+def our_sentences(templates: Path) -> str:
+    """In the reading process: our sentences, with the templates read from `templates` (the
+    deployment's files, replaced on disk by now) if they are read at all."""
+    from daemon.core import resources
+    from daemon.reading import quotes
+    resources.templates_dir = lambda kind: templates / kind
+    quotes._our_text.cache_clear()
+    return quotes.warm()
+
+
+def test_a_reading_process_started_later_reads_our_sentences_of_the_start(templates, monkeypatch):
+    """The backlog's reading process (forkserver: a fresh interpreter, started when a backlog
+    first needs it) tells our quoted mail apart with the sentences the daemon started with."""
+    from daemon.app import read_ahead
+    from daemon.core import resources
+    from daemon.core.config import ReadingCfg
+    from daemon.reading import quotes
+    monkeypatch.setattr(resources, "templates_dir", lambda kind: templates / kind)
+    quotes._our_text.cache_clear()
+    monkeypatch.setattr(quotes, "_pinned_text", None)
+    at_start = quotes.warm()
+    assert "telah kami terima" in at_start
+    for path in (templates / "email").glob("*.txt"):
+        path.write_text("Kalimat templat baru.\n", encoding="utf-8")
+    ahead = read_ahead.ReadAhead(read_ahead.Settings(ReadingCfg(max_seconds=5), None, None, None, True))
+    try:
+        assert ahead._pool().submit(our_sentences, templates).result(timeout=60) == at_start
+    finally:
+        ahead.close()
+        quotes._our_text.cache_clear()
