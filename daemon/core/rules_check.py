@@ -334,12 +334,13 @@ def numbering_warnings(office: Office, sop: Sop | None = None) -> list[Problem]:
         bare = [name for name in on_it if sop.documents[name].numbering.pattern is None]
         line = office.line("numbering", sequence) or where
         if bare:
-            out.append(Problem(office._file, line, f"numbering.{sequence} ({pattern}) numbers "
-                               f"{', '.join(repr(n) for n in bare)}: letter numbers have moved to "
-                               "sop.yaml (documents: <name>: numbering: pattern); move it there"))
+            names = ", ".join(repr(n) for n in bare)
+            out.append(Problem(office._file, line, f"numbering.{sequence} ({pattern}) numbers {names}: "
+                               "letter numbers have moved to sop.yaml (documents: <name>: numbering: "
+                               "pattern); move it there"))
         else:
             why = (f"every document on sequence '{sequence}' has its own pattern in sop.yaml" if on_it
                    else f"no document in sop.yaml is numbered on sequence '{sequence}'")
-            out.append(Problem(office._file, line, f"numbering.{sequence} ({pattern}) is not used: "
-                               f"{why}; a change here changes no letter number (remove it)"))
+            out.append(Problem(office._file, line, (f"numbering.{sequence} ({pattern}) is not used: "
+                                                    f"{why}; a change here changes no letter number (remove it)")))
     return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Iterable
+from collections.abc import Iterable
 
 PROC = Path("/proc")
 WRITE_MODES = (os.O_WRONLY, os.O_RDWR)

@@ -40,7 +40,7 @@ def share(tmp_path: Path) -> Path:
 
 
 def watcher_on(share: Path, observer: str, clock=time.monotonic, **settings: float) -> tuple[FolderWatcher, Sized]:
-    values = dict(stable_seconds=STABLE, poll_seconds=0.1, rescan_seconds=300.0)
+    values = {"stable_seconds": STABLE, "poll_seconds": 0.1, "rescan_seconds": 300.0}
     values.update(settings)
     seen = Sized(share)
     return FolderWatcher(share, DeliveryCfg(observer=observer, **values), seen.on_ready, seen.on_refused,
@@ -53,7 +53,7 @@ def test_it_takes_a_file_written_slowly_during_the_first_rescan_only_once_comple
     path, rel = share / FOLDER / "foto.jpg", f"{FOLDER}/foto.jpg"
     done = share / FOLDER / "sudah.jpg"
     done.write_bytes(jpeg())  # finished before the start: taken promptly
-    writer = open(path, "wb")  # opened before the watcher watches: no event tells of it
+    writer = open(path, "wb")  # noqa: SIM115 - opened before the watcher watches: no event tells of it
     writer.write(data[:1000])
     writer.flush()
     watcher, seen = watcher_on(share, observer)
