@@ -26,8 +26,14 @@ def sources() -> dict[str, str]:
     """Every template's text, read from TEMPLATE_DIR once: the running code renders the templates
     of its own start (an upgrade that replaced the files on disk waits for the restart, where new
     code meets them; a template read later met old code: "'news_files' is undefined")."""
-    return {path.name: path.read_text(encoding="utf-8")
-            for path in sorted(Path(TEMPLATE_DIR).iterdir()) if path.is_file() and not path.name.startswith(".")}
+    found = {}
+    for path in sorted(Path(TEMPLATE_DIR).iterdir()):
+        if path.suffix in (".txt", ".html") and path.is_file() and not path.name.startswith("."):
+            try:
+                found[path.name] = path.read_text(encoding="utf-8")
+            except UnicodeDecodeError as exc:
+                raise ConfigError(path, None, f"mail template is not UTF-8 text: {exc}") from None
+    return found
 
 
 @lru_cache(maxsize=1)
@@ -51,7 +57,10 @@ def environment() -> Environment:
 def preload() -> int:
     """Read and compile every mail template now (at start): a broken one is a ConfigError naming
     the file and line, before any mail needs it. The number of templates."""
-    env = environment()
+    try:
+        env = environment()
+    except OSError as exc:  # the folder missing, a file unreadable
+        raise ConfigError(exc.filename or TEMPLATE_DIR, None, f"mail templates cannot be read: {exc}") from None
     for name in sources():
         try:
             env.get_template(name)

@@ -126,3 +126,10 @@ def test_a_reading_process_started_later_reads_our_sentences_of_the_start(templa
     finally:
         ahead.close()
         quotes._our_text.cache_clear()
+
+
+def test_a_mail_template_that_is_not_text_stops_the_start_with_a_reason(templates):
+    (templates / "email" / "notice.body.txt").write_bytes(b"Baik.\n\xff\xfe bukan UTF-8\n")
+    with pytest.raises(ConfigError, match="not UTF-8") as info:
+        service.load_templates()
+    assert info.value.path.endswith("notice.body.txt")
