@@ -18,7 +18,7 @@ from typing import Any
 from daemon.core import quarantine_reasons as reasons
 from daemon.core.config import ReadingCfg
 from daemon.core.places import Places
-from daemon.reading import budget
+from daemon.reading import budget, quotes
 from daemon.reading.extract import extract_requests
 from daemon.reading.ocr import OcrCache, OcrSource
 
@@ -66,9 +66,11 @@ class _OverTime(BaseException):
     """Not an Exception: the readers' own `except Exception` guards must not swallow it."""
 
 
-def _start(settings: Settings) -> None:
+def _start(settings: Settings, our_text: str | None = None) -> None:
     global _settings
     _settings = settings
+    if our_text is not None:  # the templates' sentences of the daemon's start (an upgrade may have replaced the files)
+        quotes.pin(our_text)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the service stops it; Ctrl-C is the parent's
 
 
@@ -173,7 +175,7 @@ class ReadAhead:
             self.given = 0
             ctx = multiprocessing.get_context("forkserver")  # never fork a threaded service
             self.pool = ProcessPoolExecutor(1, mp_context=ctx, initializer=_start,
-                                            initargs=(self.settings,))
+                                            initargs=(self.settings, quotes.warm()))
         return self.pool
 
     def collect(self, pending: Pending) -> dict[int, budget.Prepared | None]:

@@ -16,13 +16,16 @@ from daemon.app.leadership import Leadership
 from daemon.core import db, memory
 from daemon.core.config import Config
 from daemon.core.context import Context
+from daemon.core.errors import ConfigError
 from daemon.core.outage import Outage
 from daemon.core.rules_check import validate_sop
 from daemon.core.yamlfile import ProblemsError
+from daemon.mail import mails
 from daemon.mail.mailbox import MailboxWorker
 from daemon.mail.mailbox_lock import MailboxLock, lock_key
 from daemon.mail.outbox import OutboxWorker
-from daemon.paperwork import pdf
+from daemon.paperwork import letters, pdf
+from daemon.reading import quotes
 from daemon.sop import digest
 from daemon.sop.kinds import KINDS
 
@@ -41,6 +44,7 @@ class Service:
         problems = validate_sop(self.ctx.rules.sop, KINDS)
         if problems:  # e.g. a kind this version does not know: refuse to start, name the line
             raise ProblemsError(problems)
+        load_templates()
         self.engine = db.make_engine(cfg.paths.database)
         sdnotify.status("starting: database")
         db.upgrade_apart(self.engine)  # Alembic, when needed, in a short child process
@@ -275,6 +279,22 @@ class Service:
         self.calendar_dirty.set()
         if job.kind == ocr_jobs.KIND:  # its message is 'new' again: read it now
             self.wake_dispatch.set()
+
+
+def load_templates() -> None:
+    """Every mail and letter template read and compiled now, and used as read for the daemon's
+    life: an upgrade that replaces them on disk meets its own code at the restart (a template
+    read later met the old code: a mail failed with "'news_files' is undefined" until a restart).
+    A broken one stops the start with its file and line."""
+    try:
+        mail_count, letter_names = mails.preload(), letters.preload()
+    except ConfigError as exc:
+        log.error("a template is broken, not starting: %s", exc)
+        raise
+    quotes.warm()  # our own sentences, told apart from an official's (read from the same files)
+    log.info("templates loaded: %d mail templates from %s, letters %s from %s (a change on disk "
+             "applies after a restart)", mail_count, mails.TEMPLATE_DIR, ", ".join(letter_names),
+             letters.TEMPLATE_DIR)
 
 
 async def watchdog_loop(stop: asyncio.Event, interval: float) -> None:

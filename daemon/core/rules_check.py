@@ -132,7 +132,7 @@ def checked_rules(directory: Path, kinds: Collection[str] | None,
         problems += office_problems(office, directory)
     warnings = classification_warnings(sop) if sop is not None else []
     if office is not None:
-        warnings += numbering_warnings(office) + letter_warnings(office)
+        warnings += numbering_warnings(office, sop) + letter_warnings(office)
     return problems, warnings
 
 
@@ -327,9 +327,31 @@ def letter_warnings(office: Office) -> list[Problem]:
     return out
 
 
-def numbering_warnings(office: Office) -> list[Problem]:
+def numbering_warnings(office: Office, sop: Sop | None = None) -> list[Problem]:
+    """office.yaml's old `numbering:` section, one warning per pattern that needs acting on: one
+    that still numbers documents without a pattern of their own (move it to sop.yaml), and one
+    nothing uses (an edit there changes no number). Without a readable sop.yaml, one warning for
+    the whole section."""
     if office.numbering is None:
         return []
-    return [Problem(office._file, office.line("numbering"), "'numbering' has moved to sop.yaml "
-                    "(documents: <name>: numbering: pattern); office.yaml's is used only for "
-                    "documents without a pattern of their own")]
+    where = office.line("numbering")
+    if sop is None:
+        return [Problem(office._file, where, "'numbering' has moved to sop.yaml (documents: <name>: "
+                        "numbering: pattern); office.yaml's is used only for documents without a "
+                        "pattern of their own")]
+    out = []
+    for sequence, pattern in (office.numbering.__pydantic_extra__ or {}).items():
+        on_it = [name for name, d in sop.documents.items() if d.numbering.sequence == sequence]
+        bare = [name for name in on_it if sop.documents[name].numbering.pattern is None]
+        line = office.line("numbering", sequence) or where
+        if bare:
+            names = ", ".join(repr(n) for n in bare)
+            out.append(Problem(office._file, line, f"numbering.{sequence} ({pattern}) numbers {names}: "
+                               "letter numbers have moved to sop.yaml (documents: <name>: numbering: "
+                               "pattern); move it there"))
+        else:
+            why = (f"every document on sequence '{sequence}' has its own pattern in sop.yaml" if on_it
+                   else f"no document in sop.yaml is numbered on sequence '{sequence}'")
+            out.append(Problem(office._file, line, (f"numbering.{sequence} ({pattern}) is not used: "
+                                                    f"{why}; a change here changes no letter number (remove it)")))
+    return out

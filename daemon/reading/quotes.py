@@ -240,9 +240,26 @@ def _doubts(line: str) -> bool:
     return "?" in line or any(w in words for w in (*lex["hedges"], *lex["questions"]))
 
 
+_pinned_text: str | None = None  # given by the daemon to a reading process (pin)
+
+
+def warm() -> str:
+    """Our own templates' sentences, read now (the daemon's start) and kept for its life."""
+    return _our_text()
+
+
+def pin(text: str) -> None:
+    """Use the daemon's sentences of its start in this (reading) process, not the files' of now."""
+    global _pinned_text
+    _pinned_text = text
+    _our_text.cache_clear()
+
+
 @lru_cache(maxsize=1)
 def _our_text() -> str:
     """The literal sentences of our own mail templates, normalised, separated by '|'."""
+    if _pinned_text is not None:
+        return _pinned_text
     chunks: list[str] = []
     try:
         for path in sorted(resources.templates_dir("email").glob("*.txt")):
