@@ -162,6 +162,25 @@ def sqlite_factory(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
 
 
 @pytest.fixture
+def an_hour_later(factory: sessionmaker[Session]) -> Callable[[], None]:
+    """Call it to move the outbox an hour on: every mail sent so far leaves the rate limit's
+    hour's window, and what was held is due."""
+    from datetime import timedelta
+
+    from sqlalchemy import select, update
+
+    from daemon.core.models import Outbox, utcnow
+
+    def later() -> None:
+        with factory() as s, s.begin():
+            for o in s.scalars(select(Outbox).where(Outbox.sent_at.is_not(None))):
+                o.sent_at -= timedelta(minutes=61)
+            s.execute(update(Outbox).where(Outbox.status == "queued")
+                      .values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+    return later
+
+
+@pytest.fixture
 def make_config(tmp_path: Path, db_url: str, dovecot: Dovecot, mailbox_user: str,
                 smtp: SmtpCapture) -> Callable[..., Config]:
     """Write a TOML config for the test servers (overrides: imap_port, smtp_port, folder, timeout, ...)."""
