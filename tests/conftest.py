@@ -6,11 +6,14 @@ import itertools
 import logging
 import os
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import IO, Callable, Iterator
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
@@ -159,6 +162,49 @@ def sqlite_factory(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
     yield from _upgraded(f"sqlite:///{tmp_path / 'liputan.db'}")
 
 
+
+
+class Daemons:
+    """`liputan run` processes of one test, as an operator runs them: started with their output
+    appended to the test's daemon.log (or the open file given; never a pipe nobody reads, which
+    would block the daemon once full), stopped by a signal with a clean exit asserted."""
+
+    def __init__(self, log: Path):
+        self.log, self.started = log, []
+
+    def start(self, config: str | Path, env: dict | None = None, cwd: Path = REPO,
+              log: IO | None = None) -> subprocess.Popen:
+        out = log or open(self.log, "a")  # noqa: SIM115 - the child keeps its own descriptor
+        try:
+            proc = subprocess.Popen([sys.executable, "-m", "daemon.app.cli", "run", "-c", str(config)],
+                                    stdout=out, stderr=subprocess.STDOUT, text=True, env=env, cwd=cwd)
+        finally:
+            if log is None:
+                out.close()
+        self.started.append(proc)
+        return proc
+
+    @staticmethod
+    def stop(proc: subprocess.Popen, timeout: float, sig: int = signal.SIGTERM) -> None:
+        """Send `sig`; the process must exit with 0 within `timeout` seconds (raises otherwise)."""
+        proc.send_signal(sig)
+        assert proc.wait(timeout=timeout) == 0
+
+    def kill_left(self) -> None:
+        for proc in self.started:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+
+@pytest.fixture
+def daemons(tmp_path: Path) -> Iterator[Daemons]:
+    """Start `liputan run` with `daemons.start(config)`; any still running at the end is killed."""
+    found = Daemons(tmp_path / "daemon.log")
+    try:
+        yield found
+    finally:
+        found.kill_left()
 
 
 @pytest.fixture

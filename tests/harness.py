@@ -7,6 +7,7 @@ import email
 import email.policy
 import hashlib
 import io
+import time
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
@@ -264,3 +265,14 @@ def quiet(office: Office) -> None:
     """The delivery goes quiet: the settle timer fires."""
     office.clock.advance(seconds=office.cfg.delivery.settle_seconds + 1)
     office.settle()
+
+
+def wait_for(predicate, timeout: float = 60.0, what: str = "condition", every: float = 0.3):
+    """The predicate's first true value, asked every `every` seconds for up to `timeout` (a daemon
+    or a watcher working in another process or thread); AssertionError after that."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := predicate():
+            return value
+        time.sleep(every)
+    raise AssertionError(f"{what}: not met in {timeout} s")
