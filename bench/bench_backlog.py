@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 
 import bare_render  # noqa: E402
+from _common import fetch_seconds, loadavg  # noqa: E402
 from harness import Office, letter  # noqa: E402
 from sqlalchemy import event, func, select  # noqa: E402
 from test_workflow_bodies import BANTAN  # noqa: E402
@@ -59,7 +60,7 @@ UNITS = tuple(f"Camat {k}" for k in ("Bantan", "Bengkalis", "Mandau", "Pinggir",
 
 
 def load() -> str:
-    return "load " + "/".join(f"{x:.2f}" for x in os.getloadavg())
+    return "load " + loadavg()
 
 
 def request_letter(i: int) -> bytes:
@@ -107,14 +108,7 @@ def imap_baseline(raws: list[bytes], folder: Path) -> float | None:
         return None
     try:
         dovecot.append_many(user, "INBOX", raws)
-        client = dovecot.client(user)
-        t0 = time.perf_counter()
-        client.select_folder("INBOX", readonly=True)
-        data = client.fetch(client.search(["ALL"]), ["BODY.PEEK[]"])
-        elapsed = time.perf_counter() - t0
-        client.logout()
-        assert len(data) == len(raws)
-        return elapsed
+        return fetch_seconds(dovecot, user, len(raws))
     finally:
         dovecot.stop()
 

@@ -61,6 +61,9 @@ class Service:
                 log.warning("cannot make the shared folder %s: %s", cfg.paths.dropbox, exc)
         self.dispatcher = Dispatcher(self.ctx, self.factory, work.holder_name("dispatcher"))
         self.jobs, self.jobs_ctx = work.runner(self.ctx, self.factory), self.ctx
+        # letters in a lane of their own (a hung LibreOffice holds up no other job), whose loop
+        # also stops the letter workers once idle
+        self.letters = lanes.Lane({work.RENDER}, idle_workers=lambda: self.cfg.jobs.idle_workers_seconds)
         box = cfg.mailbox
         # -- high availability: the lease holder works, a second instance stands by ----------
         lock = MailboxLock(self.engine, lock_key(box.host, box.port, box.username, box.folder),
@@ -89,7 +92,6 @@ class Service:
         mailbox = threading.Thread(target=self.mailbox.run, args=(self.stop_thread, wake_dispatcher),
                                    name="mailbox", daemon=True)
         mailbox.start()
-        self.letters = lanes.Lane({work.RENDER})  # a hung LibreOffice holds up no other job
         self.letters.split(self.jobs)  # before the jobs loop's first claim
         self.wake_jobs, self.wake_outbox = lanes.Wake(self.letters.wake), asyncio.Event()
         converter = pdf.default_converter(Path(self.cfg.paths.state), self.cfg.pdf.convert_timeout_seconds,
@@ -249,7 +251,6 @@ class Service:
                 await asyncio.to_thread(runner.run_once, None,
                                         lambda: stop.is_set() or self.ctx is not ctx, ran)
                 pause = await asyncio.to_thread(self.jobs_now().seconds_to_next)
-                pause = min(pause, await self.stop_idle_workers())
                 outage.ok()
             except Exception as exc:  # noqa: BLE001 - e.g. the database briefly away; try again
                 outage.failed(exc)
@@ -262,17 +263,6 @@ class Service:
     def ran_threadsafe(self, loop: asyncio.AbstractEventLoop):  # noqa: ANN201
         """What follows each job, called from a runner's threads."""
         return lambda job: loop.call_soon_threadsafe(self.job_ran, job)
-
-    async def stop_idle_workers(self) -> float:
-        """The letter workers stop once no letter came for [jobs] idle_workers_seconds, so an
-        idle daemon holds no worker's memory; the next letter forks them again (the pool checks,
-        under its lock, that no letter is in flight: the letters' lane may be rendering). The
-        seconds until they would be stopped (inf: none)."""
-        idle = self.cfg.jobs.idle_workers_seconds
-        pool = procpool.current_shared()
-        if not idle or pool is None:
-            return float("inf")
-        return await asyncio.to_thread(pool.close_if_idle, idle)
 
     def job_ran(self, job) -> None:
         self.wake_outbox.set()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import logging
-import threading
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from docxtpl import DocxTemplate, InlineImage
 from jinja2 import Environment
 
 from daemon.core import resources
+from daemon.core.bounded import BoundedCache
 from daemon.core.durable import atomic_write
 from daemon.core.errors import ConfigError
 from daemon.core.indonesian import roman_month
@@ -36,21 +36,16 @@ class CachingEnvironment(Environment):
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
-        self._compiled: dict[str, Any] = {}
-        self._lock = threading.Lock()
+        self._compiled: BoundedCache[str, Any] = BoundedCache(COMPILED_CACHE_SIZE)
 
     def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Any:
         """Compile once per distinct source string; other calls fall through to Jinja."""
         if globals is not None or template_class is not None or not isinstance(source, str):
             return super().from_string(source, globals, template_class)
-        with self._lock:
-            template = self._compiled.get(source)
+        template = self._compiled.get(source)
         if template is None:
             template = super().from_string(source)
-            with self._lock:
-                if len(self._compiled) >= COMPILED_CACHE_SIZE:
-                    self._compiled.pop(next(iter(self._compiled)))
-                self._compiled[source] = template
+            self._compiled.put(source, template)
         return template
 
 

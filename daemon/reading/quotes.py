@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import logging
 import re
-from collections.abc import Iterator
 from email.message import EmailMessage, Message
 from functools import lru_cache
 
@@ -113,7 +111,7 @@ def _cut_kind(lines: list[str], i: int) -> str | None:
 
 def _bodies(msg: Message) -> tuple[str | None, str | None]:
     plain = html = None
-    for part in _walk(msg):
+    for part in mime.walk_parts(msg):
         if part.is_multipart() or part.get_content_disposition() == "attachment":
             continue
         ctype = part.get_content_type()
@@ -125,13 +123,6 @@ def _bodies(msg: Message) -> tuple[str | None, str | None]:
             html = mime.decode_part(part)
     return plain, html
 
-
-def _walk(msg: Message) -> Iterator[Message]:
-    try:
-        yield from msg.walk()
-    except Exception as exc:
-        guard.failed("walking the parts", exc, level=logging.WARNING)
-        yield msg
 
 
 def unflow(text: str, delsp: bool = False) -> str:

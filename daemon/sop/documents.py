@@ -6,8 +6,6 @@ from __future__ import annotations
 import io
 import logging
 import re
-import threading
-from collections import OrderedDict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from daemon.core import db, indonesian, jobs
+from daemon.core.bounded import BoundedCache
 from daemon.core.context import Context
 from daemon.core.models import Document, Inbound, Job, Request
 from daemon.core.rules import DocumentSpec, Sop, Step
@@ -28,9 +27,7 @@ log = logging.getLogger("daemon.paperwork.letters")
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MAX_LETTER_BYTES = 10 * 1024 * 1024  # officials read on phones; the mailbox keeps the original
 LETTER_CACHE_BYTES = 8 * 1024 * 1024  # letters parsed lately, kept for their mail's worker
-_LETTERS: OrderedDict[tuple, tuple[int, tuple[tuple[str, str, bytes], ...]]] = OrderedDict()
-_LETTERS_SIZE = 0
-_LETTERS_LOCK = threading.Lock()
+_LETTERS: BoundedCache[tuple, tuple[tuple[str, str, bytes], ...]] = BoundedCache(256, LETTER_CACHE_BYTES)
 LETTER_TYPES = ("application/pdf", "application/msword", "image/jpeg", "image/png",
                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 def latest(s: Session, req: Request, kind: str) -> Document | None:
@@ -226,23 +223,14 @@ def _letter_files(path: Path, code: str) -> list[tuple[str, str, bytes]]:
     its worker attaches them moments later (raw mail is written once, never changed in place)."""
     st = path.stat()
     key = (str(path), st.st_size, st.st_mtime_ns, code)
-    with _LETTERS_LOCK:
-        found = _LETTERS.get(key)
+    found = _LETTERS.get(key)
     if found is not None:
-        return list(found[1])
+        return list(found)
     raw = path.read_bytes()
     files = [(a.filename, a.content_type, a.data) for a in mime.attachments(mime.parse(raw))
              if a.content_type in LETTER_TYPES and a.data]
     files = files or [(f"Surat-Permohonan-{code}.eml", "message/rfc822", raw)]
-    size = sum(len(f[2]) for f in files)
-    if size > LETTER_CACHE_BYTES:
-        return files
-    global _LETTERS_SIZE
-    with _LETTERS_LOCK:
-        if key not in _LETTERS:
-            _LETTERS[key], _LETTERS_SIZE = (size, tuple(files)), _LETTERS_SIZE + size
-        while _LETTERS_SIZE > LETTER_CACHE_BYTES or len(_LETTERS) > 256:
-            _LETTERS_SIZE -= _LETTERS.popitem(last=False)[1][0]
+    _LETTERS.put(key, tuple(files), sum(len(f[2]) for f in files))  # (one over the budget: not kept)
     return files
 
 

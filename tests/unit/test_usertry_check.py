@@ -3,33 +3,14 @@ the nearest right word, and never a traceback."""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
+
+from test_check import edit, rules_copy
 
 from daemon.app.cli import main
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def setup(tmp_path: Path) -> tuple[Path, Path]:
-    rules = tmp_path / "rules"
-    shutil.copytree(REPO / "rules", rules)
-    cfg = tmp_path / "liputan.toml"
-    cfg.write_text((REPO / "systemd" / "liputan.toml").read_text().replace('dir = "../rules"', 'dir = "rules"'))
-    return cfg, rules
-
-
-def edit(path: Path, old: str, new: str) -> int:
-    """Replace the first line holding `old`; its 1-based number."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    n = next(i for i, ln in enumerate(lines) if old in ln)
-    lines[n] = lines[n].replace(old, new)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return n + 1
-
 
 def test_an_impossible_date_in_office_yaml_is_named_not_a_traceback(tmp_path, capsys):
-    cfg, rules = setup(tmp_path)
+    cfg, rules = rules_copy(tmp_path)
     n = edit(rules / "office.yaml", "from: 2026-12-14", "from: 2026-12-32")
     assert main(["check", "-c", str(cfg)]) == 1
     err = capsys.readouterr().err
@@ -38,7 +19,7 @@ def test_an_impossible_date_in_office_yaml_is_named_not_a_traceback(tmp_path, ca
 
 
 def test_a_misspelled_rules_key_names_the_right_one(tmp_path, capsys):
-    cfg, rules = setup(tmp_path)
+    cfg, rules = rules_copy(tmp_path)
     n = edit(rules / "office.yaml", "    salutation: Bapak", "    salutaton: Bapak")
     m = edit(rules / "sop.yaml", "    minutes: 5", "    minuts: 5")
     assert main(["check", "-c", str(cfg)]) == 1
@@ -48,14 +29,14 @@ def test_a_misspelled_rules_key_names_the_right_one(tmp_path, capsys):
 
 
 def test_a_key_nothing_resembles_keeps_the_plain_message(tmp_path, capsys):
-    cfg, rules = setup(tmp_path)
+    cfg, rules = rules_copy(tmp_path)
     edit(rules / "sop.yaml", "    minutes: 5", "    zzzqqq: 5")
     assert main(["check", "-c", str(cfg)]) == 1
     assert "unknown key 'zzzqqq' (misspelled? keys allowed here are listed in the docs)" in capsys.readouterr().err
 
 
 def test_a_misspelled_outcome_is_one_problem_with_the_right_word(tmp_path, capsys):
-    cfg, rules = setup(tmp_path)
+    cfg, rules = rules_copy(tmp_path)
     n = edit(rules / "sop.yaml", "reject: rejected, revise: back}", "reject: rejectd, revise: back}")
     assert main(["check", "-c", str(cfg)]) == 1
     err = capsys.readouterr().err
@@ -65,18 +46,18 @@ def test_a_misspelled_outcome_is_one_problem_with_the_right_word(tmp_path, capsy
 
 
 def test_a_misspelled_config_key_and_section_name_the_right_one(tmp_path, capsys):
-    cfg, _ = setup(tmp_path)
+    cfg, _ = rules_copy(tmp_path)
     n = edit(cfg, 'folder = "INBOX"', 'foldr = "INBOX"')
     assert main(["check", "-c", str(cfg)]) == 1
     assert f"liputan.toml:{n}: unknown setting 'mailbox.foldr' (did you mean 'folder'?)" in capsys.readouterr().err
-    cfg, _ = setup(tmp_path / "b")
+    cfg, _ = rules_copy(tmp_path / "b")
     n = edit(cfg, "[smtp]", "[smpt]")
     assert main(["check", "-c", str(cfg)]) == 1
     assert f"liputan.toml:{n}: unknown setting 'smpt' (did you mean 'smtp'?)" in capsys.readouterr().err
 
 
 def test_a_missing_password_file_says_what_stops_working(tmp_path, capsys):
-    cfg, _ = setup(tmp_path)
+    cfg, _ = rules_copy(tmp_path)
     missing = tmp_path / "imap-password"
     cfg.write_text(cfg.read_text().replace("/run/credentials/liputan.service/imap-password", str(missing)))
     assert main(["check", "-c", str(cfg)]) == 0  # the service's credentials may come only at its start
@@ -104,7 +85,7 @@ def test_the_log_keeps_the_reason_a_password_file_cannot_be_read(tmp_path):
 
 
 def test_a_zone_written_as_wita_names_its_zone(tmp_path, capsys):
-    cfg, _ = setup(tmp_path)
+    cfg, _ = rules_copy(tmp_path)
     n = edit(cfg, 'timezone = "Asia/Jakarta"', 'timezone = "WITA"')
     assert main(["check", "-c", str(cfg)]) == 1
     assert f"liputan.toml:{n}: setting 'office.timezone'" in (err := capsys.readouterr().err)
@@ -112,7 +93,7 @@ def test_a_zone_written_as_wita_names_its_zone(tmp_path, capsys):
 
 
 def test_status_of_a_daemon_never_run_shows_no_placeholder(tmp_path, capsys):
-    cfg, _ = setup(tmp_path)
+    cfg, _ = rules_copy(tmp_path)
     cfg.write_text(cfg.read_text().replace('"sqlite:////var/lib/liputan/liputan.db"',
                                            f'"sqlite:///{tmp_path}/never.db"'))
     main(["status", "-c", str(cfg)])
