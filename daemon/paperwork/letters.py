@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import threading
 from datetime import date
 from pathlib import Path
 from typing import Any
