@@ -217,9 +217,18 @@ def next_value(session: Session, name: str, year: int) -> int:
             pass
         row = session.execute(query).scalar_one()
     held[(name, year)] = row
-    row.value += 1
-    session.flush()
+    row.value += 1  # written with the caller's next flush: the row is locked until it commits
     return row.value
+
+
+def held(session: Session, name: str) -> dict:
+    """A dict kept in `session.info` under `name` for the session's current transaction only
+    (what this transaction made or locked; the next transaction starts with an empty one)."""
+    txn = session.get_transaction()
+    kept = session.info.get(name)
+    if kept is None or kept[0] is not txn:
+        kept = session.info[name] = (txn, {})
+    return kept[1]
 
 
 def _held_sequences(session: Session) -> dict:

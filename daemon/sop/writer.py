@@ -41,8 +41,9 @@ def write_effects(ctx: Context, s: Session, req: Request | None, fx: Effects,
 
 def _mail(ctx: Context, s: Session, req: Request | None, m: Mail) -> None:
     items, waits = documents.mail_files(ctx, s, req, m.attach) if req and m.attach else ([], [])
+    # written with the transaction's next flush: one for all of an event's rows
     common = dict(to=m.to, cc=m.cc, request_id=req.id if req else None, message_id=m.message_id,
-                  in_reply_to=m.in_reply_to, references=m.references)
+                  in_reply_to=m.in_reply_to, references=m.references, flush=False)
     if waits:
         values = _listing(m, file_names(ctx, s, items))
         mails.send(s, ctx.cfg, m.template, waits_on=waits, pending=items, **common, **values)
