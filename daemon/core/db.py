@@ -208,7 +208,8 @@ def next_value(session: Session, name: str, year: int) -> int:
         row.value += 1  # written with the caller's next flush (the row that takes the number)
         return row.value
     query = select(Sequence).where(Sequence.name == name, Sequence.year == year).with_for_update()
-    row = session.execute(query).scalar_one_or_none()
+    with session.no_autoflush:  # (the session's own changes to a sequence are in `held`)
+        row = session.execute(query).scalar_one_or_none()
     if row is None:
         try:
             with session.begin_nested():  # two first-of-the-year allocations may race here
