@@ -10,6 +10,7 @@ statements and flushes per letter (`--sql N`: the N most frequent statements).
 Baseline for intake: a raw imapclient FETCH of the same N letters from a private Dovecot.
 
     python bench/bench_backlog.py [-n 500] [--profile FILE] [--no-imap] [--letters] [--sql N]
+                                  [--one-runner | --enter-only]
 """
 
 from __future__ import annotations
@@ -182,6 +183,21 @@ def with_lane(office: Office, profile: bool) -> tuple[int, pstats.Stats | None]:
     return sum(counts), None
 
 
+def enter_only(office: Office, args: argparse.Namespace) -> None:
+    """Each request's first step entered by the main runner, the letters left queued: the CPU
+    of this process alone (no worker runs), per letter, with its statements and flushes."""
+    office.jobs = work.runner(office.ctx, office.factory, "bench")
+    office.jobs.lanes = frozenset({work.RENDER})
+    sql = SqlCount(office.engine, args.sql > 0)
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    ran = office.jobs.run_once()
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    sql.stop()
+    print(f"first steps entered: {ran} in {seconds:.2f} s, {cpu * 1000 / max(ran, 1):.1f} ms CPU per letter "
+          f"(claims, the engine, completions; no letter rendered)   {load()}")
+    sql.report(1 / max(ran, 1), args.sql)
+
+
 class SqlCount:
     """SQL statements (before_cursor_execute), flushes and transactions of the job runner's run."""
 
@@ -308,6 +324,9 @@ def run(base: Path) -> None:
     ap.add_argument("--one-runner", action="store_true",
                     help="run every job kind in one runner (before: every first step entered, "
                          "then the letters), not the daemon's main runner beside its letters' lane")
+    ap.add_argument("--enter-only", action="store_true",
+                    help="after the dispatcher, only enter each request's first step (the main runner, "
+                         "no letter rendered): the daemon's CPU for it, steadier than the whole run's")
     ap.add_argument("--sql", type=int, default=0, metavar="N",
                     help="list the job runner's N most frequent SQL statements (per letter)")
     args = ap.parse_args()
@@ -333,6 +352,9 @@ def run(base: Path) -> None:
         dispatch(office, args, ahead)
 
     if args.dispatcher_only:
+        return
+    if args.enter_only:
+        enter_only(office, args)
         return
     # ---- the job runner alone ----------------------------------------------------------------
     cold = None

@@ -5,6 +5,8 @@ the version made in it is undone), and a keyed job is queued once."""
 
 from __future__ import annotations
 
+from typing import Self
+
 import pytest
 from harness import KADIS, Office, letter
 from sqlalchemy import event, select
@@ -36,7 +38,7 @@ class Count:
     def _statement(self, _c, _cur, statement, *_a) -> None:
         self.statements.append(" ".join(statement.split()))
 
-    def __enter__(self) -> "Count":
+    def __enter__(self) -> Self:
         event.listen(Session, "after_flush", self._flush)
         event.listen(self.engine, "before_cursor_execute", self._statement)
         return self
