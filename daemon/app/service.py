@@ -266,6 +266,8 @@ class Service:
 
     def job_ran(self, job) -> None:
         self.wake_outbox.set()
+        if job.kind != work.RENDER:  # e.g. a request's first step: its letter is due now
+            self.letters.wake.set()
         self.calendar_dirty.set()
         if job.kind == ocr_jobs.KIND:  # its message is 'new' again: read it now
             self.wake_dispatch.set()
