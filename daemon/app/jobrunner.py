@@ -189,6 +189,7 @@ class JobRunner(LeaseKeeper):
                 self._after(job, after)
 
     def _finish_many(self, done: list[tuple[ClaimedJob, dict[str, Any], float]]) -> None:
+        self._release(*(job for job, _, _ in done))
         broken: list[tuple[ClaimedJob, BaseException]] = []
         lost: list[ClaimedJob] = []
         try:
@@ -285,6 +286,7 @@ class JobRunner(LeaseKeeper):
                 finished.put((job, result, time.monotonic() - started))
 
     def _finish(self, job: ClaimedJob, result: dict[str, Any], seconds: float) -> None:
+        self._release(job)
         try:
             with transaction(self.factory) as s:
                 if not complete(s, job.id, self.holder, result, now=self.now()):
@@ -299,6 +301,7 @@ class JobRunner(LeaseKeeper):
         log.info("%s done in %.2f s (attempt %d)", _label(job), seconds, job.attempts)
 
     def _fail(self, job: ClaimedJob, error: str, permanent: bool, outage: bool = False) -> None:
+        self._release(job)
         try:
             with transaction(self.factory) as s:
                 recorded = fail(s, job.id, self.holder, error, permanent, now=self.now(), outage=outage)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import Counter
@@ -11,6 +12,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from daemon.app import job_leases
 from daemon.app.jobrunner import JobRunner
 from daemon.core import jobs
 from daemon.core.db import transaction
@@ -184,3 +186,99 @@ def test_finished_jobs_are_recorded_together_and_a_failing_record_undoes_its_job
         codes = set(s.scalars(select(Request.code)))
     assert codes == {f"LPT-2026-{i:04d}" for i in seen}
     assert sizes and max(sizes) > 1
+
+
+def state(factory: sessionmaker[Session], job_id: int) -> tuple[str, str | None]:
+    with factory() as s:
+        row = s.get(Job, job_id)
+        return row.state, row.leased_by
+
+
+def until(check, seconds: float = 10.0) -> bool:
+    end = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+@pytest.mark.parametrize("kind", ["enter_step", LETTER])  # run in the claiming thread, or in one of its own
+def test_a_job_completed_between_the_heartbeats_copy_and_its_renewal_is_not_reported_lost(
+        factory, kind, monkeypatch, caplog) -> None:
+    job_id, = add(factory, 1, kind=kind)
+    copied = threading.Event()
+    real = job_leases.renew_many
+
+    def renew_many(factory_, ids, holder, lease, now=None):
+        if job_id in ids and not copied.is_set():
+            copied.set()  # the heartbeat has copied what it holds: the job ends and is recorded now
+            assert until(lambda: state(factory, job_id)[0] == "done")
+        return real(factory_, ids, holder, lease, now)
+
+    monkeypatch.setattr(job_leases, "renew_many", renew_many)
+    runner = JobRunner(factory, {kind: lambda job: copied.wait(10) and {}}, "a", parallel=2,
+                       parallel_kinds={LETTER}, lease=timedelta(seconds=0.3))
+    with caplog.at_level(logging.WARNING, logger="daemon.app.jobrunner"):
+        assert runner.run_once() == 1
+    assert copied.is_set() and state(factory, job_id) == ("done", "a")
+    assert "lease lost" not in caplog.text and not runner._lost and not runner._held
+
+
+def test_a_finished_letter_waiting_to_be_recorded_keeps_its_lease(factory) -> None:
+    """The claiming thread runs a slow job past the lease while a letter's result waits for it:
+    no other holder may take the letter and run it again."""
+    letter, = add(factory, 1)
+    timer, = add(factory, 1, kind="timer")
+    lease = timedelta(seconds=0.5)
+    slow_started, rendered = threading.Event(), threading.Event()
+    ran, recorded, taken = Counter(), Counter(), []
+
+    def render(job):
+        assert slow_started.wait(10)  # finishes while the claiming thread is busy
+        ran[job.id] += 1
+        rendered.set()
+        return {"pdf": f"{job.id}.pdf"}
+
+    def slow(job):  # in the claiming thread: the letter's result waits until it returns
+        ran[job.id] += 1
+        slow_started.set()
+        assert rendered.wait(10)
+        time.sleep(3 * lease.total_seconds())
+        taken.extend(jobs.claim_many(factory, "b", [LETTER], 5, lease=lease))
+        return {}
+
+    runner = JobRunner(factory, {LETTER: render, "timer": slow}, "a", parallel=2, parallel_kinds={LETTER},
+                       lease=lease, on_done=lambda s, job, result: recorded.update([job.id]))
+    assert runner.run_once() == 2
+    assert taken == [] and ran == Counter([letter, timer]) and recorded == ran
+    assert rows(factory) == {letter: ("done", 1, None), timer: ("done", 1, None)}
+
+
+def test_a_letter_whose_lease_was_taken_over_is_reported_and_its_result_not_recorded(factory, caplog) -> None:
+    """A real loss is still reported; the loser's result and on_done are dropped, the winner's
+    recorded once."""
+    mine, theirs = add(factory, 2)
+    gate = threading.Event()
+    recorded: list[tuple[int, str]] = []
+
+    def render(job):
+        if job.id == mine:  # meanwhile b takes over the other letter (its lease ran out)
+            with transaction(factory) as s:
+                s.get(Job, theirs).leased_by = "b"
+            assert until(lambda: theirs in runner._lost)
+            gate.set()
+        assert gate.wait(10)
+        return {"by": "a"}
+
+    runner = JobRunner(factory, {LETTER: render}, "a", parallel=2, parallel_kinds={LETTER},
+                       lease=timedelta(seconds=0.3), on_done=lambda s, job, r: recorded.append((job.id, r["by"])))
+    with caplog.at_level(logging.WARNING, logger="daemon.app.jobrunner"):
+        assert runner.run_once() == 2
+    assert recorded == [(mine, "a")] and state(factory, theirs) == ("running", "b")
+    assert f"job {theirs} (render_letter, request None): lease lost while held" in caplog.text
+    assert "its lease was taken over: result dropped" in caplog.text
+    with transaction(factory) as s:  # b finishes it: recorded once, b's result
+        assert jobs.complete(s, theirs, "b", {"by": "b"}) and not jobs.complete(s, theirs, "a", {"by": "a"})
+    with factory() as s:
+        assert s.get(Job, theirs).result == {"by": "b"}
