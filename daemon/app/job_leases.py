@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from daemon.core.jobs import ClaimedJob, renew, renew_many
 
 log = logging.getLogger("daemon.app.jobrunner")
-RETRY_DIVISOR = 12  # after a failed renewal, try again in a twelfth of the lease, not a third
+# after a failed renewal, try again in a twelfth of the lease, not a third: three failures in a
+# row (a database briefly locked or away) still leave the lease time to be renewed
+RETRY_DIVISOR = 12
 
 
 def label(job: ClaimedJob) -> str:
@@ -103,11 +105,15 @@ class LeaseKeeper:
         return True
 
     def _renew_until(self, job: ClaimedJob, done: threading.Event) -> None:
-        while not done.wait(self.lease.total_seconds() / 3):
+        pause = self.lease.total_seconds() / 3
+        while not done.wait(pause):
+            pause = self.lease.total_seconds() / RETRY_DIVISOR
             try:
                 if not renew(self.factory, job.id, self.holder, self.lease, now=self.now()):
                     log.warning("%s: lease lost while running", label(job))
                     return
-            except Exception:  # noqa: BLE001 - try again at the next beat
+            except Exception:  # noqa: BLE001 - tried again soon
                 log.warning("%s: could not renew the lease", label(job), exc_info=True)
+                continue
+            pause = self.lease.total_seconds() / 3
 

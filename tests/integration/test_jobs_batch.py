@@ -203,9 +203,11 @@ def until(check, seconds: float = 10.0) -> bool:
     return True
 
 
-@pytest.mark.parametrize("kind", ["enter_step", LETTER])  # run in the claiming thread, or in one of its own
-def test_a_job_completed_between_the_heartbeats_copy_and_its_renewal_is_not_reported_lost(
-        factory, kind, monkeypatch, caplog) -> None:
+@pytest.mark.parametrize(("kind", "outcome"), [("enter_step", "done"), (LETTER, "done"), (LETTER, "queued")])
+def test_a_job_ended_between_the_heartbeats_copy_and_its_renewal_is_not_reported_lost(
+        factory, kind, outcome, monkeypatch, caplog) -> None:
+    """enter_step runs in the claiming thread, a letter in a thread of its own; "queued": its
+    handler failed and it waits for a retry."""
     job_id, = add(factory, 1, kind=kind)
     copied = threading.Event()
     real = job_leases.renew_many
@@ -213,16 +215,49 @@ def test_a_job_completed_between_the_heartbeats_copy_and_its_renewal_is_not_repo
     def renew_many(factory_, ids, holder, lease, now=None):
         if job_id in ids and not copied.is_set():
             copied.set()  # the heartbeat has copied what it holds: the job ends and is recorded now
-            assert until(lambda: state(factory, job_id)[0] == "done")
+            assert until(lambda: state(factory, job_id)[0] != "running")
         return real(factory_, ids, holder, lease, now)
 
+    def handler(job):
+        assert copied.wait(10)
+        if outcome == "queued":
+            raise OSError("the shared folder is not mounted")
+        return {}
+
     monkeypatch.setattr(job_leases, "renew_many", renew_many)
-    runner = JobRunner(factory, {kind: lambda job: copied.wait(10) and {}}, "a", parallel=2,
-                       parallel_kinds={LETTER}, lease=timedelta(seconds=0.3))
+    runner = JobRunner(factory, {kind: handler}, "a", parallel=2, parallel_kinds={LETTER},
+                       lease=timedelta(seconds=0.3))
     with caplog.at_level(logging.WARNING, logger="daemon.app.jobrunner"):
-        assert runner.run_once() == 1
-    assert copied.is_set() and state(factory, job_id) == ("done", "a")
+        assert runner.run_once(max_jobs=1) == 1
+    assert copied.is_set() and state(factory, job_id)[0] == outcome
     assert "lease lost" not in caplog.text and not runner._lost and not runner._held
+
+
+def test_after_a_failed_renewal_the_heartbeat_tries_again_well_before_the_lease_runs_out(
+        factory, monkeypatch) -> None:
+    job_id, = add(factory, 1)
+    lease = timedelta(minutes=10)
+    runner = JobRunner(factory, {LETTER: lambda job: {}}, "a", lease=lease)
+    runner._held[job_id] = jobs.claim(factory, "a", lease=lease)
+    outcomes = iter([OSError("database is locked")] * 3 + [None])
+    calls: list[float] = []
+
+    def renew_many(*args, **kwargs):
+        if (error := next(outcomes, None)) is not None:
+            raise error
+        return jobs.renew_many(*args, **kwargs)
+
+    class Beats:  # stands for the round's `done` event: records each pause, ends after 5
+        def wait(self, seconds: float) -> bool:
+            calls.append(seconds)
+            return len(calls) > 5
+
+    monkeypatch.setattr(job_leases, "renew_many", renew_many)
+    runner._renew_held(Beats())  # type: ignore[arg-type]
+    third, retry = lease.total_seconds() / 3, lease.total_seconds() / job_leases.RETRY_DIVISOR
+    assert calls == [third, retry, retry, retry, third, third]
+    assert sum(calls[:4]) < lease.total_seconds() * 0.6  # renewed with 40 % of the lease to spare
+    assert not runner._lost and state(factory, job_id) == ("running", "a")
 
 
 def test_a_finished_letter_waiting_to_be_recorded_keeps_its_lease(factory) -> None:
