@@ -233,12 +233,13 @@ def test_a_job_ended_between_the_heartbeats_copy_and_its_renewal_is_not_reported
     assert "lease lost" not in caplog.text and not runner._lost and not runner._held
 
 
+@pytest.mark.parametrize("beat", ["round", "own"])  # the round's heartbeat, or a job's own (parallel = 1)
 def test_after_a_failed_renewal_the_heartbeat_tries_again_well_before_the_lease_runs_out(
-        factory, monkeypatch) -> None:
+        factory, beat, monkeypatch) -> None:
     job_id, = add(factory, 1)
     lease = timedelta(minutes=10)
     runner = JobRunner(factory, {LETTER: lambda job: {}}, "a", lease=lease)
-    runner._held[job_id] = jobs.claim(factory, "a", lease=lease)
+    runner._held[job_id] = job = jobs.claim(factory, "a", lease=lease)
     outcomes = iter([OSError("database is locked")] * 3 + [None])
     calls: list[float] = []
 
@@ -253,7 +254,11 @@ def test_after_a_failed_renewal_the_heartbeat_tries_again_well_before_the_lease_
             return len(calls) > 5
 
     monkeypatch.setattr(job_leases, "renew_many", renew_many)
-    runner._renew_held(Beats())  # type: ignore[arg-type]
+    monkeypatch.setattr(job_leases, "renew", lambda f, i, h, lease, now=None: i in renew_many(f, [i], h, lease, now))
+    if beat == "round":
+        runner._renew_held(Beats())  # type: ignore[arg-type]
+    else:
+        runner._renew_until(job, Beats())  # type: ignore[arg-type]
     third, retry = lease.total_seconds() / 3, lease.total_seconds() / job_leases.RETRY_DIVISOR
     assert calls == [third, retry, retry, retry, third, third]
     assert sum(calls[:4]) < lease.total_seconds() * 0.6  # renewed with 40 % of the lease to spare
