@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -80,6 +81,18 @@ class LeaseKeeper:
         with self._held_lock:
             for job in jobs:
                 self._held.pop(job.id, None)
+
+    def _drop_lost(self, pending: deque[ClaimedJob]) -> bool:
+        """Drop the claimed jobs whose lease the heartbeat found lost (left to their new holder,
+        never started here); whether any job is left."""
+        with self._held_lock:
+            lost = [job for job in pending if job.id in self._lost]
+            for job in lost:
+                pending.remove(job)
+                self._held.pop(job.id, None)
+        for job in lost:
+            log.warning("%s: its lease was lost before it started; left to its new holder", label(job))
+        return bool(pending)
 
     def _renew_held(self, done: threading.Event) -> None:
         pause = self.lease.total_seconds() / 3

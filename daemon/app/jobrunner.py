@@ -99,7 +99,7 @@ class JobRunner(LeaseKeeper):
                 while (max_jobs is None or ran < max_jobs) and not (halt and halt()):
                     if len(flying) >= self.parallel:
                         flying = wait(flying, return_when=FIRST_COMPLETED).not_done
-                    if not pending:
+                    if not self._drop_lost(pending):  # a batch all lost: claim the next at once
                         pending.extend(self._claim_batch(max_jobs, ran))
                     job = self._next(pending)
                     if job is None:
@@ -134,14 +134,7 @@ class JobRunner(LeaseKeeper):
 
     def _next(self, pending: deque[ClaimedJob]) -> ClaimedJob | None:
         """The next claimed job still ours (one whose lease the heartbeat lost is not run)."""
-        while pending:
-            job = pending.popleft()
-            if job.id not in self._lost:
-                return job
-            log.warning("%s: its lease was lost before it started; left to its new holder", _label(job))
-            with self._held_lock:
-                self._held.pop(job.id, None)
-        return None
+        return pending.popleft() if self._drop_lost(pending) else None
 
     def _give_back(self, pending: deque[ClaimedJob]) -> None:
         """Claimed but not started when the round ended (halt): queued again for anyone."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from concurrent import futures
 import time
 from collections import Counter
 from datetime import timedelta
@@ -12,7 +13,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from daemon.app import job_leases
+from daemon.app import job_leases, jobrunner
 from daemon.app.jobrunner import JobRunner
 from daemon.core import jobs
 from daemon.core.db import transaction
@@ -126,6 +127,29 @@ def test_a_claimed_job_whose_lease_was_taken_meanwhile_is_not_run(factory) -> No
     assert sorted(ran) == [*ids[:2], *ids[4:]]  # the next claim took the last two
     states = rows(factory)
     assert {states[i][0] for i in ids[2:4]} == {"running"}  # b's to finish
+
+
+def test_when_the_claimed_jobs_left_are_all_lost_the_round_claims_the_next(factory, monkeypatch) -> None:
+    """The two letters in flight end in the same wait (forced here; by chance under load), and
+    the two claimed after them were taken over meanwhile: the round goes on with the next two."""
+    ids = add(factory, 6)
+    ran: list[int] = []
+
+    def slow(job):
+        ran.append(job.id)
+        if job.id == ids[0]:
+            with transaction(factory) as s:
+                for job_id in ids[2:4]:
+                    s.get(Job, job_id).leased_by = "b"
+        assert until(lambda: runner._lost >= set(ids[2:4]))
+        return {}
+
+    monkeypatch.setattr(jobrunner, "wait", lambda flying, return_when=None: futures.wait(flying))
+    runner = JobRunner(factory, {LETTER: slow}, "a", parallel=2, parallel_kinds={LETTER},
+                       lease=timedelta(seconds=0.6))
+    assert runner.run_once(max_jobs=4) == 4
+    assert sorted(ran) == [*ids[:2], *ids[4:]] and not runner._held
+    assert {state(factory, i) for i in ids[2:4]} == {("running", "b")}
 
 
 def test_two_runners_on_one_database_never_run_a_job_twice(factory) -> None:
