@@ -30,6 +30,7 @@ class _Cancel:
 
 CANCEL = _Cancel()
 DEFAULT_LENGTH = timedelta(hours=3)
+SAME_TIME = timedelta(minutes=30)  # two starts this close are the same time
 
 
 def norm(text: str | None) -> str:
@@ -67,7 +68,7 @@ def same_event(s: Session, facts: RequestFacts, email: str) -> tuple[Request | N
             facts.requester and similar(req.requester, facts.requester) > 0.9)
         alike = similar(req.title, facts.title)
         same_time = bool(facts.start and req.event_start and
-                         abs(req.event_start - facts.start) <= timedelta(minutes=30))
+                         abs(req.event_start - facts.start) <= SAME_TIME)
         if same_unit and (alike >= 0.75 or (same_time and alike >= 0.5)):
             return _whole(s, req), ("same" if same_time or not facts.start else "moved")
         if same_time and (alike >= 0.5 or similar(req.location, facts.location) >= 0.8):
@@ -91,8 +92,7 @@ def _candidates(s: Session, facts: RequestFacts, email: str) -> list:
     rows come from the database, except requests the session holds (opened, or changed, in this
     transaction), which are judged as they are in the session by the same conditions."""
     names = [name for name in open_requesters(s) if facts.requester and similar(name, facts.requester) > 0.9]
-    window = timedelta(minutes=30)
-    lo, hi = (facts.start - window, facts.start + window) if facts.start else (None, None)
+    lo, hi = (facts.start - SAME_TIME, facts.start + SAME_TIME) if facts.start else (None, None)
     rows = _rows(s, email, names, lo, hi)
     held = _held(s)
     if not held:
