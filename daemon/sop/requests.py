@@ -8,7 +8,7 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, literal_column, or_, select, union
+from sqlalchemy import and_, bindparam, event, literal_column, or_, select, union
 from sqlalchemy.orm import Session
 
 from daemon.core import db, indonesian
@@ -109,15 +109,52 @@ def _candidates(s: Session, facts: RequestFacts, email: str) -> list:
 
 
 def _rows(s: Session, email: str, names: list[str], lo: Any, hi: Any) -> list:
-    """The candidates in the database, in id order. A second name alike enough (rare) is one
-    more indexed look-up: `requester IN (...)` is not read through the partial index."""
+    """The candidates in the database, in id order: the unit's requests (by address, by each
+    name alike enough: `requester IN (...)` would not be read through the partial index) and
+    those within the window. On SQLite the unit's are kept for the transaction (`_units`)."""
     conn = s.connection()
-    rows = conn.execute(_CANDIDATES[bool(names), lo is not None],
-                        {"email": email, "lo": lo, "hi": hi, "name": names[0] if names else None}).all()
-    if len(names) < 2:
-        return rows
-    more = [row for name in names[1:] for row in conn.execute(_BY_NAME, {"name": name})]
-    return sorted({row.id: row for row in (*rows, *more)}.values(), key=lambda row: row.id)
+    units = _units(s, conn)
+    if units is None:
+        rows = conn.execute(_CANDIDATES[bool(names), lo is not None],
+                            {"email": email, "lo": lo, "hi": hi, "name": names[0] if names else None}).all()
+        if len(names) < 2:
+            return rows
+        more = [row for name in names[1:] for row in conn.execute(_BY_NAME, {"name": name})]
+        return sorted({row.id: row for row in (*rows, *more)}.values(), key=lambda row: row.id)
+    key = (email, *sorted(names))
+    unit = units.get(key)
+    if unit is None:  # (the unit's first letter in this transaction)
+        found = conn.execute(_BY_ADDRESS, {"email": email}).all()
+        found += [row for name in names for row in conn.execute(_BY_NAME, {"name": name})]
+        unit = units[key] = {row.id: row for row in sorted(found, key=lambda row: row.id)}
+    if lo is None:
+        return list(unit.values())
+    at_time = [row for row in conn.execute(_BY_TIME, {"lo": lo, "hi": hi}) if row.id not in unit]
+    return sorted((*unit.values(), *at_time), key=lambda row: row.id) if at_time else list(unit.values())
+
+
+def _units(s: Session, conn: Any) -> dict | None:
+    """The unit's open requests read in this transaction, by (address, names): on SQLite only,
+    where a transaction reads one snapshot (on PostgreSQL each statement sees what another
+    daemon committed meanwhile). Forgotten at every flush and every transaction's or
+    savepoint's end (`_forget`): the rows then may differ from the database's."""
+    if conn.dialect.name != "sqlite":
+        return None
+    txn = s.get_transaction()
+    kept = s.info.get("unit_candidates")
+    if kept is None or kept[0] is not txn:
+        kept = s.info["unit_candidates"] = (txn, {})
+    return kept[1]
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_at_flush(session: Session, _context: Any) -> None:
+    session.info.pop("unit_candidates", None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_at_end(session: Session, _transaction: Any) -> None:
+    session.info.pop("unit_candidates", None)
 
 
 def _held(s: Session) -> dict[int, Request]:
@@ -144,18 +181,15 @@ _COLUMNS = (Request.id, Request.requester_email, Request.requester, Request.titl
 # requests' names (ix_request_open_requester, 0010) for that part
 _OPEN = Request.state == literal_column("'open'")
 _BY_NAME = select(*_COLUMNS).where(_OPEN, Request.requester == bindparam("name"))
+_BY_ADDRESS = select(*_COLUMNS).where(_OPEN, Request.requester_email == bindparam("email"))
+_BY_TIME = select(*_COLUMNS).where(_OPEN, Request.event_start.between(bindparam("lo"), bindparam("hi")))
 
 
 def _candidates_of(named: bool, window: bool) -> Any:
     """The repeat check's statement: the unit's open requests by address, by one name (`named`)
     and, with a `window`, those starting within it, as a UNION whose every part is read through
     its own index (never a scan of every open request)."""
-    parts = [select(*_COLUMNS).where(_OPEN, Request.requester_email == bindparam("email"))]
-    if named:
-        parts.append(_BY_NAME)
-    if window:
-        parts.append(select(*_COLUMNS).where(_OPEN, Request.event_start.between(bindparam("lo"),
-                                                                                bindparam("hi"))))
+    parts = [_BY_ADDRESS, *([_BY_NAME] if named else []), *([_BY_TIME] if window else [])]
     return union(*parts).order_by("id") if len(parts) > 1 else parts[0].order_by(Request.id)
 
 

@@ -201,3 +201,27 @@ def test_every_spelling_of_a_unit_alike_enough_is_searched(engine) -> None:
         found, how = requests.same_event(s, facts, "third@b.id")
         assert (found.code, how) == ("LPT-2026-0003", "same")
         assert [r.id for r in requests._candidates(s, facts, "third@b.id")] == [2, 3, 4]
+
+
+def test_a_unit_kept_for_the_batch_is_read_again_after_a_flush_or_an_undone_savepoint(engine) -> None:
+    """On SQLite a unit's open requests are read once per transaction; a request closed and
+    flushed meanwhile, or a change undone with its savepoint, is judged as the database has it."""
+    from sqlalchemy.orm import Session
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO request (code, title, state, until_done, requester, requester_email, subject, "
+            "missing, team, schedule, notes, flags, created_at, updated_at) VALUES ('LPT-2026-0001', "
+            "'Musrenbang Kecamatan Bantan', 'open', false, 'Camat Bantan', 'camat@b.id', 's', '[]', "
+            "'[]', '{}', '[]', '[]', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+    facts = RequestFacts(title="Musrenbang Kecamatan Bantan", requester="Camat Bantan")
+    with Session(engine) as s, s.begin():
+        assert requests.same_event(s, facts, "camat@b.id")[0].code == "LPT-2026-0001"
+        savepoint = s.begin_nested()
+        s.get(Request, 1).state = "cancelled"
+        s.flush()  # no longer held as changed: read from the database again
+        assert requests.same_event(s, facts, "camat@b.id") == (None, "other")
+        savepoint.rollback()  # open again
+        assert requests.same_event(s, facts, "camat@b.id")[0].code == "LPT-2026-0001"
+        s.get(Request, 1).state = "cancelled"
+        s.flush()
+        assert requests.same_event(s, facts, "camat@b.id") == (None, "other")
