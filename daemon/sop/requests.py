@@ -135,9 +135,10 @@ def _rows(s: Session, email: str, names: list[str], lo: Any, hi: Any) -> list:
 
 def _units(s: Session, conn: Any) -> dict | None:
     """The unit's open requests read in this transaction, by (address, names): on SQLite only,
-    where a transaction reads one snapshot (on PostgreSQL each statement sees what another
-    daemon committed meanwhile). Forgotten at every flush and every transaction's or
-    savepoint's end (`_forget`): the rows then may differ from the database's."""
+    whose transaction holds the write lock (BEGIN IMMEDIATE, core/db.py): nobody else commits
+    meanwhile (on PostgreSQL each statement sees what another daemon committed). Forgotten at
+    every flush and every transaction's or savepoint's end (`_forget_at_*`): the database's rows
+    may then differ from those read."""
     if conn.dialect.name != "sqlite":
         return None
     txn = s.get_transaction()
