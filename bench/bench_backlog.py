@@ -1,12 +1,16 @@
 """Backlog intake: N request letters stored in the inbound table (as the mailbox worker stores
 them, nothing handled yet), then the dispatcher alone (requests recorded per second; the target
 is >= 300/s; first with every batch read inline, the baseline, then with the next batch read in a
-second process while this one is written), then the job runner alone (letters rendered per second, with the PDF copy when
-LibreOffice is installed; `[jobs] render_processes` worker processes, both cores by default) beside
-a bare docxtpl render + save loop of the same template and context on as many processes.
+second process while this one is written), then the jobs alone as `liputan run` works them (the
+main runner enters each request's first step while the letters' lane renders the letters, on
+`[jobs] render_processes` worker processes, both cores by default, with the PDF copy when
+LibreOffice is installed; `--one-runner`: every kind in one runner, as before) beside a bare
+docxtpl render + save loop of the same template and context on as many processes, with SQL
+statements and flushes per letter (`--sql N`: the N most frequent statements).
 Baseline for intake: a raw imapclient FETCH of the same N letters from a private Dovecot.
 
-    python bench/bench_backlog.py [-n 500] [--profile] [--no-imap]
+    python bench/bench_backlog.py [-n 500] [--profile FILE] [--no-imap] [--letters] [--sql N]
+                                  [--one-runner | --enter-only]
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import pstats
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -30,11 +35,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 
 import bare_render  # noqa: E402
+from _common import fetch_seconds, loadavg  # noqa: E402
 from harness import Office, letter  # noqa: E402
 from sqlalchemy import event, func, select  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
 from test_workflow_bodies import BANTAN  # noqa: E402
 
-from daemon.app import procpool, work  # noqa: E402
+from daemon.app import lanes, procpool, work  # noqa: E402
 from daemon.core import db  # noqa: E402
 from daemon.core.models import Document, Inbound, Job, Request  # noqa: E402
 from daemon.mail import mime  # noqa: E402
@@ -59,7 +66,7 @@ UNITS = tuple(f"Camat {k}" for k in ("Bantan", "Bengkalis", "Mandau", "Pinggir",
 
 
 def load() -> str:
-    return "load " + "/".join(f"{x:.2f}" for x in os.getloadavg())
+    return "load " + loadavg()
 
 
 def request_letter(i: int) -> bytes:
@@ -107,14 +114,7 @@ def imap_baseline(raws: list[bytes], folder: Path) -> float | None:
         return None
     try:
         dovecot.append_many(user, "INBOX", raws)
-        client = dovecot.client(user)
-        t0 = time.perf_counter()
-        client.select_folder("INBOX", readonly=True)
-        data = client.fetch(client.search(["ALL"]), ["BODY.PEEK[]"])
-        elapsed = time.perf_counter() - t0
-        client.logout()
-        assert len(data) == len(raws)
-        return elapsed
+        return fetch_seconds(dovecot, user, len(raws))
     finally:
         dovecot.stop()
 
@@ -128,6 +128,102 @@ def top(profile: cProfile.Profile, n: int = 25) -> None:
     stats.stream = out
     stats.sort_stats("cumulative").print_stats(r"/daemon/", n)
     print("\n".join(ln.replace(str(ROOT) + "/", "") for ln in out.getvalue().splitlines()[:n + 12]))
+
+
+def with_lane(office: Office, profile: bool) -> tuple[int, pstats.Stats | None]:
+    """The jobs as `liputan run` works them: the main runner (each request's first step) and the
+    letters' lane (app/lanes.py: render jobs) in threads of their own, the lane woken after each
+    job of the main runner (as the service does); until neither has a due job. Jobs run, and
+    both threads' profile by their own CPU time (when `profile`)."""
+    lane = lanes.Lane({work.RENDER})
+    letters_runner = lane.split(office.jobs)
+    wake, main_done = threading.Event(), threading.Event()
+    counts, profs = [0, 0], [cProfile.Profile(time.thread_time) if profile else None for _ in range(2)]
+
+    def main() -> None:
+        try:
+            if profs[0]:
+                profs[0].enable()
+            counts[0] = office.jobs.run_once(after=lambda job: wake.set())
+        finally:
+            if profs[0]:
+                profs[0].disable()
+            main_done.set()
+            wake.set()
+
+    def letters_lane() -> None:
+        while True:
+            wake.clear()
+            done = main_done.is_set()
+            if profs[1]:
+                profs[1].enable()
+            ran = letters_runner.run_once()
+            if profs[1]:
+                profs[1].disable()
+            counts[1] += ran
+            if done and not ran:
+                return
+            wake.wait(letters_runner.seconds_to_next())
+
+    threads = [threading.Thread(target=main), threading.Thread(target=letters_lane)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    if profs[0] and profs[1]:
+        stats = pstats.Stats(profs[0])
+        stats.add(profs[1])
+        return sum(counts), stats
+    return sum(counts), None
+
+
+def enter_only(office: Office, args: argparse.Namespace) -> None:
+    """Each request's first step entered by the main runner, the letters left queued: the CPU
+    of this process alone (no worker runs), per letter, with its statements and flushes."""
+    office.jobs = work.runner(office.ctx, office.factory, "bench")
+    office.jobs.lanes = frozenset({work.RENDER})
+    sql = SqlCount(office.engine, args.sql > 0)
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    ran = office.jobs.run_once()
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    sql.stop()
+    print(f"first steps entered: {ran} in {seconds:.2f} s, {cpu * 1000 / max(ran, 1):.1f} ms CPU per letter "
+          f"(claims, the engine, completions; no letter rendered)   {load()}")
+    sql.report(1 / max(ran, 1), args.sql)
+
+
+class SqlCount:
+    """SQL statements (before_cursor_execute), flushes and transactions of the job runner's run."""
+
+    def __init__(self, engine, shapes: bool) -> None:  # noqa: ANN001
+        self.engine, self.shapes = engine, shapes
+        self.n = {"statements": 0, "flushes": 0, "commits": 0, "savepoints": 0}
+        self.seen: dict[str, int] = {}
+        self.hooks = [(engine, "before_cursor_execute", self._statement),
+                      (engine, "commit", lambda *_a: self._bump("commits")),
+                      (engine, "savepoint", lambda *_a: self._bump("savepoints")),
+                      (Session, "after_flush", lambda *_a: self._bump("flushes"))]
+        for target, name, fn in self.hooks:
+            event.listen(target, name, fn)
+
+    def _bump(self, what: str) -> None:
+        self.n[what] += 1
+
+    def _statement(self, _conn, _cursor, statement: str, *_a) -> None:  # noqa: ANN001
+        self.n["statements"] += 1
+        if self.shapes:
+            shape = " ".join(statement.split())[:150]
+            self.seen[shape] = self.seen.get(shape, 0) + 1
+
+    def stop(self) -> None:
+        for target, name, fn in self.hooks:
+            event.remove(target, name, fn)
+
+    def report(self, per: float, top_n: int) -> None:
+        print("  per letter: " + ", ".join(f"{v * per:.1f} {k}" for k, v in self.n.items())
+              + " (the daemon process: claims, the engine, completions)")
+        for shape, k in sorted(self.seen.items(), key=lambda kv: -kv[1])[:top_n]:
+            print(f"    {k * per:5.2f}  {shape}")
 
 
 def dispatch(office: Office, args: argparse.Namespace, ahead: bool) -> None:
@@ -219,6 +315,14 @@ def run(base: Path) -> None:
     ap.add_argument("--no-imap", action="store_true", help="skip the Dovecot FETCH baseline")
     ap.add_argument("--letters", action="store_true",
                     help="the letters' figures: skip the dispatcher's inline baseline (dispatch once)")
+    ap.add_argument("--one-runner", action="store_true",
+                    help="run every job kind in one runner (before: every first step entered, "
+                         "then the letters), not the daemon's main runner beside its letters' lane")
+    ap.add_argument("--enter-only", action="store_true",
+                    help="after the dispatcher, only enter each request's first step (the main runner, "
+                         "no letter rendered): the daemon's CPU for it, steadier than the whole run's")
+    ap.add_argument("--sql", type=int, default=0, metavar="N",
+                    help="list the job runner's N most frequent SQL statements (per letter)")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     conv = default_converter()
@@ -243,6 +347,9 @@ def run(base: Path) -> None:
 
     if args.dispatcher_only:
         return
+    if args.enter_only:
+        enter_only(office, args)
+        return
     # ---- the job runner alone ----------------------------------------------------------------
     cold = None
     if pdf:
@@ -255,15 +362,21 @@ def run(base: Path) -> None:
     pids: list[int] = []
     if workers > 1:  # a running daemon's pool is up after its first letter
         pids = procpool.shared(workers).warm()
-    prof = cProfile.Profile() if args.profile else None
+    prof = None  # the daemon process's threads that run jobs, by their own CPU time
+    sql = SqlCount(office.engine, args.sql > 0)
     t0, parent0, workers0 = time.perf_counter(), time.process_time(), bare_render.cpu_of(pids)
-    if prof:
-        prof.enable()
-    ran = office.jobs.run_once()
-    if prof:
-        prof.disable()
+    if args.one_runner:
+        prof = cProfile.Profile(time.thread_time) if args.profile else None
+        if prof:
+            prof.enable()
+        ran = office.jobs.run_once()
+        if prof:
+            prof.disable()
+    else:
+        ran, prof = with_lane(office, bool(args.profile))
     jobs_s = time.perf_counter() - t0
     parent_s = time.process_time() - parent0  # this process: claims, the engine, completions
+    sql.stop()
     if workers > 1:
         pids_after = procpool.shared(workers).pids()
         workers_s = bare_render.cpu_of(pids_after) - workers0 if pids_after == pids else None
@@ -283,6 +396,7 @@ def run(base: Path) -> None:
               f"{f'{workers_s * per:.1f} ms' if workers_s is not None else 'unknown (a worker was replaced)'}")
     else:
         print(f"  CPU per letter: daemon process {parent_s * per:.1f} ms (rendering included)")
+    sql.report(per / 1000, args.sql)
 
     # ---- baseline: bare docxtpl render + save of the same template and context -----------------
     template = letters.template_path(payload["template"])

@@ -15,6 +15,8 @@ from sqlalchemy import func, select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from _common import fetch_seconds  # noqa: E402
+
 from daemon.core.config import Config, load_config  # noqa: E402
 from daemon.core.db import make_engine, sessions, upgrade  # noqa: E402
 from daemon.core.models import Inbound  # noqa: E402
@@ -34,18 +36,6 @@ def message(n: int) -> bytes:
             f"Message-ID: <bench-{n}@bengkaliskab.go.id>\r\n"
             f"Date: Mon, 30 Nov 2026 08:00:00 +0700\r\n"
             f"Content-Type: text/plain; charset=utf-8\r\n\r\n{body}").encode()
-
-
-def baseline(dovecot: Dovecot) -> float:
-    """Seconds for one client to SELECT, SEARCH and FETCH every body."""
-    client = dovecot.client(USER)
-    t0 = time.perf_counter()
-    client.select_folder("INBOX", readonly=True)
-    data = client.fetch(client.search(["ALL"]), ["BODY.PEEK[]"])
-    elapsed = time.perf_counter() - t0
-    client.logout()
-    assert all(b"BODY[]" in v for v in data.values())
-    return elapsed
 
 
 def intake(cfg: Config, raw_dir: Path, expected: int) -> float:
@@ -84,7 +74,7 @@ def main() -> None:
         try:
             cfg = load_config(write_config(base / "liputan.toml", imap_port=dovecot.port, smtp_port=25,
                                            database=db_url, rules=ROOT / "rules", user=USER))
-            fetch_s = baseline(dovecot)
+            fetch_s = fetch_seconds(dovecot, USER)
             store_s = intake(cfg, base / "raw", args.messages)
         finally:
             if pg:

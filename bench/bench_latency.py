@@ -39,7 +39,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from harness import KABID, KADIS, letter, reply  # noqa: E402
 from test_workflow_bodies import BANTAN  # noqa: E402
 
-from daemon.devservers import free_port  # noqa: E402
+from _common import SmtpServer, loadavg  # noqa: E402
+
 from daemon.devservers.config import OFFICE_MAILBOX, PASSWORD, write_config  # noqa: E402
 from daemon.devservers.dovecot import Dovecot  # noqa: E402
 
@@ -54,18 +55,14 @@ class Got:
     msg: EmailMessage
 
 
-class Mta:
+class Mta(SmtpServer):
     """SMTP on 127.0.0.1: mail for the office mailbox is APPENDed to its Dovecot INBOX (one
     persistent IMAP connection); mail for anyone else is captured with its arrival time."""
 
     def __init__(self, dovecot: Dovecot):
-        self.dovecot = dovecot
-        self.port = free_port()
+        super().__init__(dovecot)
         self.got: list[Got] = []
         self.cond = threading.Condition()
-        self.imap = dovecot.client(OFFICE_MAILBOX)
-        self.imap_lock = threading.Lock()
-        self.controller = None
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001
         rcpts = [r.lower() for r in envelope.rcpt_tos]
@@ -80,30 +77,6 @@ class Mta:
                 self.got.append(Got(now, others, msg))
                 self.cond.notify_all()
         return "250 OK"
-
-    def append(self, raw: bytes) -> None:
-        with self.imap_lock:
-            self.imap.append("INBOX", raw)
-
-    def append_many(self, raws: list[bytes]) -> None:
-        with self.imap_lock:
-            for raw in raws:
-                self.imap.append("INBOX", raw)
-
-    def start(self) -> Mta:
-        from aiosmtpd.controller import Controller
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port, ready_timeout=10,
-                                     data_size_limit=0)
-        self.controller.start()
-        return self
-
-    def stop(self) -> None:
-        if self.controller:
-            self.controller.stop()
-        try:
-            self.imap.logout()
-        except Exception:  # noqa: BLE001, S110 - the connection may be gone already
-            pass
 
     def wait_for(self, pred, timeout: float, start: int = 0) -> Got:
         """The first captured message (from index `start`) matching pred, waiting for it."""
@@ -229,7 +202,7 @@ def pct(xs: list[float], p: float) -> float:
 
 def line(label: str, xs: list[float]) -> str:
     return (f"{label:<46} n={len(xs):3d}  p50 {pct(xs, 50) * 1000:7.0f} ms  p99 {pct(xs, 99) * 1000:7.0f} ms"
-            f"  max {max(xs) * 1000:7.0f} ms   load {'/'.join(f'{x:.2f}' for x in os.getloadavg())}")
+            f"  max {max(xs) * 1000:7.0f} ms   load {loadavg()}")
 
 
 def main() -> None:

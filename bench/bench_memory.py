@@ -45,7 +45,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from harness import KADIS, letter, reply  # noqa: E402
 from test_workflow_bodies import BANTAN  # noqa: E402
 
-from daemon.devservers import free_port  # noqa: E402
+from _common import SmtpServer, loadavg  # noqa: E402
+
 from daemon.devservers.config import OFFICE_MAILBOX, PASSWORD, write_config  # noqa: E402
 from daemon.devservers.dovecot import Dovecot  # noqa: E402
 
@@ -178,24 +179,22 @@ def children_rss_kb(pid: int) -> int:
     return sum(rollup_kb(k)["rss"] for k in descendants(pid))
 
 
-class Capture:
+class Capture(SmtpServer):
     """SMTP on 127.0.0.1: mail for the office mailbox is APPENDed to its INBOX; the Kadis's task
-    mails are kept (to be answered), everything else only counted."""
+    mails are kept (to be answered, under `lock`), everything else only counted."""
 
     def __init__(self, dovecot: Dovecot):
-        self.port = free_port()
-        self.imap = dovecot.client(OFFICE_MAILBOX)
+        super().__init__(dovecot)
         self.lock = threading.Lock()
         self.kinds: Counter[str] = Counter()
         self.kadis: dict[str, bytes] = {}  # request code -> its first Kadis task mail
         self.sent = 0
-        self.controller = None
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001
         rcpts = [r.lower() for r in envelope.rcpt_tos]
         raw = envelope.original_content or envelope.content
         if OFFICE_MAILBOX in rcpts:
-            await asyncio.to_thread(self.append, [raw])
+            await asyncio.to_thread(self.append, raw)
         head = email.message_from_bytes(raw.split(b"\r\n\r\n", 1)[0], policy=email.policy.compat32)
         kind = str(head.get("X-Liputan-Kind", "?"))
         with self.lock:
@@ -205,26 +204,6 @@ class Capture:
             if KADIS in rcpts and kind == "task" and m and m.group(1) not in self.kadis:
                 self.kadis[m.group(1)] = raw
         return "250 OK"
-
-    def append(self, raws: list[bytes]) -> None:
-        with self.lock:
-            for raw in raws:
-                self.imap.append("INBOX", raw)
-
-    def start(self) -> Capture:
-        from aiosmtpd.controller import Controller
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port, ready_timeout=10,
-                                     data_size_limit=0)
-        self.controller.start()
-        return self
-
-    def stop(self) -> None:
-        if self.controller:
-            self.controller.stop()
-        try:
-            self.imap.logout()
-        except Exception:  # noqa: BLE001, S110 - the connection may be gone already
-            pass
 
 
 class Sampler(threading.Thread):
@@ -360,7 +339,7 @@ def feed(cap: Capture, db: Path, n: int, chunk: int, sampler: Sampler) -> None:
             batch += [request_letter(i) for i in range(letters, letters + k)]
             letters += k
         if batch:
-            cap.append(batch)
+            cap.append_many(batch)
             deadline = time.monotonic() + 300
         elif time.monotonic() > deadline:
             print(f"  no Kadis task mail for 300 s: {seen} of {letters} letters got one; stopping the feed")
@@ -464,7 +443,7 @@ def main() -> None:
     from daemon.paperwork.pdf import default_converter
     conv = default_converter()
     print(f"mode: {'WITH LibreOffice (' + conv.mode + ')' if conv.available() else 'WITHOUT LibreOffice'}; "
-          f"nproc {os.cpu_count()}; load {'/'.join(f'{x:.2f}' for x in os.getloadavg())}"
+          f"nproc {os.cpu_count()}; load {loadavg()}"
           f"{'; under tracemalloc' if args.trace else ''}; [status] trim_seconds "
           f"{'default' if args.trim_seconds is None else args.trim_seconds}; [status] malloc_arenas "
           f"{'default' if args.malloc_arenas is None else args.malloc_arenas}; [jobs] idle_workers_seconds "
@@ -530,7 +509,7 @@ def main() -> None:
             raise SystemExit(f"the daemon exited ({daemon.returncode}); see {base / 'daemon.log'}")
         report(sampler, bare, started, after_feed, after_idle)
         print(f"child processes (letter workers, reading process, LibreOffice) RSS: {mb(children_rss_kb(daemon.pid))}; "
-              f"load {'/'.join(f'{x:.2f}' for x in os.getloadavg())}")
+              f"load {loadavg()}")
     finally:
         if sampler:
             sampler.stop.set()

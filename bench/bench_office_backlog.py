@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 
 import bare_render  # noqa: E402
+from _common import fetch_seconds, loadavg  # noqa: E402
 from bench_backlog import request_letter  # noqa: E402
 from harness import KABID, KADIS, Office, reply  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
@@ -47,24 +48,12 @@ STYLES = ("gmail", "outlook", "iphone")
 
 
 def load() -> str:
-    return "load " + "/".join(f"{x:.1f}" for x in os.getloadavg())
+    return "load " + loadavg(1)
 
 
 def count(office: Office, model, *where) -> int:
     with office.factory() as s:
         return s.scalar(select(func.count()).select_from(model).where(*where))
-
-
-def fetch_baseline(dovecot: Dovecot, n: int) -> float:
-    """Seconds for one client to SELECT, SEARCH and FETCH every body of the INBOX."""
-    client = dovecot.client(USER)
-    t0 = time.perf_counter()
-    client.select_folder("INBOX", readonly=True)
-    data = client.fetch(client.search(["ALL"]), ["BODY.PEEK[]"])
-    elapsed = time.perf_counter() - t0
-    client.logout()
-    assert len(data) == n, (len(data), n)
-    return elapsed
 
 
 def with_letters(office: Office, to: str | None = None) -> list[int]:
@@ -86,7 +75,7 @@ def timed(fn) -> tuple[int, float]:
 def wave(name: str, office: Office, dovecot: Dovecot, worker: MailboxWorker, raws: list[bytes]) -> dict:
     """Append the wave, FETCH it raw (baseline), then store, read and commit, file, render."""
     dovecot.append_many(USER, "INBOX", raws)
-    fetch_s = fetch_baseline(dovecot, len(raws))
+    fetch_s = fetch_seconds(dovecot, USER, len(raws))
     letters_before = count(office, Job, Job.kind == work.RENDER, Job.state == "done")
     mails_before = len(with_letters(office))
     stored, store_s = timed(worker.fetch_new)

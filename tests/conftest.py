@@ -6,11 +6,14 @@ import itertools
 import logging
 import os
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import IO, Callable, Iterator
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
@@ -139,15 +142,88 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     server.drop_database(name)
 
 
-@pytest.fixture
-def factory(db_url: str) -> Iterator[sessionmaker[Session]]:
-    """A sessionmaker on the upgraded test database."""
-    engine = make_engine(db_url)
+def _upgraded(url: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(url)
     upgrade(engine)
     yield sessions(engine)
     engine.dispose()
 
 
+@pytest.fixture
+def factory(db_url: str) -> Iterator[sessionmaker[Session]]:
+    """A sessionmaker on the upgraded test database."""
+    yield from _upgraded(db_url)
+
+
+@pytest.fixture
+def sqlite_factory(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    """A sessionmaker on an upgraded SQLite file of the test's own: for logic the database does not
+    change (claims, leases, outages), on the one backend."""
+    yield from _upgraded(f"sqlite:///{tmp_path / 'liputan.db'}")
+
+
+
+
+class Daemons:
+    """`liputan run` processes of one test, as an operator runs them: started with their output
+    appended to the test's daemon.log (or the open file given; never a pipe nobody reads, which
+    would block the daemon once full), stopped by a signal with a clean exit asserted."""
+
+    def __init__(self, log: Path):
+        self.log, self.started = log, []
+
+    def start(self, config: str | Path, env: dict | None = None, cwd: Path = REPO,
+              log: IO | None = None) -> subprocess.Popen:
+        out = log or open(self.log, "a")  # noqa: SIM115 - the child keeps its own descriptor
+        try:
+            proc = subprocess.Popen([sys.executable, "-m", "daemon.app.cli", "run", "-c", str(config)],
+                                    stdout=out, stderr=subprocess.STDOUT, text=True, env=env, cwd=cwd)
+        finally:
+            if log is None:
+                out.close()
+        self.started.append(proc)
+        return proc
+
+    @staticmethod
+    def stop(proc: subprocess.Popen, timeout: float, sig: int = signal.SIGTERM) -> None:
+        """Send `sig`; the process must exit with 0 within `timeout` seconds (raises otherwise)."""
+        proc.send_signal(sig)
+        assert proc.wait(timeout=timeout) == 0
+
+    def kill_left(self) -> None:
+        for proc in self.started:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+
+@pytest.fixture
+def daemons(tmp_path: Path) -> Iterator[Daemons]:
+    """Start `liputan run` with `daemons.start(config)`; any still running at the end is killed."""
+    found = Daemons(tmp_path / "daemon.log")
+    try:
+        yield found
+    finally:
+        found.kill_left()
+
+
+@pytest.fixture
+def an_hour_later(factory: sessionmaker[Session]) -> Callable[[], None]:
+    """Call it to move the outbox an hour on: every mail sent so far leaves the rate limit's
+    hour's window, and what was held is due."""
+    from datetime import timedelta
+
+    from sqlalchemy import select, update
+
+    from daemon.core.models import Outbox, utcnow
+
+    def later() -> None:
+        with factory() as s, s.begin():
+            for o in s.scalars(select(Outbox).where(Outbox.sent_at.is_not(None))):
+                o.sent_at -= timedelta(minutes=61)
+            s.execute(update(Outbox).where(Outbox.status == "queued")
+                      .values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+    return later
 
 
 @pytest.fixture

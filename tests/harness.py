@@ -7,7 +7,8 @@ import email
 import email.policy
 import hashlib
 import io
-from datetime import datetime, timedelta
+import time
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
@@ -21,7 +22,7 @@ from daemon.app.dispatcher import Dispatcher
 from daemon.app.folder import FolderIntake
 from daemon.core import db
 from daemon.core.config import load_config
-from daemon.core.context import Context
+from daemon.core.context import Clock, Context
 from daemon.core.models import Inbound, Outbox, Request
 from daemon.devservers import config as devconfig
 from daemon.mail import mime
@@ -44,17 +45,6 @@ def write_config(folder: Path, database: str, imap_port: int = 143, smtp_port: i
                                   office={"authserv_id": authserv_id},
                                   mailbox={"idle_seconds": 60, "poll_seconds": 1, "timeout": 10},
                                   smtp={"timeout": 10})
-
-
-class Clock:
-    def __init__(self, start: datetime):
-        self.t = start
-
-    def __call__(self) -> datetime:
-        return self.t
-
-    def advance(self, **kw: float) -> None:
-        self.t += timedelta(**kw)
 
 
 class Office:
@@ -275,3 +265,14 @@ def quiet(office: Office) -> None:
     """The delivery goes quiet: the settle timer fires."""
     office.clock.advance(seconds=office.cfg.delivery.settle_seconds + 1)
     office.settle()
+
+
+def wait_for(predicate, timeout: float = 60.0, what: str = "condition", every: float = 0.3):
+    """The predicate's first true value, asked every `every` seconds for up to `timeout` (a daemon
+    or a watcher working in another process or thread); AssertionError after that."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := predicate():
+            return value
+        time.sleep(every)
+    raise AssertionError(f"{what}: not met in {timeout} s")

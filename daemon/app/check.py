@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from daemon.core import validated_cache
 from daemon.core.errors import DEFAULT_KINDS, ConfigError
-from daemon.core.problems import Problem, ProblemsError
+from daemon.core.problems import Problem, ProblemsError, Unchecked
 
 if TYPE_CHECKING:
     from daemon.core.config import Config
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 # The step kinds' names are DEFAULT_KINDS, kept equal to the engine's registry (daemon.sop.kinds)
 # by tests/unit/test_startup.py, so checking them does not load the engine (~1 s).
-VERDICT = 1  # the form of a cached verdict; another number is a miss
+VERDICT = 2  # the form of a cached verdict; another number is a miss
 OLDER = "SELECT code, sop_revision FROM request WHERE state = 'open' AND sop_revision != :rev"
 
 
@@ -30,7 +30,8 @@ def check_config(path: str, kinds: Collection[str] = DEFAULT_KINDS) -> int:
     try:
         source, _, data = read_config(path)
     except ConfigError as exc:
-        return report([Problem(exc.path, exc.line, exc.message)])
+        return report([Problem(exc.path, exc.line, exc.message)],
+                      [f"{exc.path}: the rules are not checked until the config can be read"])
     name = verdict_key(data, kinds)
     found = validated_cache.load_json(name)
     if not (isinstance(found, dict) and found.get("version") == VERDICT):
@@ -38,7 +39,7 @@ def check_config(path: str, kinds: Collection[str] = DEFAULT_KINDS) -> int:
         try:
             cfg = load_config(source)
         except ConfigError as exc:
-            return report([Problem(exc.path, exc.line, exc.message)])
+            return with_rules(problems_in(exc), data, kinds)
         found = verdict(cfg, kinds)
         validated_cache.store_json(name, found)
     return replay(found)
@@ -61,12 +62,14 @@ def verdict(cfg: Config, kinds: Collection[str]) -> dict:
     """What `check` found, as plain data: what is printed, and what must be looked at each time."""
     from daemon.core.resources import templates_dir
     from daemon.core.rules_check import check_rules
-    problems, warnings = check_rules(Path(cfg.rules.dir), kinds, templates_dir("letters"))
+    found, warnings = check_rules(Path(cfg.rules.dir), kinds, templates_dir("letters"))
+    problems = [p for p in found if not isinstance(p, Unchecked)]
     ctx = None
-    if not problems:
+    if not found:
         ctx, problems = load_context(cfg)
     return {"version": VERDICT, "runtime": cfg.runtime_facts(), "warnings": [str(w) for w in warnings],
             "problems": [str(p) for p in problems], "database": cfg.paths.database,
+            "unchecked": [str(p) for p in found if isinstance(p, Unchecked)],
             "revision": ctx.rules.sop_revision if ctx is not None and not problems else None,
             "ok": f"{cfg.source}: ok; rules in {Path(cfg.rules.dir).resolve()}: ok"}
 
@@ -77,7 +80,7 @@ def replay(found: dict) -> int:
     for w in [*runtime_warnings(found["runtime"]), *found["warnings"]]:
         print(f"warning: {w}")
     if found["problems"] or found["revision"] is None:
-        return report(found["problems"])
+        return report(found["problems"], found["unchecked"])
     for w in older_revisions(found["database"], found["revision"]):
         print(f"warning: {w}")
     print(found["ok"])
@@ -136,9 +139,30 @@ def server_rows(url: str, revision: str) -> list[tuple]:
         return [tuple(r) for r in conn.execute(OLDER.replace(":rev", "%s"), (revision,))]
 
 
-def report(problems: list[Problem]) -> int:
+def problems_in(exc: ConfigError) -> list[Problem]:
+    return exc.problems if isinstance(exc, ProblemsError) else [Problem(exc.path, exc.line, exc.message)]
+
+
+def with_rules(problems: list[Problem], data: dict, kinds: Collection[str]) -> int:
+    """A config that fails validation: its problems, and the rules' too when its [rules] dir
+    can be read (read_config made it absolute), so one run names every mistake."""
+    from daemon.core.resources import templates_dir
+    from daemon.core.rules_check import check_rules
+    rules = data.get("rules") if isinstance(data.get("rules"), dict) else {}
+    if not isinstance(rules.get("dir"), str):
+        return report(problems, [f"{problems[0].file}: the rules are not checked until [rules] dir "
+                                 "is a folder name"])
+    found, _ = check_rules(Path(rules["dir"]), kinds, templates_dir("letters"))
+    return report(problems + [p for p in found if not isinstance(p, Unchecked)],
+                  [str(p) for p in found if isinstance(p, Unchecked)])
+
+
+def report(problems: list, unchecked: list[str] = ()) -> int:
+    """Every problem, one a line, their count, then what could not be checked (one line each)."""
     for p in problems:
         print(f"liputan: {p}", file=sys.stderr)
     print(f"liputan: {len(problems)} problem{'s' if len(problems) != 1 else ''} found",
           file=sys.stderr)
+    for line in unchecked:
+        print(f"liputan: {line}", file=sys.stderr)
     return 1

@@ -24,6 +24,8 @@ DEFAULT_CONFIG = "/etc/liputan/liputan.toml"
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="liputan", description="Liputan: the coverage SOP by email.")
     p.add_argument("-c", "--config", default=DEFAULT_CONFIG, help="path to liputan.toml")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="show the log's INFO lines on the terminal too (`run` always does)")
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the daemon in the foreground")
     sub.add_parser("check", help="validate the config and every file in rules/")
@@ -57,6 +59,8 @@ def parser() -> argparse.ArgumentParser:
     for name in ("run", "check", "requests", "show", "jadwal", "report", "requeue", "quarantine",
                  "approve", "status"):
         sub.choices[name].add_argument("-c", "--config", default=argparse.SUPPRESS)
+    for command in sub.choices.values():
+        command.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS)
     return p
 
 
@@ -71,8 +75,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def command(args: argparse.Namespace) -> int:
+    import logging
+
     from daemon.app import logs
-    logs.setup()  # journald under systemd, readable lines on a terminal (daemon/app/logs.py)
+    # journald under systemd, readable lines on a terminal (daemon/app/logs.py); a person's
+    # command shows its result, and of the log only what went wrong (-v: everything)
+    person = args.command != "run" and not getattr(args, "verbose", False)
+    logs.setup(terminal=logging.WARNING if person else logging.NOTSET)
     if args.command in ("run", "demo", "sandbox", "contoh"):
         gc.enable()  # long-running: collected as usual from the start
     if args.command == "demo":
@@ -144,21 +153,11 @@ def open_db(cfg: Config):
     return db.sessions(engine)
 
 
-def iso(dt) -> str | None:
-    """ISO 8601 with the offset of the office's zone ([office] timezone), as people read times."""
-    from daemon.core import indonesian
-    return indonesian.to_zone(dt).isoformat() if dt else None
-
-
 def summary(ctx: Context, s, req: Request, tasks: list[list[str]] | None = None) -> dict:
+    from daemon.app import request_view
     from daemon.sop.waiting import waiting_for  # not the engine: `requests` and `show` read only
-    waiting = waiting_for(ctx, s, req, tasks)
-    return {"code": req.code, "title": req.title, "state": req.state,
-            "step": req.step if req.state == "open" else None, "waiting_for": waiting,
-            "event_start": iso(req.event_start), "location": req.location,
-            "outside_island": req.outside_island, "requester": req.requester,
-            "requester_email": req.requester_email, "created_at": iso(req.created_at),
-            "duplicate_of": None, "missing": req.missing, "flags": req.flags}
+    values = {name: getattr(req, name) for name in request_view.SUMMARY_FIELDS}
+    return request_view.summary(values, waiting_for(ctx, s, req, tasks))
 
 
 def list_requests(ctx: Context, factory, args) -> int:
@@ -196,6 +195,7 @@ def show(ctx: Context, factory, args) -> int:
 
     from sqlalchemy import select
 
+    from daemon.app import request_view
     from daemon.core.models import DeliveryFile, Event, Publication, Request
     with factory() as s:
         req = s.scalars(select(Request).where(Request.code == args.code.upper())).first()
@@ -204,17 +204,13 @@ def show(ctx: Context, factory, args) -> int:
             return 1
         data = summary(ctx, s, req)
         data["team"], data["schedule"] = req.team, req.schedule
-        data["events"] = [{"time": iso(e.time), "step": e.step, "actor": e.actor,
-                           "decision": e.decision, "note": e.note, "message_id": e.message_id,
-                           "kind": e.kind}
+        data["events"] = [request_view.event(*(getattr(e, f) for f in request_view.EVENT_FIELDS))
                           for e in s.scalars(select(Event).where(Event.request_id == req.id)
                                              .order_by(Event.id))]
-        data["files"] = [{"name": f.name, "kind": f.kind, "status": f.status, "source": f.source,
-                          "size": f.size, "sha256": f.sha256 or None, "reason": f.reason}
+        data["files"] = [request_view.delivered_file(*(getattr(f, n) for n in request_view.FILE_FIELDS))
                          for f in s.scalars(select(DeliveryFile).where(DeliveryFile.request_id == req.id)
                                             .order_by(DeliveryFile.id))]
-        data["publications"] = [{"channel": p.channel, "status": p.status, "remote_id": p.remote_id,
-                                 "url": p.url, "detail": p.detail}
+        data["publications"] = [request_view.publication(*(getattr(p, n) for n in request_view.PUBLICATION_FIELDS))
                                 for p in s.scalars(select(Publication).where(Publication.request_id == req.id)
                                                    .order_by(Publication.id))]
         data["steps"] = timeline(ctx, s, req)
@@ -233,19 +229,15 @@ def timeline(ctx: Context, s, req: Request) -> list[dict]:
     """Each step a person took: who, sent and decided when, working minutes against the standard."""
     from sqlalchemy import select
 
+    from daemon.app import request_view
     from daemon.core.models import Task
     from daemon.core.workcal import WorkCalendar
     from daemon.sop.run import sop_of
-    cal, sop, out = WorkCalendar(ctx.cfg.hours, ctx.cfg.tz), sop_of(ctx, s, req), []
-    for t in s.scalars(select(Task).where(Task.request_id == req.id).order_by(Task.id)):
-        standard = next((st.minutes for st in sop.steps if st.number == t.step), None)
-        end = t.closed_at or ctx.now()
-        took = round(cal.minutes_between(t.created_at, end), 1)
-        out.append({"step": t.step, "role": t.role, "who": t.who[0] if t.who else None,
-                    "sent": iso(t.created_at), "closed": iso(t.closed_at), "status": t.status,
-                    "decision": t.decision, "working_minutes": took, "standard_minutes": standard,
-                    "late": bool(standard and took > standard)})
-    return out
+    cal, standards, now = WorkCalendar(ctx.cfg.hours, ctx.cfg.tz), {}, ctx.now()
+    for st in sop_of(ctx, s, req).steps:
+        standards.setdefault(st.number, st.minutes)
+    return [request_view.step_taken(cal, standards, now, *(getattr(t, f) for f in request_view.TASK_FIELDS))
+            for t in s.scalars(select(Task).where(Task.request_id == req.id).order_by(Task.id))]
 
 
 def parse_day(text: str | None, flag: str):

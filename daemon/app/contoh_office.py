@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import email.policy
 import hashlib
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
@@ -16,25 +16,12 @@ from daemon.app import work
 from daemon.app.dispatcher import Dispatcher
 from daemon.core import db
 from daemon.core.config import load_config
-from daemon.core.context import Context
+from daemon.core.context import Clock, Context
 from daemon.core.models import Document, Inbound, Outbox, Request
 from daemon.devservers import config as devconfig
 from daemon.mail import mime
 
 OFFICE_ADDRESS = f"Liputan Diskominfotik <{devconfig.OFFICE_MAILBOX}>"
-
-
-class Clock:
-    """The time the sample office lives in; it moves only when told."""
-
-    def __init__(self, start: datetime):
-        self.t = start
-
-    def __call__(self) -> datetime:
-        return self.t
-
-    def advance(self, **kw: float) -> None:
-        self.t += timedelta(**kw)
 
 
 class SampleOffice:

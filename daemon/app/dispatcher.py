@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from daemon.app import ocr_jobs, prereading, read_ahead
 from daemon.app.handling import MessageHandling
 from daemon.core import jobs, logctx
+from daemon.core import quarantine_reasons as reasons
 from daemon.core.context import Context
 from daemon.core.models import Inbound
 from daemon.mail import mails
@@ -265,7 +266,7 @@ class Dispatcher(MessageHandling):
         with self.factory() as s, s.begin():
             inbound = s.get(Inbound, inbound_id)
             inbound.status, inbound.attempts = "quarantined", inbound.attempts + 1
-            inbound.reason = f"internal error while handling: {detail[:500]}"
+            inbound.reason = reasons.english("internal_error", detail=detail[:500])
             inbound.processed_at = self.ctx.now()
             mails.send(s, self.ctx.cfg, "alert", to=[self.ctx.cfg.office.operator],
                        heading="Pesan masuk dikarantina karena galat",

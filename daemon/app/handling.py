@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from daemon.app import mail_delivery, ocr_jobs, prereading, sender_checks
 from daemon.app.outcome import Outcome
 from daemon.core import lexicon, logctx
+from daemon.core import quarantine_reasons as reasons
 from daemon.core.models import Inbound, Outbox, Request, Task, utcnow
 from daemon.core.types import Classification, RequestFacts
 from daemon.mail import mails, mime
@@ -269,10 +270,9 @@ class MessageHandling:
             # asked for everything the scan held (the operator was told of the failed OCR)
             facts_list = found[:1]
         if not sender:
-            raise Outcome("quarantined", "no sender address: nobody to acknowledge or ask")
+            raise Outcome("quarantined", reasons.english("no_sender"))
         if not facts_list:
-            raise Outcome("quarantined", f"not understood as a coverage request ({c.kind}: {c.reason}); "
-                          "no event title, date or place found")
+            raise Outcome("quarantined", reasons.english("not_a_request", kind=c.kind, why=c.reason))
         subject = mime.header(msg, "Subject")
         cancel = bool(requests.CANCEL.search(subject + " " + mime.body_text(msg)[:3000]))
         for facts in facts_list:
@@ -281,7 +281,7 @@ class MessageHandling:
             if existing is not None:
                 engine.repeat_letter(ctx, s, inbound, existing, facts, how, email, cancel)
             elif cancel:
-                raise Outcome("quarantined", "a cancellation for an event we have no request for")
+                raise Outcome("quarantined", reasons.english("unknown_cancellation"))
             else:
                 engine.open_request(ctx, s, inbound, facts, email, subject)
         raise Outcome("done", f"{len(facts_list)} request letter(s) read")

@@ -99,7 +99,7 @@ class JobRunner(LeaseKeeper):
                 while (max_jobs is None or ran < max_jobs) and not (halt and halt()):
                     if len(flying) >= self.parallel:
                         flying = wait(flying, return_when=FIRST_COMPLETED).not_done
-                    if not pending:
+                    if not self._drop_lost(pending):  # a batch all lost: claim the next at once
                         pending.extend(self._claim_batch(max_jobs, ran))
                     job = self._next(pending)
                     if job is None:
@@ -134,14 +134,7 @@ class JobRunner(LeaseKeeper):
 
     def _next(self, pending: deque[ClaimedJob]) -> ClaimedJob | None:
         """The next claimed job still ours (one whose lease the heartbeat lost is not run)."""
-        while pending:
-            job = pending.popleft()
-            if job.id not in self._lost:
-                return job
-            log.warning("%s: its lease was lost before it started; left to its new holder", _label(job))
-            with self._held_lock:
-                self._held.pop(job.id, None)
-        return None
+        return pending.popleft() if self._drop_lost(pending) else None
 
     def _give_back(self, pending: deque[ClaimedJob]) -> None:
         """Claimed but not started when the round ended (halt): queued again for anyone."""
@@ -189,6 +182,7 @@ class JobRunner(LeaseKeeper):
                 self._after(job, after)
 
     def _finish_many(self, done: list[tuple[ClaimedJob, dict[str, Any], float]]) -> None:
+        self._release(*(job for job, _, _ in done))
         broken: list[tuple[ClaimedJob, BaseException]] = []
         lost: list[ClaimedJob] = []
         try:
@@ -285,6 +279,7 @@ class JobRunner(LeaseKeeper):
                 finished.put((job, result, time.monotonic() - started))
 
     def _finish(self, job: ClaimedJob, result: dict[str, Any], seconds: float) -> None:
+        self._release(job)
         try:
             with transaction(self.factory) as s:
                 if not complete(s, job.id, self.holder, result, now=self.now()):
@@ -299,6 +294,7 @@ class JobRunner(LeaseKeeper):
         log.info("%s done in %.2f s (attempt %d)", _label(job), seconds, job.attempts)
 
     def _fail(self, job: ClaimedJob, error: str, permanent: bool, outage: bool = False) -> None:
+        self._release(job)
         try:
             with transaction(self.factory) as s:
                 recorded = fail(s, job.id, self.holder, error, permanent, now=self.now(), outage=outage)

@@ -13,6 +13,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Collection
 
+from daemon.app import procpool
 from daemon.app.jobrunner import After, JobRunner
 from daemon.core.jobs import HOLDER_MAX
 from daemon.core.outage import Outage
@@ -34,10 +35,13 @@ class Wake(asyncio.Event):
 
 
 class Lane:
-    """Runs the jobs of `kinds` beside the main runner, never in its thread."""
+    """Runs the jobs of `kinds` beside the main runner, never in its thread. `idle_workers`: the
+    seconds ([jobs] idle_workers_seconds) after which the letter workers it renders in stop (None:
+    a lane that renders no letters)."""
 
-    def __init__(self, kinds: Collection[str], role: str = "letters") -> None:
-        self.kinds, self.role = frozenset(kinds), role
+    def __init__(self, kinds: Collection[str], role: str = "letters",
+                 idle_workers: Callable[[], float] | None = None) -> None:
+        self.kinds, self.role, self.idle_workers = frozenset(kinds), role, idle_workers
         self.wake = asyncio.Event()
         self.runner: JobRunner | None = None
         self._main: JobRunner | None = None
@@ -72,6 +76,7 @@ class Lane:
                 await asyncio.to_thread(runner.run_once, None,
                                         lambda ctx=ctx: stop.is_set() or context() is not ctx, after)
                 pause = await asyncio.to_thread(runner.seconds_to_next)
+                pause = min(pause, await self.stop_idle_workers())
                 outage.ok()
             except Exception as exc:  # noqa: BLE001 - e.g. the database briefly away; try again
                 outage.failed(exc)
@@ -79,3 +84,13 @@ class Lane:
             await asyncio.wait(waiters, timeout=pause, return_when=asyncio.FIRST_COMPLETED)
             for w in waiters:
                 w.cancel()
+
+    async def stop_idle_workers(self) -> float:
+        """The letter workers stop once no letter came for `idle_workers()` seconds, so an idle
+        daemon holds no worker's memory; the next letter forks them again (the pool checks, under
+        its lock, that no letter is in flight). The seconds until they would be stopped (inf: none)."""
+        idle = self.idle_workers() if self.idle_workers else 0
+        pool = procpool.current_shared()
+        if not idle or pool is None:
+            return float("inf")
+        return await asyncio.to_thread(pool.close_if_idle, idle)

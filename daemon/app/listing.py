@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from daemon.app import request_view
 from daemon.core import indonesian, validated_cache
 from daemon.core.config_file import read_config
 from daemon.core.schema_head import head_from_files
@@ -161,11 +162,6 @@ class Reader:
         return value if value is None else bool(value)
 
 
-def iso(dt: datetime | None) -> str | None:
-    """As daemon.app.cli.iso: ISO 8601 with the offset of the office's zone (`dt` is aware)."""
-    return dt.astimezone(indonesian.office_zone()).isoformat() if dt else None
-
-
 class Steps:
     """The steps of each SOP revision requests started under (as daemon.sop.run.sop_of)."""
 
@@ -198,19 +194,13 @@ class Steps:
         return found
 
 
-def summary(db: Reader, steps: Steps, req: dict, open_who: list[list[str]]) -> dict:
+def summary(steps: Steps, req: dict, open_who: list[list[str]]) -> dict:
     """As daemon.app.cli.summary, with whom it waits on as daemon.sop.waiting.waiting_for."""
-    waiting = [who[0] for who in open_who]
-    if not waiting and req["state"] == "open" and req["step"] is not None:
+    mode, actors = None, ()
+    if not open_who and req["state"] == "open" and req["step"] is not None:
         mode, actors, _ = steps.step(req["sop_revision"], req["step"])
-        if mode == "external" and "staf" in actors:
-            waiting = [m["email"] for m in req["team"]]
-    return {"code": req["code"], "title": req["title"], "state": req["state"],
-            "step": req["step"] if req["state"] == "open" else None, "waiting_for": waiting,
-            "event_start": iso(req["event_start"]), "location": req["location"],
-            "outside_island": req["outside_island"], "requester": req["requester"],
-            "requester_email": req["requester_email"], "created_at": iso(req["created_at"]),
-            "duplicate_of": None, "missing": req["missing"], "flags": req["flags"]}
+    return request_view.summary(req, request_view.team_waiting(open_who, req["state"], mode, actors,
+                                                               req["team"]))
 
 
 def request_row(db: Reader, columns: tuple[str, ...], row: tuple) -> dict:
@@ -230,7 +220,7 @@ def listing(facts: Facts, db: Reader) -> tuple[list[dict], list[Waiting]]:
     steps, tasks = Steps(facts, db), {}
     for request_id, who in db.rows("SELECT request_id, who FROM task WHERE status = 'open' ORDER BY id"):
         tasks.setdefault(request_id, []).append(db.json(who))
-    rows = [summary(db, steps, request_row(db, REQUEST_COLUMNS, r), tasks.get(r[0], []))
+    rows = [summary(steps, request_row(db, REQUEST_COLUMNS, r), tasks.get(r[0], []))
             for r in db.rows(f"SELECT {', '.join(REQUEST_COLUMNS)} FROM request ORDER BY id")]
     waiting = [Waiting(*r) for r in db.rows(
         "SELECT id, subject, from_addr, reason FROM inbound WHERE status = ? ORDER BY id", WAITING)]
@@ -247,22 +237,17 @@ def history(facts: Facts, db: Reader, code: str, now: datetime) -> dict | None:
     req, steps = request_row(db, columns, found[0]), Steps(facts, db)
     open_who = [db.json(r[0]) for r in db.rows(
         "SELECT who FROM task WHERE request_id = ? AND status = 'open' ORDER BY id", req["id"])]
-    data = summary(db, steps, req, open_who)
+    data = summary(steps, req, open_who)
     data["team"], data["schedule"] = req["team"], req["schedule"]
-    data["events"] = [{"time": iso(db.when(t)), "step": step, "actor": actor, "decision": decision,
-                       "note": note, "message_id": mid, "kind": kind}
-                      for t, step, actor, decision, note, mid, kind in db.rows(
-                          "SELECT time, step, actor, decision, note, message_id, kind FROM event"
-                          " WHERE request_id = ? ORDER BY id", req["id"])]
-    data["files"] = [{"name": name, "kind": kind, "status": status, "source": source, "size": size,
-                      "sha256": sha or None, "reason": reason}
-                     for name, kind, status, source, size, sha, reason in db.rows(
-                         "SELECT name, kind, status, source, size, sha256, reason FROM delivery_file"
-                         " WHERE request_id = ? ORDER BY id", req["id"])]
-    data["publications"] = [{"channel": c, "status": st, "remote_id": rid, "url": url, "detail": d}
-                            for c, st, rid, url, d in db.rows(
-                                "SELECT channel, status, remote_id, url, detail FROM publication"
-                                " WHERE request_id = ? ORDER BY id", req["id"])]
+    data["events"] = [request_view.event(db.when(t), *rest) for t, *rest in db.rows(
+        f"SELECT {', '.join(request_view.EVENT_FIELDS)} FROM event WHERE request_id = ? ORDER BY id",
+        req["id"])]
+    data["files"] = [request_view.delivered_file(*r) for r in db.rows(
+        f"SELECT {', '.join(request_view.FILE_FIELDS)} FROM delivery_file WHERE request_id = ?"
+        " ORDER BY id", req["id"])]
+    data["publications"] = [request_view.publication(*r) for r in db.rows(
+        f"SELECT {', '.join(request_view.PUBLICATION_FIELDS)} FROM publication WHERE request_id = ?"
+        " ORDER BY id", req["id"])]
     data["steps"] = timeline(facts, db, steps.of(req["sop_revision"]), req["id"], now)
     return data
 
@@ -273,18 +258,13 @@ def timeline(facts: Facts, db: Reader, steps: dict[str, list], request_id: int,
     from zoneinfo import ZoneInfo
 
     from daemon.core.workcal import WorkCalendar
-    cal, out = WorkCalendar(facts.work_hours(), ZoneInfo(facts.timezone)), []
-    for step, role, who, created, closed, status, decision in db.rows(
-            "SELECT step, role, who, created_at, closed_at, status, decision FROM task"
-            " WHERE request_id = ? ORDER BY id", request_id):
-        who, created, closed = db.json(who), db.when(created), db.when(closed)
-        standard = steps[str(step)][2] if str(step) in steps else None
-        took = round(cal.minutes_between(created, closed or now), 1)
-        out.append({"step": step, "role": role, "who": who[0] if who else None,
-                    "sent": iso(created), "closed": iso(closed), "status": status,
-                    "decision": decision, "working_minutes": took, "standard_minutes": standard,
-                    "late": bool(standard and took > standard)})
-    return out
+    cal = WorkCalendar(facts.work_hours(), ZoneInfo(facts.timezone))
+    standards = {int(number): step[2] for number, step in steps.items()}
+    return [request_view.step_taken(cal, standards, now, step, role, db.json(who), db.when(created),
+                                    db.when(closed), status, decision)
+            for step, role, who, created, closed, status, decision in db.rows(
+                f"SELECT {', '.join(request_view.TASK_FIELDS)} FROM task WHERE request_id = ?"
+                " ORDER BY id", request_id)]
 
 
 def office_now() -> datetime:

@@ -125,8 +125,10 @@ def under_journal(stream: TextIO, env: os._Environ | dict) -> bool:
 
 
 def setup(level: int = logging.INFO, stream: TextIO | None = None, env: dict | None = None,
-          journal_socket: str = JOURNAL_SOCKET) -> logging.Handler:
-    """Configure the root logger once for the process; returns the handler chosen."""
+          journal_socket: str = JOURNAL_SOCKET, terminal: int = logging.NOTSET) -> logging.Handler:
+    """Configure the root logger once for the process; returns the handler chosen. `terminal`
+    is the least a line needs to reach a terminal (a person's command: WARNING, its result is
+    what it prints); the journal still gets every line from `level` up."""
     stream = stream or sys.stderr
     env = os.environ if env is None else env
     root = logging.getLogger()
@@ -138,10 +140,22 @@ def setup(level: int = logging.INFO, stream: TextIO | None = None, env: dict | N
     else:
         handler = logging.StreamHandler(stream)
         handler.setFormatter(Terminal())
+        handler.setLevel(terminal)
     handler.liputan = True  # type: ignore[attr-defined]
     handler.addFilter(RequestCode())
     root.addHandler(handler)
     root.setLevel(level)
     for name in QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)
+    return handler
+
+
+def to_file(path: str | os.PathLike, level: int = logging.INFO) -> logging.Handler:
+    """Also keep the log in a file (the sandbox's daemon.log), every line from `level` up."""
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(Terminal())
+    handler.setLevel(level)
+    handler.liputan = True  # type: ignore[attr-defined]
+    handler.addFilter(RequestCode())
+    logging.getLogger().addHandler(handler)
     return handler

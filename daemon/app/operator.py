@@ -20,9 +20,11 @@ def quarantine(ctx: Context, factory, args) -> int:
     from sqlalchemy import select
 
     from daemon.core import indonesian
+    from daemon.core import quarantine_reasons as reasons
     from daemon.core.models import DeliveryFile, Inbound, Request
     with factory() as s:
         messages = [{"id": m.id, "from": m.from_addr, "subject": m.subject, "reason": m.reason,
+                     "reason_code": reasons.parse(m.reason or "")[0],
                      "received_at": indonesian.to_zone(m.received_at).isoformat() if m.received_at else None}
                     for m in s.scalars(select(Inbound).where(Inbound.status == "quarantined")
                                        .order_by(Inbound.id))]
@@ -36,7 +38,8 @@ def quarantine(ctx: Context, factory, args) -> int:
         return 0
     print(f"Pesan dikarantina: {len(messages)}  (liputan requeue ID setelah diperbaiki)")
     for m in messages:
-        print(f"  #{m['id']:<5} {m['from'] or '-':<36} {m['subject'] or '-'}\n         alasan: {m['reason']}")
+        print(f"  #{m['id']:<5} {m['from'] or '-':<36} {m['subject'] or '-'}\n"
+              f"         alasan: {reasons.indonesian(m['reason'])}")
     print(f"Berkas dikarantina: {len(files)}")
     for f in files:
         print(f"  {f['request'] or '-':<14} {f['name']:<30} {f['where']}\n         alasan: {f['reason']}")

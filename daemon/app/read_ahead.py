@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from daemon.app import procpool
+from daemon.core import quarantine_reasons as reasons
 from daemon.core.config import ReadingCfg
 from daemon.core.places import Places
-from daemon.reading import budget
+from daemon.reading import budget, quotes
 from daemon.reading.extract import extract_requests
 from daemon.reading.ocr import OcrCache, OcrSource
 
@@ -74,17 +75,19 @@ class _OverTime(BaseException):
     """Not an Exception: the readers' own `except Exception` guards must not swallow it."""
 
 
-def _start(settings: Settings, parent: int | None = None) -> None:
+def _start(settings: Settings, our_text: str | None = None, parent: int | None = None) -> None:
     """In the new reading process: the settings kept; Ctrl-C and SIGTERM are the daemon's (it
     stops this process itself); forked, it exits once the daemon is gone, and its signals no
     longer wake the daemon's event loop (the wake-up fd was inherited)."""
     global _settings
     _settings = settings
+    if our_text is not None:  # the templates' sentences of the daemon's start (an upgrade may have replaced the files)
+        quotes.pin(our_text)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the service stops it; Ctrl-C is the parent's
     if parent is not None:
         # what it inherited is out of its collector's sight: a collection would otherwise write to
-        # every object's header and copy the daemon's whole heap into this process (61 MB of its
-        # own after two batches in a test process, not 24)
+        # those objects' headers and copy their pages into this process (what still becomes its own
+        # is mostly the daemon's writes after the fork: the USS bound and the idle stop cover that)
         gc.freeze()
         procpool._worker_start(parent)
         try:  # `ps -o comm`, top and the memory benchmark tell it from the letter workers
@@ -218,7 +221,7 @@ class ReadAhead:
             self.given = 0
             ctx = multiprocessing.get_context(START_METHOD)
             self.pool = ProcessPoolExecutor(1, mp_context=ctx, initializer=_start,
-                                            initargs=(self.settings, os.getpid()))
+                                            initargs=(self.settings, quotes.warm(), os.getpid()))
         return self.pool
 
     def collect(self, pending: Pending) -> dict[int, budget.Prepared | None]:
@@ -230,14 +233,13 @@ class ReadAhead:
             try:
                 out[inbound_id] = fut.result(timeout=wait + (START_SECONDS if pending.fresh and n == 0 else 0))
             except FutureTimeout:
-                out[inbound_id] = self._over(inbound_id, "reading took longer than "
-                                             f"{wait:g} s and was stopped")
+                out[inbound_id] = self._over(inbound_id, "reading_stopped", limit=f"{wait:g}")
                 self._broken(f"inbound {inbound_id} not read within {wait:g} s", pending.pool)
                 break
             except (BrokenProcessPool, CancelledError):
                 if self.stopped:  # stopped on purpose: the rest is read inline
                     break
-                out[inbound_id] = self._over(inbound_id, "the reading process ended while reading it")
+                out[inbound_id] = self._over(inbound_id, "reader_ended")
                 self._broken(f"it ended while reading inbound {inbound_id}", pending.pool)
                 break
         else:
@@ -248,8 +250,8 @@ class ReadAhead:
                 self.retired.remove(pending.pool)
         return out
 
-    def _over(self, inbound_id: int, why: str) -> budget.Prepared:
-        return budget.Prepared(over=f"over the reading budget: {why}", inbound_id=inbound_id)
+    def _over(self, inbound_id: int, code: str, **fields: str) -> budget.Prepared:
+        return budget.Prepared(over=reasons.english(code, **fields), inbound_id=inbound_id)
 
     def _broken(self, why: str, pool: ProcessPoolExecutor | None = None) -> None:
         """The process that failed is stopped: the current one, or a retired one (then the

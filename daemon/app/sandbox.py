@@ -51,6 +51,7 @@ class Delivery:
                     self.dovecot.add_user(user, PASSWORD)
                 self.dovecot.append(user, "INBOX", raw)
             log.info("mail %s to %s: %s", name, to, msg.get("Subject", ""))
+            print(f"mail {name} to {to}: {msg.get('Subject', '')}", flush=True)  # what it shows
 
 
 def dovecot_dir(base: Path) -> Path:
@@ -65,6 +66,8 @@ def main(folder: str = "sandbox") -> int:
     base = Path(folder).resolve()
     base.mkdir(parents=True, exist_ok=True)
     (base / "mail").mkdir(exist_ok=True)
+    from daemon.app import logs
+    logs.to_file(base / "daemon.log")  # the daemon's whole log; the terminal shows its warnings
     from daemon.core.rules_check import load_rules
     rules = load_rules(ROOT / "rules")
     users = {OFFICE_MAILBOX: PASSWORD, "operator.liputan@bengkaliskab.go.id": PASSWORD}
@@ -109,5 +112,6 @@ Liputan sandbox is running (Ctrl-C stops everything).
   The team's shared folder (drop the news and photos into the request's folder once assigned):
       {base / 'hasil-liputan'}
   Every message sent is also copied to {base / 'mail'}/NNNN.eml
+  The daemon's log: {base / 'daemon.log'} (here only its warnings; `liputan -v sandbox`: all)
   Status: liputan requests -c {config}   and   liputan show LPT-YYYY-NNNN -c {config}
 """

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from daemon.app.outcome import Outcome
+from daemon.core import quarantine_reasons as reasons
 from daemon.core.models import Outbox, utcnow
 from daemon.mail import mails
 from daemon.reading import trust
@@ -31,7 +32,7 @@ def forgery(d: Any, s: Session, req, display: str, sender: str, mid: str | None)
     engine.record(d.ctx, s, req, "refused", actor=sender, message_id=mid,
                   note=f"nama pengirim meniru pejabat ({victim}) dari alamat lain")
     warn_official(d, s, req, victim, display, sender)
-    raise Outcome("quarantined", f"display name imitates {victim} from {sender}; refused")
+    raise Outcome("quarantined", reasons.english("imitated_name", victim=victim, sender=sender))
 
 
 def warn_official(d: Any, s: Session, req, official: str, display: str, sender: str) -> None:
@@ -72,7 +73,7 @@ def role_name(d: Any, s: Session, req, display: str, sender: str, mid: str | Non
                            f"dari alamat {sender}, yang bukan alamat pejabat yang kami kenal. "
                            "Balasan tersebut tidak kami proses dan pengirim tidak kami balas.",
                    lines=[f"Alasan: nama pengirim hanya jabatan ({role}), bukan nama pejabat."])
-    raise Outcome("quarantined", f"display name is only the role {role} from unknown {sender}; refused")
+    raise Outcome("quarantined", reasons.english("role_only_name", role=role, sender=sender))
 
 
 def authentication(d: Any, s: Session, msg, req, task, sender: str, mid: str | None) -> None:
@@ -88,4 +89,4 @@ def authentication(d: Any, s: Session, msg, req, task, sender: str, mid: str | N
     d.answer(s, req, sender, mid, "Balasan Bapak/Ibu tidak lolos pemeriksaan keaslian surel "
                 "(DKIM/SPF) server kantor, sehingga tidak kami terapkan. Mohon balas dari akun "
                 "surel resmi kantor.")
-    raise Outcome("quarantined", f"authentication failed: {why}")
+    raise Outcome("quarantined", reasons.english("authentication_failed", why=why))

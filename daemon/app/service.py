@@ -16,13 +16,16 @@ from daemon.app.leadership import Leadership
 from daemon.core import db, memory
 from daemon.core.config import Config
 from daemon.core.context import Context
+from daemon.core.errors import ConfigError
 from daemon.core.outage import Outage
 from daemon.core.rules_check import validate_sop
 from daemon.core.yamlfile import ProblemsError
+from daemon.mail import mails
 from daemon.mail.mailbox import MailboxWorker
 from daemon.mail.mailbox_lock import MailboxLock, lock_key
 from daemon.mail.outbox import OutboxWorker
-from daemon.paperwork import pdf
+from daemon.paperwork import letters, pdf
+from daemon.reading import quotes
 from daemon.sop import digest
 from daemon.sop.kinds import KINDS
 
@@ -41,6 +44,7 @@ class Service:
         problems = validate_sop(self.ctx.rules.sop, KINDS)
         if problems:  # e.g. a kind this version does not know: refuse to start, name the line
             raise ProblemsError(problems)
+        load_templates()
         self.engine = db.make_engine(cfg.paths.database)
         sdnotify.status("starting: database")
         db.upgrade_apart(self.engine)  # Alembic, when needed, in a short child process
@@ -57,6 +61,9 @@ class Service:
                 log.warning("cannot make the shared folder %s: %s", cfg.paths.dropbox, exc)
         self.dispatcher = Dispatcher(self.ctx, self.factory, work.holder_name("dispatcher"))
         self.jobs, self.jobs_ctx = work.runner(self.ctx, self.factory), self.ctx
+        # letters in a lane of their own (a hung LibreOffice holds up no other job), whose loop
+        # also stops the letter workers once idle
+        self.letters = lanes.Lane({work.RENDER}, idle_workers=lambda: self.cfg.jobs.idle_workers_seconds)
         box = cfg.mailbox
         # -- high availability: the lease holder works, a second instance stands by ----------
         lock = MailboxLock(self.engine, lock_key(box.host, box.port, box.username, box.folder),
@@ -85,7 +92,6 @@ class Service:
         mailbox = threading.Thread(target=self.mailbox.run, args=(self.stop_thread, wake_dispatcher),
                                    name="mailbox", daemon=True)
         mailbox.start()
-        self.letters = lanes.Lane({work.RENDER})  # a hung LibreOffice holds up no other job
         self.letters.split(self.jobs)  # before the jobs loop's first claim
         self.wake_jobs, self.wake_outbox = lanes.Wake(self.letters.wake), asyncio.Event()
         converter = pdf.default_converter(Path(self.cfg.paths.state), self.cfg.pdf.convert_timeout_seconds,
@@ -245,7 +251,6 @@ class Service:
                 await asyncio.to_thread(runner.run_once, None,
                                         lambda: stop.is_set() or self.ctx is not ctx, ran)
                 pause = await asyncio.to_thread(self.jobs_now().seconds_to_next)
-                pause = min(pause, await self.stop_idle_workers())
                 outage.ok()
             except Exception as exc:  # noqa: BLE001 - e.g. the database briefly away; try again
                 outage.failed(exc)
@@ -259,22 +264,29 @@ class Service:
         """What follows each job, called from a runner's threads."""
         return lambda job: loop.call_soon_threadsafe(self.job_ran, job)
 
-    async def stop_idle_workers(self) -> float:
-        """The letter workers stop once no letter came for [jobs] idle_workers_seconds, so an
-        idle daemon holds no worker's memory; the next letter forks them again (the pool checks,
-        under its lock, that no letter is in flight: the letters' lane may be rendering). The
-        seconds until they would be stopped (inf: none)."""
-        idle = self.cfg.jobs.idle_workers_seconds
-        pool = procpool.current_shared()
-        if not idle or pool is None:
-            return float("inf")
-        return await asyncio.to_thread(pool.close_if_idle, idle)
-
     def job_ran(self, job) -> None:
         self.wake_outbox.set()
+        if job.kind != work.RENDER:  # e.g. a request's first step: its letter is due now
+            self.letters.wake.set()
         self.calendar_dirty.set()
         if job.kind == ocr_jobs.KIND:  # its message is 'new' again: read it now
             self.wake_dispatch.set()
+
+
+def load_templates() -> None:
+    """Every mail and letter template read and compiled now, and used as read for the daemon's
+    life: an upgrade that replaces them on disk meets its own code at the restart (a template
+    read later met the old code: a mail failed with "'news_files' is undefined" until a restart).
+    A broken one stops the start with its file and line."""
+    try:
+        mail_count, letter_names = mails.preload(), letters.preload()
+    except ConfigError as exc:
+        log.error("a template is broken, not starting: %s", exc)
+        raise
+    quotes.warm()  # our own sentences, told apart from an official's (read from the same files)
+    log.info("templates loaded: %d mail templates from %s, letters %s from %s (a change on disk "
+             "applies after a restart)", mail_count, mails.TEMPLATE_DIR, ", ".join(letter_names),
+             letters.TEMPLATE_DIR)
 
 
 async def watchdog_loop(stop: asyncio.Event, interval: float) -> None:

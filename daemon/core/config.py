@@ -23,6 +23,7 @@ from pydantic import (
 from daemon.core import validated_cache
 from daemon.core.config_file import DEFAULT_TIMEZONE, line_of, read_config, runtime_warnings
 from daemon.core.errors import ConfigError
+from daemon.core.problems import Problem, ProblemsError
 from daemon.core.suggest import ZONE_OF_LABEL, did_you_mean
 
 
@@ -405,17 +406,24 @@ def load_config(path: str | Path) -> Config:
 
 
 def _validate(data: dict, path: Path, text: str) -> Config:
-    """The resolved data as a Config; ConfigError naming the first problem and its line."""
+    """The resolved data as a Config; ProblemsError (a ConfigError) naming every problem and its
+    line, a misspelled setting named once rather than also as missing."""
     try:
         return Config.model_validate(data)
     except ValidationError as exc:
-        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
-        err = errors[0]
-        where = ".".join(str(p) for p in err["loc"]) or "config"
-        if err["type"] == "extra_forbidden":
-            msg = f"unknown setting '{where}'" + (did_you_mean(Config, tuple(err["loc"])) or " (misspelled?)")
-        elif err["type"] == "missing":
-            msg = f"setting '{where}' is required but missing"
-        else:
-            msg = f"setting '{where}': {err['msg']}"
-        raise ConfigError(path, line_of(text, err["loc"]), msg) from None
+        errors = exc.errors()
+        misspelled = {tuple(e["loc"][:-1]) for e in errors if e["type"] == "extra_forbidden"}
+        kept = [e for e in errors if not (e["type"] == "missing" and tuple(e["loc"][:-1]) in misspelled)]
+        kept.sort(key=lambda e: e["type"] != "extra_forbidden")
+        raise ProblemsError([Problem(str(path), line_of(text, e["loc"]), setting_problem(e))
+                             for e in kept]) from None
+
+
+def setting_problem(err: dict) -> str:
+    """One validation error of the config in plain words."""
+    where = ".".join(str(p) for p in err["loc"]) or "config"
+    if err["type"] == "extra_forbidden":
+        return f"unknown setting '{where}'" + (did_you_mean(Config, tuple(err["loc"])) or " (misspelled?)")
+    if err["type"] == "missing":
+        return f"setting '{where}' is required but missing"
+    return f"setting '{where}': {err['msg']}"

@@ -41,6 +41,19 @@ def _utcnow() -> datetime:
     return now + timedelta(seconds=clock_offset(OFFSET_FILE)) if OFFSET_FILE else now
 
 
+class Clock:
+    """A clock that moves only when told: the sample office of `liputan contoh`, and the tests."""
+
+    def __init__(self, start: datetime):
+        self.t = start
+
+    def __call__(self) -> datetime:
+        return self.t
+
+    def advance(self, **kw: float) -> None:
+        self.t += timedelta(**kw)
+
+
 @dataclass
 class Context:
     cfg: Config

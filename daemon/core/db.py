@@ -208,7 +208,8 @@ def next_value(session: Session, name: str, year: int) -> int:
         row.value += 1  # written with the caller's next flush (the row that takes the number)
         return row.value
     query = select(Sequence).where(Sequence.name == name, Sequence.year == year).with_for_update()
-    row = session.execute(query).scalar_one_or_none()
+    with session.no_autoflush:  # (the session's own changes to a sequence are in `held`)
+        row = session.execute(query).scalar_one_or_none()
     if row is None:
         try:
             with session.begin_nested():  # two first-of-the-year allocations may race here
@@ -217,9 +218,18 @@ def next_value(session: Session, name: str, year: int) -> int:
             pass
         row = session.execute(query).scalar_one()
     held[(name, year)] = row
-    row.value += 1
-    session.flush()
+    row.value += 1  # written with the caller's next flush: the row is locked until it commits
     return row.value
+
+
+def held(session: Session, name: str) -> dict:
+    """A dict kept in `session.info` under `name` for the session's current transaction only
+    (what this transaction made or locked; the next transaction starts with an empty one)."""
+    txn = session.get_transaction()
+    kept = session.info.get(name)
+    if kept is None or kept[0] is not txn:
+        kept = session.info[name] = (txn, {})
+    return kept[1]
 
 
 def _held_sequences(session: Session) -> dict:

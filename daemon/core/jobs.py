@@ -55,7 +55,10 @@ def enqueue(s: Session, kind: str, payload: dict[str, Any], *, key: str | None =
     with the batch's rows when the caller collects them (`collect_rows`; then None is returned)
     unless `visible`: a job this transaction looks up later (a letter's, which its mail waits on)."""
     if key is not None and not fresh:
-        existing = s.scalars(select(Job).where(Job.key == key)).first()
+        existing = _queued_here(s, key)
+        if existing is None:
+            with s.no_autoflush:  # (what this transaction queued is looked at just above)
+                existing = s.scalars(select(Job).where(Job.key == key)).first()
         if existing is not None:
             return existing
     values = dict(kind=kind, key=key, payload=payload, request_id=request_id, state="queued",
@@ -73,6 +76,11 @@ def enqueue(s: Session, kind: str, payload: dict[str, Any], *, key: str | None =
         s.add(job)
         s.flush()
         return job
+    if s.get_bind().dialect.name == "sqlite":
+        # the transaction holds the write lock (BEGIN IMMEDIATE): no other writer can queue the
+        # key between the look-up above and this row, so it needs no savepoint (nor its flush)
+        s.add(job)
+        return job
     try:
         with s.begin_nested():  # another instance may queue the same key at this moment
             s.add(job)
@@ -82,6 +90,11 @@ def enqueue(s: Session, kind: str, payload: dict[str, Any], *, key: str | None =
             raise
         return existing
     return job
+
+
+def _queued_here(s: Session, key: str) -> Job | None:
+    """A job of `key` this transaction queued and has not written yet (no flush for the look-up)."""
+    return next((obj for obj in s.new if isinstance(obj, Job) and obj.key == key), None)
 
 
 def collect_rows(s: Session) -> list[dict[str, Any]]:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -105,7 +106,16 @@ class Request(Base):
     """A coverage request (one event) and where it stands in the SOP."""
 
     __tablename__ = "request"
-    __table_args__ = (Index("ix_request_created_at", "created_at"),)
+    __table_args__ = (Index("ix_request_created_at", "created_at"),
+                      # a new letter's repeat check: the open requests of its unit (by address or
+                      # by name) and those at its time, each part by its own index (0010)
+                      Index("ix_request_state_requester_email", "state", "requester_email"),
+                      # (a name is as long as a letter's line: hashed on PostgreSQL, whose B-tree
+                      # entries hold 2,704 bytes at most; open requests only, hence 'open' as a
+                      # literal in the query)
+                      Index("ix_request_open_requester", "requester", postgresql_using="hash",
+                            postgresql_where=text("state = 'open'"), sqlite_where=text("state = 'open'")),
+                      Index("ix_request_state_event_start", "state", "event_start"))
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
     title: Mapped[str] = mapped_column(Text, default="")

@@ -20,6 +20,10 @@ class Problem:
         return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
 
 
+class Unchecked(Problem):
+    """A file whose rules could not be checked at all: said once, not counted as a problem."""
+
+
 class ProblemsError(ConfigError):
     """Several problems at once; the exception itself names the first."""
 

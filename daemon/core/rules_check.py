@@ -7,7 +7,7 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
-from daemon.core import skills, validated_cache, yamlfile
+from daemon.core import rules_raw, skills, validated_cache, yamlfile
 from daemon.core.errors import ConfigError
 from daemon.core.rules import (
     DEFAULT_KINDS,
@@ -104,24 +104,35 @@ def check_rules(directory: Path, kinds: Collection[str] | None = DEFAULT_KINDS,
 def checked_rules(directory: Path, kinds: Collection[str] | None,
                   templates: Path | None) -> tuple[list[Problem], list[Problem]]:
     loaded: dict[str, Any] = {}
+    raw: dict[str, tuple[Any, Lines]] = {}  # the data of a file that failed its schema
     problems: list[Problem] = []
     for key, (fname, model) in FILES.items():
         try:
-            loaded[key] = load_text(yamlfile.read(directory / fname), model, directory / fname)
+            data, lines = yamlfile.parse(yamlfile.read(directory / fname), directory / fname)
+            loaded[key] = attach_lines(yamlfile.validate(data, lines, model, directory / fname),
+                                       lines, directory / fname)
         except ProblemsError as exc:
             problems += exc.problems
+            raw[key] = (data, lines)
         except ConfigError as exc:
             problems.append(Problem(exc.path, exc.line, exc.message))
     sop, office = loaded.get("sop"), loaded.get("office")
+    roles = known_roles(office) if "office" not in raw else rules_raw.raw_roles(raw["office"][0])
     if sop is not None:
-        problems += validate_sop(sop, kinds, roles=known_roles(office), templates=templates)
+        problems += validate_sop(sop, kinds, roles=roles, templates=templates)
+    elif "sop" in raw:  # the schema failed: still name its unknown kinds, documents and roles
+        problems += rules_raw.raw_sop_problems(*raw["sop"], str(directory / "sop.yaml"), kinds, roles)
+    else:
+        problems.append(rules_raw.unchecked(str(directory / "sop.yaml")))
+    if roles is None and sop is not None:  # office.yaml unreadable: sop.yaml's roles wait for it
+        problems.append(rules_raw.unchecked(str(directory / "office.yaml"), rules_raw.NO_ROLES))
     if sop is not None and office is not None:
         problems += numbering_problems(sop, office)
     if office is not None:
         problems += office_problems(office, directory)
     warnings = classification_warnings(sop) if sop is not None else []
     if office is not None:
-        warnings += numbering_warnings(office) + letter_warnings(office)
+        warnings += numbering_warnings(office, sop) + letter_warnings(office)
     return problems, warnings
 
 
@@ -316,9 +327,31 @@ def letter_warnings(office: Office) -> list[Problem]:
     return out
 
 
-def numbering_warnings(office: Office) -> list[Problem]:
+def numbering_warnings(office: Office, sop: Sop | None = None) -> list[Problem]:
+    """office.yaml's old `numbering:` section, one warning per pattern that needs acting on: one
+    that still numbers documents without a pattern of their own (move it to sop.yaml), and one
+    nothing uses (an edit there changes no number). Without a readable sop.yaml, one warning for
+    the whole section."""
     if office.numbering is None:
         return []
-    return [Problem(office._file, office.line("numbering"), "'numbering' has moved to sop.yaml "
-                    "(documents: <name>: numbering: pattern); office.yaml's is used only for "
-                    "documents without a pattern of their own")]
+    where = office.line("numbering")
+    if sop is None:
+        return [Problem(office._file, where, "'numbering' has moved to sop.yaml (documents: <name>: "
+                        "numbering: pattern); office.yaml's is used only for documents without a "
+                        "pattern of their own")]
+    out = []
+    for sequence, pattern in (office.numbering.__pydantic_extra__ or {}).items():
+        on_it = [name for name, d in sop.documents.items() if d.numbering.sequence == sequence]
+        bare = [name for name in on_it if sop.documents[name].numbering.pattern is None]
+        line = office.line("numbering", sequence) or where
+        if bare:
+            names = ", ".join(repr(n) for n in bare)
+            out.append(Problem(office._file, line, f"numbering.{sequence} ({pattern}) numbers {names}: "
+                               "letter numbers have moved to sop.yaml (documents: <name>: numbering: "
+                               "pattern); move it there"))
+        else:
+            why = (f"every document on sequence '{sequence}' has its own pattern in sop.yaml" if on_it
+                   else f"no document in sop.yaml is numbered on sequence '{sequence}'")
+            out.append(Problem(office._file, line, (f"numbering.{sequence} ({pattern}) is not used: "
+                                                    f"{why}; a change here changes no letter number (remove it)")))
+    return out

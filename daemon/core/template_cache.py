@@ -22,14 +22,15 @@ def cache_path() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "liputan" / CACHE_FILE
 
 
-def variables(path: Path) -> tuple[list[str], str | None]:
-    """(variables used, None) or ([], "broken tag ...") for a template; OSError and damaged
-    files raise, and are never cached."""
-    key = f"{hashlib.sha256(Path(path).read_bytes()).hexdigest()}:docxtpl-{docxtpl_version()}"
+def variables(path: Path, data: bytes | None = None) -> tuple[list[str], str | None]:
+    """(variables used, None) or ([], "broken tag ...") for a template (its bytes `data` when
+    given, else read from `path`); OSError and damaged files raise, and are never cached."""
+    data = Path(path).read_bytes() if data is None else data
+    key = f"{hashlib.sha256(data).hexdigest()}:docxtpl-{docxtpl_version()}"
     cache = _read()
     if isinstance(hit := cache.get(key), dict) and isinstance(hit.get("used"), list):
         return [str(v) for v in hit["used"]], hit.get("broken")
-    used, broken = _read_template(path)
+    used, broken = _read_template(data)
     cache[key] = {"used": used, "broken": broken}
     _write(cache)
     return used, broken
@@ -43,11 +44,13 @@ def docxtpl_version() -> str:
         return "none"
 
 
-def _read_template(path: Path) -> tuple[list[str], str | None]:
+def _read_template(data: bytes) -> tuple[list[str], str | None]:
+    import io
+
     from docxtpl import DocxTemplate
     from jinja2 import TemplateSyntaxError
     try:
-        return sorted(DocxTemplate(str(path)).get_undeclared_template_variables()), None
+        return sorted(DocxTemplate(io.BytesIO(data)).get_undeclared_template_variables()), None
     except TemplateSyntaxError as exc:
         return [], f"broken tag (line {exc.lineno} of its text): {exc.message}"
 

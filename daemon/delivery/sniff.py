@@ -33,6 +33,12 @@ QUICKTIME_ATOMS = {b"moov", b"mdat", b"wide", b"pnot"}
 HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"mif1", b"msf1", b"avif"}
 ACCEPTED = "naskah berita (.docx, .txt, .md), foto (.jpg, .png) atau video (.mp4, .mov, .mkv, dan sejenisnya)"
 
+# an OSError's cause as a person reads it (its strerror is English); others by their errno name
+UNREADABLE = {errno.ENOENT: "berkas tidak ditemukan lagi", errno.EIO: "galat baca pada media penyimpanan",
+              errno.ESTALE: "sambungan ke folder bersama terputus",
+              errno.ETIMEDOUT: "waktu akses ke folder bersama habis", errno.EBUSY: "berkas sedang digunakan",
+              errno.ENAMETOOLONG: "nama berkas terlalu panjang"}
+
 IGNORED_NAMES = {"baca-saya.txt", "thumbs.db", ".ds_store", "desktop.ini", "ehthumbs.db", ".directory"}
 IGNORED_PATTERNS = ("~$*", "*.part", "*.crdownload", "*.partial", "*.download", ".~lock.*#", "._*",
                     "*.tmp", ".*.swp", ".goutputstream-*", ".smbdelete*")
@@ -112,7 +118,8 @@ def unreadable_reason(exc: OSError) -> str:
         return "Bukan berkas biasa (misalnya tautan/symlink, folder, atau perangkat); tidak diproses."
     if isinstance(exc, PermissionError):
         return "Berkas tidak dapat dibaca oleh sistem karena hak akses; mohon periksa izin berkas."
-    return f"Berkas tidak dapat dibaca oleh sistem ({exc.strerror or exc.__class__.__name__})."
+    why = UNREADABLE.get(exc.errno or 0, f"kode galat {errno.errorcode.get(exc.errno or 0, exc.__class__.__name__)}")
+    return f"Berkas tidak dapat dibaca oleh sistem ({why})."
 
 
 def _classify_open(path: Path, fh: BinaryIO, size: int, limit: int) -> Verdict:

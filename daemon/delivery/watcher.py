@@ -19,6 +19,7 @@ from watchdog.observers.polling import PollingObserverVFS
 from daemon.core.config import DeliveryCfg
 from daemon.delivery import share
 from daemon.delivery.folders import request_code_of
+from daemon.delivery.open_files import open_for_writing
 from daemon.delivery.safety import in_quarantine, is_network_fs, judge, relative, unsafe_name_reason
 from daemon.delivery.sniff import is_ignored
 
@@ -53,7 +54,8 @@ class _Handler(ev.FileSystemEventHandler):
 class FolderWatcher:
     """Reports each file of the shared folder once per (path, size, mtime): on_ready for a complete
     file the team may deliver, on_refused (with an Indonesian reason) for anything else. A file is
-    complete on inotify's close-after-write, or when size and mtime stay unchanged stable_seconds."""
+    complete on inotify's close-after-write, or when size and mtime stay unchanged stable_seconds
+    and no process here holds it open for writing."""
 
     def __init__(self, root: Path, cfg: DeliveryCfg, on_ready: Report, on_refused: Refusal,
                  clock: Callable[[], float] = time.monotonic, on_back: Callable[[], None] | None = None) -> None:
@@ -275,6 +277,11 @@ class FolderWatcher:
             old.dirty = dirty
 
     def _check_stable(self, now: float) -> None:
+        """Report each pending file whose size and mtime stayed the same over two looks at least
+        stable_seconds apart, unless a process here still holds it open for writing (a file
+        found by a rescan, not by events, may be half-written by a writer that paused: the
+        first rescan after a start sees files opened before the observer watched)."""
+        stable: list[tuple[str, _Pending]] = []
         for rel, item in list(self._pending.items()):
             try:
                 st = os.lstat(item.path)
@@ -287,6 +294,14 @@ class FolderWatcher:
             age = now - item.since
             if age < self.cfg.stable_seconds or (item.dirty and age < self._open_grace):
                 continue
+            stable.append((rel, item))
+        writing = open_for_writing([item.path for _, item in stable]) if stable else set()
+        for rel, item in stable:
+            if writing and item.path in writing:
+                if now - item.since < self._open_grace:
+                    continue  # taken at its close (inotify) or at the first look after it
+                log.warning("shared folder: %s is still open for writing but unchanged for %.0f s; "
+                            "taken as it is", rel, now - item.since)
             del self._pending[rel]
             self._judge_and_report(item.path)
 

@@ -6,13 +6,15 @@ import html as htmlmod
 import re
 from email.utils import parseaddr
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import DictLoader, Environment, StrictUndefined, TemplateSyntaxError, select_autoescape
 from sqlalchemy.orm import Session
 
 from daemon.core import indonesian, resources, units
+from daemon.core.errors import ConfigError
 from daemon.core.models import Outbox
 from daemon.mail import outgoing
 
@@ -20,10 +22,25 @@ TEMPLATE_DIR = resources.templates_dir("email")
 
 
 @lru_cache(maxsize=1)
+def sources() -> dict[str, str]:
+    """Every template's text, read from TEMPLATE_DIR once: the running code renders the templates
+    of its own start (an upgrade that replaced the files on disk waits for the restart, where new
+    code meets them; a template read later met old code: "'news_files' is undefined")."""
+    found = {}
+    for path in sorted(Path(TEMPLATE_DIR).iterdir()):
+        if path.suffix in (".txt", ".html") and path.is_file() and not path.name.startswith("."):
+            try:
+                found[path.name] = path.read_text(encoding="utf-8")
+            except UnicodeDecodeError as exc:
+                raise ConfigError(path, None, f"mail template is not UTF-8 text: {exc}") from None
+    return found
+
+
+@lru_cache(maxsize=1)
 def environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(TEMPLATE_DIR), undefined=StrictUndefined,
+    env = Environment(loader=DictLoader(sources()), undefined=StrictUndefined,
                       autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=True, auto_reload=False)  # compiled once, no stat per mail
+                      keep_trailing_newline=True, auto_reload=False, cache_size=-1)  # compiled once
     env.filters["waktu"] = lambda dt: indonesian.format_datetime(dt) if dt else "-"
     env.filters["judul"] = lambda t: indonesian.title_case(t) if t and (t.isupper() or t.istitle()) else t
     env.filters["tanggal"] = lambda d: indonesian.format_date(d) if d else "-"
@@ -35,6 +52,28 @@ def environment() -> Environment:
     env.filters["kepada"] = lambda unit: units.head_office(unit) or unit
     env.globals["mailto"] = mailto
     return env
+
+
+def preload() -> int:
+    """Read and compile every mail template now (at start): a broken one is a ConfigError naming
+    the file and line, before any mail needs it. The number of templates."""
+    try:
+        env = environment()
+    except OSError as exc:  # the folder missing, a file unreadable
+        raise ConfigError(exc.filename or TEMPLATE_DIR, None, f"mail templates cannot be read: {exc}") from None
+    for name in sources():
+        try:
+            env.get_template(name)
+        except TemplateSyntaxError as exc:
+            raise ConfigError(Path(TEMPLATE_DIR) / name, exc.lineno,
+                              f"mail template does not compile: {exc.message}") from None
+    return len(sources())
+
+
+def forget() -> None:
+    """Drop the templates read (tests; a restart does it for the daemon)."""
+    environment.cache_clear()
+    sources.cache_clear()
 
 
 def mailto(mailbox: str, subject: str, body: str) -> str:
@@ -87,11 +126,12 @@ def send(session: Session, cfg: Any, name: str, *, to: list[str], request_id: in
          message_id: str | None = None, in_reply_to: str | None = None,
          references: list[str] | None = None, attachments: list[tuple[str, str, bytes]] | None = None,
          cc: list[str] | None = None, waits_on: list[int] | None = None,
-         pending: list[dict] | None = None, **ctx: Any) -> Outbox:
-    """Render template `name` and write it to the outbox in the caller's transaction."""
+         pending: list[dict] | None = None, flush: bool = True, **ctx: Any) -> Outbox:
+    """Render template `name` and write it to the outbox in the caller's transaction (with
+    `flush=False`, at the caller's next flush: see outgoing.enqueue)."""
     subject, text, html = render(name, **{"mailbox": parseaddr(cfg.smtp.from_)[1], **ctx})
     return outgoing.enqueue(session, kind=name, sender=cfg.smtp.from_, to=to, cc=cc or [],
                           subject=subject, text=text, html=html, attachments=attachments or [],
                           request_id=request_id, in_reply_to=in_reply_to,
                           references=references or [], message_id=message_id,
-                          waits_on=waits_on or [], pending=pending or [])
+                          waits_on=waits_on or [], pending=pending or [], flush=flush)

@@ -7,6 +7,7 @@ import email.errors
 import email.policy
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage, Message
 from email.policy import EmailPolicy
@@ -139,7 +140,8 @@ def html_to_text(html: str) -> str:
     return html_text.html_to_text(html)
 
 
-def _walk(msg: Message):
+def walk_parts(msg: Message) -> Iterator[Message]:
+    """Every part of a message; one whose structure breaks the walk yields the message itself."""
     try:
         yield from msg.walk()
     except Exception as exc:
@@ -150,7 +152,7 @@ def _walk(msg: Message):
 def text_parts(msg: Message) -> tuple[str | None, str | None]:
     """The first inline text/plain and text/html bodies (not attachments, not nested messages)."""
     plain = html = None
-    for part in _walk(msg):
+    for part in walk_parts(msg):
         if part.is_multipart():
             continue
         if part.get_content_disposition() == "attachment":
@@ -204,7 +206,7 @@ class Attachment:
 def attachments(msg: Message) -> list[Attachment]:
     """Attached files (by disposition or by a filename), with RFC 2231 names decoded."""
     found = []
-    for part in _walk(msg):
+    for part in walk_parts(msg):
         if part.is_multipart():
             continue
         try:

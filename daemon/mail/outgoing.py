@@ -140,24 +140,36 @@ def _html_part(msg: EmailMessage) -> EmailMessage | None:
     return None
 
 
+FRESH_IDS = "fresh_message_ids"  # session.info: Message-IDs made (random) in this session
+
+
+def fresh(session: Session, message_id: str) -> str:
+    """Note a Message-ID just made with a random part (a task's): no outbox row can hold it
+    yet, so `enqueue` does not look it up. Returns it."""
+    session.info.setdefault(FRESH_IDS, set()).add(message_id)
+    return message_id
+
+
 def enqueue(session: Session, *, kind: str, sender: str, to: list[str], subject: str, text: str,
             html: str | None = None, attachments: Sequence[Attachment] = (),
             cc: Sequence[str] = (), request_id: int | None = None, in_reply_to: str | None = None,
             references: Sequence[str] = (), message_id: str | None = None,
             reply_to: str | None = None, extra_headers: dict[str, str] | None = None,
-            waits_on: Sequence[int] = (), pending: Sequence[dict] = ()) -> Outbox:
+            waits_on: Sequence[int] = (), pending: Sequence[dict] = (), flush: bool = True) -> Outbox:
     """Queue one message in the caller's transaction (no commit); idempotent by message_id.
 
     With `waits_on` (job ids) the message is kept unbuilt, status "waiting", with `pending`
     (references to attachments still being made); `release()` builds and queues it later.
+    `flush=False`: the row is written with the caller's next flush (its id unset until then;
+    rows keep the order they were queued in).
     """
-    if message_id is not None:
+    if message_id is None:
+        domain = parseaddr(sender)[1].rpartition("@")[2] or "liputan.invalid"
+        message_id = make_message_id(domain, kind)
+    elif message_id not in session.info.get(FRESH_IDS, ()):
         existing = session.scalar(select(Outbox).where(Outbox.message_id == message_id))
         if existing is not None:
             return existing
-    else:
-        domain = parseaddr(sender)[1].rpartition("@")[2] or "liputan.invalid"
-        message_id = make_message_id(domain, kind)
     parts = dict(sender=sender, to=list(to), subject=subject, text=text, html=html, cc=list(cc),
                  message_id=message_id, in_reply_to=in_reply_to, references=list(references),
                  reply_to=reply_to, kind=kind, extra_headers=extra_headers or {})
@@ -170,7 +182,8 @@ def enqueue(session: Session, *, kind: str, sender: str, to: list[str], subject:
     else:
         row.raw = build_message(attachments=attachments, **parts).as_bytes()
     session.add(row)
-    session.flush()
+    if flush:
+        session.flush()
     log.debug("queued %s %s to %s", kind, message_id, ", ".join(recipients))
     return row
 
@@ -204,9 +217,9 @@ def release(session: Session, row: Outbox, resolve: Callable[[dict], list[Attach
 
 
 def release_built(session: Session, row: Outbox, raw: bytes) -> None:
-    """Queue a waiting message built elsewhere from this row's own parts (see release)."""
+    """Queue a waiting message built elsewhere from this row's own parts (see release); written
+    with the caller's next flush (or its commit)."""
     row.raw, row.status, row.parts, row.next_attempt_at = raw, "queued", None, utcnow()
-    session.flush()
 
 
 def build_waiting(parts: dict, resolve: Callable[[dict], list[Attachment]]) -> bytes:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import io
-import threading
 import zipfile
 from dataclasses import dataclass
+
+from daemon.core.bounded import BoundedCache
 
 # Parts a docxtpl render never touches (it renders the body, headers, footers, footnotes and core
 # properties; inline images add their own parts). Word's styles are 780 KB of XML in our
@@ -26,22 +27,16 @@ class Split:
     names: frozenset[str]
 
 
-_cache: dict[bytes, Split] = {}
-_lock = threading.Lock()
+_cache: BoundedCache[bytes, Split] = BoundedCache(CACHE_SIZE)
 
 
 def split(template: bytes) -> Split:
     """The template's Split (made once per distinct template, kept for CACHE_SIZE of them)."""
-    with _lock:
-        found = _cache.get(template)
-    if found is not None:
-        return found
-    made = _split(template)
-    with _lock:
-        if len(_cache) >= CACHE_SIZE:
-            _cache.pop(next(iter(_cache)))
-        _cache[template] = made
-    return made
+    found = _cache.get(template)
+    if found is None:
+        found = _split(template)
+        _cache.put(template, found)
+    return found
 
 
 def _split(template: bytes) -> Split:

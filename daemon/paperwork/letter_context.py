@@ -22,12 +22,10 @@ from daemon.paperwork.spt_letter import (  # noqa: F401 (the SPT's builders, nam
     spt_untuk,
     travel_days,
 )
-from daemon.paperwork.wording import (  # noqa: F401 (shared helpers, named here as before)
+from daemon.paperwork.wording import (
     DEFAULT_SIFAT,
     EMPTY,
-    as_date,
     as_dict,
-    enumerate_clauses,
     kop_context,
     letter_reference,
     local_now,

@@ -6,7 +6,6 @@ import io
 import logging
 import threading
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,9 @@ from docxtpl import DocxTemplate, InlineImage
 from jinja2 import Environment
 
 from daemon.core import resources
+from daemon.core.bounded import BoundedCache
 from daemon.core.durable import atomic_write
+from daemon.core.errors import ConfigError
 from daemon.core.indonesian import roman_month
 from daemon.paperwork import docx_static, pdf
 
@@ -36,21 +37,16 @@ class CachingEnvironment(Environment):
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
-        self._compiled: dict[str, Any] = {}
-        self._lock = threading.Lock()
+        self._compiled: BoundedCache[str, Any] = BoundedCache(COMPILED_CACHE_SIZE)
 
     def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Any:
         """Compile once per distinct source string; other calls fall through to Jinja."""
         if globals is not None or template_class is not None or not isinstance(source, str):
             return super().from_string(source, globals, template_class)
-        with self._lock:
-            template = self._compiled.get(source)
+        template = self._compiled.get(source)
         if template is None:
             template = super().from_string(source)
-            with self._lock:
-                if len(self._compiled) >= COMPILED_CACHE_SIZE:
-                    self._compiled.pop(next(iter(self._compiled)))
-                self._compiled[source] = template
+            self._compiled.put(source, template)
         return template
 
 
@@ -78,10 +74,45 @@ def template_path(template_name: str) -> Path:
     return path if path.is_absolute() or path.parent != Path(".") else TEMPLATE_DIR / path
 
 
-@lru_cache(maxsize=16)
-def _template_bytes(path: str, mtime_ns: int) -> bytes:
-    """Template file contents, cached until the file changes."""
-    return Path(path).read_bytes()
+# Each template's bytes as first read (at start: preload). The letter contexts are the running
+# code's; a .docx replaced on disk by an upgrade is used from the restart on, with its code.
+_pinned: dict[str, bytes] = {}
+_pinned_lock = threading.Lock()
+
+
+def _template_bytes(path: Path) -> bytes:
+    """The template as the daemon first read it (worker processes, forked, share the daemon's)."""
+    key = str(path)
+    with _pinned_lock:
+        found = _pinned.get(key)
+    if found is None:
+        found = path.read_bytes()
+        with _pinned_lock:
+            found = _pinned.setdefault(key, found)
+    return found
+
+
+def preload(directory: Path | None = None) -> list[str]:
+    """Read every .docx template of `directory` (TEMPLATE_DIR) now and check its tags parse; a
+    broken one is a ConfigError naming the file. The names read."""
+    from daemon.core import template_cache
+    names = []
+    for path in sorted(Path(directory or TEMPLATE_DIR).glob("*.docx")):
+        data = _template_bytes(path)
+        try:
+            _, broken = template_cache.variables(path, data)
+        except Exception as exc:  # noqa: BLE001 - not a .docx, a damaged zip: refuse it by name
+            raise ConfigError(path, None, f"letter template cannot be read: {exc}") from None
+        if broken:
+            raise ConfigError(path, None, f"letter template: {broken}")
+        names.append(path.name)
+    return names
+
+
+def forget() -> None:
+    """Drop the templates read (tests; a restart does it for the daemon)."""
+    with _pinned_lock:
+        _pinned.clear()
 
 
 def with_lambang(doc: DocxTemplate, context: dict) -> dict:
@@ -101,7 +132,7 @@ def with_lambang(doc: DocxTemplate, context: dict) -> dict:
 def render(template_name: str, context: dict, out_path: Path) -> Path:
     """Render a .docx template with autoescaping and write it to out_path atomically and durably."""
     path = template_path(template_name)
-    parts = docx_static.split(_template_bytes(str(path), path.stat().st_mtime_ns))
+    parts = docx_static.split(_template_bytes(path))
     doc = DocxTemplate(io.BytesIO(parts.slim))
     doc.render(with_lambang(doc, context), jinja_env=_JINJA_ENV, autoescape=True)
     buffer = io.BytesIO()

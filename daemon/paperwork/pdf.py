@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Self
 
 from daemon.core.durable import atomic_write
+from daemon.paperwork import tether
 
 log = logging.getLogger(__name__)
 
@@ -140,8 +141,9 @@ class PdfConverter:
 
     def __init__(self, state_dir: Path | None = None, office: str | None = None,
                  uno_python: str = UNO_PYTHON, start_timeout: float = START_TIMEOUT_S,
-                 convert_timeout: int = CONVERT_TIMEOUT_S) -> None:
+                 convert_timeout: int = CONVERT_TIMEOUT_S, tether: bool = True) -> None:
         self.office = office if office is not None else find_office()
+        self.tether = tether
         self.uno_python = uno_python
         self.start_timeout = start_timeout
         self.convert_timeout = convert_timeout
@@ -230,7 +232,7 @@ class PdfConverter:
 
     @property
     def server_pid(self) -> int | None:
-        """The unoserver process (leader of the office's process group), while running."""
+        """The leader of the office's process group (the tether running unoserver), while running."""
         return self._proc.pid if self._proc is not None and self._proc.poll() is None else None
 
     @property
@@ -318,8 +320,9 @@ class PdfConverter:
                "--conversion-timeout", str(max(1, round(self.convert_timeout))), "--temp-dir", str(self._fresh_dir(base, "tmp"))]
         try:
             with open(base / "unoserver.log", "ab") as out:
-                self._proc = subprocess.Popen(cmd, cwd=base, env=self._server_env(base), stdin=subprocess.DEVNULL,
-                                              stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+                self._proc = subprocess.Popen(self._tethered(cmd), cwd=base, env=self._server_env(base),
+                                              stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                              start_new_session=True)
             (base / "server.pid").write_text(f"{self._proc.pid}\n")
         except OSError as exc:
             log.warning("cannot start unoserver: %s", exc)
@@ -335,6 +338,11 @@ class PdfConverter:
         self.cold_start_s = time.monotonic() - began
         log.info("LibreOffice ready in %.1f s (unoserver pid %d, port %d)", self.cold_start_s, self._proc.pid, port)
         return True
+
+    def _tethered(self, cmd: list[str]) -> list[str]:
+        """The command under a tether to this process: a daemon killed with SIGKILL takes its
+        office down within a second (paperwork/tether.py); `tether=False` runs it bare."""
+        return tether.command(cmd) if self.tether else cmd
 
     def _kill_stale(self, base: Path) -> None:
         """Kill an office left running on this state folder by a process that died without closing it."""
@@ -417,7 +425,7 @@ class PdfConverter:
     def _run_group(self, cmd: list[str], docx: Path) -> bool:
         """Run soffice in its own process group; kill the group on timeout."""
         try:
-            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            proc = subprocess.Popen(self._tethered(cmd), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                     stderr=subprocess.PIPE, start_new_session=True)
         except OSError as exc:
             self.reason = f"cannot run {cmd[0]}: {exc}"

@@ -9,6 +9,7 @@ from email.message import Message
 from collections.abc import Sequence
 from typing import Any
 
+from daemon.core import quarantine_reasons as reasons
 from daemon.core.types import Classification, Reading
 from daemon.mail import mime
 from daemon.reading import classify, quotes, replies
@@ -40,15 +41,14 @@ def prepare(raw: bytes, budget: Any, our_domain: str | None) -> Prepared:
     (the config's [reading] section)."""
     started = time.monotonic()
     if len(raw) > budget.max_message_mb * 1024 * 1024:
-        return Prepared(over=f"over the reading budget: the message is {len(raw) / 1048576:.1f} MB "
-                             f"(limit {budget.max_message_mb:g} MB)")
+        return Prepared(over=reasons.english("message_too_large", size=f"{len(raw) / 1048576:.1f}",
+                                                limit=f"{budget.max_message_mb:g}"))
     msg = mime.remember(mime.parse(raw))
     over = _shape(msg, budget)
     if over is None:
         text = mime.body_text(msg)
         if len(text) > budget.max_text_chars:
-            over = (f"over the reading budget: its text is {len(text):,} characters "
-                    f"(limit {budget.max_text_chars:,})")
+            over = reasons.english("text_too_long", chars=f"{len(text):,}", limit=f"{budget.max_text_chars:,}")
     if over is not None:
         return Prepared(over=over, seconds=time.monotonic() - started)
     c = classify.classify(msg, our_domain)
@@ -74,7 +74,7 @@ def read_reply(pre: Prepared, lexicon: Any, sent: Any, budget: Any, names: Seque
 
 
 def over_time(seconds: float, budget: Any) -> str:
-    return f"over the reading budget: reading took {seconds:.1f} s (limit {budget.max_seconds:g} s)"
+    return reasons.english("reading_too_slow", seconds=f"{seconds:.1f}", limit=f"{budget.max_seconds:g}")
 
 
 def _shape(msg: Message, budget: Any) -> str | None:
@@ -84,9 +84,9 @@ def _shape(msg: Message, budget: Any) -> str | None:
         part, depth = stack.pop()
         count += 1
         if count > budget.max_parts:
-            return f"over the reading budget: more than {budget.max_parts} MIME parts"
+            return reasons.english("too_many_parts", limit=budget.max_parts)
         if depth > budget.max_depth:
-            return f"over the reading budget: multiparts nested more than {budget.max_depth} deep"
+            return reasons.english("nested_too_deep", limit=budget.max_depth)
         payload = part.get_payload() if part.is_multipart() else None
         if isinstance(payload, list):
             stack.extend((p, depth + 1) for p in payload if isinstance(p, Message))

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import logging
 import re
-from collections.abc import Iterator
 from email.message import EmailMessage, Message
 from email.parser import HeaderParser
 from functools import lru_cache
@@ -141,21 +139,14 @@ def _bounce_reason(msg: Message, subject: str) -> str | None:
 
 
 def _has_part(msg: Message, ctype: str) -> bool:
-    return any(part.get_content_type() == ctype for part in _walk(msg))
+    return any(part.get_content_type() == ctype for part in mime.walk_parts(msg))
 
-
-def _walk(msg: Message) -> Iterator[Message]:
-    try:
-        yield from msg.walk()
-    except Exception as exc:
-        guard.failed("walking the parts", exc, level=logging.WARNING)
-        yield msg
 
 
 def _bounce_details(msg: Message) -> tuple[list[str], list[str]]:
     ids: list[str] = []
     rcpts: list[str] = []
-    for part in _walk(msg):
+    for part in mime.walk_parts(msg):
         ctype = part.get_content_type()
         if ctype == "message/delivery-status":
             _add_all(rcpts, _dsn_recipients(part))

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import logging
 import re
-from collections.abc import Iterator
 from email.message import EmailMessage, Message
 from functools import lru_cache
 
@@ -113,7 +111,7 @@ def _cut_kind(lines: list[str], i: int) -> str | None:
 
 def _bodies(msg: Message) -> tuple[str | None, str | None]:
     plain = html = None
-    for part in _walk(msg):
+    for part in mime.walk_parts(msg):
         if part.is_multipart() or part.get_content_disposition() == "attachment":
             continue
         ctype = part.get_content_type()
@@ -125,13 +123,6 @@ def _bodies(msg: Message) -> tuple[str | None, str | None]:
             html = mime.decode_part(part)
     return plain, html
 
-
-def _walk(msg: Message) -> Iterator[Message]:
-    try:
-        yield from msg.walk()
-    except Exception as exc:
-        guard.failed("walking the parts", exc, level=logging.WARNING)
-        yield msg
 
 
 def unflow(text: str, delsp: bool = False) -> str:
@@ -240,9 +231,26 @@ def _doubts(line: str) -> bool:
     return "?" in line or any(w in words for w in (*lex["hedges"], *lex["questions"]))
 
 
+_pinned_text: str | None = None  # given by the daemon to a reading process (pin)
+
+
+def warm() -> str:
+    """Our own templates' sentences, read now (the daemon's start) and kept for its life."""
+    return _our_text()
+
+
+def pin(text: str) -> None:
+    """Use the daemon's sentences of its start in this (reading) process, not the files' of now."""
+    global _pinned_text
+    _pinned_text = text
+    _our_text.cache_clear()
+
+
 @lru_cache(maxsize=1)
 def _our_text() -> str:
     """The literal sentences of our own mail templates, normalised, separated by '|'."""
+    if _pinned_text is not None:
+        return _pinned_text
     chunks: list[str] = []
     try:
         for path in sorted(resources.templates_dir("email").glob("*.txt")):

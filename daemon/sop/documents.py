@@ -6,8 +6,6 @@ from __future__ import annotations
 import io
 import logging
 import re
-import threading
-from collections import OrderedDict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from daemon.core import db, indonesian, jobs
+from daemon.core.bounded import BoundedCache
 from daemon.core.context import Context
 from daemon.core.models import Document, Inbound, Job, Request
 from daemon.core.rules import DocumentSpec, Sop, Step
@@ -28,14 +27,25 @@ log = logging.getLogger("daemon.paperwork.letters")
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MAX_LETTER_BYTES = 10 * 1024 * 1024  # officials read on phones; the mailbox keeps the original
 LETTER_CACHE_BYTES = 8 * 1024 * 1024  # letters parsed lately, kept for their mail's worker
-_LETTERS: OrderedDict[tuple, tuple[int, tuple[tuple[str, str, bytes], ...]]] = OrderedDict()
-_LETTERS_SIZE = 0
-_LETTERS_LOCK = threading.Lock()
+_LETTERS: BoundedCache[tuple, tuple[tuple[str, str, bytes], ...]] = BoundedCache(256, LETTER_CACHE_BYTES)
 LETTER_TYPES = ("application/pdf", "application/msword", "image/jpeg", "image/png",
                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+LATEST = "documents_latest"  # db.held: (request id, kind) -> its newest version (or None)
+MADE = "documents_made"  # db.held: document id -> the render job of a version made now
+
+
 def latest(s: Session, req: Request, kind: str) -> Document | None:
-    return s.scalars(select(Document).where(Document.request_id == req.id, Document.kind == kind)
-                     .order_by(Document.version.desc()).limit(1)).first()
+    """The request's newest version of `kind`, read once per transaction (numbering, the new
+    version and the mail attaching it each ask), or the one this transaction made."""
+    known = db.held(s, LATEST)
+    key = (req.id, kind)
+    if key in known and (known[key] is None or known[key] in s):  # (one undone with its savepoint is not)
+        return known[key]
+    with s.no_autoflush:  # (a version this transaction made is in `known`: make() puts it there)
+        doc = known[key] = s.scalars(select(Document).where(Document.request_id == req.id,
+                                                            Document.kind == kind)
+                                     .order_by(Document.version.desc()).limit(1)).first()
+    return doc
 
 
 def spec_of(sop: Sop, name: str) -> DocumentSpec:
@@ -65,15 +75,18 @@ def make(ctx: Context, s: Session, req: Request, kind: str, spec: DocumentSpec,
     prev = latest(s, req, kind)
     version = (prev.version + 1) if prev else 1
     out = ctx.documents_dir / req.code / f"{stem}-{req.code}-v{version}.docx"
-    doc = Document(request_id=req.id, kind=kind, number=context.get("number"), version=version,
-                   path=str(out), meta=meta if meta is not None else (dict(prev.meta) if prev else {}),
+    # its id taken now: the document and its job are written with the transaction's next flush
+    doc = Document(id=db.new_id(s, Document), request_id=req.id, kind=kind,
+                   number=context.get("number"), version=version, path=str(out),
+                   meta=meta if meta is not None else (dict(prev.meta) if prev else {}),
                    status="pending", created_at=ctx.now())
     s.add(doc)
-    s.flush()
     # the key names the document just made: no other job can hold it (no look-up, no savepoint)
-    jobs.enqueue(s, "render_letter", render.payload(template, context, out, doc.id),
-                 key=render_key(doc.id), request_id=req.id, run_at=ctx.now(), priority=priority,
-                 fresh=True, visible=True)
+    job = jobs.enqueue(s, "render_letter", render.payload(template, context, out, doc.id),
+                       key=render_key(doc.id), request_id=req.id, run_at=ctx.now(), priority=priority,
+                       fresh=True, visible=True)
+    db.held(s, LATEST)[(req.id, kind)] = doc  # the mail that attaches it finds both here
+    db.held(s, MADE)[doc.id] = job
     log.info("%s: %s v%d numbered %s; rendering queued", req.code, kind, version, doc.number)
     return doc
 
@@ -83,6 +96,11 @@ def render_key(document_id: int) -> str:
 
 
 def render_job(s: Session, doc: Document) -> Job | None:
+    job = db.held(s, MADE).get(doc.id)
+    if job is not None and job in s:  # made in this transaction
+        if job.id is None:
+            s.flush()  # its id, which the mail waits on
+        return job
     return s.scalars(select(Job).where(Job.key == render_key(doc.id))).first()
 
 
@@ -226,23 +244,14 @@ def _letter_files(path: Path, code: str) -> list[tuple[str, str, bytes]]:
     its worker attaches them moments later (raw mail is written once, never changed in place)."""
     st = path.stat()
     key = (str(path), st.st_size, st.st_mtime_ns, code)
-    with _LETTERS_LOCK:
-        found = _LETTERS.get(key)
+    found = _LETTERS.get(key)
     if found is not None:
-        return list(found[1])
+        return list(found)
     raw = path.read_bytes()
     files = [(a.filename, a.content_type, a.data) for a in mime.attachments(mime.parse(raw))
              if a.content_type in LETTER_TYPES and a.data]
     files = files or [(f"Surat-Permohonan-{code}.eml", "message/rfc822", raw)]
-    size = sum(len(f[2]) for f in files)
-    if size > LETTER_CACHE_BYTES:
-        return files
-    global _LETTERS_SIZE
-    with _LETTERS_LOCK:
-        if key not in _LETTERS:
-            _LETTERS[key], _LETTERS_SIZE = (size, tuple(files)), _LETTERS_SIZE + size
-        while _LETTERS_SIZE > LETTER_CACHE_BYTES or len(_LETTERS) > 256:
-            _LETTERS_SIZE -= _LETTERS.popitem(last=False)[1][0]
+    _LETTERS.put(key, tuple(files), sum(len(f[2]) for f in files))  # (one over the budget: not kept)
     return files
 
 

@@ -20,6 +20,7 @@ from daemon.core.context import Context
 from daemon.core.models import Assignment, Inbound, Outbox, Request, Task
 from daemon.core.rules import Step
 from daemon.core.types import RequestFacts
+from daemon.mail import outgoing
 from daemon.sop import conditions, people, planning, requests, timing
 from daemon.sop.effects import Effects
 from daemon.sop.kinds import kind_of
@@ -274,7 +275,8 @@ def _enter(run: Run, number: int, *, note: str = "") -> None:
         nxt = next((st.number for st in run.sop.steps if st.number > number), None)
         _go(run, nxt if nxt is not None else "done", step, note=note)
         return
-    run.req.step = number
+    if run.req.step != number:  # (the same value set again would still mark the row changed)
+        run.req.step = number
     log.info("%s enters step %d (%s)", run.req.code, number, step.kind)
     kind = kind_of(step.kind)
     entered = kind.enter(run, step, note)
@@ -373,13 +375,15 @@ def _open_task(run: Run, step: Step, seq: int, *, note: str = "", role: str | No
     role = role or _task_role(step, seq)
     token = secrets.token_hex(8)
     domain = ctx.cfg.from_address.split("@", 1)[1]
-    task = Task(request_id=req.id, step=step.number, seq=seq, role=role, token=token,
-                message_id=f"<{req.code.lower()}.s{step.number}.{token}@{domain}>",
+    # its id taken now (its timers name it) and its Message-ID new (its mail is not looked up):
+    # the task, its mail and its history line are written with the transaction's next flush
+    task = Task(id=db.new_id(run.s, Task), request_id=req.id, step=step.number, seq=seq, role=role,
+                token=token,
+                message_id=outgoing.fresh(run.s, f"<{req.code.lower()}.s{step.number}.{token}@{domain}>"),
                 who=who or people.addresses_for(ctx, req, role), status="open",
                 deadline=timing.due(run, ctx.now(), step.minutes) if step.minutes else None,
                 created_at=ctx.now())
     run.s.add(task)
-    run.s.flush()
     timing.watch(run, task)
     kind = kind_of(intake_step(run).kind) if role == "requester" else kind_of(step.kind)
     kind.ask(run, step, task, note=note)

@@ -96,3 +96,13 @@ def described(ctx: Context, email: str) -> str:
 def title_name(p: Person, title: str | None) -> str:
     """"Plt. Hj. Rosnaini, S.Sos., M.Si." or just the name."""
     return f"{title + ' ' if title else ''}{p.name}"
+
+
+def addressed(ctx: Context, email: str) -> dict[str, str | None]:
+    """How a mail greets one reader in the roster, as the task mails and answers do: their name
+    with an acting title ("Plt. Hj. Rosnaini, S.Sos., M.Si.") and their salutation ("Ibu");
+    {} for an address the roster does not hold (the template's "Bapak/Ibu" stays)."""
+    p, title, _ = person(ctx, email)
+    if p is None:
+        p = next((m for m in ctx.rules.office.staff if m.email == email.lower()), None)
+    return {"greeting": title_name(p, title), "salutation": p.salutation} if p is not None else {}

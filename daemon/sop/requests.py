@@ -8,7 +8,7 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import and_, bindparam, event, literal_column, or_, select, union
 from sqlalchemy.orm import Session
 
 from daemon.core import db, indonesian
@@ -30,6 +30,7 @@ class _Cancel:
 
 CANCEL = _Cancel()
 DEFAULT_LENGTH = timedelta(hours=3)
+SAME_TIME = timedelta(minutes=30)  # two starts this close are the same time
 
 
 def norm(text: str | None) -> str:
@@ -67,7 +68,7 @@ def same_event(s: Session, facts: RequestFacts, email: str) -> tuple[Request | N
             facts.requester and similar(req.requester, facts.requester) > 0.9)
         alike = similar(req.title, facts.title)
         same_time = bool(facts.start and req.event_start and
-                         abs(req.event_start - facts.start) <= timedelta(minutes=30))
+                         abs(req.event_start - facts.start) <= SAME_TIME)
         if same_unit and (alike >= 0.75 or (same_time and alike >= 0.5)):
             return _whole(s, req), ("same" if same_time or not facts.start else "moved")
         if same_time and (alike >= 0.5 or similar(req.location, facts.location) >= 0.8):
@@ -91,11 +92,8 @@ def _candidates(s: Session, facts: RequestFacts, email: str) -> list:
     rows come from the database, except requests the session holds (opened, or changed, in this
     transaction), which are judged as they are in the session by the same conditions."""
     names = [name for name in open_requesters(s) if facts.requester and similar(name, facts.requester) > 0.9]
-    window = timedelta(minutes=30)
-    lo, hi = (facts.start - window, facts.start + window) if facts.start else (None, None)
-    # (one name, the common case: a plain parameter, nothing to expand for each letter)
-    query, named = (_CANDIDATES_ONE, {"name": names[0]}) if len(names) == 1 else (_CANDIDATES, {"names": names})
-    rows = s.connection().execute(query, {"email": email, "lo": lo, "hi": hi, **named}).all()
+    lo, hi = (facts.start - SAME_TIME, facts.start + SAME_TIME) if facts.start else (None, None)
+    rows = _rows(s, email, names, lo, hi)
     held = _held(s)
     if not held:
         return rows
@@ -108,6 +106,56 @@ def _candidates(s: Session, facts: RequestFacts, email: str) -> list:
                 and _value(req, "state") == "open" and req in s:
             found.append(req)
     return sorted(found, key=lambda r: r.id)
+
+
+def _rows(s: Session, email: str, names: list[str], lo: Any, hi: Any) -> list:
+    """The candidates in the database, in id order: the unit's requests (by address, by each
+    name alike enough: `requester IN (...)` would not be read through the partial index) and
+    those within the window. On SQLite the unit's are kept for the transaction (`_units`)."""
+    conn = s.connection()
+    units = _units(s, conn)
+    if units is None:
+        rows = conn.execute(_CANDIDATES[bool(names), lo is not None],
+                            {"email": email, "lo": lo, "hi": hi, "name": names[0] if names else None}).all()
+        if len(names) < 2:
+            return rows
+        more = [row for name in names[1:] for row in conn.execute(_BY_NAME, {"name": name})]
+        return sorted({row.id: row for row in (*rows, *more)}.values(), key=lambda row: row.id)
+    key = (email, *sorted(names))
+    unit = units.get(key)
+    if unit is None:  # (the unit's first letter in this transaction)
+        found = conn.execute(_BY_ADDRESS, {"email": email}).all()
+        found += [row for name in names for row in conn.execute(_BY_NAME, {"name": name})]
+        unit = units[key] = {row.id: row for row in sorted(found, key=lambda row: row.id)}
+    if lo is None:
+        return list(unit.values())
+    at_time = [row for row in conn.execute(_BY_TIME, {"lo": lo, "hi": hi}) if row.id not in unit]
+    return sorted((*unit.values(), *at_time), key=lambda row: row.id) if at_time else list(unit.values())
+
+
+def _units(s: Session, conn: Any) -> dict | None:
+    """The unit's open requests read in this transaction, by (address, names): on SQLite only,
+    whose transaction holds the write lock (BEGIN IMMEDIATE, core/db.py): nobody else commits
+    meanwhile (on PostgreSQL each statement sees what another daemon committed). Forgotten at
+    every flush and every transaction's or savepoint's end (`_forget_at_*`): the database's rows
+    may then differ from those read."""
+    if conn.dialect.name != "sqlite":
+        return None
+    txn = s.get_transaction()
+    kept = s.info.get("unit_candidates")
+    if kept is None or kept[0] is not txn:
+        kept = s.info["unit_candidates"] = (txn, {})
+    return kept[1]
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_at_flush(session: Session, _context: Any) -> None:
+    session.info.pop("unit_candidates", None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_at_end(session: Session, _transaction: Any) -> None:
+    session.info.pop("unit_candidates", None)
 
 
 def _held(s: Session) -> dict[int, Request]:
@@ -128,18 +176,27 @@ def _value(obj: Request, name: str) -> Any:
     return found[name] if name in found else getattr(obj, name)
 
 
-def _candidates_by(same_name: Any) -> Any:
-    return (select(Request.id, Request.requester_email, Request.requester, Request.title,
-                   Request.event_start, Request.location)
-            .where(Request.state == "open",
-                   or_(Request.requester_email == bindparam("email"), same_name,
-                       Request.event_start.between(bindparam("lo"), bindparam("hi"))))
-            .order_by(Request.id))
+_COLUMNS = (Request.id, Request.requester_email, Request.requester, Request.title,
+            Request.event_start, Request.location)
+# 'open' written out, not a parameter: SQLite and PostgreSQL then use the partial index of open
+# requests' names (ix_request_open_requester, 0010) for that part
+_OPEN = Request.state == literal_column("'open'")
+_BY_NAME = select(*_COLUMNS).where(_OPEN, Request.requester == bindparam("name"))
+_BY_ADDRESS = select(*_COLUMNS).where(_OPEN, Request.requester_email == bindparam("email"))
+_BY_TIME = select(*_COLUMNS).where(_OPEN, Request.event_start.between(bindparam("lo"), bindparam("hi")))
 
 
-# statements for every letter (built and compiled once): a start of None matches no time
-_CANDIDATES = _candidates_by(Request.requester.in_(bindparam("names", expanding=True)))
-_CANDIDATES_ONE = _candidates_by(Request.requester == bindparam("name"))
+def _candidates_of(named: bool, window: bool) -> Any:
+    """The repeat check's statement: the unit's open requests by address, by one name (`named`)
+    and, with a `window`, those starting within it, as a UNION whose every part is read through
+    its own index (never a scan of every open request)."""
+    parts = [_BY_ADDRESS, *([_BY_NAME] if named else []), *([_BY_TIME] if window else [])]
+    return union(*parts).order_by("id") if len(parts) > 1 else parts[0].order_by(Request.id)
+
+
+# the statements for every letter, built and compiled once
+_CANDIDATES = {(named, window): _candidates_of(named, window)
+               for named in (False, True) for window in (False, True)}
 
 
 def open_requesters(s: Session) -> set[str]:

@@ -42,8 +42,10 @@ def watch(run: Run, task: Task) -> None:
     """Timers for a new task: a reminder at its deadline, and a warning before the event."""
     req = run.req
     if task.deadline is not None:
+        # the key names the task just made: no job can hold it (no look-up)
         run.fx.job(TIMER, {"request_id": req.id, "step": task.step, "timer": REMIND, "task": task.id,
-                           "n": 1}, key=f"{TIMER}:{req.code}:{REMIND}:{task.id}:1", run_at=task.deadline)
+                           "n": 1}, key=f"{TIMER}:{req.code}:{REMIND}:{task.id}:1", run_at=task.deadline,
+                   fresh=True)
     hours = run.sop.timing.warn_before_event_hours
     if req.event_start is not None and hours and task.role not in PEOPLE_ROLES:
         at = req.event_start - timedelta(hours=hours)

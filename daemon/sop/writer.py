@@ -7,7 +7,7 @@ import dataclasses
 import logging
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.core import jobs
@@ -15,7 +15,7 @@ from daemon.core.context import Context
 from daemon.core.models import Document, Event, Job, Outbox, Request
 from daemon.mail import mails, outgoing
 from daemon.paperwork import letters
-from daemon.sop import documents
+from daemon.sop import documents, people
 from daemon.sop.effects import Effects, Letter, Mail
 from daemon.sop.effects import Job as JobEffect
 from daemon.sop.run import sop_of
@@ -39,10 +39,21 @@ def write_effects(ctx: Context, s: Session, req: Request | None, fx: Effects,
             _mail(ctx, s, req, _numbered(s, req, effect))
 
 
+def _greeted(ctx: Context, m: Mail) -> Mail:
+    """A mail to one reader that leaves its greeting open (a cancellation or reschedule notice,
+    an escalation) greets them by name when the roster holds them, as the task mails do."""
+    if m.values.get("greeting", "") is not None or len(m.to) != 1:
+        return m
+    found = people.addressed(ctx, m.to[0])
+    return dataclasses.replace(m, values={**m.values, **found}) if found else m
+
+
 def _mail(ctx: Context, s: Session, req: Request | None, m: Mail) -> None:
+    m = _greeted(ctx, m)
     items, waits = documents.mail_files(ctx, s, req, m.attach) if req and m.attach else ([], [])
+    # written with the transaction's next flush: one for all of an event's rows
     common = dict(to=m.to, cc=m.cc, request_id=req.id if req else None, message_id=m.message_id,
-                  in_reply_to=m.in_reply_to, references=m.references)
+                  in_reply_to=m.in_reply_to, references=m.references, flush=False)
     if waits:
         values = _listing(m, file_names(ctx, s, items))
         mails.send(s, ctx.cfg, m.template, waits_on=waits, pending=items, **common, **values)
@@ -89,15 +100,18 @@ def letter_rendered(ctx: Context, s: Session, job: Job | object, result: dict,
                     built: dict[int, tuple[dict, bytes]] | None = None) -> None:
     """A letter's render job finished: the document is ready; mail waiting for it goes out
     (`built`: by outbox id, the parts a message was built from elsewhere and its bytes)."""
-    doc = s.get(Document, result.get("document_id") or job.payload["document_id"])
-    if doc is None:
+    doc_id = result.get("document_id") or job.payload["document_id"]
+    # one UPDATE (a document this session holds is updated with it): no row loaded, none flushed
+    request_id = s.execute(update(Document).where(Document.id == doc_id)
+                           .values(status="ready", pdf_path=result.get("pdf"))
+                           .returning(Document.request_id)).scalar()
+    if request_id is None:
         return
-    doc.status, doc.pdf_path = "ready", result.get("pdf")
     if result.get("pdf_note"):
-        req = s.get(Request, doc.request_id)
-        s.add(Event(request_id=doc.request_id, time=ctx.now(), step=req.step if req else None, actor="system",
+        doc, req = s.get(Document, doc_id), s.get(Request, request_id)
+        s.add(Event(request_id=request_id, time=ctx.now(), step=req.step if req else None, actor="system",
                     kind="document", note=f"{doc.kind} v{doc.version}: {result['pdf_note']}"))
-    release_waiting(ctx, s, doc.request_id, built)
+    release_waiting(ctx, s, request_id, built)
 
 
 def release_waiting(ctx: Context, s: Session, request_id: int | None,

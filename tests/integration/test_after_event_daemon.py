@@ -20,7 +20,7 @@ import bagit
 import httpx
 import pytest
 from docx import Document as Docx
-from harness import letter, reply
+from harness import letter, reply, wait_for
 from PIL import Image
 from test_workflow_bodies import BANTAN
 
@@ -29,16 +29,6 @@ from daemon.devservers.wordpress import WordPress
 pytestmark = pytest.mark.integration
 KADIS, KABID, KASI = "kadis@bengkaliskab.go.id", "kabid.ikp@bengkaliskab.go.id", "kasi.liputan@bengkaliskab.go.id"
 CAMAT = "camat.bantan@bengkaliskab.go.id"
-
-
-def wait_for(predicate, timeout: float = 60.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"{what}: not met in {timeout} s")
 
 
 def parsed(received) -> email.message.EmailMessage:

@@ -5,26 +5,16 @@ is taken, and the watcher keeps running."""
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest
-from harness import NEWS, Office, folder_of, jpeg, to_coverage
+from harness import NEWS, Office, folder_of, jpeg, to_coverage, wait_for
 from sqlalchemy import select
 
 from daemon.app.folder import FolderIntake
 from daemon.core.models import DeliveryFile
 
 pytestmark = pytest.mark.integration
-
-
-def wait_for(predicate, timeout: float = 60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := predicate():
-            return value
-        time.sleep(0.1)
-    raise AssertionError("not in time")
 
 
 @pytest.mark.parametrize("observer", ["inotify", "polling"])

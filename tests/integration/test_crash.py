@@ -15,7 +15,6 @@ import random
 import re
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -141,17 +140,16 @@ def quiet(factory) -> bool:
             and count(factory, Outbox, Outbox.status.in_(("waiting", "queued", "sending"))) == 0)
 
 
-def start(cfg: Path, log) -> subprocess.Popen:
+def start(daemons, cfg: Path, log) -> subprocess.Popen:
     env = dict(os.environ)
     if not PDF:  # no soffice on PATH (the interpreter is named by its full path)
         env["PATH"] = str(cfg.parent / "no-office")
-    return subprocess.Popen([sys.executable, "-m", "daemon.app.cli", "run", "-c", str(cfg)],
-                            stdout=log, stderr=subprocess.STDOUT, cwd=REPO, env=env)
+    return daemons.start(cfg, env=env, log=log)
 
 
 @pytest.mark.timeout(1200)
 def test_sigkill_at_random_moments_loses_nothing_and_does_nothing_twice(
-        dovecot, mailbox_user, smtp, tmp_path):
+        dovecot, mailbox_user, smtp, tmp_path, daemons):
     rng = random.Random(SEED)
     url = f"sqlite:///{tmp_path / 'liputan.db'}"
     engine = make_engine(url)
@@ -166,7 +164,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_does_nothing_twice(
     log = open(tmp_path / "daemon.log", "w")
     window: Counter = Counter()  # Message-ID -> kills after the server's acceptance, before our commit
     cut_short: set[tuple[int, str]] = set()  # (job, process) runs a kill cut short
-    proc, runs = start(cfg, log), 0
+    proc, runs = start(daemons, cfg, log), 0
     began = time.monotonic()
     try:
         for kill in range(KILLS):
@@ -193,7 +191,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_does_nothing_twice(
             log.write(f"---- SIGKILL {kill + 1} ----\n")
             log.flush()
             runs = (tmp_path / "daemon.log").read_text().count(RUNNING)
-            proc = start(cfg, log)
+            proc = start(daemons, cfg, log)
         print(f"{KILLS} kills in {time.monotonic() - began:.0f} s")
 
         def settled() -> bool:
@@ -251,12 +249,9 @@ def test_sigkill_at_random_moments_loses_nothing_and_does_nothing_twice(
         assert left == 0
         # the last start stops cleanly (once its signal handlers are in place)
         wait_until(lambda: (tmp_path / "daemon.log").read_text().count(RUNNING) > runs, proc, office, 60)
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=15) == 0
+        daemons.stop(proc, 15)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        daemons.kill_left()
         _kill_office(tmp_path / "state" / "libreoffice")
         log.close()
         engine.dispose()

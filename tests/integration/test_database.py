@@ -271,3 +271,31 @@ def test_0007_adds_the_heartbeat_table_and_takes_it_away_again(db_url: str) -> N
         assert "heartbeat" not in inspect(engine).get_table_names()
     finally:
         engine.dispose()
+
+
+def test_0010_adds_the_repeat_letter_indexes_and_takes_them_away_again(db_url: str) -> None:
+    """The repeat-letter check's indexes: address and start beside the state, and the open
+    requests' names (a hash on PostgreSQL: a name may be longer than a B-tree entry)."""
+    engine = make_engine(db_url)
+    wanted = {"ix_request_state_requester_email": ["state", "requester_email"],
+              "ix_request_state_event_start": ["state", "event_start"],
+              "ix_request_open_requester": ["requester"]}
+
+    def indexes() -> dict[str, list[str]]:
+        return {ix["name"]: ix["column_names"] for ix in inspect(engine).get_indexes("request")
+                if ix["name"] in wanted}
+
+    try:
+        command.upgrade(_alembic_config(db_url), "0009")
+        assert indexes() == {}
+        assert upgrade(engine) is True
+        assert indexes() == wanted
+        if engine.dialect.name == "postgresql":
+            with engine.connect() as conn:
+                ddl = conn.execute(text("SELECT indexdef FROM pg_indexes WHERE indexname = "
+                                        "'ix_request_open_requester'")).scalar()
+            assert "USING hash" in ddl and "WHERE" in ddl and "'open'" in ddl
+        command.downgrade(_alembic_config(db_url), "0009")
+        assert indexes() == {}
+    finally:
+        engine.dispose()

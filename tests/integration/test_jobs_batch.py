@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+from concurrent import futures
 import time
 from collections import Counter
 from datetime import timedelta
@@ -11,6 +13,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from daemon.app import job_leases, jobrunner
 from daemon.app.jobrunner import JobRunner
 from daemon.core import jobs
 from daemon.core.db import transaction
@@ -126,6 +129,29 @@ def test_a_claimed_job_whose_lease_was_taken_meanwhile_is_not_run(factory) -> No
     assert {states[i][0] for i in ids[2:4]} == {"running"}  # b's to finish
 
 
+def test_when_the_claimed_jobs_left_are_all_lost_the_round_claims_the_next(factory, monkeypatch) -> None:
+    """The two letters in flight end in the same wait (forced here; by chance under load), and
+    the two claimed after them were taken over meanwhile: the round goes on with the next two."""
+    ids = add(factory, 6)
+    ran: list[int] = []
+
+    def slow(job):
+        ran.append(job.id)
+        if job.id == ids[0]:
+            with transaction(factory) as s:
+                for job_id in ids[2:4]:
+                    s.get(Job, job_id).leased_by = "b"
+        assert until(lambda: runner._lost >= set(ids[2:4]))
+        return {}
+
+    monkeypatch.setattr(jobrunner, "wait", lambda flying, return_when=None: futures.wait(flying))
+    runner = JobRunner(factory, {LETTER: slow}, "a", parallel=2, parallel_kinds={LETTER},
+                       lease=timedelta(seconds=0.6))
+    assert runner.run_once(max_jobs=4) == 4
+    assert sorted(ran) == [*ids[:2], *ids[4:]] and not runner._held
+    assert {state(factory, i) for i in ids[2:4]} == {("running", "b")}
+
+
 def test_two_runners_on_one_database_never_run_a_job_twice(factory) -> None:
     ids = add(factory, 120) + add(factory, 20, kind="timer")
     ran: Counter[int] = Counter()
@@ -184,3 +210,139 @@ def test_finished_jobs_are_recorded_together_and_a_failing_record_undoes_its_job
         codes = set(s.scalars(select(Request.code)))
     assert codes == {f"LPT-2026-{i:04d}" for i in seen}
     assert sizes and max(sizes) > 1
+
+
+def state(factory: sessionmaker[Session], job_id: int) -> tuple[str, str | None]:
+    with factory() as s:
+        row = s.get(Job, job_id)
+        return row.state, row.leased_by
+
+
+def until(check, seconds: float = 10.0) -> bool:
+    end = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+@pytest.mark.parametrize(("kind", "outcome"), [("enter_step", "done"), (LETTER, "done"), (LETTER, "queued")])
+def test_a_job_ended_between_the_heartbeats_copy_and_its_renewal_is_not_reported_lost(
+        factory, kind, outcome, monkeypatch, caplog) -> None:
+    """enter_step runs in the claiming thread, a letter in a thread of its own; "queued": its
+    handler failed and it waits for a retry."""
+    job_id, = add(factory, 1, kind=kind)
+    copied = threading.Event()
+    real = job_leases.renew_many
+
+    def renew_many(factory_, ids, holder, lease, now=None):
+        if job_id in ids and not copied.is_set():
+            copied.set()  # the heartbeat has copied what it holds: the job ends and is recorded now
+            assert until(lambda: state(factory, job_id)[0] != "running")
+        return real(factory_, ids, holder, lease, now)
+
+    def handler(job):
+        assert copied.wait(10)
+        if outcome == "queued":
+            raise OSError("the shared folder is not mounted")
+        return {}
+
+    monkeypatch.setattr(job_leases, "renew_many", renew_many)
+    runner = JobRunner(factory, {kind: handler}, "a", parallel=2, parallel_kinds={LETTER},
+                       lease=timedelta(seconds=0.3))
+    with caplog.at_level(logging.WARNING, logger="daemon.app.jobrunner"):
+        assert runner.run_once(max_jobs=1) == 1
+    assert copied.is_set() and state(factory, job_id)[0] == outcome
+    assert "lease lost" not in caplog.text and not runner._lost and not runner._held
+
+
+@pytest.mark.parametrize("beat", ["round", "own"])  # the round's heartbeat, or a job's own (parallel = 1)
+def test_after_a_failed_renewal_the_heartbeat_tries_again_well_before_the_lease_runs_out(
+        factory, beat, monkeypatch) -> None:
+    job_id, = add(factory, 1)
+    lease = timedelta(minutes=10)
+    runner = JobRunner(factory, {LETTER: lambda job: {}}, "a", lease=lease)
+    runner._held[job_id] = job = jobs.claim(factory, "a", lease=lease)
+    outcomes = iter([OSError("database is locked")] * 3 + [None])
+    calls: list[float] = []
+
+    def renew_many(*args, **kwargs):
+        if (error := next(outcomes, None)) is not None:
+            raise error
+        return jobs.renew_many(*args, **kwargs)
+
+    class Beats:  # stands for the round's `done` event: records each pause, ends after 5
+        def wait(self, seconds: float) -> bool:
+            calls.append(seconds)
+            return len(calls) > 5
+
+    monkeypatch.setattr(job_leases, "renew_many", renew_many)
+    monkeypatch.setattr(job_leases, "renew", lambda f, i, h, lease, now=None: i in renew_many(f, [i], h, lease, now))
+    if beat == "round":
+        runner._renew_held(Beats())  # type: ignore[arg-type]
+    else:
+        runner._renew_until(job, Beats())  # type: ignore[arg-type]
+    third, retry = lease.total_seconds() / 3, lease.total_seconds() / job_leases.RETRY_DIVISOR
+    assert calls == [third, retry, retry, retry, third, third]
+    assert sum(calls[:4]) < lease.total_seconds() * 0.6  # renewed with 40 % of the lease to spare
+    assert not runner._lost and state(factory, job_id) == ("running", "a")
+
+
+def test_a_finished_letter_waiting_to_be_recorded_keeps_its_lease(factory) -> None:
+    """The claiming thread runs a slow job past the lease while a letter's result waits for it:
+    no other holder may take the letter and run it again."""
+    letter, = add(factory, 1)
+    timer, = add(factory, 1, kind="timer")
+    lease = timedelta(seconds=0.5)
+    slow_started, rendered = threading.Event(), threading.Event()
+    ran, recorded, taken = Counter(), Counter(), []
+
+    def render(job):
+        assert slow_started.wait(10)  # finishes while the claiming thread is busy
+        ran[job.id] += 1
+        rendered.set()
+        return {"pdf": f"{job.id}.pdf"}
+
+    def slow(job):  # in the claiming thread: the letter's result waits until it returns
+        ran[job.id] += 1
+        slow_started.set()
+        assert rendered.wait(10)
+        time.sleep(3 * lease.total_seconds())
+        taken.extend(jobs.claim_many(factory, "b", [LETTER], 5, lease=lease))
+        return {}
+
+    runner = JobRunner(factory, {LETTER: render, "timer": slow}, "a", parallel=2, parallel_kinds={LETTER},
+                       lease=lease, on_done=lambda s, job, result: recorded.update([job.id]))
+    assert runner.run_once() == 2
+    assert taken == [] and ran == Counter([letter, timer]) and recorded == ran
+    assert rows(factory) == {letter: ("done", 1, None), timer: ("done", 1, None)}
+
+
+def test_a_letter_whose_lease_was_taken_over_is_reported_and_its_result_not_recorded(factory, caplog) -> None:
+    """A real loss is still reported; the loser's result and on_done are dropped, the winner's
+    recorded once."""
+    mine, theirs = add(factory, 2)
+    gate = threading.Event()
+    recorded: list[tuple[int, str]] = []
+
+    def render(job):
+        if job.id == mine:  # meanwhile b takes over the other letter (its lease ran out)
+            with transaction(factory) as s:
+                s.get(Job, theirs).leased_by = "b"
+            assert until(lambda: theirs in runner._lost)
+            gate.set()
+        assert gate.wait(10)
+        return {"by": "a"}
+
+    runner = JobRunner(factory, {LETTER: render}, "a", parallel=2, parallel_kinds={LETTER},
+                       lease=timedelta(seconds=0.3), on_done=lambda s, job, r: recorded.append((job.id, r["by"])))
+    with caplog.at_level(logging.WARNING, logger="daemon.app.jobrunner"):
+        assert runner.run_once() == 2
+    assert recorded == [(mine, "a")] and state(factory, theirs) == ("running", "b")
+    assert f"job {theirs} (render_letter, request None): lease lost while held" in caplog.text
+    assert "its lease was taken over: result dropped" in caplog.text
+    with transaction(factory) as s:  # b finishes it: recorded once, b's result
+        assert jobs.complete(s, theirs, "b", {"by": "b"}) and not jobs.complete(s, theirs, "a", {"by": "a"})
+    with factory() as s:
+        assert s.get(Job, theirs).result == {"by": "b"}

@@ -9,11 +9,11 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from daemon.core.models import Outbox
 from daemon.mail import ratelimit
-from daemon.mail.outbox import OutboxWorker, utcnow
+from daemon.mail.outbox import OutboxWorker
 from daemon.mail.outgoing import enqueue
 
 pytestmark = pytest.mark.integration
@@ -33,16 +33,7 @@ def delivered_to(smtp, address: str) -> int:
     return sum(address in r.rcpt_tos for r in smtp.messages)
 
 
-def an_hour_later(factory) -> None:
-    """Every mail sent so far leaves the hour's window, and what was held is due."""
-    with factory() as s, s.begin():
-        for o in s.scalars(select(Outbox).where(Outbox.sent_at.is_not(None))):
-            o.sent_at -= timedelta(minutes=61)
-        s.execute(update(Outbox).where(Outbox.status == "queued")
-                  .values(next_attempt_at=utcnow() - timedelta(seconds=1)))
-
-
-def test_twelve_notices_to_one_unit_go_five_then_one_summary_and_none_is_lost(make_config, factory, smtp):
+def test_twelve_notices_to_one_unit_go_five_then_one_summary_and_none_is_lost(an_hour_later, make_config, factory, smtp):
     config = make_config(extra={"outbox": {"per_address_per_hour": 5}})
     for n in range(12):
         queue(factory, "answer" if n % 2 else "ack", UNIT, n)
@@ -63,7 +54,7 @@ def test_twelve_notices_to_one_unit_go_five_then_one_summary_and_none_is_lost(ma
                for o in held)
     assert worker.run_once() == 0  # still within the hour: nothing more to the unit
 
-    an_hour_later(factory)
+    an_hour_later()
     assert worker.run_once() == 1  # the seven held notices, as one mail
     assert delivered_to(smtp, UNIT) == 8 + 1
     summary = email.message_from_bytes(smtp.messages[-1].data, policy=email.policy.default)
@@ -86,12 +77,12 @@ def test_twelve_notices_to_one_unit_go_five_then_one_summary_and_none_is_lost(ma
     assert worker.run_once() == 0
 
 
-def test_a_burst_of_forty_goes_as_ten_and_one_summary_of_thirty(config, factory, smtp):
+def test_a_burst_of_forty_goes_as_ten_and_one_summary_of_thirty(an_hour_later, config, factory, smtp):
     for n in range(40):
         queue(factory, "notice", UNIT, n)
     worker = OutboxWorker(config, factory)
     assert worker.run_once() == 10
-    an_hour_later(factory)
+    an_hour_later()
     assert worker.run_once() == 1
     assert delivered_to(smtp, UNIT) == 11
     last = email.message_from_bytes(smtp.messages[-1].data, policy=email.policy.default)
@@ -104,7 +95,7 @@ def test_a_burst_of_forty_goes_as_ten_and_one_summary_of_thirty(config, factory,
         assert len(s.scalars(select(Outbox).where(Outbox.status == "queued")).all()) == 3
 
 
-def test_a_summary_of_one_request_keeps_its_tag_thread_and_history(config, factory, smtp):
+def test_a_summary_of_one_request_keeps_its_tag_thread_and_history(an_hour_later, config, factory, smtp):
     from daemon.app import human
     from daemon.core.models import Event, Request
     with factory() as s, s.begin():
@@ -121,7 +112,7 @@ def test_a_summary_of_one_request_keeps_its_tag_thread_and_history(config, facto
                     if n == 11 else ())
     worker = OutboxWorker(config, factory)
     assert worker.run_once() == 10
-    an_hour_later(factory)
+    an_hour_later()
     assert worker.run_once() == 1
     last = email.message_from_bytes(smtp.messages[-1].data, policy=email.policy.default)
     assert last["Subject"] == "[LPT-2026-0007] Ringkasan pemberitahuan (2 pemberitahuan)"
@@ -148,14 +139,14 @@ def test_a_summary_of_one_request_keeps_its_tag_thread_and_history(config, facto
     assert shown.count("dlm ringkasan") == 2
 
 
-def test_notices_to_several_requests_are_summarised_without_a_tag(config, factory, smtp):
+def test_notices_to_several_requests_are_summarised_without_a_tag(an_hour_later, config, factory, smtp):
     for n in range(12):
         with factory() as s, s.begin():
             enqueue(s, kind="ack", sender=SENDER, to=[UNIT], in_reply_to=f"<surat{n}@disdik.example>",
                     subject=f"[LPT-2026-{n + 1:04d}] Permohonan peliputan diterima", text="Diterima.")
     worker = OutboxWorker(config, factory)
     worker.run_once()
-    an_hour_later(factory)
+    an_hour_later()
     assert worker.run_once() == 1
     last = email.message_from_bytes(smtp.messages[-1].data, policy=email.policy.default)
     assert last["Subject"] == "Ringkasan pemberitahuan (2 pemberitahuan)"

@@ -151,12 +151,12 @@ def test_no_soffice_on_path_gives_none_and_a_reason(tmp_path: Path) -> None:
 def test_office_left_by_a_dead_owner_is_killed(tmp_path: Path) -> None:
     docx, state = render_spt(tmp_path / "spt.docx"), tmp_path / "state"
     owner = ("import os, sys; from pathlib import Path; from daemon.paperwork.pdf import PdfConverter\n"
-             "c = PdfConverter(Path(sys.argv[1])); assert c.convert(Path(sys.argv[2]))\n"
+             "c = PdfConverter(Path(sys.argv[1]), tether=False); assert c.convert(Path(sys.argv[2]))\n"
              "print(c.server_pid, flush=True); os._exit(0)  # dies without close()")
     done = subprocess.run([sys.executable, "-c", owner, str(state), str(docx)], cwd=ROOT, capture_output=True,
                           text=True, timeout=120, check=True)
     orphan = int(done.stdout.split()[-1])
-    assert pdf.group_pids(orphan)  # the office outlived its owner
+    assert pdf.group_pids(orphan)  # the office outlived its owner (untethered: its tether was killed too)
     with PdfConverter(state) as conv:
         assert conv.convert(docx)
         assert not pdf.group_pids(orphan)

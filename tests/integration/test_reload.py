@@ -9,11 +9,10 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from harness import letter
+from harness import letter, wait_for
 from test_workflow_bodies import BANTAN, DURI
 
 from daemon.devservers.config import write_config
@@ -28,26 +27,15 @@ def liputan(*args: str) -> subprocess.CompletedProcess:
                           text=True, timeout=60, cwd=REPO)
 
 
-def wait_for(predicate, timeout: float = 60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := predicate():
-            return value
-        time.sleep(0.3)
-    raise AssertionError("condition not met in time")
-
-
 def test_sighup_refuses_a_broken_rules_file_and_applies_a_valid_change(
-        tmp_path, db_url, dovecot, mailbox_user, smtp):
+        tmp_path, db_url, dovecot, mailbox_user, smtp, daemons):
     rules = tmp_path / "rules"
     shutil.copytree(REPO / "rules", rules)
     path = write_config(tmp_path / "liputan.toml", imap_port=dovecot.port, smtp_port=smtp.port,
                         database=db_url, rules=rules, user=mailbox_user,
                         mailbox={"poll_seconds": 1, "idle_seconds": 10, "timeout": 10})
     log = tmp_path / "daemon.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "daemon.app.cli", "run", "-c", str(path)],
-                                stdout=out, stderr=subprocess.STDOUT, text=True, cwd=REPO)
+    proc = daemons.start(path)
 
     def requests() -> list[dict]:
         return json.loads(liputan("requests", "-c", str(path), "--json").stdout or "[]")
@@ -59,34 +47,28 @@ def test_sighup_refuses_a_broken_rules_file_and_applies_a_valid_change(
     def at_step_2(n: int):
         return lambda: (rows := requests()) and len(rows) >= n and rows[n - 1]["step"] == 2 and rows
 
-    try:
-        wait_for(lambda: "liputan running" in log.read_text(), 60)
-        sop, office = rules / "sop.yaml", rules / "office.yaml"
-        good_sop = sop.read_text()
-        sop.write_text(good_sop.replace("steps:", "steps: [", 1))  # not YAML any more
-        proc.send_signal(signal.SIGHUP)
-        refused = wait_for(lambda: [ln for ln in log.read_text().splitlines() if "reload refused" in ln], 30)
-        assert "sop.yaml" in refused[0] and "not valid YAML" in refused[0], refused
-        assert proc.poll() is None  # still running, on the old rules
-        send("camat.bantan@bengkaliskab.go.id", BANTAN)  # handled on the old rules meanwhile
-        wait_for(lambda: any(KADIS in r.rcpt_tos for r in smtp.messages), 90)
+    wait_for(lambda: "liputan running" in log.read_text(), 60)
+    sop, office = rules / "sop.yaml", rules / "office.yaml"
+    good_sop = sop.read_text()
+    sop.write_text(good_sop.replace("steps:", "steps: [", 1))  # not YAML any more
+    proc.send_signal(signal.SIGHUP)
+    refused = wait_for(lambda: [ln for ln in log.read_text().splitlines() if "reload refused" in ln], 30)
+    assert "sop.yaml" in refused[0] and "not valid YAML" in refused[0], refused
+    assert proc.poll() is None  # still running, on the old rules
+    send("camat.bantan@bengkaliskab.go.id", BANTAN)  # handled on the old rules meanwhile
+    wait_for(lambda: any(KADIS in r.rcpt_tos for r in smtp.messages), 90)
 
-        sop.write_text(good_sop)
-        office.write_text(office.read_text().replace(f"email: {KADIS}", f"email: {NEW_KADIS}", 1))
-        proc.send_signal(signal.SIGHUP)
-        wait_for(lambda: "reloaded: rules in" in log.read_text(), 30)
-        send("dinkes@bengkaliskab.go.id", DURI)
-        rows = wait_for(at_step_2(2), 90)
-        assert rows[1]["waiting_for"] == [NEW_KADIS]  # the new office.yaml
-        assert rows[0]["waiting_for"] == [KADIS]  # a request in flight keeps its task
-        wait_for(lambda: any(NEW_KADIS in r.rcpt_tos for r in smtp.messages), 60)
+    sop.write_text(good_sop)
+    office.write_text(office.read_text().replace(f"email: {KADIS}", f"email: {NEW_KADIS}", 1))
+    proc.send_signal(signal.SIGHUP)
+    wait_for(lambda: "reloaded: rules in" in log.read_text(), 30)
+    send("dinkes@bengkaliskab.go.id", DURI)
+    rows = wait_for(at_step_2(2), 90)
+    assert rows[1]["waiting_for"] == [NEW_KADIS]  # the new office.yaml
+    assert rows[0]["waiting_for"] == [KADIS]  # a request in flight keeps its task
+    wait_for(lambda: any(NEW_KADIS in r.rcpt_tos for r in smtp.messages), 60)
 
-        lines = log.read_text().splitlines()
-        for row in rows:  # the dispatcher's line about each letter names the request it made
-            assert any(f"[{row['code']}]" in ln and "daemon.app.dispatcher" in ln for ln in lines), lines
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=15) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    lines = log.read_text().splitlines()
+    for row in rows:  # the dispatcher's line about each letter names the request it made
+        assert any(f"[{row['code']}]" in ln and "daemon.app.dispatcher" in ln for ln in lines), lines
+    daemons.stop(proc, 15)

@@ -34,7 +34,8 @@ def kadis_inbox(port: int) -> list:
 
 def test_a_request_sent_to_the_sandbox_reaches_the_kadis_inbox(tmp_path):
     imap, smtp = free_port(), free_port()
-    env = {**os.environ, "LIPUTAN_SANDBOX_IMAP": str(imap), "LIPUTAN_SANDBOX_SMTP": str(smtp)}
+    env = {**os.environ, "LIPUTAN_SANDBOX_IMAP": str(imap), "LIPUTAN_SANDBOX_SMTP": str(smtp),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
     log = (tmp_path / "sandbox.log").open("w")  # a file, not a pipe nobody drains
     proc = subprocess.Popen([sys.executable, "-m", "daemon.app.cli", "sandbox"], cwd=tmp_path, env=env,
                             stdout=log, stderr=subprocess.STDOUT, text=True)
@@ -55,12 +56,16 @@ def test_a_request_sent_to_the_sandbox_reaches_the_kadis_inbox(tmp_path):
             time.sleep(0.5)
         assert found, "no disposition request reached the Kadis"
         assert list((tmp_path / "sandbox" / "mail").glob("*.eml"))
-        # what the user sees: the sandbox's instructions and the daemon's lines, not the SMTP
-        # server's own log of every command (aiosmtpd's "mail.log" at INFO)
+        # what the user sees: the sandbox's instructions and each mail sent, not the log's INFO
+        # lines (nor the SMTP server's own log of every command, aiosmtpd's "mail.log")
         output = (tmp_path / "sandbox.log").read_text()
-        assert "mail.log" not in output, output[-2000:]
-        assert "daemon.app.sandbox" in output and "liputan running" in output
-        assert any("daemon.app.dispatcher" in ln and "[LPT-" in ln for ln in output.splitlines())
+        assert "mail.log" not in output and " INFO " not in output, output[-2000:]
+        assert any(ln.startswith("mail 0") and "Mohon disposisi" in ln for ln in output.splitlines())
+        # the daemon's whole log is kept in the sandbox's folder, as the banner says
+        kept = (tmp_path / "sandbox" / "daemon.log").read_text()
+        assert f"{tmp_path / 'sandbox' / 'daemon.log'}" in banner
+        assert "daemon.app.sandbox" in kept and "liputan running" in kept and "mail.log" not in kept
+        assert any("daemon.app.dispatcher" in ln and "[LPT-" in ln for ln in kept.splitlines())
     finally:
         proc.send_signal(signal.SIGINT)
         try:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -30,16 +28,14 @@ def receive_until(sock: socket.socket, seen: list[tuple[float, str]], predicate,
             pass
 
 
-def test_it_tells_systemd_ready_status_watchdog_and_stopping(config, tmp_path):
+def test_it_tells_systemd_ready_status_watchdog_and_stopping(config, tmp_path, daemons):
     folder = tempfile.mkdtemp(prefix="sdn-")  # AF_UNIX paths are limited to 108 bytes
     address = os.path.join(folder, "notify")
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.bind(address)
     env = {**os.environ, "NOTIFY_SOCKET": address, "WATCHDOG_USEC": "4000000"}
     env.pop("WATCHDOG_PID", None)
-    log = open(tmp_path / "daemon.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "daemon.app.cli", "run", "-c", str(config.source)],
-                            stdout=log, stderr=subprocess.STDOUT, env=env)
+    proc = daemons.start(config.source, env=env)
     seen: list[tuple[float, str]] = []
     lines = lambda: [line for _, m in seen for line in m.splitlines()]  # noqa: E731
     try:
@@ -59,10 +55,7 @@ def test_it_tells_systemd_ready_status_watchdog_and_stopping(config, tmp_path):
         assert "STATUS=stopping" in lines()
         assert proc.wait(timeout=10) == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        log.close()
+        daemons.kill_left()
         sock.close()
         Path(address).unlink()
         os.rmdir(folder)

@@ -10,7 +10,7 @@ import sys
 import time
 
 import pytest
-from harness import letter
+from harness import letter, wait_for
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from test_workflow_bodies import BANTAN
@@ -24,16 +24,6 @@ pytestmark = pytest.mark.integration
 def liputan(*args: str, timeout: float = 30) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "daemon.app.cli", *args], capture_output=True,
                           text=True, timeout=timeout)
-
-
-def wait_for(predicate, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError("condition not met in time")
 
 
 def request_steps(database: str):
@@ -51,12 +41,6 @@ def request_steps(database: str):
     return steps
 
 
-def start(path: str, log):
-    """`liputan run`, its output in a file (a pipe nobody reads would block it once full)."""
-    return subprocess.Popen([sys.executable, "-m", "daemon.app.cli", "run", "-c", path],
-                            stdout=log, stderr=subprocess.STDOUT, text=True)
-
-
 STOP_CAP = 30.0  # s: a loaded machine's stop fits; the IMAP IDLE and read timeouts (300 s) do not
 
 
@@ -67,54 +51,41 @@ def stopped_cleanly(log_text: str) -> None:
 
 
 def test_the_daemon_handles_a_request_and_stops_on_sigterm_within_5_s(make_config, dovecot, mailbox_user, smtp,
-                                                                      tmp_path):
+                                                                      tmp_path, daemons):
     config = make_config(idle_seconds=300, timeout=300)  # a stop that waited on IMAP would take 300 s
     path = str(config.source)
-    log = open(tmp_path / "daemon.log", "w")
-    proc = start(path, log)
-    try:
-        dovecot.append(mailbox_user, "INBOX", letter(
-            "camat.bantan@bengkaliskab.go.id", "Permohonan peliputan Musrenbang", BANTAN
-        ).as_bytes(policy=email.policy.SMTP))
+    proc = daemons.start(path)
+    dovecot.append(mailbox_user, "INBOX", letter(
+        "camat.bantan@bengkaliskab.go.id", "Permohonan peliputan Musrenbang", BANTAN
+    ).as_bytes(policy=email.policy.SMTP))
 
-        def listed():
-            out = liputan("requests", "-c", path, "--json")
-            rows = json.loads(out.stdout or "[]")
-            return rows if rows and rows[0]["step"] == 2 else None
+    def listed():
+        out = liputan("requests", "-c", path, "--json")
+        rows = json.loads(out.stdout or "[]")
+        return rows if rows and rows[0]["step"] == 2 else None
 
-        steps = request_steps(config.paths.database)
-        wait_for(lambda: steps() == [2], 60)
-        rows = listed()  # what the operator's command shows
-        assert rows, "the CLI does not list the request at step 2"
-        assert rows[0]["waiting_for"] == ["kadis@bengkaliskab.go.id"]
-        assert rows[0]["event_start"] == "2026-12-07T09:00:00+07:00"
-        assert rows[0]["outside_island"] is False
-        wait_for(lambda: any("kadis@bengkaliskab.go.id" in r.rcpt_tos for r in smtp.messages), 30)
-        shown = json.loads(liputan("show", rows[0]["code"], "-c", path, "--json").stdout)
-        assert {"time", "step", "actor", "decision", "note", "message_id", "kind"} <= set(shown["events"][0])
-        proc.send_signal(signal.SIGTERM)
-        code = proc.wait(timeout=STOP_CAP)  # raises when it did not stop
-        assert code == 0
-        log.flush()
-        stopped_cleanly((tmp_path / "daemon.log").read_text())
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        log.close()
+    steps = request_steps(config.paths.database)
+    wait_for(lambda: steps() == [2], 60)
+    rows = listed()  # what the operator's command shows
+    assert rows, "the CLI does not list the request at step 2"
+    assert rows[0]["waiting_for"] == ["kadis@bengkaliskab.go.id"]
+    assert rows[0]["event_start"] == "2026-12-07T09:00:00+07:00"
+    assert rows[0]["outside_island"] is False
+    wait_for(lambda: any("kadis@bengkaliskab.go.id" in r.rcpt_tos for r in smtp.messages), 30)
+    shown = json.loads(liputan("show", rows[0]["code"], "-c", path, "--json").stdout)
+    assert {"time", "step", "actor", "decision", "note", "message_id", "kind"} <= set(shown["events"][0])
+    daemons.stop(proc, STOP_CAP)  # raises when it did not stop
+    stopped_cleanly((tmp_path / "daemon.log").read_text())
 
 
-def test_sigint_stops_an_idle_daemon_within_5_s(make_config, tmp_path):
+def test_sigint_stops_an_idle_daemon_within_5_s(make_config, tmp_path, daemons):
     config = make_config(idle_seconds=300, timeout=300)
     log = tmp_path / "daemon.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "daemon.app.cli", "run", "-c", str(config.source)],
-                                stdout=out, stderr=subprocess.STDOUT, text=True)
+    proc = daemons.start(config.source)
     # started (signal handlers in place) once it says so; slow under a loaded test run
     wait_for(lambda: "liputan running" in log.read_text(), 30)
     time.sleep(1)
-    proc.send_signal(signal.SIGINT)
-    assert proc.wait(timeout=STOP_CAP) == 0  # raises when it did not stop
+    daemons.stop(proc, STOP_CAP, signal.SIGINT)  # raises when it did not stop
     stopped_cleanly(log.read_text())
 
 
@@ -127,38 +98,30 @@ def test_a_fatal_configuration_error_exits_non_zero(tmp_path):
 
 
 def test_the_daemon_reads_a_scanned_letter_in_a_job_and_a_text_letter_does_not_wait(
-        config, dovecot, mailbox_user, smtp, tmp_path):
+        config, dovecot, mailbox_user, smtp, tmp_path, daemons):
     from pathlib import Path
 
     scanned = Path(__file__).resolve().parents[1] / "data" / "requests" / "05_bantan_scanned_pdf.eml"
     path = str(config.source)
-    log = open(tmp_path / "daemon.log", "w")
-    proc = start(path, log)
-    try:
-        dovecot.append(mailbox_user, "INBOX", scanned.read_bytes())
-        dovecot.append(mailbox_user, "INBOX", letter(
-            "dinkes@bengkaliskab.go.id", "Permohonan peliputan Musrenbang", BANTAN
-        ).as_bytes(policy=email.policy.SMTP))
+    proc = daemons.start(path)
+    dovecot.append(mailbox_user, "INBOX", scanned.read_bytes())
+    dovecot.append(mailbox_user, "INBOX", letter(
+        "dinkes@bengkaliskab.go.id", "Permohonan peliputan Musrenbang", BANTAN
+    ).as_bytes(policy=email.policy.SMTP))
 
-        def requests(n):
-            def listed():  # recorded, and their first step (a job) entered
-                rows = json.loads(liputan("requests", "-c", path, "--json").stdout or "[]")
-                return rows if len(rows) >= n and all(r["step"] != 1 for r in rows) else None
-            return listed
+    def requests(n):
+        def listed():  # recorded, and their first step (a job) entered
+            rows = json.loads(liputan("requests", "-c", path, "--json").stdout or "[]")
+            return rows if len(rows) >= n and all(r["step"] != 1 for r in rows) else None
+        return listed
 
-        steps = request_steps(config.paths.database)
-        # the job's end wakes the dispatcher: no 5 s sweep needed
-        wait_for(lambda: len(s := steps()) >= 2 and 1 not in s, 90)
-        rows = requests(2)()  # what the operator's command shows
-        assert rows is not None
-        by_sender = {r["requester_email"]: r for r in rows}
-        assert by_sender["kec.bantan@gmail.com"]["step"] == 2
-        assert by_sender["kec.bantan@gmail.com"]["event_start"] == "2027-01-12T09:00:00+07:00"
-        assert by_sender["dinkes@bengkaliskab.go.id"]["step"] == 2
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=10) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        log.close()
+    steps = request_steps(config.paths.database)
+    # the job's end wakes the dispatcher: no 5 s sweep needed
+    wait_for(lambda: len(s := steps()) >= 2 and 1 not in s, 90)
+    rows = requests(2)()  # what the operator's command shows
+    assert rows is not None
+    by_sender = {r["requester_email"]: r for r in rows}
+    assert by_sender["kec.bantan@gmail.com"]["step"] == 2
+    assert by_sender["kec.bantan@gmail.com"]["event_start"] == "2027-01-12T09:00:00+07:00"
+    assert by_sender["dinkes@bengkaliskab.go.id"]["step"] == 2
+    daemons.stop(proc, 10)

@@ -3,16 +3,15 @@ as if it had been sent; `liputan status` counts them and their requests' history
 
 from __future__ import annotations
 
-from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from daemon.app import human, status
 from daemon.app.heartbeat import HeartbeatWriter
 from daemon.core.models import Event, Outbox, Request
 from daemon.mail.health import MailboxHealth
-from daemon.mail.outbox import OutboxWorker, utcnow
+from daemon.mail.outbox import OutboxWorker
 from daemon.mail.outgoing import enqueue
 
 SENDER = "Liputan Diskominfotik <liputan@bengkaliskab.go.id>"
@@ -20,15 +19,7 @@ UNIT = "tu.disdik@bengkaliskab.go.id"
 pytestmark = pytest.mark.integration
 
 
-def an_hour_later(factory) -> None:
-    with factory() as s, s.begin():
-        for o in s.scalars(select(Outbox).where(Outbox.sent_at.is_not(None))):
-            o.sent_at -= timedelta(minutes=61)
-        s.execute(update(Outbox).where(Outbox.status == "queued")
-                  .values(next_attempt_at=utcnow() - timedelta(seconds=1)))
-
-
-def test_a_summary_refused_for_good_fails_its_notices_visibly(make_config, factory, smtp):
+def test_a_summary_refused_for_good_fails_its_notices_visibly(an_hour_later, make_config, factory, smtp):
     config = make_config(extra={"outbox": {"per_address_per_hour": 2}})
     with factory() as s, s.begin():
         req = Request(code="LPT-2026-0009", title="Musrenbang", requester_email=UNIT)
@@ -40,7 +31,7 @@ def test_a_summary_refused_for_good_fails_its_notices_visibly(make_config, facto
                     subject=f"[LPT-2026-0009] Pemberitahuan {n}", text=f"Isi pemberitahuan {n}.")
     worker = OutboxWorker(config, factory)
     assert worker.run_once() == 2  # two go, three are held
-    an_hour_later(factory)
+    an_hour_later()
     smtp.fail_next(554, message="5.6.0 Message content rejected")  # the summary's DATA, for good
     worker.run_once()  # the summary fails; the operator's alert goes out
     with factory() as s:
@@ -71,14 +62,14 @@ def test_a_summary_refused_for_good_fails_its_notices_visibly(make_config, facto
     assert shown.count("gagal") >= 3
 
 
-def test_a_summary_sent_marks_its_notices_sent_not_failed(make_config, factory, smtp):
+def test_a_summary_sent_marks_its_notices_sent_not_failed(an_hour_later, make_config, factory, smtp):
     config = make_config(extra={"outbox": {"per_address_per_hour": 1}})
     with factory() as s, s.begin():
         for n in range(3):
             enqueue(s, kind="notice", sender=SENDER, to=[UNIT], subject=f"Pemberitahuan {n}", text="Isi.")
     worker = OutboxWorker(config, factory)
     assert worker.run_once() == 1
-    an_hour_later(factory)
+    an_hour_later()
     assert worker.run_once() == 1
     with factory() as s:
         statuses = sorted(o.status for o in s.scalars(select(Outbox)))

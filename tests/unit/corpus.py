@@ -13,6 +13,11 @@ DATA = ROOT / "tests" / "data"
 FOLDERS = ("replies", "auto", "bounces", "noise", "forged")
 AUTHSERV_ID = "mx.bengkaliskab.go.id"
 OUR_DOMAIN = "liputan.bengkaliskab.go.id"
+# A real task mail to the Kepala Dinas (tests/harness.py Office, after one letter), as replies quote it.
+TASK = (DATA / "ours" / "task_kadis.txt").read_text(encoding="utf-8")
+SUBJECT = "[LPT-2026-0001] Mohon disposisi: Musrenbang Kecamatan Bantan Tahun 2027"
+OURS = "Liputan Diskominfotik <liputan@bengkaliskab.go.id>"
+KADIS = "kadis@bengkaliskab.go.id"
 
 
 @dataclass(frozen=True)

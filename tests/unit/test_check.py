@@ -213,30 +213,72 @@ def test_a_bad_document_declaration_is_named(tmp_path, capsys, old, new, expect)
 
 
 # ---- numbering moved from office.yaml to sop.yaml ---------------------------------------------
-def without_office_numbering(rules: Path) -> None:
+# the `numbering:` section office.yaml shipped with before the patterns moved (an office's copy may keep it)
+OLD_NUMBERING = """numbering:
+  disposisi: "000.7/DISKOMINFOTIK/DISP/{seq:03d}/{year}"
+  nota_dinas: "000.1.2.3/DISKOMINFOTIK-IKP/{seq:03d}/{roman_month}/{year}"
+  spt: "800.1.11.1/DISKOMINFOTIK/{seq:03d}/{year}"
+
+"""
+
+
+def with_old_numbering(rules: Path) -> dict[str, int]:
+    """office.yaml with the old section put back; the line of each of its patterns."""
     text = (rules / "office.yaml").read_text()
-    start = text.index("numbering:")
-    (rules / "office.yaml").write_text(text[:start] + text[text.index("\nteam:"):])
+    at = text.index("\nteam:") + 1
+    (rules / "office.yaml").write_text(text[:at] + OLD_NUMBERING + text[at:])
+    first = text[:at].count("\n") + 1
+    return {name: first + i for i, name in enumerate(("numbering", "disposisi", "nota_dinas", "spt"))}
 
 
-def test_office_numbering_still_works_with_a_warning(tmp_path, capsys):
-    cfg, rules = rules_copy(tmp_path)
-    line = next(i + 1 for i, ln in enumerate((rules / "office.yaml").read_text().splitlines())
-                if ln.startswith("numbering:"))
+def numbering_warnings(out: str) -> list[str]:
+    """The warnings about numbers (the words after the file's name: a test's folder may say 'numbering')."""
+    return [ln for ln in out.splitlines()
+            if ln.startswith("warning:") and "numbering" in ln.rsplit("office.yaml", 1)[-1]]
+
+
+def warnings_of(cfg: Path, capsys) -> list[str]:
     assert check_config(str(cfg)) == 0
-    assert f"warning: {rules / 'office.yaml'}:{line}: 'numbering' has moved" in capsys.readouterr().out
+    return numbering_warnings(capsys.readouterr().out)
 
 
-def test_without_office_numbering_there_is_no_warning(tmp_path, capsys):
+def test_the_shipped_rules_give_no_numbering_warning(tmp_path, capsys):
+    """`liputan sandbox` then `liputan check` on a fresh install: nothing to act on about numbers."""
+    assert main(["check", "-c", str(REPO / "systemd" / "liputan.toml")]) == 0
+    out = capsys.readouterr().out
+    assert "warning:" in out and not numbering_warnings(out)  # (others, e.g. the credentials, stay)
+    cfg, _ = rules_copy(tmp_path)
+    assert warnings_of(cfg, capsys) == []
+
+
+def test_an_old_numbering_section_nothing_uses_is_named_pattern_by_pattern(tmp_path, capsys):
     cfg, rules = rules_copy(tmp_path)
-    without_office_numbering(rules)
-    assert check_config(str(cfg)) == 0
-    assert "has moved" not in capsys.readouterr().out
+    lines = with_old_numbering(rules)
+    found = warnings_of(cfg, capsys)
+    office = rules / "office.yaml"
+    assert len(found) == 3, found
+    assert (f"warning: {office}:{lines['disposisi']}: numbering.disposisi (000.7/DISKOMINFOTIK/DISP/"
+            "{seq:03d}/{year}) is not used: no document in sop.yaml is numbered on sequence "
+            "'disposisi'") in found[0]
+    for name, warning in zip(("nota_dinas", "spt"), found[1:]):
+        assert f"{office}:{lines[name]}: numbering.{name} (" in warning
+        assert f"every document on sequence '{name}' has its own pattern in sop.yaml" in warning
+        assert "changes no letter number" in warning
+
+
+def test_an_old_pattern_a_document_still_uses_is_named_as_to_be_moved(tmp_path, capsys):
+    cfg, rules = rules_copy(tmp_path)
+    lines = with_old_numbering(rules)
+    edit(rules / "sop.yaml", 'pattern: "800.1.11.1', '# pattern: "800.1.11.1')  # the SPT falls back
+    found = warnings_of(cfg, capsys)
+    assert len(found) == 3  # disposisi and nota_dinas: not used
+    assert (f"warning: {rules / 'office.yaml'}:{lines['spt']}: numbering.spt "
+            "(800.1.11.1/DISKOMINFOTIK/{seq:03d}/{year}) numbers 'spt': letter numbers have "
+            "moved to sop.yaml (documents: <name>: numbering: pattern); move it there") in found
 
 
 def test_a_document_without_any_pattern_is_a_problem(tmp_path, capsys):
     cfg, rules = rules_copy(tmp_path)
-    without_office_numbering(rules)
     line = edit(rules / "sop.yaml", 'pattern: "800.1.11.1', '# pattern: "800.1.11.1')
     err = problems_of(cfg, capsys)
     assert "document 'spt' has no numbering pattern" in err and f"sop.yaml:{line - 2}:" in err
@@ -244,6 +286,7 @@ def test_a_document_without_any_pattern_is_a_problem(tmp_path, capsys):
 
 def test_an_old_sop_yaml_without_documents_still_passes(tmp_path, capsys):
     cfg, rules = rules_copy(tmp_path)
+    with_old_numbering(rules)  # an old install: its office.yaml has the patterns
     text = (rules / "sop.yaml").read_text()
     (rules / "sop.yaml").write_text(text[:text.index("\n# The letters, by name.")] + "\n")
     assert check_config(str(cfg)) == 0

@@ -10,16 +10,7 @@ from sqlalchemy import select
 
 from daemon.app import leadership, reclaim, work
 from daemon.core.claims import EVERY_MAIL, INTERRUPT_LIMIT, free_claims
-from daemon.core.db import make_engine, sessions, upgrade
 from daemon.core.models import Inbound, Job, Outbox, utcnow
-
-
-@pytest.fixture
-def factory(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'liputan.db'}")
-    upgrade(engine)
-    yield sessions(engine)
-    engine.dispose()
 
 
 def _rows(s, holder: str, n: int, minutes: int = 10, interrupted: int = 0) -> None:
@@ -34,15 +25,15 @@ def _rows(s, holder: str, n: int, minutes: int = 10, interrupted: int = 0) -> No
                  status="sending", attempts=1, next_attempt_at=until, leased_by=holder + "outbox"))
 
 
-def test_only_the_named_holders_live_claims_are_freed(factory):
-    with factory() as s, s.begin():
+def test_only_the_named_holders_live_claims_are_freed(sqlite_factory):
+    with sqlite_factory() as s, s.begin():
         _rows(s, "dead:1:", 1)
         _rows(s, "dead:11:", 2)  # another process whose pid starts alike: kept
         _rows(s, "dead:1:", 3, minutes=-1)  # lapsed already: anyone's, left alone
     now = utcnow()
-    with factory() as s, s.begin():
+    with sqlite_factory() as s, s.begin():
         assert free_claims(s, now, "dead:1:", mails=True) == {"jobs": 1, "messages": 1, "mails": 1}
-    with factory() as s:
+    with sqlite_factory() as s:
         jobs = {j.key: j for j in s.scalars(select(Job))}
         mails = {o.message_id: o for o in s.scalars(select(Outbox))}
         messages = {m.uid: m for m in s.scalars(select(Inbound))}
@@ -54,23 +45,23 @@ def test_only_the_named_holders_live_claims_are_freed(factory):
     assert mails["<o3@x>"].status == "sending"  # its lease ran out: claimable as it is
 
 
-def test_an_interrupted_run_gives_its_attempt_back_within_the_limit(factory):
-    with factory() as s, s.begin():
+def test_an_interrupted_run_gives_its_attempt_back_within_the_limit(sqlite_factory):
+    with sqlite_factory() as s, s.begin():
         _rows(s, "a:1:", 1)
         _rows(s, "b:2:", 2, interrupted=INTERRUPT_LIMIT)
-    with factory() as s, s.begin():
+    with sqlite_factory() as s, s.begin():
         free_claims(s, utcnow(), "a:1:", interrupted=True)
         free_claims(s, utcnow(), "b:2:", interrupted=True)
-    with factory() as s:
+    with sqlite_factory() as s:
         jobs = {j.key: (j.attempts, j.interrupted) for j in s.scalars(select(Job))}
     assert jobs == {"k1": (1, 1), "k2": (2, INTERRUPT_LIMIT + 1)}
 
 
-def test_every_mail_in_flight_or_none(factory):
-    with factory() as s, s.begin():
+def test_every_mail_in_flight_or_none(sqlite_factory):
+    with sqlite_factory() as s, s.begin():
         _rows(s, "a:1:", 1)
         _rows(s, "b:2:", 2)
-    with factory() as s, s.begin():
+    with sqlite_factory() as s, s.begin():
         assert free_claims(s, utcnow(), None, mails=True) == {"jobs": 0, "messages": 0, "mails": 0}
         assert free_claims(s, utcnow(), None, mails=EVERY_MAIL) == {"jobs": 0, "messages": 0, "mails": 2}
 

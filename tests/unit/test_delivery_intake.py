@@ -7,14 +7,13 @@ import io
 import os
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from daemon.core.db import make_engine, sessions, transaction, upgrade
+from daemon.core.db import transaction
 from daemon.core.models import DeliveryFile, Request
 from daemon.delivery.folders import create_request_folder
 from daemon.delivery.intake import (
@@ -36,14 +35,10 @@ def jpeg(color: tuple[int, int, int] = (10, 120, 200)) -> bytes:
 
 
 @pytest.fixture
-def factory(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'liputan.db'}")
-    upgrade(engine)
-    factory = sessions(engine)
-    with transaction(factory) as s:
+def factory(sqlite_factory: sessionmaker[Session]) -> sessionmaker[Session]:
+    with transaction(sqlite_factory) as s:
         s.add(Request(code=CODE, title="Peresmian Gedung Sekolah", requester_email="camat@bengkaliskab.go.id"))
-    yield factory
-    engine.dispose()
+    return sqlite_factory
 
 
 @pytest.fixture

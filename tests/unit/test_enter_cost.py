@@ -11,6 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from daemon.core.bounded import BoundedCache
 from daemon.mail import mime, outgoing
 from daemon.paperwork import pdf
 from daemon.sop import documents
@@ -31,8 +32,7 @@ def parses(monkeypatch):
     count: list[int] = []
     monkeypatch.setattr(documents, "mime", SimpleNamespace(
         parse=lambda raw: count.append(1) or mime.parse(raw), attachments=mime.attachments))
-    monkeypatch.setattr(documents, "_LETTERS", type(documents._LETTERS)())
-    monkeypatch.setattr(documents, "_LETTERS_SIZE", 0)
+    monkeypatch.setattr(documents, "_LETTERS", BoundedCache(256, documents.LETTER_CACHE_BYTES))
     return count
 
 
@@ -53,18 +53,18 @@ def test_a_changed_file_is_read_again(tmp_path, parses):
 
 
 def test_the_cache_keeps_to_its_byte_budget(tmp_path, parses, monkeypatch):
-    monkeypatch.setattr(documents, "LETTER_CACHE_BYTES", 2500)
+    monkeypatch.setattr(documents, "_LETTERS", BoundedCache(256, 2500))
     paths = [raw_letter(tmp_path / f"{i}.eml", bytes([65 + i]) * 1000) for i in range(4)]
     for p in paths:
         documents._letter_files(p, "LPT-2026-0001")
-    assert documents._LETTERS_SIZE <= 2500 and len(documents._LETTERS) == 2
+    assert documents._LETTERS.size <= 2500 and len(documents._LETTERS) == 2
     documents._letter_files(paths[-1], "LPT-2026-0001")  # the latest is kept
     assert len(parses) == 4
     documents._letter_files(paths[0], "LPT-2026-0001")  # the oldest was dropped
     assert len(parses) == 5
     big = raw_letter(tmp_path / "big.eml", b"x" * 3000)  # over the budget: never kept
     documents._letter_files(big, "LPT-2026-0001")
-    assert all(key[0] != str(big) for key in documents._LETTERS)
+    assert all(key[0] != str(big) for key in documents._LETTERS.keys())
 
 
 def test_bytes_items_expand_as_base64_ones_do():

@@ -24,12 +24,8 @@ except ImportError:
     import corpus  # type: ignore[no-redef]
 
 LEX = load_lexicon(corpus.lexicon_path())
-# The body of a real task mail to the Kepala Dinas (tests/harness.py Office, after one letter).
-TASK = (corpus.DATA / "ours" / "task_kadis.txt").read_text(encoding="utf-8")
-SUBJECT = "[LPT-2026-0001] Mohon disposisi: Musrenbang Kecamatan Bantan Tahun 2027"
-OURS = "Liputan Diskominfotik <liputan@bengkaliskab.go.id>"
+TASK, SUBJECT, OURS, KADIS = corpus.TASK, corpus.SUBJECT, corpus.OURS, corpus.KADIS
 ADDR = "liputan@bengkaliskab.go.id"
-KADIS = "kadis@bengkaliskab.go.id"
 WIB = ZoneInfo("Asia/Jakarta")
 
 # Every attribution or header block a client puts above the quote; {s} is the subject.

@@ -148,19 +148,19 @@ def test_idle_letter_workers_are_stopped_and_forked_again_for_the_next_letter(tm
     procpool.close_shared()  # (an earlier test of this process may have used the pool)
     pool = procpool.shared(2)
     try:
-        assert asyncio.run(service.stop_idle_workers()) == float("inf")  # no workers yet: nothing to stop
+        assert asyncio.run(service.letters.stop_idle_workers()) == float("inf")  # no workers yet: nothing to stop
         first = pool.warm()
         assert len(first) == 2
         assert pool.run(sum, [1, 2]) == 3
         pool.last_used = time.monotonic() - 50  # a letter 50 s ago: they stay ~10 s more
-        assert 0 < asyncio.run(service.stop_idle_workers()) <= 10
+        assert 0 < asyncio.run(service.letters.stop_idle_workers()) <= 10
         assert sorted(pool.pids()) == sorted(first)
         pool._busy = 1  # a letter in flight (the letters' lane): they stay, whatever the time
         pool.last_used = time.monotonic() - 61
-        assert asyncio.run(service.stop_idle_workers()) == 1.0
+        assert asyncio.run(service.letters.stop_idle_workers()) == 1.0
         assert sorted(pool.pids()) == sorted(first)
         pool._busy = 0
-        assert asyncio.run(service.stop_idle_workers()) == float("inf")
+        assert asyncio.run(service.letters.stop_idle_workers()) == float("inf")
         assert pool.pids() == [] and all(not Path(f"/proc/{pid}").exists() or
                                          "zombie" in Path(f"/proc/{pid}/status").read_text() for pid in first)
         assert pool.run(sum, [1, 2]) == 3  # the next letter forks them again

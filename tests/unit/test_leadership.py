@@ -9,16 +9,7 @@ from sqlalchemy import select
 
 from daemon.app.leadership import SINGLE_KINDS, Leadership, own_prefix, prefix_of, take_over
 from daemon.core.config import HaCfg
-from daemon.core.db import make_engine, sessions, upgrade
 from daemon.core.models import Inbound, Job, Outbox, utcnow
-
-
-@pytest.fixture
-def factory(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'liputan.db'}")
-    upgrade(engine)
-    yield sessions(engine)
-    engine.dispose()
 
 
 def _job(s, n: int, state: str, holder: str | None, minutes: int) -> None:
@@ -38,9 +29,9 @@ def _outbox(s, n: int, status: str) -> None:
                  status=status, next_attempt_at=utcnow() + timedelta(minutes=15)))
 
 
-def test_take_over_frees_the_old_holders_claims_only(factory):
+def test_take_over_frees_the_old_holders_claims_only(sqlite_factory):
     mine, dead, alive = own_prefix() + "jobs", "otherhost:4242:jobs", "thirdhost:7:jobs"
-    with factory() as s, s.begin():
+    with sqlite_factory() as s, s.begin():
         _job(s, 1, "running", dead, 10)
         _job(s, 2, "running", mine, 10)
         _job(s, 3, "queued", None, 10)
@@ -52,8 +43,8 @@ def test_take_over_frees_the_old_holders_claims_only(factory):
         _outbox(s, 1, "sending")
         _outbox(s, 2, "queued")
     before = utcnow()
-    assert take_over(factory, prefix_of("otherhost:4242:lease")) == {"jobs": 1, "messages": 1, "mails": 1}
-    with factory() as s:
+    assert take_over(sqlite_factory, prefix_of("otherhost:4242:lease")) == {"jobs": 1, "messages": 1, "mails": 1}
+    with sqlite_factory() as s:
         jobs = {j.key: j for j in s.scalars(select(Job))}
         inbound = {i.uid: i for i in s.scalars(select(Inbound))}
         outbox = {o.message_id: o for o in s.scalars(select(Outbox))}
@@ -64,30 +55,30 @@ def test_take_over_frees_the_old_holders_claims_only(factory):
         assert inbound[3].lease_until > before
         assert outbox["<o1@x>"].next_attempt_at < before  # sent again at once, same Message-ID
         assert outbox["<o2@x>"].next_attempt_at > before  # a retry's backoff is kept
-    assert take_over(factory, "otherhost:4242:") == {"jobs": 0, "messages": 0, "mails": 0}
+    assert take_over(sqlite_factory, "otherhost:4242:") == {"jobs": 0, "messages": 0, "mails": 0}
 
 
-def test_no_old_holder_seen_frees_only_the_mails_being_sent(factory):
-    with factory() as s, s.begin():
+def test_no_old_holder_seen_frees_only_the_mails_being_sent(sqlite_factory):
+    with sqlite_factory() as s, s.begin():
         _job(s, 1, "running", "otherhost:4242:jobs", 10)
         _outbox(s, 1, "sending")
-    assert take_over(factory, None) == {"jobs": 0, "messages": 0, "mails": 1}
+    assert take_over(sqlite_factory, None) == {"jobs": 0, "messages": 0, "mails": 1}
     assert prefix_of(None) is None and prefix_of("psql") is None
     assert prefix_of(own_prefix() + "lease") == own_prefix()
 
 
-def test_a_standby_leaves_the_schedulers_to_the_holder(factory):
+def test_a_standby_leaves_the_schedulers_to_the_holder(sqlite_factory):
     from daemon.app.jobrunner import JobRunner
     from daemon.core import jobs
     from daemon.mail.mailbox_lock import MailboxLock
 
     kinds = {"render_letter", *SINGLE_KINDS}
-    runner = JobRunner(factory, {k: (lambda job: {}) for k in kinds}, own_prefix() + "jobs")
-    with factory() as s, s.begin():
+    runner = JobRunner(sqlite_factory, {k: (lambda job: {}) for k in kinds}, own_prefix() + "jobs")
+    with sqlite_factory() as s, s.begin():
         for kind in sorted(kinds):
             jobs.enqueue(s, kind, {}, key=kind)
-    lock = MailboxLock(factory.kw["bind"], 1)
-    lead = Leadership(lock, factory, 2.0, runner)
+    lock = MailboxLock(sqlite_factory.kw["bind"], 1)
+    lead = Leadership(lock, sqlite_factory, 2.0, runner)
     assert runner.skip == SINGLE_KINDS  # standing by from the start
     first = runner.claim()
     assert first is not None and first.kind == "render_letter" and runner.claim() is None

@@ -30,6 +30,13 @@ def office() -> dict:
     return yaml.safe_load((ROOT / "rules" / "office.yaml").read_text(encoding="utf-8"))
 
 
+@pytest.fixture(scope="module")
+def patterns() -> dict:
+    """Each document's number pattern, as rules/sop.yaml gives it."""
+    sop = yaml.safe_load((ROOT / "rules" / "sop.yaml").read_text(encoding="utf-8"))
+    return {name: doc["numbering"]["pattern"] for name, doc in sop["documents"].items()}
+
+
 @pytest.fixture()
 def request_dict() -> dict:
     return {"code": "LPT-2026-0007", "title": "Musyawarah Perencanaan Pembangunan Kecamatan Mandau",
@@ -73,10 +80,11 @@ def test_format_number(pattern: str, seq: int, when: date, expected: str) -> Non
     assert L.format_number(pattern, seq, when) == expected
 
 
-def test_format_number_office_patterns(office: dict) -> None:
-    numbers = {k: L.format_number(p, 3, date(2026, 12, 1)) for k, p in office["numbering"].items()}
-    assert numbers == {"disposisi": "000.7/DISKOMINFOTIK/DISP/003/2026",
-                       "nota_dinas": "000.1.2.3/DISKOMINFOTIK-IKP/003/XII/2026",
+def test_format_number_office_patterns(patterns: dict) -> None:
+    numbers = {k: L.format_number(p, 3, date(2026, 12, 1)) for k, p in patterns.items()}
+    assert numbers == {"lembar_disposisi": "0003",
+                       "nota_dinas_tim": "400.14.2/DISKOMINFOTIK-IKP/003/XII/2026",
+                       "nota_dinas_spt": "000.1.2.3/DISKOMINFOTIK-IKP/003/XII/2026",
                        "spt": "800.1.11.1/DISKOMINFOTIK/003/2026"}
 
 
@@ -213,10 +221,10 @@ def test_repeated_renders_use_their_own_context(office: dict, request_dict: dict
 
 # --- nota dinas --------------------------------------------------------------------------------
 
-def test_memo_team(office: dict, request_dict: dict, tmp_path: Path) -> None:
+def test_memo_team(office: dict, patterns: dict, request_dict: dict, tmp_path: Path) -> None:
     roles, team = office["roles"], office["staff"][:2]
     schedule = {"depart": datetime(2026, 11, 30, 6, 30, tzinfo=WIB), "transport": "Kendaraan dinas"}
-    number = L.format_number(office["numbering"]["nota_dinas"], 5, NOW.date())
+    number = L.format_number(patterns["nota_dinas_tim"], 5, NOW.date())
     ctx = C.memo_context(office, request_dict, roles["kasi"], roles["kabid"], "team", team, schedule,
                          number, NOW)
     text = all_text(L.render(L.NOTA_DINAS_TEMPLATE, ctx, tmp_path / "nd.docx"))
@@ -255,8 +263,8 @@ def test_memo_text_overrides_and_kind_check(office: dict, request_dict: dict) ->
 
 # --- lembar disposisi --------------------------------------------------------------------------
 
-def test_disposition_sheet(office: dict, request_dict: dict, tmp_path: Path) -> None:
-    number = L.format_number(office["numbering"]["disposisi"], 1, NOW.date())
+def test_disposition_sheet(office: dict, patterns: dict, request_dict: dict, tmp_path: Path) -> None:
+    number = L.format_number(patterns["lembar_disposisi"], 417, NOW.date())
     dispositions = [
         {"from": "kadis", "to": "kabid", "note": "Tindak lanjuti & jadwalkan <segera>", "at": NOW},
         {"from": office["roles"]["kabid"], "to": "kasi", "note": "Siapkan jadwal dan tim", "at": None},

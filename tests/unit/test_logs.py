@@ -108,3 +108,29 @@ def test_secrets_are_masked(line, secret):
 def test_a_mail_subject_names_its_request():
     assert logctx.code_in("Mohon disposisi [lpt-2026-0012] Musrenbang") == "LPT-2026-0012"
     assert logctx.code_in("Rapat biasa") is None
+
+
+def test_a_persons_command_shows_warnings_but_the_journal_keeps_every_line(tmp_path, restore_root):
+    out = io.StringIO()
+    logs.setup(stream=out, env={}, terminal=logging.WARNING)  # `liputan approve` on a terminal
+    logging.getLogger("daemon.engine").info("LPT-2026-0001 enters step 3 (disposition)")
+    logging.getLogger("daemon.engine").warning("the SMTP server is away")
+    assert "enters step 3" not in out.getvalue() and "the SMTP server is away" in out.getvalue()
+    path = os.path.join(tempfile.mkdtemp(prefix="jrn-"), "socket")
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    server.bind(path)
+    server.settimeout(5)
+    stderr = (tmp_path / "stderr").open("w")
+    st = os.fstat(stderr.fileno())
+    logs.setup(stream=stderr, env={"JOURNAL_STREAM": f"{st.st_dev}:{st.st_ino}"}, journal_socket=path,
+               terminal=logging.WARNING)  # the same command under systemd: the journal has it all
+    logging.getLogger("daemon.engine").info("LPT-2026-0001 enters step 3 (disposition)")
+    assert parse(server.recv(65536))["MESSAGE"] == "LPT-2026-0001 enters step 3 (disposition)"
+    server.close()
+    os.unlink(path)
+    os.rmdir(os.path.dirname(path))
+    stderr.close()
+    kept = tmp_path / "daemon.log"
+    logs.to_file(kept)  # the sandbox's daemon.log keeps the INFO lines the terminal does not show
+    logging.getLogger("daemon.engine").info("LPT-2026-0002 enters step 2 (disposition)")
+    assert "INFO daemon.engine: LPT-2026-0002 enters step 2" in kept.read_text()

@@ -304,3 +304,38 @@ def test_a_refusal_over_the_quoted_phone_html_is_not_read_as_approval(office, qu
     msg.set_content(body, subtype="html")
     office.deliver(msg)
     assert office.request().state == "rejected"
+
+
+# ---- cancel and reschedule notices greet the officials and the team by name -----------------
+def body_of(msg: EmailMessage) -> str:
+    return mime.body_text(msg).replace("\r\n", "\n")
+
+
+def test_cancel_and_reschedule_notices_greet_an_official_by_name(office):
+    start(office)
+    office.deliver(letter(CAMAT, "Perubahan jadwal Musrenbang Kecamatan Bantan",
+                          BANTAN.replace("Senin, 7 Desember 2026", "Selasa, 8 Desember 2026"),
+                          display="Kantor Camat Bantan"))
+    moved = body_of(office.last_to(KADIS))
+    assert "Perubahan jadwal" in mime.header(office.last_to(KADIS), "Subject")
+    assert moved.startswith("Yth. Drs. H. Johansyah Syafri, M.Si.,\n"), moved[:80]
+    assert body_of(office.last_to(CAMAT)).startswith("Yth. Camat Bantan,\n")
+    office.deliver(reply(office.last_to(CAMAT), CAMAT, "Mohon maaf, kegiatan ini dibatalkan."))
+    assert office.request().state == "cancelled"
+    cancelled = body_of(office.last_to(KADIS))
+    assert "telah dibatalkan oleh pemohon" in cancelled
+    assert cancelled.startswith("Yth. Drs. H. Johansyah Syafri, M.Si.,\n"), cancelled[:80]
+    assert "Bapak/Ibu" not in cancelled  # the roster's salutation: Bapak
+    assert body_of(office.last_to(CAMAT)).startswith("Yth. Camat Bantan,\n")
+
+
+def test_a_reschedule_greets_each_team_member_by_name(office):
+    req = to_duri_coverage(office)
+    disdik = "disdik@bengkaliskab.go.id"
+    office.deliver(reply(office.mail_to(disdik)[0], disdik, "Mohon maaf, acara diundur menjadi Kamis, "
+                                                            "10 Desember 2026 pukul 13.00 WIB di tempat yang sama."))
+    assert "rescheduled" in [e[1] for e in office.events(req.code)]
+    for member in req.team:
+        told = body_of(office.mail_to(member["email"])[-1])
+        assert "Pemohon mengubah jadwal kegiatan" in told
+        assert told.startswith(f"Yth. {member['name']},\n"), told[:80]

@@ -6,22 +6,12 @@ import errno
 import logging
 from datetime import timedelta, timezone
 
-import pytest
 from sqlalchemy.exc import OperationalError
 
 from daemon.app.jobrunner import JobRunner
-from daemon.core.db import make_engine, sessions, upgrade
 from daemon.core.jobs import OUTAGE_RETRY, enqueue
 from daemon.core.models import Job, utcnow
 from daemon.core.outage import Outage, disk_full
-
-
-@pytest.fixture
-def factory(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'liputan.db'}")
-    upgrade(engine)
-    yield sessions(engine)
-    engine.dispose()
 
 
 def test_a_repeated_failure_is_logged_once_and_its_end_once(caplog) -> None:
@@ -55,7 +45,7 @@ def test_disk_full_is_recognised_through_the_chain_and_nothing_else_is() -> None
     assert not disk_full(None)
 
 
-def test_a_job_that_meets_a_full_disk_waits_without_using_up_its_attempts(factory) -> None:
+def test_a_job_that_meets_a_full_disk_waits_without_using_up_its_attempts(sqlite_factory) -> None:
     calls = []
 
     def render(job):
@@ -64,13 +54,13 @@ def test_a_job_that_meets_a_full_disk_waits_without_using_up_its_attempts(factor
             raise OSError(errno.ENOSPC, "No space left on device")
         return {"ok": True}
 
-    with factory() as s, s.begin():
+    with sqlite_factory() as s, s.begin():
         job_id = enqueue(s, "render_letter", {}, max_attempts=3).id
     clock = [utcnow()]
-    runner = JobRunner(factory, {"render_letter": render}, "test:1", clock=lambda: clock[0])
+    runner = JobRunner(sqlite_factory, {"render_letter": render}, "test:1", clock=lambda: clock[0])
     for _ in range(20):  # 20 rounds of a full disk, far more than its 3 attempts
         assert runner.run_once() == 1
-        with factory() as s:
+        with sqlite_factory() as s:
             job = s.get(Job, job_id)
             assert (job.state, job.attempts) == ("queued", 0), (job.state, job.attempts, job.last_error)
             due = job.next_run_at.replace(tzinfo=timezone.utc)
@@ -78,23 +68,23 @@ def test_a_job_that_meets_a_full_disk_waits_without_using_up_its_attempts(factor
         assert runner.run_once() == 0  # not due before OUTAGE_RETRY
         clock[0] += OUTAGE_RETRY
     assert runner.run_once() == 1  # space is back
-    with factory() as s:
+    with sqlite_factory() as s:
         job = s.get(Job, job_id)
         assert (job.state, job.attempts) == ("done", 1)
 
 
-def test_an_ordinary_failure_still_uses_up_the_attempts(factory) -> None:
+def test_an_ordinary_failure_still_uses_up_the_attempts(sqlite_factory) -> None:
     def broken(job):
         raise ValueError("template broken")
 
-    with factory() as s, s.begin():
+    with sqlite_factory() as s, s.begin():
         job_id = enqueue(s, "render_letter", {}, max_attempts=2).id
     clock = [utcnow()]
-    runner = JobRunner(factory, {"render_letter": broken}, "test:1", clock=lambda: clock[0])
+    runner = JobRunner(sqlite_factory, {"render_letter": broken}, "test:1", clock=lambda: clock[0])
     for _ in range(2):
         runner.run_once()
         clock[0] += timedelta(hours=2)
-    with factory() as s:
+    with sqlite_factory() as s:
         assert s.get(Job, job_id).state == "failed"
 
 

@@ -29,3 +29,28 @@ def test_it_lists_requests_without_alembic_lines(tmp_path):
     for out in (first, again, missing):
         assert "alembic" not in out.stderr.lower(), out.stderr
     assert again.stderr == ""
+
+
+def test_a_persons_commands_print_their_result_and_only_warnings_of_the_log(tmp_path):
+    import os
+
+    from harness import CAMAT, Office, letter
+    from test_workflow_bodies import BANTAN
+    office = Office(tmp_path)
+    office.deliver(letter(CAMAT, "Permohonan Peliputan", BANTAN))
+    office.deliver(letter("unit@bengkaliskab.go.id", "Halo", "Apa kabar? Terima kasih."))
+    code = office.request().code
+    office.engine.dispose()
+    cfg = str(tmp_path / "liputan.toml")
+    assert os.path.exists(cfg)
+    approve = liputan("approve", code, "--as", "kadis", "--by", "rina", "-c", cfg)
+    assert approve.returncode == 0, approve.stderr
+    assert f"{code}: approve on step 2 recorded" in approve.stdout
+    assert approve.stderr == "", approve.stderr  # no "INFO daemon.engine: ... enters step 3"
+    for args in (("requests",), ("show", code), ("quarantine",), ("status",), ("check",)):
+        done = liputan(*args, "-c", cfg)
+        assert done.stdout and " INFO " not in done.stderr + done.stdout, (args, done.stderr)
+    verbose = liputan("approve", code, "--as", "kabid", "--by", "rina", "-c", cfg, "-v")
+    assert verbose.returncode == 0, verbose.stderr
+    assert "INFO daemon.engine" in verbose.stderr and "enters step 4" in verbose.stderr
+    assert liputan("-v", "requests", "-c", cfg).returncode == 0

@@ -22,10 +22,7 @@ except ImportError:
     import corpus  # type: ignore[no-redef]
 
 LEX = load_lexicon(corpus.lexicon_path())
-TASK = (corpus.DATA / "ours" / "task_kadis.txt").read_text(encoding="utf-8")
-SUBJECT = "[LPT-2026-0001] Mohon disposisi: Musrenbang Kecamatan Bantan Tahun 2027"
-OURS = "Liputan Diskominfotik <liputan@bengkaliskab.go.id>"
-KADIS = "kadis@bengkaliskab.go.id"
+TASK, SUBJECT, OURS, KADIS = corpus.TASK, corpus.SUBJECT, corpus.OURS, corpus.KADIS
 OUR_ID = "<lpt-2026-0001.s2.f411fdfa05b0a64c@bengkaliskab.go.id>"
 GMAIL = f"Pada Sen, 30 Nov 2026 pukul 08.05 {OURS} menulis:"
 OUTLOOK = (f"________________________________\nDari: {OURS}\nDikirim: Senin, 30 November 2026 08.05\n"

@@ -69,8 +69,13 @@ def test_the_spt_is_initialled_by_kabid_and_sekdis_and_signed_by_kadis(rules):
     assert [s.role for s in sign.signers] == [*spt.initials, spt.signer]
 
 
+# the office's registers as office.yaml's `numbering:` had them before the patterns moved to sop.yaml
+OFFICE_NUMBERING = {"nota_dinas": "000.1.2.3/DISKOMINFOTIK-IKP/{seq:03d}/{roman_month}/{year}",
+                    "spt": "800.1.11.1/DISKOMINFOTIK/{seq:03d}/{year}"}
+
+
 def test_the_patterns_are_todays_office_numbering(rules):
-    office = yamlfile.parse((RULES / "office.yaml").read_text(), "office.yaml")[0]["numbering"]
+    office = OFFICE_NUMBERING
     for name, doc in rules.sop.documents.items():
         if name == "lembar_disposisi":  # issue 10: the nomor agenda of the incoming register
             assert (doc.numbering.sequence, doc.numbering.pattern) == ("agenda", "{seq:04d}")
@@ -90,22 +95,26 @@ def test_an_unknown_document_is_a_key_error_naming_the_known(rules):
         rules.sop.document("surat_undangan")
 
 
+def with_old_numbering(rules_dir: Path, **patterns: str) -> None:
+    """office.yaml with an old `numbering:` section (today's registers, or `patterns`)."""
+    section = "numbering:\n" + "".join(f'  {k}: "{v}"\n' for k, v in {**OFFICE_NUMBERING, **patterns}.items())
+    text = (rules_dir / "office.yaml").read_text()
+    at = text.index("\nteam:") + 1
+    (rules_dir / "office.yaml").write_text(text[:at] + section + "\n" + text[at:])
+
+
 def test_office_numbering_is_the_fallback_for_a_document_without_a_pattern(tmp_path):
     rules_dir = copy(tmp_path)
     text = (rules_dir / "sop.yaml").read_text()
     (rules_dir / "sop.yaml").write_text(text.replace('      pattern: "800.1.11.1/DISKOMINFOTIK/{seq:03d}/{year}"\n', ""))
-    (rules_dir / "office.yaml").write_text((rules_dir / "office.yaml").read_text().replace(
-        'spt: "800.1.11.1/DISKOMINFOTIK/{seq:03d}/{year}"', 'spt: "800/LAMA/{seq}/{year}"'))
+    with_old_numbering(rules_dir, spt="800/LAMA/{seq}/{year}")
     rules = load_rules(rules_dir)
     assert rules.sop.document("spt").numbering.pattern is None
     assert rules.numbering_pattern("spt") == "800/LAMA/{seq}/{year}"
 
 
 def test_without_office_numbering_the_engine_still_finds_every_sequence(tmp_path):
-    rules_dir = copy(tmp_path)
-    text = (rules_dir / "office.yaml").read_text()
-    (rules_dir / "office.yaml").write_text(text[:text.index("numbering:")] + text[text.index("\nteam:"):])
-    rules = load_rules(rules_dir)
+    rules = load_rules(copy(tmp_path))  # the shipped office.yaml has no `numbering:` section
     assert rules.office.numbering.spt == "800.1.11.1/DISKOMINFOTIK/{seq:03d}/{year}"
     assert rules.office.numbering.pattern("nota_dinas").startswith("000.1.2.3/")
 
@@ -114,6 +123,7 @@ def test_an_old_sop_yaml_without_documents_gets_todays_four(tmp_path):
     rules_dir = copy(tmp_path)
     text = (rules_dir / "sop.yaml").read_text()
     (rules_dir / "sop.yaml").write_text(text[:text.index("\n# The letters, by name.")] + "\n")
+    with_old_numbering(rules_dir, disposisi="000.7/DISKOMINFOTIK/DISP/{seq:03d}/{year}")  # its office.yaml
     rules = load_rules(rules_dir)
     assert list(rules.sop.documents) == list(default_documents())
     assert rules.numbering_pattern("nota_dinas_spt") == rules.office.numbering.pattern("nota_dinas")

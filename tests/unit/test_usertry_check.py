@@ -3,33 +3,14 @@ the nearest right word, and never a traceback."""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
+
+from test_check import edit, rules_copy
 
 from daemon.app.cli import main
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def setup(tmp_path: Path) -> tuple[Path, Path]:
-    rules = tmp_path / "rules"
-    shutil.copytree(REPO / "rules", rules)
-    cfg = tmp_path / "liputan.toml"
-    cfg.write_text((REPO / "systemd" / "liputan.toml").read_text().replace('dir = "../rules"', 'dir = "rules"'))
-    return cfg, rules
-
-
-def edit(path: Path, old: str, new: str) -> int:
-    """Replace the first line holding `old`; its 1-based number."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    n = next(i for i, ln in enumerate(lines) if old in ln)
-    lines[n] = lines[n].replace(old, new)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return n + 1
-
 
 def test_an_impossible_date_in_office_yaml_is_named_not_a_traceback(tmp_path, capsys):
-    cfg, rules = setup(tmp_path)
+    cfg, rules = rules_copy(tmp_path)
     n = edit(rules / "office.yaml", "from: 2026-12-14", "from: 2026-12-32")
     assert main(["check", "-c", str(cfg)]) == 1
     err = capsys.readouterr().err
@@ -38,7 +19,7 @@ def test_an_impossible_date_in_office_yaml_is_named_not_a_traceback(tmp_path, ca
 
 
 def test_a_misspelled_rules_key_names_the_right_one(tmp_path, capsys):
-    cfg, rules = setup(tmp_path)
+    cfg, rules = rules_copy(tmp_path)
     n = edit(rules / "office.yaml", "    salutation: Bapak", "    salutaton: Bapak")
     m = edit(rules / "sop.yaml", "    minutes: 5", "    minuts: 5")
     assert main(["check", "-c", str(cfg)]) == 1
@@ -48,14 +29,14 @@ def test_a_misspelled_rules_key_names_the_right_one(tmp_path, capsys):
 
 
 def test_a_key_nothing_resembles_keeps_the_plain_message(tmp_path, capsys):
-    cfg, rules = setup(tmp_path)
+    cfg, rules = rules_copy(tmp_path)
     edit(rules / "sop.yaml", "    minutes: 5", "    zzzqqq: 5")
     assert main(["check", "-c", str(cfg)]) == 1
     assert "unknown key 'zzzqqq' (misspelled? keys allowed here are listed in the docs)" in capsys.readouterr().err
 
 
 def test_a_misspelled_outcome_is_one_problem_with_the_right_word(tmp_path, capsys):
-    cfg, rules = setup(tmp_path)
+    cfg, rules = rules_copy(tmp_path)
     n = edit(rules / "sop.yaml", "reject: rejected, revise: back}", "reject: rejectd, revise: back}")
     assert main(["check", "-c", str(cfg)]) == 1
     err = capsys.readouterr().err
@@ -65,18 +46,18 @@ def test_a_misspelled_outcome_is_one_problem_with_the_right_word(tmp_path, capsy
 
 
 def test_a_misspelled_config_key_and_section_name_the_right_one(tmp_path, capsys):
-    cfg, _ = setup(tmp_path)
+    cfg, _ = rules_copy(tmp_path)
     n = edit(cfg, 'folder = "INBOX"', 'foldr = "INBOX"')
     assert main(["check", "-c", str(cfg)]) == 1
     assert f"liputan.toml:{n}: unknown setting 'mailbox.foldr' (did you mean 'folder'?)" in capsys.readouterr().err
-    cfg, _ = setup(tmp_path / "b")
+    cfg, _ = rules_copy(tmp_path / "b")
     n = edit(cfg, "[smtp]", "[smpt]")
     assert main(["check", "-c", str(cfg)]) == 1
     assert f"liputan.toml:{n}: unknown setting 'smpt' (did you mean 'smtp'?)" in capsys.readouterr().err
 
 
 def test_a_missing_password_file_says_what_stops_working(tmp_path, capsys):
-    cfg, _ = setup(tmp_path)
+    cfg, _ = rules_copy(tmp_path)
     missing = tmp_path / "imap-password"
     cfg.write_text(cfg.read_text().replace("/run/credentials/liputan.service/imap-password", str(missing)))
     assert main(["check", "-c", str(cfg)]) == 0  # the service's credentials may come only at its start
@@ -104,7 +85,7 @@ def test_the_log_keeps_the_reason_a_password_file_cannot_be_read(tmp_path):
 
 
 def test_a_zone_written_as_wita_names_its_zone(tmp_path, capsys):
-    cfg, _ = setup(tmp_path)
+    cfg, _ = rules_copy(tmp_path)
     n = edit(cfg, 'timezone = "Asia/Jakarta"', 'timezone = "WITA"')
     assert main(["check", "-c", str(cfg)]) == 1
     assert f"liputan.toml:{n}: setting 'office.timezone'" in (err := capsys.readouterr().err)
@@ -112,9 +93,77 @@ def test_a_zone_written_as_wita_names_its_zone(tmp_path, capsys):
 
 
 def test_status_of_a_daemon_never_run_shows_no_placeholder(tmp_path, capsys):
-    cfg, _ = setup(tmp_path)
+    cfg, _ = rules_copy(tmp_path)
     cfg.write_text(cfg.read_text().replace('"sqlite:////var/lib/liputan/liputan.db"',
                                            f'"sqlite:///{tmp_path}/never.db"'))
     main(["status", "-c", str(cfg)])
     out = capsys.readouterr().out
     assert "Kotak surat  : tidak diketahui (daemon tidak berjalan)\n" in out and "(- di -)" not in out
+
+
+# ---- one run names every mistake: a structural error does not hide the rule errors ----------
+def test_a_misspelled_key_does_not_hide_unknown_kinds_documents_and_roles(tmp_path, capsys):
+    cfg, rules = setup(tmp_path)
+    lines = [edit(rules / "sop.yaml", "    minutes: 5", "    minuts: 5"),
+             edit(rules / "sop.yaml", "kind: plan", "kind: plann"),
+             edit(rules / "sop.yaml", "documents: [nota_dinas_tim]", "documents: [nota_dinas_team]"),
+             edit(rules / "sop.yaml", "to: kabid", "to: kabit"),
+             edit(rules / "sop.yaml", "signer: kadis", "signer: bupati"),
+             edit(rules / "sop.yaml", "when: outside_island", "when: outside_islnd")]
+    assert main(["check", "-c", str(cfg)]) == 1
+    err = capsys.readouterr().err
+    assert f"sop.yaml:{lines[0]}: unknown key 'minuts'" in err
+    assert f"sop.yaml:{lines[1]}: step 4: unknown kind 'plann'" in err
+    assert f"sop.yaml:{lines[2]}: step 5: unknown document 'nota_dinas_team'" in err
+    assert f"sop.yaml:{lines[3]}: step 2: unknown role 'kabit'" in err
+    assert f"sop.yaml:{lines[4]}: document 'spt': 'bupati' is not an official" in err
+    assert f"sop.yaml:{lines[5]}: 'steps." in err and "did you mean 'outside_island'" in err
+    assert "6 problems found" in err
+
+
+def test_a_broken_office_yaml_still_lends_its_roles_to_the_sop_check(tmp_path, capsys):
+    cfg, rules = setup(tmp_path)
+    office = edit(rules / "office.yaml", "    salutation: Bapak", "    salutaton: Bapak")
+    role = edit(rules / "sop.yaml", "actors: [kadis]", "actors: [kadiss]")
+    assert main(["check", "-c", str(cfg)]) == 1
+    err = capsys.readouterr().err
+    assert f"office.yaml:{office}: unknown key 'salutaton'" in err
+    assert f"sop.yaml:{role}: step 2: unknown role 'kadiss'" in err
+
+
+def test_config_mistakes_and_rule_mistakes_come_in_one_list(tmp_path, capsys):
+    cfg, rules = setup(tmp_path)
+    folder = edit(cfg, 'folder = "INBOX"', 'foldr = "INBOX"')
+    zone = edit(cfg, 'timezone = "Asia/Jakarta"', 'timezone = "WITA"')
+    kind = edit(rules / "sop.yaml", "kind: plan", "kind: plann")
+    assert main(["check", "-c", str(cfg)]) == 1
+    err = capsys.readouterr().err
+    assert f"liputan.toml:{folder}: unknown setting 'mailbox.foldr'" in err
+    assert f"liputan.toml:{zone}: setting 'office.timezone'" in err
+    assert f"sop.yaml:{kind}: step 4: unknown kind 'plann'" in err
+    assert "3 problems found" in err
+
+
+def test_rules_that_cannot_be_read_are_said_to_be_unchecked_in_one_line(tmp_path, capsys):
+    cfg, rules = setup(tmp_path)
+    edit(rules / "sop.yaml", "kind: plan", "kind: [plan")
+    assert main(["check", "-c", str(cfg)]) == 1
+    err = capsys.readouterr().err
+    assert "not valid YAML" in err and "1 problem found" in err
+    assert err.count("are not checked until") == 1
+    assert err.strip().splitlines()[-1].endswith(
+        "sop.yaml: its steps' kinds, documents, roles and conditions are not checked until the file can be read")
+    cfg.write_text(cfg.read_text() + "\n[[[\n")
+    assert main(["check", "-c", str(cfg)]) == 1
+    err = capsys.readouterr().err
+    assert "not valid TOML" in err and "the rules are not checked until the config can be read" in err
+
+
+def test_an_unreadable_office_yaml_says_the_roles_wait_for_it(tmp_path, capsys):
+    cfg, rules = setup(tmp_path)
+    edit(rules / "office.yaml", "    salutation: Bapak", "    salutation: [Bapak")
+    assert main(["check", "-c", str(cfg)]) == 1
+    err = capsys.readouterr().err
+    assert "office.yaml" in err and "not valid YAML" in err
+    assert err.strip().splitlines()[-1].endswith(
+        "office.yaml: the roles sop.yaml names are not checked until this file can be read")

@@ -17,8 +17,9 @@ class Intake(Kind):
         req = run.req
         if req.missing:
             return "requester"
-        req.missing = []
-        req.flags = requests.clashes(run.s, req)
+        req.flags = requests.clashes(run.s, req)  # (before any change: nothing to flush for it)
+        if req.missing is None:
+            req.missing = []
         run.record("scheduled", note="dicatat dalam Buku Jadwal Peliputan")
         run.fx.mail("ack", [req.requester_email], in_reply_to=req.thread_id,
                     references=[req.thread_id] if req.thread_id else [], r=req, tag=tag(req),

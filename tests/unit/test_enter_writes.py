@@ -1,0 +1,125 @@
+"""A new request's first step is written with few flushes and statements, and still writes
+the same rows: the task mail keeps the task's Message-ID and waits for its letter, the
+reminder names the task, the newest letter is read once per transaction (and read again when
+the version made in it is undone), and a keyed job is queued once."""
+
+from __future__ import annotations
+
+from typing import Self
+
+import pytest
+from harness import KADIS, Office, letter
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+from test_workflow_bodies import BANTAN
+
+from daemon.core import db, jobs
+from daemon.core.models import Document, Job, Outbox, Request, Task
+from daemon.sop import documents, engine
+from daemon.sop.run import sop_of
+
+CAMAT = "camat.bantan@bengkaliskab.go.id"
+
+
+@pytest.fixture
+def office(tmp_path, db_url):
+    return Office(tmp_path, database=db_url)
+
+
+class Count:
+    """Flushes of any session and statements on the office's engine while active."""
+
+    def __init__(self, engine_) -> None:
+        self.engine, self.flushes, self.statements = engine_, 0, []
+
+    def _flush(self, *_a) -> None:
+        self.flushes += 1
+
+    def _statement(self, _c, _cur, statement, *_a) -> None:
+        self.statements.append(" ".join(statement.split()))
+
+    def __enter__(self) -> Self:
+        event.listen(Session, "after_flush", self._flush)
+        event.listen(self.engine, "before_cursor_execute", self._statement)
+        return self
+
+    def __exit__(self, *_a) -> None:
+        event.remove(Session, "after_flush", self._flush)
+        event.remove(self.engine, "before_cursor_execute", self._statement)
+
+
+def recorded(office, body: str = BANTAN) -> dict:
+    """A request letter stored and recorded by the dispatcher: its first step's job payload."""
+    office.store(letter(CAMAT, "Permohonan Peliputan", body, display="Kantor Camat Bantan"))
+    office.dispatcher.run_once()
+    with office.factory() as s:
+        return s.scalars(select(Job.payload).where(Job.kind == engine.ENTER)
+                         .order_by(Job.id.desc())).first()
+
+
+def test_the_first_step_is_written_with_two_flushes_and_the_same_rows(office):
+    first = recorded(office)
+    with db.transaction(office.factory) as s:  # the year's first letter: its number's sequence
+        engine.enter_step(office.ctx, s, first)  # row is made (in a savepoint of its own)
+    payload = recorded(office, BANTAN.replace("Musrenbang Kecamatan Bantan", "Pawai Budaya Bantan")
+                       .replace("Senin, 7 Desember 2026", "Selasa, 8 Desember 2026"))
+    assert payload["request_id"] != first["request_id"]  # another event: not a repeated letter
+    with Count(office.engine) as count, db.transaction(office.factory) as s:
+        engine.enter_step(office.ctx, s, payload)
+    # SQLite: one for the letter's job id (its mail waits on it), one at the commit; PostgreSQL:
+    # the warning before the event is queued in a savepoint (another instance may queue it too)
+    sqlite = office.engine.dialect.name == "sqlite"
+    assert count.flushes <= (2 if sqlite else 4), count.flushes
+    assert not sqlite or not any(st.startswith("SAVEPOINT") for st in count.statements)
+    assert not any(st.startswith("SELECT outbox") for st in count.statements)  # a new Message-ID
+    with office.factory() as s:
+        req = s.get(Request, payload["request_id"])
+        task = s.scalars(select(Task).where(Task.request_id == req.id)).one()
+        mails = s.scalars(select(Outbox).where(Outbox.request_id == req.id).order_by(Outbox.id)).all()
+        render = s.scalars(select(Job).where(Job.kind == "render_letter", Job.request_id == req.id)).one()
+        doc = s.scalars(select(Document).where(Document.request_id == req.id)).one()
+        timers = s.scalars(select(Job).where(Job.request_id == req.id,
+                                             Job.payload["timer"].as_string() == "remind")).all()
+    assert [m.kind for m in mails] == ["ack", "task"]  # in the order they were asked for
+    ack, asked = mails
+    assert ack.status == "queued" and ack.raw and CAMAT in ack.recipients
+    assert asked.message_id == task.message_id and task.who == [KADIS] and task.id is not None
+    assert asked.status == "waiting" and asked.waits_on == [render.id]
+    assert {"document": doc.id} in asked.parts["items"] and render.payload["document_id"] == doc.id
+    assert doc.number and doc.version == 1 and doc.status == "pending"
+    assert [t.payload["task"] for t in timers] == [task.id]
+    assert timers[0].key.endswith(f":{task.id}:1")
+
+
+def test_the_newest_letter_is_read_once_and_again_when_its_new_version_is_undone(office):
+    payload = recorded(office)
+    office.settle()  # the first step entered, its letter rendered
+    with db.transaction(office.factory) as s:
+        req = s.get(Request, payload["request_id"])
+        first = s.scalars(select(Document)).one()
+        assert documents.latest(s, req, first.kind) is first
+        with Count(office.engine) as count:
+            assert documents.latest(s, req, first.kind) is first
+        assert count.statements == []  # read once in this transaction
+        spec = documents.spec_of(sop_of(office.ctx, s, req), first.kind)
+        with pytest.raises(RuntimeError), s.begin_nested():
+            second = documents.make(office.ctx, s, req, first.kind, spec, {"number": first.number})
+            assert documents.latest(s, req, first.kind) is second and second.version == 2
+            assert documents.render_job(s, second).payload["document_id"] == second.id
+            raise RuntimeError("undone")
+        again = documents.latest(s, req, first.kind)
+        assert again.version == 1 and again.id == first.id
+    with office.factory() as s:
+        assert s.scalars(select(Document.version)).all() == [1]
+
+
+def test_a_keyed_job_is_queued_once_in_a_transaction_and_after_it(office):
+    recorded(office)
+    with db.transaction(office.factory) as s:
+        one = jobs.enqueue(s, "step_timer", {"n": 1}, key="once")
+        assert jobs.enqueue(s, "step_timer", {"n": 2}, key="once") is one  # not written yet
+    with db.transaction(office.factory) as s:
+        stored = jobs.enqueue(s, "step_timer", {"n": 3}, key="once")
+        assert stored.id is not None and stored.payload == {"n": 1}
+    with office.factory() as s:
+        assert s.scalars(select(Job.payload).where(Job.key == "once")).all() == [{"n": 1}]
