@@ -48,12 +48,14 @@ class ClaimedJob:
 def enqueue(s: Session, kind: str, payload: dict[str, Any], *, key: str | None = None,
             request_id: int | None = None, run_at: datetime | None = None,
             max_attempts: int = 8, priority: int = 0, fresh: bool = False,
-            visible: bool = False) -> Job:
+            visible: bool = False, flush: bool = True) -> Job:
     """Queue a job in the caller's transaction; a job with the same `key` is queued only once.
     `fresh`: the key names something created in this transaction (no job can hold it yet), so
     it is not looked up, and the row is written with the caller's next flush (its id unset), or
     with the batch's rows when the caller collects them (`collect_rows`; then None is returned)
-    unless `visible`: a job this transaction looks up later (a letter's, which its mail waits on)."""
+    unless `visible`: a job this transaction looks up later (a letter's, which its mail waits on).
+    `flush=False`: a keyed job on SQLite is written with the caller's next flush (its id unset),
+    for a caller that does not keep the job returned."""
     if key is not None and not fresh:
         existing = _queued_here(s, key)
         if existing is None:
@@ -78,8 +80,10 @@ def enqueue(s: Session, kind: str, payload: dict[str, Any], *, key: str | None =
         return job
     if s.get_bind().dialect.name == "sqlite":
         # the transaction holds the write lock (BEGIN IMMEDIATE): no other writer can queue the
-        # key between the look-up above and this row, so it needs no savepoint (nor its flush)
+        # key between the look-up above and this row, so it needs no savepoint
         s.add(job)
+        if flush:
+            s.flush()
         return job
     try:
         with s.begin_nested():  # another instance may queue the same key at this moment

@@ -34,7 +34,7 @@ def write_effects(ctx: Context, s: Session, req: Request | None, fx: Effects,
         elif isinstance(effect, JobEffect):
             jobs.enqueue(s, effect.kind, effect.payload, key=effect.key,
                          request_id=req.id if req else None, run_at=effect.run_at or ctx.now(),
-                         priority=priority, fresh=effect.fresh)
+                         priority=priority, fresh=effect.fresh, flush=False)
         elif isinstance(effect, Mail):
             _mail(ctx, s, req, _numbered(s, req, effect))
 

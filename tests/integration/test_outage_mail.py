@@ -84,7 +84,7 @@ def servers(server_dir: Path, tmp_path: Path):
 class Run:
     """One daemon on the servers, with its database, its log and the office's stream."""
 
-    def __init__(self, tmp_path: Path, dovecot: Dovecot, smtp: SmtpCapture, letters: int,
+    def __init__(self, tmp_path: Path, dovecot: Dovecot, smtp: SmtpCapture, daemons, letters: int,  # noqa: ANN001
                  retry_max: float = RETRY_MAX):
         url = f"sqlite:///{tmp_path / 'liputan.db'}"
         self.engine = make_engine(url)
@@ -103,7 +103,7 @@ class Run:
         self.mail = Mail(smtp)
         self.office = MaildirOffice(dovecot, self.mail, self.factory, random.Random(13), n=letters)
         self.office.rejected = {1}  # one refusal, the rest approved through step 10
-        self.proc = start(self.cfg_path, self.log)
+        self.proc = start(daemons, self.cfg_path, self.log)
 
     def alive(self) -> None:
         assert self.proc.poll() is None, f"the daemon died (exit {self.proc.returncode})"
@@ -203,9 +203,9 @@ def nothing_lost(run: Run) -> Counter:
 
 
 @pytest.mark.timeout(600)
-def test_the_imap_server_stopped_while_letters_and_replies_arrive(servers, tmp_path):
+def test_the_imap_server_stopped_while_letters_and_replies_arrive(servers, tmp_path, daemons):
     dovecot, smtp = servers
-    run = Run(tmp_path, dovecot, smtp, letters=4)
+    run = Run(tmp_path, dovecot, smtp, daemons, letters=4)
     pid = run.proc.pid
     try:
         run.pump(60, lambda: RUNNING in run.log_path.read_text())
@@ -269,10 +269,10 @@ def _smtp_error(run: Run, word: str, seconds: float) -> dict:
 
 
 @pytest.mark.timeout(600)
-def test_smtp_answering_421_then_451_then_refusing_then_back(servers, tmp_path):
+def test_smtp_answering_421_then_451_then_refusing_then_back(servers, tmp_path, daemons):
     dovecot, smtp = servers
     smtp.fail_next(550, times=-1, stage="RCPT", address=REFUSED, message="5.1.1 No such user")
-    run = Run(tmp_path, dovecot, smtp, letters=4)
+    run = Run(tmp_path, dovecot, smtp, daemons, letters=4)
     pid = run.proc.pid
     try:
         run.pump(60, lambda: RUNNING in run.log_path.read_text())

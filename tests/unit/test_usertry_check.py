@@ -103,7 +103,7 @@ def test_status_of_a_daemon_never_run_shows_no_placeholder(tmp_path, capsys):
 
 # ---- one run names every mistake: a structural error does not hide the rule errors ----------
 def test_a_misspelled_key_does_not_hide_unknown_kinds_documents_and_roles(tmp_path, capsys):
-    cfg, rules = setup(tmp_path)
+    cfg, rules = rules_copy(tmp_path)
     lines = [edit(rules / "sop.yaml", "    minutes: 5", "    minuts: 5"),
              edit(rules / "sop.yaml", "kind: plan", "kind: plann"),
              edit(rules / "sop.yaml", "documents: [nota_dinas_tim]", "documents: [nota_dinas_team]"),
@@ -122,7 +122,7 @@ def test_a_misspelled_key_does_not_hide_unknown_kinds_documents_and_roles(tmp_pa
 
 
 def test_a_broken_office_yaml_still_lends_its_roles_to_the_sop_check(tmp_path, capsys):
-    cfg, rules = setup(tmp_path)
+    cfg, rules = rules_copy(tmp_path)
     office = edit(rules / "office.yaml", "    salutation: Bapak", "    salutaton: Bapak")
     role = edit(rules / "sop.yaml", "actors: [kadis]", "actors: [kadiss]")
     assert main(["check", "-c", str(cfg)]) == 1
@@ -132,7 +132,7 @@ def test_a_broken_office_yaml_still_lends_its_roles_to_the_sop_check(tmp_path, c
 
 
 def test_config_mistakes_and_rule_mistakes_come_in_one_list(tmp_path, capsys):
-    cfg, rules = setup(tmp_path)
+    cfg, rules = rules_copy(tmp_path)
     folder = edit(cfg, 'folder = "INBOX"', 'foldr = "INBOX"')
     zone = edit(cfg, 'timezone = "Asia/Jakarta"', 'timezone = "WITA"')
     kind = edit(rules / "sop.yaml", "kind: plan", "kind: plann")
@@ -145,7 +145,7 @@ def test_config_mistakes_and_rule_mistakes_come_in_one_list(tmp_path, capsys):
 
 
 def test_rules_that_cannot_be_read_are_said_to_be_unchecked_in_one_line(tmp_path, capsys):
-    cfg, rules = setup(tmp_path)
+    cfg, rules = rules_copy(tmp_path)
     edit(rules / "sop.yaml", "kind: plan", "kind: [plan")
     assert main(["check", "-c", str(cfg)]) == 1
     err = capsys.readouterr().err
@@ -160,7 +160,7 @@ def test_rules_that_cannot_be_read_are_said_to_be_unchecked_in_one_line(tmp_path
 
 
 def test_an_unreadable_office_yaml_says_the_roles_wait_for_it(tmp_path, capsys):
-    cfg, rules = setup(tmp_path)
+    cfg, rules = rules_copy(tmp_path)
     edit(rules / "office.yaml", "    salutation: Bapak", "    salutation: [Bapak")
     assert main(["check", "-c", str(cfg)]) == 1
     err = capsys.readouterr().err
