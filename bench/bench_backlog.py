@@ -51,9 +51,10 @@ from daemon.paperwork.pdf import default_converter  # noqa: E402
 DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 BULAN = ("", "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
          "September", "Oktober", "November", "Desember")
-HOURS = ("08.00", "10.00", "13.00", "15.30")
-# Event days wrap after 1,001 days (the date reader takes years up to three ahead: 4 a day
-# reached 2030 after 4,500 letters); a day met again is met by other units (4,004 % 25 = 4).
+HOURS = ("08.00", "09.00", "10.00", "11.00", "13.00", "14.00", "15.30", "16.30")
+# Event days wrap after 1,001 days (the date reader takes years up to three ahead): 8 a day,
+# 8,008 distinct times. Two letters at the same time and place are rightly read as one event
+# (with 4 a day the 4,005th letter met the 1st, so 996 of 5,000 were repeats).
 DAY_SPAN = 1001
 UNITS = tuple(f"Camat {k}" for k in ("Bantan", "Bengkalis", "Mandau", "Pinggir", "Bukit Batu",
                                        "Siak Kecil", "Rupat", "Rupat Utara", "Bandar Laksamana",
