@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 
 import bare_render  # noqa: E402
+import timeline  # noqa: E402  (before the pool forks: its workers unpickle timeline._timed)
 from _common import fetch_seconds, loadavg  # noqa: E402
 from harness import Office, letter  # noqa: E402
 from sqlalchemy import event, func, select  # noqa: E402
@@ -131,13 +132,15 @@ def top(profile: cProfile.Profile, n: int = 25) -> None:
     print("\n".join(ln.replace(str(ROOT) + "/", "") for ln in out.getvalue().splitlines()[:n + 12]))
 
 
-def with_lane(office: Office, profile: bool) -> tuple[int, pstats.Stats | None]:
+def with_lane(office: Office, profile: bool, tl: timeline.Timeline | None = None) -> tuple[int, pstats.Stats | None]:
     """The jobs as `liputan run` works them: the main runner (each request's first step) and the
     letters' lane (app/lanes.py: render jobs) in threads of their own, the lane woken after each
     job of the main runner (as the service does); until neither has a due job. Jobs run, and
     both threads' profile by their own CPU time (when `profile`)."""
     lane = lanes.Lane({work.RENDER})
     letters_runner = lane.split(office.jobs)
+    if tl is not None:
+        tl.install_lane(letters_runner, work.RENDER)
     wake, main_done = threading.Event(), threading.Event()
     counts, profs = [0, 0], [cProfile.Profile(time.thread_time) if profile else None for _ in range(2)]
 
@@ -181,6 +184,9 @@ def with_lane(office: Office, profile: bool) -> tuple[int, pstats.Stats | None]:
 def enter_only(office: Office, args: argparse.Namespace) -> None:
     """Each request's first step entered by the main runner, the letters left queued: the CPU
     of this process alone (no worker runs), per letter, with its statements and flushes."""
+    tl = timeline.Timeline() if args.timeline else None
+    if tl is not None:
+        tl.install_pool()
     office.jobs = work.runner(office.ctx, office.factory, "bench")
     office.jobs.lanes = frozenset({work.RENDER})
     sql = SqlCount(office.engine, args.sql > 0)
@@ -313,6 +319,8 @@ def run(base: Path) -> None:
     ap.add_argument("--dispatcher-only", action="store_true", help="stop after the dispatcher")
     ap.add_argument("--processes", type=int, default=0,
                     help="[jobs] render_processes for the job runner (default 0: min(2, CPUs))")
+    ap.add_argument("--timeline", action="store_true",
+                    help="where the letters' lane waits: workers busy/idle, per-letter stage times")
     ap.add_argument("--no-imap", action="store_true", help="skip the Dovecot FETCH baseline")
     ap.add_argument("--letters", action="store_true",
                     help="the letters' figures: skip the dispatcher's inline baseline (dispatch once)")
@@ -358,6 +366,9 @@ def run(base: Path) -> None:
         conv.warm()
         cold = time.perf_counter() - t
     office.ctx.cfg.jobs.render_processes = args.processes
+    tl = timeline.Timeline() if args.timeline else None
+    if tl is not None:
+        tl.install_pool()
     office.jobs = work.runner(office.ctx, office.factory, "bench")
     workers = office.jobs.parallel
     pids: list[int] = []
@@ -374,7 +385,7 @@ def run(base: Path) -> None:
         if prof:
             prof.disable()
     else:
-        ran, prof = with_lane(office, bool(args.profile))
+        ran, prof = with_lane(office, bool(args.profile), tl)
     jobs_s = time.perf_counter() - t0
     parent_s = time.process_time() - parent0  # this process: claims, the engine, completions
     sql.stop()
@@ -398,6 +409,8 @@ def run(base: Path) -> None:
     else:
         print(f"  CPU per letter: daemon process {parent_s * per:.1f} ms (rendering included)")
     sql.report(per / 1000, args.sql)
+    if tl is not None:
+        tl.report(workers)
 
     # ---- baseline: bare docxtpl render + save of the same template and context -----------------
     template = letters.template_path(payload["template"])
