@@ -184,6 +184,8 @@ def with_lane(office: Office, profile: bool, tl: timeline.Timeline | None = None
 def enter_only(office: Office, args: argparse.Namespace) -> None:
     """Each request's first step entered by the main runner, the letters left queued: the CPU
     of this process alone (no worker runs), per letter, with its statements and flushes."""
+    if args.ahead is not None:
+        lanes.AHEAD = args.ahead
     tl = timeline.Timeline() if args.timeline else None
     if tl is not None:
         tl.install_pool()
@@ -319,6 +321,8 @@ def run(base: Path) -> None:
     ap.add_argument("--dispatcher-only", action="store_true", help="stop after the dispatcher")
     ap.add_argument("--processes", type=int, default=0,
                     help="[jobs] render_processes for the job runner (default 0: min(2, CPUs))")
+    ap.add_argument("--ahead", type=int, default=None, metavar="K",
+                    help="letters in flight beyond the workers (app/lanes.py AHEAD; 0: one per worker)")
     ap.add_argument("--timeline", action="store_true",
                     help="where the letters' lane waits: workers busy/idle, per-letter stage times")
     ap.add_argument("--no-imap", action="store_true", help="skip the Dovecot FETCH baseline")
@@ -366,6 +370,8 @@ def run(base: Path) -> None:
         conv.warm()
         cold = time.perf_counter() - t
     office.ctx.cfg.jobs.render_processes = args.processes
+    if args.ahead is not None:
+        lanes.AHEAD = args.ahead
     tl = timeline.Timeline() if args.timeline else None
     if tl is not None:
         tl.install_pool()

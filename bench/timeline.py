@@ -34,6 +34,7 @@ class Timeline:
         self.rounds: list[tuple[float, float]] = []  # lane run_once intervals
         self.records: list[tuple[float, float, int]] = []  # (start, end, jobs) of _finish_batch
         self._local = threading.local()
+        self.began = 0.0  # the runners started
 
     def install_pool(self) -> None:
         """Before the runner is made (its handlers keep the pool's bound `run`)."""
@@ -53,6 +54,7 @@ class Timeline:
         procpool.ProcessPool.run = run  # type: ignore[method-assign]
 
     def install_lane(self, lane: JobRunner, kind: str) -> None:
+        self.began = now()
         handler = lane.handlers[kind]
 
         def timed_handler(job: Any) -> Any:
@@ -121,11 +123,13 @@ class Timeline:
         busy = {pid: sum(e - s for s, e in iv) for pid, iv in self.worker.items()}
         print(f"timeline: {len(jobs)} letters in {span:.2f} s; worker processes busy "
               + ", ".join(f"{b / span:.0%}" for b in busy.values())
-              + f" of the span (all: {sum(busy.values()) / (span * processes):.0%} of {processes})")
+              + f" of the span (all: {sum(busy.values()) / (span * processes):.0%} of {processes}); "
+              f"the first letter began {t0 - self.began:.2f} s after the runners")
 
         def ms(a: str, b: str) -> str:
             d = [(j[b] - j[a]) * 1000 for j in jobs if a in j and b in j]
-            return f"{statistics.mean(d):6.2f} ms mean, p90 {sorted(d)[int(len(d) * .9)]:6.2f}" if d else "-"
+            return (f"{statistics.mean(d):6.2f} ms mean, p90 {sorted(d)[int(len(d) * .9)]:6.2f}, "
+                    f"max {max(d):7.1f}") if d else "-"
         print(f"  per letter: claimed->handler start {ms('claimed', 'start')}")
         print(f"              handler start->sent to pool (mails_for) {ms('start', 'sent')}")
         print(f"              sent->worker start {ms('sent', 'wstart')}")

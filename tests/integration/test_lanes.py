@@ -4,6 +4,7 @@ timer, a publication or a digest due meanwhile runs at once, in the main runner.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from pathlib import Path
 
@@ -133,3 +134,26 @@ def test_the_main_runner_leaves_the_lanes_kinds_but_takes_unknown_ones(factory):
         states = dict(s.execute(select(Job.kind, Job.state)).all())
     assert states == {RENDER: "queued", "no_such_kind": "failed"}
     assert lane.run_once() == 1 and lane.run_once() == 0
+
+
+@pytest.mark.parametrize("workers, in_flight", [(2, 3), (1, 1)])
+def test_the_letters_lane_keeps_one_letter_queued_beyond_its_workers(factory, workers, in_flight):
+    """With worker processes, one letter more than workers is in flight (so a worker never idles
+    while this process records a result and prepares the next); rendered here (one process), one."""
+    lock, now, peak = threading.Lock(), [0], [0]
+
+    def render(job):
+        with lock:
+            now[0] += 1
+            peak[0] = max(peak[0], now[0])
+        time.sleep(0.2)
+        with lock:
+            now[0] -= 1
+        return {}
+    main = JobRunner(factory, {RENDER: render}, "h:1:jobs", parallel=workers, parallel_kinds={RENDER})
+    lane = Lane({RENDER}).split(main)
+    with transaction(factory) as s:
+        for _ in range(6):
+            enqueue(s, RENDER, {})
+    assert lane.run_once() == 6 and main.run_once() == 0
+    assert (lane.parallel, peak[0]) == (in_flight, in_flight)
