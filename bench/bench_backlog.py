@@ -169,7 +169,7 @@ def with_lane(office: Office, profile: bool, tl: timeline.Timeline | None = None
                 return
             wake.wait(letters_runner.seconds_to_next())
 
-    threads = [threading.Thread(target=main), threading.Thread(target=letters_lane)]
+    threads = [threading.Thread(target=main, name="main-runner"), threading.Thread(target=letters_lane, name="letters-lane")]
     for th in threads:
         th.start()
     for th in threads:
@@ -189,6 +189,7 @@ def enter_only(office: Office, args: argparse.Namespace) -> None:
     tl = timeline.Timeline() if args.timeline else None
     if tl is not None:
         tl.install_pool()
+        tl.install_db(office.engine)
     office.jobs = work.runner(office.ctx, office.factory, "bench")
     office.jobs.lanes = frozenset({work.RENDER})
     sql = SqlCount(office.engine, args.sql > 0)
@@ -375,6 +376,7 @@ def run(base: Path) -> None:
     tl = timeline.Timeline() if args.timeline else None
     if tl is not None:
         tl.install_pool()
+        tl.install_db(office.engine)
     office.jobs = work.runner(office.ctx, office.factory, "bench")
     workers = office.jobs.parallel
     pids: list[int] = []

@@ -35,6 +35,7 @@ class Timeline:
         self.records: list[tuple[float, float, int]] = []  # (start, end, jobs) of _finish_batch
         self._local = threading.local()
         self.began = 0.0  # the runners started
+        self.begins: dict[str, list[float]] = {}
 
     def install_pool(self) -> None:
         """Before the runner is made (its handlers keep the pool's bound `run`)."""
@@ -52,6 +53,23 @@ class Timeline:
             return result
 
         procpool.ProcessPool.run = run  # type: ignore[method-assign]
+
+    def install_db(self, engine: Any) -> None:
+        """Time every BEGIN IMMEDIATE (SQLite: every session, reads too, takes the write lock)."""
+        from sqlalchemy import event
+        self.begins: dict[str, list[float]] = defaultdict(list)  # thread name -> waits
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            if statement == "BEGIN IMMEDIATE":
+                conn.info["timeline_begin"] = now()
+
+        @event.listens_for(engine, "after_cursor_execute")
+        def after(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            if statement == "BEGIN IMMEDIATE":
+                waited = now() - conn.info.pop("timeline_begin", now())
+                with self.lock:
+                    self.begins[threading.current_thread().name.split("_")[0]].append(waited)
 
     def install_lane(self, lane: JobRunner, kind: str) -> None:
         self.began = now()
@@ -150,6 +168,10 @@ class Timeline:
         outside = sum(b[0] - a[1] for a, b in zip(rounds, rounds[1:]))
         print(f"  lane rounds (run_once): {len(rounds)}; between rounds (waiting for a wake-up) {outside:.2f} s "
               f"({outside / span:.0%} of the span)")
+        for name, waits in sorted(getattr(self, "begins", {}).items()):
+            slow = [w for w in waits if w > 0.05]
+            print(f"  write lock (BEGIN IMMEDIATE) in {name}: {len(waits)} taken, waited {sum(waits):.2f} s, "
+                  f"{len(slow)} waits over 50 ms, max {max(waits) * 1000:.0f} ms")
         rec = self.records
         if rec:
             print(f"  recording: {len(rec)} batches, {sum(r[2] for r in rec)} entries, "
