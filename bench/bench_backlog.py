@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 
 import bare_render  # noqa: E402
-import timeline  # noqa: E402  (before the pool forks: its workers unpickle timeline._timed)
+import timeline  # before the pool forks: its workers unpickle timeline._timed
 from _common import fetch_seconds, loadavg  # noqa: E402
 from harness import Office, letter  # noqa: E402
 from sqlalchemy import event, func, select  # noqa: E402

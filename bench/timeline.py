@@ -8,7 +8,9 @@ import statistics
 import threading
 import time
 from collections import defaultdict
-from typing import Any, Callable
+from collections.abc import Callable
+from itertools import pairwise
+from typing import Any
 
 from daemon.app import procpool
 from daemon.app.jobrunner import JobRunner
@@ -155,7 +157,7 @@ class Timeline:
         print(f"              worker end->result back {ms('wend', 'back')}")
         print(f"              result back->handler end {ms('back', 'end')}")
         print(f"              handler end->recorded (on_done) {ms('end', 'on_done')}")
-        gaps = [b[0] - a[1] for iv in self.worker.values() for a, b in zip(sorted(iv), sorted(iv)[1:])]
+        gaps = [b[0] - a[1] for iv in self.worker.values() for a, b in pairwise(sorted(iv))]
         if gaps:
             print(f"  worker idle between letters: {len(gaps)} gaps, mean {statistics.mean(gaps) * 1000:.2f} ms, "
                   f"p90 {sorted(gaps)[int(len(gaps) * .9)] * 1000:.2f} ms, total {sum(gaps):.2f} s "
@@ -165,7 +167,7 @@ class Timeline:
               f"limit (the lane outran the main runner), {sum(c[1] - c[0] for c in self.claims):.2f} s in claims "
               f"(max {max((c[1] - c[0] for c in self.claims), default=0) * 1000:.1f} ms)")
         rounds = sorted(self.rounds)
-        outside = sum(b[0] - a[1] for a, b in zip(rounds, rounds[1:]))
+        outside = sum(b[0] - a[1] for a, b in pairwise(rounds))
         print(f"  lane rounds (run_once): {len(rounds)}; between rounds (waiting for a wake-up) {outside:.2f} s "
               f"({outside / span:.0%} of the span)")
         for name, waits in sorted(getattr(self, "begins", {}).items()):
