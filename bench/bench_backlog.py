@@ -181,15 +181,21 @@ def with_lane(office: Office, profile: bool, tl: timeline.Timeline | None = None
     return sum(counts), None
 
 
-def enter_only(office: Office, args: argparse.Namespace) -> None:
-    """Each request's first step entered by the main runner, the letters left queued: the CPU
-    of this process alone (no worker runs), per letter, with its statements and flushes."""
+def instrument(office: Office, args: argparse.Namespace) -> timeline.Timeline | None:
+    """`--ahead` set on the letters' lane, and the `--timeline` probes on the pool and database."""
     if args.ahead is not None:
         lanes.AHEAD = args.ahead
     tl = timeline.Timeline() if args.timeline else None
     if tl is not None:
         tl.install_pool()
         tl.install_db(office.engine)
+    return tl
+
+
+def enter_only(office: Office, args: argparse.Namespace) -> None:
+    """Each request's first step entered by the main runner, the letters left queued: the CPU
+    of this process alone (no worker runs), per letter, with its statements and flushes."""
+    tl = instrument(office, args)
     office.jobs = work.runner(office.ctx, office.factory, "bench")
     office.jobs.lanes = frozenset({work.RENDER})
     sql = SqlCount(office.engine, args.sql > 0)
@@ -371,12 +377,7 @@ def run(base: Path) -> None:
         conv.warm()
         cold = time.perf_counter() - t
     office.ctx.cfg.jobs.render_processes = args.processes
-    if args.ahead is not None:
-        lanes.AHEAD = args.ahead
-    tl = timeline.Timeline() if args.timeline else None
-    if tl is not None:
-        tl.install_pool()
-        tl.install_db(office.engine)
+    tl = instrument(office, args)
     office.jobs = work.runner(office.ctx, office.factory, "bench")
     workers = office.jobs.parallel
     pids: list[int] = []
