@@ -236,7 +236,7 @@ def test_the_reading_process_is_forked_and_shares_the_daemons_pages(office):
 
 def test_an_idle_reading_process_stops_and_the_next_backlog_forks_a_new_one(office, monkeypatch):
     office.ctx.cfg.reading.read_ahead = True
-    office.ctx.cfg.reading.idle_process_seconds = 0.5
+    office.ctx.cfg.reading.idle_process_seconds = 60  # (a loaded machine: not stopped while reading)
     ahead = office.dispatcher.ahead
     raws = distinct_letters(4 * d.BATCH)
     for raw in raws[:2 * d.BATCH]:
@@ -244,6 +244,8 @@ def test_an_idle_reading_process_stops_and_the_next_backlog_forks_a_new_one(offi
     assert office.dispatcher.run_once() == 2 * d.BATCH
     pool = ahead.pool
     (first,) = pool._processes
+    office.ctx.cfg.reading.idle_process_seconds = 0.5
+    ahead.last_used = time.monotonic()
     assert office.dispatcher.run_once() == 0 and ahead.pool is pool  # not idle long enough yet
     time.sleep(0.6)
     assert office.dispatcher.run_once() == 0
