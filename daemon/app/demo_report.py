@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.archive.bag import ArchiveError, verify_bag
 from daemon.core.context import Context
-from daemon.core.models import Document, Event, Publication, Request
+from daemon.core.models import Document, Event, Outbox, Publication, Request
+
+CHANNEL_MAILS = (("social_package", "social-media package"), ("press", "press release"))
 
 
 def shown(path: str | Path | None, base: Path) -> str:
@@ -28,6 +30,7 @@ def summary(ctx: Context, factory: sessionmaker[Session], base: Path) -> bool:
     """Print where everything is; False when a step is missing from a history or a bag is bad."""
     steps = [s.number for s in ctx.rules.sop.steps]
     ok = True
+    mails = mail_files(base / "mail")
     print(f"\nWhat the demo left in {base}:")
     with factory() as s:
         for req in s.scalars(select(Request).order_by(Request.id)):
@@ -50,9 +53,7 @@ def summary(ctx: Context, factory: sessionmaker[Session], base: Path) -> bool:
                 print(f"  letter  {doc.kind:<16} {doc.number or '':<28} {shown(doc.path, base)}{pdf}")
             for pub in s.scalars(select(Publication).where(Publication.request_id == req.id).order_by(Publication.id)):
                 ok = report_channel(pub, base) and ok
-    for kind, label in (("social_package", "social-media package"), ("press", "press release")):
-        for path, to in mails_of(base / "mail", kind):
-            print(f"  mail    {label:<20} to {to:<34} {shown(path, base)}")
+            report_mails(s, req, mails, base)
     print(f"\n  every mail sent: {shown(base / 'mail', base)}/;  daemon log: daemon.log;  "
           f"history: liputan show CODE -c {base / 'liputan.toml'}")
     return ok
@@ -77,10 +78,19 @@ def report_channel(pub: Publication, base: Path) -> bool:
     return True
 
 
-def mails_of(folder: Path, kind: str) -> list[tuple[Path, str]]:
-    out = []
+def mail_files(folder: Path) -> dict[str, tuple[Path, str]]:
+    """The demo's sent mail by Message-ID: (file, To)."""
+    out = {}
     for path in sorted(folder.glob("*.eml")):
         msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-        if str(msg.get("X-Liputan-Kind", "")) == kind:
-            out.append((path, str(msg.get("To", ""))))
+        out[str(msg.get("Message-ID", "")).strip()] = (path, str(msg.get("To", "")))
     return out
+
+
+def report_mails(s: Session, req: Request, mails: dict[str, tuple[Path, str]], base: Path) -> None:
+    """The request's own mail to the channels (social media, press), each with its file."""
+    for kind, label in CHANNEL_MAILS:
+        for mid in s.scalars(select(Outbox.message_id).where(Outbox.request_id == req.id, Outbox.kind == kind)
+                             .order_by(Outbox.id)):
+            path, to = mails.get(mid.strip(), (None, "?"))
+            print(f"  mail    {label:<20} to {to:<34} {shown(path, base) if path else '(not sent yet)'}")

@@ -51,3 +51,10 @@ def test_liputan_demo_walks_both_requests_through_all_15_steps_and_leaves_its_fi
         assert any(p.endswith("DSC_0001.JPG") for p in bag.payload_files())
     assert "(BagIt, verified)" in text and "skipped facebook (not configured)" in text
     assert text.count("press release") >= 6 and "social-media package to medsos@" in text
+    report = text.split("What the demo left in", 1)[1]
+    for code in codes:  # each request's channel mail under its own heading, each file its own request's
+        section = re.search(rf"\n{code}  .*?(?=\n\nLPT-|\n\n  every mail)", report, re.S).group(0)
+        files = re.findall(r"press release .*? (mail/\d+\.eml)", section)
+        assert len(files) == 3, section
+        for name in files:
+            assert f"Nomor referensi: {code}" in (folder / name).read_text(encoding="utf-8"), (code, name)
