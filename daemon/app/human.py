@@ -30,6 +30,11 @@ FILE_STATUS = {"accepted": "diterima", "quarantined": "dikarantina", "replaced":
 CHANNEL_STATUS = {"pending": "menunggu", "done": "selesai", "skipped": "dilewati", "failed": "gagal"}
 
 
+def minutes(value: float) -> str:
+    """Working minutes as Indonesian writes them: "12", "12,5"."""
+    return indonesian.format_number(value, 0 if float(value).is_integer() else 1)
+
+
 def when(dt: datetime | str | None) -> str:
     """ "Senin, 7 Desember 2026 pukul 09.00 WIB"; "-" for none."""
     if not dt:
@@ -94,7 +99,7 @@ def show_text(data: dict) -> str:
         out += ["", "Waktu tiap langkah (menit kerja terhadap standar layanan SOP)"]
         for t in data["steps"]:
             late = " TERLAMBAT" if t["late"] else ""
-            took = f"{t['working_minutes']:g} menit" + (f" / standar {t['standard_minutes']} menit"
+            took = f"{minutes(t['working_minutes'])} menit" + (f" / standar {t['standard_minutes']} menit"
                                                         if t["standard_minutes"] else "")
             out.append(f"  langkah {t['step']:<3} {t['role']:<9} {t['who'] or '-':<36} "
                        f"{DECISION_LABELS.get(t['decision'] or '', t['decision'] or TASK_STATUS.get(t['status'], t['status'])):<9} "
@@ -175,7 +180,7 @@ def status_text(snap: dict) -> str:
     if d.get("instance"):
         out.append(f"  Instans    : {d['instance']} (host {d['host']}, pid {d['pid']}, versi {d['version']})")
         out.append(f"  Sejak      : {when(d['started_at'])}")
-        out.append(f"  Detak      : {when(d['heartbeat_at'])} ({d['heartbeat_age_seconds']:g} detik lalu)")
+        out.append(f"  Detak      : {when(d['heartbeat_at'])} ({indonesian.format_number(d['heartbeat_age_seconds'], 1)} detik lalu)")
         if d.get("stopped_at"):
             out.append(f"  Berhenti   : {when(d['stopped_at'])}")
     elif d.get("reason"):
@@ -214,7 +219,7 @@ def status_text(snap: dict) -> str:
         if place.get("level") is not None:
             level = {"ok": "cukup", "low": "HAMPIR PENUH", "full": "PENUH"}[place["level"]]
             out.append(f"Ruang disk ({'basis data' if place['what'] == 'database' else 'folder state'}): "
-                       f"{level}, {place['free_bytes'] // (1 << 20)} MiB tersisa ({place['path']})")
+                       f"{level}, {indonesian.format_number(place['free_bytes'] // (1 << 20))} MiB tersisa ({place['path']})")
     f, c = snap["folder"], snap["converter"]
     out.append(f"Folder bersama: {_ok(f.get('ok'), 'dapat dijangkau', 'TIDAK DAPAT DIJANGKAU')}"
                f" ({f.get('path') or '-'})" + (f": {folder_text(f)}" if f.get("ok") is False else ""))

@@ -67,6 +67,14 @@ def _month_names() -> tuple[str, ...]:
     return MONTH_NAMES
 
 
+def format_number(value: float, decimals: int = 0) -> str:
+    """A number as Indonesian writes it (CLDR "id"): "69.461", "64,6"."""
+    return f"{value:,.{decimals}f}".translate(_SEPARATORS)
+
+
+_SEPARATORS = str.maketrans({",": ".", ".": ","})
+
+
 def day_name(d: date) -> str:
     """Indonesian weekday name: "Senin"."""
     return _day_names()[d.weekday()]

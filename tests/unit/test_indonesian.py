@@ -92,3 +92,10 @@ def test_the_written_out_names_are_cldrs():
     assert indonesian.DAY_NAMES == tuple(str(get_day_names("wide", locale="id")[i]) for i in range(7))
     assert indonesian.MONTH_NAMES == tuple(str(get_month_names("wide", locale="id")[i])
                                            for i in range(1, 13))
+
+
+@pytest.mark.parametrize(("value", "decimals"), [(69461, 0), (64.6, 1), (0.04, 1), (1234567.891, 2), (7, 0), (-1500.5, 1)])
+def test_numbers_are_written_as_cldr_writes_them_for_indonesian(value, decimals) -> None:
+    from babel.numbers import format_decimal
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    assert ind.format_number(value, decimals) == format_decimal(value, format=pattern, locale="id")
