@@ -185,6 +185,39 @@ def test_no_reason_is_written_outside_the_table():
     assert found == []
 
 
+REFUSING = {"Verdict", "NewsProblem", "record_refused", "refused"}  # by any name
+INTAKE = {"refuse", "quarantine"}  # daemon.delivery.intake's, called as intake.refuse(...)
+
+
+def written_reasons(tree: ast.AST) -> list[int]:
+    """Lines where a refusal (a Verdict, a NewsProblem, a refused file recorded or quarantined)
+    is given a text written in place, not one from the table."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            if name in INTAKE and getattr(getattr(node.func, "value", None), "id", None) == "intake":
+                name = "record_refused"
+            args = [*node.args, *(k.value for k in node.keywords if k.arg == "reason")]
+            if name in REFUSING and any(isinstance(a, ast.JoinedStr) or (
+                    isinstance(a, ast.Constant) and isinstance(a.value, str) and " " in a.value)
+                    for a in args):
+                found.append(node.lineno)
+    return found
+
+
+def test_no_refusal_anywhere_in_the_daemon_is_given_a_text_of_its_own():
+    daemon = DELIVERY.parent
+    found = [f"{path.relative_to(daemon)}:{line}" for path in sorted(daemon.rglob("*.py"))
+             for line in written_reasons(ast.parse(path.read_text(encoding="utf-8")))]
+    assert found == []
+    assert written_reasons(ast.parse('raise NewsProblem(f"Naskah {x} kosong.")\n'
+                                     'Verdict(None, "Berkas rusak sekali.")\n'
+                                     'Verdict(None, reasons.shown("file_empty"))\n'
+                                     'intake.refuse(s, root, path, "Berkas ditolak begitu saja.")\n'
+                                     'refuse(node, lead, "a list outside in")\n')) == [1, 2, 4]
+
+
 def test_the_scan_finds_a_reason_written_in_place():
     tree = ast.parse('def f():\n    return Verdict(None, f"Berkas {x} tidak diterima.")\n'
                      'NOTE_TEXT = "Berkas ini tidak diproses."\n')
