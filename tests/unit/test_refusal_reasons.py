@@ -223,3 +223,18 @@ def test_the_scan_finds_a_reason_written_in_place():
                      'NOTE_TEXT = "Berkas ini tidak diproses."\n')
     texts = [t for _, t in _strings(tree) if len(t.split()) >= 3 or "tidak" in t]
     assert texts == [" tidak diterima."]
+
+
+def test_a_quarantined_file_is_logged_in_english_and_explained_in_indonesian(tmp_path, caplog):
+    from daemon.delivery import intake
+    share = tmp_path / "share"
+    (share / "2026").mkdir(parents=True)
+    path = share / "2026" / "foto.gif"
+    path.write_bytes(b"GIF89a")
+    reason = reasons.shown("file_picture_format", format="GIF")
+    with caplog.at_level("WARNING", logger="daemon.delivery"):
+        moved = intake.quarantine(share, path, reason)
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert "a GIF picture; refused [file_picture_format]" in logged and "Gambar" not in logged
+    notes = list(moved.parent.glob("*.alasan.txt"))  # what the team reads beside the file
+    assert len(notes) == 1 and reason in notes[0].read_text(encoding="utf-8")
