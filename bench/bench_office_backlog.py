@@ -29,7 +29,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 
 import bare_render  # noqa: E402
 from _common import fetch_seconds, loadavg  # noqa: E402
-from bench_backlog import request_letter  # noqa: E402
+from backlog_input import request_letter  # noqa: E402
 from harness import KABID, KADIS, Office, reply  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 

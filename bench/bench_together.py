@@ -20,7 +20,8 @@ from pathlib import Path
 
 sys.path[:0] = [str(Path(__file__).resolve().parent)]
 
-from bench_backlog import ROOT, Office, count, load, request_letter, store  # noqa: E402,F401
+from backlog_input import ROOT, Office, count, request_letter, store  # noqa: E402,F401
+from backlog_report import load  # noqa: E402
 from sqlalchemy import select  # noqa: E402,F401
 
 from daemon.app import procpool, work  # noqa: E402

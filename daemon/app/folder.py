@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.core import logctx
+from daemon.core import quarantine_reasons as reasons
 from daemon.core.context import Context
 from daemon.core.models import DeliveryFile, Request, utcnow
 from daemon.delivery import intake
@@ -91,7 +92,7 @@ class FolderIntake:
             try:
                 row = intake.refuse(s, self.root, path, reason, lambda code: _request_id(s, code))
             except (OSError, ValueError) as exc:  # gone meanwhile, or under a symlinked folder
-                log.warning("could not quarantine %s (%s): %s", path, exc, reason)
+                log.warning("could not quarantine %s (%s): %s", path, exc, reasons.for_log(reason))
                 return
             if row.request_id is not None:
                 engine.record(self.ctx, s, s.get(Request, row.request_id), "quarantined",

@@ -14,6 +14,7 @@ from daemon.app import request_view
 from daemon.core import indonesian, validated_cache
 from daemon.core.config_file import read_config
 from daemon.core.schema_head import head_from_files
+from daemon.sop.waiting_rule import needs_step, whom
 
 VERSION = 1  # the form of a cached entry; another number is a miss
 WAITING = "waiting"  # daemon.mail.inbound_claim.WAITING: a letter whose scan is still read (OCR)
@@ -195,12 +196,11 @@ class Steps:
 
 
 def summary(steps: Steps, req: dict, open_who: list[list[str]]) -> dict:
-    """As daemon.app.cli.summary, with whom it waits on as daemon.sop.waiting.waiting_for."""
+    """As daemon.app.cli.summary, with whom it waits on by the rule of daemon.sop.waiting_rule."""
     mode, actors = None, ()
-    if not open_who and req["state"] == "open" and req["step"] is not None:
+    if needs_step(open_who, req["state"], req["step"]):
         mode, actors, _ = steps.step(req["sop_revision"], req["step"])
-    return request_view.summary(req, request_view.team_waiting(open_who, req["state"], mode, actors,
-                                                               req["team"]))
+    return request_view.summary(req, whom(open_who, req["state"], mode, actors, req["team"]))
 
 
 def request_row(db: Reader, columns: tuple[str, ...], row: tuple) -> dict:

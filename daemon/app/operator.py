@@ -30,7 +30,8 @@ def quarantine(ctx: Context, factory, args) -> int:
                                        .order_by(Inbound.id))]
         codes = dict(s.execute(select(Request.id, Request.code)).all())
         files = [{"name": f.name, "request": codes.get(f.request_id), "where": f.relpath,
-                  "source": f.source, "reason": f.reason}
+                  "source": f.source, "reason": f.reason,
+                  "reason_code": reasons.parse_shown(f.reason or "")[0]}
                  for f in s.scalars(select(DeliveryFile).where(DeliveryFile.status == "quarantined")
                                     .order_by(DeliveryFile.id))]
     if args.json:

@@ -23,18 +23,6 @@ def iso(dt: datetime | None) -> str | None:
     return indonesian.to_zone(dt).isoformat() if dt else None
 
 
-def team_waiting(open_who: list[list[str]], state: str, mode: str | None, actors: Any,
-                 team: list[dict]) -> list[str]:
-    """Whom a request waits on: the first address of each open task, else the team at an open
-    step they do themselves (an `external` step of the `staf`); `mode` None: no open step."""
-    waiting = [who[0] for who in open_who]
-    if waiting or state != "open" or mode is None:
-        return waiting
-    if mode == "external" and "staf" in actors:
-        return [m["email"] for m in team]
-    return []
-
-
 def summary(req: Mapping[str, Any], waiting: list[str]) -> dict:
     """A request's line of `requests` (and the head of `show`): times as ISO in the office's zone,
     the step only while it is open."""

@@ -1,5 +1,5 @@
-"""Why a message was quarantined: one table of reason codes, each with the English text recorded
-for the log and the formal Indonesian text a person reads (`liputan quarantine`)."""
+"""Why a message or a file was quarantined: one table of reason codes, each with its English text
+for the log and the formal Indonesian text a person reads (`liputan quarantine`, the team's mail)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,13 @@ import re
 import string
 from functools import cache
 
-# code: (the English reason as recorded, the Indonesian reason as shown); {fields} in both
+# what the team may hand in, named in the refusals of anything else
+ACCEPTED = ("naskah berita (.docx, .txt, .md), foto (.jpg, .png) atau video (.mp4, .mov, .mkv, dan "
+            "sejenisnya)")
+
+# code: (the English reason, the Indonesian reason as shown); {fields} in both. A message's reason
+# is recorded in English and shown through indonesian(); a refused file's (sniff, safety, news) is
+# recorded as shown(), in Indonesian, for the team reads it as it is, and logged through for_log().
 REASONS: dict[str, tuple[str, str]] = {
     "no_sender": (
         "no sender address: nobody to acknowledge or ask",
@@ -59,10 +65,156 @@ REASONS: dict[str, tuple[str, str]] = {
         "internal error while handling: {detail}",
         "Terjadi galat sistem ketika pesan ini diproses; operator telah diberi tahu (keterangan "
         "teknis: {detail})."),
+    # a file the team handed in (the shared folder or a mail's attachment): daemon/delivery/sniff.py
+    "file_not_regular": (
+        "not a regular file (a symlink, folder or device); refused",
+        "Bukan berkas biasa (misalnya tautan/symlink, folder, atau perangkat), sehingga tidak "
+        "diproses. Mohon salin berkas aslinya ke folder permintaan."),
+    "file_no_permission": (
+        "the file cannot be read: permission denied",
+        "Berkas tidak dapat dibaca oleh sistem karena hak akses; mohon periksa izin berkas atau "
+        "salin ulang berkasnya."),
+    "file_gone": (
+        "the file cannot be read: it is gone",
+        "Berkas tidak dapat dibaca oleh sistem (berkas tidak ditemukan lagi). Mohon salin ulang "
+        "berkasnya."),
+    "file_read_error": (
+        "the file cannot be read: an I/O error on the storage",
+        "Berkas tidak dapat dibaca oleh sistem (galat baca pada media penyimpanan). Mohon salin ulang "
+        "berkasnya; bila terulang, hubungi operator."),
+    "share_disconnected": (
+        "the file cannot be read: the shared folder's connection is stale",
+        "Berkas tidak dapat dibaca oleh sistem (sambungan ke folder bersama terputus). Mohon salin "
+        "ulang berkasnya setelah folder bersama tersambung kembali."),
+    "share_timed_out": (
+        "the file cannot be read: the shared folder timed out",
+        "Berkas tidak dapat dibaca oleh sistem (waktu akses ke folder bersama habis). Mohon salin "
+        "ulang berkasnya setelah folder bersama tersambung kembali."),
+    "file_busy": (
+        "the file cannot be read: it is busy",
+        "Berkas tidak dapat dibaca oleh sistem (berkas sedang digunakan). Mohon tutup aplikasi yang "
+        "membukanya, lalu salin ulang berkasnya."),
+    "file_name_too_long": (
+        "the file cannot be read: its name is too long",
+        "Berkas tidak dapat dibaca oleh sistem (nama berkas terlalu panjang). Mohon perpendek nama "
+        "berkasnya, lalu salin ulang."),
+    "file_unreadable": (
+        "the file cannot be read: error {error}",
+        "Berkas tidak dapat dibaca oleh sistem (kode galat {error}). Mohon salin ulang berkasnya; bila "
+        "terulang, hubungi operator."),
+    "file_empty": (
+        "the file is empty (0 bytes)",
+        "Berkas kosong (0 bita); kemungkinan penyalinan gagal. Mohon salin ulang berkasnya."),
+    "file_too_large": (
+        "the file is {size} MB (limit {limit} MB)",
+        "Ukuran berkas {size} MB melebihi batas {limit} MB. Mohon perkecil ukurannya atau hubungi "
+        "operator."),
+    "file_heif": (
+        "a HEIC/HEIF picture; refused",
+        "Foto berformat HEIC/HEIF tidak diterima; mohon kirim foto dalam format JPG atau PNG."),
+    "file_legacy_doc": (
+        "an old Word document (.doc); refused",
+        "Dokumen Word lama (.doc) tidak diterima; mohon simpan ulang sebagai .docx."),
+    "file_pdf": (
+        "a PDF; refused",
+        f"Berkas PDF tidak diterima. Berkas yang diterima hanya {ACCEPTED}."),
+    "file_archive": (
+        "a ZIP or other archive; refused",
+        f"Berkas ZIP/arsip tidak diterima. Berkas yang diterima hanya {ACCEPTED}; mohon kirim "
+        "berkasnya satu per satu."),
+    "file_docx_broken": (
+        "a broken or truncated .docx",
+        "Dokumen .docx rusak atau tidak lengkap; mohon simpan ulang."),
+    "file_docx_too_large": (
+        "the .docx's text is too large for a news text",
+        "Isi dokumen .docx terlalu besar untuk sebuah naskah berita. Mohon periksa isinya dan kirim "
+        "naskah beritanya saja."),
+    "file_not_a_picture": (
+        "named {suffix} but not a picture",
+        "Nama berkas berakhiran {suffix} tetapi isinya bukan gambar. Mohon kirim foto aslinya dalam "
+        "format JPG atau PNG."),
+    "file_picture_broken": (
+        "a broken or truncated picture",
+        "Berkas gambar rusak atau tidak lengkap; mohon salin ulang."),
+    "file_picture_too_many_pixels": (
+        "a picture of too many pixels (a decompression bomb?); refused",
+        "Resolusi gambar terlalu besar (dicurigai berbahaya), sehingga tidak diproses. Mohon kirim "
+        "foto dengan resolusi yang wajar."),
+    "file_picture_format": (
+        "a {format} picture; refused",
+        "Gambar berformat {format} tidak diterima; mohon kirim foto dalam format JPG atau PNG."),
+    "file_not_a_video": (
+        "named {suffix} but no video we know",
+        "Nama berkas berakhiran {suffix} tetapi isinya bukan video yang dikenali. Mohon kirim berkas "
+        "video aslinya."),
+    "file_unknown_type": (
+        "a file of unknown type",
+        f"Jenis berkas tidak dikenali. Berkas yang diterima hanya {ACCEPTED}."),
+    "file_text_misnamed": (
+        "plain text named {suffix}",
+        "Nama berkas berakhiran {suffix} tetapi isinya teks biasa. Naskah berita mohon disimpan "
+        "sebagai .docx, .txt, atau .md."),
+    # where it lies and what it is called: daemon/delivery/safety.py
+    "file_symlink": (
+        "a symlink; refused, never followed",
+        "Tautan simbolik (symlink) tidak diterima; sistem tidak membuka tujuannya. Mohon salin "
+        "berkas aslinya ke folder permintaan."),
+    "file_outside_share": (
+        "its real location is outside the shared folder",
+        "Lokasi sebenarnya berkas berada di luar folder bersama, sehingga tidak diproses. Mohon salin "
+        "berkas aslinya ke folder permintaan."),
+    "file_outside_request": (
+        "outside any request's folder",
+        "Berkas berada di luar folder permintaan. Mohon simpan di dalam folder "
+        "TAHUN/LPT-TAHUN-NOMOR Judul Kegiatan yang sesuai."),
+    "file_special": (
+        "not a regular file (a device, socket or pipe); refused",
+        "Bukan berkas biasa (misalnya perangkat, soket, atau pipa), sehingga tidak diproses. Mohon "
+        "simpan berkas biasa di folder permintaan."),
+    "file_hardlink": (
+        "a hard link to another file; refused",
+        "Berkas merupakan tautan keras (hard link) ke berkas lain; mohon salin berkas aslinya."),
+    "name_control_characters": (
+        "the name holds control characters",
+        "Nama mengandung karakter kendali (misalnya baris baru); mohon ganti namanya."),
+    "name_only_dots": (
+        "the name is only dots",
+        "Nama hanya terdiri atas titik; mohon ganti namanya."),
+    "name_leading_dots": (
+        "the name starts with two dots",
+        "Nama diawali dua titik (..); mohon ganti namanya."),
+    "name_leading_dash": (
+        "the name starts with a dash",
+        "Nama diawali tanda minus (-); mohon ganti namanya."),
+    # a news text that cannot be read as one: daemon/delivery/news.py
+    "news_empty": (
+        "the news text is empty",
+        "Naskah berita kosong: tidak ada judul dan isi berita. Mohon lengkapi naskahnya, lalu simpan "
+        "ulang."),
+    "news_no_title": (
+        "the news text has no title on its first line",
+        "Naskah berita tidak memiliki judul pada baris pertama. Mohon tuliskan judul berita pada "
+        "baris pertama."),
+    "news_title_only": (
+        "the news text \"{title}\" is only a title",
+        "Naskah berita \"{title}\" hanya berisi judul; isi berita belum ada. Mohon lengkapi isi "
+        "beritanya."),
+    "news_docx_unreadable": (
+        "the news .docx cannot be opened",
+        "Dokumen .docx rusak atau tidak dapat dibuka; mohon simpan ulang."),
+    "news_too_long": (
+        "the news text is too long for a news text",
+        "Naskah berita terlalu panjang untuk sebuah berita. Mohon periksa kembali isinya."),
+    "news_not_text": (
+        "the news text is not readable text",
+        "Isi naskah bukan teks yang dapat dibaca; mohon simpan sebagai .docx atau .txt."),
 }
 UNKNOWN = ("Pesan ini disisihkan oleh sistem dan memerlukan pemeriksaan operator (keterangan asli "
            "dalam bahasa Inggris: {detail}).")
 NUMERIC = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+")
+ANGKA = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+,\d+")  # NUMERIC as angka() writes it
+SWAP = str.maketrans({",": ".", ".": ","})
+ENGLISH, SHOWN = 0, 1  # the columns of REASONS
 
 
 def english(code: str, **fields: object) -> str:
@@ -70,11 +222,17 @@ def english(code: str, **fields: object) -> str:
     return REASONS[code][0].format(**fields)
 
 
+def shown(code: str, **fields: object) -> str:
+    """The Indonesian reason a person reads, its numbers the Indonesian way (KeyError on an
+    unknown code): what a refused file records, for the team reads it as it is."""
+    return REASONS[code][SHOWN].format(**{k: angka(str(v)) for k, v in fields.items()})
+
+
 @cache
-def pattern(code: str) -> re.Pattern[str]:
-    """The recorded English text of a code as a regular expression, its fields as groups."""
+def pattern(code: str, column: int = ENGLISH) -> re.Pattern[str]:
+    """The English (or shown) text of a code as a regular expression, its fields as groups."""
     parts = []
-    for literal, field, _, _ in string.Formatter().parse(REASONS[code][0]):
+    for literal, field, _, _ in string.Formatter().parse(REASONS[code][column]):
         parts.append(re.escape(literal))
         if field is not None:
             parts.append(f"(?P<{field}>.*?)")
@@ -90,6 +248,22 @@ def parse(recorded: str) -> tuple[str | None, dict[str, str]]:
     return None, {}
 
 
+def parse_shown(text: str) -> tuple[str | None, dict[str, str]]:
+    """(code, fields) of a reason as shown(); (None, {}) when no code made it."""
+    for code in REASONS:
+        m = pattern(code, SHOWN).match(text)
+        if m:
+            return code, {k: v.translate(SWAP) if ANGKA.fullmatch(v) else v
+                          for k, v in m.groupdict().items()}
+    return None, {}
+
+
+def for_log(text: str) -> str:
+    """A shown reason in English for the log (with its code); another text as it is."""
+    code, fields = parse_shown(text)
+    return f"{english(code, **fields)} [{code}]" if code else text
+
+
 def indonesian(recorded: str | None) -> str:
     """The formal Indonesian reason a person reads; an unknown one is said so, with its detail."""
     code, fields = parse(recorded or "")
@@ -100,4 +274,4 @@ def indonesian(recorded: str | None) -> str:
 
 def angka(value: str) -> str:
     """A number written the Indonesian way: 1,234.5 -> 1.234,5 (any other text unchanged)."""
-    return value.translate(str.maketrans({",": ".", ".": ","})) if NUMERIC.fullmatch(value) else value
+    return value.translate(SWAP) if NUMERIC.fullmatch(value) else value

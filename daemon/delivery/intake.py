@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from daemon.core import quarantine_reasons as reasons
 from daemon.core.config import DeliveryCfg
 from daemon.core.durable import atomic_write, make_dirs
 from daemon.core.indonesian import format_datetime, zone
@@ -148,7 +149,8 @@ def quarantine(root: Path, path: Path, reason: str, *, now: datetime | None = No
     note = ALASAN_TEXT.format(original="/".join(safe_name(part) for part in _relpath(root, path).split("/")),
                               when=format_datetime(now), reason=reason)
     atomic_write(Path(f"{dest}.alasan.txt"), note.replace("\n", "\r\n").encode("utf-8"))
-    log.warning("quarantined %r as %r: %s", _relpath(root, path), _relpath(root, dest), reason)
+    log.warning("quarantined %r as %r: %s", _relpath(root, path), _relpath(root, dest),
+                reasons.for_log(reason))
     return dest
 
 

@@ -10,11 +10,17 @@ from pathlib import Path
 import docx
 from docx.opc.exceptions import PackageNotFoundError
 
+from daemon.core import quarantine_reasons as reasons
 from daemon.delivery.sniff import MAX_TEXT_BYTES, decode_text, open_nofollow
 
 
 class NewsProblem(ValueError):
     """A news file that cannot be used; the message is for the team, in Indonesian."""
+
+    @classmethod
+    def of(cls, code: str, **fields: object) -> NewsProblem:
+        """The problem with its reason from the table (daemon/core/quarantine_reasons.py)."""
+        return cls(reasons.shown(code, **fields))
 
 
 @dataclass(frozen=True)
@@ -49,15 +55,15 @@ def news_from_text(text: str) -> News:
     lines = text.split("\n")
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is None:
-        raise NewsProblem("Naskah berita kosong: tidak ada judul dan isi berita.")
+        raise NewsProblem.of("news_empty")
     title = _clean_title(lines[first])
     body = "\n".join(line.rstrip() for line in lines[first + 1:]).strip("\n")
     body = re.sub(r"\n{3,}", "\n\n", body)
     if not title:
-        raise NewsProblem("Naskah berita tidak memiliki judul pada baris pertama.")
+        raise NewsProblem.of("news_no_title")
     paragraphs = _paragraphs(body)
     if not paragraphs:
-        raise NewsProblem(f"Naskah berita \"{title}\" hanya berisi judul; isi berita belum ada.")
+        raise NewsProblem.of("news_title_only", title=title)
     return News(title=title, body=body.strip(), lead=paragraphs[0])
 
 
@@ -66,7 +72,7 @@ def _docx_text(path: Path) -> str:
         with open_nofollow(path) as fh:
             document = docx.Document(fh)
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, SyntaxError) as exc:  # SyntaxError: lxml
-        raise NewsProblem("Dokumen .docx rusak atau tidak dapat dibuka; mohon simpan ulang.") from exc
+        raise NewsProblem.of("news_docx_unreadable") from exc
     # each Word paragraph is a paragraph of the news: blank lines between them keep it so
     return "\n\n".join(p.text for p in document.paragraphs)
 
@@ -75,10 +81,10 @@ def _plain_text(path: Path) -> str:
     with open_nofollow(path) as fh:
         data = fh.read(MAX_TEXT_BYTES + 1)
     if len(data) > MAX_TEXT_BYTES:
-        raise NewsProblem("Naskah berita terlalu panjang untuk sebuah berita.")
+        raise NewsProblem.of("news_too_long")
     text = decode_text(data)
     if text is None:
-        raise NewsProblem("Isi naskah bukan teks yang dapat dibaca; mohon simpan sebagai .docx atau .txt.")
+        raise NewsProblem.of("news_not_text")
     return text
 
 

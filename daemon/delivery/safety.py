@@ -8,18 +8,13 @@ import stat
 import unicodedata
 from pathlib import Path
 
+from daemon.core import quarantine_reasons as reasons
 from daemon.delivery.folders import QUARANTINE_DIR, request_code_of
 from daemon.delivery.sniff import classify, is_ignored
 
 NETWORK_FS = {"cifs", "smb3", "smbfs", "nfs", "nfs4", "afs", "ceph", "glusterfs", "9p", "davfs", "ncpfs",
               "lustre", "gpfs", "sshfs", "fuse"}
-REASON_SYMLINK = ("Tautan simbolik (symlink) tidak diterima; sistem tidak membuka tujuannya. Mohon salin "
-                  "berkas aslinya ke folder permintaan.")
-REASON_OUTSIDE_ROOT = "Lokasi sebenarnya berkas berada di luar folder bersama; tidak diproses."
-REASON_OUTSIDE_REQUEST = ("Berkas berada di luar folder permintaan. Mohon simpan di dalam folder "
-                          "TAHUN/LPT-TAHUN-NOMOR Judul Kegiatan yang sesuai.")
-REASON_SPECIAL = "Bukan berkas biasa (misalnya perangkat, soket, atau pipa); tidak diproses."
-REASON_HARDLINK = "Berkas merupakan tautan keras (hard link) ke berkas lain; mohon salin berkas aslinya."
+
 
 
 def relative(root: Path, path: str | Path) -> str | None:
@@ -68,13 +63,13 @@ def is_network_fs(path: Path, mounts_text: str | None = None) -> bool:
 def unsafe_name_reason(name: str) -> str | None:
     """Why a file or folder name is not accepted, or None when it is safe."""
     if any(unicodedata.category(ch) == "Cc" for ch in name):
-        return "Nama mengandung karakter kendali (misalnya baris baru); mohon ganti namanya."
+        return reasons.shown("name_control_characters")
     if set(name) <= {".", " "}:
-        return "Nama hanya terdiri atas titik; mohon ganti namanya."
+        return reasons.shown("name_only_dots")
     if name.startswith(".."):
-        return "Nama diawali dua titik (..); mohon ganti namanya."
+        return reasons.shown("name_leading_dots")
     if name.startswith("-"):
-        return "Nama diawali tanda minus (-); mohon ganti namanya."
+        return reasons.shown("name_leading_dash")
     return None
 
 
@@ -92,13 +87,13 @@ def judge(root: Path, path: Path, max_bytes: int) -> tuple[Path, str | None] | N
         except OSError:
             return None  # gone meanwhile
         if stat.S_ISLNK(st.st_mode):
-            return current, REASON_SYMLINK
+            return current, reasons.shown("file_symlink")
         reason = unsafe_name_reason(part)
         if reason:
             return current, reason
     real_root = os.path.realpath(root)
     if not os.path.realpath(path).startswith(real_root + os.sep):
-        return path, REASON_OUTSIDE_ROOT
+        return path, reasons.shown("file_outside_share")
     return path, _file_reason(path, rel, st, max_bytes)
 
 
@@ -106,9 +101,9 @@ def _file_reason(path: Path, rel: str, st: os.stat_result, max_bytes: int) -> st
     if stat.S_ISDIR(st.st_mode):
         return None  # a folder is judged file by file
     if not stat.S_ISREG(st.st_mode):
-        return REASON_SPECIAL
+        return reasons.shown("file_special")
     if st.st_nlink > 1:
-        return REASON_HARDLINK
+        return reasons.shown("file_hardlink")
     if request_code_of(rel) is None or rel.count("/") < 2:
-        return REASON_OUTSIDE_REQUEST
+        return reasons.shown("file_outside_request")
     return classify(path, max_bytes).reason

@@ -14,6 +14,7 @@ from typing import BinaryIO
 
 from PIL import Image, UnidentifiedImageError
 
+from daemon.core import quarantine_reasons as reasons
 from daemon.core.config import DeliveryCfg
 
 HEADER_BYTES = 1024  # enough for every magic below; MPEG-TS needs five packets
@@ -31,13 +32,10 @@ FTYP_VIDEO = {b"isom", b"iso2", b"iso3", b"iso4", b"iso5", b"iso6", b"mp41", b"m
               b"3ge6", b"3gs7", b"dash", b"MSNV", b"mmp4", b"XAVC", b"f4v ", b"crx "}
 QUICKTIME_ATOMS = {b"moov", b"mdat", b"wide", b"pnot"}
 HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"mif1", b"msf1", b"avif"}
-ACCEPTED = "naskah berita (.docx, .txt, .md), foto (.jpg, .png) atau video (.mp4, .mov, .mkv, dan sejenisnya)"
-
-# an OSError's cause as a person reads it (its strerror is English); others by their errno name
-UNREADABLE = {errno.ENOENT: "berkas tidak ditemukan lagi", errno.EIO: "galat baca pada media penyimpanan",
-              errno.ESTALE: "sambungan ke folder bersama terputus",
-              errno.ETIMEDOUT: "waktu akses ke folder bersama habis", errno.EBUSY: "berkas sedang digunakan",
-              errno.ENAMETOOLONG: "nama berkas terlalu panjang"}
+# an OSError's cause by its errno (its strerror is English); another by its errno name
+UNREADABLE = {errno.ENOENT: "file_gone", errno.EIO: "file_read_error", errno.ESTALE: "share_disconnected",
+              errno.ETIMEDOUT: "share_timed_out", errno.EBUSY: "file_busy",
+              errno.ENAMETOOLONG: "file_name_too_long"}
 
 IGNORED_NAMES = {"baca-saya.txt", "thumbs.db", ".ds_store", "desktop.ini", "ehthumbs.db", ".directory"}
 IGNORED_PATTERNS = ("~$*", "*.part", "*.crdownload", "*.partial", "*.download", ".~lock.*#", "._*",
@@ -47,7 +45,7 @@ IGNORED_PATTERNS = ("~$*", "*.part", "*.crdownload", "*.partial", "*.download", 
 @dataclass(frozen=True)
 class Verdict:
     kind: str | None  # news | photo | video, None when refused
-    reason: str | None = None  # why it was refused, in Indonesian, for a person
+    reason: str | None = None  # why it was refused, in Indonesian (quarantine_reasons.shown)
 
     @property
     def accepted(self) -> bool:
@@ -89,8 +87,13 @@ def decode_text(data: bytes) -> str | None:
     return None
 
 
+def refused(code: str, **fields: object) -> Verdict:
+    """A refusal with its reason from the table (daemon/core/quarantine_reasons.py)."""
+    return Verdict(None, reasons.shown(code, **fields))
+
+
 def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):,.1f} MB".translate({ord(","): ".", ord("."): ","})  # 1.234,5 MB
+    return f"{size / (1024 * 1024):,.1f}"  # 1,234.5: shown() writes it 1.234,5
 
 
 def classify(path: Path, max_bytes: int | None = None) -> Verdict:
@@ -114,32 +117,35 @@ def classify_open(fh: BinaryIO, name: str, max_bytes: int | None = None) -> Verd
 
 
 def unreadable_reason(exc: OSError) -> str:
+    """Why a file that could not be opened or read is refused, as a person reads it."""
     if isinstance(exc, IsADirectoryError) or exc.errno in (errno.ELOOP, errno.ENOTDIR):
-        return "Bukan berkas biasa (misalnya tautan/symlink, folder, atau perangkat); tidak diproses."
+        return reasons.shown("file_not_regular")
     if isinstance(exc, PermissionError):
-        return "Berkas tidak dapat dibaca oleh sistem karena hak akses; mohon periksa izin berkas."
-    why = UNREADABLE.get(exc.errno or 0, f"kode galat {errno.errorcode.get(exc.errno or 0, exc.__class__.__name__)}")
-    return f"Berkas tidak dapat dibaca oleh sistem ({why})."
+        return reasons.shown("file_no_permission")
+    if exc.errno in UNREADABLE:
+        return reasons.shown(UNREADABLE[exc.errno])
+    return reasons.shown("file_unreadable",
+                         error=errno.errorcode.get(exc.errno or 0, exc.__class__.__name__))
 
 
 def _classify_open(path: Path, fh: BinaryIO, size: int, limit: int) -> Verdict:
     if size == 0:
-        return Verdict(None, "Berkas kosong (0 bita); kemungkinan penyalinan gagal. Mohon salin ulang.")
+        return refused("file_empty")
     if size > limit:
-        return Verdict(None, f"Ukuran berkas {_megabytes(size)} melebihi batas {_megabytes(limit)}.")
+        return refused("file_too_large", size=_megabytes(size), limit=_megabytes(limit))
     head = fh.read(HEADER_BYTES)
     suffix = path.suffix.lower()
     fh.seek(0)
     if _is_video(head, size):
         return Verdict("video")
     if head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS:
-        return Verdict(None, "Foto berformat HEIC/HEIF tidak diterima; mohon kirim foto dalam format JPG atau PNG.")
+        return refused("file_heif")
     if head.startswith(b"PK\x03\x04"):
         return _docx(fh)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return Verdict(None, "Dokumen Word lama (.doc) tidak diterima; mohon simpan ulang sebagai .docx.")
+        return refused("file_legacy_doc")
     if head.startswith(b"%PDF"):
-        return Verdict(None, f"Berkas PDF tidak diterima. Berkas yang diterima hanya {ACCEPTED}.")
+        return refused("file_pdf")
     photo = _photo(fh, suffix)
     if photo is not None:
         return photo
@@ -177,17 +183,17 @@ def _photo(fh: BinaryIO, suffix: str) -> Verdict | None:
                 fmt, pixels = im.format, im.width * im.height
                 im.verify()
     except Image.DecompressionBombError:
-        return Verdict(None, "Resolusi gambar terlalu besar (dicurigai berbahaya); tidak diproses.")
+        return refused("file_picture_too_many_pixels")
     except UnidentifiedImageError:
         if suffix in PHOTO_SUFFIXES:
-            return Verdict(None, f"Nama berkas berakhiran {suffix} tetapi isinya bukan gambar.")
+            return refused("file_not_a_picture", suffix=suffix)
         return None
     except Exception:  # Pillow meets hostile input with many exception types; any means a broken picture
-        return Verdict(None, "Berkas gambar rusak atau tidak lengkap; mohon salin ulang.")
+        return refused("file_picture_broken")
     if pixels > PHOTO_MAX_PIXELS:
-        return Verdict(None, "Resolusi gambar terlalu besar (dicurigai berbahaya); tidak diproses.")
+        return refused("file_picture_too_many_pixels")
     if fmt not in PHOTO_FORMATS:
-        return Verdict(None, f"Gambar berformat {fmt} tidak diterima; mohon kirim foto dalam format JPG atau PNG.")
+        return refused("file_picture_format", format=fmt)
     return Verdict("photo")
 
 
@@ -196,24 +202,23 @@ def _docx(fh: BinaryIO) -> Verdict:
         with zipfile.ZipFile(fh) as zf:
             info = zf.getinfo("word/document.xml")
     except KeyError:
-        return Verdict(None, f"Berkas ZIP/arsip tidak diterima. Berkas yang diterima hanya {ACCEPTED}.")
+        return refused("file_archive")
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError):
-        return Verdict(None, "Dokumen .docx rusak atau tidak lengkap; mohon simpan ulang.")
+        return refused("file_docx_broken")
     if info.file_size > MAX_DOCX_XML:
-        return Verdict(None, "Isi dokumen .docx terlalu besar untuk sebuah naskah berita.")
+        return refused("file_docx_too_large")
     return Verdict("news")
 
 
 def _text_or_unknown(fh: BinaryIO, size: int, suffix: str) -> Verdict:
     if suffix in VIDEO_SUFFIXES:
-        unknown = Verdict(None, f"Nama berkas berakhiran {suffix} tetapi isinya bukan video yang dikenali.")
+        unknown = refused("file_not_a_video", suffix=suffix)
     else:
-        unknown = Verdict(None, f"Jenis berkas tidak dikenali. Berkas yang diterima hanya {ACCEPTED}.")
+        unknown = refused("file_unknown_type")
     if size > MAX_TEXT_BYTES:
         return unknown
     if decode_text(fh.read(MAX_TEXT_BYTES + 1)) is None:
         return unknown
     if suffix not in TEXT_SUFFIXES:
-        return Verdict(None, f"Nama berkas berakhiran {suffix} tetapi isinya teks biasa. Naskah berita "
-                             "mohon disimpan sebagai .docx, .txt, atau .md.")
+        return refused("file_text_misnamed", suffix=suffix)
     return Verdict("news")

@@ -16,6 +16,7 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserverVFS
 
+from daemon.core import quarantine_reasons as reasons
 from daemon.core.config import DeliveryCfg
 from daemon.delivery import share
 from daemon.delivery.folders import request_code_of
@@ -331,7 +332,7 @@ class FolderWatcher:
                 log.info("%s: ready %s", code, key[0])
                 self.on_ready(target)
             else:
-                log.warning("%s: refused %r: %s", code, key[0], reason)
+                log.warning("%s: refused %r: %s", code, key[0], reasons.for_log(reason))
                 self.on_refused(target, reason)
         except Exception:  # not marked seen: the next rescan offers it again
             log.exception("delivery watcher: handling %r failed", key[0])

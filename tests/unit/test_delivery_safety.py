@@ -7,11 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from daemon.core.quarantine_reasons import shown
 from daemon.delivery.folders import create_request_folder
 from daemon.delivery.safety import (
-    REASON_HARDLINK,
-    REASON_OUTSIDE_REQUEST,
-    REASON_SYMLINK,
     is_network_fs,
     judge,
     mount_fstype,
@@ -79,12 +77,12 @@ def test_a_file_outside_any_request_folder_is_refused(share: Path, rel: str) -> 
     path = share / rel
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("Judul\nIsi\n")
-    assert judge(share, path, MB) == (path, REASON_OUTSIDE_REQUEST)
+    assert judge(share, path, MB) == (path, shown("file_outside_request"))
 
 
 def test_a_file_under_a_symlinked_folder_reports_the_link(share: Path) -> None:
     os.symlink("/etc", folder(share) / "etc")
-    assert judge(share, folder(share) / "etc" / "passwd", MB) == (folder(share) / "etc", REASON_SYMLINK)
+    assert judge(share, folder(share) / "etc" / "passwd", MB) == (folder(share) / "etc", shown("file_symlink"))
 
 
 def test_a_file_under_an_unsafe_folder_reports_the_folder(share: Path) -> None:
@@ -98,7 +96,7 @@ def test_a_file_under_an_unsafe_folder_reports_the_folder(share: Path) -> None:
 def test_a_hard_link_is_refused(share: Path, tmp_path: Path) -> None:
     (tmp_path / "asli.txt").write_text("Judul\nIsi\n")
     os.link(tmp_path / "asli.txt", folder(share) / "naskah.txt")
-    assert judge(share, folder(share) / "naskah.txt", MB) == (folder(share) / "naskah.txt", REASON_HARDLINK)
+    assert judge(share, folder(share) / "naskah.txt", MB) == (folder(share) / "naskah.txt", shown("file_hardlink"))
 
 
 def test_junk_quarantine_and_gone_files_are_ignored(share: Path) -> None:

@@ -51,7 +51,8 @@ def test_a_photo_with_a_wrong_extension_is_still_judged_by_content(tmp_path: Pat
 def test_a_jpg_that_is_text_is_refused_with_a_reason(tmp_path: Path) -> None:
     verdict = classify(write(tmp_path, "foto.jpg", b"ini bukan foto, hanya teks biasa\n"))
     assert verdict.kind is None and not verdict.accepted
-    assert verdict.reason == "Nama berkas berakhiran .jpg tetapi isinya bukan gambar."
+    assert verdict.reason == ("Nama berkas berakhiran .jpg tetapi isinya bukan gambar. Mohon kirim foto "
+                              "aslinya dalam format JPG atau PNG.")
 
 
 def test_a_damaged_png_is_refused(tmp_path: Path) -> None:

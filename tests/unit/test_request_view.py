@@ -1,5 +1,5 @@
 """The rows `requests` and `show` print, built once from plain values for both paths: times in the
-office's zone, whom a request waits on, and a step's working minutes against its standard."""
+office's zone and a step's working minutes against its standard."""
 
 from __future__ import annotations
 
@@ -17,15 +17,6 @@ class Minutes:
 
     def minutes_between(self, start: datetime, end: datetime) -> float:
         return (end - start).total_seconds() / 60
-
-
-def test_whom_a_request_waits_on():
-    assert request_view.team_waiting([["kadis@x"], ["kabid@x", "plt@x"]], "open", None, (), TEAM) == \
-        ["kadis@x", "kabid@x"]
-    assert request_view.team_waiting([], "open", "external", ["staf"], TEAM) == [m["email"] for m in TEAM]
-    assert request_view.team_waiting([], "open", "external", ["kasi"], TEAM) == []
-    assert request_view.team_waiting([], "open", None, (), TEAM) == []  # no open step
-    assert request_view.team_waiting([], "done", "external", ["staf"], TEAM) == []
 
 
 def test_the_summary_shows_times_in_the_office_zone_and_the_step_only_while_open():
