@@ -1,0 +1,148 @@
+"""A fair (FIFO) in-process queue in front of SQLite's write lock (BEGIN IMMEDIATE).
+
+SQLite's busy handler polls: a thread that finds the database locked sleeps (up to 100 ms at a
+time) and tries again, while a thread of the same process that commits and begins again at once
+keeps winning. So the daemon's threads queue here first, in arrival order, and the next one is
+woken the moment the holder's COMMIT or ROLLBACK (or the close of its connection) has returned.
+
+- Only threads of this process queue; other processes (CLI commands, the reading process, a
+  second daemon) still meet SQLite's busy handler, as does the holder itself.
+- A waiter gives up after `timeout` (the busy timeout) and falls through to SQLite's own wait:
+  this queue never turns a timeout into a deadlock.
+- A thread that already holds it (one thread nesting two transactions) falls through at once,
+  to fail in SQLite as before rather than wait here for itself.
+- A forked child starts with every queue empty and free (os.register_at_fork).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import weakref
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Engine, event
+
+_LOCKS: weakref.WeakValueDictionary[str, FairLock] = weakref.WeakValueDictionary()
+_REGISTRY = threading.Lock()
+
+
+class FairLock:
+    """A FIFO lock whose holder is a token (a DBAPI connection), released by that token from
+    any thread; the holding thread is remembered to let its re-entrance fall through."""
+
+    def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._queue: deque[object] = deque()  # waiting tickets, first in line first
+        self._holder: object | None = None
+        self._thread: int | None = None
+        self.fell_through = 0  # acquisitions that gave up (timeout or re-entrance)
+
+    def acquire(self, token: object, timeout: float) -> bool:
+        """Take the lock for `token`: True once it is ours, False when the caller should go on
+        without it (the timeout passed, or this thread holds it already)."""
+        me = threading.get_ident()
+        with self._cond:
+            if self._holder is None and not self._queue:
+                self._holder, self._thread = token, me
+                return True
+            if self._thread == me:
+                self.fell_through += 1
+                return False
+            ticket = object()
+            self._queue.append(ticket)
+            deadline = time.monotonic() + timeout
+            while self._holder is not None or self._queue[0] is not ticket:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    self._queue.remove(ticket)
+                    self._cond.notify_all()  # the next in line may be first now
+                    self.fell_through += 1
+                    return False
+                self._cond.wait(left)
+            self._queue.popleft()
+            self._holder, self._thread = token, me
+            return True
+
+    def release(self, token: object) -> bool:
+        """Free the lock if `token` holds it (a no-op otherwise: a transaction that fell
+        through, or a connection that held nothing); wakes the next in line."""
+        with self._cond:
+            if self._holder is not token:
+                return False
+            self._holder = self._thread = None
+            self._cond.notify_all()
+            return True
+
+    def held_by(self, token: object) -> bool:
+        return self._holder is token and token is not None
+
+    def waiting(self) -> int:
+        return len(self._queue)
+
+
+def lock_for(database: str | None) -> FairLock:
+    """The one lock of a database file in this process (every engine on it shares it); an
+    in-memory database gets a lock of its own."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return FairLock()
+    key = os.path.realpath(database)
+    with _REGISTRY:
+        lock = _LOCKS.get(key)
+        if lock is None:
+            lock = _LOCKS[key] = FairLock()
+        return lock
+
+
+def _after_fork_in_child() -> None:
+    # a lock held (or waited for) by a thread of the parent is no one's in the child: that thread
+    # does not exist here, and its transaction is the parent's
+    for lock in list(_LOCKS.values()):
+        lock._reset()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _dbapi(connection: Any) -> Any:
+    """The raw DBAPI connection behind a pool proxy (or the connection itself)."""
+    return getattr(connection, "dbapi_connection", None) or connection
+
+
+def install(engine: Engine, timeout: float, begin_sql: str = "BEGIN IMMEDIATE") -> FairLock:
+    """Queue every transaction of `engine` on its file's fair lock before `begin_sql`; release it
+    once the DBAPI COMMIT or ROLLBACK has returned (the pool's reset on return included) or the
+    connection is closed (invalidated). Savepoints neither take nor release it."""
+    lock = lock_for(engine.url.database)
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn) -> None:  # noqa: ANN001
+        token = _dbapi(conn.connection)
+        lock.acquire(token, timeout)
+        try:
+            conn.exec_driver_sql(begin_sql)
+        except BaseException:
+            lock.release(token)
+            raise
+
+    def releasing(original: Callable[[Any], None]) -> Callable[[Any], None]:
+        def done(connection: Any) -> None:
+            try:
+                original(connection)
+            finally:
+                lock.release(_dbapi(connection))
+        return done
+
+    # the dialect is this engine's own instance (and its pool's): after the call returns, so the
+    # next thread never begins while this COMMIT is still being written
+    dialect.do_commit = releasing(dialect.do_commit)  # type: ignore[method-assign]
+    dialect.do_rollback = releasing(dialect.do_rollback)  # type: ignore[method-assign]
+    dialect.do_close = releasing(dialect.do_close)  # type: ignore[method-assign]
+    return lock
