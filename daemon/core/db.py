@@ -98,6 +98,15 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
+@contextmanager
+def reading(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session that only reads: on SQLite it takes no write lock (a deferred BEGIN; a write in
+    it fails with "attempt to write a readonly database"), so it never queues behind a writer;
+    on PostgreSQL, an ordinary session. Rolled back at the end."""
+    with factory(execution_options={writelock.READ_ONLY: True}) as session:
+        yield session
+
+
 def _alembic_config(url: str) -> AlembicConfig:
     from alembic.config import Config as AlembicConfig
     cfg = AlembicConfig()

@@ -16,6 +16,7 @@ woken the moment the holder's COMMIT or ROLLBACK (or the close of its connection
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -115,16 +116,29 @@ def _dbapi(connection: Any) -> Any:
     return getattr(connection, "dbapi_connection", None) or connection
 
 
+READ_ONLY = "liputan_read_only"  # execution option: a transaction that only reads (db.reading)
+
+
 def install(engine: Engine, timeout: float, begin_sql: str = "BEGIN IMMEDIATE") -> FairLock:
     """Queue every transaction of `engine` on its file's fair lock before `begin_sql`; release it
     once the DBAPI COMMIT or ROLLBACK has returned (the pool's reset on return included) or the
-    connection is closed (invalidated). Savepoints neither take nor release it."""
+    connection is closed (invalidated). Savepoints neither take nor release it.
+
+    A transaction on a connection with the READ_ONLY execution option takes no write lock: a
+    deferred BEGIN reads the last committed state beside the writer (WAL), and `query_only`
+    makes any write in it fail at once instead of taking the lock unqueued."""
     lock = lock_for(engine.url.database)
     dialect = engine.dialect
+    reading: dict[int, Any] = {}  # id(DBAPI connection) -> it, while in a read-only transaction
 
     @event.listens_for(engine, "begin")
     def _begin(conn) -> None:  # noqa: ANN001
         token = _dbapi(conn.connection)
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("BEGIN")
+            reading[id(token)] = token
+            conn.exec_driver_sql("PRAGMA query_only = ON")
+            return
         lock.acquire(token, timeout)
         try:
             conn.exec_driver_sql(begin_sql)
@@ -132,17 +146,21 @@ def install(engine: Engine, timeout: float, begin_sql: str = "BEGIN IMMEDIATE") 
             lock.release(token)
             raise
 
-    def releasing(original: Callable[[Any], None]) -> Callable[[Any], None]:
+    def releasing(original: Callable[[Any], None], closing: bool = False) -> Callable[[Any], None]:
         def done(connection: Any) -> None:
+            token = _dbapi(connection)
             try:
                 original(connection)
             finally:
-                lock.release(_dbapi(connection))
+                lock.release(token)
+                if reading.pop(id(token), None) is not None and not closing:
+                    with contextlib.suppress(Exception):  # (a connection that cannot run this
+                        token.execute("PRAGMA query_only = OFF")  # cannot write either)
         return done
 
     # the dialect is this engine's own instance (and its pool's): after the call returns, so the
     # next thread never begins while this COMMIT is still being written
     dialect.do_commit = releasing(dialect.do_commit)  # type: ignore[method-assign]
     dialect.do_rollback = releasing(dialect.do_rollback)  # type: ignore[method-assign]
-    dialect.do_close = releasing(dialect.do_close)  # type: ignore[method-assign]
+    dialect.do_close = releasing(dialect.do_close, closing=True)  # type: ignore[method-assign]
     return lock

@@ -217,3 +217,23 @@ def test_two_writers_in_a_loop_both_make_progress(engine):
     assert at_end[0] >= n * 0.8, (at_end, done)
     assert max(waits["other"]) < 0.3 and max(waits["greedy"]) < 0.3, (
         max(waits["other"]), max(waits["greedy"]))
+
+
+def test_a_read_only_session_reads_beside_the_writer_and_cannot_write(engine):
+    lock = lock_of(engine)
+    write(engine, "committed")
+    with engine.begin() as held:  # a writer holds the lock (and SQLite's) meanwhile
+        held.execute(text("INSERT INTO t (who) VALUES ('uncommitted')"))
+        started = time.monotonic()
+        with db.reading(db.sessions(engine)) as s:
+            assert s.execute(text("SELECT who FROM t")).scalars().all() == ["committed"]
+            with pytest.raises(OperationalError, match="readonly"):
+                s.execute(text("INSERT INTO t (who) VALUES ('sneaked')"))
+        assert time.monotonic() - started < TIMEOUT / 2  # neither queued nor polled
+        assert lock.waiting() == 0
+    # the pooled connections write again as before
+    for _ in range(3):
+        with db.transaction(db.sessions(engine)) as s:
+            s.execute(text("INSERT INTO t (who) VALUES ('after')"))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM t WHERE who = 'after'")).scalar() == 3
