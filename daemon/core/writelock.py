@@ -31,16 +31,27 @@ _LOCKS: weakref.WeakValueDictionary[str, FairLock] = weakref.WeakValueDictionary
 _REGISTRY = threading.Lock()
 
 
+class _Waiter:
+    __slots__ = ("token", "thread", "ready", "granted")
+
+    def __init__(self, token: object, thread: int) -> None:
+        self.token, self.thread, self.granted = token, thread, False
+        self.ready = threading.Lock()
+        self.ready.acquire()  # released by the holder that hands the lock over
+
+
 class FairLock:
     """A FIFO lock whose holder is a token (a DBAPI connection), released by that token from
-    any thread; the holding thread is remembered to let its re-entrance fall through."""
+    any thread; the holding thread is remembered to let its re-entrance fall through. A release
+    hands the lock straight to the first waiter and wakes that one only, so the releasing thread,
+    beginning again at once, queues behind it."""
 
     def __init__(self) -> None:
         self._reset()
 
     def _reset(self) -> None:
-        self._cond = threading.Condition(threading.Lock())
-        self._queue: deque[object] = deque()  # waiting tickets, first in line first
+        self._mutex = threading.Lock()
+        self._queue: deque[_Waiter] = deque()  # first in line first; empty while no one holds it
         self._holder: object | None = None
         self._thread: int | None = None
         self.fell_through = 0  # acquisitions that gave up (timeout or re-entrance)
@@ -49,36 +60,36 @@ class FairLock:
         """Take the lock for `token`: True once it is ours, False when the caller should go on
         without it (the timeout passed, or this thread holds it already)."""
         me = threading.get_ident()
-        with self._cond:
-            if self._holder is None and not self._queue:
+        with self._mutex:
+            if self._holder is None:
                 self._holder, self._thread = token, me
                 return True
             if self._thread == me:
                 self.fell_through += 1
                 return False
-            ticket = object()
-            self._queue.append(ticket)
-            deadline = time.monotonic() + timeout
-            while self._holder is not None or self._queue[0] is not ticket:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    self._queue.remove(ticket)
-                    self._cond.notify_all()  # the next in line may be first now
-                    self.fell_through += 1
-                    return False
-                self._cond.wait(left)
-            self._queue.popleft()
-            self._holder, self._thread = token, me
+            waiter = _Waiter(token, me)
+            self._queue.append(waiter)
+        if waiter.ready.acquire(timeout=max(timeout, 0)):
             return True
+        with self._mutex:
+            if waiter.granted:  # handed over as the wait ran out
+                return True
+            self._queue.remove(waiter)
+            self.fell_through += 1
+            return False
 
     def release(self, token: object) -> bool:
         """Free the lock if `token` holds it (a no-op otherwise: a transaction that fell
-        through, or a connection that held nothing); wakes the next in line."""
-        with self._cond:
-            if self._holder is not token:
+        through, or a connection that held nothing), handing it to the next in line."""
+        with self._mutex:
+            if self._holder is not token or token is None:
                 return False
-            self._holder = self._thread = None
-            self._cond.notify_all()
+            if self._queue:
+                waiter = self._queue.popleft()
+                self._holder, self._thread, waiter.granted = waiter.token, waiter.thread, True
+                waiter.ready.release()
+            else:
+                self._holder = self._thread = None
             return True
 
     def held_by(self, token: object) -> bool:
