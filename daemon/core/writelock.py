@@ -114,7 +114,9 @@ def lock_for(database: str | None) -> FairLock:
 
 def _after_fork_in_child() -> None:
     # a lock held (or waited for) by a thread of the parent is no one's in the child: that thread
-    # does not exist here, and its transaction is the parent's
+    # does not exist here, and its transaction is the parent's (so is the registry's mutex)
+    global _REGISTRY
+    _REGISTRY = threading.Lock()
     for lock in list(_LOCKS.values()):
         lock._reset()
 

@@ -237,3 +237,18 @@ def test_a_read_only_session_reads_beside_the_writer_and_cannot_write(engine):
             s.execute(text("INSERT INTO t (who) VALUES ('after')"))
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM t WHERE who = 'after'")).scalar() == 3
+
+
+def test_a_connection_dropped_unclosed_is_released_by_the_pools_reset(engine):
+    import gc
+    import warnings
+    lock = lock_of(engine)
+    conn = engine.connect()
+    conn.execute(text("INSERT INTO t (who) VALUES ('dropped')"))
+    assert lock._holder is not None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SQLAlchemy warns of the connection it cleans up
+        del conn
+        gc.collect()
+    assert lock._holder is None  # the pool's reset on return rolled it back
+    write(engine, "after")
