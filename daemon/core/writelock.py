@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-import time
 import weakref
 from collections import deque
 from collections.abc import Callable
@@ -32,7 +31,7 @@ _REGISTRY = threading.Lock()
 
 
 class _Waiter:
-    __slots__ = ("token", "thread", "ready", "granted")
+    __slots__ = ("granted", "ready", "thread", "token")
 
     def __init__(self, token: object, thread: int) -> None:
         self.token, self.thread, self.granted = token, thread, False

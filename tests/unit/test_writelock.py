@@ -75,7 +75,7 @@ def test_a_waiter_is_woken_when_the_holder_ends(engine, end):
         got = []
         conn = engine.connect()
         trans = conn.begin()
-        waiter = threading.Thread(target=lambda: (write(engine, "w"), got.append(time.monotonic())))
+        waiter = threading.Thread(target=lambda got=got: (write(engine, "w"), got.append(time.monotonic())))
         waiter.start()
         until(lambda: lock.waiting() == 1)
         time.sleep(0.3)  # SQLite's busy handler would sleep 100 ms at a time by now
