@@ -57,14 +57,16 @@ class Timeline:
         procpool.ProcessPool.run = run  # type: ignore[method-assign]
 
     def install_db(self, engine: Any) -> None:
-        """Time every BEGIN IMMEDIATE (SQLite: every session, reads too, takes the write lock)."""
+        """Time every BEGIN IMMEDIATE with its queue (SQLite: every session, reads too, takes the write
+        lock)."""
         from sqlalchemy import event
         self.begins: dict[str, list[float]] = defaultdict(list)  # thread name -> waits
 
-        @event.listens_for(engine, "before_cursor_execute")
-        def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-            if statement == "BEGIN IMMEDIATE":
-                conn.info["timeline_begin"] = now()
+        # from the transaction's "begin" (before the queue of core/writelock.py, whose listener
+        # this one is put in front of) to BEGIN IMMEDIATE's return: the whole wait for the lock
+        @event.listens_for(engine, "begin", insert=True)
+        def before(conn: Any) -> None:
+            conn.info["timeline_begin"] = now()
 
         @event.listens_for(engine, "after_cursor_execute")
         def after(conn: Any, cursor: Any, statement: str, *args: Any) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, create_engine, event, func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from daemon.core import writelock
 from daemon.core.models import Sequence
 from daemon.core.schema_head import MIGRATIONS, head_from_files  # (read without SQLAlchemy too)
 
@@ -33,6 +34,9 @@ IDLE_IN_TRANSACTION_MS = 15_000
 # SQLite's page cache per connection, in KiB (its default is 2,000 KiB): the pool keeps about six
 # connections open, and what the cache holds is in the OS page cache anyway
 SQLITE_CACHE_KIB = 512
+# SQLite waits this long for another holder's write lock (and this process's threads as long in
+# their queue before it, core/writelock.py)
+BUSY_TIMEOUT_S = 30
 
 
 def make_engine(url: str) -> Engine:
@@ -41,7 +45,7 @@ def make_engine(url: str) -> Engine:
         path = url.split("sqlite:///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
@@ -49,7 +53,7 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=FULL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
             cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
             cur.close()
 
@@ -57,11 +61,11 @@ def make_engine(url: str) -> Engine:
         def _own_transactions(dbapi_conn, _record) -> None:  # noqa: ANN001
             dbapi_conn.isolation_level = None  # SQLAlchemy's "begin" below issues BEGIN
 
-        @event.listens_for(engine, "begin")
-        def _immediate(conn) -> None:  # noqa: ANN001
-            # take the write lock up front: a read-then-write transaction (sequences, claims)
-            # then waits for busy_timeout instead of failing with "database is locked"
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # every transaction takes the write lock up front (BEGIN IMMEDIATE): a read-then-write
+        # transaction (sequences, claims) then waits for the busy timeout instead of failing with
+        # "database is locked"; this process's threads queue for it in turn (core/writelock.py)
+        # rather than each polling in SQLite's busy handler
+        writelock.install(engine, BUSY_TIMEOUT_S)
 
         return engine
     # a transaction left open by a process cut off from the server (dead route, no FIN) would
@@ -91,6 +95,15 @@ def sessions(engine: Engine) -> sessionmaker[Session]:
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any error."""
     with factory() as session, session.begin():
+        yield session
+
+
+@contextmanager
+def reading(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session that only reads: on SQLite it takes no write lock (a deferred BEGIN; a write in
+    it fails with "attempt to write a readonly database"), so it never queues behind a writer;
+    on PostgreSQL, an ordinary session. Rolled back at the end."""
+    with factory(execution_options={writelock.READ_ONLY: True}) as session:
         yield session
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from daemon.core import jobs
+from daemon.core import db, jobs
 from daemon.core.context import Context
 from daemon.core.models import Document, Event, Job, Outbox, Request
 from daemon.mail import mails, outgoing
@@ -141,7 +141,7 @@ def mails_for(ctx: Context, factory: sessionmaker[Session], job: Job | object) -
     that waits for this job alone, its files this letter's .docx and files already made; with
     the parts as stored (`stored`), which the release compares."""
     doc_id = job.payload.get("document_id")
-    with factory() as s:
+    with db.reading(factory) as s:  # beside the writers: no write lock to queue for
         doc = s.get(Document, doc_id) if doc_id is not None else None
         if doc is None:
             return []
