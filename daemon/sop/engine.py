@@ -179,11 +179,13 @@ def reschedule(ctx: Context, s: Session, req: Request, facts: RequestFacts, *, a
     run = Run.of(ctx, s, req)
     old = indonesian.format_datetime(req.event_start) if req.event_start else "-"
     req.event_start, req.event_end, req.until_done = facts.start, facts.end, facts.until_done
+    place = ""
     if facts.location and facts.location != req.location:
+        place = f"; tempat semula {req.location or '-'}, menjadi {facts.location}"
         req.location, req.kecamatan, req.outside_island = (facts.location, facts.kecamatan,
                                                            facts.outside_island)
     req.flags = requests.clashes(s, req)
-    note = f"jadwal diubah dari {old} menjadi {indonesian.format_datetime(req.event_start)}"
+    note = f"jadwal diubah dari {old} menjadi {indonesian.format_datetime(req.event_start)}{place}"
     run.record("rescheduled", actor=actor, message_id=message_id, note=note)
     if req.schedule:
         planning.replan(ctx, s, req)
@@ -195,8 +197,9 @@ def reschedule(ctx: Context, s: Session, req: Request, facts: RequestFacts, *, a
                     heading="Perubahan jadwal kegiatan",
                     greeting=units.head_office(req.requester) or None if mine else None,
                     message=(f"Perubahan jadwal kegiatan {req.code} sesuai pemberitahuan Bapak/Ibu telah "
-                             f"kami catat: semula {old}, menjadi {new}." if mine else
-                             f"Pemohon mengubah jadwal kegiatan {req.code}: semula {old}, menjadi {new}."),
+                             f"kami catat: semula {old}, menjadi {new}{place}." if mine else
+                             f"Pemohon mengubah jadwal kegiatan {req.code}: semula {old}, menjadi "
+                             f"{new}{place}."),
                     lines=req.flags)
     _commit(run)
 

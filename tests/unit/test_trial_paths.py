@@ -1,0 +1,55 @@
+"""Paths an office user takes off the demo's happy path (issue 7/13 trial): what each must lead to."""
+
+from __future__ import annotations
+
+import pytest
+from harness import CAMAT, KADIS, KASI, WIB, Office, letter, reply
+from test_workflow_bodies import BANTAN
+
+from daemon.mail import mime
+
+CORRECTION = ("Dengan hormat,\nKami sampaikan perubahan jadwal kegiatan tersebut menjadi:\n"
+              "Hari/Tanggal : Selasa, 8 Desember 2026\nPukul : 13.30 WIB\n"
+              "Tempat : Gedung Daerah Bantan\n\nTerima kasih.")
+
+
+@pytest.fixture
+def office(tmp_path, db_url):
+    office = Office(tmp_path, database=db_url)
+    office.deliver(letter(CAMAT, "Permohonan Peliputan", BANTAN, display="Kantor Camat Bantan"))
+    return office
+
+
+@pytest.mark.parametrize("style", ["outlook", "gmail", "iphone"])
+def test_a_correction_in_a_reply_to_the_acknowledgement_moves_the_event(office, style):
+    """Outlook quotes our mail without '>': the facts block we sent must not win over the new
+    time and place the requester wrote above it, and the correction is not filed as a mere note."""
+    ack = office.mail_to(CAMAT)[0]
+    office.deliver(reply(ack, CAMAT, CORRECTION, style=style, display="Kantor Camat Bantan"))
+    req = office.request()
+    start = req.event_start.astimezone(WIB)
+    assert (start.day, start.hour, start.minute) == (8, 13, 30)
+    assert req.location == "Gedung Daerah Bantan"
+    kinds = [e[1] for e in office.events(req.code)]
+    assert "rescheduled" in kinds and "note" not in kinds
+    told = " ".join(mime.body_text(office.last_to(KADIS)).split())
+    assert "menjadi Selasa, 8 Desember 2026 pukul 13.30 WIB" in told
+    assert "tempat semula Aula Kantor Camat Bantan, menjadi Gedung Daerah Bantan" in told
+    assert "telah kami catat" in mime.body_text(office.last_to(CAMAT))
+
+
+def test_a_new_day_alone_keeps_the_time_of_day(office):
+    ack = office.mail_to(CAMAT)[0]
+    office.deliver(reply(ack, CAMAT, "Mohon maaf, acara diundur menjadi:\nHari/Tanggal : Rabu, 9 Desember 2026", style="outlook"))
+    req = office.request()
+    start = req.event_start.astimezone(WIB)
+    assert (start.day, start.hour) == (9, 9) and req.location == "Aula Kantor Camat Bantan"
+
+
+def test_a_note_without_a_time_or_place_stays_a_note(office):
+    ack = office.mail_to(CAMAT)[0]
+    office.deliver(reply(ack, CAMAT, "Terima kasih, kami tunggu kehadiran tim.", style="outlook"))
+    req = office.request()
+    kinds = [e[1] for e in office.events(req.code)]
+    assert "note" in kinds and "rescheduled" not in kinds
+    assert req.event_start.astimezone(WIB).day == 7
