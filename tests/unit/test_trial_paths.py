@@ -53,3 +53,22 @@ def test_a_note_without_a_time_or_place_stays_a_note(office):
     kinds = [e[1] for e in office.events(req.code)]
     assert "note" in kinds and "rescheduled" not in kinds
     assert req.event_start.astimezone(WIB).day == 7
+
+
+@pytest.mark.parametrize("text", ["setuju tapi ganti timnya", "Setuju, timnya diganti saja ya"])
+def test_the_kasi_asking_for_another_team_without_naming_it_does_not_approve_the_proposal(office, text):
+    """'Setuju tapi ganti timnya' at the team step: approving the proposal would send the very team
+    the Kasi asked to replace; when in doubt, do not approve, and say how to name the team."""
+    from harness import KABID
+    for who in (KADIS, KABID):
+        office.deliver(reply(office.last_to(who), who, "Setuju"))
+    proposed = office.request().team
+    office.deliver(reply(office.last_to(KASI), KASI, text, style="iphone"))
+    req = office.request()
+    assert req.step == 4 and req.team == proposed
+    answer = " ".join(mime.body_text(office.last_to(KASI)).split())
+    assert "belum menyebutkan petugas penggantinya" in answer and "Tim: Andi, Rina (foto)" in answer
+    assert "held" in [e[1] for e in office.events(req.code)]
+    office.deliver(reply(office.mail_to(KASI)[0], KASI, "Setuju. Tim: Andi, Rina (foto)"))
+    req = office.request()
+    assert req.step == 6 and {m["name"].split()[0] for m in req.team} == {"Andi", "Rina"}
