@@ -72,3 +72,33 @@ def test_the_kasi_asking_for_another_team_without_naming_it_does_not_approve_the
     office.deliver(reply(office.mail_to(KASI)[0], KASI, "Setuju. Tim: Andi, Rina (foto)"))
     req = office.request()
     assert req.step == 6 and {m["name"].split()[0] for m in req.team} == {"Andi", "Rina"}
+
+
+def test_a_file_in_a_folder_whose_code_names_no_request_is_quarantined_with_its_reason(office):
+    """A folder made by hand with a mistyped code: the watcher passes it (it looks like a request
+    folder), so the file was recorded for no request and left where it was, and nobody was told."""
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from daemon.app.folder import FolderIntake
+    from daemon.core.models import DeliveryFile
+    from daemon.delivery import safety
+    from harness import NEWS
+
+    root = Path(office.cfg.paths.dropbox)
+    folder = root / "2026" / "LPT-2026-0999 Musrenbang Bantan"
+    folder.mkdir(parents=True)
+    news = folder / "berita.txt"
+    news.write_text(NEWS, encoding="utf-8")
+    assert safety.judge(root, news, 50 * 2**20) == (news, None)  # what the watcher reports: ready
+    FolderIntake(office.ctx, office.factory).ready(news)
+    assert not news.exists()
+    kept = list((root / "_KARANTINA").rglob("berita.txt"))
+    assert len(kept) == 1 and kept[0].read_text(encoding="utf-8") == NEWS
+    why = Path(f"{kept[0]}.alasan.txt").read_text(encoding="utf-8")
+    assert "Tidak ada permintaan liputan dengan kode pada nama folder ini" in why
+    with office.factory() as s:
+        row = s.scalars(select(DeliveryFile)).one()
+    assert row.status == "quarantined" and row.request_id is None
+    assert row.reason.startswith("Tidak ada permintaan liputan")
