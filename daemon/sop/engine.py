@@ -324,7 +324,7 @@ def _back(run: Run, origin: Step, *, note: str, actor: str | None) -> None:
 def _finish(run: Run, state: str, *, note: str = "", actor: str | None = None) -> None:
     """End the request: rejected, cancelled or done; close what waits and free the team."""
     req = run.req
-    _supersede(run, reason=state)
+    _supersede(run, reason="permohonan " + indonesian.state_label(state))  # the office reads it
     briefed = team_briefed(run)
     req.state = state
     if state != "done":
@@ -366,6 +366,9 @@ def _supersede(run: Run, *, reason: str) -> None:
         t.status, t.closed_at = "superseded", run.ctx.now()
         run.record("superseded", step=t.step, note=reason)
 
+
+# a decision as the history says it (`liputan show` prints notes as they are)
+DECIDED = {"approve": "disetujui", "reject": "ditolak", "revise": "dikembalikan untuk perbaikan"}
 
 def _task_role(step: Step, seq: int) -> str:
     return step.signers[seq].role if step.signers else step.actors[0]
@@ -422,6 +425,6 @@ def _decide(run: Run, task: Task, decision: str, note: str, *, actor: str,
     if target is None:  # a step without its own answer to this decision (e.g. the requester's)
         target = step.then.get("done") if decision == "approve" else (
             "back" if decision == "revise" else "rejected")
-    _supersede(run, reason=f"step {step.number} {decision}")
+    _supersede(run, reason=f"langkah {step.number} sudah {DECIDED.get(decision, decision)}")
     _go(run, target, step, note=note, actor=actor)
     return "applied"

@@ -102,3 +102,18 @@ def test_a_file_in_a_folder_whose_code_names_no_request_is_quarantined_with_its_
         row = s.scalars(select(DeliveryFile)).one()
     assert row.status == "quarantined" and row.request_id is None
     assert row.reason.startswith("Tidak ada permintaan liputan")
+
+
+def test_the_history_of_a_cancellation_reads_in_indonesian(office):
+    """`liputan show` prints each line's note as recorded: the step closed by a cancellation said
+    'cancelled' (and a decision that closes other open tasks 'step 3 approve')."""
+    from harness import KABID
+
+    office.deliver(reply(office.last_to(KADIS), KADIS, "Setuju"))
+    ack = office.mail_to(CAMAT)[0]
+    office.deliver(reply(ack, CAMAT, "Dengan hormat, kegiatan tersebut dibatalkan. Mohon maaf."))
+    req = office.request()
+    assert req.state == "cancelled"
+    notes = [e[4] for e in office.events(req.code) if e[1] == "superseded"]
+    assert notes == ["permohonan dibatalkan"]
+    assert any(m for m in office.mail_to(KABID) if "dibatalkan" in mime.header(m, "Subject"))
