@@ -90,7 +90,7 @@ def repeat_letter(ctx: Context, s: Session, inbound: Inbound, req: Request, fact
                note=f"permohonan yang sama dari {facts.requester or email}")
     run.fx.mail("notice", [email], in_reply_to=inbound.message_id, r=req, tag=tag(req),
                 office=ctx.rules.office, heading="Permohonan peliputan sudah tercatat",
-                greeting=facts.requester,
+                greeting=units.head_office(facts.requester) or facts.requester or None,
                 message=f"Permohonan peliputan untuk kegiatan ini sudah tercatat dengan kode {req.code}, "
                         "sehingga tidak kami catat dua kali. Perkembangannya dapat Bapak/Ibu ikuti "
                         "dengan kode tersebut.", lines=[])

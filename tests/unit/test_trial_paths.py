@@ -117,3 +117,15 @@ def test_the_history_of_a_cancellation_reads_in_indonesian(office):
     notes = [e[4] for e in office.events(req.code) if e[1] == "superseded"]
     assert notes == ["permohonan dibatalkan"]
     assert any(m for m in office.mail_to(KABID) if "dibatalkan" in mime.header(m, "Subject"))
+
+
+def test_the_same_letter_twice_is_answered_as_the_first_was_addressed(office):
+    """The acknowledgement greets 'Yth. Camat Bantan,'; the answer to the same letter sent again
+    greeted the unit ('Yth. Kecamatan Bantan,'), not its head."""
+    office.new_mail()
+    office.deliver(letter(CAMAT, "Permohonan Peliputan", BANTAN, display="Kantor Camat Bantan"))
+    assert len({office.request().code}) == 1
+    (answer,) = office.mail_to(CAMAT, office.new_mail())
+    assert "sudah tercatat" in mime.header(answer, "Subject")
+    assert mime.body_text(answer).startswith("Yth. Camat Bantan,")
+    assert mime.body_text(office.mail_to(CAMAT)[0]).startswith("Yth. Camat Bantan,")
