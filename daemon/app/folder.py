@@ -78,6 +78,8 @@ class FolderIntake:
                                      max_file_mb=self.ctx.cfg.delivery.max_file_mb)
             req = s.get(Request, row.request_id, with_for_update=True) if row.request_id else None
             logctx.set_code(req.code if req is not None else None)
+            if req is None and row.status == "accepted":  # e.g. a mistyped or made-up code
+                row.status, row.reason = "quarantined", reasons.shown("file_unknown_request")
             if row.status == "quarantined":
                 self._move_away(s, row, path, req)
             elif req is not None and row.created_at >= before:  # not a file seen before a restart

@@ -225,9 +225,14 @@ class MessageHandling:
             engine.cancel(ctx, s, req, actor=req.requester_email, note="dibatalkan oleh pemohon")
             raise Outcome("done", "requester cancelled")
         found = self.read_letter(s, inbound, msg)
-        if req.state == "open" and len(found) == 1 and found[0].start and req.event_start and \
-                found[0].start != req.event_start:
-            engine.reschedule(ctx, s, req, found[0], actor=req.requester_email,
+        # the new time or place is what the requester wrote, not what their client quoted of our
+        # mail (Outlook quotes without '>', and our facts block would win as the labelled one)
+        moved = requests.correction(req, text, ctx.places, ctx.now()) if text else None
+        if moved is None and len(found) == 1 and found[0].start:
+            moved = found[0]
+        if req.state == "open" and moved is not None and req.event_start and \
+                (moved.start != req.event_start or moved.location != req.location):
+            engine.reschedule(ctx, s, req, moved, actor=req.requester_email,
                               message_id=inbound.message_id)
             raise Outcome("done", "requester moved the event")
         engine.record(ctx, s, req, "note", actor=req.requester_email, message_id=inbound.message_id,

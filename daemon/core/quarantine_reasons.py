@@ -167,6 +167,11 @@ REASONS: dict[str, tuple[str, str]] = {
         "outside any request's folder",
         "Berkas berada di luar folder permintaan. Mohon simpan di dalam folder "
         "TAHUN/LPT-TAHUN-NOMOR Judul Kegiatan yang sesuai."),
+    "file_unknown_request": (
+        "in a request folder whose code names no request",
+        "Tidak ada permintaan liputan dengan kode pada nama folder ini. Mohon simpan berkas di "
+        "dalam folder permintaan yang tercantum pada surel penugasan (TAHUN/LPT-TAHUN-NOMOR Judul "
+        "Kegiatan)."),
     "file_special": (
         "not a regular file (a device, socket or pipe); refused",
         "Bukan berkas biasa (misalnya perangkat, soket, atau pipa), sehingga tidak diproses. Mohon "

@@ -90,7 +90,7 @@ def repeat_letter(ctx: Context, s: Session, inbound: Inbound, req: Request, fact
                note=f"permohonan yang sama dari {facts.requester or email}")
     run.fx.mail("notice", [email], in_reply_to=inbound.message_id, r=req, tag=tag(req),
                 office=ctx.rules.office, heading="Permohonan peliputan sudah tercatat",
-                greeting=facts.requester,
+                greeting=units.head_office(facts.requester) or facts.requester or None,
                 message=f"Permohonan peliputan untuk kegiatan ini sudah tercatat dengan kode {req.code}, "
                         "sehingga tidak kami catat dua kali. Perkembangannya dapat Bapak/Ibu ikuti "
                         "dengan kode tersebut.", lines=[])
@@ -179,11 +179,13 @@ def reschedule(ctx: Context, s: Session, req: Request, facts: RequestFacts, *, a
     run = Run.of(ctx, s, req)
     old = indonesian.format_datetime(req.event_start) if req.event_start else "-"
     req.event_start, req.event_end, req.until_done = facts.start, facts.end, facts.until_done
+    place = ""
     if facts.location and facts.location != req.location:
+        place = f"; tempat semula {req.location or '-'}, menjadi {facts.location}"
         req.location, req.kecamatan, req.outside_island = (facts.location, facts.kecamatan,
                                                            facts.outside_island)
     req.flags = requests.clashes(s, req)
-    note = f"jadwal diubah dari {old} menjadi {indonesian.format_datetime(req.event_start)}"
+    note = f"jadwal diubah dari {old} menjadi {indonesian.format_datetime(req.event_start)}{place}"
     run.record("rescheduled", actor=actor, message_id=message_id, note=note)
     if req.schedule:
         planning.replan(ctx, s, req)
@@ -195,8 +197,9 @@ def reschedule(ctx: Context, s: Session, req: Request, facts: RequestFacts, *, a
                     heading="Perubahan jadwal kegiatan",
                     greeting=units.head_office(req.requester) or None if mine else None,
                     message=(f"Perubahan jadwal kegiatan {req.code} sesuai pemberitahuan Bapak/Ibu telah "
-                             f"kami catat: semula {old}, menjadi {new}." if mine else
-                             f"Pemohon mengubah jadwal kegiatan {req.code}: semula {old}, menjadi {new}."),
+                             f"kami catat: semula {old}, menjadi {new}{place}." if mine else
+                             f"Pemohon mengubah jadwal kegiatan {req.code}: semula {old}, menjadi "
+                             f"{new}{place}."),
                     lines=req.flags)
     _commit(run)
 
@@ -321,7 +324,7 @@ def _back(run: Run, origin: Step, *, note: str, actor: str | None) -> None:
 def _finish(run: Run, state: str, *, note: str = "", actor: str | None = None) -> None:
     """End the request: rejected, cancelled or done; close what waits and free the team."""
     req = run.req
-    _supersede(run, reason=state)
+    _supersede(run, reason="permohonan " + indonesian.state_label(state))  # the office reads it
     briefed = team_briefed(run)
     req.state = state
     if state != "done":
@@ -363,6 +366,9 @@ def _supersede(run: Run, *, reason: str) -> None:
         t.status, t.closed_at = "superseded", run.ctx.now()
         run.record("superseded", step=t.step, note=reason)
 
+
+# a decision as the history says it (`liputan show` prints notes as they are)
+DECIDED = {"approve": "disetujui", "reject": "ditolak", "revise": "dikembalikan untuk perbaikan"}
 
 def _task_role(step: Step, seq: int) -> str:
     return step.signers[seq].role if step.signers else step.actors[0]
@@ -419,6 +425,6 @@ def _decide(run: Run, task: Task, decision: str, note: str, *, actor: str,
     if target is None:  # a step without its own answer to this decision (e.g. the requester's)
         target = step.then.get("done") if decision == "approve" else (
             "back" if decision == "revise" else "rejected")
-    _supersede(run, reason=f"step {step.number} {decision}")
+    _supersede(run, reason=f"langkah {step.number} sudah {DECIDED.get(decision, decision)}")
     _go(run, target, step, note=note, actor=actor)
     return "applied"

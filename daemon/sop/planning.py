@@ -17,6 +17,14 @@ from daemon.sop.team import Member, Schedule
 
 SCHEDULE_KEYS = ("depart", "arrive", "start", "end", "return_by")
 # "tambahkan fotografer", "perlu videografer juga": a skill asked for without naming anyone
+# "ganti timnya", "timnya diganti", "mohon tukar petugasnya": a new team asked for, nobody named
+_CHANGE = r"\b(?:meng?|di|me)?(?:ganti|ubah|rubah|tukar|ukar)\w*"
+_WHOM = r"\b(?:tim|petugas|anggota|personel|personil|orang)\w*"
+CHANGE_UNNAMED = re.compile(rf"{_CHANGE}[^.;\n]{{0,40}}{_WHOM}|{_WHOM}[^.;\n]{{0,40}}{_CHANGE}", re.I)
+UNNAMED_CHANGE = ("Balasan Bapak/Ibu meminta tim peliputan diganti, tetapi belum menyebutkan petugas "
+                  "penggantinya, sehingga tim dan jadwal belum kami tetapkan. Untuk mengubah tim, mohon "
+                  "tuliskan nama petugas, misalnya \"Setuju. Tim: Andi, Rina (foto)\"; untuk menetapkan "
+                  "tim yang diusulkan, cukup balas SETUJU.")
 ASK_SKILL = re.compile(r"\b(?:tambah|tambahkan|ditambah|perlu|butuh|minta)\b(?P<what>[^.;\n]*)", re.I)
 
 
@@ -90,6 +98,12 @@ def skills_asked(text: str) -> list[str]:
     return found
 
 
+def names_anyone(change: teamchanges.TeamChange) -> bool:
+    """Whether a team change names a person ("timnya" read as an unknown name does not)."""
+    unknown = [u for u in change.unknown if not re.fullmatch(_WHOM, u.strip(), re.I)]
+    return bool(change.members is not None or change.add or change.remove or change.roles or unknown)
+
+
 def changes_team(ctx: Context, text: str) -> bool:
     """Whether a reply at the team step says anything about the team."""
     return not teamchanges.parse_team_change(text, roster(ctx)).empty or bool(skills_asked(text))
@@ -130,6 +144,9 @@ def apply_reply(ctx: Context, s: Session, req: Request, reply_text: str) -> tupl
     """Apply the Kasi's team changes; (problem to answer, whether the team changed)."""
     people = roster(ctx)
     change = teamchanges.parse_team_change(reply_text, people)
+    if not names_anyone(change) and not skills_asked(reply_text) and \
+            CHANGE_UNNAMED.search(reply_text or ""):
+        return UNNAMED_CHANGE, False  # when in doubt, the proposed team is not approved
     if change.unknown:
         return ("Nama berikut tidak kami temukan atau tidak jelas dalam daftar petugas: "
                 + "; ".join(change.unknown) + ". Mohon tulis ulang dengan nama lengkap. Petugas yang "

@@ -16,7 +16,7 @@ from daemon.core.context import Context
 from daemon.core.lexicon import pattern
 from daemon.core.models import Request
 from daemon.core.types import RequestFacts
-from daemon.reading.extract import missing_fields_text
+from daemon.reading.extract import complete_from_reply, missing_fields_text
 
 log = logging.getLogger("daemon.sop.intake")
 
@@ -291,3 +291,27 @@ def requester_note(note: str | None) -> str | None:
     if not named:
         return None
     return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " serta " + named[-1]
+
+
+def correction(req: Request, text: str, places: Any, now: Any) -> RequestFacts | None:
+    """The time and place a requester's own words give for their event ("Hari/Tanggal: ...",
+    "Pukul: ...", "Tempat: ..."), the rest kept as recorded; None when the text names neither.
+    A new day without a time keeps the recorded time of day (and the event's length)."""
+    if req.event_start is None:
+        return None
+    got = complete_from_reply(RequestFacts(), text, places, now)
+    moved = facts_of(req)
+    old = req.event_start.astimezone(now.tzinfo)
+    if got.start is not None:
+        moved.start, moved.end, moved.until_done = got.start, got.end, got.until_done
+    elif got.event_date is not None:
+        start = old.replace(year=got.event_date.year, month=got.event_date.month,
+                            day=got.event_date.day)
+        moved.end = req.event_end + (start - old) if req.event_end else None
+        moved.start = start
+    if got.location:
+        moved.location, moved.kecamatan, moved.outside_island = (got.location, got.kecamatan,
+                                                                 got.outside_island)
+    if got.start is None and got.event_date is None and not got.location:
+        return None
+    return moved

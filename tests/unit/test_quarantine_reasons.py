@@ -38,7 +38,7 @@ EXAMPLES = {
         "share_timed_out", "file_busy", "file_name_too_long", "file_empty", "file_heif", "file_legacy_doc",
         "file_pdf", "file_archive", "file_docx_broken", "file_docx_too_large", "file_picture_broken",
         "file_picture_too_many_pixels", "file_unknown_type", "file_symlink", "file_outside_share",
-        "file_outside_request", "file_special", "file_hardlink", "name_control_characters",
+        "file_outside_request", "file_unknown_request", "file_special", "file_hardlink", "name_control_characters",
         "name_only_dots", "name_leading_dots", "name_leading_dash", "news_empty", "news_no_title",
         "news_docx_unreadable", "news_too_long", "news_not_text")},
     "file_unreadable": {"error": "EROFS"},

@@ -101,6 +101,7 @@ def every_refusal(tmp: Path) -> dict[str, str | None]:
         "file_symlink": judged(tmp, lambda share, f: _symlink(f / "tautan.txt")),
         "file_outside_share": _outside(tmp),
         "file_outside_request": judged(tmp, lambda share, f: _text(share / "luar.txt")),
+        "file_unknown_request": _unknown_request(tmp),
         "file_special": judged(tmp, lambda share, f: _fifo(f / "pipa.mp4")),
         "file_hardlink": judged(tmp, lambda share, f: _hardlink(f / "naskah.txt")),
         "name_control_characters": safety.unsafe_name_reason("foto\nbaru.jpg"),
@@ -123,6 +124,22 @@ def _write(path: Path, data: bytes) -> Path:
 
 def _text(path: Path) -> Path:
     return _write(path, b"Judul\nIsi\n")
+
+
+def _unknown_request(tmp: Path) -> str | None:
+    """A file in a folder named like a request's whose code names no request (the folder intake)."""
+    from harness import Office
+    from sqlalchemy import select
+
+    from daemon.app.folder import FolderIntake
+    from daemon.core.models import DeliveryFile
+
+    office = Office(tmp / "kantor")
+    folder = Path(office.cfg.paths.dropbox) / "2026" / "LPT-2026-0999 Tidak Ada"
+    folder.mkdir(parents=True)
+    FolderIntake(office.ctx, office.factory).ready(_text(folder / "berita.txt"))
+    with office.factory() as s:
+        return s.scalars(select(DeliveryFile.reason)).one()
 
 
 def _symlink(path: Path) -> Path:
