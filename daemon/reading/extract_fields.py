@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 
+from daemon.core import indonesian
 from daemon.core.lexicon import default_lexicon
 from daemon.reading.datetimes import (
     MONTHS,
@@ -356,13 +357,20 @@ def event_from_text(text: str, now: datetime) -> Event:
     return ev
 
 
+def _place_date_line(prefix: str) -> bool:
+    """"Bengkalis, " before a date: the letter's own place and date line; not "... hari Rabu, "
+    (a weekday: the event's date, "Acara diundur ke hari Rabu, 9 Desember 2026")."""
+    m = re.fullmatch(r"\s*([A-Z][A-Za-z ]{2,30}),\s*", prefix)
+    return bool(m) and m.group(1).split()[-1].capitalize() not in indonesian.DAY_NAMES
+
+
 def best_date(flat: str, now: datetime) -> DateHit | None:
     """The event's date among all dates: weekday-named and 'dilaksanakan pada' dates win; letter dates lose."""
     scored: list[tuple[int, int, DateHit]] = []
     for hit in find_dates(flat, now):
         before = flat[max(0, hit.start - 60):hit.start].lower()
         line_start = flat.rfind("\n", 0, hit.start) + 1
-        if re.fullmatch(r"\s*[A-Z][A-Za-z ]{2,30},\s*", flat[line_start:hit.start]):
+        if _place_date_line(flat[line_start:hit.start]):
             continue  # "Bengkalis, 1 Desember 2026": the letter's own date
         score = 2 * hit.weekday
         score += bool(re.search(r"dilaksanakan|diselenggarakan|diadakan|pada\s+(?:hari|tanggal)|\bpada\s*$", before))
