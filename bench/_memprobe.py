@@ -138,6 +138,9 @@ def watch_engines() -> None:
         ENGINES.append(e)
         return e
     sqlalchemy.create_engine = create_engine
+    for mod in list(sys.modules.values()):  # those that imported it already (bench helpers import daemon.core.db)
+        if getattr(mod, "create_engine", None) is made:
+            mod.create_engine = create_engine
 
 
 def install(out_dir: str) -> None:
