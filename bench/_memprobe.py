@@ -113,7 +113,12 @@ def caches() -> dict[str, object]:
         sqlite_kb = sq.sqlite3_memory_used() // 1024
     except (OSError, AttributeError):
         sqlite_kb = -1
-    return {"engines": [(len(e._compiled_cache) if e._compiled_cache is not None else -1,
+    shapes: collections.Counter[str] = collections.Counter()
+    for e in engines:
+        if e._compiled_cache is not None:
+            for v in list(e._compiled_cache.values()):
+                shapes[" ".join(str(getattr(v, "string", v)).split())[:90]] += 1
+    return {"shapes": [s for s in shapes.most_common(6) if s[1] > 2], "engines": [(len(e._compiled_cache) if e._compiled_cache is not None else -1,
                          e.pool.status()) for e in engines],
             "threads": threading.active_count(), "tasks": len(os.listdir("/proc/self/task")),
             "sqlite_kb": sqlite_kb, "gc_objects": len(objs), "lru": lru,
@@ -170,7 +175,7 @@ def summary(p: dict, prev: dict | None = None) -> str:
              f"{sm.get('file', 0) / 1024:.1f}; pymalloc {pm['arenas']} arenas, used {pm['used_kb'] / 1024:.1f} "
              f"free {pm['free_kb'] / 1024:.1f} MB; sqlite {p['sqlite_kb'] / 1024:.1f} MB; "
              f"compiled caches {[e[0] for e in p['engines']]}; threads {p['threads']}/{p['tasks']}; "
-             f"gc objects {p['gc_objects']}; lru {p['lru']}"]
+             f"gc objects {p['gc_objects']}; lru {p['lru']}; statements of one shape {p.get('shapes')}"]
     if prev:
         old = dict(prev["top_types"])
         grew = sorted(((n - old.get(k, 0), k) for k, n in p["top_types"]), reverse=True)[:8]
