@@ -126,8 +126,12 @@ def caches() -> dict[str, object]:
 
 
 def probe() -> dict[str, object]:
-    return {"mallinfo": mallinfo(), "heaps": malloc_heaps(), "smaps": smaps(), "pymalloc": pymalloc(),
-            **caches()}
+    out = {"mallinfo": mallinfo(), "heaps": malloc_heaps(), "smaps": smaps(), "pymalloc": pymalloc(),
+           **caches(), "gc": [(s["collections"], s["collected"]) for s in gc.get_stats()], "gc_count": gc.get_count()}
+    if os.environ.get("BENCH_PROBE_COLLECT"):  # how much of the heap was garbage waiting for a full collection
+        found = gc.collect()
+        out["after_collect"] = {"found": found, "pymalloc": pymalloc()}
+    return out
 
 
 ENGINES: list = []
@@ -176,6 +180,10 @@ def summary(p: dict, prev: dict | None = None) -> str:
              f"free {pm['free_kb'] / 1024:.1f} MB; sqlite {p['sqlite_kb'] / 1024:.1f} MB; "
              f"compiled caches {[e[0] for e in p['engines']]}; threads {p['threads']}/{p['tasks']}; "
              f"gc objects {p['gc_objects']}; lru {p['lru']}; statements of one shape {p.get('shapes')}"]
+    lines.append(f"  gc (collections, collected) by generation {p.get('gc')}, counts {p.get('gc_count')}"
+                 + (f"; a full collection found {p['after_collect']['found']} objects: pymalloc then "
+                    f"{p['after_collect']['pymalloc']['arenas']} arenas, used {p['after_collect']['pymalloc']['used_kb'] / 1024:.1f} MB"
+                    if "after_collect" in p else ""))
     if prev:
         old = dict(prev["top_types"])
         grew = sorted(((n - old.get(k, 0), k) for k, n in p["top_types"]), reverse=True)[:8]
