@@ -91,7 +91,12 @@ def pymalloc() -> dict[str, int]:
     def num(label: str) -> int:
         m = re.search(re.escape(label) + r"\s*=\s*([\d,]+)", text)
         return int(m.group(1).replace(",", "")) if m else -1
-    return {"arenas": num("# arenas allocated current"), "used_kb": num("# bytes in allocated blocks") // 1024,
+    classes = []  # (free kB, class size, pools, blocks in use, free blocks) of the classes with most free
+    for m in re.finditer(r"^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*$", text, re.M):
+        idx, size, pools, used, avail = map(int, m.groups())
+        classes.append((size * avail // 1024, size, pools, used, avail))
+    classes.sort(reverse=True)
+    return {"classes": classes[:6], "arenas": num("# arenas allocated current"), "used_kb": num("# bytes in allocated blocks") // 1024,
             "free_kb": (num("# bytes in available blocks") + num("# bytes in unused pools")) // 1024,
             "blocks": sys.getallocatedblocks()}
 
@@ -177,7 +182,7 @@ def summary(p: dict, prev: dict | None = None) -> str:
              + f" MB cur/free; RSS [heap] {sm.get('[heap]', 0) / 1024:.1f} anon {sm.get('anon', 0) / 1024:.1f} "
              f"({sm['anon_n']} maps, top {sm['anon_top5']}) so {sm.get('so', 0) / 1024:.1f} file "
              f"{sm.get('file', 0) / 1024:.1f}; pymalloc {pm['arenas']} arenas, used {pm['used_kb'] / 1024:.1f} "
-             f"free {pm['free_kb'] / 1024:.1f} MB; sqlite {p['sqlite_kb'] / 1024:.1f} MB; "
+             f"free {pm['free_kb'] / 1024:.1f} MB (free kB, size, pools, used, free blocks: {pm.get('classes')}); sqlite {p['sqlite_kb'] / 1024:.1f} MB; "
              f"compiled caches {[e[0] for e in p['engines']]}; threads {p['threads']}/{p['tasks']}; "
              f"gc objects {p['gc_objects']}; lru {p['lru']}; statements of one shape {p.get('shapes')}"]
     lines.append(f"  gc (collections, collected) by generation {p.get('gc')}, counts {p.get('gc_count')}"
