@@ -132,7 +132,8 @@ def caches() -> dict[str, object]:
 
 def probe() -> dict[str, object]:
     out = {"mallinfo": mallinfo(), "heaps": malloc_heaps(), "smaps": smaps(), "pymalloc": pymalloc(),
-           **caches(), "gc": [(s["collections"], s["collected"]) for s in gc.get_stats()], "gc_count": gc.get_count()}
+           **caches(), "peak": dict(PEAK), "gc": [(s["collections"], s["collected"]) for s in gc.get_stats()], "gc_count": gc.get_count()}
+    PEAK.update(blocks=0, rss_kb=0)
     if os.environ.get("BENCH_PROBE_COLLECT"):  # how much of the heap was garbage waiting for a full collection
         found = gc.collect()
         out["after_collect"] = {"found": found, "pymalloc": pymalloc()}
@@ -171,6 +172,20 @@ def install(out_dir: str) -> None:
 
     signal.signal(signal.SIGUSR2, dump)
     watch_engines()
+    threading.Thread(target=_watch_peak, daemon=True, name="memprobe-peak").start()
+
+
+PEAK = {"blocks": 0, "rss_kb": 0}
+
+
+def _watch_peak() -> None:
+    """The most Python blocks and RSS seen between two probes, sampled every 20 ms."""
+    import time
+    while True:
+        PEAK["blocks"] = max(PEAK["blocks"], sys.getallocatedblocks())
+        with open("/proc/self/statm") as f:
+            PEAK["rss_kb"] = max(PEAK["rss_kb"], int(f.read().split()[1]) * 4)
+        time.sleep(0.02)
 
 
 def summary(p: dict, prev: dict | None = None) -> str:
@@ -185,6 +200,9 @@ def summary(p: dict, prev: dict | None = None) -> str:
              f"free {pm['free_kb'] / 1024:.1f} MB (free kB, size, pools, used, free blocks: {pm.get('classes')}); sqlite {p['sqlite_kb'] / 1024:.1f} MB; "
              f"compiled caches {[e[0] for e in p['engines']]}; threads {p['threads']}/{p['tasks']}; "
              f"gc objects {p['gc_objects']}; lru {p['lru']}; statements of one shape {p.get('shapes')}"]
+    if p.get("peak"):
+        lines.append(f"  since the last probe: peak Python blocks {p['peak']['blocks']} (now {pm['blocks']}), "
+                     f"peak RSS {p['peak']['rss_kb'] / 1024:.1f} MB")
     lines.append(f"  gc (collections, collected) by generation {p.get('gc')}, counts {p.get('gc_count')}"
                  + (f"; a full collection found {p['after_collect']['found']} objects: pymalloc then "
                     f"{p['after_collect']['pymalloc']['arenas']} arenas, used {p['after_collect']['pymalloc']['used_kb'] / 1024:.1f} MB"
