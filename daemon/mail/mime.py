@@ -49,6 +49,15 @@ class _HeaderClasses(HeaderRegistry):
             made = self._made[kind] = super().__getitem__(name)
         return made
 
+    def __reduce__(self) -> tuple:
+        # a parsed message (its policy) crosses from the reading process: the classes made here
+        # cannot be pickled, so it arrives as the receiving process's own registry
+        return (_header_classes, ())
+
+
+def _header_classes() -> _HeaderClasses:
+    return HEADER_CLASSES
+
 
 HEADER_CLASSES = _HeaderClasses()
 _PARSE_POLICY = email.policy.default.clone(header_factory=HEADER_CLASSES)

@@ -50,3 +50,18 @@ def test_the_headers_read_as_before():
     out = __import__("email.message").message.EmailMessage()
     out["Subject"] = ours["Subject"]
     assert out.as_bytes().startswith(b"Subject: Permohonan liputan")
+
+
+def test_a_parsed_message_crosses_processes():
+    """The reading process sends what it read, parsed messages included, pickled: the registry
+    arrives as the receiving process's own (its classes cannot be pickled)."""
+    import pickle
+    raw = distinct_letters(1)[0]
+    msg = mime.parse(raw)
+    for name in NAMES:
+        mime.header(msg, name)
+    back = pickle.loads(pickle.dumps(msg))
+    assert back.policy.header_factory is mime.HEADER_CLASSES
+    assert [mime.header(back, n) for n in NAMES] == [mime.header(msg, n) for n in NAMES]
+    prepared = budget.prepare(raw, ReadingCfg(), "bengkaliskab.go.id")
+    assert pickle.loads(pickle.dumps(prepared)) is not None
