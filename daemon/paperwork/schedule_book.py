@@ -110,14 +110,20 @@ def coverages(s: Session, start: datetime | None = None, end: datetime | None = 
 
     Open and done requests always; cancelled and rejected ones only `with_ended` (the calendar
     carries them as cancelled, so a subscribed calendar drops them)."""
-    q = select(Request).where(Request.event_start.is_not(None))
+    # the columns the book shows, not whole Request objects: the calendar reads every request
+    # after each change, and whole objects (with the session's identity map) were ~150 Python
+    # objects a request, the daemon's largest transient once thousands were booked
+    q = select(Request.id, Request.code, Request.title, Request.subject, Request.state, Request.step,
+               Request.event_start, Request.event_end, Request.until_done, Request.location,
+               Request.requester, Request.requester_email, Request.team, Request.updated_at,
+               Request.created_at).where(Request.event_start.is_not(None))
     if start is not None:
         q = q.where(Request.event_start >= start)
     if end is not None:
         q = q.where(Request.event_start < end)
     if not with_ended:
         q = q.where(Request.state.not_in(ENDED))
-    rows = s.scalars(q.order_by(Request.event_start, Request.code)).all()
+    rows = s.execute(q.order_by(Request.event_start, Request.code)).all()
     moved = dict(s.execute(select(Event.request_id, func.count()).where(
         Event.kind == "rescheduled", Event.request_id.in_([r.id for r in rows]))
         .group_by(Event.request_id)).all()) if rows else {}
