@@ -73,6 +73,40 @@ def run_traced(cfg: str, snap_dir: str) -> int:
     return cli(["run", "-c", cfg])
 
 
+def run_probed(cfg: str, out_dir: str) -> int:
+    """The daemon with the memory probe (--probe): SIGUSR2 writes out_dir/probe-N.json."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import _memprobe
+    _memprobe.install(out_dir)
+    from daemon.app.cli import main as cli
+    return cli(["run", "-c", cfg])
+
+
+PROBE: dict = {}
+
+
+def probe_now(label: str) -> None:
+    """With --probe: ask the daemon for its probe and print it beside the last one."""
+    if not PROBE:
+        return
+    import json
+    import _memprobe
+    n = PROBE["n"]
+    PROBE["n"] += 1
+    os.kill(PROBE["pid"], signal.SIGUSR2)
+    path = PROBE["dir"] / f"probe-{n}.json"
+    for _ in range(600):
+        if path.exists():
+            break
+        time.sleep(0.1)
+    else:
+        print(f"  probe {label}: no answer in 60 s", flush=True)
+        return
+    p = json.loads(path.read_text())
+    print(f"  [{label}] RSS {mb(rss_kb(PROBE['pid']))}\n" + _memprobe.summary(p, PROBE.get("prev")), flush=True)
+    PROBE["prev"] = p
+
+
 def snapshot(pid: int, snap_dir: Path, n: int):  # noqa: ANN201 - a tracemalloc.Snapshot
     """Ask the traced daemon for its n-th snapshot and load it."""
     import tracemalloc
@@ -346,6 +380,9 @@ def feed(cap: Capture, db: Path, n: int, chunk: int, sampler: Sampler) -> None:
             break
         else:
             time.sleep(0.5)
+        if PROBE and letters + replies >= PROBE.setdefault("next", 1000):
+            PROBE["next"] += 1000
+            probe_now(f"{letters + replies} in")
         if time.monotonic() - shown >= 15:
             shown = time.monotonic()
             print(f"  {letters + replies:6d} messages in ({letters} letters, {replies} replies) "
@@ -435,10 +472,21 @@ def main() -> None:
                          "(0 = unset: glibc's moving threshold)")
     ap.add_argument("--trace", action="store_true",
                     help="run the daemon under tracemalloc and print what grew between the phases")
+    ap.add_argument("--python-malloc", default=None,
+                    help="PYTHONMALLOC for the daemon (default: as systemd/liputan.service sets it; "
+                         "'pymalloc' = Python's own arenas)")
+    ap.add_argument("--probe", action="store_true",
+                    help="print what the daemon's memory is made of (glibc malloc, mappings, obmalloc, SQLAlchemy "
+                         "compiled caches, SQLite, object counts) at the start, every 1,000 messages and after each phase")
     ap.add_argument("--run-traced", nargs=2, help=argparse.SUPPRESS)
+    ap.add_argument("--run-probed", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.run_traced:
         raise SystemExit(run_traced(*args.run_traced))
+    if args.run_probed:
+        raise SystemExit(run_probed(*args.run_probed))
+    if args.probe:
+        sys.path.insert(0, str(ROOT / "bench"))
 
     from daemon.paperwork.pdf import default_converter
     conv = default_converter()
@@ -448,7 +496,8 @@ def main() -> None:
           f"{'default' if args.trim_seconds is None else args.trim_seconds}; [status] malloc_arenas "
           f"{'default' if args.malloc_arenas is None else args.malloc_arenas}; [jobs] idle_workers_seconds "
           f"{'default' if args.idle_workers_seconds is None else args.idle_workers_seconds}; "
-          f"MALLOC_MMAP_THRESHOLD_ {args.mmap_threshold_kb * 1024 or 'unset'}", flush=True)
+          f"MALLOC_MMAP_THRESHOLD_ {args.mmap_threshold_kb * 1024 or 'unset'}; "
+          f"PYTHONMALLOC {args.python_malloc or 'default'}", flush=True)
     bare = bare_baseline(5)
     print(f"baseline: bare python importing the same libraries: {mb(bare)}", flush=True)
     base = Path(tempfile.mkdtemp(prefix="liputan-bench-mem-"))
@@ -471,9 +520,13 @@ def main() -> None:
         env = {**os.environ, "LIPUTAN_CLOCK_OFFSET_FILE": str(offset_file)}
         if args.mmap_threshold_kb:
             env["MALLOC_MMAP_THRESHOLD_"] = str(args.mmap_threshold_kb * 1024)
+        if args.python_malloc:
+            env["PYTHONMALLOC"] = args.python_malloc
         cmd = [sys.executable, "-m", "daemon.app.cli", "run", "-c", str(cfg)]
         if args.trace:
             cmd = [sys.executable, __file__, "--run-traced", str(cfg), str(base)]
+        elif args.probe:
+            cmd = [sys.executable, __file__, "--run-probed", str(cfg), str(base)]
         log = open(base / "daemon.log", "wb")  # noqa: SIM115 - the daemon writes it until the end
         daemon = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
         sampler = Sampler(daemon.pid, args.sample)
@@ -485,6 +538,9 @@ def main() -> None:
         time.sleep(args.settle)
         started = statistics.median(sampler.of("start")[-3:])
         print(f"daemon started: {mb(started)}", flush=True)
+        if args.probe:
+            PROBE.update(pid=daemon.pid, dir=base, n=0)
+            probe_now("started")
         if args.trace:
             snaps.append(snapshot(daemon.pid, base, 0))
         feed(cap, db, args.n, args.chunk, sampler)
@@ -492,6 +548,7 @@ def main() -> None:
         time.sleep(args.settle)
         after_feed = statistics.median(sampler.of("drained")[-3:])
         print(f"after the messages: {mb(after_feed)}; jobs done {dict(jobs_done(db))}", flush=True)
+        probe_now("drained")
         if args.trace:
             snaps.append(snapshot(daemon.pid, base, 1))
             print_diff("after the messages, against the start", snaps[1], snaps[0])
@@ -501,6 +558,7 @@ def main() -> None:
         time.sleep(args.settle)
         after_idle = statistics.median(sampler.of("after-idle")[-3:])
         ran = jobs_done(db) - done0
+        probe_now("after the day")
         if args.trace:
             snaps.append(snapshot(daemon.pid, base, 2))
             print_diff("after idling, against after the messages", snaps[2], snaps[1])

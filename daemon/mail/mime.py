@@ -9,6 +9,7 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage, Message
 from email.policy import EmailPolicy
 from email.utils import getaddresses, parseaddr
@@ -31,9 +32,40 @@ log = logging.getLogger("daemon.mail.mime")
 HEADER_CACHE = 512
 
 
+class _HeaderClasses(HeaderRegistry):
+    """email's header registry, but one class per kind of header. The stock registry builds a new
+    class (`type(...)`) for every header it parses: each cached header then held a class of its
+    own (~2 KB with its dict, MRO and the weak reference in its bases' subclass lists), and
+    every parse made and dropped one (tests/unit/test_mime_header_classes.py)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._made: dict[type, type] = {}
+
+    def __getitem__(self, name: str) -> type:
+        kind = self.registry.get(name.lower(), self.default_class)
+        made = self._made.get(kind)
+        if made is None:  # two threads may both make one: the later simply replaces it
+            made = self._made[kind] = super().__getitem__(name)
+        return made
+
+    def __reduce__(self) -> tuple:
+        # a parsed message (its policy) crosses from the reading process: the classes made here
+        # cannot be pickled, so it arrives as the receiving process's own registry
+        return (_header_classes, ())
+
+
+def _header_classes() -> _HeaderClasses:
+    return HEADER_CLASSES
+
+
+HEADER_CLASSES = _HeaderClasses()
+_PARSE_POLICY = email.policy.default.clone(header_factory=HEADER_CLASSES)
+
+
 @lru_cache(maxsize=HEADER_CACHE)
 def _fetch_parse(name: str, value: str):  # noqa: ANN202 - a header object of the registry
-    return email.policy.default.header_fetch_parse(name, value)
+    return _PARSE_POLICY.header_fetch_parse(name, value)
 
 
 class _ReadPolicy(EmailPolicy):
@@ -49,7 +81,7 @@ class _ReadPolicy(EmailPolicy):
         return _fetch_parse(name, value)
 
 
-READ_POLICY = _ReadPolicy()
+READ_POLICY = _ReadPolicy(header_factory=HEADER_CLASSES)
 
 
 def parse(raw: bytes) -> EmailMessage:
