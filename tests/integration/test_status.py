@@ -290,6 +290,37 @@ def test_two_instances_the_one_working_the_mailbox_is_shown(make_config, factory
     assert "Instans lain: b:2" in human.status_text(snap)
 
 
+def test_a_mail_sent_after_the_smtp_outage_began_ends_it_before_the_heartbeat_says_so(make_config, factory):
+    """The outbox marks a mail sent, then the heartbeat is rewritten: in between (or when another
+    instance sent it) status does not show the server failing with 0 mails waiting."""
+    cfg = make_config()
+    mailbox, smtp = health.MailboxHealth(), health.SmtpHealth("127.0.0.1:25", 30)
+    mailbox.set(health.CONNECTED)
+    now = utcnow()
+    with factory() as s, s.begin():  # sent before the outage: it says nothing about the server now
+        s.add(Outbox(message_id="<old@x>", kind="task", recipients=["k@b.id"], subject="s", raw=b"x",
+                     status="sent", sent_at=now - timedelta(minutes=5)))
+        s.add(Outbox(message_id="<o1@x>", kind="task", recipients=["k@b.id"], subject="s", raw=b"x",
+                     status="queued", attempts=1, last_error="451 try again later"))
+    smtp.fail("451 try again later")
+    writer = HeartbeatWriter(cfg, factory, mailbox, instance="test-host:3", smtp=smtp)
+    writer.write()
+    snap = status.read(cfg)
+    assert snap["outbox"]["server"]["ok"] is False
+    assert [(p["code"], p["count"]) for p in snap["problems"]] == [("smtp_failing", 1), ("outbox_retrying", 1)]
+    with factory() as s, s.begin():  # the server took it; the heartbeat still says failing
+        row = s.query(Outbox).filter_by(message_id="<o1@x>").one()
+        row.status, row.sent_at = "sent", utcnow()
+    snap = status.read(cfg)
+    assert snap["outbox"]["server"]["ok"] is True and snap["outbox"]["server"]["error"] is None
+    assert snap["problems"] == [] and snap["exit_code"] == status.OK
+    assert "GAGAL" not in human.status_text(snap)
+    smtp.ok()  # the outbox's own word, then a new outage after that mail: shown again
+    smtp.fail("421 closing")
+    writer.write()
+    assert [p["code"] for p in status.read(cfg)["problems"]] == ["smtp_failing"]
+
+
 def test_a_missing_shared_folder_is_reported_and_logged(make_config, factory, caplog):
     cfg = make_config()
     Path(cfg.paths.dropbox).rmdir()  # the share is not mounted
