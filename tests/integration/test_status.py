@@ -373,20 +373,18 @@ def test_a_hung_pdf_converter_is_reported_then_its_failure(tmp_path):
     docx = tmp_path / "surat.docx"
     docx.write_bytes(b"PK not really a docx")
     conv = PdfConverter(tmp_path / "state", office=str(fake), uno_python="/nonexistent/python3",
-                        convert_timeout=3)
+                        convert_timeout=6)  # (busy from 1 s, timed out at 6 s: room for a loaded machine)
     assert conv.available() and conv.mode == "oneshot"
     assert conv.health()["ok"] is True
     worker = threading.Thread(target=conv.convert, args=(docx,))
     worker.start()
     try:
-        wait_for(lambda: conv.busy_since is not None, 10)
-        time.sleep(1.2)
-        busy = conv.health(busy_after=1)
-        assert busy["ok"] is False and "a conversion has run for" in busy["detail"]
+        busy = wait_for(lambda: (h := conv.health(busy_after=1))["ok"] is False and h, 10, every=0.1)
+        assert "a conversion has run for" in busy["detail"] and worker.is_alive()
     finally:
         worker.join(20)
     after = conv.health()
-    assert after["ok"] is False and "took over 3 s" in after["detail"]
+    assert after["ok"] is False and "took over 6 s" in after["detail"]
     conv.close()
 
 
