@@ -51,11 +51,12 @@ def prefix_of(name: str | None) -> str | None:
 
 def take_over(factory: sessionmaker[Session], old: str | None) -> dict[str, int]:
     """Free the claims of the old holder (`old`: its 'host:pid:' prefix) and the mails it was
-    sending (only a holder sends), so this holder takes them up at once."""
+    sending (only a holder sends), so this holder takes them up at once; not the mails this
+    process is sending already (its term began before this ran)."""
     with factory() as s, s.begin():
         if s.get_bind().dialect.name == "postgresql":  # rows of a cut-off holder's open
             s.execute(text(f"SET LOCAL lock_timeout = {int(LOCK_TIMEOUT * 1000)}"))  # transaction
-        return free_claims(s, utcnow(), old, mails=EVERY_MAIL)
+        return free_claims(s, utcnow(), old, mails=EVERY_MAIL, keep=own_prefix())
 
 
 class Leadership:

@@ -75,7 +75,7 @@ def gather(cfg, s, now: datetime) -> dict:  # noqa: ANN001 - Config, Session
     snap.update(daemon_part(cfg, s, now))
     snap["disk"] = disk_part(cfg)
     snap["outbox"] = outbox_part(s, now)
-    snap["outbox"]["server"] = snap.pop("smtp")
+    snap["outbox"]["server"] = smtp_now(s, snap.pop("smtp"))
     snap["jobs"] = jobs_part(s, now)
     snap["late"] = late_part(s, now)
     snap["readers"] = status_readers.readers_part(s, now)
@@ -128,6 +128,21 @@ def _smtp(cfg, check: dict | None) -> dict:  # noqa: ANN001 - Config
     return {"ok": check.get("ok"), "server": check.get("server") or server,
             "since": _iso(datetime.fromisoformat(since)) if since else None,
             "error": check.get("error"), "failures": check.get("failures", 0)}
+
+
+def smtp_now(s, srv: dict) -> dict:  # noqa: ANN001 - Session
+    """The heartbeat's SMTP check, unless a mail was sent after its outage began: the server took
+    mail again (the outbox marks the mail sent before the heartbeat is rewritten, and another
+    instance may have sent it), so the outage is over, not "failing with 0 mails waiting"."""
+    if srv["ok"] is not False or not srv["since"]:
+        return srv
+    from sqlalchemy import func, select
+
+    from daemon.core.models import Outbox
+    last = s.scalar(select(func.max(Outbox.sent_at)))  # (indexed)
+    if last is None or last <= datetime.fromisoformat(srv["since"]):
+        return srv
+    return {**srv, "ok": True, "since": None, "error": None, "failures": 0}
 
 
 def _hostname() -> str:

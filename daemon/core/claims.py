@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, update
+from sqlalchemy import and_, case, or_, update
 from sqlalchemy.orm import Session
 
 from daemon.core.models import Inbound, Job, Outbox
@@ -15,13 +15,15 @@ EVERY_MAIL = "every"  # free_claims(mails=EVERY_MAIL): every mail in 'sending', 
 
 
 def free_claims(s: Session, now: datetime, prefix: str | None, *, interrupted: bool = False,
-                mails: bool | str = False) -> dict[str, int]:
+                mails: bool | str = False, keep: str | None = None) -> dict[str, int]:
     """In the caller's transaction, hand back what the holders named 'prefix...' (a 'host:pid:')
     still claim: their running jobs and the 'new' messages they leased, due at once. `interrupted`:
     the run was cut short by the holder's death, not a failed attempt (its attempt is given back,
     up to INTERRUPT_LIMIT times). `mails`: also the mails they were sending (EVERY_MAIL: every
     mail in 'sending', since only one holder sends), queued again at once with the same
-    Message-ID. Only live leases are touched: a lapsed one is anyone's already. How many of each."""
+    Message-ID. Only live leases are touched: a lapsed one is anyone's already. `keep`: the caller's
+    own 'host:pid:', whose mails in flight are left alone (its outbox may already be sending one:
+    queued again, it went out twice). How many of each."""
     past = now - timedelta(seconds=1)
     freed = {"jobs": 0, "messages": 0, "mails": 0}
     if prefix is not None:
@@ -42,6 +44,8 @@ def free_claims(s: Session, now: datetime, prefix: str | None, *, interrupted: b
             if prefix is None:
                 return freed
             sending = and_(sending, Outbox.leased_by.like(prefix + "%"))
+        if keep is not None:
+            sending = and_(sending, or_(Outbox.leased_by.is_(None), ~Outbox.leased_by.like(keep + "%")))
         freed["mails"] = s.execute(update(Outbox.__table__).where(sending).values(
             status="queued", next_attempt_at=past, leased_by=None)).rowcount
     return freed

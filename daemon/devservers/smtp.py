@@ -87,6 +87,28 @@ def _accept_any(owner: "SmtpCapture") -> Any:
     return authenticate
 
 
+def _counting_controller(owner: "SmtpCapture") -> Any:
+    """aiosmtpd's Controller whose sessions tell `owner` when they open and close."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import SMTP
+
+    class _Session(SMTP):
+        def connection_made(self, transport: Any) -> None:
+            owner._count_session(+1)
+            super().connection_made(transport)
+
+        def connection_lost(self, error: Exception | None) -> None:
+            try:
+                super().connection_lost(error)
+            finally:
+                owner._count_session(-1)
+
+    class _Controller(Controller):
+        def factory(self) -> SMTP:
+            return _Session(self.handler, **self.SMTP_kwargs)
+    return _Controller
+
+
 class SmtpCapture(_Managed):
     """An aiosmtpd server that keeps every message (in memory and as files) and fails on demand."""
 
@@ -97,14 +119,14 @@ class SmtpCapture(_Managed):
         self._script = _Script()
         self._lock = threading.Lock()
         self._controller: Any = None
+        self._sessions = 0  # connections open now (a killed client's is closed by its kernel)
 
     def start(self) -> "SmtpCapture":
-        from aiosmtpd.controller import Controller
-
         if self.maildir:
             for sub in ("tmp", "new", "cur"):
                 (self.maildir / sub).mkdir(parents=True, exist_ok=True)
-        self._controller = Controller(
+        self._sessions = 0
+        self._controller = _counting_controller(self)(
             _CaptureHandler(self), hostname="127.0.0.1", port=self.port,
             auth_require_tls=False, authenticator=_accept_any(self), decode_data=False,
             server_hostname="capture.liputan.test", ready_timeout=10)
@@ -120,6 +142,22 @@ class SmtpCapture(_Managed):
     def restart(self) -> None:
         self.stop()
         self.start()
+
+    def _count_session(self, n: int) -> None:
+        with self._lock:
+            self._sessions += n
+
+    def sessions_closed(self, timeout: float = 30.0) -> bool:
+        """Wait until no client is connected: a client killed after sending DATA may still have
+        its message stored by the server (or dropped) until its session ends here."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                if self._sessions <= 0:
+                    return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
 
     def fail_next(self, code: int = 451, times: int = 1, message: str | None = None,
                   stage: str = "DATA", address: str | None = None) -> None:

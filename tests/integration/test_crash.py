@@ -24,6 +24,7 @@ from harness import KABID, KADIS, KASI, reply
 from sqlalchemy import func, select
 from test_two_instances import request_letter
 
+from daemon.core.claims import INTERRUPT_LIMIT
 from daemon.core.db import make_engine, sessions, upgrade
 from daemon.core.models import Document, Event, Inbound, Job, Outbox, Request, utcnow
 from daemon.devservers.config import write_config
@@ -173,7 +174,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_does_nothing_twice(
                 deadline = time.monotonic() + rng.uniform(0.0, 1.5)
             else:  # mostly while it works: after it says it runs
                 wait_until(lambda: (tmp_path / "daemon.log").read_text().count(RUNNING) > runs,
-                           proc, office, 60)
+                           proc, office, 120)  # (a start takes 10-15 s under CI load)
                 deadline = time.monotonic() + rng.uniform(*LIFE)
             while time.monotonic() < deadline:
                 office.answer()
@@ -181,6 +182,9 @@ def test_sigkill_at_random_moments_loses_nothing_and_does_nothing_twice(
                 time.sleep(0.05)
             proc.send_signal(signal.SIGKILL)
             proc.wait()
+            # its SMTP session ends at the server: a DATA it sent whole is stored (or not) by then,
+            # not after we looked (a loaded capture thread lagging behind the kill)
+            assert smtp.sessions_closed(30), "the killed daemon's SMTP session never ended"
             accepted = {str(m["Message-ID"]) for _, m in mail.all()}
             with factory() as s:
                 sending = set(s.scalars(select(Outbox.message_id).where(Outbox.status == "sending")))
@@ -227,7 +231,11 @@ def test_sigkill_at_random_moments_loses_nothing_and_does_nothing_twice(
         assert [k for k, v in decided.items() if v != 1] == []
         assert [k for k, v in docs.items() if v != 1] == []
         # ---- no job ran twice, but for the runs a kill cut short -------------------------------
-        twice = [j for j in jobs if j.state == "done" and j.attempts != 1]
+        # (cut short more than INTERRUPT_LIMIT times, each further run counts as an attempt: a job
+        # that kills its process is not retried for ever; a slow letter on a loaded machine is cut
+        # short that often in 30 kills)
+        twice = [j for j in jobs if j.state == "done"
+                 and j.attempts != 1 + max(0, j.interrupted - INTERRUPT_LIMIT)]
         assert twice == [], twice
         assert {j.id: j.interrupted for j in jobs if j.interrupted} == Counter(j for j, _ in cut_short)
         assert all(j.state in ("done", "queued", "cancelled") for j in jobs), \
@@ -248,7 +256,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_does_nothing_twice(
             imap.logout()
         assert left == 0
         # the last start stops cleanly (once its signal handlers are in place)
-        wait_until(lambda: (tmp_path / "daemon.log").read_text().count(RUNNING) > runs, proc, office, 60)
+        wait_until(lambda: (tmp_path / "daemon.log").read_text().count(RUNNING) > runs, proc, office, 120)
         daemons.stop(proc, 15)
     finally:
         daemons.kill_left()

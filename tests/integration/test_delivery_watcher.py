@@ -32,7 +32,7 @@ def jpeg() -> bytes:
     return buf.getvalue()
 
 
-def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
+def wait_for(condition: Callable[[], bool], timeout: float = 60.0) -> bool:  # (a loaded machine)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():

@@ -7,7 +7,7 @@ import threading
 from concurrent import futures
 import time
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -114,11 +114,8 @@ def test_a_claimed_job_whose_lease_was_taken_meanwhile_is_not_run(factory) -> No
         if job.id == ids[0]:
             with transaction(factory) as s:
                 for job_id in ids[2:4]:
-                    s.get(Job, job_id).leased_by = "b"
-        for _ in range(100):  # until the heartbeat has found those leases gone
-            if runner._lost >= set(ids[2:4]):
-                break
-            time.sleep(0.05)
+                    taken_by_b(s, job_id)
+        assert until(lambda: runner._lost >= set(ids[2:4]))  # the heartbeat found those leases gone
         return {}
 
     runner = JobRunner(factory, {LETTER: slow}, "a", parallel=1, lease=lease)
@@ -140,7 +137,7 @@ def test_when_the_claimed_jobs_left_are_all_lost_the_round_claims_the_next(facto
         if job.id == ids[0]:
             with transaction(factory) as s:
                 for job_id in ids[2:4]:
-                    s.get(Job, job_id).leased_by = "b"
+                    taken_by_b(s, job_id)
         assert until(lambda: runner._lost >= set(ids[2:4]))
         return {}
 
@@ -218,7 +215,14 @@ def state(factory: sessionmaker[Session], job_id: int) -> tuple[str, str | None]
         return row.state, row.leased_by
 
 
-def until(check, seconds: float = 10.0) -> bool:
+def taken_by_b(s: Session, job_id: int) -> None:
+    """Another holder, alive, takes the job over: its lease is its own for the test's length (a
+    lease left to run out would make b a dead holder, whose job `a` may rightly take back)."""
+    job = s.get(Job, job_id)
+    job.leased_by, job.lease_until = "b", datetime.now(timezone.utc) + timedelta(hours=1)
+
+
+def until(check, seconds: float = 30.0) -> bool:  # (polled: a loaded machine waits longer)
     end = time.monotonic() + seconds
     while not check():
         if time.monotonic() > end:
@@ -294,7 +298,7 @@ def test_a_finished_letter_waiting_to_be_recorded_keeps_its_lease(factory) -> No
     no other holder may take the letter and run it again."""
     letter, = add(factory, 1)
     timer, = add(factory, 1, kind="timer")
-    lease = timedelta(seconds=0.5)
+    lease = timedelta(seconds=2)  # (renewed every third: a loaded machine's pauses fit in it)
     slow_started, rendered = threading.Event(), threading.Event()
     ran, recorded, taken = Counter(), Counter(), []
 
@@ -326,13 +330,18 @@ def test_a_letter_whose_lease_was_taken_over_is_reported_and_its_result_not_reco
     gate = threading.Event()
     recorded: list[tuple[int, str]] = []
 
+    held = threading.Event()
+
     def render(job):
+        if job.id == theirs:  # running: what b takes over is held, not merely claimed
+            held.set()
         if job.id == mine:  # meanwhile b takes over the other letter (its lease ran out)
+            assert held.wait(30)
             with transaction(factory) as s:
-                s.get(Job, theirs).leased_by = "b"
+                taken_by_b(s, theirs)
             assert until(lambda: theirs in runner._lost)
             gate.set()
-        assert gate.wait(10)
+        assert gate.wait(30)
         return {"by": "a"}
 
     runner = JobRunner(factory, {LETTER: render}, "a", parallel=2, parallel_kinds={LETTER},

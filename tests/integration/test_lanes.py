@@ -140,13 +140,15 @@ def test_the_main_runner_leaves_the_lanes_kinds_but_takes_unknown_ones(factory):
 def test_the_letters_lane_keeps_one_letter_queued_beyond_its_workers(factory, workers, in_flight):
     """With worker processes, one letter more than workers is in flight (so a worker never idles
     while this process records a result and prepares the next); rendered here (one process), one."""
-    lock, now, peak = threading.Lock(), [0], [0]
+    lock, now, peak = threading.Condition(), [0], [0]
 
     def render(job):
         with lock:
             now[0] += 1
             peak[0] = max(peak[0], now[0])
-        time.sleep(0.2)
+            lock.notify_all()  # the first letters wait for each other (a loaded machine may start
+            lock.wait_for(lambda: peak[0] >= in_flight, timeout=30)  # the next one late)
+        time.sleep(0.2)  # and overlap: one more in flight than allowed would show in the peak
         with lock:
             now[0] -= 1
         return {}

@@ -60,7 +60,7 @@ def test_it_takes_a_file_written_slowly_during_the_first_rescan_only_once_comple
     started = time.monotonic()
     watcher.start()
     try:
-        assert wait_for(lambda: f"{FOLDER}/sudah.jpg" in seen.ready, timeout=5)
+        assert wait_for(lambda: f"{FOLDER}/sudah.jpg" in seen.ready, timeout=60)
         assert seen.at[f"{FOLDER}/sudah.jpg"] - started < STABLE + 1.5
         chunks = [data[1000:len(data) // 2], data[len(data) // 2:]]
         for chunk in [b""] + chunks:  # pauses of 3x stable_seconds: size and time alone would take it
@@ -71,7 +71,7 @@ def test_it_takes_a_file_written_slowly_during_the_first_rescan_only_once_comple
             assert rel not in seen.ready, f"taken while still being written ({os.path.getsize(path)} bytes)"
         writer.close()
         closed = time.monotonic()
-        assert wait_for(lambda: rel in seen.ready, timeout=5)
+        assert wait_for(lambda: rel in seen.ready, timeout=60)
         assert seen.at[rel] - closed < STABLE + 1.5  # promptly once complete
         assert seen.sizes[rel] == len(data) and seen.refused == {}
         time.sleep(2 * STABLE)

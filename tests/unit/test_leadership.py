@@ -67,6 +67,23 @@ def test_no_old_holder_seen_frees_only_the_mails_being_sent(sqlite_factory):
     assert prefix_of(own_prefix() + "lease") == own_prefix()
 
 
+def test_the_mail_this_process_is_sending_is_not_freed_under_it(sqlite_factory):
+    """The term begins (the outbox claims and sends) before the old holder's claims are freed:
+    the mail this process is sending stays its own, or it went out twice (seen in the crash test)."""
+    with sqlite_factory() as s, s.begin():
+        _outbox(s, 1, "sending")
+        s.add(Outbox(message_id="<mine@x>", kind="task", recipients=["a@x"], subject="s", raw=b"x",
+                     status="sending", leased_by=own_prefix() + "outbox",
+                     next_attempt_at=utcnow() + timedelta(minutes=15)))
+        s.add(Outbox(message_id="<dead@x>", kind="task", recipients=["a@x"], subject="s", raw=b"x",
+                     status="sending", leased_by="otherhost:4242:outbox",
+                     next_attempt_at=utcnow() + timedelta(minutes=15)))
+    assert take_over(sqlite_factory, None) == {"jobs": 0, "messages": 0, "mails": 2}
+    with sqlite_factory() as s:
+        status = {o.message_id: o.status for o in s.scalars(select(Outbox))}
+    assert status == {"<o1@x>": "queued", "<dead@x>": "queued", "<mine@x>": "sending"}
+
+
 def test_a_standby_leaves_the_schedulers_to_the_holder(sqlite_factory):
     from daemon.app.jobrunner import JobRunner
     from daemon.core import jobs
