@@ -96,6 +96,7 @@ class Service:
         self.wake_jobs, self.wake_outbox = lanes.Wake(self.letters.wake), asyncio.Event()
         converter = pdf.default_converter(Path(self.cfg.paths.state), self.cfg.pdf.convert_timeout_seconds,
                                           self.cfg.pdf.start_timeout_seconds)
+        converter.reopen()  # closed by an earlier service's stop in this process
         if converter.available():  # the first letter need not wait ~5 s; a stop need not wait for it
             threading.Thread(target=converter.warm, name="pdf-warm", daemon=True).start()
         if self.cfg.reading.read_ahead:  # a backlog waiting at start need not wait for the reader

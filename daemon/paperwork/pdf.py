@@ -57,6 +57,11 @@ def find_office() -> str | None:
     return _FOUND[1]
 
 
+class ConverterClosed(RuntimeError):
+    """The converter was closed (the daemon is stopping): a letter still being made fails, and its
+    job is retried at the next start, rather than starting a LibreOffice the exit then waits for."""
+
+
 class PdfConverter:
     """Converts .docx to .pdf beside it; keeps one LibreOffice (via unoserver) alive between calls.
 
@@ -82,6 +87,7 @@ class PdfConverter:
         self._lock = threading.RLock()
         self._server = OfficeServer(str(self.office), uno_python, start_timeout, convert_timeout, tether)
         self.busy_since: float | None = None  # time.time() when the running conversion began
+        self.closed = False  # close() ran: no office is started again until reopen()
 
     # --- public API ------------------------------------------------------------------------------
 
@@ -98,6 +104,7 @@ class PdfConverter:
         """Write docx's PDF copy beside it (atomically); None, with `reason` set, when that fails."""
         docx = Path(docx).resolve()
         with self._lock:
+            self._not_closed()
             if not self.available():
                 return None
             self.reason = self._mode_reason
@@ -134,7 +141,7 @@ class PdfConverter:
     def warm(self) -> bool:
         """Start the office now rather than on the first letter (e.g. from a thread at daemon start)."""
         with self._lock:
-            if not self.available() or self.mode != SERVER:
+            if self.closed or not self.available() or self.mode != SERVER:
                 return False
             return self._server.healthy() or self._start_server()
 
@@ -142,7 +149,9 @@ class PdfConverter:
         """Stop LibreOffice and remove the state folder if this converter made it.
 
         A start or conversion still running after `wait` seconds does not hold up the exit: the
-        office is stopped anyway (one left behind is killed by the next start)."""
+        office is stopped anyway (one left behind is killed by the next start), and a conversion
+        that then finds it gone raises ConverterClosed instead of starting another."""
+        self.closed = True
         locked = self._lock.acquire(timeout=wait)
         try:
             self._server.stop(grace)
@@ -152,6 +161,15 @@ class PdfConverter:
         finally:
             if locked:
                 self._lock.release()
+
+    def reopen(self) -> None:
+        """Make PDFs again after close() (a daemon started anew in the same process)."""
+        self.closed = False
+
+    def _not_closed(self) -> None:
+        if self.closed:
+            raise ConverterClosed("the PDF converter is closed (the daemon is stopping); "
+                                  "the letter is made again at the next start")
 
     @property
     def server_pid(self) -> int | None:
@@ -211,6 +229,8 @@ class PdfConverter:
         if time.monotonic() < self._server_retry_at:
             return self._convert_oneshot(docx)
         for _attempt in range(2):
+            if not self._server.healthy():
+                self._not_closed()  # stopped by close() under this conversion: start none
             if not self._server.healthy() and not self._start_server():
                 self._server_retry_at = time.monotonic() + SERVER_RETRY_S
                 self._mode_reason = self.reason

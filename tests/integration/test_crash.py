@@ -267,13 +267,8 @@ def test_sigkill_at_random_moments_loses_nothing_and_does_nothing_twice(
 
 def _kill_office(base: Path) -> None:
     """The LibreOffice a killed daemon left running (the next start would have killed it)."""
-    from daemon.paperwork.pdf import cmdline, group_pids, kill_group
-    try:
-        pgid = int((base / "server.pid").read_text())
-    except (OSError, ValueError):
-        return
-    if any(str(base) in cmdline(pid) for pid in group_pids(pgid)):
-        kill_group(pgid, signal.SIGKILL)
+    from daemon.paperwork.office_server import kill_stale
+    kill_stale(base)
 
 
 def _pending(factory) -> tuple:

@@ -69,3 +69,35 @@ def test_the_names_callers_import_from_pdf_are_still_there() -> None:
     assert pdf.group_pids is group_pids and pdf.cmdline is cmdline and pdf.kill_group is kill_group
     assert {pdf.SERVER, pdf.ONESHOT, pdf.NONE} == {"unoserver", "oneshot", "none"}
     assert pdf.OFFICE_PROCESS == "soffice.bin" and callable(pdf.free_port)
+
+
+class _StoppedOffice:
+    """An office server that is down (stopped by close()) and counts the starts asked of it."""
+
+    def __init__(self) -> None:
+        self.starts, self.failure = 0, ""
+
+    def healthy(self) -> bool:
+        return False
+
+    def start(self, base: Path, retry_s: float) -> bool:
+        self.starts += 1
+        return False
+
+    def stop(self, grace: float = 0) -> None:
+        pass
+
+
+def test_a_closed_converter_starts_no_office_for_a_letter_still_being_made(tmp_path: Path) -> None:
+    import pytest
+    conv = pdf.PdfConverter(tmp_path, office="/bin/true")
+    conv.mode, office = pdf.SERVER, _StoppedOffice()
+    conv._server = office
+    docx = tmp_path / "surat.docx"
+    docx.write_bytes(b"PK")
+    conv.close(wait=0.1)
+    with pytest.raises(pdf.ConverterClosed):  # the job fails and is retried at the next start
+        conv.convert(docx)
+    assert office.starts == 0 and conv.warm() is False
+    conv.reopen()  # a daemon started anew in this process makes PDFs again
+    assert conv.convert(docx) is None and office.starts == 1
