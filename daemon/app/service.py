@@ -143,7 +143,7 @@ class Service:
         self.dispatcher.close()  # its reading process, if a backlog started one
         self.engine.dispose()
         # no letter is being made now: LibreOffice and the render workers need not be asked twice
-        await asyncio.to_thread(pdf.default_converter().close, 0.2, 0.5)
+        await asyncio.to_thread(pdf.default_converter().close, 0.2, 0.5, True)  # final: start none
         await asyncio.to_thread(procpool.close_shared, False)
         log.info("stopped")
 

@@ -87,7 +87,7 @@ class PdfConverter:
         self._lock = threading.RLock()
         self._server = OfficeServer(str(self.office), uno_python, start_timeout, convert_timeout, tether)
         self.busy_since: float | None = None  # time.time() when the running conversion began
-        self.closed = False  # close() ran: no office is started again until reopen()
+        self.closed = False  # close(final=True) ran: no office is started again until reopen()
 
     # --- public API ------------------------------------------------------------------------------
 
@@ -145,13 +145,14 @@ class PdfConverter:
                 return False
             return self._server.healthy() or self._start_server()
 
-    def close(self, wait: float = 1.0, grace: float = STOP_GRACE_S) -> None:
+    def close(self, wait: float = 1.0, grace: float = STOP_GRACE_S, final: bool = False) -> None:
         """Stop LibreOffice and remove the state folder if this converter made it.
 
         A start or conversion still running after `wait` seconds does not hold up the exit: the
         office is stopped anyway (one left behind is killed by the next start), and a conversion
-        that then finds it gone raises ConverterClosed instead of starting another."""
-        self.closed = True
+        that then finds it gone raises ConverterClosed instead of starting another when `final`
+        (the daemon stopping; until reopen()). Without `final` the next conversion starts one."""
+        self.closed = self.closed or final
         locked = self._lock.acquire(timeout=wait)
         try:
             self._server.stop(grace)
