@@ -40,7 +40,7 @@ def parser() -> argparse.ArgumentParser:
     j.add_argument("--format", choices=("table", "ics", "xlsx", "csv"), default="table")
     j.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
     m = sub.add_parser("report", help="a month's requests and time taken against the SOP")
-    m.add_argument("--month", required=True, metavar="YYYY-MM")
+    m.add_argument("--month", metavar="YYYY-MM", help="the office's month (this month)")
     m.add_argument("--format", choices=("table", "xlsx", "json"), default="table")
     m.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
     q = sub.add_parser("requeue", help="handle a quarantined inbound message again")
@@ -283,19 +283,29 @@ def month_report(ctx: Context, factory, args) -> int:
     import json
 
     from daemon.paperwork import month_report as mr
+    month = args.month or ctx.local_now().strftime("%Y-%m")
     try:
-        mr.parse_month(args.month)
+        mr.parse_month(month)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     with factory() as s:
         from daemon.core.workcal import WorkCalendar  # the standards count working time
-        rep = mr.build(s, ctx.rules.sop, args.month, ctx.cfg.tz,
-                       duration=WorkCalendar(ctx.cfg.hours, ctx.cfg.tz).minutes_between)
+        rep = mr.build(s, ctx.rules.sop, month, ctx.cfg.tz,
+                       duration=WorkCalendar(ctx.cfg.hours, ctx.cfg.tz).minutes_between,
+                       who=lambda role, email: _who(ctx, role, email))
     if args.format == "xlsx":
         return emit(mr.xlsx(rep), args.output, binary=True)
     text = json.dumps(rep.as_dict(), ensure_ascii=False, indent=2) + "\n" if args.format == "json" \
         else mr.table(rep)
     return emit(text.encode("utf-8"), args.output)
+
+
+def _who(ctx: Context, role: str, email: str) -> tuple[str, str]:
+    """(jabatan, name) of a task's official as the report names them; the address when the
+    roster no longer holds it."""
+    from daemon.sop import people
+    found = people.addressed(ctx, email).get("greeting")
+    return people.jabatan(ctx, role), found or email
 
 
 def requeue(factory, args) -> int:

@@ -67,9 +67,14 @@ class StepTimes:
 @dataclass
 class Lateness:
     role: str
-    person: str
+    person: str  # the address the task went to
     late: int = 0
     total: int = 0
+    jabatan: str = ""  # as people read it: "Kepala Bidang IKP", the name with its Plt. title
+    name: str = ""
+
+
+Who = Callable[[str, str], tuple[str, str]]  # (role, address) -> (jabatan, name)
 
 
 @dataclass
@@ -114,8 +119,10 @@ def coverage_step(sop: Sop) -> int:
     return next((s.number for s in sop.steps if s.kind == "coverage"), 10)
 
 
-def build(s: Session, sop: Sop, month: str, tz: tzinfo, duration: Duration | None = None) -> MonthReport:
-    """Count the month (see the module's text)."""
+def build(s: Session, sop: Sop, month: str, tz: tzinfo, duration: Duration | None = None,
+          who: Who | None = None) -> MonthReport:
+    """Count the month (see the module's text); `who` names each role and address as the
+    roster does (the report then reads "Kepala Dinas ...", not "kadis")."""
     measure = duration or DURATION
     start, end = month_range(month, tz)
     reqs = s.scalars(select(Request).where(Request.created_at >= start, Request.created_at < end)
@@ -146,7 +153,10 @@ def build(s: Session, sop: Sop, month: str, tz: tzinfo, duration: Duration | Non
         late = st.standard is not None and took > st.standard
         st.late += late
         person = (t.who or ["-"])[0]
-        row = people.setdefault((t.role, person), Lateness(t.role, person))
+        row = people.get((t.role, person))
+        if row is None:
+            jabatan, name = who(t.role, person) if who else (t.role, person)
+            row = people[(t.role, person)] = Lateness(t.role, person, jabatan=jabatan, name=name)
         row.total += 1
         row.late += late
     report.steps = [st for _, st in sorted(steps.items())]
@@ -187,13 +197,21 @@ def table(report: MonthReport) -> str:
              f"  Dipublikasikan      : {report.published}", "",
              "Waktu per langkah (standar SOP, waktu jam dinding)"]
     heads = ("Langkah", "Nama", "Standar", "Jumlah", "Median", "Terlama", "Terlambat")
-    rows = [(str(n), name[:50], std, str(c), med, worst, str(late))
+    rows = [(str(n), shortened(name, 60), std, str(c), med, worst, str(late))
             for n, name, std, c, med, worst, late in step_rows(report)]
     lines += _grid(heads, rows) if rows else ["  (tidak ada langkah yang diputuskan)"]
     lines += ["", "Siapa yang sering terlambat"]
-    late = [(p.role, p.person, f"{p.late} / {p.total}") for p in report.people]
-    lines += _grid(("Peran", "Orang", "Terlambat / Jumlah"), late) if late else ["  (tidak ada)"]
+    late = [(p.jabatan or p.role, p.name or p.person, f"{p.late} / {p.total}") for p in report.people]
+    lines += _grid(("Jabatan", "Nama", "Terlambat / Jumlah"), late) if late else ["  (tidak ada)"]
     return "\n".join(lines) + "\n"
+
+
+def shortened(text: str, width: int) -> str:
+    """The text cut at a word before `width` characters, with "…" (whole when it fits)."""
+    if len(text) <= width:
+        return text
+    cut = text[:width - 1].rsplit(" ", 1)[0].rstrip(" ,;:-")
+    return cut + "…"
 
 
 def _grid(heads: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
@@ -251,11 +269,11 @@ def xlsx(report: MonthReport) -> bytes:
         steps.add_chart(chart, "I2")
 
     people = wb.create_sheet("Keterlambatan")
-    people.append(("Peran", "Orang", "Terlambat", "Jumlah"))
+    people.append(("Jabatan", "Nama", "Surel", "Terlambat", "Jumlah"))
     for p in report.people:
-        people.append((p.role, p.person, p.late, p.total))
+        people.append((p.jabatan or p.role, p.name or p.person, p.person, p.late, p.total))
     header(people)
-    for col, width in zip("ABCD", (14, 40, 11, 9)):
+    for col, width in zip("ABCDE", (36, 36, 36, 11, 9)):
         people.column_dimensions[col].width = width
     out = io.BytesIO()
     wb.save(out)

@@ -117,8 +117,10 @@ def test_the_table_and_the_json(month, capsys) -> None:
                  "Dipublikasikan      : 1"):
         assert line in text
     assert "1 jam 30 mnt" in text and "5 mnt" in text
-    kabid = next(ln for ln in text.splitlines() if KABID in ln)
-    assert kabid.split()[0] == "kabid" and kabid.endswith("2 / 2")
+    late = text.split("Siapa yang sering terlambat")[1]
+    assert "Jabatan" in late and "@" not in late  # people by office and name, not by address
+    kabid = next(ln for ln in late.splitlines() if ln.strip().startswith("Kepala Bidang"))
+    assert kabid.endswith("2 / 2") and "kabid" not in kabid
     assert main(["-c", str(month.folder / "liputan.toml"), "report", "--month", "2026-11",
                  "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
@@ -138,7 +140,8 @@ def test_the_spreadsheet_has_the_figures_and_a_chart(month, tmp_path: Path) -> N
         (11, 60, 1, 90, 90, 1)]
     assert len(wb["Langkah"]._charts) == 1  # openpyxl keeps the charts it reads
     late = list(wb["Keterlambatan"].iter_rows(min_row=2, values_only=True))
-    assert late[0] == ("kabid", KABID, 2, 2)
+    assert late[0][0].startswith("Kepala Bidang") and late[0][2:] == (KABID, 2, 2)
+    assert "@" not in late[0][1]  # the name the roster gives
 
 
 def test_a_month_is_the_office_s_month() -> None:
@@ -148,3 +151,20 @@ def test_a_month_is_the_office_s_month() -> None:
     with pytest.raises(ValueError):
         mr.parse_month("November")
     assert mr.minutes_text(1530) == "1 hari 1 jam" and mr.minutes_text(0.2) == "0 mnt"
+
+
+def test_the_month_defaults_to_this_month_of_the_office(month, capsys) -> None:
+    """`liputan report` alone reports the office's current month (the command's own clock, in
+    the office's zone: WIB, whatever the server's zone)."""
+    assert main(["-c", str(month.folder / "liputan.toml"), "report"]) == 0
+    text = capsys.readouterr().out
+    now = datetime.now(WIB)
+    assert text.startswith(f"Laporan bulanan peliputan {mr.month_title(now.strftime('%Y-%m'))}\n")
+
+
+def test_a_long_step_name_is_cut_at_a_word() -> None:
+    name = "Kepala Bidang mendisposisikan Kasi untuk menyusun jadwal dan tim peliputan kegiatan"
+    cut = mr.shortened(name, 60)
+    assert len(cut) <= 60 and cut.endswith("…") and name.startswith(cut[:-1])
+    assert name.split()[len(cut[:-1].split()) - 1] == cut[:-1].split()[-1]  # a whole word
+    assert mr.shortened("Kadis menandatangani SPT", 60) == "Kadis menandatangani SPT"
