@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from daemon.core import db, indonesian, logctx, units
 from daemon.core.context import Context
 from daemon.core.models import Assignment, Inbound, Outbox, Request, Task
-from daemon.core.rules import Step
+from daemon.core.rules_sop import Step
 from daemon.core.types import RequestFacts
 from daemon.mail import outgoing
 from daemon.sop import conditions, people, planning, requests, timing
