@@ -30,7 +30,7 @@ class Fallback(Exception):
 
 
 class Hours(NamedTuple):
-    """[hours] as daemon.core.workcal.WorkCalendar reads it (the fields of config.HoursCfg)."""
+    """[hours] as daemon.core.workcal.WorkCalendar reads it (the fields of config_work.HoursCfg)."""
 
     days: list[int]
     start: time

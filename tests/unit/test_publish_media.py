@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from daemon.core.config import SocialCfg
+from daemon.core.config_publish import SocialCfg
 from daemon.core.rules_office import MediaContact
 from daemon.publish.errors import TooLargeError
 from daemon.publish.images import open_upright
