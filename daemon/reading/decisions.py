@@ -17,7 +17,7 @@ from daemon.reading.decision_words import (
     phrases,
     tokenize,
 )
-from daemon.reading.hedging import Sentences, conditional, held_back, marks_of
+from daemon.reading.hedging import Sentences, deferring_hedges, held_back, marks_of
 
 
 def read_text(text: str, lexicon: Any) -> Reading:
@@ -94,7 +94,7 @@ def _approves_the_rest(found: list[Hit], hits: list[Hit], tokens: list[Token], f
         return None
     hedges = marks_of(tokens, lex["hedges"])
     conditions = marks_of(tokens, lex["conditions"])
-    if sentences.asking or any(sentences.of[h] not in conditional(h, conditions, sentences) for h in hedges):
+    if sentences.asking or deferring_hedges(hedges, conditions, sentences):
         return Reading(decision=None, note="", text=text)
     line_start = folded.rfind("\n", 0, tokens[rest.first].start) + 1
     line_end = folded.find("\n", tokens[rest.first].start)

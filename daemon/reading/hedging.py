@@ -46,7 +46,7 @@ def marks_of(tokens: list[Token], words: list[str]) -> list[int]:
 
 
 def held_back(hits: list[Hit], tokens: list[Token], folded: str, lex: dict[str, list[str]],
-               dropped: list[tuple[Hit, str]] | None = None) -> list[Hit]:
+              dropped: list[tuple[Hit, str]] | None = None) -> list[Hit]:
     """The hits that still decide: no decision in a question, no approval in a sentence that
     defers or hedges (unless the hedge is inside a condition: "setuju asal dicek dulu"), and a
     particle ("ya", "ok", "siap") approves only when it opens its sentence. Each hit held back is
@@ -59,11 +59,11 @@ def held_back(hits: list[Hit], tokens: list[Token], folded: str, lex: dict[str, 
     paragraphs = _paragraphs(tokens, folded)
     # a line that defers or asks (an inline answer "tempat nanti saya cek dulu") holds back approvals on every
     # other line too; within a line the sentence rules below decide ("Setuju. Nanti kabari hasilnya")
-    deferring = {paragraphs[h] for h in hedges if sentences.of[h] not in conditional(h, conditions, sentences)}
+    deferrals = deferring_hedges(hedges, conditions, sentences)
+    deferring = {paragraphs[h] for h in deferrals}
     deferring |= {paragraphs[i] for i in range(len(tokens)) if sentences.of[i] in sentences.asking}
     # a particle next to a sentence that defers or asks is its tag ("Saya cek dulu. Ya."), not an answer
-    doubtful = bool(sentences.asking) or any(sentences.of[h] not in conditional(h, conditions, sentences)
-                                                 for h in hedges)
+    doubtful = bool(sentences.asking) or bool(deferrals)
     kept: list[Hit] = []
     for hit in hits:
         if hit.category not in ("approve", "reject"):
@@ -94,7 +94,12 @@ def _particle(hit: Hit, particles: set[str]) -> bool:
     return len(hit.words) == 1 and hit.words[0] in particles
 
 
-def conditional(hedge: int, conditions: list[int], sentences: Sentences) -> set[int]:
+def deferring_hedges(hedges: list[int], conditions: list[int], sentences: Sentences) -> list[int]:
+    """The hedges that defer: all but those inside a condition ("setuju asal dicek dulu")."""
+    return [h for h in hedges if sentences.of[h] not in _conditional(h, conditions, sentences)]
+
+
+def _conditional(hedge: int, conditions: list[int], sentences: Sentences) -> set[int]:
     """The sentence of a hedge when a condition word comes before it there ("asal dicek dulu")."""
     k = sentences.of[hedge]
     return {k} if any(c < hedge and sentences.of[c] == k for c in conditions) else set()
