@@ -22,7 +22,7 @@ from daemon.mail.inbound_claim import WAITING
 from daemon.reading import budget, quotes, replies
 from daemon.reading.extract import complete_from_reply, extract_requests
 from daemon.reading.ocr import OcrSource
-from daemon.sop import engine, people, publishing, requests
+from daemon.sop import changes, engine, people, publishing, requests
 
 log = logging.getLogger("daemon.app.dispatcher")
 MAX_ANSWERS_PER_HOUR = 5
@@ -197,7 +197,7 @@ class MessageHandling:
         """The requester supplies what was missing (or corrects what was sent back)."""
         ctx = self.ctx
         if requests.CANCEL.search(mime.body_text(msg)[:2000]):
-            engine.cancel(ctx, s, req, actor=req.requester_email, note="dibatalkan oleh pemohon")
+            changes.cancel(ctx, s, req, actor=req.requester_email, note="dibatalkan oleh pemohon")
             raise Outcome("done", "requester cancelled")
         text = quotes.own_text(msg)
         facts = complete_from_reply(requests.facts_of(req), text, ctx.places, ctx.now())
@@ -222,7 +222,7 @@ class MessageHandling:
         ctx = self.ctx
         text = quotes.own_text(msg) or mime.body_text(msg)
         if req.state == "open" and requests.CANCEL.search(text[:2000]):
-            engine.cancel(ctx, s, req, actor=req.requester_email, note="dibatalkan oleh pemohon")
+            changes.cancel(ctx, s, req, actor=req.requester_email, note="dibatalkan oleh pemohon")
             raise Outcome("done", "requester cancelled")
         found = self.read_letter(s, inbound, msg)
         # the new time or place is what the requester wrote, not what their client quoted of our
@@ -232,7 +232,7 @@ class MessageHandling:
             moved = found[0]
         if req.state == "open" and moved is not None and req.event_start and \
                 (moved.start != req.event_start or moved.location != req.location):
-            engine.reschedule(ctx, s, req, moved, actor=req.requester_email,
+            changes.reschedule(ctx, s, req, moved, actor=req.requester_email,
                               message_id=inbound.message_id)
             raise Outcome("done", "requester moved the event")
         engine.record(ctx, s, req, "note", actor=req.requester_email, message_id=inbound.message_id,
@@ -284,7 +284,7 @@ class MessageHandling:
             email = (getattr(facts, "forwarded_from", None) or sender).lower()
             existing, how = requests.same_event(s, facts, email)
             if existing is not None:
-                engine.repeat_letter(ctx, s, inbound, existing, facts, how, email, cancel)
+                changes.repeat_letter(ctx, s, inbound, existing, facts, how, email, cancel)
             elif cancel:
                 raise Outcome("quarantined", reasons.english("unknown_cancellation"))
             else:

@@ -30,7 +30,7 @@ class Fallback(Exception):
 
 
 class Hours(NamedTuple):
-    """[hours] as daemon.core.workcal.WorkCalendar reads it (the fields of config.HoursCfg)."""
+    """[hours] as daemon.core.workcal.WorkCalendar reads it (the fields of config_work.HoursCfg)."""
 
     days: list[int]
     start: time
@@ -92,7 +92,7 @@ def facts(path: str) -> Facts:
 
 
 def steps_data(sop: Any) -> dict[str, list]:
-    """What the listing reads of each step of a parsed SOP (daemon.core.rules.Sop)."""
+    """What the listing reads of each step of a parsed SOP (daemon.core.rules_sop.Sop)."""
     return {str(st.number): [st.mode, list(st.actors), st.minutes] for st in sop.steps}
 
 

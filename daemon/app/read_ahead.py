@@ -19,7 +19,7 @@ from typing import Any
 
 from daemon.app import procpool
 from daemon.core import quarantine_reasons as reasons
-from daemon.core.config import ReadingCfg
+from daemon.core.config_running import ReadingCfg
 from daemon.core.places import Places
 from daemon.reading import budget, quotes
 from daemon.reading.extract import extract_requests

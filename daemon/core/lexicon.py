@@ -154,7 +154,7 @@ def pattern(template: str, *keys: str, end: bool = True) -> re.Pattern[str]:
 
 def normalise_lexicon(data: Any) -> dict[str, list[str]]:
     """Lower-case string lists per category (missing categories become empty lists, missing safety
-    lists their defaults); accepts rules.Lexicon too."""
+    lists their defaults); accepts rules_lexicon.Lexicon too."""
     if hasattr(data, "model_dump"):
         data = data.model_dump()
     lexicon: dict[str, list[str]] = {}

@@ -8,20 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from daemon.core import rules_raw, skills, validated_cache, yamlfile
-from daemon.core.errors import ConfigError
-from daemon.core.rules import (
-    DEFAULT_KINDS,
-    FILES,
-    OFFICIALS,
-    ORIGINALS,
-    SYSTEM_ROLES,
-    DocumentSpec,
-    Numbering,
-    Office,
-    Rules,
-    Sop,
-    Step,
-)
+from daemon.core.errors import DEFAULT_KINDS, ConfigError
+from daemon.core.rules import FILES, Rules
+from daemon.core.rules_office import OFFICIALS, SYSTEM_ROLES, Numbering, Office
+from daemon.core.rules_sop import ORIGINALS, DocumentSpec, Sop, Step
 from daemon.core.yamlfile import Lines, Problem, ProblemsError
 
 

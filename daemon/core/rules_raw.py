@@ -7,7 +7,8 @@ from collections.abc import Collection
 from typing import Any
 
 from daemon.core.problems import Problem, Unchecked
-from daemon.core.rules import ORIGINALS, SYSTEM_ROLES, default_documents
+from daemon.core.rules_office import SYSTEM_ROLES
+from daemon.core.rules_sop import ORIGINALS, default_documents
 from daemon.core.yamlfile import Lines, line_of
 
 UNCHECKED = ("its steps' kinds, documents, roles and conditions are not checked until the "

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from daemon.core import validated_cache
 
 if TYPE_CHECKING:  # any object with these fields will do: `liputan show` passes plain ones
-    from daemon.core.config import HoursCfg
+    from daemon.core.config_work import HoursCfg
 
 MAX_DAYS = 400  # a standard never spans more than this many calendar days
 

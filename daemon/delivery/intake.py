@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from daemon.core import quarantine_reasons as reasons
-from daemon.core.config import DeliveryCfg
+from daemon.core.config_work import DeliveryCfg
 from daemon.core.durable import atomic_write, make_dirs
 from daemon.core.indonesian import format_datetime, zone
 from daemon.core.models import DeliveryFile, Request

@@ -15,7 +15,7 @@ from typing import BinaryIO
 from PIL import Image, UnidentifiedImageError
 
 from daemon.core import quarantine_reasons as reasons
-from daemon.core.config import DeliveryCfg
+from daemon.core.config_work import DeliveryCfg
 
 HEADER_BYTES = 1024  # enough for every magic below; MPEG-TS needs five packets
 TS_PACKETS = 5

@@ -17,7 +17,7 @@ from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserverVFS
 
 from daemon.core import quarantine_reasons as reasons
-from daemon.core.config import DeliveryCfg
+from daemon.core.config_work import DeliveryCfg
 from daemon.delivery import share
 from daemon.delivery.folders import request_code_of
 from daemon.delivery.open_files import open_for_writing

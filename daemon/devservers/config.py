@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from daemon.core.config import DEFAULT_TIMEZONE
+from daemon.core.config_file import DEFAULT_TIMEZONE
 
 DOMAIN = "bengkaliskab.go.id"
 OFFICE_MAILBOX = f"liputan@{DOMAIN}"

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from daemon.core import indonesian
 from daemon.core.models import Event, Request, Task
-from daemon.core.rules import Sop
+from daemon.core.rules_sop import Sop
 
 Duration = Callable[[datetime, datetime], float]
 

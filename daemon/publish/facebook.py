@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from daemon.core.config import FacebookCfg
+from daemon.core.config_publish import FacebookCfg
 from daemon.publish.errors import PermanentError, TransientError
 from daemon.publish.story import Result, Story
 

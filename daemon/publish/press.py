@@ -7,7 +7,7 @@ import re
 from datetime import date, datetime
 
 from daemon.core.indonesian import format_date, office_zone
-from daemon.core.rules import MediaContact
+from daemon.core.rules_office import MediaContact
 from daemon.publish.errors import TooLargeError
 from daemon.publish.images import jpeg_bytes, open_upright
 from daemon.publish.story import Photo, Story

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
-from daemon.core.config import SocialCfg
+from daemon.core.config_publish import SocialCfg
 from daemon.publish.images import jpeg_bytes, open_upright, write_atomic
 from daemon.publish.story import Story
 

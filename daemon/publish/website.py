@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from daemon.core.config import WebsiteCfg
+from daemon.core.config_publish import WebsiteCfg
 from daemon.core.errors import ConfigError
 from daemon.publish.errors import PermanentError, TransientError
 from daemon.publish.slug import slugify

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from daemon.core import indonesian
-from daemon.core.config import WebsiteCfg
+from daemon.core.config_publish import WebsiteCfg
 from daemon.core.durable import atomic_write
 from daemon.publish.errors import PermanentError
 from daemon.publish.images import jpeg_bytes, open_upright

@@ -1,13 +1,14 @@
-"""Agendas written without labels or table headers: one event per line ("Senin, 7 Desember 2026
-pukul 09.00 WIB – Musrenbang Kecamatan Bantan di Aula Kantor Camat Bantan") or per table row."""
+"""Agendas: tables with a header row, and agendas without labels or headers (one event per line or row)."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 from daemon.reading.datetimes import _MONTH_RE, _WEEKDAY_RE, find_dates, find_times
-from daemon.reading.extract_fields import Event, Table, _columns, title_ok
+from daemon.reading.documents import Table
+from daemon.reading.extract_fields import Event
+from daemon.reading.running_text import title_ok
 
 _BULLET = re.compile(r"^[ \t>]*(?:\(?\d{1,2}[.)]|[-•*▪])?[ \t]*")
 # Between the time and the event, and between the event and its place: a dash, a bar or a tab.
@@ -85,4 +86,50 @@ def _table_events(table: Table, now: datetime) -> list[Event]:
             ev = _event(when, others[0], others[1] if len(others) > 1 else None, now, i)
             if ev is not None:
                 events.append(ev)
+    return events
+
+
+# ---- tables with a header row ----------------------------------------------------------------
+_COLUMNS = {"date": r"hari|tanggal|tgl", "time": r"pukul|waktu|jam", "title": r"acara|kegiatan|agenda|uraian",
+            "place": r"tempat|lokasi"}
+
+
+def events_from_tables(tables: list[Table], now: datetime) -> list[Event]:
+    """Events from tables with a header row (one event per row), as in a Bupati's agenda."""
+    events: list[Event] = []
+    for table in tables:
+        for h, header in enumerate(table[:3]):
+            cols = _columns(header)
+            if len(cols) >= 3 and "title" in cols:
+                events += _table_rows(table[h + 1:], cols, now)
+                break
+    return events
+
+
+def _columns(header: list[str]) -> dict[str, int]:
+    cols: dict[str, int] = {}
+    for i, cell in enumerate(header):
+        for kind, rx in _COLUMNS.items():
+            if re.search(rf"\b(?:{rx})", cell or "", re.I) and kind not in cols and len(cell) < 40:
+                cols[kind] = i
+                if kind == "date" and re.search(r"waktu|pukul|jam", cell, re.I):
+                    cols.setdefault("time", i)
+                break
+    return cols
+
+
+def _table_rows(rows: Table, cols: dict[str, int], now: datetime) -> list[Event]:
+    events: list[Event] = []
+    last_day: date | None = None
+    for i, row in enumerate(rows):
+        cell = lambda k: row[cols[k]] if k in cols and cols[k] < len(row) else ""  # noqa: E731
+        when = f"{cell('date')} {cell('time')}"
+        hits = find_dates(when, now)
+        times = find_times(cell("time")) or find_times(when)
+        day = hits[0].value if hits else last_day
+        ev = Event(cell("title").strip() or None, day, None, times[0] if times else None,
+                   cell("place").strip() or None, i)
+        if ev.title and (ev.day or ev.time):
+            events.append(ev)
+            last_day = day
     return events

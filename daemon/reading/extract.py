@@ -13,7 +13,7 @@ from daemon.core import guard
 from daemon.core.places import Places
 from daemon.core.types import RequestFacts
 from daemon.mail import mime
-from daemon.reading.agenda import agenda_events
+from daemon.reading.agenda import agenda_events, events_from_tables
 from daemon.reading.datetimes import combine, find_dates, find_times
 from daemon.reading.documents import (
     Document,
@@ -21,19 +21,11 @@ from daemon.reading.documents import (
     html_document,
     newlines,
 )
-from daemon.reading.extract_fields import (
-    Common,
-    Event,
-    best_date,
-    common_facts,
-    event_from_text,
-    events_from_labels,
-    events_from_tables,
-    labelled_lines,
-    title_ok,
-)
+from daemon.reading.extract_fields import Event, events_from_labels, labelled_lines
+from daemon.reading.letter_facts import Common, common_facts
 from daemon.reading.ocr import OcrSource
 from daemon.reading.quotes import strip_quotes
+from daemon.reading.running_text import best_date, event_from_text, title_ok
 
 log = logging.getLogger(__name__)
 

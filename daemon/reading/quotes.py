@@ -27,7 +27,7 @@ SEPARATOR = (r"^\s*(-{2,}\s*({})\s*-{2,}"
              r"|(begin forwarded message|awal pesan yang diteruskan)\s*:)")
 HEADER_LINE = r"^\s*\*?({})\s*:\*?\s*"  # the lexicon's `header_labels`
 FROM_LINE = r"^\s*\*?({})\s*:\*?\s*\S"  # the lexicon's `from_labels`
-# Our own instruction sentences (templates/email/*.body.txt, decisions.INSTRUCTION): wherever one
+# Our own instruction sentences (templates/email/*.body.txt, explain.INSTRUCTION): wherever one
 # appears, it is our mail quoted, never the official's words. SETUJU is matched in capitals, as we
 # write it, so an official's "Setuju untuk diliput" stays theirs.
 INSTRUCTION_RES = (

@@ -13,7 +13,8 @@ from daemon.core.lexicon import default_lexicon, load_lexicon, normalise_lexicon
 from daemon.core.types import Reading
 from daemon.mail import mime
 from daemon.reading.classify import machine
-from daemon.reading.decisions import explain, read_text, read_text_with_reasons
+from daemon.reading.decisions import read_text, read_text_with_reasons
+from daemon.reading.explain import explain
 from daemon.reading.quotes import own_text, quote_facts, strip_quotes
 from daemon.reading.signoff import drop_signer
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from daemon.core.models import Request
-from daemon.core.rules import Step
+from daemon.core.rules_sop import Step
 
 KIND_WORDS = [("kecamatan", r"\bcamat\b|\bkecamatan\b"), ("desa", r"\bdesa\b|\bkepala desa\b|\blurah\b"),
               ("rsud", r"\brsud\b|rumah sakit"), ("sekolah", r"\bsekolah\b|\bsmk?n?\b|\bsdn?\b|\bsmp\b|\bsma\b"),

@@ -18,7 +18,7 @@ from daemon.core import db, indonesian, jobs
 from daemon.core.bounded import BoundedCache
 from daemon.core.context import Context
 from daemon.core.models import Document, Inbound, Job, Request
-from daemon.core.rules import DocumentSpec, Sop, Step
+from daemon.core.rules_sop import DocumentSpec, Sop, Step
 from daemon.mail import mime, outgoing
 from daemon.paperwork import letter_context, letters, render
 from daemon.sop import people, planning

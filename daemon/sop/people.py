@@ -7,7 +7,7 @@ from typing import Any
 
 from daemon.core.context import Context
 from daemon.core.models import Request
-from daemon.core.rules import Acting, Person
+from daemon.core.rules_office import Acting, Person
 
 
 def acting_for(ctx: Context, role: str, on: date | None = None) -> Acting | None:

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from daemon.core.context import Context
 from daemon.core.models import Event, Request, SopRevision
-from daemon.core.rules import Sop, Step
 from daemon.core.rules_check import load_sop_text
+from daemon.core.rules_sop import Sop, Step
 from daemon.sop.effects import Effects
 
 _REVISIONS: dict[str, Sop] = {}  # content hash -> parsed SOP (revisions never change)

@@ -15,7 +15,7 @@ import docx
 import pytest
 from PIL import Image
 
-from daemon.core.config import DeliveryCfg
+from daemon.core.config_work import DeliveryCfg
 from daemon.delivery.folders import create_request_folder
 from daemon.delivery.intake import quarantine
 from daemon.delivery.watcher import FolderWatcher

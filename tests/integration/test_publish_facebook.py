@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from daemon.core.config import FacebookCfg
+from daemon.core.config_publish import FacebookCfg
 from daemon.devservers import free_port
 from daemon.publish.errors import PermanentError, TransientError
 from daemon.publish.facebook import FacebookPage
@@ -305,7 +305,7 @@ def test_after_the_kasi_approves_the_page_gets_one_post_and_the_admin_the_packag
     from harness import KASI, NEWS, Office, drop, jpeg, quiet, reply, to_coverage
     from sqlalchemy import select
 
-    from daemon.core.config import FacebookCfg, SocialCfg
+    from daemon.core.config_publish import FacebookCfg, SocialCfg
     from daemon.core.models import Job, Publication
     from daemon.mail import mime
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from daemon.core.config import WebsiteCfg
+from daemon.core.config_publish import WebsiteCfg
 from daemon.devservers import free_port
 from daemon.devservers.wordpress import WordPress as WordPressServer
 from daemon.publish.errors import PermanentError, TransientError

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from test_delivery_watcher import CODE, FOLDER, Outcomes, jpeg, wait_for
 
-from daemon.core.config import DeliveryCfg
+from daemon.core.config_work import DeliveryCfg
 from daemon.delivery.folders import create_request_folder
 from daemon.delivery.open_files import open_for_writing
 from daemon.delivery.watcher import FolderWatcher

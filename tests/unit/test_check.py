@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from daemon.app.cli import check_config, main
-from daemon.core.rules import DEFAULT_KINDS
+from daemon.core.errors import DEFAULT_KINDS
 
 REPO = Path(__file__).resolve().parents[2]
 

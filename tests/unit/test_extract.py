@@ -284,13 +284,13 @@ def test_running_text_skips_referenced_letter_dates(places) -> None:
     "Kegiatan dipindah ke Hari Rabu, 9 Desember 2026",
 ])
 def test_a_weekday_before_the_comma_is_the_events_date_not_the_letters_place_and_date(text) -> None:
-    from daemon.reading.extract_fields import best_date
+    from daemon.reading.running_text import best_date
     hit = best_date(text, datetime(2026, 12, 1, tzinfo=ZoneInfo("Asia/Jakarta")))
     assert hit is not None and hit.value == date(2026, 12, 9)
 
 
 def test_the_letters_own_place_and_date_line_is_still_not_the_event() -> None:
-    from daemon.reading.extract_fields import best_date
+    from daemon.reading.running_text import best_date
     now = datetime(2026, 12, 1, tzinfo=ZoneInfo("Asia/Jakarta"))
     assert best_date("Bengkalis, 1 Desember 2026\n", now) is None
     assert best_date("Duri, 1 Desember 2026\nAcara pada 9 Desember 2026", now).value == date(2026, 12, 9)

@@ -192,7 +192,7 @@ def test_it_reads_an_old_lexicon_without_hedges_or_questions_safely() -> None:
 
 
 def test_it_loads_the_lexicon_schema_with_and_without_the_new_keys() -> None:
-    from daemon.core.rules import Lexicon
+    from daemon.core.rules_lexicon import Lexicon
     Lexicon(approve=["setuju"], reject=["tolak"], revise=["revisi"])
     Lexicon(approve=["setuju"], reject=["tolak"], revise=["revisi"], hedges=["nanti"], questions=["apakah"],
             conditions=["jika"], particles=["ya"])

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from daemon.app.leadership import SINGLE_KINDS, Leadership, own_prefix, prefix_of, take_over
-from daemon.core.config import HaCfg
+from daemon.core.config_running import HaCfg
 from daemon.core.models import Inbound, Job, Outbox, utcnow
 
 

@@ -119,8 +119,8 @@ def test_dasar_cites_numbered_regulations_before_the_letter(office: dict) -> Non
 
 
 def test_legal_basis_and_subbag_umum_in_office_yaml(tmp_path: Path) -> None:
-    from daemon.core.rules import Office
     from daemon.core.rules_check import check_rules
+    from daemon.core.rules_office import Office
     raw = yaml.safe_load((ROOT / "rules" / "office.yaml").read_text(encoding="utf-8"))
     old = {k: v for k, v in raw.items() if k != "legal_basis"}
     old["office"] = {k: v for k, v in raw["office"].items() if k not in ("subbag_umum", "subbag_umum_name")}

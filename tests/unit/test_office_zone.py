@@ -15,7 +15,8 @@ import yaml
 
 from daemon.app.cli import main
 from daemon.core import db, indonesian
-from daemon.core.config import DEFAULT_TIMEZONE, load_config
+from daemon.core.config import load_config
+from daemon.core.config_file import DEFAULT_TIMEZONE
 from daemon.core.context import Context
 from daemon.core.models import Request
 from daemon.devservers.config import write_config

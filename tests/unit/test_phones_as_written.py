@@ -8,7 +8,7 @@ from harness import KABID, KADIS, KASI, Office, attachments_of, letter, reply
 from test_workflow_bodies import BANTAN
 
 from daemon.mail import mime
-from daemon.reading.extract_fields import contact_in_text, split_contact
+from daemon.reading.letter_facts import contact_in_text, split_contact
 
 
 @pytest.mark.parametrize("written", ["0812-7654-3210", "+62 812 7654 3210", "0812.7654.3210",

@@ -29,7 +29,7 @@ def test_file_has_all_eleven_kecamatan_with_the_expected_keys() -> None:
 
 
 def test_file_validates_with_the_rules_schema() -> None:
-    rules = pytest.importorskip("daemon.core.rules")
+    rules = pytest.importorskip("daemon.core.rules_places")
     data = yaml.safe_load((ROOT / "rules" / "places.yaml").read_text(encoding="utf-8"))
     rules.PlacesFile.model_validate(data)
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from daemon.core.config import SocialCfg
-from daemon.core.rules import MediaContact
+from daemon.core.config_publish import SocialCfg
+from daemon.core.rules_office import MediaContact
 from daemon.publish.errors import TooLargeError
 from daemon.publish.images import open_upright
 from daemon.publish.press import attachment_budget, release_text, shrink_for_mail

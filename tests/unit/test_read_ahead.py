@@ -16,7 +16,7 @@ from test_dispatch_batches import distinct_letters
 
 from daemon.app import dispatcher as d
 from daemon.app import read_ahead
-from daemon.core.config import ReadingCfg
+from daemon.core.config_running import ReadingCfg
 from daemon.core.models import Inbound, Job, Request
 from daemon.reading import budget
 

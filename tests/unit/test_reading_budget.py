@@ -12,7 +12,7 @@ from types import SimpleNamespace
 from harness import KADIS, OPERATOR, Office, letter, reply
 from test_workflow_bodies import BANTAN
 
-from daemon.core.config import ReadingCfg
+from daemon.core.config_running import ReadingCfg
 from daemon.core.models import Inbound
 from daemon.mail import mime
 from daemon.reading import budget

@@ -9,17 +9,11 @@ import pytest
 from pydantic import ValidationError
 
 from daemon.core import yamlfile
-from daemon.core.errors import ConfigError
-from daemon.core.rules import (
-    DEFAULT_KINDS,
-    DocumentSpec,
-    NumberingSpec,
-    Office,
-    Sop,
-    default_documents,
-    sop_revision_hash,
-)
+from daemon.core.errors import DEFAULT_KINDS, ConfigError
+from daemon.core.rules import sop_revision_hash
 from daemon.core.rules_check import load_rules, load_sop_text, validate_sop
+from daemon.core.rules_office import Office
+from daemon.core.rules_sop import DocumentSpec, NumberingSpec, Sop, default_documents
 from daemon.core.yamlfile import Problem, ProblemsError
 
 REPO = Path(__file__).resolve().parents[2]

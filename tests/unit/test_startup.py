@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from daemon.core import template_cache, yamlfile
-from daemon.core.rules import DEFAULT_KINDS
+from daemon.core.errors import DEFAULT_KINDS
 
 REPO = Path(__file__).resolve().parents[2]
 ENTRY = "import sys; from daemon.app.cli import main; sys.exit(main())"

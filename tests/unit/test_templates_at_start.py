@@ -111,7 +111,7 @@ def test_a_reading_process_started_later_reads_our_sentences_of_the_start(templa
     first needs it) tells our quoted mail apart with the sentences the daemon started with."""
     from daemon.app import read_ahead
     from daemon.core import resources
-    from daemon.core.config import ReadingCfg
+    from daemon.core.config_running import ReadingCfg
     from daemon.reading import quotes
     monkeypatch.setattr(resources, "templates_dir", lambda kind: templates / kind)
     quotes._our_text.cache_clear()

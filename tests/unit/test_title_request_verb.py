@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from daemon.reading.extract_fields import event_from_text
+from daemon.reading.running_text import event_from_text
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
 

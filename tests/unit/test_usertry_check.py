@@ -73,7 +73,7 @@ def test_a_missing_password_file_says_what_stops_working(tmp_path, capsys):
 
 def test_the_log_keeps_the_reason_a_password_file_cannot_be_read(tmp_path):
     from daemon.app import logs
-    from daemon.core.config import Secret
+    from daemon.core.config_schema import Secret
     from daemon.core.errors import ConfigError
     try:
         Secret(password_file=str(tmp_path / "imap-password")).secret()

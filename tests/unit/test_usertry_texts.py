@@ -49,7 +49,7 @@ def test_the_preview_names_videos_on_their_own_line():
 def test_show_speaks_indonesian_for_every_event_the_office_sees():
     from daemon.app import human
     from daemon.core.models import Task
-    from daemon.core.rules import Step
+    from daemon.core.rules_sop import Step
     from daemon.sop.kinds.base import Kind
 
     ev = lambda kind, actor, note=None, decision=None: {  # noqa: E731

@@ -11,7 +11,8 @@ from harness import KASI, NEWS, Office, drop, jpeg, quiet, reply, to_coverage
 from PIL import Image
 from sqlalchemy import select
 
-from daemon.core.config import WebsiteCfg, load_config
+from daemon.core.config import load_config
+from daemon.core.config_publish import WebsiteCfg
 from daemon.core.errors import ConfigError
 from daemon.core.models import Event, Publication
 from daemon.devservers.config import to_toml

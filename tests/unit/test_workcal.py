@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from daemon.core.config import HoursCfg
+from daemon.core.config_work import HoursCfg
 from daemon.core.workcal import WorkCalendar
 
 WIB = ZoneInfo("Asia/Jakarta")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from daemon.core.models import Task
-from daemon.core.rules import Step
+from daemon.core.rules_sop import Step
 from daemon.sop import documents, people, planning
 from daemon.sop.run import Run
 

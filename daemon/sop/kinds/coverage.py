@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from daemon.core.rules import Step
+from daemon.core.rules_sop import Step
 from daemon.sop import documents, people, planning, results
 from daemon.sop.kinds import report
 from daemon.sop.kinds.base import Entered, Kind, tag

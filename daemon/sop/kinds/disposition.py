@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from daemon.core.models import Task
-from daemon.core.rules import Step
+from daemon.core.rules_sop import Step
 from daemon.sop import people
 from daemon.sop.kinds.base import Kind
 from daemon.sop.run import Run

@@ -4,7 +4,7 @@ incomplete one makes the requester the one the step waits for."""
 from __future__ import annotations
 
 from daemon.core.models import Task
-from daemon.core.rules import Step
+from daemon.core.rules_sop import Step
 from daemon.sop import requests
 from daemon.sop.kinds.base import Entered, Kind, tag
 from daemon.sop.run import Run

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from daemon.core.models import Task
-from daemon.core.rules import Step
+from daemon.core.rules_sop import Step
 from daemon.sop import people, planning
 from daemon.sop.kinds.base import Kind, schedule_of, tag
 from daemon.sop.run import Run

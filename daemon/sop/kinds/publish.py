@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import mimetypes
 
-from daemon.core.rules import Step
+from daemon.core.rules_sop import Step
 from daemon.sop import publishing
 from daemon.sop.kinds.base import Entered, Kind, tag
 from daemon.sop.publishing import ENDED

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from daemon.core.models import Event, Task
-from daemon.core.rules import Step
+from daemon.core.rules_sop import Step
 from daemon.sop import people, results
 from daemon.sop.kinds.base import Entered, Kind, service_standard, tag
 from daemon.sop.run import Run

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from daemon.core import indonesian
 from daemon.core.models import Task
-from daemon.core.rules import Step
+from daemon.core.rules_sop import Step
 from daemon.sop import documents, people
 from daemon.sop.kinds.base import Kind
 from daemon.sop.run import Run
