@@ -6,7 +6,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from types import SimpleNamespace
 
-import pytest
 import yaml
 
 from daemon.mail import mails
