@@ -261,7 +261,8 @@ def fail(s: Session, job_id: int, holder: str, error: str, permanent: bool,
          now: datetime | None = None, outage: bool = False) -> bool:
     """Record a failed try if `holder` still holds the job: retry later, or failed for good when
     `permanent` or out of attempts. False when the job is no longer this holder's. `outage`: the
-    host failed (its disk full), not the job: tried again in OUTAGE_RETRY, the attempt not counted."""
+    host failed (its disk full, a part closed as the daemon stops), not the job: tried again in
+    OUTAGE_RETRY, the attempt not counted."""
     now = now or utcnow()
     job = s.scalars(select(Job).where(_mine(job_id, holder)).with_for_update()).first()
     if job is None:
