@@ -290,6 +290,22 @@ def cancel_for_request(s: Session, request_id: int, kinds: Collection[str] | Non
     return done.rowcount
 
 
+def cancel_keyed(s: Session, request_id: int, prefix: str, *, now: datetime | None = None) -> int:
+    """Cancel the request's queued jobs whose key starts with `prefix` (e.g. a closed task's
+    reminders): those in the database and those this transaction queued and has not written yet
+    (no flush for it). Returns how many rows in the database were cancelled."""
+    now = now or utcnow()
+    for values in s.info.get(BATCH_ROWS) or ():
+        if values.get("state") == "queued" and (values.get("key") or "").startswith(prefix):
+            values["state"], values["finished_at"] = "cancelled", now
+    for obj in s.new:
+        if isinstance(obj, Job) and obj.state == "queued" and (obj.key or "").startswith(prefix):
+            obj.state, obj.finished_at = "cancelled", now
+    where = and_(JOB.c.request_id == request_id, JOB.c.state == "queued",
+                 JOB.c.key.startswith(prefix, autoescape=True))
+    return s.execute(update(JOB).where(where).values(state="cancelled", finished_at=now)).rowcount
+
+
 def backlog(s: Session) -> dict[str, int]:
     """How many jobs are in each state (every state listed, zero included)."""
     counts = dict.fromkeys(STATES, 0)
