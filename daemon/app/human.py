@@ -95,6 +95,8 @@ def show_text(data: dict) -> str:
                    f"{KIND_LABELS.get(e['kind'], e['kind']):<14}  "
                    f"{DECISION_LABELS.get(e['decision'] or '', e['decision'] or ''):<9}  "
                    f"{actor_label(e['actor']):<36}  {note_label(e['note'])}".rstrip())
+        if e.get("acting"):  # an acting official: named in the office they decided in
+            out.append(f"  {'':<16}  {'':<7}  {'':<14}  {'':<9}  sebagai {e['acting']}")
     if data.get("steps"):
         out += ["", "Waktu tiap langkah (menit kerja terhadap standar layanan SOP)"]
         for t in data["steps"]:

@@ -406,7 +406,7 @@ def _close(run: Run, task: Task, decision: str, note: str, actor: str,
     task.status, task.decision, task.closed_at = "closed", decision, run.ctx.now()
     timing.forget(run, task)
     run.record("decided", step=task.step, actor=actor, decision=decision, note=note,
-               message_id=message_id)
+               message_id=message_id, acting=people.acting_line(run.ctx, actor, task.role))
 
 
 def _decide(run: Run, task: Task, decision: str, note: str, *, actor: str,
@@ -416,7 +416,7 @@ def _decide(run: Run, task: Task, decision: str, note: str, *, actor: str,
         hold = kind_of(step.kind).on_approve(run, step, task, actor, note, reply_text, message_id)
         if hold:
             run.record("held", step=step.number, actor=actor, decision=decision, note=hold,
-                       message_id=message_id)
+                       message_id=message_id, acting=people.acting_line(run.ctx, actor, task.role))
             return "held"
     _close(run, task, decision, note, actor, message_id)
     later = people.next_signer(run.ctx, [s.role for s in step.signers], task.seq)
