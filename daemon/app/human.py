@@ -18,7 +18,8 @@ KIND_LABELS = {"received": "diterima", "sent": "dikirim", "decided": "diputuskan
                "delegated": "dialihkan", "incomplete": "belum lengkap", "by_phone": "lewat telepon",
                "reminded": "diingatkan", "escalated": "diteruskan", "warned": "diperingatkan",
                "quarantined": "dikarantina", "ignored": "diabaikan", "bounced": "gagal kirim",
-               "summarised": "dlm ringkasan", "refused": "tidak diproses", "note": "catatan"}
+               "summarised": "dlm ringkasan", "refused": "tidak diproses", "note": "catatan",
+               "away": "di luar kantor"}
 # where the letter was read ("sumber: body" in the history)
 SOURCE_LABELS = {"body": "isi surel", "html": "isi surel (HTML)", "pdf": "lampiran PDF",
                  "docx": "lampiran DOCX", "ocr": "pindaian (OCR)", "forwarded": "surel yang diteruskan"}
