@@ -12,10 +12,10 @@ MAX_LINES, MAX_LINE = 80, 400  # an auto-reply says it near its top; lines are b
 _UNTIL = re.compile(
     r"\b(?:sampai(?:\s+dengan)?|hingga|s\.?\s?d\.?|s/d|until|till|through|back\s+on|return(?:ing)?\s+on|"
     r"kembali(?:\s+(?:bertugas|berkantor|masuk|ke\s+kantor|aktif))?(?:\s+(?:pada|tanggal|tgl\.?))?)"
-    r"(?![a-z])", re.I)
+    r"(?![a-z])", re.IGNORECASE)
 
 
-_BACK = re.compile(r"^(?:kembali|back|return)", re.I)
+_BACK = re.compile(r"^(?:kembali|back|return)", re.IGNORECASE)
 
 
 def until(text: str, now: datetime) -> tuple[date, bool] | None:

@@ -41,7 +41,7 @@ def official_away(ctx: Context, s: Session, req: Request, task: Task | None, sen
                   text: str, message_id: str | None) -> bool:
     """Tell the operator (once per official and task) that the official a step waits on is away.
     False when nothing was sent: not an official, no open task waits on them, or told already."""
-    p, title, role = people.person(ctx, sender)
+    p, title, _ = people.person(ctx, sender)
     task = waiting_task(s, req, task, sender) if p is not None else None
     if task is None:
         return False

@@ -70,7 +70,7 @@ def test_each_official_waited_on_is_told_of_once(office):
     office.deliver(reply(office.last_to(KADIS), KADIS, "Setuju"))
     office.deliver(auto_reply(office.last_to(KABID), KABID, "Saya sedang dinas luar daerah."))
     office.deliver(auto_reply(office.last_to(KABID), KABID, "Saya sedang dinas luar daerah."))
-    first, second = notices(office)
+    _, second = notices(office)
     body = " ".join(mime.body_text(second).split())
     assert "Kepala Bidang" in body and "berada di luar kantor. Permohonan" in body
     assert "liputan delegate" in body and "--as kabid" in body

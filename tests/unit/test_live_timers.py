@@ -3,7 +3,6 @@ and an ended request's timers are cancelled, not left to fire for nothing."""
 
 from __future__ import annotations
 
-
 import pytest
 from harness import CAMAT, KABID, KADIS, Office, letter, reply
 from sqlalchemy import select
