@@ -57,7 +57,7 @@ def parser() -> argparse.ArgumentParser:
     from daemon.app import status  # small: its database work loads only when it runs
     status.add_command(sub)
     for name in ("run", "check", "requests", "show", "jadwal", "report", "requeue", "quarantine",
-                 "approve", "status"):
+                 "approve", "delegate", "status"):
         sub.choices[name].add_argument("-c", "--config", default=argparse.SUPPRESS)
     for command in sub.choices.values():
         command.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS)
@@ -122,7 +122,8 @@ def command(args: argparse.Namespace) -> int:
         gc.freeze()
         gc.enable()
         return {"requests": list_requests, "show": show, "jadwal": jadwal, "report": month_report,
-                "quarantine": operator.quarantine, "approve": operator.approve}[args.command](ctx, factory, args)
+                "quarantine": operator.quarantine, "approve": operator.approve,
+                "delegate": operator.delegate}[args.command](ctx, factory, args)
     except (ConfigError, UsageError) as exc:
         print(f"liputan: {exc}", file=sys.stderr)
         return 2

@@ -17,7 +17,7 @@ from daemon.core.context import Context
 from daemon.core.models import DeliveryFile, Request, utcnow
 from daemon.delivery import intake
 from daemon.delivery.watcher import FolderWatcher
-from daemon.sop import engine, results
+from daemon.sop import engine, refused_files, results
 
 log = logging.getLogger("daemon.app.folder")
 FOLDER_KINDS = ("coverage", "report")  # the step kinds during which the team uses its folder
@@ -82,6 +82,7 @@ class FolderIntake:
                 row.status, row.reason = "quarantined", reasons.shown("file_unknown_request")
             if row.status == "quarantined":
                 self._move_away(s, row, path, req)
+                refused_files.plan(self.ctx, s, row)  # the team told, one mail per short window
             elif req is not None and row.created_at >= before:  # not a file seen before a restart
                 row.created_at = self.ctx.now()  # the office clock the request's steps compare with
                 engine.delivered(self.ctx, s, req, f"diterima di folder bersama: {row.relpath} ({row.kind})")
@@ -99,6 +100,7 @@ class FolderIntake:
             if row.request_id is not None:
                 engine.record(self.ctx, s, s.get(Request, row.request_id), "quarantined",
                               note=f"{Path(path).name}: {reason}")
+            refused_files.plan(self.ctx, s, row)
 
     def _move_away(self, s: Session, row: DeliveryFile, path: Path, req: Request | None) -> None:
         try:

@@ -22,13 +22,13 @@ from daemon.mail.inbound_claim import WAITING
 from daemon.reading import budget, quotes, replies
 from daemon.reading.extract import complete_from_reply, extract_requests
 from daemon.reading.ocr import OcrSource
-from daemon.sop import changes, engine, people, publishing, requests
+from daemon.sop import away, changes, engine, people, publishing, requests
 
 log = logging.getLogger("daemon.app.dispatcher")
 MAX_ANSWERS_PER_HOUR = 5
 # our mail that asks for no decision: a reply to it is recorded, never applied to a step
 INFORMATIONAL = ("notice", "escalation", "assignment", "ack", "rejected", "forged", "alert", "results_missing",
-                 "results_revise", "social_package", "press", "summary")
+                 "results_revise", "social_package", "press", "summary", "away", "refused_files")
 
 
 def locked(s: Session, request_id: int | None) -> Request | None:
@@ -316,4 +316,8 @@ class MessageHandling:
             inbound.request_id = req.id
             engine.record(self.ctx, s, req, "ignored", actor=sender, message_id=inbound.message_id,
                             note=f"balasan otomatis, tidak mengubah status ({c.reason})")
+            if req.state == "open" and not c.reason.startswith("read receipt"):
+                # an official away: the operator is told once per task
+                said = mime.header(msg, "Subject") + "\n" + mime.body_text(msg)[:20000]
+                away.official_away(self.ctx, s, req, task, sender, said, inbound.message_id)
         raise Outcome("ignored", f"auto-reply: {c.reason}")

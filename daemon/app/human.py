@@ -18,7 +18,8 @@ KIND_LABELS = {"received": "diterima", "sent": "dikirim", "decided": "diputuskan
                "delegated": "dialihkan", "incomplete": "belum lengkap", "by_phone": "lewat telepon",
                "reminded": "diingatkan", "escalated": "diteruskan", "warned": "diperingatkan",
                "quarantined": "dikarantina", "ignored": "diabaikan", "bounced": "gagal kirim",
-               "summarised": "dlm ringkasan", "refused": "tidak diproses", "note": "catatan"}
+               "summarised": "dlm ringkasan", "refused": "tidak diproses", "note": "catatan",
+               "away": "di luar kantor"}
 # where the letter was read ("sumber: body" in the history)
 SOURCE_LABELS = {"body": "isi surel", "html": "isi surel (HTML)", "pdf": "lampiran PDF",
                  "docx": "lampiran DOCX", "ocr": "pindaian (OCR)", "forwarded": "surel yang diteruskan"}
@@ -95,6 +96,8 @@ def show_text(data: dict) -> str:
                    f"{KIND_LABELS.get(e['kind'], e['kind']):<14}  "
                    f"{DECISION_LABELS.get(e['decision'] or '', e['decision'] or ''):<9}  "
                    f"{actor_label(e['actor']):<36}  {note_label(e['note'])}".rstrip())
+        if e.get("acting"):  # an acting official: named in the office they decided in
+            out.append(f"  {'':<16}  {'':<7}  {'':<14}  {'':<9}  sebagai {e['acting']}")
     if data.get("steps"):
         out += ["", "Waktu tiap langkah (menit kerja terhadap standar layanan SOP)"]
         for t in data["steps"]:

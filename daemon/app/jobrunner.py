@@ -33,7 +33,7 @@ from daemon.core.jobs import (
     next_due,
 )
 from daemon.core.models import Request, utcnow
-from daemon.core.outage import disk_full
+from daemon.core.outage import disk_full, host_outage
 
 log = logging.getLogger("daemon.app.jobrunner")
 
@@ -271,7 +271,7 @@ class JobRunner(LeaseKeeper):
         except PermanentJobError as exc:
             self._fail(job, str(exc) or _describe(exc), True)
         except Exception as exc:  # noqa: BLE001 - any other error is worth another try
-            self._fail(job, _describe(exc), False, disk_full(exc))
+            self._fail(job, _describe(exc), False, host_outage(exc))
         else:
             if finished is None:
                 self._finish(job, result, time.monotonic() - started)
@@ -307,7 +307,8 @@ class JobRunner(LeaseKeeper):
         if not recorded:
             log.warning("%s failed, but its lease was taken over: %s", _label(job), error)
         elif outage and not permanent:
-            log.warning("%s: the disk is full; tried again in %.0f s (attempt not counted): %s",
+            log.warning("%s: the host is failing (disk full, or stopping); tried again in %.0f s "
+                        "(attempt not counted): %s",
                         _label(job), OUTAGE_RETRY.total_seconds(), error.splitlines()[-1])
         elif permanent or job.attempts >= job.max_attempts:
             log.error("%s failed for good after attempt %d/%d: %s", _label(job), job.attempts,

@@ -1,5 +1,6 @@
-"""Operator tools: what was set aside and why (`liputan quarantine`), and a decision an official
-gave by phone, recorded as such with the operator's name (`liputan approve`)."""
+"""Operator tools: what was set aside and why (`liputan quarantine`), a decision an official
+gave by phone, recorded as such with the operator's name (`liputan approve`), and a step handed
+to the role's acting official while its holder is away (`liputan delegate`)."""
 
 from __future__ import annotations
 
@@ -71,6 +72,31 @@ def approve(ctx: Context, factory, args) -> int:
     return 0
 
 
+def delegate(ctx: Context, factory, args) -> int:
+    """Hand the request's open step for a role to that role's acting official (Plt./Plh. of
+    office.yaml), as the official's own DELEGASIKAN reply would; recorded with the operator's name."""
+    from sqlalchemy import select
+
+    from daemon.core.models import Request, Task
+    from daemon.sop import engine
+    by = args.by or os.environ.get("SUDO_USER") or getpass.getuser()
+    with factory() as s, s.begin():
+        req = s.scalars(select(Request).where(Request.code == args.code.upper())).first()
+        task = None if req is None else s.scalars(
+            select(Task).where(Task.request_id == req.id, Task.status == "open", Task.role == args.role)
+            .order_by(Task.id)).first()
+        if task is None:
+            print(f"liputan: {args.code} has no open step waiting for {args.role}", file=sys.stderr)
+            return 1
+        result = engine.delegate(ctx, s, task, actor=f"operator {by}", message_id=None)
+    if result == "no-acting":
+        print(f"liputan: rules/office.yaml names no acting official (Plt./Plh.) for {args.role}; "
+              "add one under its 'acting:' and reload the service first", file=sys.stderr)
+        return 1
+    print(f"{args.code.upper()}: step {task.step} handed to the acting {args.role} (by {by})")
+    return 0
+
+
 def add_commands(sub) -> None:
     q = sub.add_parser("quarantine", help="what was set aside (messages, files) and why")
     q.add_argument("--json", action="store_true")
@@ -80,3 +106,7 @@ def add_commands(sub) -> None:
     a.add_argument("--decision", choices=DECISIONS, default="approve")
     a.add_argument("--note", default="", help="what the official said")
     a.add_argument("--by", help="the operator's name (default: the login name)")
+    d = sub.add_parser("delegate", help="hand a step to the role's acting official (Plt./Plh.)")
+    d.add_argument("code")
+    d.add_argument("--as", dest="role", required=True, help="the absent official's role (kadis, kabid, ...)")
+    d.add_argument("--by", help="the operator's name (default: the login name)")

@@ -12,7 +12,7 @@ from daemon.core import indonesian
 # a request's attributes the summary reads (the model's names, or the columns of its table)
 SUMMARY_FIELDS = ("code", "title", "state", "step", "event_start", "location", "outside_island",
                   "requester", "requester_email", "created_at", "missing", "flags")
-EVENT_FIELDS = ("time", "step", "actor", "decision", "note", "message_id", "kind")
+EVENT_FIELDS = ("time", "step", "actor", "decision", "note", "message_id", "kind", "acting")
 FILE_FIELDS = ("name", "kind", "status", "source", "size", "sha256", "reason")
 PUBLICATION_FIELDS = ("channel", "status", "remote_id", "url", "detail")
 TASK_FIELDS = ("step", "role", "who", "created_at", "closed_at", "status", "decision")
@@ -35,10 +35,10 @@ def summary(req: Mapping[str, Any], waiting: list[str]) -> dict:
 
 
 def event(time: datetime | None, step: int | None, actor: str | None, decision: str | None,
-          note: str | None, message_id: str | None, kind: str) -> dict:
-    """One line of a request's history."""
+          note: str | None, message_id: str | None, kind: str, acting: str | None = None) -> dict:
+    """One line of a request's history; `acting`: the Plt./Plh. office its actor decided in."""
     return {"time": iso(time), "step": step, "actor": actor, "decision": decision, "note": note,
-            "message_id": message_id, "kind": kind}
+            "message_id": message_id, "kind": kind, "acting": acting}
 
 
 def delivered_file(name: str, kind: str, status: str, source: str, size: int | None,

@@ -19,7 +19,7 @@ from daemon.core.context import Context
 from daemon.core.jobs import ClaimedJob
 from daemon.core.models import Inbound, Job, Outbox, utcnow
 from daemon.paperwork import render
-from daemon.sop import digest, engine, writer
+from daemon.sop import digest, engine, refused_files, writer
 from daemon.sop.kinds.coverage import TIMER
 
 log = logging.getLogger("daemon.app.work")
@@ -105,6 +105,7 @@ def handlers(ctx: Context, factory: sessionmaker[Session], pool: procpool.Proces
             ocr_jobs.KIND: lambda job: ocr_jobs.run(ctx, job),
             publish_jobs.KIND: lambda job: publish_jobs.run(ctx, factory, job),
             TIMER: lambda job: {}, engine.ENTER: lambda job: {}, digest.KIND: lambda job: {},
+            refused_files.KIND: lambda job: {},
             retention.KIND: lambda job: vars(retention.prune(ctx.cfg, factory))}
 
 
@@ -123,6 +124,8 @@ def on_done(ctx: Context, built: Built | None = None) -> Callable[[Session, Clai
             publish_jobs.done(ctx, s, job, result)
         elif job.kind == digest.KIND:
             digest.send(ctx, s, job.payload)
+        elif job.kind == refused_files.KIND:
+            refused_files.send(ctx, s, job.payload)
         elif job.kind == retention.KIND:  # the next pass
             retention.plan(ctx.cfg, s, ctx.now())
     return done

@@ -63,6 +63,8 @@ class DeliveryCfg(Section):
                                   "the delivery is checked (a preview, or what is missing)")
     max_file_mb: int = Field(4096, ge=1, description="a larger file is quarantined")
     max_mail_mb: float = Field(20, gt=0, description="a larger mail delivery is pointed to the folder")
+    refused_notice_seconds: float = Field(60, ge=0, description="files refused within this long "
+                                          "after the first are told in one mail (per request)")
 
 
 class OutboxCfg(Section):

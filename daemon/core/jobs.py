@@ -261,7 +261,8 @@ def fail(s: Session, job_id: int, holder: str, error: str, permanent: bool,
          now: datetime | None = None, outage: bool = False) -> bool:
     """Record a failed try if `holder` still holds the job: retry later, or failed for good when
     `permanent` or out of attempts. False when the job is no longer this holder's. `outage`: the
-    host failed (its disk full), not the job: tried again in OUTAGE_RETRY, the attempt not counted."""
+    host failed (its disk full, a part closed as the daemon stops), not the job: tried again in
+    OUTAGE_RETRY, the attempt not counted."""
     now = now or utcnow()
     job = s.scalars(select(Job).where(_mine(job_id, holder)).with_for_update()).first()
     if job is None:
@@ -287,6 +288,22 @@ def cancel_for_request(s: Session, request_id: int, kinds: Collection[str] | Non
         where = and_(where, Job.kind.in_(list(kinds)))
     done = s.execute(update(JOB).where(where).values(state="cancelled", finished_at=now or utcnow()))
     return done.rowcount
+
+
+def cancel_keyed(s: Session, request_id: int, prefix: str, *, now: datetime | None = None) -> int:
+    """Cancel the request's queued jobs whose key starts with `prefix` (e.g. a closed task's
+    reminders): those in the database and those this transaction queued and has not written yet
+    (no flush for it). Returns how many rows in the database were cancelled."""
+    now = now or utcnow()
+    for values in s.info.get(BATCH_ROWS) or ():
+        if values.get("state") == "queued" and (values.get("key") or "").startswith(prefix):
+            values["state"], values["finished_at"] = "cancelled", now
+    for obj in s.new:
+        if isinstance(obj, Job) and obj.state == "queued" and (obj.key or "").startswith(prefix):
+            obj.state, obj.finished_at = "cancelled", now
+    where = and_(JOB.c.request_id == request_id, JOB.c.state == "queued",
+                 JOB.c.key.startswith(prefix, autoescape=True))
+    return s.execute(update(JOB).where(where).values(state="cancelled", finished_at=now)).rowcount
 
 
 def backlog(s: Session) -> dict[str, int]:

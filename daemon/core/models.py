@@ -184,6 +184,8 @@ class Event(Base):
     decision: Mapped[str | None] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
     message_id: Mapped[str | None] = mapped_column(String(998))
+    # an acting official's office as they decided in it: "Plt. Kepala Dinas ...: Name, NIP ..."
+    acting: Mapped[str | None] = mapped_column(String(400))
     request: Mapped[Request] = relationship(back_populates="events")
 
 

@@ -32,6 +32,11 @@ class Outage:
         self.error, self.repeats = None, 0
 
 
+class HostOutage(RuntimeError):
+    """An error of the host, not of the work (e.g. the PDF converter closed as the daemon stops):
+    the work is retried without using up one of its attempts."""
+
+
 FULL = ("database or disk is full", "no space left on device", "disk quota exceeded")
 
 
@@ -46,3 +51,14 @@ def disk_full(exc: BaseException | None) -> bool:
             return True
         exc, seen = exc.__cause__ or exc.__context__, seen + 1
     return False
+
+
+def host_outage(exc: BaseException | None) -> bool:
+    """Whether an error (or one it came from) is the host's, not the work's: a full disk or
+    database, or a HostOutage (a part of the daemon closed under it as it stops)."""
+    seen, first = 0, exc
+    while exc is not None and seen < 10:
+        if isinstance(exc, HostOutage):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return disk_full(first)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Self
 
 from daemon.core.durable import atomic_write
+from daemon.core.outage import HostOutage
 from daemon.paperwork import oneshot
 from daemon.paperwork.office_process import (
     OFFICE_PROCESS,
@@ -57,9 +58,10 @@ def find_office() -> str | None:
     return _FOUND[1]
 
 
-class ConverterClosed(RuntimeError):
+class ConverterClosed(HostOutage):
     """The converter was closed (the daemon is stopping): a letter still being made fails, and its
-    job is retried at the next start, rather than starting a LibreOffice the exit then waits for."""
+    job is retried at the next start (an outage: no attempt used up), rather than starting a
+    LibreOffice the exit then waits for."""
 
 
 class PdfConverter:

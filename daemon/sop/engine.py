@@ -99,6 +99,7 @@ def delegate(ctx: Context, s: Session, task: Task, *, actor: str, message_id: st
     if acting is None:
         return "no-acting"
     task.status, task.closed_at = "superseded", ctx.now()
+    timing.forget(run, task)
     run.record("delegated", step=task.step, actor=actor, message_id=message_id,
                note=f"didelegasikan kepada {acting.title} {acting.name} <{acting.email}>")
     _open_task(run, run.step(task.step), task.seq, role=task.role,
@@ -254,6 +255,7 @@ def _finish(run: Run, state: str, *, note: str = "", actor: str | None = None) -
     _supersede(run, reason="permohonan " + indonesian.state_label(state))  # the office reads it
     briefed = team_briefed(run)
     req.state = state
+    timing.forget_all(run)
     if state != "done":
         for a in run.s.scalars(select(Assignment).where(Assignment.request_id == req.id)):
             a.active = False
@@ -291,6 +293,7 @@ def _supersede(run: Run, *, reason: str) -> None:
     """Close every open task of the request; replies to them are answered, not applied."""
     for t in open_tasks(run.s, run.req):
         t.status, t.closed_at = "superseded", run.ctx.now()
+        timing.forget(run, t)
         run.record("superseded", step=t.step, note=reason)
 
 
@@ -328,8 +331,9 @@ def _open_task(run: Run, step: Step, seq: int, *, note: str = "", role: str | No
 def _close(run: Run, task: Task, decision: str, note: str, actor: str,
            message_id: str | None) -> None:
     task.status, task.decision, task.closed_at = "closed", decision, run.ctx.now()
+    timing.forget(run, task)
     run.record("decided", step=task.step, actor=actor, decision=decision, note=note,
-               message_id=message_id)
+               message_id=message_id, acting=people.acting_line(run.ctx, actor, task.role))
 
 
 def _decide(run: Run, task: Task, decision: str, note: str, *, actor: str,
@@ -339,7 +343,7 @@ def _decide(run: Run, task: Task, decision: str, note: str, *, actor: str,
         hold = kind_of(step.kind).on_approve(run, step, task, actor, note, reply_text, message_id)
         if hold:
             run.record("held", step=step.number, actor=actor, decision=decision, note=hold,
-                       message_id=message_id)
+                       message_id=message_id, acting=people.acting_line(run.ctx, actor, task.role))
             return "held"
     _close(run, task, decision, note, actor, message_id)
     later = people.next_signer(run.ctx, [s.role for s in step.signers], task.seq)

@@ -93,6 +93,17 @@ def described(ctx: Context, email: str) -> str:
     return f"{title + ' ' if title else ''}{jabatan(ctx, role or '')} ({p.name})"
 
 
+def acting_line(ctx: Context, email: str, role: str | None) -> str | None:
+    """How the history names an acting official deciding for `role` today, as the letters sign:
+    "Plt. Kepala Dinas ...: Hj. Rosnaini, S.Sos., M.Si., NIP 19720305 199803 2 004"; None for
+    the holder themself (or anyone not acting)."""
+    p, title, held = person(ctx, email, role)
+    if p is None or not title or held is None:
+        return None
+    nip = f", NIP {p.nip}" if getattr(p, "nip", None) else ""
+    return f"{title} {jabatan(ctx, held)}: {p.name}{nip}"
+
+
 def title_name(p: Person, title: str | None) -> str:
     """"Plt. Hj. Rosnaini, S.Sos., M.Si." or just the name."""
     return f"{title + ' ' if title else ''}{p.name}"

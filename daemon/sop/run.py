@@ -72,10 +72,11 @@ class Run:
 
     def record(self, kind: str, *, step: int | None = None, actor: str | None = None,
                decision: str | None = None, note: str | None = None,
-               message_id: str | None = None) -> Event:
-        """Append one line to the request's history."""
+               message_id: str | None = None, acting: str | None = None) -> Event:
+        """Append one line to the request's history (`acting`: the Plt./Plh. office its actor
+        acted in, see people.acting_line)."""
         ev = Event(request_id=self.req.id, time=self.ctx.now(),
                    step=step if step is not None else self.req.step, actor=actor, kind=kind,
-                   decision=decision, note=note or None, message_id=message_id)
+                   decision=decision, note=note or None, message_id=message_id, acting=acting)
         self.s.add(ev)
         return ev

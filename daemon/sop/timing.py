@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from daemon.core import jobs
 from daemon.core.models import Task
 from daemon.core.workcal import WorkCalendar
 from daemon.sop import people
@@ -52,6 +53,21 @@ def watch(run: Run, task: Task) -> None:
         if at > run.ctx.now():
             run.fx.job(TIMER, {"request_id": req.id, "step": None, "timer": NEAR},
                        key=f"{TIMER}:{req.code}:{NEAR}:{at.isoformat()}", run_at=at)
+
+
+def forget(run: Run, task: Task) -> None:
+    """The task is answered or closed: its reminder will not come (`liputan status` counts only
+    timers that still have something to do)."""
+    prefix = f"{TIMER}:{run.req.code}:{REMIND}:{task.id}:"
+    run.fx.items = [e for e in run.fx.items if not (getattr(e, "key", None) or "").startswith(prefix)]
+    jobs.cancel_keyed(run.s, run.req.id, prefix, now=run.ctx.now())
+
+
+def forget_all(run: Run) -> None:
+    """The request ended (done, rejected, cancelled): none of its timers has anything left to do."""
+    prefix = f"{TIMER}:{run.req.code}:"
+    run.fx.items = [e for e in run.fx.items if not (getattr(e, "key", None) or "").startswith(prefix)]
+    jobs.cancel_keyed(run.s, run.req.id, prefix, now=run.ctx.now())
 
 
 def fire(run: Run, payload: dict) -> None:

@@ -195,7 +195,7 @@ def test_two_daemons_on_one_database_make_each_request_once(
         procs[holder].send_signal(signal.SIGTERM)
         assert procs[holder].wait(timeout=30) == 0
         wait_for(lambda: "mailbox lock taken" in (configs[other].parent / "daemon.log").read_text(),
-                 20, "the standby to take the mailbox over", [procs[other]])
+                 60, "the standby to take the mailbox over", [procs[other]])
         logs[holder].write("---- restarted ----\n")
         logs[holder].flush()
         procs[holder] = start(configs[holder], logs[holder])
