@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
+from daemon.core import db
 from daemon.core.models import Job, Request, utcnow
 
 log = logging.getLogger("daemon.core.jobs")
@@ -71,6 +72,8 @@ def enqueue(s: Session, kind: str, payload: dict[str, Any], *, key: str | None =
         batch.append(values)
         return None
     job = Job(**values)
+    if _ids_up_front(s):  # known now: a mail waiting on the job needs no flush to name it
+        job.id = db.new_id(s, Job)
     if fresh:
         s.add(job)
         return job
@@ -112,8 +115,16 @@ def collect_rows(s: Session) -> list[dict[str, Any]]:
 def write_rows(s: Session, rows: list[dict[str, Any]]) -> None:
     """The collected jobs, written in one statement in the caller's transaction."""
     s.info.pop(BATCH_ROWS, None)
+    if rows and _ids_up_front(s):
+        rows = [{**row, "id": db.new_id(s, Job)} for row in rows]
     if rows:
         s.execute(insert(JOB), rows)
+
+
+def _ids_up_front(s: Session) -> bool:
+    """SQLite: every job's id is taken by `db.new_id` (one transaction must not mix those with
+    ids the database picks). PostgreSQL: the database's own sequence, at the flush."""
+    return s.get_bind().dialect.name == "sqlite"
 
 
 def _due(now: datetime, kinds: Collection[str] | None,

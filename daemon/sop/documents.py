@@ -91,6 +91,12 @@ def make(ctx: Context, s: Session, req: Request, kind: str, spec: DocumentSpec,
     return doc
 
 
+def document(s: Session, doc_id: int) -> Document | None:
+    """A document by its id; one this transaction made is found as it is (no flush for it)."""
+    made = next((obj for obj in s.new if isinstance(obj, Document) and obj.id == doc_id), None)
+    return made if made is not None else s.get(Document, doc_id)
+
+
 def render_key(document_id: int) -> str:
     return f"render_letter:{document_id}"
 
@@ -98,7 +104,7 @@ def render_key(document_id: int) -> str:
 def render_job(s: Session, doc: Document) -> Job | None:
     job = db.held(s, MADE).get(doc.id)
     if job is not None and job in s:  # made in this transaction
-        if job.id is None:
+        if job.id is None:  # (PostgreSQL: its id comes with the flush; SQLite: taken up front)
             s.flush()  # its id, which the mail waits on
         return job
     return s.scalars(select(Job).where(Job.key == render_key(doc.id))).first()

@@ -84,12 +84,13 @@ def file_names(ctx: Context, s: Session, items: list[dict]) -> list[str]:
     out: list[str] = []
     for item in items:
         if "document" in item:
-            doc = s.get(Document, item["document"])
+            doc = documents.document(s, item["document"])
             path = Path(doc.path)
             pdf = (doc.status == "pending" and letters.office_binary()) or (doc.pdf_path and doc.status == "ready")
             out.append(documents.shown_name(path, ".pdf" if pdf else ".docx"))
-        elif "letter" in item:
-            out += [f[0] for f in documents.resolve(ctx, s, item)]
+        elif "letter" in item:  # (read without flushing: the rows of this step go at its end)
+            with s.no_autoflush:
+                out += [f[0] for f in documents.original_letter_of(s, item["letter"])]
         else:
             out.append(item["name"])
     return out
