@@ -394,3 +394,42 @@ def test_a_letter_whose_lease_was_taken_over_is_reported_and_its_result_not_reco
         assert jobs.complete(s, theirs, "b", {"by": "b"}) and not jobs.complete(s, theirs, "a", {"by": "a"})
     with factory() as s:
         assert s.get(Job, theirs).result == {"by": "b"}
+
+
+def test_first_steps_claimed_together_are_entered_in_one_transaction_a_failing_one_alone(factory) -> None:
+    """`together` kinds (the engine's first steps: nothing to do outside the transaction) claimed
+    in one batch are recorded in one transaction, a savepoint each: one whose engine work fails
+    is undone alone and retried; the others are entered."""
+    ids = add(factory, 4, kind="enter_step")
+    engine = factory.kw["bind"]
+    commits: list[int] = []
+
+    def committed(*_a) -> None:
+        commits.append(1)
+
+    event.listen(engine, "commit", committed)
+    entered: list[int] = []
+
+    def on_done(s, job, result):
+        s.add(Request(code=f"LPT-2026-{job.id:04d}", requester_email="umum@bengkaliskab.go.id"))
+        s.flush()
+        if job.id == ids[2]:
+            raise RuntimeError("engine bug")
+        entered.append(job.id)
+
+    runner = JobRunner(factory, {"enter_step": lambda job: {}, LETTER: lambda job: {}}, "a",
+                       parallel=2, parallel_kinds={LETTER}, on_done=on_done)
+    runner.together = frozenset({"enter_step"})
+    try:
+        assert runner.run_once(max_jobs=4) == 4
+    finally:
+        event.remove(engine, "commit", committed)
+    assert entered == [ids[0], ids[1], ids[3]]
+    # the claim, the four recorded together, the failure's record (not one commit per job)
+    assert len(commits) <= 3, len(commits)
+    states = rows(factory)
+    assert [states[i][0] for i in ids] == ["done", "done", "queued", "done"]
+    assert "engine bug" in states[ids[2]][2]
+    with factory() as s:
+        codes = set(s.scalars(select(Request.code)))
+    assert codes == {f"LPT-2026-{i:04d}" for i in (ids[0], ids[1], ids[3])}  # the failed one's undone
