@@ -15,7 +15,7 @@ from test_workflow_bodies import BANTAN
 
 from daemon.core import db, jobs
 from daemon.core.models import Document, Event, Job, Outbox, Request, Task
-from daemon.sop import documents, engine
+from daemon.sop import documents, engine, writer
 from daemon.sop.run import sop_of
 
 CAMAT = "camat.bantan@bengkaliskab.go.id"
@@ -134,3 +134,28 @@ def test_a_keyed_job_is_queued_once_in_a_transaction_and_after_it(office):
         assert stored.id is not None and stored.payload == {"n": 1}
     with office.factory() as s:
         assert s.scalars(select(Job.payload).where(Job.key == "once")).all() == [{"n": 1}]
+
+
+def test_a_rendered_letter_is_recorded_without_reading_back_its_rows(office):
+    """The letter's UPDATE returns what its history line names; the line reads the request's step
+    inside its INSERT; the job finishing now is not read again for the mail waiting on it."""
+    payload = recorded(office)
+    with db.transaction(office.factory) as s:
+        engine.enter_step(office.ctx, s, payload)
+    with office.factory() as s:
+        job = s.scalars(select(Job).where(Job.kind == "render_letter")).one()
+        s.expunge(job)
+    result = {"document_id": job.payload["document_id"], "path": job.payload["out"], "pdf": None,
+              "pdf_note": "salinan PDF tidak dibuat: LibreOffice tidak terpasang"}
+    with Count(office.engine) as count, db.transaction(office.factory) as s:
+        writer.letter_rendered(office.ctx, s, job, result)
+    before_mail = count.statements[:next(i for i, st in enumerate(count.statements)
+                                         if st.startswith("SELECT outbox"))]
+    shapes = [st.split(" (")[0].split(" SET")[0] for st in before_mail if not st.startswith("BEGIN")]
+    assert shapes == ["UPDATE document", "INSERT INTO event"], before_mail
+    assert not any(st.startswith("SELECT job.state") for st in count.statements)
+    with office.factory() as s:
+        line = s.scalars(select(Event).where(Event.kind == "document")).one()
+        mail = s.scalars(select(Outbox).where(Outbox.kind == "task")).one()
+    assert line.step == 2 and line.note.startswith("lembar_disposisi v1: salinan PDF")
+    assert mail.status == "queued" and mail.raw
