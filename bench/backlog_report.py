@@ -17,9 +17,13 @@ def load() -> str:
     return "load " + loadavg()
 
 
-def top(profile: cProfile.Profile, n: int = 25) -> None:
+def top(profile: cProfile.Profile | pstats.Stats, n: int = 25) -> None:
     out = io.StringIO()
-    stats = pstats.Stats(profile, stream=out)
+    if isinstance(profile, pstats.Stats):  # the job runner's threads, already merged
+        stats = profile
+        stats.stream = out
+    else:
+        stats = pstats.Stats(profile, stream=out)
     stats.sort_stats("tottime").print_stats(n)
     print("\n".join(ln.replace(str(ROOT) + "/", "") for ln in out.getvalue().splitlines()[:n + 12]))
     out = io.StringIO()

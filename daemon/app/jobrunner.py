@@ -82,6 +82,9 @@ class JobRunner(LeaseKeeper):
         self.skip: frozenset[str] = frozenset()  # kinds left to another instance (see leadership)
         self.lanes: frozenset[str] = frozenset()  # kinds another runner of this process runs (app/lanes.py)
         self.strict = False  # claims only the kinds it has handlers for (a lane's runner)
+        # kinds whose handler does nothing outside the transaction (the engine's): several
+        # claimed together are recorded in one transaction, each in a savepoint of its own
+        self.together: frozenset[str] = frozenset()
         LeaseKeeper.__init__(self)
 
     def run_once(self, max_jobs: int | None = None, halt: Callable[[], bool] | None = None,
@@ -114,6 +117,8 @@ class JobRunner(LeaseKeeper):
                         flying.add(threads.submit(self._run_deferred, job, finished))
                     else:  # one at a time, here, as before
                         self._run_deferred(job, finished)
+                        if job.kind in self.together and pending and pending[0].kind in self.together:
+                            continue  # recorded with the next one, in one transaction
                     self._finish_batch(finished, after)
             finally:
                 wait(flying)

@@ -151,6 +151,13 @@ def runner(ctx: Context, factory: sessionmaker[Session], holder: str | None = No
     processes = ctx.cfg.jobs.processes()
     pool = procpool.shared(processes, ctx.cfg.jobs.render_nice) if processes > 1 else None
     built: Built = {}  # mail a worker built with its letter, until the job's completion
-    return JobRunner(factory, handlers(ctx, factory, pool, built), holder or holder_name("jobs"),
+    jobs = JobRunner(factory, handlers(ctx, factory, pool, built), holder or holder_name("jobs"),
                      on_done=on_done(ctx, built), on_failed=on_failed(ctx), clock=ctx.now,
                      parallel=processes, parallel_kinds=(RENDER,))
+    jobs.together = TOGETHER
+    return jobs
+
+
+# a backlog's first steps: their handler does nothing, so those claimed together are entered
+# in one transaction (a savepoint each), not one commit apiece
+TOGETHER = frozenset({engine.ENTER})

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
+from daemon.core import db
 from daemon.core.models import Job, Request, utcnow
 
 log = logging.getLogger("daemon.core.jobs")
@@ -71,6 +72,8 @@ def enqueue(s: Session, kind: str, payload: dict[str, Any], *, key: str | None =
         batch.append(values)
         return None
     job = Job(**values)
+    if _ids_up_front(s):  # known now: a mail waiting on the job needs no flush to name it
+        job.id = db.new_id(s, Job)
     if fresh:
         s.add(job)
         return job
@@ -112,8 +115,16 @@ def collect_rows(s: Session) -> list[dict[str, Any]]:
 def write_rows(s: Session, rows: list[dict[str, Any]]) -> None:
     """The collected jobs, written in one statement in the caller's transaction."""
     s.info.pop(BATCH_ROWS, None)
+    if rows and _ids_up_front(s):
+        rows = [{**row, "id": db.new_id(s, Job)} for row in rows]
     if rows:
         s.execute(insert(JOB), rows)
+
+
+def _ids_up_front(s: Session) -> bool:
+    """SQLite: every job's id is taken by `db.new_id` (one transaction must not mix those with
+    ids the database picks). PostgreSQL: the database's own sequence, at the flush."""
+    return s.get_bind().dialect.name == "sqlite"
 
 
 def _due(now: datetime, kinds: Collection[str] | None,
@@ -162,13 +173,14 @@ def claim_many(factory: sessionmaker[Session], holder: str, kinds: Collection[st
             rows = _candidates(s, now, kinds, limit, exclude)
             if not rows:
                 return []
-            taken = []
             for row in rows:
                 if row.state == "running" and row.attempts >= row.max_attempts:
                     _give_up_orphan(s, row, now)
-                elif _take(s, row, holder, now + lease):
-                    taken.append(ClaimedJob(row.id, row.kind, dict(row.payload or {}), row.request_id,
-                                            row.attempts + 1, row.max_attempts, row.code))
+            live = [row for row in rows if not (row.state == "running" and row.attempts >= row.max_attempts)]
+            won = _take_all(s, live, holder, now + lease)
+            taken = [ClaimedJob(row.id, row.kind, dict(row.payload or {}), row.request_id,
+                                row.attempts + 1, row.max_attempts, row.code)
+                     for row in live if row.id in won]
         if taken:
             return taken
     return []
@@ -204,11 +216,19 @@ def _unchanged(row: Any) -> ColumnElement[bool]:
     return and_(Job.id == row.id, Job.state == row.state, Job.attempts == row.attempts)
 
 
-def _take(s: Session, row: Any, holder: str, until: datetime) -> bool:
-    done = s.execute(update(JOB).where(_unchanged(row))
-                     .values(state="running", attempts=JOB.c.attempts + 1, lease_until=until,
-                             leased_by=holder))
-    return done.rowcount == 1
+def _take_all(s: Session, rows: list[Any], holder: str, until: datetime) -> set[int]:
+    """Mark `rows` running for `holder`: one UPDATE for the rows read in the same version (a
+    backlog's: all queued, never tried), each applying only if that version is still there;
+    the ids it applied to."""
+    versions: dict[tuple[str, int], list[int]] = {}
+    for row in rows:
+        versions.setdefault((row.state, row.attempts), []).append(row.id)
+    won: set[int] = set()
+    for (state, attempts), ids in versions.items():
+        won.update(s.scalars(update(JOB).where(Job.id.in_(ids), Job.state == state, Job.attempts == attempts)
+                             .values(state="running", attempts=JOB.c.attempts + 1, lease_until=until,
+                                     leased_by=holder).returning(JOB.c.id)))
+    return won
 
 
 def _give_up_orphan(s: Session, row: Any, now: datetime) -> None:

@@ -30,6 +30,7 @@ class _Headers(HeaderRegistry):
     def __init__(self) -> None:
         super().__init__()
         self._classes: dict[str, type] = {}
+        self._made: dict[tuple[str, str], object] = {}
 
     def __getitem__(self, name: str) -> type:
         key = name.lower()
@@ -37,6 +38,41 @@ class _Headers(HeaderRegistry):
         if cls is None:
             cls = self._classes[key] = super().__getitem__(name)
         return cls
+
+    def __call__(self, name: str, value: str):  # noqa: ANN204 - a header instance
+        """The header parsed from `value`; the ones every message repeats (MIME types and
+        encodings, our sender and markers) parsed once: a header is an immutable str whose
+        folding depends only on its text and the policy."""
+        if name.lower() not in SAME_EVERY_TIME:
+            return self[name](name, value)
+        key = (name, value)
+        header = self._made.get(key)
+        if header is None:
+            if len(self._made) >= SAME_MAX:
+                self._made.clear()
+            header = self._made[key] = _folded_once(self[name](name, value))
+        return header
+
+
+def _folded_once(header):  # noqa: ANN001, ANN202 - a header instance
+    """`header` folding its text once per kind of policy (what folding reads of it)."""
+    fold, folded = header.fold, {}
+
+    def once(*, policy):  # noqa: ANN001, ANN202
+        key = (policy.max_line_length, policy.linesep, policy.utf8)
+        out = folded.get(key)
+        if out is None:
+            out = folded[key] = fold(policy=policy)
+        return out
+
+    header.fold = once
+    return header
+
+
+SAME_EVERY_TIME = frozenset({"mime-version", "content-type", "content-transfer-encoding",
+                             "content-disposition", "from", "auto-submitted",
+                             "x-auto-response-suppress", "x-liputan-kind"})
+SAME_MAX = 512  # (a file name's disposition is one per letter: the cache is cleared when full)
 
 
 POLICY = email.policy.SMTP.clone(cte_type="7bit", max_line_length=998, header_factory=_Headers())

@@ -91,6 +91,12 @@ def make(ctx: Context, s: Session, req: Request, kind: str, spec: DocumentSpec,
     return doc
 
 
+def document(s: Session, doc_id: int) -> Document | None:
+    """A document by its id; one this transaction made is found as it is (no flush for it)."""
+    made = next((obj for obj in s.new if isinstance(obj, Document) and obj.id == doc_id), None)
+    return made if made is not None else s.get(Document, doc_id)
+
+
 def render_key(document_id: int) -> str:
     return f"render_letter:{document_id}"
 
@@ -98,7 +104,7 @@ def render_key(document_id: int) -> str:
 def render_job(s: Session, doc: Document) -> Job | None:
     job = db.held(s, MADE).get(doc.id)
     if job is not None and job in s:  # made in this transaction
-        if job.id is None:
+        if job.id is None:  # (PostgreSQL: its id comes with the flush; SQLite: taken up front)
             s.flush()  # its id, which the mail waits on
         return job
     return s.scalars(select(Job).where(Job.key == render_key(doc.id))).first()
@@ -229,11 +235,24 @@ def make_document(ctx: Context, s: Session, req: Request, sop: Sop, step: Step |
 def original_letter(ctx: Context, s: Session, req: Request) -> list[tuple[str, str, bytes]]:
     """The request letter as it came: its PDF/DOCX/image attachments, else the whole mail."""
     inbound = s.get(Inbound, req.source_inbound_id) if req.source_inbound_id else None
-    if inbound is None or not Path(inbound.raw_path).is_file():
+    return _original_files(inbound.raw_path if inbound is not None else None, req.code)
+
+
+def original_letter_of(s: Session, request_id: int) -> list[tuple[str, str, bytes]]:
+    """`original_letter` of a request by its id, read in one statement (two columns, no rows
+    loaded): what a letter's worker attaches beside it."""
+    row = s.execute(select(Inbound.raw_path, Request.code)
+                    .join(Request, Request.source_inbound_id == Inbound.id)
+                    .where(Request.id == request_id)).first()
+    return _original_files(row.raw_path, row.code) if row is not None else []
+
+
+def _original_files(raw_path: str | None, code: str) -> list[tuple[str, str, bytes]]:
+    if raw_path is None or not Path(raw_path).is_file():
         return []
-    files = _letter_files(Path(inbound.raw_path), req.code)
+    files = _letter_files(Path(raw_path), code)
     if sum(len(f[2]) for f in files) > MAX_LETTER_BYTES:  # a video is no letter to forward
-        log.warning("%s: the letter's files are too large to attach (%d bytes)", req.code,
+        log.warning("%s: the letter's files are too large to attach (%d bytes)", code,
                     sum(len(f[2]) for f in files))
         return []
     return files

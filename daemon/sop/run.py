@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import inspect
+from sqlalchemy import insert, inspect
 from sqlalchemy.orm import Session
 
 from daemon.core.context import Context
@@ -12,6 +12,8 @@ from daemon.core.models import Event, Request, SopRevision
 from daemon.core.rules_check import load_sop_text
 from daemon.core.rules_sop import Sop, Step
 from daemon.sop.effects import Effects
+
+EVENT = Event.__table__  # history lines as plain rows (see Run.record)
 
 _REVISIONS: dict[str, Sop] = {}  # content hash -> parsed SOP (revisions never change)
 
@@ -72,11 +74,17 @@ class Run:
 
     def record(self, kind: str, *, step: int | None = None, actor: str | None = None,
                decision: str | None = None, note: str | None = None,
-               message_id: str | None = None, acting: str | None = None) -> Event:
+               message_id: str | None = None, acting: str | None = None) -> Event | None:
         """Append one line to the request's history (`acting`: the Plt./Plh. office its actor
-        acted in, see people.acting_line)."""
-        ev = Event(request_id=self.req.id, time=self.ctx.now(),
-                   step=step if step is not None else self.req.step, actor=actor, kind=kind,
-                   decision=decision, note=note or None, message_id=message_id, acting=acting)
+        acted in, see people.acting_line): a request on record gets it at once, one INSERT
+        without the ORM's bookkeeping (no object kept, no id read back); a new one (not written
+        yet: its batch's flush writes it) with that flush."""
+        values = dict(request_id=self.req.id, time=self.ctx.now(),
+                      step=step if step is not None else self.req.step, actor=actor, kind=kind,
+                      decision=decision, note=note or None, message_id=message_id, acting=acting)
+        if inspect(self.req).persistent:  # (on the connection: nothing is flushed for it)
+            self.s.connection().execute(insert(EVENT), values)
+            return None
+        ev = Event(**values)
         self.s.add(ev)
         return ev

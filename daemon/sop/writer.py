@@ -7,7 +7,7 @@ import dataclasses
 import logging
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.core import db, jobs
@@ -84,12 +84,13 @@ def file_names(ctx: Context, s: Session, items: list[dict]) -> list[str]:
     out: list[str] = []
     for item in items:
         if "document" in item:
-            doc = s.get(Document, item["document"])
+            doc = documents.document(s, item["document"])
             path = Path(doc.path)
             pdf = (doc.status == "pending" and letters.office_binary()) or (doc.pdf_path and doc.status == "ready")
             out.append(documents.shown_name(path, ".pdf" if pdf else ".docx"))
-        elif "letter" in item:
-            out += [f[0] for f in documents.resolve(ctx, s, item)]
+        elif "letter" in item:  # (read without flushing: the rows of this step go at its end)
+            with s.no_autoflush:
+                out += [f[0] for f in documents.original_letter_of(s, item["letter"])]
         else:
             out.append(item["name"])
     return out
@@ -102,22 +103,25 @@ def letter_rendered(ctx: Context, s: Session, job: Job | object, result: dict,
     (`built`: by outbox id, the parts a message was built from elsewhere and its bytes)."""
     doc_id = result.get("document_id") or job.payload["document_id"]
     # one UPDATE (a document this session holds is updated with it): no row loaded, none flushed
-    request_id = s.execute(update(Document).where(Document.id == doc_id)
-                           .values(status="ready", pdf_path=result.get("pdf"))
-                           .returning(Document.request_id)).scalar()
-    if request_id is None:
+    doc = s.execute(update(Document).where(Document.id == doc_id)
+                    .values(status="ready", pdf_path=result.get("pdf"))
+                    .returning(Document.request_id, Document.kind, Document.version)).first()
+    if doc is None or doc.request_id is None:
         return
-    if result.get("pdf_note"):
-        doc, req = s.get(Document, doc_id), s.get(Request, request_id)
-        s.add(Event(request_id=request_id, time=ctx.now(), step=req.step if req else None, actor="system",
-                    kind="document", note=f"{doc.kind} v{doc.version}: {result['pdf_note']}"))
-    release_waiting(ctx, s, request_id, built)
+    if result.get("pdf_note"):  # one INSERT: the request's step read inside it, no row loaded
+        step = select(Request.step).where(Request.id == doc.request_id).scalar_subquery()
+        s.execute(insert(Event).values(request_id=doc.request_id, time=ctx.now(), step=step,
+                                       actor="system", kind="document",
+                                       note=f"{doc.kind} v{doc.version}: {result['pdf_note']}"))
+    release_waiting(ctx, s, doc.request_id, built, finished=getattr(job, "id", None))
 
 
 def release_waiting(ctx: Context, s: Session, request_id: int | None,
-                    built: dict[int, tuple[dict, bytes]] | None = None) -> int:
+                    built: dict[int, tuple[dict, bytes]] | None = None,
+                    finished: int | None = None) -> int:
     """Queue every waiting mail of the request whose jobs have all finished (as built already
-    when `built` holds it from the parts it still has)."""
+    when `built` holds it from the parts it still has); `finished`: a job this transaction
+    marked done (its state is not read again)."""
     released = 0
     # locked, in id order: when two of the request's letters finish at once (two job runners),
     # the second one waits here and then sees the first as done, so one of them releases the mail
@@ -125,7 +129,8 @@ def release_waiting(ctx: Context, s: Session, request_id: int | None,
                                           Outbox.request_id == request_id).order_by(Outbox.id)
                      .with_for_update())
     for row in rows:
-        states = set(s.scalars(select(Job.state).where(Job.id.in_(row.waits_on or []))))
+        others = [j for j in row.waits_on or [] if j != finished]
+        states = set(s.scalars(select(Job.state).where(Job.id.in_(others)))) if others else set()
         if states <= {"done", "failed", "cancelled"}:
             parts, raw = (built or {}).get(row.id, (None, b""))
             if raw and parts == row.parts:
@@ -139,33 +144,34 @@ def release_waiting(ctx: Context, s: Session, request_id: int | None,
 def mails_for(ctx: Context, factory: sessionmaker[Session], job: Job | object) -> list[dict]:
     """The waiting mail a render job's worker can build (see render.render_docx_and_mail): each
     that waits for this job alone, its files this letter's .docx and files already made; with
-    the parts as stored (`stored`), which the release compares."""
-    doc_id = job.payload.get("document_id")
+    the parts as stored (`stored`), which the release compares. The letter is known from the
+    job (its payload names the document and its file, the job its request): no row loaded."""
+    doc_id, out = job.payload.get("document_id"), job.payload.get("out")
+    request_id = getattr(job, "request_id", None)
+    if doc_id is None or out is None or request_id is None:
+        return []
     with db.reading(factory) as s:  # beside the writers: no write lock to queue for
-        doc = s.get(Document, doc_id) if doc_id is not None else None
-        if doc is None:
-            return []
         rows = s.scalars(select(Outbox).where(Outbox.status == "waiting",
-                                              Outbox.request_id == doc.request_id))
-        out = []
+                                              Outbox.request_id == request_id))
+        out_rows = []
         for row in rows:
-            items = _ready_items(ctx, s, doc, row) if row.waits_on == [job.id] else None
+            items = _ready_items(s, doc_id, Path(out), row) if row.waits_on == [job.id] else None
             if items is not None:
-                out.append({"id": row.id, "parts": {**row.parts, "items": items}, "stored": row.parts})
-        return out
+                out_rows.append({"id": row.id, "parts": {**row.parts, "items": items}, "stored": row.parts})
+        return out_rows
 
 
-def _ready_items(ctx: Context, s: Session, doc: Document, row: Outbox) -> list[dict] | None:
+def _ready_items(s: Session, doc_id: int, path: Path, row: Outbox) -> list[dict] | None:
     """A waiting mail's items with everything but this letter resolved (None: one is not ready)."""
     items: list[dict] = []
     for item in (row.parts or {}).get("items", []):
-        if item.get("document") == doc.id:
-            items.append({"rendered": documents.shown_name(Path(doc.path), ".docx"),
-                          "type": documents.DOCX})
+        if item.get("document") == doc_id:
+            items.append({"rendered": documents.shown_name(path, ".docx"), "type": documents.DOCX})
         elif "b64" in item:
             items.append(item)
         elif "letter" in item:  # as bytes: the worker gets them pickled, no base64 both ways
-            items += [{"name": n, "type": t, "data": d} for n, t, d in documents.resolve(ctx, s, item)]
+            items += [{"name": n, "type": t, "data": d}
+                      for n, t, d in documents.original_letter_of(s, item["letter"])]
         else:
             return None
     return items

@@ -10,7 +10,7 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.app import job_leases, jobrunner
@@ -51,6 +51,45 @@ def test_a_batch_is_claimed_in_one_go_each_job_under_its_own_lease(factory) -> N
     assert jobs.renew_many(factory, ids, "a", timedelta(minutes=10)) == set(ids[:3])
     assert jobs.give_back(factory, ids, "b") == 2  # only b's, and only b may
     assert {i: r[:2] for i, r in rows(factory).items() if i in ids[3:]} == dict.fromkeys(ids[3:], ("queued", 0))
+
+
+def test_a_batch_of_queued_jobs_is_taken_with_one_update_and_a_changed_one_is_left(factory) -> None:
+    """A backlog's claim: the jobs read in the same version (queued, never tried) are taken by
+    one UPDATE; one whose version changed after it was read (another claimer won it) is not."""
+    ids = add(factory, 6)
+    with transaction(factory) as s:  # one of them tried before: a version of its own
+        s.get(Job, ids[4]).attempts = 1
+    statements: list[str] = []
+    engine = factory.kw["bind"]
+
+    def seen(_c, _cur, statement, *_a) -> None:
+        statements.append(" ".join(statement.split()))
+
+    read = jobs._candidates
+    lost = ids[2]
+
+    def then_lose_one(s, *a, **kw):  # another claimer takes one between the read and the update
+        found = read(s, *a, **kw)
+        s.execute(jobs.update(jobs.JOB).where(Job.id == lost).values(state="running", attempts=1,
+                                                                      leased_by="other"))
+        return found
+
+    event.listen(engine, "before_cursor_execute", seen)
+    jobs._candidates = then_lose_one
+    try:
+        taken = jobs.claim_many(factory, "a", limit=6)
+    finally:
+        jobs._candidates = read
+        event.remove(engine, "before_cursor_execute", seen)
+    assert [j.id for j in taken] == [i for i in ids if i != lost]
+    assert [j.attempts for j in taken] == [1, 1, 1, 2, 1]
+    updates = [st for st in statements if st.startswith("UPDATE job SET state")]
+    # the other claimer's, then one for the five read as queued (four still so), one for the one tried before
+    assert len(updates) == 3, updates
+    assert rows(factory)[lost][:2] == ("running", 1)
+    with factory() as s:
+        assert s.get(Job, lost).leased_by == "other"
+        assert {j.leased_by for j in s.scalars(select(Job).where(Job.id != lost))} == {"a"}
 
 
 def test_n_jobs_claimed_together_are_each_run_and_completed_exactly_once(factory) -> None:
@@ -355,3 +394,42 @@ def test_a_letter_whose_lease_was_taken_over_is_reported_and_its_result_not_reco
         assert jobs.complete(s, theirs, "b", {"by": "b"}) and not jobs.complete(s, theirs, "a", {"by": "a"})
     with factory() as s:
         assert s.get(Job, theirs).result == {"by": "b"}
+
+
+def test_first_steps_claimed_together_are_entered_in_one_transaction_a_failing_one_alone(factory) -> None:
+    """`together` kinds (the engine's first steps: nothing to do outside the transaction) claimed
+    in one batch are recorded in one transaction, a savepoint each: one whose engine work fails
+    is undone alone and retried; the others are entered."""
+    ids = add(factory, 4, kind="enter_step")
+    engine = factory.kw["bind"]
+    commits: list[int] = []
+
+    def committed(*_a) -> None:
+        commits.append(1)
+
+    event.listen(engine, "commit", committed)
+    entered: list[int] = []
+
+    def on_done(s, job, result):
+        s.add(Request(code=f"LPT-2026-{job.id:04d}", requester_email="umum@bengkaliskab.go.id"))
+        s.flush()
+        if job.id == ids[2]:
+            raise RuntimeError("engine bug")
+        entered.append(job.id)
+
+    runner = JobRunner(factory, {"enter_step": lambda job: {}, LETTER: lambda job: {}}, "a",
+                       parallel=2, parallel_kinds={LETTER}, on_done=on_done)
+    runner.together = frozenset({"enter_step"})
+    try:
+        assert runner.run_once(max_jobs=4) == 4
+    finally:
+        event.remove(engine, "commit", committed)
+    assert entered == [ids[0], ids[1], ids[3]]
+    # the claim, the four recorded together, the failure's record (not one commit per job)
+    assert len(commits) <= 3, len(commits)
+    states = rows(factory)
+    assert [states[i][0] for i in ids] == ["done", "done", "queued", "done"]
+    assert "engine bug" in states[ids[2]][2]
+    with factory() as s:
+        codes = set(s.scalars(select(Request.code)))
+    assert codes == {f"LPT-2026-{i:04d}" for i in (ids[0], ids[1], ids[3])}  # the failed one's undone
