@@ -42,13 +42,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from harness import KADIS, letter, reply  # noqa: E402
-from test_workflow_bodies import BANTAN  # noqa: E402
+if not {"--run-probed", "--run-traced"} & set(sys.argv):  # not in the daemon itself: its memory is measured
+    from harness import KADIS, letter, reply  # noqa: E402
+    from test_workflow_bodies import BANTAN  # noqa: E402
 
-from _common import SmtpServer, loadavg  # noqa: E402
+    from _common import SmtpServer, loadavg  # noqa: E402
 
-from daemon.devservers.config import OFFICE_MAILBOX, PASSWORD, write_config  # noqa: E402
-from daemon.devservers.dovecot import Dovecot  # noqa: E402
+    from daemon.devservers.config import OFFICE_MAILBOX, PASSWORD, write_config  # noqa: E402
+    from daemon.devservers.dovecot import Dovecot  # noqa: E402
+else:
+    SmtpServer = object
 
 DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 BULAN = ("", "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",

@@ -280,7 +280,7 @@ def load_templates() -> None:
     read later met the old code: a mail failed with "'news_files' is undefined" until a restart).
     A broken one stops the start with its file and line."""
     try:
-        mail_count, letter_names = mails.preload(), letters.preload()
+        mail_count, letter_names = mails.preload(), letters.preload(apart=True)  # docxtpl: not here
     except ConfigError as exc:
         log.error("a template is broken, not starting: %s", exc)
         raise
