@@ -132,8 +132,8 @@ def caches() -> dict[str, object]:
 
 def probe() -> dict[str, object]:
     out = {"mallinfo": mallinfo(), "heaps": malloc_heaps(), "smaps": smaps(), "pymalloc": pymalloc(),
-           **caches(), "peak": dict(PEAK), "gc": [(s["collections"], s["collected"]) for s in gc.get_stats()], "gc_count": gc.get_count()}
-    PEAK.update(blocks=0, rss_kb=0)
+           **caches(), "peak": dict(PEAK), "modules": modules(), "gc": [(s["collections"], s["collected"]) for s in gc.get_stats()], "gc_count": gc.get_count()}
+    PEAK.update(blocks=0, rss_kb=0, where=[])
     if os.environ.get("BENCH_PROBE_COLLECT"):  # how much of the heap was garbage waiting for a full collection
         found = gc.collect()
         out["after_collect"] = {"found": found, "pymalloc": pymalloc()}
@@ -175,14 +175,42 @@ def install(out_dir: str) -> None:
     threading.Thread(target=_watch_peak, daemon=True, name="memprobe-peak").start()
 
 
-PEAK = {"blocks": 0, "rss_kb": 0}
+PEAK = {"blocks": 0, "rss_kb": 0, "where": []}
+HIGH = {"blocks": 0}  # the most Python blocks since the start (the process's high-water)
+
+
+def modules() -> list[tuple[str, int]]:
+    """The top-level packages loaded, with their number of modules (what the process imported)."""
+    return sorted(collections.Counter(m.split(".")[0] for m in list(sys.modules)).items())
+
+
+def where_now() -> list[str]:
+    """Where every other thread is: its innermost frames in our code (daemon/, sqlalchemy, icalendar...)."""
+    import traceback
+    out = []
+    me = threading.get_ident()
+    names = {t.ident: t.name for t in threading.enumerate()}
+    for ident, frame in sys._current_frames().items():
+        if ident == me:
+            continue
+        stack = [f for f in traceback.extract_stack(frame) if "/daemon/" in f.filename][-4:]
+        if stack:
+            out.append(f"{names.get(ident, ident)}: " + " <- ".join(
+                f"{f.filename.rsplit('/daemon/', 1)[-1]}:{f.lineno} {f.name}" for f in reversed(stack)))
+    return out
 
 
 def _watch_peak() -> None:
-    """The most Python blocks and RSS seen between two probes, sampled every 20 ms."""
+    """The most Python blocks and RSS seen between two probes, sampled every 20 ms; each time the
+    blocks pass the process's high-water by 20,000, where the threads are (the transient's culprit)."""
     import time
     while True:
-        PEAK["blocks"] = max(PEAK["blocks"], sys.getallocatedblocks())
+        blocks = sys.getallocatedblocks()
+        PEAK["blocks"] = max(PEAK["blocks"], blocks)
+        if blocks > HIGH["blocks"] + 20_000:
+            if HIGH["blocks"]:
+                PEAK["where"] = (PEAK.get("where") or [])[-6:] + [f"{blocks} blocks: " + " | ".join(where_now())]
+            HIGH["blocks"] = blocks
         with open("/proc/self/statm") as f:
             PEAK["rss_kb"] = max(PEAK["rss_kb"], int(f.read().split()[1]) * 4)
         time.sleep(0.02)
@@ -203,10 +231,19 @@ def summary(p: dict, prev: dict | None = None) -> str:
     if p.get("peak"):
         lines.append(f"  since the last probe: peak Python blocks {p['peak']['blocks']} (now {pm['blocks']}), "
                      f"peak RSS {p['peak']['rss_kb'] / 1024:.1f} MB")
+        for w in p["peak"].get("where") or []:
+            lines.append(f"  new high-water at {w}")
+    if p.get("modules") and not prev:
+        lines.append(f"  imported: {len(p['modules'])} packages: " + ", ".join(f"{k}({n})" for k, n in p["modules"]))
     lines.append(f"  gc (collections, collected) by generation {p.get('gc')}, counts {p.get('gc_count')}"
                  + (f"; a full collection found {p['after_collect']['found']} objects: pymalloc then "
                     f"{p['after_collect']['pymalloc']['arenas']} arenas, used {p['after_collect']['pymalloc']['used_kb'] / 1024:.1f} MB"
                     if "after_collect" in p else ""))
+    if prev and p.get("modules"):
+        before = dict(prev.get("modules") or [])
+        new = [f"{k}({n})" for k, n in p["modules"] if k not in before]
+        if new:
+            lines.append("  imported since: " + ", ".join(new))
     if prev:
         old = dict(prev["top_types"])
         grew = sorted(((n - old.get(k, 0), k) for k, n in p["top_types"]), reverse=True)[:8]

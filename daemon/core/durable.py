@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -29,16 +30,20 @@ def make_dirs(folder: Path) -> None:
     fsync_dir(folder.parent)
 
 
-def atomic_write(path: Path, data: bytes, sync_dir: bool = True) -> Path:
+def atomic_write(path: Path, data: bytes | Iterable[bytes], sync_dir: bool = True) -> Path:
     """Write `data` to `path` so that a crash leaves the old file or the whole new one, never a part.
 
-    `sync_dir=False` leaves the folder's fsync to a caller that writes a batch into it."""
+    `data` may be an iterable of parts, written as they come (a large file need not be whole in
+    memory). `sync_dir=False` leaves the folder's fsync to a caller that writes a batch into it."""
     path = Path(path)
     make_dirs(path.parent)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         with open(tmp, "wb") as fh:
-            fh.write(data)
+            if isinstance(data, (bytes, bytearray, memoryview)):
+                fh.write(data)
+            else:
+                fh.writelines(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)

@@ -22,15 +22,20 @@ def cache_path() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "liputan" / CACHE_FILE
 
 
-def variables(path: Path, data: bytes | None = None) -> tuple[list[str], str | None]:
+def variables(path: Path, data: bytes | None = None, *, apart: bool = False) -> tuple[list[str], str | None]:
     """(variables used, None) or ([], "broken tag ...") for a template (its bytes `data` when
-    given, else read from `path`); OSError and damaged files raise, and are never cached."""
+    given, else read from `path`); OSError and damaged files raise, and are never cached.
+
+    `apart` (the daemon's start): a template not in the cache is read by docxtpl in a short child
+    process, so the long-running main process never imports docxtpl, python-docx and lxml (~7 MB;
+    the forked letter workers import them for their renders). A child that fails (a damaged
+    file) leaves it to this process, which raises as before."""
     data = Path(path).read_bytes() if data is None else data
     key = f"{hashlib.sha256(data).hexdigest()}:docxtpl-{docxtpl_version()}"
     cache = _read()
     if isinstance(hit := cache.get(key), dict) and isinstance(hit.get("used"), list):
         return [str(v) for v in hit["used"]], hit.get("broken")
-    used, broken = _read_template(data)
+    used, broken = (_read_apart(data) if apart else None) or _read_template(data)
     cache[key] = {"used": used, "broken": broken}
     _write(cache)
     return used, broken
@@ -42,6 +47,25 @@ def docxtpl_version() -> str:
         return version("docxtpl")
     except PackageNotFoundError:
         return "none"
+
+
+def _read_apart(data: bytes) -> tuple[list[str], str | None] | None:
+    """_read_template in `python -m daemon.core.template_cache` (the bytes on stdin); None when the
+    child could not say (the caller then reads it itself)."""
+    import subprocess
+    import sys
+    root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
+    try:
+        done = subprocess.run([sys.executable, "-m", "daemon.core.template_cache"], input=data,
+                              capture_output=True, timeout=120, env=env, check=False)
+        if done.returncode != 0:
+            return None
+        used, broken = json.loads(done.stdout)
+        return [str(v) for v in used], (str(broken) if broken is not None else None)
+    except (OSError, subprocess.SubprocessError, ValueError, TypeError) as exc:
+        log.debug("template not read in a child process: %s", exc)
+        return None
 
 
 def _read_template(data: bytes) -> tuple[list[str], str | None]:
@@ -73,3 +97,8 @@ def _write(cache: dict) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         log.debug("template cache not written: %s", exc)
+
+
+if __name__ == "__main__":  # the template's bytes on stdin -> [variables, broken] as JSON
+    import sys
+    print(json.dumps(_read_template(sys.stdin.buffer.read())))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -88,7 +89,40 @@ def _national(year: int) -> dict[date, str]:
 
 
 def _from_package(year: int) -> dict[date, str]:
+    """The year's days off from the `holidays` package, asked in a short child process: the
+    package is 302 modules and its Indonesian data ~12 MB (3.7 imported, 8 once a year is
+    built) that the long-running daemon would keep for good on every cache miss (a new year,
+    a new release, a fresh cache). In-process only if the child fails."""
+    import json
+    import subprocess
+    import sys
+    try:
+        done = subprocess.run([sys.executable, "-m", "daemon.core.workcal", str(year)], capture_output=True,
+                              timeout=120, check=True, env=_child_env())
+        return {date.fromisoformat(d): str(n) for d, n in json.loads(done.stdout).items()}
+    except (OSError, subprocess.SubprocessError, ValueError, TypeError, AttributeError) as exc:
+        import logging
+        logging.getLogger(__name__).warning("holidays of %s not read in a child process (%s); "
+                                            "reading them here", year, exc)
+        return _in_process(year)
+
+
+def _child_env() -> dict[str, str]:
+    """This process's environment, with the folder `daemon` was imported from on the path."""
+    import os
+    root = str(Path(__file__).resolve().parents[2])
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else "")}
+
+
+def _in_process(year: int) -> dict[date, str]:
     import holidays
     found = holidays.country_holidays("ID", years=[year], categories=("public", "government"),
                                       language="id")
     return dict(found.items())
+
+
+if __name__ == "__main__":  # python -m daemon.core.workcal YEAR: the year's days off, as JSON
+    import json
+    import sys
+    print(json.dumps({d.isoformat(): n for d, n in sorted(_in_process(int(sys.argv[1])).items())}))

@@ -7,9 +7,6 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import docx
-from docx.opc.exceptions import PackageNotFoundError
-
 from daemon.core import quarantine_reasons as reasons
 from daemon.delivery.sniff import MAX_TEXT_BYTES, decode_text, open_nofollow
 
@@ -68,6 +65,8 @@ def news_from_text(text: str) -> News:
 
 
 def _docx_text(path: Path) -> str:
+    import docx  # here: python-docx and lxml (~7 MB) stay out of the main process until a news file comes
+    from docx.opc.exceptions import PackageNotFoundError
     try:
         with open_nofollow(path) as fh:
             document = docx.Document(fh)

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from PIL import Image, UnidentifiedImageError
-
 from daemon.core import quarantine_reasons as reasons
 from daemon.core.config_work import DeliveryCfg
 
@@ -21,7 +19,9 @@ HEADER_BYTES = 1024  # enough for every magic below; MPEG-TS needs five packets
 TS_PACKETS = 5
 MAX_TEXT_BYTES = 2 * 1024 * 1024  # a news text longer than this is not a news text
 MAX_DOCX_XML = 50 * 1024 * 1024  # word/document.xml uncompressed: guards against zip bombs
-PHOTO_MAX_PIXELS = 2 * (Image.MAX_IMAGE_PIXELS or 89_478_485)
+# Pillow's own bound (2 x Image.MAX_IMAGE_PIXELS, its default 89,478,485): Pillow itself is
+# imported when a picture is checked, not in the daemon's main process at start
+PHOTO_MAX_PIXELS = 2 * 89_478_485
 PHOTO_FORMATS = {"JPEG": ".jpg", "PNG": ".png"}
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".jpe", ".png"}
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text", ""}
@@ -176,6 +176,7 @@ def _sync_bytes(head: bytes, first: int, packet: int) -> bool:
 
 def _photo(fh: BinaryIO, suffix: str) -> Verdict | None:
     """A verified JPEG/PNG, a refusal for another or broken picture, or None when it is no picture."""
+    from PIL import Image, UnidentifiedImageError
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)

@@ -7,10 +7,8 @@ import logging
 import threading
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from docx.shared import Mm
-from docxtpl import DocxTemplate, InlineImage
 from jinja2 import Environment
 
 from daemon.core import resources
@@ -19,6 +17,12 @@ from daemon.core.durable import atomic_write
 from daemon.core.errors import ConfigError
 from daemon.core.indonesian import roman_month
 from daemon.paperwork import docx_static, pdf
+
+if TYPE_CHECKING:
+    from docxtpl import DocxTemplate
+
+# docxtpl (with python-docx and lxml, ~7 MB) is imported where a letter is rendered: in the forked
+# letter workers, not in the daemon's main process (tests/unit/test_memory_imports.py)
 
 log = logging.getLogger(__name__)
 
@@ -92,15 +96,16 @@ def _template_bytes(path: Path) -> bytes:
     return found
 
 
-def preload(directory: Path | None = None) -> list[str]:
+def preload(directory: Path | None = None, *, apart: bool = False) -> list[str]:
     """Read every .docx template of `directory` (TEMPLATE_DIR) now and check its tags parse; a
-    broken one is a ConfigError naming the file. The names read."""
+    broken one is a ConfigError naming the file. The names read. `apart`: one not in the cache
+    is checked in a child process (template_cache.variables), not by docxtpl in this one."""
     from daemon.core import template_cache
     names = []
     for path in sorted(Path(directory or TEMPLATE_DIR).glob("*.docx")):
         data = _template_bytes(path)
         try:
-            _, broken = template_cache.variables(path, data)
+            _, broken = template_cache.variables(path, data, apart=apart)
         except Exception as exc:  # noqa: BLE001 - not a .docx, a damaged zip: refuse it by name
             raise ConfigError(path, None, f"letter template cannot be read: {exc}") from None
         if broken:
@@ -123,6 +128,8 @@ def with_lambang(doc: DocxTemplate, context: dict) -> dict:
         return context
     image: Any = ""
     if path.is_file():
+        from docx.shared import Mm
+        from docxtpl import InlineImage
         image = InlineImage(doc, str(path), height=Mm(LAMBANG_HEIGHT_MM))
     else:
         log.warning("kop lambang %s is not a file; the kop is printed without it", path)
@@ -131,6 +138,7 @@ def with_lambang(doc: DocxTemplate, context: dict) -> dict:
 
 def render(template_name: str, context: dict, out_path: Path) -> Path:
     """Render a .docx template with autoescaping and write it to out_path atomically and durably."""
+    from docxtpl import DocxTemplate
     path = template_path(template_name)
     parts = docx_static.split(_template_bytes(path))
     doc = DocxTemplate(io.BytesIO(parts.slim))

@@ -11,7 +11,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -110,33 +110,45 @@ def coverages(s: Session, start: datetime | None = None, end: datetime | None = 
 
     Open and done requests always; cancelled and rejected ones only `with_ended` (the calendar
     carries them as cancelled, so a subscribed calendar drops them)."""
-    # the columns the book shows, not whole Request objects: the calendar reads every request
-    # after each change, and whole objects (with the session's identity map) were ~150 Python
-    # objects a request, the daemon's largest transient once thousands were booked
-    q = select(Request.id, Request.code, Request.title, Request.subject, Request.state, Request.step,
-               Request.event_start, Request.event_end, Request.until_done, Request.location,
-               Request.requester, Request.requester_email, Request.team, Request.updated_at,
-               Request.created_at).where(Request.event_start.is_not(None))
+    return list(each_coverage(s, start, end, with_ended=with_ended, confirmed_from=confirmed_from))
+
+
+def each_coverage(s: Session, start: datetime | None = None, end: datetime | None = None, *,
+                  with_ended: bool = False, confirmed_from: int = COVERAGE_STEP,
+                  chunk: int = 200) -> Iterator[Coverage]:
+    """`coverages`, one at a time: the rows are fetched `chunk` at a time and the reschedules
+    counted by the database, so the Python memory does not grow with the number of requests.
+
+    The calendar reads every request ever booked after each change; read as one list (rows,
+    Coverage objects, the ids for the reschedule count) it was the main process's largest
+    transient, ~50 Python blocks a request (260,000 at 5,000 booked), and each new peak left
+    obmalloc arenas pinned for good (tests/unit/test_calendar_memory.py)."""
+    # the columns the book shows, not whole Request objects (~150 Python objects a request)
+    moved = (select(Event.request_id, func.count().label("n")).where(Event.kind == "rescheduled")
+             .group_by(Event.request_id).subquery())
+    q = (select(Request.code, Request.title, Request.subject, Request.state, Request.step,
+                Request.event_start, Request.event_end, Request.until_done, Request.location,
+                Request.requester, Request.requester_email, Request.team, Request.updated_at,
+                Request.created_at, moved.c.n)
+         .outerjoin(moved, moved.c.request_id == Request.id).where(Request.event_start.is_not(None)))
     if start is not None:
         q = q.where(Request.event_start >= start)
     if end is not None:
         q = q.where(Request.event_start < end)
     if not with_ended:
         q = q.where(Request.state.not_in(ENDED))
-    rows = s.execute(q.order_by(Request.event_start, Request.code)).all()
-    moved = dict(s.execute(select(Event.request_id, func.count()).where(
-        Event.kind == "rescheduled", Event.request_id.in_([r.id for r in rows]))
-        .group_by(Event.request_id)).all()) if rows else {}
-    out = []
-    for r in rows:
-        confirmed = r.state == "done" or (r.state == "open" and (r.step or 0) >= confirmed_from)
-        out.append(Coverage(code=r.code, title=r.title or r.subject or "-", state=r.state,
-                            step=r.step, start=r.event_start, end=r.event_end,
-                            until_done=bool(r.until_done), location=r.location or "-",
-                            requester=r.requester or r.requester_email or "-",
-                            team=list(r.team or []), reschedules=moved.get(r.id, 0),
-                            confirmed=confirmed, stamp=r.updated_at or r.created_at))
-    return out
+    result = s.execute(q.order_by(Request.event_start, Request.code).execution_options(yield_per=chunk))
+    try:
+        for r in result:
+            confirmed = r.state == "done" or (r.state == "open" and (r.step or 0) >= confirmed_from)
+            yield Coverage(code=r.code, title=r.title or r.subject or "-", state=r.state,
+                           step=r.step, start=r.event_start, end=r.event_end,
+                           until_done=bool(r.until_done), location=r.location or "-",
+                           requester=r.requester or r.requester_email or "-",
+                           team=list(r.team or []), reschedules=r.n or 0,
+                           confirmed=confirmed, stamp=r.updated_at or r.created_at)
+    finally:
+        result.close()
 
 
 # ---- the words of the book ------------------------------------------------------------------
@@ -200,7 +212,13 @@ def description(c: Coverage) -> str:
 def ics(rows: Iterable[Coverage], domain: str, tz: tzinfo, *, name: str = "Jadwal Peliputan",
         stamp: datetime | None = None) -> bytes:
     """RFC 5545: one VEVENT per coverage, UID <code>@<domain>, SEQUENCE and STATUS carrying
-    reschedules and cancellations; times in the office's zone with its VTIMEZONE.
+    reschedules and cancellations; times in the office's zone with its VTIMEZONE."""
+    return b"".join(ics_parts(rows, domain, tz, name=name, stamp=stamp))
+
+
+def ics_parts(rows: Iterable[Coverage], domain: str, tz: tzinfo, *, name: str = "Jadwal Peliputan",
+              stamp: datetime | None = None) -> Iterator[bytes]:
+    """`ics` as it is made, event by event: the calendar file is written from these parts.
 
     The events are serialized one at a time, not as one tree of icalendar objects: the calendar
     holds every coverage ever booked and is rewritten after each change, and the whole tree (~30
@@ -222,10 +240,11 @@ def ics(rows: Iterable[Coverage], domain: str, tz: tzinfo, *, name: str = "Jadwa
     cal.add_missing_timezones()
     head = cal.to_ical()
     end = b"END:VCALENDAR\r\n"
-    parts = [head[: -len(end)]]
-    parts.extend(_vevent(c, domain, tz, stamp).to_ical() for c in events)
-    parts.append(end)
-    return b"".join(parts)
+    del cal
+    yield head[: -len(end)]
+    for c in events:
+        yield _vevent(c, domain, tz, stamp).to_ical()
+    yield end
 
 
 def _vevent(c: Coverage, domain: str, tz: tzinfo, stamp: datetime | None):  # noqa: ANN202 - an icalendar Event
@@ -317,6 +336,6 @@ def write_calendar(ctx_or_cfg: Context | Config, s: Session) -> Path:
     change of a request's schedule or state has been committed."""
     ctx = ctx_or_cfg if isinstance(ctx_or_cfg, Context) else None
     cfg = ctx.cfg if ctx else ctx_or_cfg
-    rows = coverages(s, with_ended=True, confirmed_from=coverage_step(ctx))
-    data = ics(rows, cfg.office.domain, cfg.tz, name=f"Jadwal Peliputan {cfg.office.name}")
-    return atomic_write(calendar_path(cfg), data)
+    rows = each_coverage(s, with_ended=True, confirmed_from=coverage_step(ctx))
+    parts = ics_parts(rows, cfg.office.domain, cfg.tz, name=f"Jadwal Peliputan {cfg.office.name}")
+    return atomic_write(calendar_path(cfg), parts)  # streamed: the file is never whole in memory

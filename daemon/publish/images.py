@@ -6,8 +6,10 @@ import io
 import math
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PIL import Image, ImageOps
+if TYPE_CHECKING:  # Pillow (~2 MB) is imported when a photo is opened, not in the main process at start
+    from PIL import Image
 
 JPEG_QUALITY = 85
 
@@ -15,6 +17,7 @@ JPEG_QUALITY = 85
 def open_upright(path: Path, min_side: int | None = None) -> Image.Image:
     """The photo upright (EXIF orientation applied) in RGB; a JPEG is decoded at the smallest
     scale whose shorter side still reaches `min_side` (whatever the orientation), to spare memory."""
+    from PIL import Image, ImageOps
     with Image.open(path) as im:
         if min_side and im.format == "JPEG":
             w, h = im.size

@@ -7,8 +7,6 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageOps
-
 from daemon.core.config_publish import SocialCfg
 from daemon.publish.images import jpeg_bytes, open_upright, write_atomic
 from daemon.publish.story import Story
@@ -52,6 +50,7 @@ def caption(story: Story, cfg: SocialCfg) -> str:
 
 def build_package(story: Story, cfg: SocialCfg, out_dir: Path) -> Package:
     """Write `<format>-NN.jpg` for every photo and platform into out_dir (files of an earlier run are replaced)."""
+    from PIL import Image, ImageOps  # here: Pillow stays out of the main process at start
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     formats = [fmt for platform in cfg.platforms for fmt in FORMATS[platform]]

@@ -10,7 +10,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageOps
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -315,6 +314,7 @@ def resolve(ctx: Context, s: Session, item: dict) -> list[tuple[str, str, bytes]
 
 def thumbnail(path: Path, size: int = 480) -> bytes | None:
     """A JPEG at most `size` pixels wide or high, turned upright (None if it cannot be read)."""
+    from PIL import Image, ImageOps  # here, not in the main process at start (~2 MB)
     try:
         with Image.open(path) as im:
             im.draft("RGB", (size, size))

@@ -21,9 +21,10 @@ LAZY = ("alembic", "httpx", "bs4", "icalendar")
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc and /proc")
 
 
-def run_python(code: str, *args: str) -> dict:
+def run_python(code: str, *args: str, **environ: str) -> dict:
     """code in a fresh interpreter importing this checkout's `daemon`; its last stdout line as JSON."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p),
+           **environ}
     done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
                           env=env, cwd=REPO, timeout=120, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -53,6 +54,29 @@ def test_a_started_service_has_not_loaded_alembic_httpx_bs4_or_icalendar(tmp_pat
     assert run_python(START, str(cfg), *LAZY)["loaded"] == []
     assert db.stored_revision(db.make_engine(load_config(cfg).paths.database)) == db.head_revision()
     assert run_python(START, str(cfg), *LAZY)["loaded"] == []  # and a start on a current one
+
+
+# what only the letter workers (docxtpl, python-docx, lxml), a delivered photo (Pillow) or a new
+# year's holidays need: ~7 + 2 + 12 MB the main process held for good (issue 13, branch mem5)
+LETTERS = ("docx", "docxtpl", "lxml", "PIL", "holidays")
+
+
+def test_a_started_service_holds_no_letter_library_pillow_or_holidays_even_on_a_cold_cache(tmp_path):
+    cfg = config(tmp_path)
+    cache = tmp_path / "cache"
+    # a cold cache (a new release, a fresh install): the templates' tags and the year's holidays
+    # are read in short child processes, and the answers cached
+    assert run_python(START, str(cfg), *LETTERS, LIPUTAN_CACHE_DIR=str(cache))["loaded"] == []
+    assert (cache / "template-variables.json").is_file() and list((cache / "rules").glob("*.json"))
+    assert run_python(START, str(cfg), *LETTERS, LIPUTAN_CACHE_DIR=str(cache))["loaded"] == []
+
+
+def test_a_broken_template_still_stops_the_start_when_read_apart(tmp_path):
+    from daemon.core.errors import ConfigError
+    from daemon.paperwork import letters
+    (tmp_path / "rusak.docx").write_bytes(b"PK\x03\x04 not a zip at all")
+    with pytest.raises(ConfigError, match="rusak.docx"):
+        letters.preload(tmp_path, apart=True)
 
 
 USE = """

@@ -77,3 +77,20 @@ def test_the_holidays_of_a_year_are_kept_in_the_cache(tmp_path, monkeypatch):
     assert workcal._national(2027) == first and asked == [2027, 2027]
     assert validated_cache.package_stamp("holidays") not in ("absent", "unknown")
     workcal._national.cache_clear()
+
+
+def test_the_holidays_package_is_read_in_a_child_not_in_the_daemon(tmp_path):
+    """A cache miss (a new year, a new release, a fresh cache) asks a short child process: the
+    daemon never holds the `holidays` package (302 modules, ~12 MB with a year built)."""
+    import os
+    import subprocess
+    import sys
+    code = ("import sys, json\nfrom daemon.core import workcal\n"
+            "days = workcal._national(2027)\n"
+            "print(json.dumps([len(days), str(days.get(__import__('datetime').date(2027, 1, 1))),"
+            " sorted(m for m in sys.modules if m.split('.')[0] == 'holidays')[:3]]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120,
+                         env={**os.environ, "LIPUTAN_CACHE_DIR": str(tmp_path)})
+    n, new_year, loaded = __import__("json").loads(out.stdout)
+    assert n >= 10 and new_year == "Tahun Baru Masehi"
+    assert loaded == [], loaded
