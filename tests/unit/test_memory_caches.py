@@ -9,7 +9,7 @@ import tracemalloc
 
 from test_dispatch_batches import distinct_letters
 
-from daemon.core.config import ReadingCfg
+from daemon.core.config_running import ReadingCfg
 from daemon.mail import mime
 from daemon.reading import budget
 from daemon.sop import requests
