@@ -48,20 +48,27 @@ def quarantine(ctx: Context, factory, args) -> int:
     return 0
 
 
-def approve(ctx: Context, factory, args) -> int:
-    """Record the decision an official gave by phone on the request's open step for that role."""
+def _open_task(s, code: str, role: str):
+    """(request, its open task for `role`); the task None, said on stderr, when there is none."""
     from sqlalchemy import select
 
     from daemon.core.models import Request, Task
+    req = s.scalars(select(Request).where(Request.code == code.upper())).first()
+    task = None if req is None else s.scalars(
+        select(Task).where(Task.request_id == req.id, Task.status == "open", Task.role == role)
+        .order_by(Task.id)).first()
+    if task is None:
+        print(f"liputan: {code} has no open step waiting for {role}", file=sys.stderr)
+    return req, task
+
+
+def approve(ctx: Context, factory, args) -> int:
+    """Record the decision an official gave by phone on the request's open step for that role."""
     from daemon.sop import engine
     by = args.by or os.environ.get("SUDO_USER") or getpass.getuser()
     with factory() as s, s.begin():
-        req = s.scalars(select(Request).where(Request.code == args.code.upper())).first()
-        task = None if req is None else s.scalars(
-            select(Task).where(Task.request_id == req.id, Task.status == "open", Task.role == args.role)
-            .order_by(Task.id)).first()
+        req, task = _open_task(s, args.code, args.role)
         if task is None:
-            print(f"liputan: {args.code} has no open step waiting for {args.role}", file=sys.stderr)
             return 1
         note = (f"disampaikan lewat telepon, dicatat oleh operator {by}"
                 + (f": {args.note}" if args.note else ""))
@@ -75,18 +82,11 @@ def approve(ctx: Context, factory, args) -> int:
 def delegate(ctx: Context, factory, args) -> int:
     """Hand the request's open step for a role to that role's acting official (Plt./Plh. of
     office.yaml), as the official's own DELEGASIKAN reply would; recorded with the operator's name."""
-    from sqlalchemy import select
-
-    from daemon.core.models import Request, Task
     from daemon.sop import engine
     by = args.by or os.environ.get("SUDO_USER") or getpass.getuser()
     with factory() as s, s.begin():
-        req = s.scalars(select(Request).where(Request.code == args.code.upper())).first()
-        task = None if req is None else s.scalars(
-            select(Task).where(Task.request_id == req.id, Task.status == "open", Task.role == args.role)
-            .order_by(Task.id)).first()
+        req, task = _open_task(s, args.code, args.role)
         if task is None:
-            print(f"liputan: {args.code} has no open step waiting for {args.role}", file=sys.stderr)
             return 1
         result = engine.delegate(ctx, s, task, actor=f"operator {by}", message_id=None)
     if result == "no-acting":
