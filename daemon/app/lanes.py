@@ -17,6 +17,7 @@ from daemon.app import procpool
 from daemon.app.jobrunner import After, JobRunner
 from daemon.core.jobs import HOLDER_MAX
 from daemon.core.outage import Outage
+from daemon.paperwork import letters
 
 log = logging.getLogger("daemon.app.lanes")
 # Letters in flight beyond the worker processes: one queued in the pool, so a worker starts the
@@ -89,6 +90,17 @@ class Lane:
             await asyncio.wait(waiters, timeout=pause, return_when=asyncio.FIRST_COMPLETED)
             for w in waiters:
                 w.cancel()
+
+    def prestart_workers(self) -> bool:
+        """A message came in: fork the letter workers now if they were stopped (idle), so the
+        letter its reply may bring does not wait for a worker to import docxtpl (~50-150 ms).
+        Only once a pool was made (the first letter of this process makes it); True if started."""
+        pool = procpool.current_shared()
+        try:
+            return pool is not None and pool.prestart(letters.WORKER_IMPORTS)
+        except Exception as exc:  # noqa: BLE001 - only a head start: the letter forks its own
+            log.warning("letter workers not started ahead: %s", exc)
+            return False
 
     async def stop_idle_workers(self) -> float:
         """The letter workers stop once no letter came for `idle_workers()` seconds, so an idle

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import multiprocessing
 import os
@@ -38,14 +39,21 @@ def _worker_start(parent: int, nice: int = 0) -> None:
     threading.Thread(target=_exit_when_orphaned, args=(parent,), name="orphan-check", daemon=True).start()
 
 
+def _import(modules: tuple[str, ...]) -> None:
+    """In a worker: import what its letters will need (see ProcessPool.prestart)."""
+    for name in modules:
+        importlib.import_module(name)
+
+
 def _exit_when_orphaned(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(ORPHAN_CHECK_S)
     os._exit(0)
 
 
-# Workers are forked from the daemon: everything a letter needs is imported already, so a worker
-# is ready in milliseconds (`spawn` took seconds under load: a daemon killed and restarted often
+# Workers are forked from the daemon: its own imports are there already, and the letter's
+# libraries (docxtpl, python-docx, lxml: kept out of the main process) are imported by a worker
+# started ahead when a message comes in (prestart), so a worker is ready in milliseconds (`spawn` took seconds under load: a daemon killed and restarted often
 # never got its letters done). A worker only renders a .docx to a file: it uses none of the
 # daemon's threads, connections or converter, and leaves by os._exit (no atexit handlers).
 START_METHOD = "fork"
@@ -103,6 +111,20 @@ class ProcessPool:
         for future in futures:
             future.result()
         return self.pids()
+
+    def prestart(self, modules: tuple[str, ...]) -> bool:
+        """Fork the workers now when none run, each importing `modules` at once, and return
+        without waiting: a message being read meanwhile finds them ready for its letter (the main
+        process holds none of a letter's libraries). Counts as a use for close_if_idle. True
+        when it started them."""
+        with self._lock:
+            if self._executor is not None:
+                return False
+            self.last_used = time.monotonic()
+        executor = self._current()
+        for _ in range(self.processes):
+            executor.submit(_import, modules)
+        return True
 
     def pids(self) -> list[int]:
         """The worker processes now running (none before the first call)."""

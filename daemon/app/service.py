@@ -97,6 +97,8 @@ class Service:
 
         def wake_dispatcher() -> None:
             loop.call_soon_threadsafe(wake.set)
+            if not self.stop_thread.is_set():  # (never a worker forked while stopping)
+                self.letters.prestart_workers()
 
         # a daemon thread, not the executor: a hung network read must not hold up the exit
         mailbox = threading.Thread(target=self.mailbox.run, args=(self.stop_thread, wake_dispatcher),

@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 
 TEMPLATE_DIR = resources.templates_dir("letters")
 DISPOSISI_TEMPLATE = "lembar_disposisi.docx"
+# what rendering a letter imports, kept out of the main process: a letter worker started ahead
+# imports them at once (app/procpool.ProcessPool.prestart)
+WORKER_IMPORTS = ("docxtpl", "docx.shared")
 NOTA_DINAS_TEMPLATE = "nota_dinas.docx"
 SPT_TEMPLATE = "spt.docx"
 TEMPLATES = (DISPOSISI_TEMPLATE, NOTA_DINAS_TEMPLATE, SPT_TEMPLATE)

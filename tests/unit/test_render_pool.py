@@ -240,3 +240,42 @@ def test_a_job_freed_by_one_start_is_not_freed_again_by_the_next(factory):
     assert work.reclaim_orphans(factory) == 0
     with factory() as s:
         assert {(j.attempts, j.interrupted) for j in s.scalars(select(Job))} == {(0, 1)}
+
+
+def _imported(name: str) -> bool:
+    return name in sys.modules
+
+
+def test_workers_stopped_when_idle_are_started_ahead_with_the_letter_libraries():
+    """A message coming in forks the stopped workers at once (prestart), each importing what a
+    letter needs, so the letter a reply brings does not wait for docxtpl's import; the daemon's
+    own process imports none of it."""
+    name = next(n for n in ("colorsys", "wave", "chunk", "sndhdr") if n not in sys.modules)
+    pool = procpool.ProcessPool(2)
+    try:
+        assert pool.pids() == [] and pool.last_used is None
+        assert pool.prestart((name,)) is True
+        assert len(pool.pids()) == 2  # forked now, without waiting for their imports
+        assert pool.prestart((name,)) is False  # already running: nothing more
+        assert 50 < pool.close_if_idle(60) <= 60  # the idle stop counts from the head start
+        assert any(pool.run(_imported, name) for _ in range(4))
+        assert name not in sys.modules  # only the workers imported it
+        pool.close()
+        assert pool.pids() == [] and pool.prestart((name,)) is True  # stopped, then started again
+    finally:
+        pool.close()
+
+
+def test_a_lane_starts_no_worker_ahead_before_a_pool_was_made(monkeypatch):
+    from daemon.app import lanes
+    from daemon.paperwork import letters
+    monkeypatch.setattr(procpool, "_shared", None)
+    lane = lanes.Lane({work.RENDER}, idle_workers=lambda: 60)
+    assert lane.prestart_workers() is False
+    pool = procpool.ProcessPool(1)
+    monkeypatch.setattr(procpool, "_shared", pool)
+    try:
+        assert lane.prestart_workers() is True and len(pool.pids()) == 1
+        assert pool.run(_imported, letters.WORKER_IMPORTS[0])
+    finally:
+        pool.close()
