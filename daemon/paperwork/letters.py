@@ -59,6 +59,34 @@ class CachingEnvironment(Environment):
 
 _JINJA_ENV = CachingEnvironment(autoescape=True)
 
+# docxtpl's patch_xml (a dozen regex passes over a part's whole XML, a quarter of a letter's CPU)
+# is a pure function of the part's XML, which is the same for every letter of a template: each
+# part is patched once per worker process. Keys are the parts' XML of the few templates in use.
+PATCHED_CACHE_SIZE = 32
+_patched: BoundedCache[str, str] = BoundedCache(PATCHED_CACHE_SIZE)
+
+
+def _template_class() -> type[DocxTemplate]:
+    """DocxTemplate whose patch_xml is computed once per distinct part XML (made on first use:
+    docxtpl is imported in the letter workers only)."""
+    global _CachedPatch
+    if _CachedPatch is None:
+        from docxtpl import DocxTemplate
+
+        class CachedPatch(DocxTemplate):
+            def patch_xml(self, src_xml: str) -> str:
+                found = _patched.get(src_xml)
+                if found is None:
+                    found = super().patch_xml(src_xml)
+                    _patched.put(src_xml, found)
+                return found
+
+        _CachedPatch = CachedPatch
+    return _CachedPatch
+
+
+_CachedPatch: type[DocxTemplate] | None = None
+
 
 # --- numbering ---------------------------------------------------------------------------------
 
@@ -121,6 +149,7 @@ def forget() -> None:
     """Drop the templates read (tests; a restart does it for the daemon)."""
     with _pinned_lock:
         _pinned.clear()
+    _patched.clear()
 
 
 def with_lambang(doc: DocxTemplate, context: dict) -> dict:
@@ -141,10 +170,9 @@ def with_lambang(doc: DocxTemplate, context: dict) -> dict:
 
 def render(template_name: str, context: dict, out_path: Path) -> Path:
     """Render a .docx template with autoescaping and write it to out_path atomically and durably."""
-    from docxtpl import DocxTemplate
     path = template_path(template_name)
     parts = docx_static.split(_template_bytes(path))
-    doc = DocxTemplate(io.BytesIO(parts.slim))
+    doc = _template_class()(io.BytesIO(parts.slim))
     doc.render(with_lambang(doc, context), jinja_env=_JINJA_ENV, autoescape=True)
     buffer = io.BytesIO()
     doc.save(buffer)

@@ -95,3 +95,47 @@ def test_a_template_is_split_once_and_a_lost_part_is_an_error() -> None:
                 out.writestr(info, src.read(info.filename))
     with pytest.raises(ValueError, match="styles.xml"):
         docx_static.join(first, without.getvalue())
+
+
+@pytest.mark.parametrize("template", L.TEMPLATES)
+def test_each_part_is_patched_once_and_later_letters_stay_the_full_render(
+        template: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """docxtpl's patch_xml (regex passes over each part's XML, a quarter of a letter's CPU) runs
+    once per part of a template; the next letters, other contexts, are still docxtpl's own."""
+    lambang = tmp_path / "lambang.png"
+    Image.new("RGB", (40, 48), (200, 30, 30)).save(lambang)
+    L.forget()
+    calls: list[int] = []
+    patch = DocxTemplate.patch_xml
+
+    def counted(self, src_xml):  # noqa: ANN001, ANN202
+        calls.append(len(src_xml))
+        return patch(self, src_xml)
+
+    monkeypatch.setattr(DocxTemplate, "patch_xml", counted)
+    context = contexts(lambang)[template]
+    L.render(template, context, tmp_path / "first.docx")
+    first = len(calls)
+    assert first >= 1
+    for k in range(2):
+        later = renamed(context, "RKPD", f"RKPD Perubahan {k}")
+        ours = parts(L.render(template, later, tmp_path / f"later-{k}.docx").read_bytes())
+        assert f"RKPD Perubahan {k}".encode() in ours["word/document.xml"]
+        monkeypatch.setattr(DocxTemplate, "patch_xml", patch)  # the reference: docxtpl alone
+        full = parts(full_render(template, later))
+        monkeypatch.setattr(DocxTemplate, "patch_xml", counted)
+        for name, data in ours.items():
+            if name not in docx_static.STATIC_PARTS:
+                assert data == full[name], name
+    assert len(calls) == first  # no part patched a second time
+
+
+def renamed(value, old: str, new: str):  # noqa: ANN001, ANN201 - a context, every text in it
+    """`value` with `old` replaced by `new` in every string it holds (another request's letter)."""
+    if isinstance(value, str):
+        return value.replace(old, new)
+    if isinstance(value, dict):
+        return {key: renamed(v, old, new) for key, v in value.items()}
+    if isinstance(value, list):
+        return [renamed(v, old, new) for v in value]
+    return value
