@@ -11,7 +11,11 @@ Backlog: 100 other request letters are put in the mailbox, then a reply is submi
 its next mail should wait only for its own letter. We print that latency and how many of the
 backlog's own task mails went out before it.
 
-    python bench/bench_latency.py [-n 20] [--backlog 100] [--backlog-rounds 2]
+Cold (`--cold K`): K more replies, each after the daemon sat idle past its letter workers' stop
+([jobs] idle_workers_seconds, 60 s) and its reading process's (10 s): the reply's letter needs
+workers forked again (started ahead as the mailbox stores the reply).
+
+    python bench/bench_latency.py [-n 20] [--backlog 100] [--backlog-rounds 2] [--cold 3]
 """
 
 from __future__ import annotations
@@ -205,11 +209,29 @@ def line(label: str, xs: list[float]) -> str:
             f"  max {max(xs) * 1000:7.0f} ms   load {loadavg()}")
 
 
+def cold_replies(mta: Mta, tasks: dict[str, Got], titles: list[str], wait: float) -> list[float]:
+    """Each reply after `wait` seconds of nothing to do: the letter workers were stopped."""
+    out = []
+    for title in titles:
+        time.sleep(wait)
+        mark = len(mta.got)
+        t0 = submit(mta.port, reply(tasks[title].msg, KADIS, "Setuju"))
+        got = mta.wait_for(task_for(KABID, title), 120, start=mark)
+        out.append(got.at - t0)
+        print(f"  cold reply: Kabid mail after {out[-1] * 1000:.0f} ms   load {loadavg()}", flush=True)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("-n", type=int, default=20, help="replies timed (default 20)")
     ap.add_argument("--backlog", type=int, default=100, help="letters waiting to be read (default 100)")
     ap.add_argument("--backlog-rounds", type=int, default=2, help="replies timed behind a backlog")
+    ap.add_argument("--cold", type=int, default=0, metavar="K",
+                    help="replies timed after an idle pause past the letter workers' stop")
+    ap.add_argument("--cold-wait", type=float, default=65.0, metavar="S",
+                    help="the idle pause before each cold reply (default 65 s: [jobs] "
+                         "idle_workers_seconds is 60)")
     ap.add_argument("--echo", nargs=2, type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.echo:
@@ -238,7 +260,7 @@ def main() -> None:
         daemon = subprocess.Popen([sys.executable, "-m", "daemon.app.cli", "run", "-c", str(cfg)],
                                   cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         # requests the Kadis will answer: N quiet ones, then one per backlog round
-        total = args.n + args.backlog_rounds
+        total = args.n + args.backlog_rounds + args.cold
         letters = [request_letter(i, "r") for i in range(total)]
         titles = [f"Musrenbang r Nomor {i}" for i in range(total)]
         t = time.monotonic()
@@ -277,6 +299,10 @@ def main() -> None:
             print(f"  backlog task mails sent before the reply's: {before} of {args.backlog} "
                   f"(0 = it waited only for its own letter)")
         print(f"liputan p50 / baseline p50: {pct(lat, 50) / pct(base_lat, 50):.1f}x")
+        if args.cold:
+            cold = cold_replies(mta, tasks, titles[args.n + args.backlog_rounds:], args.cold_wait)
+            print(line(f"liputan, cold (after {args.cold_wait:.0f} s idle)", cold))
+            print(f"  cold p50 / warm p50: {pct(cold, 50) / pct(lat, 50):.2f}x")
     finally:
         if daemon is not None:
             daemon.terminate()

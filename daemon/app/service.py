@@ -11,9 +11,9 @@ from pathlib import Path
 
 from daemon.app import heartbeat, lanes, ocr_jobs, procpool, reload, sdnotify, work
 from daemon.app.dispatcher import Dispatcher
-from daemon.archive import retention
 from daemon.app.folder import FolderIntake
 from daemon.app.leadership import Leadership
+from daemon.archive import retention
 from daemon.core import db, memory
 from daemon.core.config import Config
 from daemon.core.context import Context
