@@ -207,6 +207,33 @@ def daemons(tmp_path: Path) -> Iterator[Daemons]:
         found.kill_left()
 
 
+OFFICE_NAMES = ("soffice", "libreoffice", "localc", "lodraw", "loimpress", "lowriter", "loffice")
+
+
+@pytest.fixture(scope="session")
+def no_office_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The environment for a `liputan run` whose test is not about PDFs: PATH with every program
+    it had (Tesseract, poppler, ...) but LibreOffice, so the daemon sends letters as .docx (its
+    documented mode without LibreOffice) instead of spending ~5 s of CPU warming an office at each
+    start and waiting for it at each stop. PDF behaviour keeps its own tests (test_pdf*.py,
+    test_service.py's first test, test_status.py's first test, test_failover.py)."""
+    farm = tmp_path_factory.mktemp("no-office-bin")
+    for folder in os.environ.get("PATH", "").split(os.pathsep):
+        try:
+            entries = list(Path(folder).iterdir()) if folder else []
+        except OSError:
+            continue
+        for entry in entries:
+            target = farm / entry.name
+            if entry.name in OFFICE_NAMES or target.exists() or target.is_symlink():
+                continue  # LibreOffice left out; an earlier PATH folder wins, as it would
+            if entry.is_file() and os.access(entry, os.X_OK):
+                target.symlink_to(entry)
+    env = dict(os.environ)
+    env["PATH"] = str(farm)
+    return env
+
+
 @pytest.fixture
 def an_hour_later(factory: sessionmaker[Session]) -> Callable[[], None]:
     """Call it to move the outbox an hour on: every mail sent so far leaves the rate limit's
@@ -229,7 +256,8 @@ def an_hour_later(factory: sessionmaker[Session]) -> Callable[[], None]:
 @pytest.fixture
 def make_config(tmp_path: Path, db_url: str, dovecot: Dovecot, mailbox_user: str,
                 smtp: SmtpCapture) -> Callable[..., Config]:
-    """Write a TOML config for the test servers (overrides: imap_port, smtp_port, folder, timeout, ...)."""
+    """Write a TOML config for the test servers (overrides: imap_port, smtp_port, folder, timeout,
+    smtp={more [smtp] keys}, extra={more sections}, ...)."""
 
     def make(**overrides: object) -> Config:
         values = dict(imap_port=dovecot.port, imap_user=mailbox_user, folder="INBOX", idle_seconds=10,
@@ -241,7 +269,8 @@ def make_config(tmp_path: Path, db_url: str, dovecot: Dovecot, mailbox_user: str
             mailbox={"folder": values["folder"], "timeout": values["timeout"],
                      "idle_seconds": values["idle_seconds"], "poll_seconds": 1},
             smtp={"username": f"liputan@{DOMAIN}", "password": PASSWORD,
-                  "timeout": values["timeout"], "max_attempts": values["max_attempts"]},
+                  "timeout": values["timeout"], "max_attempts": values["max_attempts"],
+                  **values.get("smtp", {})},
             extra=values.get("extra"))
         cfg = load_config(path)
         for folder in (cfg.paths.state, cfg.paths.dropbox, cfg.paths.archive):
