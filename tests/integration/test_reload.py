@@ -28,14 +28,14 @@ def liputan(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_sighup_refuses_a_broken_rules_file_and_applies_a_valid_change(
-        tmp_path, db_url, dovecot, mailbox_user, smtp, daemons):
+        tmp_path, db_url, dovecot, mailbox_user, smtp, daemons, no_office_env):
     rules = tmp_path / "rules"
     shutil.copytree(REPO / "rules", rules)
     path = write_config(tmp_path / "liputan.toml", imap_port=dovecot.port, smtp_port=smtp.port,
                         database=db_url, rules=rules, user=mailbox_user,
                         mailbox={"poll_seconds": 1, "idle_seconds": 10, "timeout": 10})
     log = tmp_path / "daemon.log"
-    proc = daemons.start(path)
+    proc = daemons.start(path, env=no_office_env)  # (letters as .docx: no office warm-up to wait for)
 
     def requests() -> list[dict]:
         return json.loads(liputan("requests", "-c", str(path), "--json").stdout or "[]")

@@ -78,10 +78,11 @@ def test_the_daemon_handles_a_request_and_stops_on_sigterm_within_5_s(make_confi
     stopped_cleanly((tmp_path / "daemon.log").read_text())
 
 
-def test_sigint_stops_an_idle_daemon_within_5_s(make_config, tmp_path, daemons):
+def test_sigint_stops_an_idle_daemon_within_5_s(make_config, tmp_path, daemons, no_office_env):
     config = make_config(idle_seconds=300, timeout=300)
     log = tmp_path / "daemon.log"
-    proc = daemons.start(config.source)
+    # no LibreOffice (the stop with one warming is the test above): no office to warm or stop
+    proc = daemons.start(config.source, env=no_office_env)
     # started (signal handlers in place) once it says so; slow under a loaded test run
     wait_for(lambda: "liputan running" in log.read_text(), 30)
     time.sleep(1)
@@ -98,12 +99,12 @@ def test_a_fatal_configuration_error_exits_non_zero(tmp_path):
 
 
 def test_the_daemon_reads_a_scanned_letter_in_a_job_and_a_text_letter_does_not_wait(
-        config, dovecot, mailbox_user, smtp, tmp_path, daemons):
+        config, dovecot, mailbox_user, smtp, tmp_path, daemons, no_office_env):
     from pathlib import Path
 
     scanned = Path(__file__).resolve().parents[1] / "data" / "requests" / "05_bantan_scanned_pdf.eml"
     path = str(config.source)
-    proc = daemons.start(path)
+    proc = daemons.start(path, env=no_office_env)  # Tesseract on PATH, LibreOffice not: letters as .docx
     dovecot.append(mailbox_user, "INBOX", scanned.read_bytes())
     dovecot.append(mailbox_user, "INBOX", letter(
         "dinkes@bengkaliskab.go.id", "Permohonan peliputan Musrenbang", BANTAN

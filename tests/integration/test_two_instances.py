@@ -93,9 +93,10 @@ def wait_for(predicate, timeout: float, what: str, procs=(), progress: bool = Fa
         time.sleep(0.25)
 
 
-def start(cfg: Path, log) -> subprocess.Popen:
+def start(cfg: Path, log, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """`liputan run`; `env` = conftest's no_office_env where LibreOffice is beside the point."""
     return subprocess.Popen([sys.executable, "-m", "daemon.app.cli", "run", "-c", str(cfg)],
-                            stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
+                            stdout=log, stderr=subprocess.STDOUT, cwd=REPO, env=env)
 
 
 class Captured:
@@ -130,7 +131,9 @@ def pg_url(postgres):
 
 
 def test_two_daemons_on_one_database_make_each_request_once(
-        pg_url, dovecot, mailbox_user, smtp, tmp_path):
+        pg_url, dovecot, mailbox_user, smtp, tmp_path, no_office_env):
+    # letters as .docx (no LibreOffice on PATH): ~200 PDF conversions and two office warm-ups
+    # would take the CPU, and what is tested (each request, decision and mail once) is the same
     engine = make_engine(pg_url)
     upgrade(engine)
     factory = sessions(engine)
@@ -147,7 +150,7 @@ def test_two_daemons_on_one_database_make_each_request_once(
     try:
         for cfg in configs:
             logs.append(open(cfg.parent / "daemon.log", "w"))
-            procs.append(start(cfg, logs[-1]))
+            procs.append(start(cfg, logs[-1], no_office_env))
         letters = [request_letter(i) for i in range(N)]
         dovecot.append_many(mailbox_user, "INBOX",
                             [m.as_bytes(policy=email.policy.SMTP) for m, _ in letters])
@@ -198,7 +201,7 @@ def test_two_daemons_on_one_database_make_each_request_once(
                  60, "the standby to take the mailbox over", [procs[other]])
         logs[holder].write("---- restarted ----\n")
         logs[holder].flush()
-        procs[holder] = start(configs[holder], logs[holder])
+        procs[holder] = start(configs[holder], logs[holder], no_office_env)
 
         # steps 4-10 for a few: team, memo, and the SPT (paraf Kabid, Sekdis, signed by the Kadis)
         inside = [c for c in sorted(kasi) if not outside[c]][:FULL_CHAIN // 2]
