@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import threading
@@ -145,7 +146,10 @@ class Service:
         self.stop_thread.set()
         wake.set()
         self.wake_jobs.set()
-        await asyncio.wait(tasks, timeout=3)
+        _, late = await asyncio.wait(tasks, timeout=3)
+        if late:
+            log.warning("still running 3 s after the stop, left behind: %s",
+                        ", ".join(sorted(t.get_name() for t in late)))
         await asyncio.to_thread(mailbox.join, 1)
         if mailbox.is_alive():  # blocked on a dead connection: cut it
             self.mailbox.abort()
@@ -226,7 +230,9 @@ class Service:
             except Exception as exc:  # noqa: BLE001 - the book is a copy; the daemon goes on without it
                 outage.failed(exc)
                 self.calendar_dirty.set()  # written once the disk (or the database) is back
-            await asyncio.sleep(calendar_pause(time.monotonic() - began))
+            # the pause between rewrites ends early at the stop (a stop never waits it out)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), calendar_pause(time.monotonic() - began))
 
     def write_calendar(self) -> None:
         from daemon.paperwork.schedule_book import write_calendar
