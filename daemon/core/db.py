@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
-from sqlalchemy import Engine, create_engine, event, func, inspect, select, text
+from sqlalchemy import Engine, Table, create_engine, event, func, insert, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -277,3 +277,58 @@ def new_id(session: Session, model: type) -> int:
             held[table.name] = session.execute(select(func.max(table.c.id))).scalar() or 0
     held[table.name] += 1
     return held[table.name]
+
+
+# ---- rows written without the ORM's unit of work -----------------------------------------------
+DEFERRED = "deferred_rows"  # db.held: (table, its columns) -> rows waiting for write_deferred
+_INSERTS: dict[Table, object] = {}  # one INSERT statement per table: its cache key made once
+
+
+def defer(session: Session, table: Table, values: dict) -> None:
+    """Queue a new row of `table` (every id it needs taken up front: see new_id) to be written
+    by the caller's `write_deferred`, with the other rows of its table and columns in one
+    executemany: no ORM object, no unit-of-work flush. Rows keep their order within a table."""
+    held(session, DEFERRED).setdefault((table, tuple(values)), []).append(values)
+
+
+def deferred(session: Session, table: Table) -> list[dict]:
+    """The rows of `table` queued in this transaction and not written yet (a key looked up)."""
+    return [row for (t, _), rows in held(session, DEFERRED).items() if t is table for row in rows]
+
+
+def write_deferred(session: Session) -> int:
+    """Write the rows `defer` queued, in the caller's transaction; how many statements. Tables in
+    the order they were first queued (they refer only to rows already written)."""
+    pending = held(session, DEFERRED)
+    if not pending:
+        return 0
+    batches = list(pending.items())
+    pending.clear()
+    conn = session.connection()  # (on the connection: nothing is flushed for it)
+    for (table, _), rows in batches:
+        stmt = _INSERTS.get(table)
+        if stmt is None:
+            stmt = _INSERTS[table] = insert(table)
+        conn.execute(stmt, rows)  # type: ignore[arg-type]
+    return len(batches)
+
+
+def drop_deferred(session: Session) -> None:
+    """Forget the rows queued and not written (their transaction or savepoint is being undone)."""
+    held(session, DEFERRED).clear()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _undone(session: Session, _previous: object) -> None:
+    """A transaction or savepoint undone: the rows it queued are not written."""
+    kept = session.info.get(DEFERRED)
+    if kept:
+        kept[1].clear()
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    """Rows still queued at the commit are written with it (a caller that queued and returned)."""
+    kept = session.info.get(DEFERRED)
+    if kept and kept[1] and kept[0] is session.get_transaction():
+        write_deferred(session)

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.orm import Session
 
 from daemon.core import db, indonesian, jobs
@@ -41,10 +41,13 @@ def latest(s: Session, req: Request, kind: str) -> Document | None:
     if key in known and (known[key] is None or known[key] in s):  # (one undone with its savepoint is not)
         return known[key]
     with s.no_autoflush:  # (a version this transaction made is in `known`: make() puts it there)
-        doc = known[key] = s.scalars(select(Document).where(Document.request_id == req.id,
-                                                            Document.kind == kind)
-                                     .order_by(Document.version.desc()).limit(1)).first()
+        doc = known[key] = s.scalars(_LATEST, {"request_id": req.id, "kind": kind}).first()
     return doc
+
+
+_LATEST = (select(Document).where(Document.request_id == bindparam("request_id"),
+                                  Document.kind == bindparam("kind"))
+           .order_by(Document.version.desc()).limit(1))  # built once: its cache key too
 
 
 def spec_of(sop: Sop, name: str) -> DocumentSpec:
@@ -69,7 +72,9 @@ def number_for(ctx: Context, s: Session, req: Request, spec: DocumentSpec, name:
 
 def make(ctx: Context, s: Session, req: Request, kind: str, spec: DocumentSpec,
          context: dict[str, Any], meta: dict[str, Any] | None = None, priority: int = 0) -> Document:
-    """A new version of a request's letter, numbered now and rendered by a job."""
+    """A new version of a request's letter, numbered now and rendered by a job (a request on
+    record: the job as a plain row, see jobs.enqueue `defer`)."""
+    defer = inspect(req).persistent
     template, stem = spec.template, spec.file_stem
     prev = latest(s, req, kind)
     version = (prev.version + 1) if prev else 1
@@ -83,7 +88,7 @@ def make(ctx: Context, s: Session, req: Request, kind: str, spec: DocumentSpec,
     # the key names the document just made: no other job can hold it (no look-up, no savepoint)
     job = jobs.enqueue(s, "render_letter", render.payload(template, context, out, doc.id),
                        key=render_key(doc.id), request_id=req.id, run_at=ctx.now(), priority=priority,
-                       fresh=True, visible=True)
+                       fresh=True, visible=True, defer=defer)
     db.held(s, LATEST)[(req.id, kind)] = doc  # the mail that attaches it finds both here
     db.held(s, MADE)[doc.id] = job
     log.info("%s: %s v%d numbered %s; rendering queued", req.code, kind, version, doc.number)
@@ -100,9 +105,11 @@ def render_key(document_id: int) -> str:
     return f"render_letter:{document_id}"
 
 
-def render_job(s: Session, doc: Document) -> Job | None:
+def render_job(s: Session, doc: Document) -> Job | jobs.Queued | None:
     job = db.held(s, MADE).get(doc.id)
-    if job is not None and job in s:  # made in this transaction
+    if isinstance(job, jobs.Queued) and doc in s:  # made in this transaction, a plain row
+        return job
+    if isinstance(job, Job) and job in s:  # made in this transaction
         if job.id is None:  # (PostgreSQL: its id comes with the flush; SQLite: taken up front)
             s.flush()  # its id, which the mail waits on
         return job
@@ -237,12 +244,14 @@ def original_letter(ctx: Context, s: Session, req: Request) -> list[tuple[str, s
     return _original_files(inbound.raw_path if inbound is not None else None, req.code)
 
 
+_LETTER_OF = (select(Inbound.raw_path, Request.code).join(Request, Request.source_inbound_id == Inbound.id)
+              .where(Request.id == bindparam("request_id")))
+
+
 def original_letter_of(s: Session, request_id: int) -> list[tuple[str, str, bytes]]:
     """`original_letter` of a request by its id, read in one statement (two columns, no rows
     loaded): what a letter's worker attaches beside it."""
-    row = s.execute(select(Inbound.raw_path, Request.code)
-                    .join(Request, Request.source_inbound_id == Inbound.id)
-                    .where(Request.id == request_id)).first()
+    row = s.execute(_LETTER_OF, {"request_id": request_id}).first()
     return _original_files(row.raw_path, row.code) if row is not None else []
 
 

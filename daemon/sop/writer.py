@@ -7,7 +7,7 @@ import dataclasses
 import logging
 from pathlib import Path
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, inspect, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.core import db, jobs
@@ -27,16 +27,29 @@ def write_effects(ctx: Context, s: Session, req: Request | None, fx: Effects,
                   priority: int = 0) -> None:
     """Write every effect, in order, in the caller's transaction; `priority` ranks its jobs
     (a reply's next letter before a backlog of new ones)."""
-    for effect in fx.drain():
-        if isinstance(effect, Letter):
-            documents.make_document(ctx, s, req, sop_of(ctx, s, req), effect.step, effect.name,
-                                    effect.meta, priority)
-        elif isinstance(effect, JobEffect):
-            jobs.enqueue(s, effect.kind, effect.payload, key=effect.key,
-                         request_id=req.id if req else None, run_at=effect.run_at or ctx.now(),
-                         priority=priority, fresh=effect.fresh, flush=False)
-        elif isinstance(effect, Mail):
-            _mail(ctx, s, req, _numbered(s, req, effect))
+    # a request on record: its new rows (task, jobs, mail) as plain INSERTs, one per table, at
+    # the end (nothing below reads them back); a new request's with its batch's flush
+    rows = on_record(req)
+    try:
+        for effect in fx.drain():
+            if isinstance(effect, Letter):
+                documents.make_document(ctx, s, req, sop_of(ctx, s, req), effect.step, effect.name,
+                                        effect.meta, priority)
+            elif isinstance(effect, JobEffect):
+                jobs.enqueue(s, effect.kind, effect.payload, key=effect.key,
+                             request_id=req.id if req else None, run_at=effect.run_at or ctx.now(),
+                             priority=priority, fresh=effect.fresh, flush=False, defer=rows)
+            elif isinstance(effect, Mail):
+                _mail(ctx, s, req, _numbered(s, req, effect), rows)
+        db.write_deferred(s)
+    except BaseException:
+        db.drop_deferred(s)
+        raise
+
+
+def on_record(req: Request | None) -> bool:
+    """Whether the request is written already (its new rows may then be plain INSERTs)."""
+    return req is not None and inspect(req).persistent
 
 
 def _greeted(ctx: Context, m: Mail) -> Mail:
@@ -48,12 +61,12 @@ def _greeted(ctx: Context, m: Mail) -> Mail:
     return dataclasses.replace(m, values={**m.values, **found}) if found else m
 
 
-def _mail(ctx: Context, s: Session, req: Request | None, m: Mail) -> None:
+def _mail(ctx: Context, s: Session, req: Request | None, m: Mail, rows: bool = False) -> None:
     m = _greeted(ctx, m)
     items, waits = documents.mail_files(ctx, s, req, m.attach) if req and m.attach else ([], [])
     # written with the transaction's next flush: one for all of an event's rows
     common = dict(to=m.to, cc=m.cc, request_id=req.id if req else None, message_id=m.message_id,
-                  in_reply_to=m.in_reply_to, references=m.references, flush=False)
+                  in_reply_to=m.in_reply_to, references=m.references, flush=False, defer=rows)
     if waits:
         values = _listing(m, file_names(ctx, s, items))
         mails.send(s, ctx.cfg, m.template, waits_on=waits, pending=items, **common, **values)
@@ -97,15 +110,22 @@ def file_names(ctx: Context, s: Session, items: list[dict]) -> list[str]:
 
 
 # ---- jobs finishing --------------------------------------------------------------------------
+# statements built once (their cache keys too): a backlog records one letter after another
+_READY = (update(Document).where(Document.id == bindparam("doc_id"))
+          .values(status="ready", pdf_path=bindparam("pdf_path"))
+          .returning(Document.request_id, Document.kind, Document.version))
+_WAITING = (select(Outbox).where(Outbox.status == "waiting", Outbox.request_id == bindparam("request_id"))
+            .order_by(Outbox.id).with_for_update())
+_STATES = select(Job.state).where(Job.id.in_(bindparam("ids", expanding=True)))
+
+
 def letter_rendered(ctx: Context, s: Session, job: Job | object, result: dict,
                     built: dict[int, tuple[dict, bytes]] | None = None) -> None:
     """A letter's render job finished: the document is ready; mail waiting for it goes out
     (`built`: by outbox id, the parts a message was built from elsewhere and its bytes)."""
     doc_id = result.get("document_id") or job.payload["document_id"]
     # one UPDATE (a document this session holds is updated with it): no row loaded, none flushed
-    doc = s.execute(update(Document).where(Document.id == doc_id)
-                    .values(status="ready", pdf_path=result.get("pdf"))
-                    .returning(Document.request_id, Document.kind, Document.version)).first()
+    doc = s.execute(_READY, {"doc_id": doc_id, "pdf_path": result.get("pdf")}).first()
     if doc is None or doc.request_id is None:
         return
     if result.get("pdf_note"):  # one INSERT: the request's step read inside it, no row loaded
@@ -125,12 +145,10 @@ def release_waiting(ctx: Context, s: Session, request_id: int | None,
     released = 0
     # locked, in id order: when two of the request's letters finish at once (two job runners),
     # the second one waits here and then sees the first as done, so one of them releases the mail
-    rows = s.scalars(select(Outbox).where(Outbox.status == "waiting",
-                                          Outbox.request_id == request_id).order_by(Outbox.id)
-                     .with_for_update())
+    rows = s.scalars(_WAITING, {"request_id": request_id})
     for row in rows:
         others = [j for j in row.waits_on or [] if j != finished]
-        states = set(s.scalars(select(Job.state).where(Job.id.in_(others)))) if others else set()
+        states = set(s.scalars(_STATES, {"ids": others})) if others else set()
         if states <= {"done", "failed", "cancelled"}:
             parts, raw = (built or {}).get(row.id, (None, b""))
             if raw and parts == row.parts:
