@@ -235,14 +235,21 @@ def next_value(session: Session, name: str, year: int) -> int:
     return row.value
 
 
-def held(session: Session, name: str) -> dict:
+def held(session: Session, name: str, undone: bool = False) -> dict:
     """A dict kept in `session.info` under `name` for the session's current transaction only
-    (what this transaction made or locked; the next transaction starts with an empty one)."""
+    (what this transaction made or locked; the next transaction starts with an empty one).
+    `undone`: emptied too when a savepoint of the transaction is rolled back (what it holds may
+    have been made there; read again from the database then)."""
     txn = session.get_transaction()
     kept = session.info.get(name)
     if kept is None or kept[0] is not txn:
         kept = session.info[name] = (txn, {})
+        if undone:
+            session.info.setdefault(UNDONE, set()).add(name)
     return kept[1]
+
+
+UNDONE = "held_undone"  # session.info: the names of held dicts a rollback empties
 
 
 def _held_sequences(session: Session) -> dict:
@@ -321,9 +328,10 @@ def drop_deferred(session: Session) -> None:
 @event.listens_for(Session, "after_soft_rollback")
 def _undone(session: Session, _previous: object) -> None:
     """A transaction or savepoint undone: the rows it queued are not written."""
-    kept = session.info.get(DEFERRED)
-    if kept:
-        kept[1].clear()
+    for name in (DEFERRED, *session.info.get(UNDONE, ())):
+        kept = session.info.get(name)
+        if kept:
+            kept[1].clear()
 
 
 @event.listens_for(Session, "before_commit")
