@@ -286,7 +286,8 @@ def complete(s: Session, job_id: int, holder: str, result: dict[str, Any] | None
              *, now: datetime | None = None) -> bool:
     """Mark the job done if `holder` still holds it (even past its lease, if nobody took it over);
     False when the job is no longer this holder's, and then nothing is changed."""
-    done = s.execute(_COMPLETE, {"job_id": job_id, "holder": holder, "result": result,
+    # on the connection: a plain UPDATE, not the ORM's bulk path (no Job object is held)
+    done = s.connection().execute(_COMPLETE, {"job_id": job_id, "holder": holder, "result": result,
                                  "finished_at": now or utcnow()})
     return done.rowcount == 1
 

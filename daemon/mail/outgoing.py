@@ -216,13 +216,15 @@ def enqueue(session: Session, *, kind: str, sender: str, to: list[str], subject:
                  reply_to=reply_to, kind=kind, extra_headers=extra_headers or {})
     recipients = [parseaddr(a)[1] for a in [*to, *cc] if parseaddr(a)[1]]
     if defer:
-        waiting = bool(waits_on)
-        db.defer(session, OUTBOX, dict(
-            message_id=message_id, request_id=request_id, kind=kind, recipients=recipients,
-            subject=subject, status="waiting" if waiting else "queued", attempts=0,
-            next_attempt_at=utcnow(), waits_on=list(waits_on),
-            parts={**parts, "items": [*map(inline, attachments), *pending]} if waiting else None,
-            raw=b"" if waiting else build_message(attachments=attachments, **parts).as_bytes()))
+        values = dict(message_id=message_id, request_id=request_id, kind=kind, recipients=recipients,
+                      subject=subject, status="queued", attempts=0, next_attempt_at=utcnow(),
+                      waits_on=list(waits_on))
+        if waits_on:  # (a queued one has no parts: NULL, as the ORM leaves it)
+            values.update(status="waiting", raw=b"",
+                          parts={**parts, "items": [*map(inline, attachments), *pending]})
+        else:
+            values["raw"] = build_message(attachments=attachments, **parts).as_bytes()
+        db.defer(session, OUTBOX, values)
         log.debug("queued %s %s to %s", kind, message_id, ", ".join(recipients))
         return None
     row = Outbox(message_id=message_id, request_id=request_id, kind=kind, recipients=recipients,

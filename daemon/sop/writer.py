@@ -9,10 +9,11 @@ from pathlib import Path
 
 from sqlalchemy import bindparam, insert, inspect, select, update
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.util import identity_key
 
 from daemon.core import db, jobs
 from daemon.core.context import Context
-from daemon.core.models import Document, Event, Job, Outbox, Request
+from daemon.core.models import Document, Event, Job, Outbox, Request, utcnow
 from daemon.mail import mails, outgoing
 from daemon.paperwork import letters
 from daemon.sop import documents, people
@@ -114,9 +115,18 @@ def file_names(ctx: Context, s: Session, items: list[dict]) -> list[str]:
 _READY = (update(Document).where(Document.id == bindparam("doc_id"))
           .values(status="ready", pdf_path=bindparam("pdf_path"))
           .returning(Document.request_id, Document.kind, Document.version))
-_WAITING = (select(Outbox).where(Outbox.status == "waiting", Outbox.request_id == bindparam("request_id"))
-            .order_by(Outbox.id).with_for_update())
+OUTBOX = Outbox.__table__
+_WAITING = (select(OUTBOX.c.id, OUTBOX.c.waits_on, OUTBOX.c.parts)
+            .where(OUTBOX.c.status == "waiting", OUTBOX.c.request_id == bindparam("request_id"))
+            .order_by(OUTBOX.c.id).with_for_update())
+_RELEASE = (update(OUTBOX).where(OUTBOX.c.id == bindparam("row_id"))
+            .values(raw=bindparam("raw"), status="queued", parts=None,
+                    next_attempt_at=bindparam("next_attempt_at")))
 _STATES = select(Job.state).where(Job.id.in_(bindparam("ids", expanding=True)))
+_NOTE = insert(Event.__table__).values(
+    request_id=bindparam("request_id"), time=bindparam("time"), actor="system", kind="document",
+    note=bindparam("note"),
+    step=select(Request.step).where(Request.id == bindparam("request_id")).scalar_subquery())
 
 
 def letter_rendered(ctx: Context, s: Session, job: Job | object, result: dict,
@@ -129,10 +139,8 @@ def letter_rendered(ctx: Context, s: Session, job: Job | object, result: dict,
     if doc is None or doc.request_id is None:
         return
     if result.get("pdf_note"):  # one INSERT: the request's step read inside it, no row loaded
-        step = select(Request.step).where(Request.id == doc.request_id).scalar_subquery()
-        s.execute(insert(Event).values(request_id=doc.request_id, time=ctx.now(), step=step,
-                                       actor="system", kind="document",
-                                       note=f"{doc.kind} v{doc.version}: {result['pdf_note']}"))
+        s.connection().execute(_NOTE, {"request_id": doc.request_id, "time": ctx.now(),
+                                       "note": f"{doc.kind} v{doc.version}: {result['pdf_note']}"})
     release_waiting(ctx, s, doc.request_id, built, finished=getattr(job, "id", None))
 
 
@@ -145,16 +153,22 @@ def release_waiting(ctx: Context, s: Session, request_id: int | None,
     released = 0
     # locked, in id order: when two of the request's letters finish at once (two job runners),
     # the second one waits here and then sees the first as done, so one of them releases the mail
-    rows = s.scalars(_WAITING, {"request_id": request_id})
-    for row in rows:
+    # read and queued as plain rows (no Outbox object, nothing for the unit of work to flush)
+    s.flush()  # (what this session changed, as a query's autoflush would; usually nothing)
+    conn = s.connection()
+    for row in conn.execute(_WAITING, {"request_id": request_id}).all():
         others = [j for j in row.waits_on or [] if j != finished]
-        states = set(s.scalars(_STATES, {"ids": others})) if others else set()
+        states = set(conn.execute(_STATES, {"ids": others}).scalars()) if others else set()
         if states <= {"done", "failed", "cancelled"}:
             parts, raw = (built or {}).get(row.id, (None, b""))
-            if raw and parts == row.parts:
-                outgoing.release_built(s, row, raw)
-            else:
-                outgoing.release(s, row, lambda item: documents.resolve(ctx, s, item))
+            held = s.identity_map.get(identity_key(Outbox, row.id))
+            if raw and parts == row.parts:  # as a worker built it: one plain UPDATE
+                conn.execute(_RELEASE, {"row_id": row.id, "raw": raw, "next_attempt_at": utcnow()})
+                if held is not None:  # an Outbox this session holds: read again when next used
+                    s.expire(held)
+            else:  # built here (no worker built it, or from other parts)
+                outgoing.release(s, held if held is not None else s.get(Outbox, row.id),
+                                 lambda item: documents.resolve(ctx, s, item))
             released += 1
     return released
 
