@@ -112,9 +112,10 @@ def file_names(ctx: Context, s: Session, items: list[dict]) -> list[str]:
 
 # ---- jobs finishing --------------------------------------------------------------------------
 # statements built once (their cache keys too): a backlog records one letter after another
-_READY = (update(Document).where(Document.id == bindparam("doc_id"))
+DOCUMENT = Document.__table__
+_READY = (update(DOCUMENT).where(DOCUMENT.c.id == bindparam("doc_id"))
           .values(status="ready", pdf_path=bindparam("pdf_path"))
-          .returning(Document.request_id, Document.kind, Document.version))
+          .returning(DOCUMENT.c.request_id, DOCUMENT.c.kind, DOCUMENT.c.version))
 OUTBOX = Outbox.__table__
 _WAITING = (select(OUTBOX.c.id, OUTBOX.c.waits_on, OUTBOX.c.parts)
             .where(OUTBOX.c.status == "waiting", OUTBOX.c.request_id == bindparam("request_id"))
@@ -134,8 +135,12 @@ def letter_rendered(ctx: Context, s: Session, job: Job | object, result: dict,
     """A letter's render job finished: the document is ready; mail waiting for it goes out
     (`built`: by outbox id, the parts a message was built from elsewhere and its bytes)."""
     doc_id = result.get("document_id") or job.payload["document_id"]
-    # one UPDATE (a document this session holds is updated with it): no row loaded, none flushed
-    doc = s.execute(_READY, {"doc_id": doc_id, "pdf_path": result.get("pdf")}).first()
+    # one UPDATE on the connection (a document this session holds is read again): no row loaded,
+    # none flushed
+    doc = s.connection().execute(_READY, {"doc_id": doc_id, "pdf_path": result.get("pdf")}).first()
+    held = s.identity_map.get(identity_key(Document, doc_id))
+    if held is not None:  # a Document this session holds: read again when next used
+        s.expire(held)
     if doc is None or doc.request_id is None:
         return
     if result.get("pdf_note"):  # one INSERT: the request's step read inside it, no row loaded
