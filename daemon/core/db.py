@@ -238,8 +238,8 @@ def next_value(session: Session, name: str, year: int) -> int:
 def held(session: Session, name: str, undone: bool = False) -> dict:
     """A dict kept in `session.info` under `name` for the session's current transaction only
     (what this transaction made or locked; the next transaction starts with an empty one).
-    `undone`: emptied too when a savepoint of the transaction is rolled back (what it holds may
-    have been made there; read again from the database then)."""
+    `undone`: each value a tuple ending with the (sub)transaction it was made in (`current`),
+    dropped when that savepoint is rolled back."""
     txn = session.get_transaction()
     kept = session.info.get(name)
     if kept is None or kept[0] is not txn:
@@ -287,56 +287,77 @@ def new_id(session: Session, model: type) -> int:
 
 
 # ---- rows written without the ORM's unit of work -----------------------------------------------
-DEFERRED = "deferred_rows"  # db.held: (table, its columns) -> rows waiting for write_deferred
+DEFERRED = "deferred_rows"  # db.held: "rows" -> [(the (sub)transaction that queued it, table, row)]
 _INSERTS: dict[Table, object] = {}  # one INSERT statement per table: its cache key made once
+
+
+def current(session: Session) -> object:
+    """The innermost transaction of the session now (a savepoint's, or the transaction's)."""
+    return session.get_nested_transaction() or session.get_transaction()
 
 
 def defer(session: Session, table: Table, values: dict) -> None:
     """Queue a new row of `table` (every id it needs taken up front: see new_id) to be written
     by the caller's `write_deferred`, with the other rows of its table and columns in one
-    executemany: no ORM object, no unit-of-work flush. Rows keep their order within a table."""
-    held(session, DEFERRED).setdefault((table, tuple(values)), []).append(values)
+    executemany: no ORM object, no unit-of-work flush. A savepoint rolled back drops the rows
+    queued inside it (and only those)."""
+    held(session, DEFERRED).setdefault("rows", []).append((current(session), table, values))
 
 
 def deferred(session: Session, table: Table) -> list[dict]:
     """The rows of `table` queued in this transaction and not written yet (a key looked up)."""
-    return [row for (t, _), rows in held(session, DEFERRED).items() if t is table for row in rows]
+    return [row for _, t, row in held(session, DEFERRED).get("rows", ()) if t is table]
 
 
 def write_deferred(session: Session) -> int:
     """Write the rows `defer` queued, in the caller's transaction; how many statements. Tables in
-    the order they were first queued (they refer only to rows already written)."""
-    pending = held(session, DEFERRED)
-    if not pending:
+    the order they were first queued (they refer only to rows already written), rows in theirs."""
+    rows = held(session, DEFERRED).pop("rows", None)
+    if not rows:
         return 0
-    batches = list(pending.items())
-    pending.clear()
+    batches: dict[tuple, list[dict]] = {}
+    for _, table, values in rows:
+        batches.setdefault((table, tuple(values)), []).append(values)
     conn = session.connection()  # (on the connection: nothing is flushed for it)
-    for (table, _), rows in batches:
+    for (table, _), values in batches.items():
         stmt = _INSERTS.get(table)
         if stmt is None:
             stmt = _INSERTS[table] = insert(table)
-        conn.execute(stmt, rows)  # type: ignore[arg-type]
+        conn.execute(stmt, values)  # type: ignore[arg-type]
     return len(batches)
 
 
 def drop_deferred(session: Session) -> None:
     """Forget the rows queued and not written (their transaction or savepoint is being undone)."""
-    held(session, DEFERRED).clear()
+    held(session, DEFERRED).pop("rows", None)
+
+
+def within(txn: object, undone: object) -> bool:
+    """Whether `txn` is the transaction `undone` or one of its savepoints."""
+    while txn is not None:
+        if txn is undone:
+            return True
+        txn = txn.parent  # type: ignore[attr-defined]
+    return False
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _undone(session: Session, _previous: object) -> None:
-    """A transaction or savepoint undone: the rows it queued are not written."""
-    for name in (DEFERRED, *session.info.get(UNDONE, ())):
+def _undone(session: Session, previous: object) -> None:
+    """A transaction or savepoint undone: the rows queued inside it are not written, and what the
+    held dicts marked `undone` kept of it (values ending with their transaction) is forgotten."""
+    kept = session.info.get(DEFERRED)
+    if kept and kept[1].get("rows"):
+        kept[1]["rows"] = [r for r in kept[1]["rows"] if not within(r[0], previous)]
+    for name in session.info.get(UNDONE, ()):
         kept = session.info.get(name)
         if kept:
-            kept[1].clear()
+            for key in [k for k, v in kept[1].items() if within(v[-1], previous)]:
+                del kept[1][key]
 
 
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
     """Rows still queued at the commit are written with it (a caller that queued and returned)."""
     kept = session.info.get(DEFERRED)
-    if kept and kept[1] and kept[0] is session.get_transaction():
+    if kept and kept[1].get("rows") and kept[0] is session.get_transaction():
         write_deferred(session)

@@ -30,19 +30,26 @@ _LETTERS: BoundedCache[tuple, tuple[tuple[str, str, bytes], ...]] = BoundedCache
 LETTER_TYPES = ("application/pdf", "application/msword", "image/jpeg", "image/png",
                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 LATEST = "documents_latest"  # db.held: (request id, kind) -> its newest version (or None)
-MADE = "documents_made"  # db.held: document id -> (the version made now, its render job)
+MADE = "documents_made"  # db.held: document id -> (the version made now, its render job, db.current)
 DOCUMENT = Document.__table__
 
 
 def latest(s: Session, req: Request, kind: str) -> Document | None:
     """The request's newest version of `kind`, read once per transaction (numbering, the new
     version and the mail attaching it each ask), or the one this transaction made."""
-    known = db.held(s, LATEST, undone=True)  # (a savepoint undone empties it: read again)
+    known = db.held(s, LATEST)
     key = (req.id, kind)
     if key in known:
         doc = known[key]  # (made here: in the session, or a plain row in MADE)
-        if doc is None or doc in s or doc.id in db.held(s, MADE, undone=True):
+        made = db.held(s, MADE, undone=True)
+        if doc is None or doc in s or doc.id in made:
             return doc
+        # made in a savepoint since undone: the newest version this transaction still made, if
+        # any (a plain row not written yet is not in the database to be read)
+        mine = [m[0] for m in made.values() if m[0].request_id == req.id and m[0].kind == kind]
+        if mine:
+            known[key] = max(mine, key=lambda d: d.version)
+            return known[key]
     with s.no_autoflush:  # (a version this transaction made is in `known`: make() puts it there)
         doc = known[key] = s.scalars(_LATEST, {"request_id": req.id, "kind": kind}).first()
     return doc
@@ -96,8 +103,8 @@ def make(ctx: Context, s: Session, req: Request, kind: str, spec: DocumentSpec,
     job = jobs.enqueue(s, "render_letter", render.payload(template, context, out, doc.id),
                        key=render_key(doc.id), request_id=req.id, run_at=ctx.now(), priority=priority,
                        fresh=True, visible=True, defer=defer)
-    db.held(s, LATEST, undone=True)[(req.id, kind)] = doc  # the mail that attaches it finds both here
-    db.held(s, MADE, undone=True)[doc.id] = (doc, job)
+    db.held(s, LATEST)[(req.id, kind)] = doc  # the mail that attaches it finds both here
+    db.held(s, MADE, undone=True)[doc.id] = (doc, job, db.current(s))  # (gone if its savepoint is)
     log.info("%s: %s v%d numbered %s; rendering queued", req.code, kind, version, doc.number)
     return doc
 
