@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import bindparam, insert, inspect, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -123,6 +124,8 @@ _WAITING = (select(OUTBOX.c.id, OUTBOX.c.waits_on, OUTBOX.c.parts)
 _RELEASE = (update(OUTBOX).where(OUTBOX.c.id == bindparam("row_id"))
             .values(raw=bindparam("raw"), status="queued", parts=None,
                     next_attempt_at=bindparam("next_attempt_at")))
+_WAITING_NOW = select(OUTBOX.c.id, OUTBOX.c.waits_on, OUTBOX.c.parts).where(
+    OUTBOX.c.status == "waiting", OUTBOX.c.request_id == bindparam("request_id"))  # (not locked)
 _STATES = select(Job.state).where(Job.id.in_(bindparam("ids", expanding=True)))
 _NOTE = insert(Event.__table__).values(
     request_id=bindparam("request_id"), time=bindparam("time"), actor="system", kind="document",
@@ -188,8 +191,7 @@ def mails_for(ctx: Context, factory: sessionmaker[Session], job: Job | object) -
     if doc_id is None or out is None or request_id is None:
         return []
     with db.reading(factory) as s:  # beside the writers: no write lock to queue for
-        rows = s.scalars(select(Outbox).where(Outbox.status == "waiting",
-                                              Outbox.request_id == request_id))
+        rows = s.connection().execute(_WAITING_NOW, {"request_id": request_id}).all()  # plain rows
         out_rows = []
         for row in rows:
             items = _ready_items(s, doc_id, Path(out), row) if row.waits_on == [job.id] else None
@@ -198,7 +200,7 @@ def mails_for(ctx: Context, factory: sessionmaker[Session], job: Job | object) -
         return out_rows
 
 
-def _ready_items(s: Session, doc_id: int, path: Path, row: Outbox) -> list[dict] | None:
+def _ready_items(s: Session, doc_id: int, path: Path, row: Any) -> list[dict] | None:
     """A waiting mail's items with everything but this letter resolved (None: one is not ready)."""
     items: list[dict] = []
     for item in (row.parts or {}).get("items", []):
