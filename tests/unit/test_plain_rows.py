@@ -12,7 +12,7 @@ from harness import Office
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import cache_key
-from test_enter_writes import CAMAT, recorded
+from test_enter_writes import recorded
 from test_workflow_bodies import BANTAN
 
 from daemon.core import db, jobs
