@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
-from sqlalchemy import Engine, create_engine, event, func, inspect, select, text
+from sqlalchemy import Engine, Table, create_engine, event, func, insert, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -235,14 +235,21 @@ def next_value(session: Session, name: str, year: int) -> int:
     return row.value
 
 
-def held(session: Session, name: str) -> dict:
+def held(session: Session, name: str, undone: bool = False) -> dict:
     """A dict kept in `session.info` under `name` for the session's current transaction only
-    (what this transaction made or locked; the next transaction starts with an empty one)."""
+    (what this transaction made or locked; the next transaction starts with an empty one).
+    `undone`: each value a tuple ending with the (sub)transaction it was made in (`current`),
+    dropped when that savepoint is rolled back."""
     txn = session.get_transaction()
     kept = session.info.get(name)
     if kept is None or kept[0] is not txn:
         kept = session.info[name] = (txn, {})
+        if undone:
+            session.info.setdefault(UNDONE, set()).add(name)
     return kept[1]
+
+
+UNDONE = "held_undone"  # session.info: the names of held dicts a rollback empties
 
 
 def _held_sequences(session: Session) -> dict:
@@ -277,3 +284,80 @@ def new_id(session: Session, model: type) -> int:
             held[table.name] = session.execute(select(func.max(table.c.id))).scalar() or 0
     held[table.name] += 1
     return held[table.name]
+
+
+# ---- rows written without the ORM's unit of work -----------------------------------------------
+DEFERRED = "deferred_rows"  # db.held: "rows" -> [(the (sub)transaction that queued it, table, row)]
+_INSERTS: dict[Table, object] = {}  # one INSERT statement per table: its cache key made once
+
+
+def current(session: Session) -> object:
+    """The innermost transaction of the session now (a savepoint's, or the transaction's)."""
+    return session.get_nested_transaction() or session.get_transaction()
+
+
+def defer(session: Session, table: Table, values: dict) -> None:
+    """Queue a new row of `table` (every id it needs taken up front: see new_id) to be written
+    by the caller's `write_deferred`, with the other rows of its table and columns in one
+    executemany: no ORM object, no unit-of-work flush. A savepoint rolled back drops the rows
+    queued inside it (and only those)."""
+    held(session, DEFERRED).setdefault("rows", []).append((current(session), table, values))
+
+
+def deferred(session: Session, table: Table) -> list[dict]:
+    """The rows of `table` queued in this transaction and not written yet (a key looked up)."""
+    return [row for _, t, row in held(session, DEFERRED).get("rows", ()) if t is table]
+
+
+def write_deferred(session: Session) -> int:
+    """Write the rows `defer` queued, in the caller's transaction; how many statements. Tables in
+    the order they were first queued (they refer only to rows already written), rows in theirs."""
+    rows = held(session, DEFERRED).pop("rows", None)
+    if not rows:
+        return 0
+    batches: dict[tuple, list[dict]] = {}
+    for _, table, values in rows:
+        batches.setdefault((table, tuple(values)), []).append(values)
+    conn = session.connection()  # (on the connection: nothing is flushed for it)
+    for (table, _), values in batches.items():
+        stmt = _INSERTS.get(table)
+        if stmt is None:
+            stmt = _INSERTS[table] = insert(table)
+        conn.execute(stmt, values)  # type: ignore[arg-type]
+    return len(batches)
+
+
+def drop_deferred(session: Session) -> None:
+    """Forget the rows queued and not written (their transaction or savepoint is being undone)."""
+    held(session, DEFERRED).pop("rows", None)
+
+
+def within(txn: object, undone: object) -> bool:
+    """Whether `txn` is the transaction `undone` or one of its savepoints."""
+    while txn is not None:
+        if txn is undone:
+            return True
+        txn = txn.parent  # type: ignore[attr-defined]
+    return False
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _undone(session: Session, previous: object) -> None:
+    """A transaction or savepoint undone: the rows queued inside it are not written, and what the
+    held dicts marked `undone` kept of it (values ending with their transaction) is forgotten."""
+    kept = session.info.get(DEFERRED)
+    if kept and kept[1].get("rows"):
+        kept[1]["rows"] = [r for r in kept[1]["rows"] if not within(r[0], previous)]
+    for name in session.info.get(UNDONE, ()):
+        kept = session.info.get(name)
+        if kept:
+            for key in [k for k, v in kept[1].items() if within(v[-1], previous)]:
+                del kept[1][key]
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    """Rows still queued at the commit are written with it (a caller that queued and returned)."""
+    kept = session.info.get(DEFERRED)
+    if kept and kept[1].get("rows") and kept[0] is session.get_transaction():
+        write_deferred(session)

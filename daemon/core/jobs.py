@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
@@ -49,19 +49,22 @@ class ClaimedJob:
 def enqueue(s: Session, kind: str, payload: dict[str, Any], *, key: str | None = None,
             request_id: int | None = None, run_at: datetime | None = None,
             max_attempts: int = 8, priority: int = 0, fresh: bool = False,
-            visible: bool = False, flush: bool = True) -> Job:
+            visible: bool = False, flush: bool = True, defer: bool = False) -> Job | None:
     """Queue a job in the caller's transaction; a job with the same `key` is queued only once.
     `fresh`: the key names something created in this transaction (no job can hold it yet), so
     it is not looked up, and the row is written with the caller's next flush (its id unset), or
     with the batch's rows when the caller collects them (`collect_rows`; then None is returned)
     unless `visible`: a job this transaction looks up later (a letter's, which its mail waits on).
     `flush=False`: a keyed job on SQLite is written with the caller's next flush (its id unset),
-    for a caller that does not keep the job returned."""
+    for a caller that does not keep the job returned. `defer`: a job no one looks at in this
+    transaction but by its id or key is written as a plain row by the caller's
+    `db.write_deferred` (no ORM object: a `Queued` is returned, or None when not `visible`);
+    on PostgreSQL a keyed job that is not `fresh` still goes through its savepoint."""
     if key is not None and not fresh:
         existing = _queued_here(s, key)
         if existing is None:
             with s.no_autoflush:  # (what this transaction queued is looked at just above)
-                existing = s.scalars(select(Job).where(Job.key == key)).first()
+                existing = s.scalars(_BY_KEY, {"key": key}).first()
         if existing is not None:
             return existing
     values = dict(kind=kind, key=key, payload=payload, request_id=request_id, state="queued",
@@ -71,6 +74,10 @@ def enqueue(s: Session, kind: str, payload: dict[str, Any], *, key: str | None =
     if fresh and batch is not None and not visible:
         batch.append(values)
         return None
+    if defer and (fresh or _ids_up_front(s)):
+        values["id"] = db.new_id(s, Job)  # (PostgreSQL: its sequence; a mail may wait on it)
+        db.defer(s, JOB, values)
+        return Queued(values["id"], key, payload) if visible else None
     job = Job(**values)
     if _ids_up_front(s):  # known now: a mail waiting on the job needs no flush to name it
         job.id = db.new_id(s, Job)
@@ -99,9 +106,25 @@ def enqueue(s: Session, kind: str, payload: dict[str, Any], *, key: str | None =
     return job
 
 
-def _queued_here(s: Session, key: str) -> Job | None:
+@dataclass(frozen=True)
+class Queued:
+    """A job queued as a plain row (`enqueue(defer=True)`): what its queuer may read of it."""
+
+    id: int
+    key: str | None
+    payload: dict[str, Any]
+
+
+_BY_KEY = select(Job).where(Job.key == bindparam("key"))  # built once: its cache key too
+
+
+def _queued_here(s: Session, key: str) -> Job | Queued | None:
     """A job of `key` this transaction queued and has not written yet (no flush for the look-up)."""
-    return next((obj for obj in s.new if isinstance(obj, Job) and obj.key == key), None)
+    found = next((obj for obj in s.new if isinstance(obj, Job) and obj.key == key), None)
+    if found is None:
+        row = next((r for r in db.deferred(s, JOB) if r.get("key") == key), None)
+        found = Queued(row["id"], key, row["payload"]) if row is not None else None
+    return found
 
 
 def collect_rows(s: Session) -> list[dict[str, Any]]:
@@ -201,14 +224,24 @@ def give_back(factory: sessionmaker[Session], job_ids: Collection[int], holder: 
 
 def _candidates(s: Session, now: datetime, kinds: Collection[str] | None, limit: int,
                 exclude: Collection[str] = ()) -> list[Any]:
-    code = select(Request.code).where(Request.id == Job.request_id).scalar_subquery()
-    query = (select(Job.id, Job.kind, Job.payload, Job.request_id, Job.state, Job.attempts,
-                    Job.max_attempts, code.label("code"))
-             .where(_due(now, kinds, exclude)).order_by(Job.priority.desc(), Job.next_run_at, Job.id)
-             .limit(limit))
-    if s.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    return list(s.execute(query).all())
+    pg = s.get_bind().dialect.name == "postgresql"
+    shape = (tuple(kinds) if kinds is not None else None, tuple(exclude), limit, pg)
+    query = _CANDIDATES.get(shape)
+    if query is None:  # built once per shape (its cache key too), `now` bound at each claim
+        if len(_CANDIDATES) >= 64:
+            _CANDIDATES.clear()
+        code = select(Request.code).where(Request.id == Job.request_id).scalar_subquery()
+        query = (select(Job.id, Job.kind, Job.payload, Job.request_id, Job.state, Job.attempts,
+                        Job.max_attempts, code.label("code"))
+                 .where(_due(bindparam("now", type_=Job.next_run_at.type), kinds, exclude))
+                 .order_by(Job.priority.desc(), Job.next_run_at, Job.id).limit(limit))
+        if pg:
+            query = query.with_for_update(skip_locked=True)
+        _CANDIDATES[shape] = query
+    return list(s.execute(query, {"now": now}).all())
+
+
+_CANDIDATES: dict[tuple, Any] = {}
 
 
 def _unchanged(row: Any) -> ColumnElement[bool]:
@@ -225,10 +258,15 @@ def _take_all(s: Session, rows: list[Any], holder: str, until: datetime) -> set[
         versions.setdefault((row.state, row.attempts), []).append(row.id)
     won: set[int] = set()
     for (state, attempts), ids in versions.items():
-        won.update(s.scalars(update(JOB).where(Job.id.in_(ids), Job.state == state, Job.attempts == attempts)
-                             .values(state="running", attempts=JOB.c.attempts + 1, lease_until=until,
-                                     leased_by=holder).returning(JOB.c.id)))
+        won.update(s.scalars(_TAKE, {"ids": ids, "was": state, "tries": attempts,
+                                     "lease_until": until, "leased_by": holder}))
     return won
+
+
+_TAKE = (update(JOB).where(JOB.c.id.in_(bindparam("ids", expanding=True)),
+                           JOB.c.state == bindparam("was"), JOB.c.attempts == bindparam("tries"))
+         .values(state="running", attempts=JOB.c.attempts + 1, lease_until=bindparam("lease_until"),
+                 leased_by=bindparam("leased_by")).returning(JOB.c.id))  # built once
 
 
 def _give_up_orphan(s: Session, row: Any, now: datetime) -> None:
@@ -248,10 +286,17 @@ def complete(s: Session, job_id: int, holder: str, result: dict[str, Any] | None
              *, now: datetime | None = None) -> bool:
     """Mark the job done if `holder` still holds it (even past its lease, if nobody took it over);
     False when the job is no longer this holder's, and then nothing is changed."""
-    done = s.execute(update(JOB).where(_mine(job_id, holder))
-                     .values(state="done", result=result, lease_until=None, last_error=None,
-                             finished_at=now or utcnow()))
+    # on the connection: a plain UPDATE, not the ORM's bulk path (no Job object is held)
+    done = s.connection().execute(_COMPLETE, {"job_id": job_id, "holder": holder, "result": result,
+                                 "finished_at": now or utcnow()})
     return done.rowcount == 1
+
+
+# built once (its cache key too): the job marked done if `holder` still holds it
+_COMPLETE = (update(JOB).where(JOB.c.id == bindparam("job_id"), JOB.c.state == "running",
+                               JOB.c.leased_by == bindparam("holder"))
+             .values(state="done", result=bindparam("result", type_=JOB.c.result.type),
+                     lease_until=None, last_error=None, finished_at=bindparam("finished_at")))
 
 
 def renew(factory: sessionmaker[Session], job_id: int, holder: str, lease: timedelta,
@@ -315,7 +360,7 @@ def cancel_keyed(s: Session, request_id: int, prefix: str, *, now: datetime | No
     reminders): those in the database and those this transaction queued and has not written yet
     (no flush for it). Returns how many rows in the database were cancelled."""
     now = now or utcnow()
-    for values in s.info.get(BATCH_ROWS) or ():
+    for values in [*(s.info.get(BATCH_ROWS) or ()), *db.deferred(s, JOB)]:
         if values.get("state") == "queued" and (values.get("key") or "").startswith(prefix):
             values["state"], values["finished_at"] = "cancelled", now
     for obj in s.new:

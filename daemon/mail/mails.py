@@ -126,12 +126,13 @@ def send(session: Session, cfg: Any, name: str, *, to: list[str], request_id: in
          message_id: str | None = None, in_reply_to: str | None = None,
          references: list[str] | None = None, attachments: list[tuple[str, str, bytes]] | None = None,
          cc: list[str] | None = None, waits_on: list[int] | None = None,
-         pending: list[dict] | None = None, flush: bool = True, **ctx: Any) -> Outbox:
+         pending: list[dict] | None = None, flush: bool = True, defer: bool = False,
+         **ctx: Any) -> Outbox | None:
     """Render template `name` and write it to the outbox in the caller's transaction (with
-    `flush=False`, at the caller's next flush: see outgoing.enqueue)."""
+    `flush=False`, at the caller's next flush; `defer`: as a plain row, see outgoing.enqueue)."""
     subject, text, html = render(name, **{"mailbox": parseaddr(cfg.smtp.from_)[1], **ctx})
     return outgoing.enqueue(session, kind=name, sender=cfg.smtp.from_, to=to, cc=cc or [],
                           subject=subject, text=text, html=html, attachments=attachments or [],
                           request_id=request_id, in_reply_to=in_reply_to,
                           references=references or [], message_id=message_id,
-                          waits_on=waits_on or [], pending=pending or [], flush=flush)
+                          waits_on=waits_on or [], pending=pending or [], flush=flush, defer=defer)

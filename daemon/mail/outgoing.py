@@ -16,10 +16,11 @@ from typing import Callable, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from daemon.core import indonesian
+from daemon.core import db, indonesian
 from daemon.core.models import Outbox, utcnow
 
 log = logging.getLogger("daemon.outbox")
+OUTBOX = Outbox.__table__
 Attachment = tuple[str, str, bytes]
 
 
@@ -217,13 +218,15 @@ def enqueue(session: Session, *, kind: str, sender: str, to: list[str], subject:
             cc: Sequence[str] = (), request_id: int | None = None, in_reply_to: str | None = None,
             references: Sequence[str] = (), message_id: str | None = None,
             reply_to: str | None = None, extra_headers: dict[str, str] | None = None,
-            waits_on: Sequence[int] = (), pending: Sequence[dict] = (), flush: bool = True) -> Outbox:
+            waits_on: Sequence[int] = (), pending: Sequence[dict] = (), flush: bool = True,
+            defer: bool = False) -> Outbox | None:
     """Queue one message in the caller's transaction (no commit); idempotent by message_id.
 
     With `waits_on` (job ids) the message is kept unbuilt, status "waiting", with `pending`
     (references to attachments still being made); `release()` builds and queues it later.
     `flush=False`: the row is written with the caller's next flush (its id unset until then;
-    rows keep the order they were queued in).
+    rows keep the order they were queued in). `defer`: written as a plain row by the caller's
+    `db.write_deferred` (no ORM object; None is returned).
     """
     if message_id is None:
         domain = parseaddr(sender)[1].rpartition("@")[2] or "liputan.invalid"
@@ -232,10 +235,24 @@ def enqueue(session: Session, *, kind: str, sender: str, to: list[str], subject:
         existing = session.scalar(select(Outbox).where(Outbox.message_id == message_id))
         if existing is not None:
             return existing
+        if any(r["message_id"] == message_id for r in db.deferred(session, OUTBOX)):
+            return None  # queued in this transaction, not written yet
     parts = dict(sender=sender, to=list(to), subject=subject, text=text, html=html, cc=list(cc),
                  message_id=message_id, in_reply_to=in_reply_to, references=list(references),
                  reply_to=reply_to, kind=kind, extra_headers=extra_headers or {})
     recipients = [parseaddr(a)[1] for a in [*to, *cc] if parseaddr(a)[1]]
+    if defer:
+        values = dict(message_id=message_id, request_id=request_id, kind=kind, recipients=recipients,
+                      subject=subject, status="queued", attempts=0, next_attempt_at=utcnow(),
+                      waits_on=list(waits_on))
+        if waits_on:  # (a queued one has no parts: NULL, as the ORM leaves it)
+            values.update(status="waiting", raw=b"",
+                          parts={**parts, "items": [*map(inline, attachments), *pending]})
+        else:
+            values["raw"] = build_message(attachments=attachments, **parts).as_bytes()
+        db.defer(session, OUTBOX, values)
+        log.debug("queued %s %s to %s", kind, message_id, ", ".join(recipients))
+        return None
     row = Outbox(message_id=message_id, request_id=request_id, kind=kind, recipients=recipients,
                  subject=subject, raw=b"", status="queued", attempts=0, next_attempt_at=utcnow(),
                  waits_on=list(waits_on))

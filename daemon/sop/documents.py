@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.orm import Session
 
 from daemon.core import db, indonesian, jobs
@@ -30,7 +30,8 @@ _LETTERS: BoundedCache[tuple, tuple[tuple[str, str, bytes], ...]] = BoundedCache
 LETTER_TYPES = ("application/pdf", "application/msword", "image/jpeg", "image/png",
                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 LATEST = "documents_latest"  # db.held: (request id, kind) -> its newest version (or None)
-MADE = "documents_made"  # db.held: document id -> the render job of a version made now
+MADE = "documents_made"  # db.held: document id -> (the version made now, its render job, db.current)
+DOCUMENT = Document.__table__
 
 
 def latest(s: Session, req: Request, kind: str) -> Document | None:
@@ -38,13 +39,25 @@ def latest(s: Session, req: Request, kind: str) -> Document | None:
     version and the mail attaching it each ask), or the one this transaction made."""
     known = db.held(s, LATEST)
     key = (req.id, kind)
-    if key in known and (known[key] is None or known[key] in s):  # (one undone with its savepoint is not)
-        return known[key]
+    if key in known:
+        doc = known[key]  # (made here: in the session, or a plain row in MADE)
+        made = db.held(s, MADE, undone=True)
+        if doc is None or doc in s or doc.id in made:
+            return doc
+        # made in a savepoint since undone: the newest version this transaction still made, if
+        # any (a plain row not written yet is not in the database to be read)
+        mine = [m[0] for m in made.values() if m[0].request_id == req.id and m[0].kind == kind]
+        if mine:
+            known[key] = max(mine, key=lambda d: d.version)
+            return known[key]
     with s.no_autoflush:  # (a version this transaction made is in `known`: make() puts it there)
-        doc = known[key] = s.scalars(select(Document).where(Document.request_id == req.id,
-                                                            Document.kind == kind)
-                                     .order_by(Document.version.desc()).limit(1)).first()
+        doc = known[key] = s.scalars(_LATEST, {"request_id": req.id, "kind": kind}).first()
     return doc
+
+
+_LATEST = (select(Document).where(Document.request_id == bindparam("request_id"),
+                                  Document.kind == bindparam("kind"))
+           .order_by(Document.version.desc()).limit(1))  # built once: its cache key too
 
 
 def spec_of(sop: Sop, name: str) -> DocumentSpec:
@@ -69,40 +82,49 @@ def number_for(ctx: Context, s: Session, req: Request, spec: DocumentSpec, name:
 
 def make(ctx: Context, s: Session, req: Request, kind: str, spec: DocumentSpec,
          context: dict[str, Any], meta: dict[str, Any] | None = None, priority: int = 0) -> Document:
-    """A new version of a request's letter, numbered now and rendered by a job."""
+    """A new version of a request's letter, numbered now and rendered by a job (a request on
+    record: the job as a plain row, see jobs.enqueue `defer`)."""
+    defer = inspect(req).persistent  # (then the document too: a plain row, no ORM object)
     template, stem = spec.template, spec.file_stem
     prev = latest(s, req, kind)
     version = (prev.version + 1) if prev else 1
     out = ctx.documents_dir / req.code / f"{stem}-{req.code}-v{version}.docx"
     # its id taken now: the document and its job are written with the transaction's next flush
-    doc = Document(id=db.new_id(s, Document), request_id=req.id, kind=kind,
-                   number=context.get("number"), version=version, path=str(out),
-                   meta=meta if meta is not None else (dict(prev.meta) if prev else {}),
-                   status="pending", created_at=ctx.now())
-    s.add(doc)
+    values = dict(id=db.new_id(s, Document), request_id=req.id, kind=kind,
+                  number=context.get("number"), version=version, path=str(out),
+                  meta=meta if meta is not None else (dict(prev.meta) if prev else {}),
+                  status="pending", pdf_path=None, created_at=ctx.now())
+    doc = Document(**values)
+    if defer:
+        db.defer(s, DOCUMENT, values)
+    else:
+        s.add(doc)
     # the key names the document just made: no other job can hold it (no look-up, no savepoint)
     job = jobs.enqueue(s, "render_letter", render.payload(template, context, out, doc.id),
                        key=render_key(doc.id), request_id=req.id, run_at=ctx.now(), priority=priority,
-                       fresh=True, visible=True)
+                       fresh=True, visible=True, defer=defer)
     db.held(s, LATEST)[(req.id, kind)] = doc  # the mail that attaches it finds both here
-    db.held(s, MADE)[doc.id] = job
+    db.held(s, MADE, undone=True)[doc.id] = (doc, job, db.current(s))  # (gone if its savepoint is)
     log.info("%s: %s v%d numbered %s; rendering queued", req.code, kind, version, doc.number)
     return doc
 
 
 def document(s: Session, doc_id: int) -> Document | None:
     """A document by its id; one this transaction made is found as it is (no flush for it)."""
-    made = next((obj for obj in s.new if isinstance(obj, Document) and obj.id == doc_id), None)
-    return made if made is not None else s.get(Document, doc_id)
+    made = db.held(s, MADE, undone=True).get(doc_id)
+    return made[0] if made is not None else s.get(Document, doc_id)
 
 
 def render_key(document_id: int) -> str:
     return f"render_letter:{document_id}"
 
 
-def render_job(s: Session, doc: Document) -> Job | None:
-    job = db.held(s, MADE).get(doc.id)
-    if job is not None and job in s:  # made in this transaction
+def render_job(s: Session, doc: Document) -> Job | jobs.Queued | None:
+    made = db.held(s, MADE, undone=True).get(doc.id)
+    job = made[1] if made is not None and made[0] is doc else None
+    if isinstance(job, jobs.Queued):  # made in this transaction, a plain row
+        return job
+    if isinstance(job, Job) and job in s:  # made in this transaction
         if job.id is None:  # (PostgreSQL: its id comes with the flush; SQLite: taken up front)
             s.flush()  # its id, which the mail waits on
         return job
@@ -237,12 +259,14 @@ def original_letter(ctx: Context, s: Session, req: Request) -> list[tuple[str, s
     return _original_files(inbound.raw_path if inbound is not None else None, req.code)
 
 
+_LETTER_OF = (select(Inbound.raw_path, Request.code).join(Request, Request.source_inbound_id == Inbound.id)
+              .where(Request.id == bindparam("request_id")))
+
+
 def original_letter_of(s: Session, request_id: int) -> list[tuple[str, str, bytes]]:
     """`original_letter` of a request by its id, read in one statement (two columns, no rows
     loaded): what a letter's worker attaches beside it."""
-    row = s.execute(select(Inbound.raw_path, Request.code)
-                    .join(Request, Request.source_inbound_id == Inbound.id)
-                    .where(Request.id == request_id)).first()
+    row = s.execute(_LETTER_OF, {"request_id": request_id}).first()
     return _original_files(row.raw_path, row.code) if row is not None else []
 
 

@@ -28,12 +28,13 @@ from daemon.sop.kinds.base import tag
 from daemon.sop.kinds.coverage import TIMER
 from daemon.sop.run import Run, current_revision
 from daemon.sop.waiting import open_tasks, waiting_for  # noqa: F401 (callers use engine.*)
-from daemon.sop.writer import write_effects
+from daemon.sop.writer import on_record, write_effects
 
 log = logging.getLogger("daemon.engine")
 FINAL = {"rejected", "cancelled", "done"}
 ENTER = "enter_step"  # the job that enters a new request's first step
 REPLY_PRIORITY = 1  # jobs a person's reply waits for run before a backlog's letters
+TASK = Task.__table__
 
 
 # ---- events ------------------------------------------------------------------------------------
@@ -313,13 +314,17 @@ def _open_task(run: Run, step: Step, seq: int, *, note: str = "", role: str | No
     domain = ctx.cfg.from_address.split("@", 1)[1]
     # its id taken now (its timers name it) and its Message-ID new (its mail is not looked up):
     # the task, its mail and its history line are written with the transaction's next flush
-    task = Task(id=db.new_id(run.s, Task), request_id=req.id, step=step.number, seq=seq, role=role,
-                token=token,
-                message_id=outgoing.fresh(run.s, f"<{req.code.lower()}.s{step.number}.{token}@{domain}>"),
-                who=who or people.addresses_for(ctx, req, role), status="open",
-                deadline=timing.due(run, ctx.now(), step.minutes) if step.minutes else None,
-                created_at=ctx.now())
-    run.s.add(task)
+    values = dict(id=db.new_id(run.s, Task), request_id=req.id, step=step.number, seq=seq, role=role,
+                  token=token,
+                  message_id=outgoing.fresh(run.s, f"<{req.code.lower()}.s{step.number}.{token}@{domain}>"),
+                  who=who or people.addresses_for(ctx, req, role), status="open",
+                  deadline=timing.due(run, ctx.now(), step.minutes) if step.minutes else None,
+                  created_at=ctx.now())
+    task = Task(**values)
+    if on_record(req):  # a plain row, written with the step's effects (nothing reads it back first)
+        db.defer(run.s, TASK, values)
+    else:
+        run.s.add(task)
     timing.watch(run, task)
     kind = kind_of(intake_step(run).kind) if role == "requester" else kind_of(step.kind)
     kind.ask(run, step, task, note=note)

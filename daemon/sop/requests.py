@@ -242,19 +242,23 @@ def facts_of(req: Request) -> RequestFacts:
     return f
 
 
+# built once (its cache key too): the open events overlapping [start, end) but the request's own
+_CLASHES = (select(Request.code, Request.title, Request.event_start, Request.event_end, Request.location)
+            .where(Request.state == "open", Request.id != bindparam("id"),
+                   Request.event_start.is_not(None), Request.event_start < bindparam("end"),
+                   or_(Request.event_end > bindparam("start"),
+                       and_(Request.event_end.is_(None), Request.event_start > bindparam("start_less"))))
+            .order_by(Request.id))
+
+
 def clashes(s: Session, req: Request) -> list[str]:
     """Warnings for the approvers: other open events at the same time."""
     if req.event_start is None:
         return []
     start, end = span(req)
     out = []
-    ends_after_start = or_(Request.event_end > start, and_(Request.event_end.is_(None),
-                                                           Request.event_start > start - DEFAULT_LENGTH))
-    others = s.execute(select(Request.code, Request.title, Request.event_start, Request.event_end,
-                              Request.location)
-                       .where(Request.state == "open", Request.id != req.id,
-                              Request.event_start.is_not(None), Request.event_start < end,
-                              ends_after_start).order_by(Request.id)).all()
+    others = s.execute(_CLASHES, {"id": req.id, "start": start, "end": end,
+                                  "start_less": start - DEFAULT_LENGTH}).all()
     for other in others:
         o_start, o_end = span(other)
         if o_start < end and start < o_end:

@@ -14,6 +14,7 @@ from daemon.core.rules_sop import Sop, Step
 from daemon.sop.effects import Effects
 
 EVENT = Event.__table__  # history lines as plain rows (see Run.record)
+_RECORD = insert(EVENT)  # built once: its cache key too
 
 _REVISIONS: dict[str, Sop] = {}  # content hash -> parsed SOP (revisions never change)
 
@@ -83,7 +84,7 @@ class Run:
                       step=step if step is not None else self.req.step, actor=actor, kind=kind,
                       decision=decision, note=note or None, message_id=message_id, acting=acting)
         if inspect(self.req).persistent:  # (on the connection: nothing is flushed for it)
-            self.s.connection().execute(insert(EVENT), values)
+            self.s.connection().execute(_RECORD, values)
             return None
         ev = Event(**values)
         self.s.add(ev)

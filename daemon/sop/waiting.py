@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from daemon.core.context import Context
@@ -22,6 +22,9 @@ def waiting_for(ctx: Context, s: Session, req: Request,
     return whom(open_who, req.state, step.mode, step.actors, req.team)
 
 
+_OPEN = (select(Task).where(Task.request_id == bindparam("request_id"), Task.status == "open")
+         .order_by(Task.id))  # built once: its cache key too
+
+
 def open_tasks(s: Session, req: Request) -> list[Task]:
-    return list(s.scalars(select(Task).where(Task.request_id == req.id, Task.status == "open")
-                          .order_by(Task.id)))
+    return list(s.scalars(_OPEN, {"request_id": req.id}))
