@@ -136,10 +136,11 @@ def test_the_main_runner_leaves_the_lanes_kinds_but_takes_unknown_ones(factory):
     assert lane.run_once() == 1 and lane.run_once() == 0
 
 
-@pytest.mark.parametrize("workers, in_flight", [(2, 3), (1, 1)])
-def test_the_letters_lane_keeps_one_letter_queued_beyond_its_workers(factory, workers, in_flight):
-    """With worker processes, one letter more than workers is in flight (so a worker never idles
-    while this process records a result and prepares the next); rendered here (one process), one."""
+@pytest.mark.parametrize("workers, in_flight", [(2, 4), (1, 1)])
+def test_the_letters_lane_keeps_letters_queued_beyond_its_workers(factory, workers, in_flight):
+    """With worker processes, two letters more than workers are in flight (lanes.AHEAD: so a
+    worker never idles while this process records a result, prepares the next or waits for the
+    write lock); rendered here (one process), one."""
     lock, now, peak = threading.Condition(), [0], [0]
 
     def render(job):
@@ -155,7 +156,7 @@ def test_the_letters_lane_keeps_one_letter_queued_beyond_its_workers(factory, wo
     main = JobRunner(factory, {RENDER: render}, "h:1:jobs", parallel=workers, parallel_kinds={RENDER})
     lane = Lane({RENDER}).split(main)
     with transaction(factory) as s:
-        for _ in range(6):
+        for _ in range(8):
             enqueue(s, RENDER, {})
-    assert lane.run_once() == 6 and main.run_once() == 0
+    assert lane.run_once() == 8 and main.run_once() == 0
     assert (lane.parallel, peak[0]) == (in_flight, in_flight)
