@@ -4,10 +4,11 @@ or huge message never holds the database's write lock, and one over budget is qu
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from daemon.core.context import Context
@@ -57,16 +58,35 @@ def signer_names(ctx: Context, msg: Any) -> list[str]:
     return names
 
 
-def sent_mail(factory: Any, pre: budget.Prepared) -> Outbox | None:
+@dataclass(frozen=True)
+class Sent:
+    """The task mail a reply answers, as far as reading the reply needs it."""
+
+    message_id: str
+    subject: str
+    body_text: str | None
+    raw: bytes | None  # only when `body_text` was not kept (a row from before 0012)
+
+
+# the task mail a reply names (the newest task of its references), without its raw bytes
+_SENT = select(Outbox.message_id, Outbox.subject, Outbox.body_text).where(
+    Outbox.message_id == select(Task.message_id).where(Task.message_id.in_(bindparam("refs", expanding=True)))
+    .order_by(Task.id.desc()).limit(1).scalar_subquery())
+_SENT_RAW = select(Outbox.raw).where(Outbox.message_id == bindparam("message_id"))
+
+
+def sent_mail(factory: Any, pre: budget.Prepared) -> Sent | None:
     """Our task mail the message answers (as the dispatcher's `correlate` finds it), read only."""
     refs = pre.c.references or mime.message_ids(mime.header(pre.msg, "In-Reply-To") + " "
                                                 + mime.header(pre.msg, "References"))
     if not refs:
         return None
     with factory() as s:
-        task_mid = s.scalars(select(Task.message_id).where(Task.message_id.in_(refs))
-                             .order_by(Task.id.desc()).limit(1)).first()
-        return s.scalars(select(Outbox).where(Outbox.message_id == task_mid)).first() if task_mid else None
+        row = s.execute(_SENT, {"refs": list(refs)}).first()
+        if row is None:
+            return None
+        raw = None if row.body_text is not None else s.scalar(_SENT_RAW, {"message_id": row.message_id})
+    return Sent(row.message_id, row.subject, row.body_text, raw)
 
 
 def over_budget(ctx: Context, s: Session, inbound: Inbound, pre: budget.Prepared) -> tuple[str, str, str]:

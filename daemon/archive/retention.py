@@ -53,7 +53,7 @@ def prune(cfg: Config, factory: sessionmaker[Session], now: datetime | None = No
                 _kept_elsewhere(Outbox.request_id)).order_by(Outbox.id).limit(BATCH)).all()
             for row in rows:
                 out.bytes += len(row.raw or b"")
-                row.raw, row.parts, row.pruned_at = b"", None, now
+                row.raw, row.parts, row.body_text, row.pruned_at = b"", None, None, now
             out.outbox += len(rows)
         if len(rows) < BATCH:
             break

@@ -71,7 +71,12 @@ class Context:
 
     @property
     def lexicon(self) -> dict[str, list[str]]:
-        return normalise_lexicon(self.rules.lexicon.model_dump())
+        """rules/lexicon.yaml normalised, once per rules loaded (every reply reads it twice)."""
+        source = self.rules.lexicon
+        made = self.__dict__.get("_lexicon")
+        if made is None or made[0] is not source:
+            made = self.__dict__["_lexicon"] = (source, normalise_lexicon(source.model_dump()))
+        return made[1]
 
     @property
     def documents_dir(self) -> Path:

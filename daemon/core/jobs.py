@@ -355,20 +355,26 @@ def cancel_for_request(s: Session, request_id: int, kinds: Collection[str] | Non
     return done.rowcount
 
 
+_CANCEL_KEYED = (update(JOB).where(JOB.c.request_id == bindparam("req"), JOB.c.state == "queued",
+                                   JOB.c.key.like(bindparam("pattern"), escape="/"))
+                 .values(state="cancelled", finished_at=bindparam("at")))
+
+
 def cancel_keyed(s: Session, request_id: int, prefix: str, *, now: datetime | None = None) -> int:
     """Cancel the request's queued jobs whose key starts with `prefix` (e.g. a closed task's
-    reminders): those in the database and those this transaction queued and has not written yet
-    (no flush for it). Returns how many rows in the database were cancelled."""
+    reminders): those in the database, those this transaction queued and has not written yet, and
+    Job objects it changed, all without a flush (the caller's one flush writes the rest). Returns
+    how many rows in the database were cancelled."""
     now = now or utcnow()
     for values in [*(s.info.get(BATCH_ROWS) or ()), *db.deferred(s, JOB)]:
         if values.get("state") == "queued" and (values.get("key") or "").startswith(prefix):
             values["state"], values["finished_at"] = "cancelled", now
-    for obj in s.new:
+    for obj in (*s.new, *s.dirty):
         if isinstance(obj, Job) and obj.state == "queued" and (obj.key or "").startswith(prefix):
             obj.state, obj.finished_at = "cancelled", now
-    where = and_(JOB.c.request_id == request_id, JOB.c.state == "queued",
-                 JOB.c.key.startswith(prefix, autoescape=True))
-    return s.execute(update(JOB).where(where).values(state="cancelled", finished_at=now)).rowcount
+    pattern = prefix.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+    return s.connection().execute(_CANCEL_KEYED, {"req": request_id, "pattern": pattern,
+                                                  "at": now}).rowcount
 
 
 def backlog(s: Session) -> dict[str, int]:

@@ -152,12 +152,18 @@ def pattern(template: str, *keys: str, end: bool = True) -> re.Pattern[str]:
     return _compiled(template, tuple(phrases_re(tuple(lexicon[key]), end) for key in keys))
 
 
+class Normalised(dict):
+    """A lexicon `normalise_lexicon` made: normalising it again hands it back as it is."""
+
+
 def normalise_lexicon(data: Any) -> dict[str, list[str]]:
     """Lower-case string lists per category (missing categories become empty lists, missing safety
     lists their defaults); accepts rules_lexicon.Lexicon too."""
+    if isinstance(data, Normalised):
+        return data
     if hasattr(data, "model_dump"):
         data = data.model_dump()
-    lexicon: dict[str, list[str]] = {}
+    lexicon: dict[str, list[str]] = Normalised()
     for key in ("approve", "reject", "revise", "negations", "but"):
         lexicon[key] = _words(data.get(key) or [])
     for key, default in (SAFETY_DEFAULTS | READING_DEFAULTS | PATTERN_DEFAULTS).items():

@@ -243,6 +243,9 @@ class Outbox(Base):
     recipients: Mapped[list[Any]] = mapped_column(JSON)
     subject: Mapped[str] = mapped_column(Text)
     raw: Mapped[bytes] = mapped_column(LargeBinary)
+    # its plain text as written (0012): what a reply quoting it is read against without parsing
+    # `raw` (letters and all); NULL on rows from before 0012 and once retention prunes `raw`
+    body_text: Mapped[str | None] = mapped_column(Text)
     # waiting (for the jobs in `waits_on`) -> queued -> sending -> sent | failed;
     # queued -> summarised (a held notice sent inside a summary mail)
     status: Mapped[str] = mapped_column(String(16), default="queued", index=True)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from daemon.core.durable import atomic_write, fsync_dir
+from daemon.core.durable import atomic_write, write_new
 from daemon.core.models import Checkpoint, Inbound
 from daemon.mail import mime
 
@@ -43,13 +43,15 @@ class Fetched:
 
 
 _HEADERS = BytesHeaderParser(policy=email.policy.default)
+_ID_HEADERS = BytesHeaderParser(policy=email.policy.compat32)
 
 
 def message_id_of(raw: bytes, digest: str) -> tuple[str, bool, str, str]:
     """(Message-ID, synthetic?, from address, subject) of raw bytes; never raises."""
     try:
-        # compat32 hands back the Message-ID as written (and 3x faster than the default policy)
-        ids = mime.message_ids(str(email.message_from_bytes(raw).get("Message-ID") or ""))
+        # compat32 hands back the Message-ID as written (and 3x faster than the default policy);
+        # the headers alone: the body (a letter, its scans) is no business of storing
+        ids = mime.message_ids(str(_ID_HEADERS.parsebytes(raw).get("Message-ID") or ""))
     except Exception:  # a parser bug must not stop intake: the raw bytes are kept anyway
         ids = []
     try:
@@ -62,26 +64,30 @@ def message_id_of(raw: bytes, digest: str) -> tuple[str, bool, str, str]:
     return f"<{digest}@liputan.invalid>", True, from_addr, subject
 
 
-def write_raw(raw_dir: Path, raw: bytes, digest: str, now: datetime) -> Path:
-    """Write raw bytes to raw_dir/yyyy/mm/<sha256>.eml, the file fsynced (save_raw fsyncs the folder)."""
-    path = raw_dir / f"{now:%Y}" / f"{now:%m}" / f"{digest}.eml"
-    if path.exists() and path.stat().st_size == len(raw):
-        return path  # content-addressed: the same bytes are already there
-    return atomic_write(path, raw, sync_dir=False)
+def raw_path(raw_dir: Path, digest: str, now: datetime) -> Path:
+    """Where raw bytes are kept: raw_dir/yyyy/mm/<sha256>.eml (content-addressed)."""
+    return raw_dir / f"{now:%Y}" / f"{now:%m}" / f"{digest}.eml"
+
+
+def _kept(path: Path, raw: bytes) -> bool:
+    return path.exists() and path.stat().st_size == len(raw)
 
 
 def save_raw(data: dict, uids: list[int], raw_dir: Path, now: datetime) -> list[Fetched]:
-    """Write the bodies of one FETCH (`data`, keyed by UID) to disk; expunged UIDs are skipped."""
+    """Write the bodies of one FETCH (`data`, keyed by UID) to disk, durably and at once (one
+    syncfs for a batch: durable.write_new); expunged UIDs are skipped."""
     fetched: list[Fetched] = []
+    new: dict[Path, bytes] = {}
     for uid in uids:
         raw = data.get(uid, {}).get(b"BODY[]")
         if raw is None:
             continue  # expunged between SEARCH and FETCH
         digest = hashlib.sha256(raw).hexdigest()
-        path = write_raw(raw_dir, raw, digest, now)
+        path = raw_path(raw_dir, digest, now)
+        if path not in new and not _kept(path, raw):
+            new[path] = raw
         fetched.append(Fetched(uid, raw, digest, path, *message_id_of(raw, digest)))
-    for folder in {f.path.parent for f in fetched}:
-        fsync_dir(folder)
+    write_new(list(new.items()))
     return fetched
 
 

@@ -243,8 +243,8 @@ def enqueue(session: Session, *, kind: str, sender: str, to: list[str], subject:
     recipients = [parseaddr(a)[1] for a in [*to, *cc] if parseaddr(a)[1]]
     if defer:
         values = dict(message_id=message_id, request_id=request_id, kind=kind, recipients=recipients,
-                      subject=subject, status="queued", attempts=0, next_attempt_at=utcnow(),
-                      waits_on=list(waits_on))
+                      subject=subject, body_text=text, status="queued", attempts=0,
+                      next_attempt_at=utcnow(), waits_on=list(waits_on))
         if waits_on:  # (a queued one has no parts: NULL, as the ORM leaves it)
             values.update(status="waiting", raw=b"",
                           parts={**parts, "items": [*map(inline, attachments), *pending]})
@@ -254,8 +254,8 @@ def enqueue(session: Session, *, kind: str, sender: str, to: list[str], subject:
         log.debug("queued %s %s to %s", kind, message_id, ", ".join(recipients))
         return None
     row = Outbox(message_id=message_id, request_id=request_id, kind=kind, recipients=recipients,
-                 subject=subject, raw=b"", status="queued", attempts=0, next_attempt_at=utcnow(),
-                 waits_on=list(waits_on))
+                 subject=subject, body_text=text, raw=b"", status="queued", attempts=0,
+                 next_attempt_at=utcnow(), waits_on=list(waits_on))
     if waits_on:
         row.status, row.parts = "waiting", {**parts, "items": [*map(inline, attachments), *pending]}
     else:

@@ -54,6 +54,9 @@ def _sent(sent: Any) -> tuple[str | None, str | None]:
     """(subject, body text) of the mail we sent, as far as known."""
     if sent is None or isinstance(sent, str):
         return sent, None
+    body = getattr(sent, "body_text", None)
+    if body is not None:  # kept as written: the mail (its letters and all) is not parsed again
+        return getattr(sent, "subject", None), body
     raw = getattr(sent, "raw", sent)
     msg = mime.parse(raw) if isinstance(raw, bytes) else raw
     if not isinstance(msg, Message):

@@ -27,4 +27,11 @@ _OPEN = (select(Task).where(Task.request_id == bindparam("request_id"), Task.sta
 
 
 def open_tasks(s: Session, req: Request) -> list[Task]:
-    return list(s.scalars(_OPEN, {"request_id": req.id}))
+    """The request's open tasks as this transaction sees them, without a flush: rows open in the
+    database whose objects it has not closed, then Task objects it added (a task never reopens,
+    so no other row can be open). The caller's one flush writes its changes later."""
+    with s.no_autoflush:
+        found = [t for t in s.scalars(_OPEN, {"request_id": req.id}) if t.status == "open"]
+        added = [t for t in s.new if isinstance(t, Task) and t.status == "open"
+                 and (t.request_id == req.id or t.request is req)]
+    return found + [t for t in added if t not in found]
