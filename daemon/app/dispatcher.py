@@ -113,12 +113,14 @@ class Dispatcher(MessageHandling):
     def collect(self, pending: read_ahead.Pending) -> dict[int, budget.Prepared | None]:
         """The batch as the reading process read it, each reply then read against our mail."""
         out = {}
-        for inbound_id, pre in self.ahead.collect(pending).items():
-            try:
-                out[inbound_id] = prereading.with_answer(self, pre) if pre is not None else None
-            except Exception:
-                log.debug("inbound %d: read again in its transaction", inbound_id, exc_info=True)
-                out[inbound_id] = None
+        with self.factory() as s:  # one read-only session for the batch's answered mail
+            for inbound_id, pre in self.ahead.collect(pending).items():
+                try:
+                    out[inbound_id] = prereading.with_answer(self, pre, s) if pre is not None else None
+                except Exception:
+                    log.debug("inbound %d: read again in its transaction", inbound_id, exc_info=True)
+                    s.rollback()  # (a database error: the next ones read on afresh)
+                    out[inbound_id] = None
         return out
 
     def close(self) -> None:

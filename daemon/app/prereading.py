@@ -39,10 +39,11 @@ def read_path(dispatcher: Any, inbound_id: int, raw_path: str) -> budget.Prepare
     return with_answer(dispatcher, pre)
 
 
-def with_answer(dispatcher: Any, pre: budget.Prepared) -> budget.Prepared:
-    """A reply (a message naming our mail) read against the mail it answers, within its budget."""
+def with_answer(dispatcher: Any, pre: budget.Prepared, s: Session | None = None) -> budget.Prepared:
+    """A reply (a message naming our mail) read against the mail it answers, within its budget
+    (`s`: a session the caller reads a batch's mail with; else one of its own)."""
     if pre.over is None:
-        sent = sent_mail(dispatcher.factory, pre)
+        sent = sent_mail(dispatcher.factory, pre, s)
         if sent is not None:
             ctx = dispatcher.ctx
             budget.read_reply(pre, ctx.lexicon, sent, ctx.cfg.reading, signer_names(ctx, pre.msg))
@@ -75,17 +76,24 @@ _SENT = select(Outbox.message_id, Outbox.subject, Outbox.body_text).where(
 _SENT_RAW = select(Outbox.raw).where(Outbox.message_id == bindparam("message_id"))
 
 
-def sent_mail(factory: Any, pre: budget.Prepared) -> Sent | None:
-    """Our task mail the message answers (as the dispatcher's `correlate` finds it), read only."""
+def sent_mail(factory: Any, pre: budget.Prepared, s: Session | None = None) -> Sent | None:
+    """Our task mail the message answers (as the dispatcher's `correlate` finds it), read only
+    (with `s`, or a session of its own)."""
     refs = pre.c.references or mime.message_ids(mime.header(pre.msg, "In-Reply-To") + " "
                                                 + mime.header(pre.msg, "References"))
     if not refs:
         return None
-    with factory() as s:
-        row = s.execute(_SENT, {"refs": list(refs)}).first()
-        if row is None:
-            return None
-        raw = None if row.body_text is not None else s.scalar(_SENT_RAW, {"message_id": row.message_id})
+    if s is None:
+        with factory() as own:
+            return _sent(own, refs)
+    return _sent(s, refs)
+
+
+def _sent(s: Session, refs: list[str]) -> Sent | None:
+    row = s.execute(_SENT, {"refs": list(refs)}).first()
+    if row is None:
+        return None
+    raw = None if row.body_text is not None else s.scalar(_SENT_RAW, {"message_id": row.message_id})
     return Sent(row.message_id, row.subject, row.body_text, raw)
 
 

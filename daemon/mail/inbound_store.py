@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from daemon.core.durable import atomic_write, write_new
+from daemon.core.durable import write_new
 from daemon.core.models import Checkpoint, Inbound
 from daemon.mail import mime
 
