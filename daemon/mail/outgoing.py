@@ -185,8 +185,11 @@ def _as_smtp_text(data: bytes) -> str | None:
     """`data` with CRLF line ends, when it is 7-bit text SMTP carries unchanged; else None."""
     if not data.isascii() or b"\0" in data:
         return None
-    lines = data.replace(b"\r\n", b"\n").split(b"\n")
-    if b"\r" in data.replace(b"\r\n", b"") or max(map(len, lines)) > 998:
+    flat = data.replace(b"\r\n", b"\n")
+    if b"\r" in flat:  # a bare CR (one CRLF-less)
+        return None
+    lines = flat.split(b"\n")
+    if max(map(len, lines)) > 998:
         return None
     while lines and not lines[-1]:
         lines.pop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import threading
@@ -66,26 +67,21 @@ PATCHED_CACHE_SIZE = 32
 _patched: BoundedCache[str, str] = BoundedCache(PATCHED_CACHE_SIZE)
 
 
+@functools.cache
 def _template_class() -> type[DocxTemplate]:
     """DocxTemplate whose patch_xml is computed once per distinct part XML (made on first use:
     docxtpl is imported in the letter workers only)."""
-    global _CachedPatch
-    if _CachedPatch is None:
-        from docxtpl import DocxTemplate
+    from docxtpl import DocxTemplate
 
-        class CachedPatch(DocxTemplate):
-            def patch_xml(self, src_xml: str) -> str:
-                found = _patched.get(src_xml)
-                if found is None:
-                    found = super().patch_xml(src_xml)
-                    _patched.put(src_xml, found)
-                return found
+    class CachedPatch(DocxTemplate):
+        def patch_xml(self, src_xml: str) -> str:
+            found = _patched.get(src_xml)
+            if found is None:
+                found = super().patch_xml(src_xml)
+                _patched.put(src_xml, found)
+            return found
 
-        _CachedPatch = CachedPatch
-    return _CachedPatch
-
-
-_CachedPatch: type[DocxTemplate] | None = None
+    return CachedPatch
 
 
 # --- numbering ---------------------------------------------------------------------------------

@@ -31,7 +31,6 @@ from daemon.sop.waiting import open_tasks, waiting_for  # noqa: F401 (callers us
 from daemon.sop.writer import on_record, write_effects
 
 log = logging.getLogger("daemon.engine")
-FINAL = {"rejected", "cancelled", "done"}
 ENTER = "enter_step"  # the job that enters a new request's first step
 REPLY_PRIORITY = 1  # jobs a person's reply waits for run before a backlog's letters
 TASK = Task.__table__
