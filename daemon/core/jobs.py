@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
@@ -230,18 +230,41 @@ def _candidates(s: Session, now: datetime, kinds: Collection[str] | None, limit:
     if query is None:  # built once per shape (its cache key too), `now` bound at each claim
         if len(_CANDIDATES) >= 64:
             _CANDIDATES.clear()
-        code = select(Request.code).where(Request.id == Job.request_id).scalar_subquery()
-        query = (select(Job.id, Job.kind, Job.payload, Job.request_id, Job.state, Job.attempts,
-                        Job.max_attempts, code.label("code"))
-                 .where(_due(bindparam("now", type_=Job.next_run_at.type), kinds, exclude))
-                 .order_by(Job.priority.desc(), Job.next_run_at, Job.id).limit(limit))
-        if pg:
-            query = query.with_for_update(skip_locked=True)
+        query = _pg_candidates(kinds, exclude, limit) if pg else _sqlite_candidates(kinds, exclude, limit)
         _CANDIDATES[shape] = query
     return list(s.execute(query, {"now": now}).all())
 
 
 _CANDIDATES: dict[tuple, Any] = {}
+_COLUMNS = (Job.id, Job.kind, Job.payload, Job.request_id, Job.state, Job.attempts, Job.max_attempts)
+
+
+def _code() -> Any:
+    return select(Request.code).where(Request.id == Job.request_id).scalar_subquery().label("code")
+
+
+def _pg_candidates(kinds: Collection[str] | None, exclude: Collection[str], limit: int) -> Any:
+    """One SELECT, its rows locked with SKIP LOCKED (concurrent claimers take different jobs)."""
+    return (select(*_COLUMNS, _code())
+            .where(_due(bindparam("now", type_=Job.next_run_at.type), kinds, exclude))
+            .order_by(Job.priority.desc(), Job.next_run_at, Job.id).limit(limit)
+            .with_for_update(skip_locked=True))
+
+
+def _sqlite_candidates(kinds: Collection[str] | None, exclude: Collection[str], limit: int) -> Any:
+    """The queued-and-due and the lapsed-lease rows as two SELECTs (UNION ALL), each read through
+    its index (ix_job_due, or ix_job_kind_due for a lane's kinds): SQLite's planner reads an OR
+    whose branches share `kind = ?` through the kind alone, i.e. every job of that kind ever run,
+    and the queued branch by state alone, i.e. every timer waiting for days."""
+    now = bindparam("now", type_=Job.next_run_at.type)
+    queued = _of_kinds(and_(Job.state == "queued", Job.next_run_at <= now), kinds, exclude)
+    lapsed = _of_kinds(and_(Job.state == "running", or_(Job.lease_until.is_(None), Job.lease_until < now)),
+                       kinds, exclude)
+    both = union_all(*(select(*_COLUMNS, Job.priority, Job.next_run_at).where(where)
+                       for where in (queued, lapsed))).subquery()
+    code = select(Request.code).where(Request.id == both.c.request_id).scalar_subquery().label("code")
+    return (select(*(both.c[c.key] for c in _COLUMNS), code)
+            .order_by(both.c.priority.desc(), both.c.next_run_at, both.c.id).limit(limit))
 
 
 def _unchanged(row: Any) -> ColumnElement[bool]:

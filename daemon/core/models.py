@@ -279,8 +279,12 @@ class Job(Base):
     job runner with retry and backoff, claimed with a lease so two daemons never run it twice."""
 
     __tablename__ = "job"
+    # a claim reads only the due rows (0014): queued by due time, of the kinds a lane works
+    # ("kind" alone is this index's prefix), never every queued timer nor every finished job
+    __table_args__ = (Index("ix_job_due", "state", "next_run_at"),
+                      Index("ix_job_kind_due", "kind", "state", "next_run_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(32), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
     key: Mapped[str | None] = mapped_column(String(255), unique=True)  # idempotency key
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     request_id: Mapped[int | None] = mapped_column(ForeignKey("request.id"), index=True)
