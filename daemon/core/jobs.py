@@ -153,10 +153,13 @@ def _ids_up_front(s: Session) -> bool:
 def _due(now: datetime, kinds: Collection[str] | None,
          exclude: Collection[str] = ()) -> ColumnElement[bool]:
     """Queued and due, or running under a lease that has run out (its holder died)."""
+    return _of_kinds(or_(*_due_branches(now)), kinds, exclude)
+
+
+def _due_branches(now: Any) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """Queued and due; running under a lease that has run out."""
     lapsed = or_(Job.lease_until.is_(None), Job.lease_until < now)
-    due = or_(and_(Job.state == "queued", Job.next_run_at <= now),
-              and_(Job.state == "running", lapsed))
-    return _of_kinds(due, kinds, exclude)
+    return and_(Job.state == "queued", Job.next_run_at <= now), and_(Job.state == "running", lapsed)
 
 
 def _of_kinds(where: Any, kinds: Collection[str] | None, exclude: Collection[str]) -> Any:
@@ -239,13 +242,10 @@ _CANDIDATES: dict[tuple, Any] = {}
 _COLUMNS = (Job.id, Job.kind, Job.payload, Job.request_id, Job.state, Job.attempts, Job.max_attempts)
 
 
-def _code() -> Any:
-    return select(Request.code).where(Request.id == Job.request_id).scalar_subquery().label("code")
-
-
 def _pg_candidates(kinds: Collection[str] | None, exclude: Collection[str], limit: int) -> Any:
     """One SELECT, its rows locked with SKIP LOCKED (concurrent claimers take different jobs)."""
-    return (select(*_COLUMNS, _code())
+    code = select(Request.code).where(Request.id == Job.request_id).scalar_subquery().label("code")
+    return (select(*_COLUMNS, code)
             .where(_due(bindparam("now", type_=Job.next_run_at.type), kinds, exclude))
             .order_by(Job.priority.desc(), Job.next_run_at, Job.id).limit(limit)
             .with_for_update(skip_locked=True))
@@ -256,12 +256,9 @@ def _sqlite_candidates(kinds: Collection[str] | None, exclude: Collection[str], 
     its index (ix_job_due, or ix_job_kind_due for a lane's kinds): SQLite's planner reads an OR
     whose branches share `kind = ?` through the kind alone, i.e. every job of that kind ever run,
     and the queued branch by state alone, i.e. every timer waiting for days."""
-    now = bindparam("now", type_=Job.next_run_at.type)
-    queued = _of_kinds(and_(Job.state == "queued", Job.next_run_at <= now), kinds, exclude)
-    lapsed = _of_kinds(and_(Job.state == "running", or_(Job.lease_until.is_(None), Job.lease_until < now)),
-                       kinds, exclude)
-    both = union_all(*(select(*_COLUMNS, Job.priority, Job.next_run_at).where(where)
-                       for where in (queued, lapsed))).subquery()
+    branches = _due_branches(bindparam("now", type_=Job.next_run_at.type))
+    both = union_all(*(select(*_COLUMNS, Job.priority, Job.next_run_at).where(_of_kinds(where, kinds, exclude))
+                       for where in branches)).subquery()
     code = select(Request.code).where(Request.id == both.c.request_id).scalar_subquery().label("code")
     return (select(*(both.c[c.key] for c in _COLUMNS), code)
             .order_by(both.c.priority.desc(), both.c.next_run_at, both.c.id).limit(limit))
